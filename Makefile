@@ -1,0 +1,58 @@
+# Two commands: `make run` (set up and start Merdeka on SQLite) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: run setup test lint format test-sqlite test-postgres test-e2e messages bench clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Merdeka needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(BIN)/.test-installed: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(BIN)/.installed
+	$(BIN)/merdeka setup
+
+run: setup
+	$(BIN)/merdeka run
+
+lint: $(BIN)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.test-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test-sqlite: $(BIN)/.test-installed
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q
+
+test-e2e: $(BIN)/.test-installed
+	$(BIN)/pytest -m e2e -q
+
+test-postgres: $(BIN)/.test-installed
+	@url="$$($(BIN)/python scripts/postgres_test_url.py)" || exit 1; \
+	if [ -n "$$url" ]; then \
+		echo "== PostgreSQL half: $$url"; \
+		MERDEKA_TEST_DATABASE_URL="$$url" $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q || exit 1; \
+		echo "== PostgreSQL half passed"; \
+	fi
+
+test: lint test-sqlite test-e2e test-postgres
+
+messages: $(BIN)/.test-installed
+	cd merdeka && ../$(BIN)/merdeka makemessages -l id --no-obsolete --ignore 'static/*'
+	cd merdeka && ../$(BIN)/merdeka compilemessages
+
+bench: $(BIN)/.test-installed
+	@echo "Benchmarks arrive with the issues that name a speed (bench/README.md)."
+
+clean:
+	rm -rf $(VENV) var/test

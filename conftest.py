@@ -1,0 +1,80 @@
+"""Shared fixtures: the personas every test speaks of.
+
+* ``ika`` owns "Dapur Kue Bu Ika" (shop ``ika_shop``);
+* ``rina`` is staff in that shop;
+* ``citra`` owns another shop, "Toko Citra", and must never see Ika's data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from merdeka.core import services
+from merdeka.core.models import Role
+from merdeka.core.scoping import shop_scope
+from merdeka.privacy import keys
+
+PASSWORD = "kue-lapis-legit-2026"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache():
+    keys.forget_cached_keys()
+    yield
+    keys.forget_cached_keys()
+
+
+def make_user(username: str, first_name: str = ""):
+    user, _ = services.user_create(username=username, password=PASSWORD, first_name=first_name)
+    return user
+
+
+@pytest.fixture
+def ika(db):
+    return make_user("ika", "Ika Rahmawati")
+
+
+@pytest.fixture
+def ika_shop(ika):
+    return services.shop_create(name="Dapur Kue Bu Ika", owner=ika, slug="dapur-ika")
+
+
+@pytest.fixture
+def rina(ika, ika_shop):
+    user = make_user("rina", "Rina Wulandari")
+    services.staff_add(shop=ika_shop, actor=ika, username="rina", role=Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def citra(db):
+    return make_user("citra", "Citra Kirana")
+
+
+@pytest.fixture
+def citra_shop(citra):
+    return services.shop_create(name="Toko Citra", owner=citra, slug="toko-citra")
+
+
+@pytest.fixture
+def ika_client(client, ika, ika_shop):
+    client.force_login(ika)
+    return client
+
+
+@pytest.fixture
+def rina_client(client, rina):
+    client.force_login(rina)
+    return client
+
+
+@pytest.fixture
+def citra_client(client, citra, citra_shop):
+    client.force_login(citra)
+    return client
+
+
+@pytest.fixture
+def in_shop():
+    """``with in_shop(shop): ...`` opens a shop scope inside a test."""
+    return shop_scope

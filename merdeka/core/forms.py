@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core.models import TIME_ZONES, Role
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("Wrong username or password. Check both and try again."),
+        "inactive": _("This account is not active."),
+    }
+
+
+class ShopSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Shop name"), max_length=120)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES)
+
+
+class StaffAddForm(forms.Form):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[
+            RegexValidator(
+                r"^[\w.@+-]+\Z",
+                _("Use letters, digits and @ . + - _ only, without spaces."),
+            )
+        ],
+        help_text=_("An existing account joins this shop; a new one is created otherwise."),
+    )
+    first_name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ShopSwitchForm(forms.Form):
+    shop_id = forms.IntegerField()

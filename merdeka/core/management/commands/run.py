@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from merdeka.core.demo import demo_login
+
+
+class Command(BaseCommand):
+    help = "Serve Merdeka with gunicorn and run the background task worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("MERDEKA_HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--workers", type=int, default=int(os.environ.get("MERDEKA_WEB_WORKERS", "3"))
+        )
+
+    def handle(self, *args, host, port, workers, **options):
+        python = sys.executable
+        web = [
+            python, "-m", "gunicorn", "merdeka.wsgi:application",
+            "--bind", f"{host}:{port}",
+            "--workers", str(workers),
+            "--access-logfile", "-",
+            "--graceful-timeout", "10",
+        ]  # fmt: skip
+        worker = [
+            python, "-m", "merdeka.cli", "db_worker",
+            "--queue-name", "*",
+            "--interval", "1",
+        ]  # fmt: skip
+        env = {**os.environ, "MERDEKA_DATA_DIR": str(settings.DATA_DIR)}
+        procs = [
+            subprocess.Popen(web, env=env),  # noqa: S603 - fixed argv
+            subprocess.Popen(worker, env=env),  # noqa: S603 - fixed argv
+        ]
+        self.stdout.write(self.style.SUCCESS(f"Merdeka is running on http://{host}:{port}/"))
+        login = demo_login()
+        if login:
+            self.stdout.write(f"Demo owner login: {login[0]} / {login[1]}")
+        self.stdout.write("Press Ctrl+C to stop.")
+
+        stopping = False
+
+        def stop(signum=None, frame=None):
+            nonlocal stopping
+            stopping = True
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        finally:
+            stop()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        if not stopping:
+            raise SystemExit("A Merdeka process stopped unexpectedly; see the messages above.")

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core.scoping import ShopOwnedModel
+
+TIME_ZONES = [
+    ("Asia/Jakarta", _("WIB (Asia/Jakarta)")),
+    ("Asia/Makassar", _("WITA (Asia/Makassar)")),
+    ("Asia/Jayapura", _("WIT (Asia/Jayapura)")),
+]
+TIME_ZONE_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+class User(AbstractUser):
+    """A person who signs in. Staff accounts are not customers: they are not encrypted."""
+
+    must_change_password = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Shop(models.Model):
+    """The tenant. A single-seller install has exactly one."""
+
+    name = models.CharField(_("shop name"), max_length=120)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=40, choices=TIME_ZONES, default="Asia/Jakarta"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def time_zone_label(self) -> str:
+        return TIME_ZONE_ABBREVIATIONS.get(self.time_zone, self.time_zone)
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    STAFF = "staff", _("Staff")
+
+
+class Membership(ShopOwnedModel):
+    """A person's place in a shop. A person may belong to several shops."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "user"], name="membership_unique_per_shop")
+        ]
+        ordering = ["created_at"]
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER

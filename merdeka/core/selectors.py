@@ -1,0 +1,42 @@
+"""Reads about shops and people. Every tenant read takes ``shop=``."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from merdeka.core.models import Membership, Shop, User
+from merdeka.core.scoping import shop_scope
+
+
+def user_memberships(*, user: User) -> list[Membership]:
+    """The shops a person belongs to (the one cross-shop read, by design: by user)."""
+    return list(Membership.unscoped.filter(user=user).select_related("shop").order_by("shop__name"))
+
+
+def membership_for(*, user: User, shop_id: int) -> Membership | None:
+    return Membership.unscoped.filter(user=user, shop_id=shop_id).select_related("shop").first()
+
+
+def staff_list(*, shop: Shop) -> list[Membership]:
+    with shop_scope(shop):
+        return list(
+            Membership.objects.filter(shop=shop).select_related("user").order_by("role", "id")
+        )
+
+
+def home_figures(*, shop: Shop) -> dict:
+    from merdeka.customers.models import Customer
+    from merdeka.privacy.models import AuditEvent
+
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    with shop_scope(shop):
+        customers = Customer.objects.filter(shop=shop)
+        return {
+            "customers_total": customers.count(),
+            "customers_this_month": customers.filter(created_at__gte=month_start).count(),
+            "staff_total": Membership.objects.filter(shop=shop).count(),
+            "events_today": AuditEvent.objects.filter(
+                shop=shop, created_at__gte=now - timezone.timedelta(days=1)
+            ).count(),
+        }

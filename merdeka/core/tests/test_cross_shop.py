@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from merdeka.core.models import Membership
+from merdeka.core.tests.crossshop import PUBLIC, ROUTES, named_patterns
+from merdeka.customers.models import Customer
+from merdeka.customers.services import customer_create
+from merdeka.privacy.models import AuditEvent
+
+CANARIES = ["Dapur Kue Bu Ika", "Kanari Rahasia Ika", "Rina Wulandari", "rina"]
+
+
+@pytest.fixture
+def world(ika_shop, rina, in_shop):
+    customer = customer_create(
+        shop=ika_shop, name="Kanari Rahasia Ika", phone="+6281377778888", city="Kota Rahasia"
+    )
+    with in_shop(ika_shop):
+        membership = Membership.objects.get(user=rina)
+    return {"shop": ika_shop, "customer": customer, "membership": membership}
+
+
+def snapshot(shop, in_shop):
+    with in_shop(shop):
+        return (
+            Customer.objects.count(),
+            sorted(Membership.objects.values_list("user_id", "role")),
+            AuditEvent.objects.count(),
+            Customer.objects.values_list("city", flat=True).first(),
+        )
+
+
+def test_every_url_is_in_the_cross_shop_walk():
+    patterns = named_patterns()
+    missing = sorted(set(patterns) - set(ROUTES) - PUBLIC)
+    assert not missing, (
+        f"URLs without a cross-shop test: {missing}. Register them in "
+        "merdeka/core/tests/crossshop.py ROUTES (or PUBLIC if they hold no shop data)."
+    )
+    stale = sorted((set(ROUTES) | PUBLIC) - set(patterns))
+    assert not stale, f"ROUTES names URLs that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_another_shops_owner_never_gets_its_data(name, world, client, citra, citra_shop, in_shop):
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world))
+    before = snapshot(world["shop"], in_shop)
+    methods = ["get"] + (["post"] if route.post is not None else [])
+    for method in methods:
+        client.force_login(citra)
+        if method == "get":
+            response = client.get(url)
+        else:
+            response = client.post(url, route.post(world))
+        body = response.content.decode()
+        if route.own_shop:
+            assert response.status_code in (200, 302, 405), (method, response.status_code)
+        else:
+            assert response.status_code in (403, 404, 405), (method, response.status_code)
+        for canary in CANARIES:
+            assert canary not in body, (method, canary)
+        for header, value in response.items():
+            assert "Ika" not in value, (header, value)
+    assert snapshot(world["shop"], in_shop) == before
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_a_visitor_who_is_not_signed_in_gets_nothing(name, world, client, in_shop):
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world))
+    before = snapshot(world["shop"], in_shop)
+    response = client.get(url)
+    assert response.status_code in (302, 405)
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("login"))
+    if route.post is not None:
+        response = client.post(url, route.post(world))
+        assert response.status_code in (302, 403, 405)
+    for canary in CANARIES:
+        assert canary not in response.content.decode()
+    assert snapshot(world["shop"], in_shop) == before
+
+
+@pytest.mark.parametrize(
+    "name", ["staff", "staff_remove", "staff_role", "audit_log", "security", "keys_rotate"]
+)
+def test_staff_cannot_use_owner_pages(name, world, client, rina, in_shop):
+    route = ROUTES[name]
+    url = reverse(name, kwargs=route.kwargs(world))
+    before = snapshot(world["shop"], in_shop)
+    client.force_login(rina)
+    assert client.get(url).status_code in (403, 405)
+    if route.post is not None:
+        assert client.post(url, route.post(world)).status_code == 403
+    assert snapshot(world["shop"], in_shop)[:2] == before[:2]

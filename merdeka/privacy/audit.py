@@ -1,0 +1,60 @@
+"""The append-only audit log: one function writes it, everything calls that function."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.privacy.models import AuditEvent
+
+ACTION_LABELS = {
+    "auth.login": _("Signed in"),
+    "auth.logout": _("Signed out"),
+    "auth.password_changed": _("Changed password"),
+    "shop.created": _("Shop created"),
+    "shop.switched": _("Switched to this shop"),
+    "shop.updated": _("Shop settings changed"),
+    "staff.added": _("Team member added"),
+    "staff.removed": _("Team member removed"),
+    "staff.role_changed": _("Team member role changed"),
+    "customer.created": _("Customer added"),
+    "customer.viewed": _("Customer record viewed"),
+    "keys.rotation_started": _("Key rotation started"),
+    "keys.rotated": _("Encryption keys rotated"),
+    "backup.created": _("Backup created"),
+}
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy
+    # rewrites it, and the proxy deployment sets REMOTE_ADDR correctly instead.
+    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+
+
+def audit_record(
+    *,
+    action: str,
+    shop=None,
+    actor=None,
+    target=None,
+    request=None,
+    detail: dict | None = None,
+) -> AuditEvent:
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    event = AuditEvent(
+        shop_id=getattr(shop, "pk", shop),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username() if actor is not None else "",
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        ip_address=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:200] if request else ""),
+        detail=detail or {},
+    )
+    event.save()
+    return event
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))

@@ -1,0 +1,140 @@
+"""Field encryption (AES-256-GCM) and blind indexes (HMAC-SHA256), per shop.
+
+A sealed value is ``base64url(0x01 | key_version:4 | nonce:12 | ciphertext+tag)``.
+The associated data binds the shop, the model, the column and the row's uid, so a
+ciphertext copied to another column, row or shop does not decrypt. Any failure
+raises ``DecryptionError``: ciphertext is never handed back as if it were text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import struct
+import threading
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from merdeka.privacy import keys
+
+FORMAT_VERSION = 1
+_HEADER = struct.Struct(">BI")  # format version, key version
+_NONCE = 12
+
+
+class DecryptionError(Exception):
+    """A sealed value could not be opened: tampered, moved, or the wrong key."""
+
+
+_cache_lock = threading.Lock()
+_key_cache: dict[tuple[int, str, int], bytes] = {}
+
+
+def clear_key_cache() -> None:
+    with _cache_lock:
+        _key_cache.clear()
+
+
+def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
+    cache_key = (shop_id, purpose, version)
+    with _cache_lock:
+        key = _key_cache.get(cache_key)
+    if key is not None:
+        return key
+    from merdeka.privacy.models import ShopKey
+
+    row = (
+        ShopKey.unscoped.filter(shop_id=shop_id, purpose=purpose, version=version)
+        .values_list("wrapped", flat=True)
+        .first()
+    )
+    if not row:
+        raise keys.KeyUnwrapError(f"shop {shop_id} has no {purpose} key v{version}")
+    key = keys.unwrap_key(bytes(row), shop_id=shop_id, purpose=purpose, version=version)
+    with _cache_lock:
+        _key_cache[cache_key] = key
+    return key
+
+
+def active_data_key_version(shop_id: int) -> int:
+    from merdeka.privacy.models import ShopKey
+
+    version = (
+        ShopKey.unscoped.filter(shop_id=shop_id, purpose=ShopKey.DATA)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    if version is None:
+        raise keys.KeyUnwrapError(f"shop {shop_id} has no data key yet")
+    return version
+
+
+def associated_data(shop_id: int, label: str, column: str, row: str) -> bytes:
+    return f"merdeka:field:v1|{shop_id}|{label}|{column}|{row}".encode()
+
+
+def encrypt(
+    plaintext: str, *, shop_id: int, label: str, column: str, row: str, version: int
+) -> str:
+    key = _shop_key(shop_id, "data", version)
+    nonce = os.urandom(_NONCE)
+    sealed = AESGCM(key).encrypt(
+        nonce, plaintext.encode("utf-8"), associated_data(shop_id, label, column, row)
+    )
+    blob = _HEADER.pack(FORMAT_VERSION, version) + nonce + sealed
+    return base64.urlsafe_b64encode(blob).decode("ascii")
+
+
+def token_key_version(token: str) -> int:
+    try:
+        head = base64.urlsafe_b64decode(token[:8] + "==")[: _HEADER.size]
+        fmt, version = _HEADER.unpack(head)
+    except (binascii.Error, ValueError, struct.error) as exc:
+        raise DecryptionError("not a sealed value") from exc
+    if fmt != FORMAT_VERSION:
+        raise DecryptionError(f"unknown sealed-value format {fmt}")
+    return version
+
+
+def decrypt(token: str, *, shop_id: int, label: str, column: str, row: str) -> str:
+    try:
+        blob = base64.urlsafe_b64decode(token.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+        raise DecryptionError(f"{label}.{column}: not a sealed value") from exc
+    if len(blob) < _HEADER.size + _NONCE + 16:
+        raise DecryptionError(f"{label}.{column}: sealed value is truncated")
+    fmt, version = _HEADER.unpack(blob[: _HEADER.size])
+    if fmt != FORMAT_VERSION:
+        raise DecryptionError(f"{label}.{column}: unknown sealed-value format {fmt}")
+    nonce = blob[_HEADER.size : _HEADER.size + _NONCE]
+    try:
+        key = _shop_key(shop_id, "data", version)
+    except keys.KeyUnwrapError as exc:
+        raise DecryptionError(f"{label}.{column}: {exc}") from exc
+    try:
+        plain = AESGCM(key).decrypt(
+            nonce, blob[_HEADER.size + _NONCE :], associated_data(shop_id, label, column, row)
+        )
+    except InvalidTag as exc:
+        raise DecryptionError(
+            f"{label}.{column} of row {row} does not decrypt: it was altered, moved from "
+            "another row or shop, or the key is wrong"
+        ) from exc
+    return plain.decode("utf-8")
+
+
+def blind_index(normalized: str, *, shop_id: int, purpose: str) -> str:
+    """Keyed hash of an already-normalised value, for exact-match lookups.
+
+    The key is the shop's own index key, separate from its data keys, so equal values
+    in two shops give unrelated indexes. 128 bits are kept: collisions are negligible,
+    and without the key the index says nothing beyond "these rows are equal".
+    """
+    key = _shop_key(shop_id, "index", 1)
+    digest = hmac.new(key, f"{purpose}:v1:{normalized}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]

@@ -1,0 +1,226 @@
+"""Model fields for personal data: encrypted columns and their blind indexes.
+
+Usage::
+
+    class Customer(EncryptedModel):
+        phone = EncryptedTextField()
+        phone_index = BlindIndexField(source="phone", normalizer=normalize_phone_for_index)
+
+Reading ``customer.phone`` decrypts on first access (and raises on any tampering);
+assigning plain text marks it for encryption; ``save()`` seals every changed value
+with the shop's active data key and recomputes the blind indexes. Filtering an
+encrypted column by plain text is refused: look rows up through the blind index.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from django.db import models
+
+from merdeka.privacy import crypto
+
+
+class Sealed:
+    """Ciphertext as loaded from the database. Never renders its content."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str):
+        self.token = token
+
+    @property
+    def key_version(self) -> int:
+        return crypto.token_key_version(self.token)
+
+    def __str__(self) -> str:
+        return "•••"
+
+    def __repr__(self) -> str:
+        return "<Sealed>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sealed) and other.token == self.token
+
+    def __hash__(self) -> int:
+        return hash(self.token)
+
+
+class PlaintextQueryError(ValueError):
+    """Encrypted columns cannot be compared with plain text in SQL."""
+
+
+class _EncryptedAttribute:
+    def __init__(self, field: EncryptedTextField):
+        self.field = field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        name = self.field.attname
+        value = instance.__dict__.get(name)
+        if not isinstance(value, Sealed):
+            return value
+        cache = instance.__dict__.setdefault("_plaintext_cache", {})
+        if name not in cache:
+            cache[name] = crypto.decrypt(
+                value.token,
+                shop_id=instance.shop_id,
+                label=instance._meta.label_lower,
+                column=name,
+                row=str(instance.uid),
+            )
+        return cache[name]
+
+    def __set__(self, instance, value):
+        name = self.field.attname
+        instance.__dict__.get("_plaintext_cache", {}).pop(name, None)
+        if value is None or isinstance(value, Sealed):
+            instance.__dict__[name] = value
+        else:
+            instance.__dict__[name] = str(value)
+
+
+class EncryptedTextField(models.TextField):
+    """Text encrypted with AES-256-GCM under the row's shop data key."""
+
+    def contribute_to_class(self, cls, name, private_only=False):
+        super().contribute_to_class(cls, name, private_only)
+        setattr(cls, self.attname, _EncryptedAttribute(self))
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return None
+        return Sealed(value)
+
+    def pre_save(self, model_instance, add):
+        model_instance.seal()
+        value = model_instance.__dict__.get(self.attname)
+        return value if isinstance(value, Sealed) else None
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return value.token
+        raise PlaintextQueryError(
+            f"{self.model.__name__}.{self.name} is encrypted: query its blind index instead"
+        )
+
+    def to_python(self, value):
+        return value
+
+
+class BlindIndexField(models.CharField):
+    """A keyed hash of the normalised value of another (encrypted) field."""
+
+    def __init__(self, *args, source: str = "", normalizer: Callable | str = "", **kwargs):
+        self.source = source
+        self.normalizer = normalizer
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def normalize(self, value: str) -> str | None:
+        func = self.normalizer
+        if isinstance(func, str):
+            from django.utils.module_loading import import_string
+
+            func = import_string(func)
+        return func(value) if value else None
+
+    def index_for(self, shop_id: int, value: str) -> str | None:
+        normalized = self.normalize(value)
+        if not normalized:
+            return None
+        return crypto.blind_index(normalized, shop_id=shop_id, purpose=self.purpose)
+
+    @property
+    def purpose(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.source}"
+
+    def pre_save(self, model_instance, add):
+        model_instance.seal()
+        return getattr(model_instance, self.attname)
+
+
+class EncryptedModel(models.Model):
+    """Mixin for shop-owned models with encrypted columns (needs a ``shop`` FK).
+
+    ``uid`` names the row in the associated data before the database assigns an
+    id; ``key_version`` says which data key sealed the row, so key rotation can
+    find the rows still under an old key and resume where it stopped.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, editable=False)
+    key_version = models.PositiveIntegerField(default=0, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def encrypted_fields(cls) -> list[EncryptedTextField]:
+        return [f for f in cls._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+    @classmethod
+    def blind_index_fields(cls) -> list[BlindIndexField]:
+        return [f for f in cls._meta.concrete_fields if isinstance(f, BlindIndexField)]
+
+    def seal(self) -> None:
+        """Encrypt changed values (and re-encrypt old-key ones) with the active key."""
+        if self.__dict__.get("_sealing_done"):
+            return
+        active = crypto.active_data_key_version(self.shop_id)
+        label = self._meta.label_lower
+        for index_field in self.blind_index_fields():
+            source = self.__dict__.get(index_field.source)
+            if not isinstance(source, Sealed):
+                setattr(
+                    self, index_field.attname, index_field.index_for(self.shop_id, source or "")
+                )
+        for field in self.encrypted_fields():
+            name = field.attname
+            value = self.__dict__.get(name)
+            if isinstance(value, Sealed):
+                if self.key_version == active:
+                    continue
+                value = getattr(self, name)  # decrypt under the old key
+            if value is None or value == "":
+                self.__dict__[name] = None
+                continue
+            self.__dict__[name] = Sealed(
+                crypto.encrypt(
+                    value,
+                    shop_id=self.shop_id,
+                    label=label,
+                    column=name,
+                    row=str(self.uid),
+                    version=active,
+                )
+            )
+            self.__dict__.setdefault("_plaintext_cache", {})[name] = value
+        self.key_version = active
+        self.__dict__["_sealing_done"] = True
+
+    def save(self, *args, **kwargs):
+        self.__dict__.pop("_sealing_done", None)
+        self.seal()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            extra = {"key_version"}
+            extra.update(f.name for f in self.encrypted_fields())
+            extra.update(f.name for f in self.blind_index_fields())
+            kwargs["update_fields"] = set(update_fields) | extra
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.__dict__.pop("_sealing_done", None)

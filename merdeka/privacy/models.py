@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core.scoping import ShopOwnedModel, ShopScopedManager
+
+
+class ShopKey(ShopOwnedModel):
+    """A shop's key, wrapped by the master key. The raw key never touches the database."""
+
+    DATA = "data"
+    INDEX = "index"
+    PURPOSES = [(DATA, "data"), (INDEX, "index")]
+
+    purpose = models.CharField(max_length=10, choices=PURPOSES)
+    version = models.PositiveIntegerField()
+    wrapped = models.BinaryField()
+    master_key_id = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "purpose", "version"], name="shopkey_unique_version"
+            )
+        ]
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self):
+        raise PermissionError("the audit log is append-only")
+
+
+class AuditManager(models.Manager.from_queryset(AppendOnlyQuerySet)):
+    pass
+
+
+class ScopedAuditManager(ShopScopedManager.from_queryset(AppendOnlyQuerySet)):
+    pass
+
+
+class AuditEvent(ShopOwnedModel):
+    """Who did what, in which shop, when and from where. Rows are never changed.
+
+    No personal data goes into an event: targets are named by type and id.
+    """
+
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedAuditManager()
+    unscoped = AuditManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        base_manager_name = "unscoped"
+        default_manager_name = "objects"
+        verbose_name = _("audit event")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+    @property
+    def label(self) -> str:
+        from merdeka.privacy.audit import action_label
+
+        return action_label(self.action)

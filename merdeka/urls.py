@@ -1,0 +1,24 @@
+from django.urls import include, path
+
+from merdeka.core import views as core_views
+from merdeka.customers import views as customer_views
+from merdeka.privacy import views as privacy_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("masuk/", core_views.LoginView.as_view(), name="login"),
+    path("keluar/", core_views.logout_view, name="logout"),
+    path("akun/kata-sandi/", core_views.password_change, name="password_change"),
+    path("toko/ganti/", core_views.shop_switch, name="shop_switch"),
+    path("toko/pengaturan/", core_views.shop_settings, name="shop_settings"),
+    path("tim/", core_views.staff, name="staff"),
+    path("tim/<int:membership_id>/hapus/", core_views.staff_remove, name="staff_remove"),
+    path("tim/<int:membership_id>/peran/", core_views.staff_role, name="staff_role"),
+    path("pelanggan/", customer_views.customer_list, name="customer_list"),
+    path("pelanggan/baru/", customer_views.customer_add, name="customer_add"),
+    path("pelanggan/<int:customer_id>/", customer_views.customer_detail, name="customer_detail"),
+    path("audit/", privacy_views.audit_log, name="audit_log"),
+    path("keamanan/", privacy_views.security, name="security"),
+    path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
