@@ -48,7 +48,7 @@ test-postgres: $(BIN)/.test-installed
 test: lint test-sqlite test-e2e test-postgres
 
 messages: $(BIN)/.test-installed
-	cd merdeka && ../$(BIN)/merdeka makemessages -l id --no-obsolete --ignore 'static/*'
+	cd merdeka && ../$(BIN)/merdeka makemessages -l id --no-obsolete --ignore 'static/*' --ignore '*/tests/*' --ignore 'e2e/*'
 	cd merdeka && ../$(BIN)/merdeka compilemessages
 
 bench: $(BIN)/.test-installed

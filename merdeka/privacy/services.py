@@ -16,7 +16,7 @@ from merdeka.privacy.audit import audit_record
 from merdeka.privacy.fields import EncryptedModel
 from merdeka.privacy.models import ShopKey
 
-ROTATION_BATCH = 500
+ROTATION_BATCH = int(os.environ.get("MERDEKA_ROTATION_BATCH", "500"))
 
 
 def shop_keys_create(*, shop) -> None:

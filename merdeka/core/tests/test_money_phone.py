@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from merdeka.core.money import format_rupiah
+from merdeka.core.phone import format_phone, is_masked, normalize_email, normalize_phone
+
+
+@pytest.mark.parametrize(
+    "amount,shown",
+    [
+        (12500, "Rp12.500"),
+        (0, "Rp0"),
+        (999, "Rp999"),
+        (1_000_000, "Rp1.000.000"),
+        (Decimal("150000.00"), "Rp150.000"),
+        (Decimal("2500.5"), "Rp2.500,50"),
+        (-5000, "-Rp5.000"),
+        ("7500", "Rp7.500"),
+        (None, ""),
+    ],
+)
+def test_it_formats_rupiah_the_indonesian_way(amount, shown):
+    assert format_rupiah(amount) == shown
+
+
+def test_money_is_never_a_float():
+    with pytest.raises(TypeError):
+        format_rupiah(12.5)
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_rupiah_round_trips_to_the_same_integer(amount):
+    shown = format_rupiah(amount)
+    assert shown.startswith("Rp")
+    assert int(shown[2:].replace(".", "")) == amount
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0812-3456-7890",
+        "081234567890",
+        "+62 812 3456 7890",
+        "62812-3456-7890",
+        "(0812) 3456 7890",
+        "+6281234567890",
+        " 0812 3456 7890 ",
+    ],
+)
+def test_it_normalises_every_indonesian_phone_format_to_e164(raw):
+    assert normalize_phone(raw) == "+6281234567890"
+
+
+@pytest.mark.parametrize(
+    "raw", ["62812****7890", "******", "0812-xxxx-xxxx", "", None, "halo", "123", "0000000000"]
+)
+def test_masked_or_invalid_values_are_never_phone_numbers(raw):
+    assert normalize_phone(raw) is None
+
+
+def test_it_recognises_marketplace_masks():
+    assert is_masked("62812****7890")
+    assert is_masked("A***i")
+    assert is_masked("******")
+    assert not is_masked("Ani")
+    assert normalize_email("b***@gmail.com") is None
+    assert normalize_email(" Ika@Contoh.ID ") == "ika@contoh.id"
+
+
+def test_it_shows_numbers_the_indonesian_way():
+    assert format_phone("+6281234567890") == "0812-3456-7890"
+    assert format_phone(None) == ""
+
+
+@given(st.integers(min_value=10**8, max_value=10**10 - 1), st.sampled_from(["0", "62", "+62 "]))
+def test_any_prefix_style_gives_the_same_number(subscriber, prefix):
+    national = "8" + str(subscriber)[1:]
+    e164 = normalize_phone("+62" + national)
+    if e164 is None:
+        return  # not a valid Indonesian mobile number
+    assert normalize_phone(prefix + national) == e164

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import gettext
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LOCALE = Path(__file__).resolve().parents[2] / "locale"
+PO = LOCALE / "id" / "LC_MESSAGES" / "django.po"
+MO = LOCALE / "id" / "LC_MESSAGES" / "django.mo"
+
+
+def po_entries(text: str) -> dict[str, str]:
+    """msgid -> msgstr (first plural form) of a .po file, skipping the header."""
+    entries: dict[str, str] = {}
+    current: dict[str, str] = {}
+    key = None
+    fuzzy = False
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("#,") and "fuzzy" in line:
+            fuzzy = True
+        if line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
+            key, _, value = line.partition(" ")
+            current[key] = value[1:-1]
+        elif line.startswith('"') and key:
+            current[key] += line[1:-1]
+        elif not line.strip() and current:
+            msgid = current.get("msgid", "")
+            if msgid:
+                assert not fuzzy, f"fuzzy translation: {msgid!r}"
+                entries[msgid] = current.get("msgstr") or current.get("msgstr[0]", "")
+            current, key, fuzzy = {}, None, False
+        elif line.startswith("msgstr[") and key:
+            key = line.split(" ")[0]
+    return entries
+
+
+def test_every_interface_string_has_an_indonesian_translation():
+    entries = po_entries(PO.read_text())
+    assert len(entries) > 100
+    missing = [msgid for msgid, msgstr in entries.items() if not msgstr]
+    assert not missing, f"untranslated: {missing}"
+
+
+def test_the_compiled_catalogue_matches_the_source():
+    catalogue = gettext.GNUTranslations(MO.open("rb"))
+    for msgid, msgstr in po_entries(PO.read_text()).items():
+        text = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+        expected = msgstr.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+        assert catalogue.gettext(text) == expected, "run `make messages`"
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs gettext's xgettext")
+def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path):
+    """Extract the strings afresh (into a copy) and compare with the committed catalogue."""
+    package = Path(__file__).resolve().parents[2]
+    copy = tmp_path / "merdeka"
+    shutil.copytree(
+        package,
+        copy,
+        ignore=shutil.ignore_patterns("__pycache__", "static", "tests", "e2e"),
+    )
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "id", "--no-obsolete"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={
+            "DJANGO_SETTINGS_MODULE": "merdeka.settings",
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(package.parent),
+            "MERDEKA_DATA_DIR": str(tmp_path / "var"),
+        },
+    )
+    fresh = set(po_entries((copy / "locale/id/LC_MESSAGES/django.po").read_text()))
+    committed = set(po_entries(PO.read_text()))
+    assert len(fresh) > 100
+    assert not fresh - committed, f"run `make messages`; new strings: {sorted(fresh - committed)}"

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer
+from merdeka.customers.services import customer_create
+from merdeka.privacy.models import AuditEvent
+
+
+def test_it_adds_a_customer_with_a_normalised_encrypted_phone(ika_client, ika_shop):
+    response = ika_client.post(
+        reverse("customer_add"),
+        {"name": "Wulan Sari", "phone": "0812 1111 2222", "city": "Kota Bogor"},
+    )
+    assert response.status_code == 302
+    with shop_scope(ika_shop):
+        customer = Customer.objects.get()
+    assert customer.phone == "+6281211112222"
+    page = ika_client.get(response["Location"]).content.decode()
+    assert "Wulan Sari" in page and "0812-1111-2222" in page
+
+
+def test_an_invalid_phone_gets_a_clear_indonesian_message_and_nothing_is_saved(
+    ika_client, ika_shop
+):
+    response = ika_client.post(reverse("customer_add"), {"name": "X", "phone": "12ab"})
+    assert response.status_code == 200
+    assert "bukan nomor telepon yang valid" in response.content.decode()
+    assert 'aria-invalid="true"' in response.content.decode()
+    with shop_scope(ika_shop):
+        assert Customer.objects.count() == 0
+
+
+def test_a_masked_marketplace_number_is_refused(ika_client, ika_shop):
+    response = ika_client.post(reverse("customer_add"), {"name": "X", "phone": "62812****7890"})
+    assert "disamarkan oleh marketplace" in response.content.decode()
+
+
+def test_it_finds_a_customer_by_phone_in_any_format(ika_client, ika_shop, citra_shop):
+    customer_create(shop=ika_shop, name="Ketemu", phone="+6285711223344")
+    customer_create(shop=ika_shop, name="Lainnya", phone="+6285799998888")
+    customer_create(shop=citra_shop, name="Punya Citra", phone="+6285711223344")
+    page = ika_client.get(reverse("customer_list"), {"phone": "0857-1122-3344"}).content.decode()
+    assert "Ketemu" in page
+    assert "Lainnya" not in page and "Punya Citra" not in page
+    empty = ika_client.get(reverse("customer_list"), {"phone": "0811 0000 0000"}).content.decode()
+    assert "Tidak ada pelanggan dengan nomor ini" in empty
+
+
+def test_hostile_names_are_stored_as_text_and_rendered_harmless(ika_client, ika_shop):
+    customer = customer_create(shop=ika_shop, name='<script>alert("x")</script>=HYPERLINK("a")')
+    page = ika_client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_viewing_a_customer_is_audited_and_shown_on_the_record(ika_client, ika_shop):
+    customer = customer_create(shop=ika_shop, name="Diperiksa")
+    page = ika_client.get(reverse("customer_detail", args=[customer.pk])).content.decode()
+    assert "Data pelanggan dilihat" in page
+    with shop_scope(ika_shop):
+        assert AuditEvent.objects.filter(
+            action="customer.viewed", target_id=str(customer.pk)
+        ).exists()
+
+
+def test_the_home_page_counts_real_customers(ika_client, ika_shop):
+    assert "Belum ada pelanggan" in ika_client.get(reverse("home")).content.decode()
+    for name in ("A", "B", "C"):
+        customer_create(shop=ika_shop, name=name)
+    page = ika_client.get(reverse("home")).content.decode()
+    assert 'data-testid="customers-total">3<' in page
+    assert "Belum ada pelanggan" not in page
+
+
+def test_staff_can_serve_customers(rina_client, ika_shop):
+    response = rina_client.post(reverse("customer_add"), {"name": "Dari Rina"})
+    assert response.status_code == 302
+    assert rina_client.get(reverse("customer_list")).status_code == 200

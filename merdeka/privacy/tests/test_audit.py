@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.services import customer_create
+from merdeka.privacy.audit import audit_record
+from merdeka.privacy.models import AuditEvent
+
+
+def test_it_records_who_what_which_shop_when_and_from_where(ika_client, ika, ika_shop):
+    customer = customer_create(shop=ika_shop, name="Yang Dilihat")
+    ika_client.get(
+        reverse("customer_detail", args=[customer.pk]),
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 10)",
+    )
+    with shop_scope(ika_shop):
+        event = AuditEvent.objects.get(action="customer.viewed")
+    assert event.actor == ika and event.actor_username == "ika"
+    assert event.shop_id == ika_shop.pk
+    assert (event.target_type, event.target_id) == ("customers.customer", str(customer.pk))
+    assert event.ip_address == "203.0.113.9"
+    assert "Android" in event.user_agent
+    assert event.created_at is not None
+    # no personal data in the log itself
+    assert "Yang Dilihat" not in str(event.detail)
+
+
+def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(ika, ika_shop):
+    event = audit_record(action="auth.login", shop=ika_shop, actor=ika)
+    event.action = "auth.logout"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with shop_scope(ika_shop):
+        with pytest.raises(PermissionError):
+            AuditEvent.objects.filter(pk=event.pk).update(action="x")
+        with pytest.raises(PermissionError):
+            AuditEvent.objects.filter(pk=event.pk).delete()
+
+
+def test_the_database_refuses_to_rewrite_audit_rows(ika, ika_shop):
+    event = audit_record(action="auth.login", shop=ika_shop, actor=ika)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE privacy_auditevent SET action = 'hapus-jejak' WHERE id = %s", [event.pk]
+        )
+    with shop_scope(ika_shop):
+        assert AuditEvent.objects.get(pk=event.pk).action == "auth.login"
+
+
+def test_owners_read_the_audit_log_in_their_shops_time_zone(ika_client, ika_shop):
+    ika_shop.time_zone = "Asia/Jayapura"
+    ika_shop.save()
+    customer_create(shop=ika_shop, name="X")
+    page = ika_client.get(reverse("audit_log")).content.decode()
+    assert "WIT" in page
+    assert "Toko dibuat" in page  # the shop.created event, in Indonesian
+
+
+def test_the_audit_log_shows_only_the_shops_own_events(ika_client, citra, citra_shop):
+    audit_record(action="staff.added", shop=citra_shop, actor=citra, detail={"marker": "x"})
+    page = ika_client.get(reverse("audit_log")).content.decode()
+    assert "citra" not in page
