@@ -33,7 +33,7 @@ class StaffAddForm(forms.Form):
         help_text=_("An existing account joins this shop; a new one is created otherwise."),
     )
     first_name = forms.CharField(label=_("Name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 
 

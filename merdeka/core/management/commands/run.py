@@ -29,6 +29,8 @@ class Command(BaseCommand):
             "--bind", f"{host}:{port}",
             "--workers", str(workers),
             "--access-logfile", "-",
+            # Paths only: query strings can hold a searched phone number.
+            "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
             "--graceful-timeout", "10",
         ]  # fmt: skip
         worker = [
