@@ -14,6 +14,11 @@ urlpatterns = [
     path("tim/", core_views.staff, name="staff"),
     path("tim/<int:membership_id>/hapus/", core_views.staff_remove, name="staff_remove"),
     path("tim/<int:membership_id>/peran/", core_views.staff_role, name="staff_role"),
+    path(
+        "tim/<int:membership_id>/sandi-baru/",
+        core_views.staff_password_reset,
+        name="staff_password_reset",
+    ),
     path("pelanggan/", customer_views.customer_list, name="customer_list"),
     path("pelanggan/baru/", customer_views.customer_add, name="customer_add"),
     path("pelanggan/<int:customer_id>/", customer_views.customer_detail, name="customer_detail"),

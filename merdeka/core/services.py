@@ -194,3 +194,37 @@ def password_change(*, user: User, new_password: str, request=None) -> None:
     user.save(update_fields=["password", "must_change_password"])
     shop = getattr(request, "shop", None) if request is not None else None
     audit_record(action="auth.password_changed", shop=shop, actor=user, request=request)
+
+
+@transaction.atomic
+def staff_password_reset(*, shop: Shop, actor: User, membership_id: int, request=None) -> str:
+    """Give a team member a new one-time password (they forgot theirs).
+
+    Refused when the person also belongs to a shop where ``actor`` is not an owner:
+    an owner of one shop must never be able to take over an account used elsewhere.
+    """
+    with shop_scope(shop):
+        membership = Membership.objects.select_related("user").get(pk=membership_id)
+    user = membership.user
+    if user.pk == actor.pk:
+        raise ServiceError(_("Change your own password from the account menu."))
+    their_shops = set(Membership.unscoped.filter(user=user).values_list("shop_id", flat=True))
+    owned = set(
+        Membership.unscoped.filter(user=actor, role=Role.OWNER).values_list("shop_id", flat=True)
+    )
+    if not their_shops <= owned:
+        raise ServiceError(
+            _(
+                "%(username)s also works in another shop, so only they can change their "
+                "password. An administrator can run: merdeka changepassword %(username)s"
+            )
+            % {"username": user.username}
+        )
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        action="staff.password_reset", shop=shop, actor=actor, target=user, request=request
+    )
+    return password

@@ -167,3 +167,25 @@ def staff_role(request, membership_id: int):
         except services.ServiceError as exc:
             messages.error(request, str(exc))
     return redirect("staff")
+
+
+@shop_member(owner=True)
+@require_POST
+def staff_password_reset(request, membership_id: int):
+    membership = _membership_or_404(request, membership_id)
+    try:
+        password = services.staff_password_reset(
+            shop=request.shop, actor=request.user, membership_id=membership.pk, request=request
+        )
+    except services.ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("staff")
+    context = {
+        "form": StaffAddForm(),
+        "created": {"membership": membership, "password": password, "reset": True},
+        "members": selectors.staff_list(shop=request.shop),
+        "role_form": RoleForm(),
+    }
+    response = render(request, "core/staff.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -16,6 +16,7 @@ ACTION_LABELS = {
     "staff.added": _("Team member added"),
     "staff.removed": _("Team member removed"),
     "staff.role_changed": _("Team member role changed"),
+    "staff.password_reset": _("Team member given a new temporary password"),
     "customer.created": _("Customer added"),
     "customer.viewed": _("Customer record viewed"),
     "keys.rotation_started": _("Key rotation started"),

@@ -37,6 +37,7 @@ ROUTES: dict[str, Route] = {
     "staff_role": Route(
         kwargs=lambda w: {"membership_id": w["membership"].pk}, post=lambda w: {"role": "owner"}
     ),
+    "staff_password_reset": Route(kwargs=lambda w: {"membership_id": w["membership"].pk}),
     "customer_list": Route(own_shop=True, post=None),
     "customer_add": Route(own_shop=True, post=lambda w: {"name": ""}),
     "customer_detail": Route(kwargs=lambda w: {"customer_id": w["customer"].pk}, post=None),

@@ -85,7 +85,16 @@ def test_a_visitor_who_is_not_signed_in_gets_nothing(name, world, client, in_sho
 
 
 @pytest.mark.parametrize(
-    "name", ["staff", "staff_remove", "staff_role", "audit_log", "security", "keys_rotate"]
+    "name",
+    [
+        "staff",
+        "staff_remove",
+        "staff_role",
+        "staff_password_reset",
+        "audit_log",
+        "security",
+        "keys_rotate",
+    ],
 )
 def test_staff_cannot_use_owner_pages(name, world, client, rina, in_shop):
     route = ROUTES[name]

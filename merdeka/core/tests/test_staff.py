@@ -81,3 +81,26 @@ def test_the_owner_changes_the_shop_time_zone(ika_client, ika_shop):
     ika_shop.refresh_from_db()
     assert ika_shop.time_zone == "Asia/Makassar"
     assert ika_shop.time_zone_label == "WITA"
+
+
+def test_the_owner_gives_a_forgetful_staff_member_a_new_password(ika_client, ika_shop, rina):
+    with shop_scope(ika_shop):
+        membership = Membership.objects.get(user=rina)
+    page = ika_client.post(reverse("staff_password_reset", args=[membership.pk]))
+    assert page["Cache-Control"] == "no-store"
+    html = page.content.decode()
+    password = html.split('data-testid="password">')[1].split("<")[0]
+    rina.refresh_from_db()
+    assert rina.check_password(password) and rina.must_change_password
+
+
+def test_an_owner_cannot_reset_the_password_of_someone_who_works_elsewhere(
+    ika_client, ika, ika_shop, citra, citra_shop
+):
+    from merdeka.core.services import staff_add
+
+    membership, _ = staff_add(shop=ika_shop, actor=ika, username="citra", role="staff")
+    page = ika_client.post(reverse("staff_password_reset", args=[membership.pk]), follow=True)
+    assert "toko lain" in page.content.decode()
+    citra.refresh_from_db()
+    assert citra.check_password("kue-lapis-legit-2026")
