@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "merdeka.core",
     "merdeka.privacy",
     "merdeka.customers",
+    "merdeka.imports",
+    "merdeka.orders",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

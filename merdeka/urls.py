@@ -22,6 +22,17 @@ urlpatterns = [
     path("pelanggan/", customer_views.customer_list, name="customer_list"),
     path("pelanggan/baru/", customer_views.customer_add, name="customer_add"),
     path("pelanggan/<int:customer_id>/", customer_views.customer_detail, name="customer_detail"),
+    path("pelanggan/tinjau/", customer_views.review_queue, name="review_queue"),
+    path(
+        "pelanggan/tinjau/<int:suggestion_id>/<str:decision>/",
+        customer_views.review_decide,
+        name="review_decide",
+    ),
+    path(
+        "pelanggan/gabungan/<int:merge_id>/batal/",
+        customer_views.merge_undo,
+        name="merge_undo",
+    ),
     path("audit/", privacy_views.audit_log, name="audit_log"),
     path("keamanan/", privacy_views.security, name="security"),
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),

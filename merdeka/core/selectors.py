@@ -31,7 +31,7 @@ def home_figures(*, shop: Shop) -> dict:
     now = timezone.now()
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     with shop_scope(shop):
-        customers = Customer.objects.filter(shop=shop)
+        customers = Customer.objects.filter(shop=shop, merged_into__isnull=True)
         return {
             "customers_total": customers.count(),
             "customers_this_month": customers.filter(created_at__gte=month_start).count(),

@@ -18,6 +18,9 @@ class Customer(ShopOwnedModel, EncryptedModel):
     province = models.CharField(_("province"), max_length=80, blank=True)
     phone_index = BlindIndexField(source="phone", normalizer="merdeka.core.phone.normalize_phone")
     email_index = BlindIndexField(source="email", normalizer="merdeka.core.phone.normalize_email")
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -27,3 +30,95 @@ class Customer(ShopOwnedModel, EncryptedModel):
 
     def __str__(self) -> str:
         return f"customer #{self.pk}"
+
+
+class IdentityKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    USERNAME = "username", _("Marketplace username")
+    WHATSAPP_NAME = "wa_name", _("WhatsApp name")
+
+
+class Identity(ShopOwnedModel, EncryptedModel):
+    """One way a customer is known: a phone, an email, a marketplace username...
+
+    ``value`` is encrypted; ``value_index`` is a blind index of kind, channel and the
+    normalised value, so exact matches are found without plaintext in the database.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=10, choices=IdentityKind.choices)
+    channel = models.CharField(max_length=20, blank=True)  # for usernames and WhatsApp names
+    value = EncryptedTextField()
+    value_index = models.CharField(max_length=32)
+    source = models.CharField(max_length=20)  # the channel or "manual" that told us
+    import_file = models.ForeignKey(
+        "imports.ImportFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    first_seen_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "kind", "channel", "value_index"], name="identity_unique_value"
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "customer"], name="identity_customer")]
+
+
+class Merge(ShopOwnedModel):
+    """A merge of one customer into another, recorded so that it can be undone."""
+
+    class Reason(models.TextChoices):
+        SAME_PHONE = "phone", _("Same phone number")
+        SAME_EMAIL = "email", _("Same email")
+        SAME_USERNAME = "username", _("Same marketplace username")
+        REVIEWED = "reviewed", _("Confirmed by a person")
+
+    survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    absorbed = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    moved_identities = models.JSONField(default=list)
+    moved_orders = models.JSONField(default=list)
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class MatchSuggestion(ShopOwnedModel):
+    """Two customers who are probably the same person, waiting for a person to decide."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        MERGED = "merged", _("Merged")
+        KEPT_APART = "apart", _("Kept apart")
+
+    customer_a = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer_b = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    evidence = models.JSONField(default=list)  # codes and scores, never personal data
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "customer_a", "customer_b"], name="suggestion_unique_pair"
+            )
+        ]
+
+    @property
+    def pair(self):
+        return (self.customer_a, self.customer_b)

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
 from merdeka.customers import selectors, services
@@ -44,5 +45,60 @@ def customer_detail(request, customer_id: int):
     except Customer.DoesNotExist:
         raise Http404 from None
     audit_record(action="customer.viewed", shop=request.shop, target=customer, request=request)
-    history = audit_events(shop=request.shop, target=customer)[:20]
-    return render(request, "customers/detail.html", {"customer": customer, "history": history})
+    orders = selectors.customer_orders(shop=request.shop, customer=customer)
+    context = {
+        "customer": customer,
+        "history": audit_events(shop=request.shop, target=customer)[:20],
+        "identities": selectors.customer_identities(shop=request.shop, customer=customer),
+        "orders": orders,
+        "order_total": sum((order.total or 0) for order in orders),
+        "merges": selectors.customer_merges(shop=request.shop, customer=customer),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@shop_member
+def review_queue(request):
+    page = Paginator(selectors.pending_suggestions(shop=request.shop), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "customers/review.html", {"page": page})
+
+
+@shop_member
+@require_POST
+def review_decide(request, suggestion_id: int, decision: str):
+    from merdeka.customers.models import MatchSuggestion
+
+    if decision not in ("gabung", "pisah"):
+        raise Http404
+    try:
+        services.suggestion_decide(
+            shop=request.shop,
+            actor=request.user,
+            suggestion_id=suggestion_id,
+            merge=decision == "gabung",
+            request=request,
+        )
+    except MatchSuggestion.DoesNotExist:
+        raise Http404 from None
+    if decision == "gabung":
+        messages.success(request, _("Merged. You can undo it from the customer's page."))
+    else:
+        messages.success(request, _("Kept apart. They will not be suggested again."))
+    return redirect("review_queue")
+
+
+@shop_member
+@require_POST
+def merge_undo(request, merge_id: int):
+    from merdeka.customers.models import Merge
+
+    try:
+        services.merge_undo(
+            shop=request.shop, actor=request.user, merge_id=merge_id, request=request
+        )
+    except Merge.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, _("The merge was undone: they are two customers again."))
+    return redirect("customer_list")

@@ -41,6 +41,11 @@ ROUTES: dict[str, Route] = {
     "customer_list": Route(own_shop=True, post=None),
     "customer_add": Route(own_shop=True, post=lambda w: {"name": ""}),
     "customer_detail": Route(kwargs=lambda w: {"customer_id": w["customer"].pk}, post=None),
+    "review_queue": Route(own_shop=True, post=None),
+    "review_decide": Route(
+        kwargs=lambda w: {"suggestion_id": w["suggestion"].pk, "decision": "gabung"}
+    ),
+    "merge_undo": Route(kwargs=lambda w: {"merge_id": w["merge"].pk}),
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from merdeka.core.models import Membership
 from merdeka.core.tests.crossshop import PUBLIC, ROUTES, named_patterns
-from merdeka.customers.models import Customer
+from merdeka.customers.models import Customer, MatchSuggestion
+from merdeka.customers.resolution import customer_merge
 from merdeka.customers.services import customer_create
 from merdeka.privacy.models import AuditEvent
 
@@ -17,9 +18,21 @@ def world(ika_shop, rina, in_shop):
     customer = customer_create(
         shop=ika_shop, name="Kanari Rahasia Ika", phone="+6281377778888", city="Kota Rahasia"
     )
+    twin = customer_create(shop=ika_shop, name="Kanari Rahasia Ika", city="Kota Rahasia")
+    third = customer_create(shop=ika_shop, name="Kanari Rahasia Ika B", city="Kota Rahasia")
     with in_shop(ika_shop):
         membership = Membership.objects.get(user=rina)
-    return {"shop": ika_shop, "customer": customer, "membership": membership}
+        suggestion = MatchSuggestion.objects.create(
+            shop=ika_shop, customer_a=customer, customer_b=twin, score=0.95
+        )
+        merge = customer_merge(shop=ika_shop, survivor=customer, absorbed=third, reason="phone")
+    return {
+        "shop": ika_shop,
+        "customer": customer,
+        "membership": membership,
+        "suggestion": suggestion,
+        "merge": merge,
+    }
 
 
 def snapshot(shop, in_shop):
@@ -29,6 +42,8 @@ def snapshot(shop, in_shop):
             sorted(Membership.objects.values_list("user_id", "role")),
             AuditEvent.objects.count(),
             Customer.objects.values_list("city", flat=True).first(),
+            sorted(MatchSuggestion.objects.values_list("state", flat=True)),
+            sorted(Customer.objects.values_list("merged_into", flat=True), key=str),
         )
 
 

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.urls import reverse
+
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.matching import suggest_matches
+from merdeka.customers.models import Customer, Identity, MatchSuggestion, Merge
+from merdeka.customers.resolution import Resolver
+from merdeka.imports import records
+from merdeka.imports.writer import write_contacts, write_orders
+from merdeka.orders.models import Order
+
+WHEN = datetime(2026, 5, 1, 6, 0, tzinfo=UTC)
+
+
+def order(
+    external_id,
+    *,
+    channel="shopee",
+    username=None,
+    phone=None,
+    name=None,
+    city="",
+    status="completed",
+    email=None,
+):
+    return records.Order(
+        channel=channel,
+        external_id=external_id,
+        status=status,
+        status_raw=status.title(),
+        ordered_at=WHEN,
+        buyer=records.Buyer(username=username, name=name, phone=phone, email=email),
+        address=records.Address(recipient=name, city=city, province="Jawa Barat"),
+        lines=[records.OrderLine(name="Kue Nastar", quantity=2, unit_price=Decimal("45000"))],
+    )
+
+
+def live_customers(shop):
+    return Customer.objects.filter(shop=shop, merged_into__isnull=True)
+
+
+def test_the_same_marketplace_username_is_one_customer(ika_shop):
+    with shop_scope(ika_shop):
+        resolver = Resolver(shop=ika_shop, source="shopee")
+        counts = write_orders(
+            shop=ika_shop,
+            orders=[order("A1", username="sitinur"), order("A2", username="SitiNur")],
+            resolver=resolver,
+        )
+        assert counts.orders_new == 2
+        assert live_customers(ika_shop).count() == 1
+        assert resolver.outcome.customers_new == 1
+
+
+def test_usernames_are_per_marketplace(ika_shop):
+    with shop_scope(ika_shop):
+        resolver = Resolver(shop=ika_shop, source="mixed")
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                order("A1", username="budi88"),
+                order("T1", channel="tiktok", username="budi88"),
+            ],
+            resolver=resolver,
+        )
+        assert live_customers(ika_shop).count() == 2
+
+
+def test_a_shared_phone_merges_customers_from_two_channels_and_can_be_undone(ika_shop, ika):
+    from merdeka.customers.services import merge_undo
+
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[order("A1", username="dewi_a"), order("T1", channel="tiktok", username="dw")],
+            resolver=Resolver(shop=ika_shop, source="mixed"),
+        )
+        assert live_customers(ika_shop).count() == 2
+        # a later file links both usernames to one phone number
+        resolver = Resolver(shop=ika_shop, source="shopee")
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                order("A2", username="dewi_a", phone="+6285712345678"),
+                order("T2", channel="tiktok", username="dw", phone="+6285712345678"),
+            ],
+            resolver=resolver,
+        )
+        assert live_customers(ika_shop).count() == 1
+        assert resolver.outcome.customers_merged == 1
+        survivor = live_customers(ika_shop).get()
+        assert Order.objects.filter(customer=survivor).count() == 4
+        merge = Merge.objects.get()
+        assert merge.reason == "phone"
+
+    merge_undo(shop=ika_shop, actor=ika, merge_id=merge.pk)
+    with shop_scope(ika_shop):
+        assert live_customers(ika_shop).count() == 2
+        absorbed = Customer.objects.get(pk=merge.absorbed_id)
+        assert set(
+            Order.objects.filter(customer=absorbed).values_list("external_id", flat=True)
+        ) == {"T1"}
+
+
+def test_reimporting_adds_nothing_twice_and_updates_changed_statuses(ika_shop):
+    with shop_scope(ika_shop):
+        first = [order("A1", username="x", status="shipped"), order("A2", username="y")]
+        write_orders(shop=ika_shop, orders=first, resolver=Resolver(shop=ika_shop, source="s"))
+        again = [order("A1", username="x", status="completed"), order("A2", username="y")]
+        counts = write_orders(
+            shop=ika_shop, orders=again, resolver=Resolver(shop=ika_shop, source="s")
+        )
+        assert (counts.orders_new, counts.orders_updated, counts.orders_unchanged) == (0, 1, 1)
+        assert Order.objects.count() == 2
+        assert Order.objects.get(external_id="A1").status == "completed"
+        assert Identity.objects.count() == 2
+
+
+def test_identities_hold_no_plaintext(ika_shop):
+    from django.db import connection
+
+    with shop_scope(ika_shop):
+        write_contacts(
+            contacts=[records.Contact(name="Rahasia", phones=["+6281299990000"])],
+            resolver=Resolver(shop=ika_shop, source="contacts"),
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value, value_index FROM customers_identity")
+        for value, index in cursor.fetchall():
+            assert "81299990000" not in value and "81299990000" not in index
+
+
+def test_similar_names_in_the_same_city_wait_for_review(ika_client, ika_shop):
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                order("A1", username="u1", name="Siti Nurhaliza", city="Kota Bandung"),
+                order("A2", username="u2", name="Siti Nurhalizah", city="Kota Bandung"),
+                order("A3", username="u3", name="Siti Nurhaliza", city="Kota Medan"),
+                order("A4", username="u4", name="Budi Santoso", city="Kota Bandung"),
+            ],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )
+        assert suggest_matches(shop=ika_shop) == 1
+        assert suggest_matches(shop=ika_shop) == 0  # never twice
+        suggestion = MatchSuggestion.objects.get()
+        assert {c.name for c in suggestion.pair} == {"Siti Nurhaliza", "Siti Nurhalizah"}
+
+    page = ika_client.get(reverse("review_queue")).content.decode()
+    assert "Siti Nurhalizah" in page and "Kota Bandung" in page
+    ika_client.post(reverse("review_decide", args=[suggestion.pk, "gabung"]))
+    with shop_scope(ika_shop):
+        assert live_customers(ika_shop).count() == 3
+        assert MatchSuggestion.objects.get().state == "merged"
+        merge = Merge.objects.get(reason="reviewed")
+    detail = ika_client.get(reverse("customer_detail", args=[merge.survivor_id])).content.decode()
+    assert "Batalkan penggabungan" in detail
+    assert "Username marketplace" in detail and "Kue Nastar" in detail and "Rp90.000" in detail
+    ika_client.post(reverse("merge_undo", args=[merge.pk]))
+    with shop_scope(ika_shop):
+        assert live_customers(ika_shop).count() == 4
+
+
+def test_keeping_apart_is_remembered(ika_client, ika_shop):
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                order("A1", username="u1", name="Agus Salim", city="Kota Bogor"),
+                order("A2", username="u2", name="Agus Salim", city="Kota Bogor"),
+            ],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )
+        suggest_matches(shop=ika_shop)
+        suggestion = MatchSuggestion.objects.get()
+    ika_client.post(reverse("review_decide", args=[suggestion.pk, "pisah"]))
+    with shop_scope(ika_shop):
+        assert suggest_matches(shop=ika_shop) == 0
+        assert live_customers(ika_shop).count() == 2

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core.scoping import ShopOwnedModel
+from merdeka.privacy.fields import EncryptedModel, EncryptedTextField
+
+
+class Channel(models.TextChoices):
+    SHOPEE = "shopee", "Shopee"
+    TIKTOK = "tiktok", "TikTok Shop"
+    TOKOPEDIA = "tokopedia", "Tokopedia"
+    LAZADA = "lazada", "Lazada"
+    BLIBLI = "blibli", "Blibli"
+    BUKALAPAK = "bukalapak", "Bukalapak"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    STOREFRONT = "storefront", _("Own storefront")
+    MANUAL = "manual", _("Manual")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    PROCESSING = "processing", _("Processing")
+    SHIPPED = "shipped", _("Shipped")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
+class Order(ShopOwnedModel, EncryptedModel):
+    """One order from any channel. The recipient's name, phone and street are encrypted;
+    district, city and province stay plain so that reports can group by them."""
+
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    external_id = models.CharField(max_length=80)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, related_name="orders"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    status_raw = models.CharField(max_length=120, blank=True)
+    ordered_at = models.DateTimeField(db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    total = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    shipping_fee = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    buyer_username = EncryptedTextField(null=True, blank=True)
+    recipient_name = EncryptedTextField(null=True, blank=True)
+    recipient_phone = EncryptedTextField(null=True, blank=True)
+    street = EncryptedTextField(null=True, blank=True)
+    village = models.CharField(max_length=80, blank=True)
+    district = models.CharField(max_length=80, blank=True)
+    city = models.CharField(max_length=80, blank=True)
+    province = models.CharField(max_length=80, blank=True)
+    postal_code = models.CharField(max_length=10, blank=True)
+    import_file = models.ForeignKey(
+        "imports.ImportFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "channel", "external_id"], name="order_unique_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "customer", "ordered_at"], name="order_customer")]
+
+
+class OrderLine(ShopOwnedModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    sku = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=300)
+    variant = models.CharField(max_length=200, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["order", "position"]
