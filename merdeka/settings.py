@@ -229,6 +229,14 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "media"
 
+# Imports: the largest file (and upload) accepted, and where uploads stream to. Uploads
+# are sealed with the shop's key as soon as they arrive (merdeka.privacy.files).
+MERDEKA_IMPORT_MAX_BYTES = int(os.environ.get("MERDEKA_IMPORT_MAX_MB", "200")) * 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
+FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_HANDLERS = ["merdeka.imports.uploads.LimitedUploadHandler"]
+
 TASKS = {
     "default": {
         "BACKEND": (

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from merdeka.core import views as core_views
 from merdeka.customers import views as customer_views
+from merdeka.imports import views as import_views
 from merdeka.privacy import views as privacy_views
 
 urlpatterns = [
@@ -33,6 +34,8 @@ urlpatterns = [
         customer_views.merge_undo,
         name="merge_undo",
     ),
+    path("impor/", import_views.import_home, name="import_home"),
+    path("impor/<int:run_id>/", import_views.import_run, name="import_run"),
     path("audit/", privacy_views.audit_log, name="audit_log"),
     path("keamanan/", privacy_views.security, name="security"),
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),

@@ -46,6 +46,8 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"suggestion_id": w["suggestion"].pk, "decision": "gabung"}
     ),
     "merge_undo": Route(kwargs=lambda w: {"merge_id": w["merge"].pk}),
+    "import_home": Route(own_shop=True, post=lambda w: {}),
+    "import_run": Route(kwargs=lambda w: {"run_id": w["run"].pk}, post=None),
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),

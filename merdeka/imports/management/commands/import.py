@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from merdeka.core.models import Shop
+from merdeka.imports import pipeline
+
+
+class Command(BaseCommand):
+    help = "Import marketplace exports, WhatsApp chats, contacts or a Merdeka export into a shop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument("--shop", required=True, help="shop short name (slug)")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args, paths, shop, json=False, **options):
+        target = Shop.objects.filter(slug=shop).first()
+        if target is None:
+            raise CommandError(f"No shop with the short name {shop!r}.")
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise CommandError(f"Not found: {', '.join(missing)}")
+        run = pipeline.run_create(shop=target)
+        reports = []
+        console = Console(file=self.stderr._out, stderr=True)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=json or not console.is_terminal,
+        ) as progress:
+            for path in paths:
+                task = progress.add_task(f"{path.name}", total=None)
+                reports.append(pipeline.import_path(shop=target, run=run, path=path))
+                progress.remove_task(task)
+        pipeline.run_finish(run)
+        if json:
+            self.stdout.write(_dumps({"run": run.pk, "files": [asdict(r) for r in reports]}))
+        else:
+            for report in reports:
+                self._print(report)
+        if any(r.state == "rejected" for r in reports):
+            raise SystemExit(1)
+
+    def _print(self, report):
+        style = {"imported": self.style.SUCCESS, "rejected": self.style.ERROR}.get(
+            report.state, self.style.WARNING
+        )
+        self.stdout.write(style(f"{report.name}: {report.state} ({report.source or '?'})"))
+        self.stdout.write(
+            f"  rows read {report.rows_read}; orders new {report.orders_new}, "
+            f"updated {report.orders_updated}; customers new {report.customers_new}, "
+            f"merged {report.customers_merged}, waiting for review {report.review_waiting}"
+        )
+        for problem in report.problems:
+            where = ", ".join(
+                part
+                for part in (
+                    f"baris {problem['row']}" if problem.get("row") else "",
+                    f"kolom {problem['column']}" if problem.get("column") else "",
+                )
+                if part
+            )
+            self.stdout.write(f"  - {where + ': ' if where else ''}{problem['message']}")
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)

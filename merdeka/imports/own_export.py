@@ -1,0 +1,162 @@
+"""Reads Merdeka's own export (``merdeka export``) back into a shop: the way in for a
+seller who moves from another Merdeka instance."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.customers.models import Customer, Identity
+from merdeka.customers.resolution import Claim, identity_index
+from merdeka.imports.exporting import FORMAT
+from merdeka.imports.records import RejectedFile
+from merdeka.imports.writer import Counts
+from merdeka.orders.models import Order, OrderLine
+
+
+def _open(path: Path):
+    """Return a function that opens a member of the export (directory or zip)."""
+    if path.is_dir():
+        return lambda name: open(path / name, encoding="utf-8")
+    archive = zipfile.ZipFile(path)
+    names = {Path(n).name: n for n in archive.namelist()}
+    return lambda name: io.TextIOWrapper(archive.open(names[name]), encoding="utf-8")
+
+
+def detect(path: Path) -> bool:
+    try:
+        opener = _open(Path(path))
+        with opener("manifest.json") as handle:
+            return json.load(handle).get("format") == FORMAT
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, AttributeError):
+        return False
+
+
+def _when(value):
+    return datetime.fromisoformat(value) if value else None
+
+
+def _money(value):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        raise RejectedFile(_("A money amount in the export is not a number.")) from None
+
+
+def read_export(path: Path) -> tuple[list[dict], list[dict]]:
+    opener = _open(Path(path))
+    rows = {}
+    for name in ("customers.jsonl", "orders.jsonl"):
+        rows[name] = []
+        try:
+            with opener(name) as handle:
+                for number, line in enumerate(handle, start=1):
+                    if line.strip():
+                        try:
+                            rows[name].append(json.loads(line))
+                        except ValueError:
+                            raise RejectedFile(
+                                _("Line %(line)s of %(file)s is not valid JSON.")
+                                % {"line": number, "file": name},
+                                row=number,
+                            ) from None
+        except KeyError:
+            raise RejectedFile(_("The export has no %(file)s.") % {"file": name}) from None
+    return rows["customers.jsonl"], rows["orders.jsonl"]
+
+
+def write_export(*, shop, customers: list[dict], orders: list[dict], import_file=None) -> Counts:
+    counts = Counts()
+    by_old_id: dict = {}
+    for row in customers:
+        claims = [
+            Claim(i["kind"], i["value"], i.get("channel", "")) for i in row.get("identities", [])
+        ]
+        indexes = [identity_index(shop.pk, claim) for claim in claims]
+        existing = (
+            Identity.objects.filter(shop=shop, value_index__in=indexes)
+            .values_list("customer_id", flat=True)
+            .first()
+        )
+        if existing:
+            by_old_id[row["id"]] = existing
+            continue
+        customer = Customer(
+            shop=shop,
+            name=row.get("name"),
+            phone=row.get("phone"),
+            email=row.get("email"),
+            address=row.get("address"),
+            city=row.get("city") or "",
+            province=row.get("province") or "",
+        )
+        customer.save()
+        counts.contacts += 1
+        by_old_id[row["id"]] = customer.pk
+        for claim, index, data in zip(claims, indexes, row.get("identities", []), strict=True):
+            Identity(
+                shop=shop,
+                customer=customer,
+                kind=claim.kind,
+                channel=claim.channel,
+                value=claim.value,
+                value_index=index,
+                source=data.get("source") or "merdeka",
+                import_file=import_file,
+                first_seen_at=_when(data.get("first_seen_at")),
+                last_seen_at=_when(data.get("last_seen_at")),
+            ).save()
+    for row in orders:
+        if Order.objects.filter(
+            shop=shop, channel=row["channel"], external_id=row["external_id"]
+        ).exists():
+            counts.orders_unchanged += 1
+            continue
+        order = Order(
+            shop=shop,
+            channel=row["channel"],
+            external_id=row["external_id"],
+            customer_id=by_old_id.get(row.get("customer_id")),
+            status=row["status"],
+            status_raw=row.get("status_raw") or "",
+            ordered_at=_when(row["ordered_at"]),
+            paid_at=_when(row.get("paid_at")),
+            total=_money(row.get("total")),
+            shipping_fee=_money(row.get("shipping_fee")),
+            buyer_username=row.get("buyer_username"),
+            recipient_name=row.get("recipient_name"),
+            recipient_phone=row.get("recipient_phone"),
+            street=row.get("street"),
+            village=row.get("village") or "",
+            district=row.get("district") or "",
+            city=row.get("city") or "",
+            province=row.get("province") or "",
+            postal_code=row.get("postal_code") or "",
+            import_file=import_file,
+        )
+        order.save()
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                shop=shop,
+                order=order,
+                position=position,
+                sku=line.get("sku") or "",
+                name=line["name"],
+                variant=line.get("variant") or "",
+                quantity=int(line["quantity"]),
+                unit_price=_money(line["unit_price"]),
+                total=_money(line["total"]),
+            )
+            for position, line in enumerate(row.get("lines", []))
+        )
+        counts.orders_new += 1
+        counts.lines_new += len(row.get("lines", []))
+    return counts

@@ -1,0 +1,243 @@
+"""One import run: detect each file's source, parse it, and write it all or nothing.
+
+A file is parsed completely before anything is written. If the parser refuses the
+file, or reports any error, nothing is written and the report says what and where.
+Otherwise the whole file is written in one transaction: a crash at any point leaves
+the shop as it was before the file, and running the import again finishes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.matching import suggest_matches
+from merdeka.customers.resolution import Resolver
+from merdeka.imports import sources
+from merdeka.imports.models import ImportFile, ImportRun
+from merdeka.imports.records import Problem, RejectedFile, Severity
+from merdeka.privacy.audit import audit_record
+
+
+@dataclass
+class FileReport:
+    name: str
+    state: str
+    source: str = ""
+    rows_read: int = 0
+    orders_new: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    lines_new: int = 0
+    customers_new: int = 0
+    customers_merged: int = 0
+    review_waiting: int = 0
+    contacts: int = 0
+    participants: int = 0
+    problems: list[dict] = field(default_factory=list)
+
+
+def _problem_dict(problem: Problem) -> dict:
+    return {
+        "message": str(problem.message),
+        "row": problem.row,
+        "column": problem.column,
+        "severity": str(problem.severity),
+    }
+
+
+def _files(path: Path) -> list[Path]:
+    """A file, or every file of a directory (an unpacked Merdeka export)."""
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
+def file_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in _files(path))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    for part in _files(path):
+        digest.update(part.name.encode() + b"\0")
+        with open(part, "rb") as handle:
+            for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def run_create(*, shop, actor=None) -> ImportRun:
+    with shop_scope(shop):
+        return ImportRun.objects.create(shop=shop, created_by=actor)
+
+
+def import_path(
+    *, shop, run: ImportRun, path: Path, name: str | None = None, actor=None, progress=None
+) -> FileReport:
+    """Import one file from disk into ``shop`` as part of ``run``."""
+    path = Path(path)
+    name = name or path.name
+    with shop_scope(shop):
+        record = ImportFile.objects.create(
+            shop=shop, run=run, name=name[:255], size=file_size(path), sha256=""
+        )
+        return _import(shop=shop, record=record, path=path, actor=actor, progress=progress)
+
+
+def _finish(record: ImportFile, report: FileReport, state: str) -> FileReport:
+    report.state = state
+    record.state = state
+    record.source = report.source
+    record.rows_read = report.rows_read
+    record.report = asdict(report)
+    record.finished_at = timezone.now()
+    record.save()
+    return report
+
+
+def _import(*, shop, record: ImportFile, path: Path, actor, progress) -> FileReport:
+    report = FileReport(name=record.name, state="running")
+    record.state = ImportFile.State.RUNNING
+    record.started_at = timezone.now()
+    record.save(update_fields=["state", "started_at"])
+
+    limit = settings.MERDEKA_IMPORT_MAX_BYTES
+    if record.size > limit:
+        report.problems.append(
+            _problem_dict(
+                Problem(
+                    _(
+                        "The file is %(size)s MB; the limit is %(limit)s MB. Export a shorter "
+                        "period and import the parts one by one."
+                    )
+                    % {"size": record.size // 2**20, "limit": limit // 2**20}
+                )
+            )
+        )
+        return _finish(record, report, ImportFile.State.REJECTED)
+    record.sha256 = file_sha256(path)
+    record.save(update_fields=["sha256"])
+    earlier = (
+        ImportFile.objects.filter(shop=shop, sha256=record.sha256, state=ImportFile.State.IMPORTED)
+        .exclude(pk=record.pk)
+        .first()
+    )
+    if earlier is not None:
+        report.source = earlier.source
+        report.problems.append(
+            _problem_dict(
+                Problem(
+                    _("This file was already imported (as %(name)s); nothing was added twice.")
+                    % {"name": earlier.name},
+                    severity=Severity.WARNING,
+                )
+            )
+        )
+        return _finish(record, report, ImportFile.State.DUPLICATE)
+
+    try:
+        parsed = sources.parse_file(path, record.name)
+    except RejectedFile as exc:
+        report.problems.append(_problem_dict(exc.problem))
+        audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
+        return _finish(record, report, ImportFile.State.REJECTED)
+
+    report.source = parsed.source
+    report.rows_read = parsed.rows_read
+    report.problems.extend(_problem_dict(p) for p in parsed.problems)
+    if any(p.severity == Severity.ERROR for p in parsed.problems):
+        audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
+        return _finish(record, report, ImportFile.State.REJECTED)
+
+    with transaction.atomic():
+        resolver = Resolver(shop=shop, source=parsed.channel, import_file=record)
+        counts = parsed.write(shop=shop, resolver=resolver, import_file=record)
+        for attr in (
+            "orders_new",
+            "orders_updated",
+            "orders_unchanged",
+            "lines_new",
+            "contacts",
+            "participants",
+        ):
+            setattr(report, attr, getattr(counts, attr))
+        report.customers_new = resolver.outcome.customers_new
+        report.customers_merged = resolver.outcome.customers_merged
+        report.review_waiting = suggest_matches(shop=shop, customer_ids=resolver.outcome.touched)
+        if progress:
+            progress(report.rows_read)
+        _finish(record, report, ImportFile.State.IMPORTED)
+        audit_record(
+            action="import.finished",
+            shop=shop,
+            actor=actor,
+            target=record,
+            detail={"source": parsed.source, "orders_new": report.orders_new},
+        )
+    return report
+
+
+def run_finish(run: ImportRun) -> None:
+    with shop_scope(run.shop_id):
+        run.state = ImportRun.State.DONE
+        run.finished_at = timezone.now()
+        run.save(update_fields=["state", "finished_at"])
+
+
+def upload_path(record: ImportFile) -> Path:
+    return Path(settings.DATA_DIR) / "uploads" / str(record.shop_id) / f"{record.pk}.sealed"
+
+
+def uploads_receive(*, shop, actor, files, request=None) -> ImportRun:
+    """Store uploaded files sealed with the shop's key and queue them for import."""
+    from functools import partial
+
+    from merdeka.imports.tasks import process_import_run
+    from merdeka.privacy.files import seal_stream
+
+    with transaction.atomic(), shop_scope(shop):
+        run = ImportRun.objects.create(shop=shop, created_by=actor)
+        for upload in files:
+            record = ImportFile.objects.create(
+                shop=shop, run=run, name=upload.name[:255], size=upload.size, sha256=""
+            )
+            seal_stream(
+                upload.chunks(), upload_path(record), shop_id=shop.pk, file_id=str(record.pk)
+            )
+        audit_record(
+            action="import.uploaded",
+            shop=shop,
+            actor=actor,
+            target=run,
+            request=request,
+            detail={"files": len(files)},
+        )
+        transaction.on_commit(partial(process_import_run.enqueue, run_id=run.pk))
+    return run
+
+
+def run_process(*, run_id: int) -> None:
+    """Import every queued file of an uploaded run (the background task's body)."""
+    from merdeka.privacy.files import unsealed_copy
+
+    run = ImportRun.unscoped.select_related("shop", "created_by").get(pk=run_id)
+    shop = run.shop
+    with shop_scope(shop):
+        run.state = ImportRun.State.RUNNING
+        run.save(update_fields=["state"])
+        for record in run.files.filter(state__in=["queued", "running"]).order_by("pk"):
+            sealed = upload_path(record)
+            if not sealed.exists():
+                _finish(record, FileReport(name=record.name, state=""), ImportFile.State.REJECTED)
+                continue
+            suffix = Path(record.name).suffix.lower()[:10]
+            with unsealed_copy(sealed, shop_id=shop.pk, file_id=str(record.pk), suffix=suffix) as p:
+                _import(shop=shop, record=record, path=p, actor=run.created_by, progress=None)
+            sealed.unlink(missing_ok=True)
+    run_finish(run)

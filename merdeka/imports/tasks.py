@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def process_import_run(run_id: int) -> None:
+    from merdeka.imports.pipeline import run_process
+
+    run_process(run_id=run_id)

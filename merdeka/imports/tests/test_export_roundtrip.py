@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.core.management import call_command
+
+from merdeka.core import services
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer, Identity
+from merdeka.customers.resolution import Resolver
+from merdeka.customers.services import customer_create
+from merdeka.imports import records
+from merdeka.imports.writer import write_orders
+from merdeka.orders.models import Order
+
+
+def seed(shop):
+    with shop_scope(shop):
+        write_orders(
+            shop=shop,
+            orders=[
+                records.Order(
+                    channel="shopee",
+                    external_id="2504226A23B55PX",
+                    status="completed",
+                    status_raw="Selesai",
+                    ordered_at=datetime(2026, 4, 22, 3, 15, tzinfo=UTC),
+                    buyer=records.Buyer(
+                        username="sitinur", name="Siti Nurhaliza", phone="+6281234567801"
+                    ),
+                    address=records.Address(
+                        recipient="Siti Nurhaliza",
+                        street="Jl. Melati 5",
+                        city="Kota Bandung",
+                        province="Jawa Barat",
+                    ),
+                    lines=[
+                        records.OrderLine(
+                            name="Nastar Keju",
+                            quantity=2,
+                            unit_price=Decimal("85000"),
+                            variant="500 gr",
+                        ),
+                        records.OrderLine(
+                            name='=HYPERLINK("x")', quantity=1, unit_price=Decimal("12500")
+                        ),
+                    ],
+                    shipping_fee=Decimal("9000"),
+                )
+            ],
+            resolver=Resolver(shop=shop, source="shopee"),
+        )
+    customer_create(shop=shop, name="+62 Pelanggan Manual", email="manual@contoh.id")
+
+
+def snapshot(shop):
+    with shop_scope(shop):
+        customers = sorted(
+            (
+                c.name,
+                c.phone,
+                c.email,
+                c.address,
+                c.city,
+                c.province,
+                sorted((i.kind, i.channel, i.value) for i in Identity.objects.filter(customer=c)),
+            )
+            for c in Customer.objects.filter(merged_into__isnull=True)
+        )
+        orders = sorted(
+            (
+                o.channel,
+                o.external_id,
+                o.status,
+                o.status_raw,
+                o.ordered_at,
+                o.total,
+                o.shipping_fee,
+                o.recipient_name,
+                o.street,
+                o.city,
+                o.customer.name if o.customer else None,
+                [
+                    (line.name, line.variant, line.quantity, line.unit_price)
+                    for line in o.lines.all()
+                ],
+            )
+            for o in Order.objects.all()
+        )
+    return customers, orders
+
+
+def test_an_export_imported_into_a_fresh_shop_gives_the_same_customers_and_orders(
+    ika, ika_shop, tmp_path
+):
+    seed(ika_shop)
+    out = tmp_path / "export"
+    call_command("export", "--shop", ika_shop.slug, "--out", str(out))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"] == {"customers": 2, "orders": 1}
+
+    fresh = services.shop_create(name="Toko Baru", owner=ika, slug="toko-baru")
+    call_command("import", str(out), "--shop", "toko-baru", "--json")
+    assert snapshot(fresh) == snapshot(ika_shop)
+
+    # importing the same export again adds nothing
+    call_command("import", str(out), "--shop", "toko-baru", "--json")
+    assert snapshot(fresh) == snapshot(ika_shop)
+
+
+def test_spreadsheet_exports_are_formula_safe(ika_shop, tmp_path):
+    seed(ika_shop)
+    call_command("export", "--shop", ika_shop.slug, "--out", str(tmp_path))
+    with open(tmp_path / "orders.csv", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["lines"].startswith("2x Nastar Keju")
+    with open(tmp_path / "customers.csv", encoding="utf-8-sig") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert "'+62 Pelanggan Manual" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    assert "'+6281234567801" in cells
