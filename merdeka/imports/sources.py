@@ -8,13 +8,16 @@ Each source's parser is its own module (``marketplaces``, ``whatsapp``, ``contac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core.phone import normalize_name
 from merdeka.imports import own_export, writer
+from merdeka.imports.formats import marketplaces, orders, whatsapp
 from merdeka.imports.records import Problem, RejectedFile
 
 HEAD_BYTES = 64 * 1024
@@ -33,7 +36,7 @@ class Parsed:
         return self.writer(shop=shop, resolver=resolver, import_file=import_file)
 
 
-def _own_export(path: Path) -> Parsed:
+def _own_export(path: Path, detail: bool = False) -> Parsed:
     customers, orders = own_export.read_export(path)
 
     def write(*, shop, resolver, import_file=None):
@@ -51,6 +54,93 @@ def _own_export(path: Path) -> Parsed:
     )
 
 
+CHAT_PARTNER = re.compile(
+    r"^(?:WhatsApp Chat with|Chat WhatsApp dengan|WhatsApp Chat -)\s+(.+?)(?:\.txt|\.zip)?$",
+    re.IGNORECASE,
+)
+
+
+def chat_customers(participants, *, file_name: str, shop_name: str):
+    """The chat's customers: in a one-to-one chat the partner named in the file name, in a
+    group everyone but the shop itself."""
+    people = list(participants)
+    partner = CHAT_PARTNER.match(Path(file_name).name)
+    if partner:
+        wanted = normalize_name(partner.group(1))
+        named = [p for p in people if normalize_name(p.name) == wanted]
+        if named and len(people) <= 2:
+            return named
+    shop = normalize_name(shop_name)
+    return [p for p in people if normalize_name(p.name) != shop]
+
+
+def _whatsapp(path: Path, name: str, detail: bool = False) -> Parsed:
+    chat = whatsapp.parse_chat(whatsapp.open_chat(path), keep_messages=detail)
+
+    def write(*, shop, resolver, import_file=None):
+        people = chat_customers(chat.participant_list(), file_name=name, shop_name=shop.name)
+        return writer.write_participants(participants=people, resolver=resolver)
+
+    return Parsed(
+        source="whatsapp",
+        channel="whatsapp",
+        rows_read=chat.lines,
+        problems=chat.problems,
+        writer=write,
+        preview={
+            "platform": chat.platform,
+            "language": chat.language,
+            "day_first": chat.day_first,
+            "clock": chat.clock,
+            "messages": chat.count,
+            "participants": chat.participant_list(),
+            "message_list": chat.messages,
+        },
+    )
+
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv")
+
+
+def _detect_marketplace(path: Path, name: str, head: bytes) -> float:
+    if not name.lower().endswith(SPREADSHEET_SUFFIXES):
+        return 0.0
+    return 0.6  # decided for real when the header is read
+
+
+def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
+    spec, table, columns, header_row, header = orders.open_and_detect(
+        path, name, marketplaces.SPECS
+    )
+    if spec is None:
+        raise RejectedFile(
+            _(
+                "This spreadsheet is not an order export Merdeka knows (Shopee, TikTok Shop, "
+                "Tokopedia, Lazada): its columns do not match."
+            )
+        )
+    parsed = orders.parse(spec, table, columns, header_row, header)
+    channel = spec.channel
+    if spec is marketplaces.TIKTOK and "tokopedia_invoice" in parsed.filled:
+        channel = "tokopedia"  # Tokopedia now exports TikTok Shop's format
+        for order in parsed.orders:
+            order.channel = channel
+
+    def write(*, shop, resolver, import_file=None):
+        return writer.write_orders(
+            shop=shop, orders=parsed.orders, resolver=resolver, import_file=import_file
+        )
+
+    return Parsed(
+        source=spec.source,
+        channel=channel,
+        rows_read=parsed.rows_read,
+        problems=parsed.problems,
+        writer=write,
+        preview={"orders": parsed.orders, "header_row": header_row, "sheet": table.sheet},
+    )
+
+
 PARSERS: list[tuple[str, Callable[[Path, str, bytes], float], Callable[[Path, str], Parsed]]] = []
 
 
@@ -61,11 +151,17 @@ def register(name: str, detect, parse) -> None:
 register(
     "merdeka-export",
     lambda path, name, head: 1.0 if own_export.detect(path) else 0.0,
-    lambda path, name: _own_export(path),
+    lambda path, name, detail=False: _own_export(path, detail),
 )
 
 
-def parse_file(path: Path, name: str) -> Parsed:
+register("whatsapp", lambda path, name, head: whatsapp.detect(name, head), _whatsapp)
+register("marketplace", _detect_marketplace, _marketplace)
+
+
+def parse_file(path: Path, name: str, *, detail: bool = False) -> Parsed:
+    """Detect and parse a file completely. ``detail`` keeps what `merdeka inspect` shows
+    (every chat message) even where an import would not need it."""
     path = Path(path)
     if path.is_file() and path.stat().st_size == 0:
         raise RejectedFile(_("The file is empty."))
@@ -86,4 +182,4 @@ def parse_file(path: Path, name: str) -> Parsed:
                 "and its own exports."
             )
         )
-    return scored[0][2](path, name)
+    return scored[0][2](path, name, detail)

@@ -127,7 +127,8 @@ def write_participants(*, participants, resolver: Resolver) -> Counts:
     counts = Counts()
     for person in participants:
         claims = [phone_claim(person.phone)] if person.phone else [wa_name_claim(person.name)]
-        if resolver.resolve(claims, name=person.name, seen_at=person.last_at) is not None:
+        name = None if person.phone else person.name  # a shown number is not a name
+        if resolver.resolve(claims, name=name, seen_at=person.last_at) is not None:
             counts.participants += 1
     return counts
 

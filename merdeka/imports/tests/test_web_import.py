@@ -53,7 +53,7 @@ def test_an_unknown_file_is_rejected_with_a_clear_message_and_nothing_saved(
             reverse("import_home"), {"files": [SimpleUploadedFile("pesanan.xlsx", png)]}
         )
     page = ika_client.get(response["Location"]).content.decode()
-    assert "tidak mengenali file ini" in page
+    assert "bukan spreadsheet" in page
     assert "Tidak ada data dari file ini yang disimpan" in page
     with shop_scope(ika_shop):
         assert Customer.objects.count() == 0

@@ -1,0 +1,278 @@
+"""Marketplace order exports: one engine, one small spec per marketplace.
+
+Exports have one row per order *line*; order-level columns repeat on each line of the
+same order. Columns are found by header name (never by position), in any of the
+languages a marketplace uses. Masked buyer data is recognised before anything is
+parsed and is never kept as contact data; the marketplace username is then the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core.phone import is_masked, normalize_email, normalize_phone
+from merdeka.imports import records
+from merdeka.imports.formats import regions, tabular
+from merdeka.imports.records import Problem, RejectedFile
+
+
+@dataclass
+class Spec:
+    source: str  # "shopee", "tiktok", "tokopedia", "lazada"
+    channel: str
+    aliases: dict[str, str]  # header text -> field
+    required: tuple[str, ...]
+    statuses: dict[str, str]  # lower-cased original -> records.ORDER_STATUSES
+    signature: tuple[str, ...]  # fields whose presence tells this marketplace apart
+    sheet_hints: tuple[str, ...] = ()
+    order_id_pattern: re.Pattern | None = None  # rows whose id does not match are skipped
+    combine: Callable[[dict], None] | None = None  # per-row fix-ups (e.g. date + time columns)
+
+
+@dataclass
+class OrderParse:
+    source: str
+    channel: str
+    orders: list[records.Order] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    filled: set[str] = field(default_factory=set)  # fields with a value in some row
+
+
+def detect(spec: Spec, header_fields: set[str]) -> float:
+    if not set(spec.signature) <= header_fields:
+        return 0.0
+    return 0.5 + 0.5 * len(header_fields & set(spec.aliases.values())) / len(
+        set(spec.aliases.values())
+    )
+
+
+def map_status(spec: Spec, raw: str) -> str:
+    key = raw.strip().lower()
+    if key in spec.statuses:
+        return spec.statuses[key]
+    for text, status in spec.statuses.items():
+        if text and text in key:
+            return status
+    return "new"
+
+
+def _masked(value: str, field_name: str, masked: list[str]) -> str | None:
+    if not value:
+        return None
+    if is_masked(value):
+        masked.append(field_name)
+        return None
+    return value
+
+
+def parse(
+    spec: Spec,
+    table: tabular.Table,
+    columns: dict[str, int],
+    header_row: int,
+    header: list[str] | None = None,
+):
+    result = OrderParse(source=spec.source, channel=spec.channel)
+    missing = [f for f in spec.required if f not in columns]
+    if missing:
+        names = [next(k for k, v in spec.aliases.items() if v == f) for f in missing]
+        raise RejectedFile(
+            _("This %(source)s export is missing the columns it needs: %(columns)s.")
+            % {"source": spec.source.title(), "columns": ", ".join(names)}
+        )
+    header = header or []
+
+    def column_name(field_name: str | None) -> str | None:
+        index = columns.get(field_name or "")
+        return header[index] if index is not None and index < len(header) else field_name
+
+    rows = []
+    for number, cells in table.rows:
+        if not any(cells):
+            continue
+        row = {f: (cells[i] if i < len(cells) else "") for f, i in columns.items()}
+        if spec.combine:
+            spec.combine(row)
+        order_id = row.get("order_id", "").strip()
+        if not order_id:
+            continue
+        if spec.order_id_pattern and not spec.order_id_pattern.fullmatch(order_id):
+            continue  # e.g. TikTok's description row under the header
+        rows.append((number, row))
+        result.filled.update(f for f, v in row.items() if v)
+    result.rows_read = len(rows)
+    if not rows:
+        raise RejectedFile(_("The export has a header but no orders."))
+
+    money_fields = ("unit_price", "line_total", "order_total", "shipping_fee")
+    samples = [row[f] for _, row in rows[:500] for f in money_fields if row.get(f)]
+    locale = tabular.money_locale(samples)
+    month_first = tabular.month_first_file([row.get("created_at", "") for _, row in rows[:500]])
+
+    orders: dict[str, records.Order] = {}
+    first_created: dict[str, str] = {}
+    for number, row in rows:
+        order_id = row["order_id"].strip()
+        order = orders.get(order_id)
+        try:
+            if order is None:
+                order = orders[order_id] = _order(spec, row, number, locale, month_first)
+                first_created[order_id] = row.get("created_at", "")
+            else:
+                if row.get("created_at", "") != first_created[order_id]:
+                    _check_date(row, month_first)  # a later line of the order disagrees
+                order.rows.append(number)
+            line = _line(row, number, locale, result.problems)
+        except _RowError as exc:
+            result.problems.append(Problem(exc.message, row=number, column=column_name(exc.column)))
+            continue
+        if line is not None:
+            order.lines.append(line)
+    result.orders = list(orders.values())
+    return result
+
+
+class _RowError(Exception):
+    def __init__(self, message, column=None):
+        super().__init__(str(message))
+        self.message = message
+        self.column = column
+
+
+def _money(row: dict, field_name: str, locale: str):
+    raw = row.get(field_name, "")
+    try:
+        return tabular.parse_money(raw, locale)
+    except ValueError:
+        raise _RowError(
+            _("%(value)s is not an amount of money.") % {"value": raw[:40]}, field_name
+        ) from None
+
+
+def _check_date(row: dict, month_first: bool) -> None:
+    try:
+        tabular.parse_datetime(row.get("created_at", ""), month_first=month_first)
+    except ValueError:
+        raise _RowError(
+            _("%(value)s is not a date and time.") % {"value": row.get("created_at", "")[:40]},
+            "created_at",
+        ) from None
+
+
+def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -> records.Order:
+    try:
+        ordered_at = tabular.parse_datetime(row.get("created_at", ""), month_first=month_first)
+    except ValueError:
+        raise _RowError(
+            _("%(value)s is not a date and time.") % {"value": row.get("created_at", "")[:40]},
+            "created_at",
+        ) from None
+    if ordered_at is None:
+        raise _RowError(_("The order has no date."), "created_at")
+    try:
+        paid_at = tabular.parse_datetime(row.get("paid_at", ""), month_first=month_first)
+    except ValueError:
+        paid_at = None
+    masked: list[str] = []
+    username = _masked(row.get("username", ""), "username", masked)
+    buyer_name = _masked(row.get("buyer_name", ""), "name", masked)
+    buyer_phone_raw = _masked(row.get("buyer_phone", ""), "phone", masked)
+    recipient = _masked(row.get("recipient", ""), "recipient", masked)
+    phone_raw = _masked(row.get("phone", ""), "phone", masked)
+    street = _masked(row.get("street", ""), "address", masked)
+    email = _masked(row.get("email", ""), "email", masked)
+    status_raw = row.get("status", "").strip()
+    return records.Order(
+        channel=spec.channel,
+        external_id=row["order_id"].strip(),
+        status=map_status(spec, status_raw),
+        status_raw=status_raw,
+        ordered_at=ordered_at,
+        paid_at=paid_at,
+        buyer=records.Buyer(
+            username=username,
+            name=buyer_name or recipient,
+            phone=normalize_phone(buyer_phone_raw) or normalize_phone(phone_raw),
+            email=normalize_email(email),
+            masked_fields=tuple(dict.fromkeys(masked)),
+        ),
+        address=records.Address(
+            recipient=recipient,
+            phone=normalize_phone(phone_raw),
+            street=street,
+            village=tabular.text_or_none(row.get("village", "")),
+            district=tabular.text_or_none(row.get("district", "")),
+            city=regions.normalize_city(row.get("city", "")),
+            province=regions.normalize_province(row.get("province", "")),
+            postal_code=tabular.text_or_none(row.get("postal_code", "")),
+        ),
+        total=_money(row, "order_total", locale),
+        shipping_fee=_money(row, "shipping_fee", locale),
+        rows=[number],
+    )
+
+
+def _line(row: dict, number: int, locale: str, problems) -> records.OrderLine | None:
+    name = row.get("product", "").strip()
+    raw_quantity = row.get("quantity", "").strip() or "1"
+    try:
+        quantity = Decimal(raw_quantity)
+    except InvalidOperation:
+        quantity = Decimal(0)
+    if not quantity.is_finite() or quantity != quantity.to_integral_value() or quantity < 1:
+        raise _RowError(
+            _("The quantity %(value)s is not a whole number of one or more.")
+            % {"value": raw_quantity[:20]},
+            "quantity",
+        )
+    quantity = int(quantity)
+    unit_price = _money(row, "unit_price", locale)
+    line_total = _money(row, "line_total", locale)
+    if unit_price is None and line_total is not None:
+        unit_price = line_total / quantity
+    if unit_price is None:
+        unit_price = 0
+    if unit_price < 0 or (line_total is not None and line_total < 0):
+        raise _RowError(_("A price cannot be negative."), "unit_price")
+    if not name:
+        return None
+    return records.OrderLine(
+        name=name[:300],
+        quantity=quantity,
+        unit_price=unit_price,
+        sku=row.get("sku", "").strip()[:120],
+        variant=row.get("variant", "").strip()[:200],
+        total=line_total,
+    )
+
+
+def open_and_detect(path: Path, name: str, specs: list[Spec]):
+    """Open a spreadsheet, find its header and the marketplace whose columns fit best."""
+    hints = tuple(h for spec in specs for h in spec.sheet_hints)
+    table = tabular.open_table(path, name, sheet_hints=hints)
+    all_aliases = {}
+    for spec in specs:
+        all_aliases.update(spec.aliases)
+    # Find the header with every marketplace's names, then pick the marketplace.
+    header_row, _columns, header = tabular.find_header(table, all_aliases)
+    if header_row is None:
+        return None, table, {}, None, []
+    best, best_score, best_columns = None, 0.0, {}
+    for spec in specs:
+        keys = {tabular._header_key(k): v for k, v in spec.aliases.items()}
+        columns = {}
+        for index, cell in enumerate(header):
+            field_name = keys.get(tabular._header_key(cell))
+            if field_name and field_name not in columns:
+                columns[field_name] = index
+        score = detect(spec, set(columns))
+        if score > best_score:
+            best, best_score, best_columns = spec, score, columns
+    return best, table, best_columns, header_row, header

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer, Identity, MatchSuggestion
+from merdeka.imports.models import ImportFile
+from merdeka.orders.models import Order
+
+DATA = Path(__file__).parent / "data"
+SHOPEE = DATA / "marketplaces" / "Order.all.20250401_20250430.xlsx"
+TIKTOK = DATA / "marketplaces" / "tiktok_OrderSKUList.xlsx"
+GROUP = DATA / "whatsapp" / "Chat WhatsApp dengan Pasar Kue Zakinah.txt"
+ONE_TO_ONE = DATA / "whatsapp" / "Chat WhatsApp dengan Siti Nurhaliza.txt"
+
+
+def run_import(capsys, shop, *paths):
+    call_command("import", *map(str, paths), "--shop", shop.slug, "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def live(shop):
+    return Customer.objects.filter(shop=shop, merged_into__isnull=True)
+
+
+def test_it_imports_marketplace_exports_and_chats_into_one_customer_list(ika_shop, capsys):
+    report = run_import(capsys, ika_shop, SHOPEE, TIKTOK, GROUP, ONE_TO_ONE)
+    by_name = {f["name"]: f for f in report["files"]}
+    shopee = by_name[SHOPEE.name]
+    assert (shopee["state"], shopee["source"], shopee["rows_read"]) == ("imported", "shopee", 4)
+    assert (shopee["orders_new"], shopee["customers_new"]) == (3, 2)  # sitinur88 twice
+    assert by_name[GROUP.name]["participants"] == 4
+    assert by_name[ONE_TO_ONE.name]["participants"] == 1  # the seller is not a customer
+    with shop_scope(ika_shop):
+        assert Order.objects.count() == 5
+        assert live(ika_shop).count() == 2 + 2 + 4 + 1
+        usernames = {i.value for i in Identity.objects.filter(kind="username", channel="shopee")}
+        assert usernames == {"sitinur88", "budi.santoso"}
+        # group members shown as numbers became phone identities
+        phones = {i.value for i in Identity.objects.filter(kind="phone")}
+        assert {"+6281299887766", "+6285711223344", "+6281322334455"} <= phones
+        # a WhatsApp name that matches a marketplace buyer waits for review
+        pairs = {
+            frozenset((s.customer_a.name, s.customer_b.name))
+            for s in MatchSuggestion.objects.filter(state="pending")
+        }
+        assert frozenset({"Budi Santoso"}) in pairs  # both sides carry the same name
+        assert any("Dewi Anggraini" in pair for pair in pairs)
+
+
+def test_reimporting_or_an_overlapping_later_export_adds_nothing_twice(ika_shop, capsys, tmp_path):
+    run_import(capsys, ika_shop, SHOPEE)
+    again = run_import(capsys, ika_shop, SHOPEE)
+    assert again["files"][0]["state"] == "duplicate"
+
+    # a later export: same orders, one status moved on
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(SHOPEE)
+    sheet = workbook["orders"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=5, column=header.index("Status Pesanan") + 1, value="Selesai")
+    later = tmp_path / "Order.all.20250401_20250515.xlsx"
+    workbook.save(later)
+    report = run_import(capsys, ika_shop, later)["files"][0]
+    assert (report["orders_new"], report["orders_updated"], report["orders_unchanged"]) == (0, 1, 2)
+    with shop_scope(ika_shop):
+        assert Order.objects.count() == 3
+        assert Order.objects.get(external_id="2504246C9XYZ12A").status == "completed"
+        assert live(ika_shop).count() == 2
+
+
+def test_a_file_with_errors_writes_nothing_and_says_where(ika_shop, capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(SHOPEE)
+    sheet = workbook["orders"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=4, column=header.index("Jumlah") + 1, value="-1")
+    bad = tmp_path / "pesanan.xlsx"
+    workbook.save(bad)
+    with pytest.raises(SystemExit):
+        call_command("import", str(bad), "--shop", ika_shop.slug, "--json")
+    report = json.loads(capsys.readouterr().out)["files"][0]
+    assert report["state"] == "rejected"
+    assert report["problems"][0]["row"] == 4 and report["problems"][0]["column"] == "Jumlah"
+    with shop_scope(ika_shop):
+        assert Order.objects.count() == 0 and Customer.objects.count() == 0
+
+
+def test_a_crash_in_the_middle_of_a_file_leaves_the_shop_as_it_was(ika_shop, capsys, monkeypatch):
+    from merdeka.imports import writer
+
+    real = writer.OrderLine.objects.bulk_create
+    calls = []
+
+    def crash_on_third(objs, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("power cut")
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(writer.OrderLine.objects, "bulk_create", crash_on_third)
+    with pytest.raises(RuntimeError):
+        call_command("import", str(SHOPEE), "--shop", ika_shop.slug, "--json")
+    with shop_scope(ika_shop):
+        assert Order.objects.count() == 0 and Customer.objects.count() == 0
+        assert ImportFile.objects.get().state == "running"
+    monkeypatch.undo()
+    capsys.readouterr()
+    report = run_import(capsys, ika_shop, SHOPEE)["files"][0]  # running it again finishes
+    assert report["state"] == "imported" and report["orders_new"] == 3
+
+
+def test_an_import_never_writes_plaintext_buyer_data(ika_shop, capsys):
+    from django.db import connection
+
+    run_import(capsys, ika_shop, SHOPEE, GROUP)
+    with connection.cursor() as cursor:
+        for table, column in [
+            ("customers_customer", "name"),
+            ("customers_identity", "value"),
+            ("orders_order", "recipient_name"),
+            ("orders_order", "street"),
+            ("orders_order", "buyer_username"),
+        ]:
+            cursor.execute(f"SELECT {column} FROM {table}")
+            for (value,) in cursor.fetchall():
+                assert not value or (
+                    "Budi" not in value and "sitinur" not in value and "Griya" not in value
+                )
+
+
+def test_inspect_shows_what_merdeka_sees_without_writing(ika_shop, capsys, tmp_path):
+    call_command("inspect", str(GROUP), "--json")
+    chat = json.loads(capsys.readouterr().out)
+    assert chat["source"] == "whatsapp" and chat["locale"]["language"] == "id"
+    assert chat["messages"][4] == {
+        "line": 5,
+        "time": "2026-10-13T17:05:00+07:00",
+        "author": "+62 812-9988-7766",
+        "kind": "message",
+        "text": "Ikut 2 kak",
+    }
+    call_command("inspect", str(SHOPEE), "--json")
+    export = json.loads(capsys.readouterr().out)
+    assert export["source"] == "shopee" and len(export["orders"]) == 3
+    assert export["orders"][0]["lines"][0]["unit_price"] == "85000"
+    shutil.copy(SHOPEE, tmp_path / "x.txt")
+    with shop_scope(ika_shop):
+        assert Order.objects.count() == 0
