@@ -21,9 +21,13 @@ def customer_list(request):
     phone = search.cleaned_data["phone"] if search.is_valid() else None
     customers = selectors.customer_list(shop=request.shop, phone=phone)
     page = Paginator(customers, 25).get_page(request.GET.get("page"))
-    return render(
-        request, "customers/list.html", {"page": page, "search": search, "searched": bool(phone)}
-    )
+    context = {
+        "page": page,
+        "search": search,
+        "searched": bool(phone),
+        "pending_reviews": selectors.pending_suggestions(shop=request.shop).count(),
+    }
+    return render(request, "customers/list.html", context)
 
 
 @shop_member

@@ -151,6 +151,8 @@ def test_similar_names_in_the_same_city_wait_for_review(ika_client, ika_shop):
         suggestion = MatchSuggestion.objects.get()
         assert {c.name for c in suggestion.pair} == {"Siti Nurhaliza", "Siti Nurhalizah"}
 
+    listing = ika_client.get(reverse("customer_list")).content.decode()
+    assert "1 kemungkinan duplikat menunggu tinjauanmu" in listing
     page = ika_client.get(reverse("review_queue")).content.decode()
     assert "Siti Nurhalizah" in page and "Kota Bandung" in page
     ika_client.post(reverse("review_decide", args=[suggestion.pk, "gabung"]))
