@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import normalize_name
 from merdeka.imports import own_export, writer
-from merdeka.imports.formats import marketplaces, orders, whatsapp
+from merdeka.imports.formats import contacts, marketplaces, orders, whatsapp
 from merdeka.imports.records import Problem, RejectedFile
 
 HEAD_BYTES = 64 * 1024
@@ -141,6 +141,22 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
     )
 
 
+def _contacts(path: Path, name: str, detail: bool = False) -> Parsed:
+    source, people, problems = contacts.parse(path, name)
+
+    def write(*, shop, resolver, import_file=None):
+        return writer.write_contacts(contacts=people, resolver=resolver)
+
+    return Parsed(
+        source=source,
+        channel="contacts",
+        rows_read=len(people),
+        problems=problems,
+        writer=write,
+        preview={"contacts": people},
+    )
+
+
 PARSERS: list[tuple[str, Callable[[Path, str, bytes], float], Callable[[Path, str], Parsed]]] = []
 
 
@@ -157,6 +173,7 @@ register(
 
 register("whatsapp", lambda path, name, head: whatsapp.detect(name, head), _whatsapp)
 register("marketplace", _detect_marketplace, _marketplace)
+register("contacts", lambda path, name, head: contacts.detect(name, head), _contacts)
 
 
 def parse_file(path: Path, name: str, *, detail: bool = False) -> Parsed:

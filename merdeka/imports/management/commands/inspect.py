@@ -81,6 +81,11 @@ def describe(parsed: sources.Parsed) -> dict:
             }
             for o in preview["orders"]
         ]
+    elif "contacts" in preview:
+        data["contacts"] = [
+            {"line": c.line, "name": c.name, "phones": c.phones, "emails": c.emails}
+            for c in preview["contacts"]
+        ]
     else:
         data["summary"] = {k: v for k, v in preview.items() if isinstance(v, int | str)}
     return data
