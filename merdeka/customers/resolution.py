@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from merdeka.core import bulk
 from merdeka.core.phone import normalize_email, normalize_name, normalize_phone
 from merdeka.customers.models import Customer, Identity, IdentityKind, MatchSuggestion, Merge
 from merdeka.orders.models import Order
@@ -71,28 +72,70 @@ class Outcome:
     touched: set[int] = field(default_factory=set)
 
 
+@dataclass
+class BuyerInput:
+    """One buyer to resolve: what the input claims, and what it says about them."""
+
+    claims: list[Claim | None]
+    name: str | None = None
+    city: str = ""
+    province: str = ""
+    address: str | None = None
+    seen_at: datetime | None = None
+
+
+_PERSONAL = ("name", "phone", "email", "address")
+_PLAIN = ("city", "province")
+
+
 class Resolver:
-    """Resolves buyers to customers inside one shop, remembering what it has seen."""
+    """Resolves buyers to customers inside one shop, many at a time.
+
+    ``resolve_many`` works set-wise: one blind-index lookup per chunk of claims, then
+    a pass in memory that joins claims into customers (union-find), then bulk inserts
+    of the new customers and identities, encrypted in bulk. Merges of customers that
+    already exist go through ``customer_merge`` so that they are recorded and can be
+    undone. Call it inside the caller's transaction: it writes nothing partial.
+    """
 
     def __init__(self, *, shop, source: str, import_file=None, outcome: Outcome | None = None):
         self.shop = shop
         self.source = source
         self.import_file = import_file
         self.outcome = outcome or Outcome()
-        self._index_cache: dict[str, int] = {}
+        self._known: dict[str, int] = {}  # identity index -> customer id
+        self._parent: dict[int, int] = {}  # union-find over customer ids merged in this run
+        self._indexer = crypto.blind_indexer(shop_id=shop.pk, purpose="identity")
+        self._index_memo: dict[Claim, str] = {}
 
-    def _lookup(self, indexes: list[str]) -> dict[str, int]:
-        found = {i: self._index_cache[i] for i in indexes if i in self._index_cache}
-        missing = [i for i in indexes if i not in found]
-        if missing:
-            rows = Identity.objects.filter(shop=self.shop, value_index__in=missing).values_list(
+    # -- union-find -------------------------------------------------------------
+    def find(self, customer_id: int) -> int:
+        parent = self._parent
+        root = customer_id
+        while root in parent:
+            root = parent[root]
+        while customer_id != root:  # path compression
+            customer_id, parent[customer_id] = parent[customer_id], root
+        return root
+
+    def _index(self, claim: Claim) -> str:
+        index = self._index_memo.get(claim)
+        if index is None:
+            index = self._indexer(f"{claim.kind}|{claim.channel}|{claim.value}")
+            if len(self._index_memo) < 1_000_000:
+                self._index_memo[claim] = index
+        return index
+
+    def _lookup(self, indexes: set[str]) -> None:
+        missing = [i for i in indexes if i not in self._known]
+        for part in bulk.chunks(missing):
+            rows = Identity.objects.filter(shop=self.shop, value_index__in=part).values_list(
                 "value_index", "customer_id"
             )
             for index, customer_id in rows:
-                found[index] = customer_id
-                self._index_cache[index] = customer_id
-        return found
+                self._known[index] = customer_id
 
+    # -- resolution ----------------------------------------------------------------
     def resolve(
         self,
         claims: list[Claim | None],
@@ -103,95 +146,238 @@ class Resolver:
         address: str | None = None,
         seen_at: datetime | None = None,
     ) -> Customer | None:
-        """Find or create the customer these claims describe, merging on exact matches."""
-        claims = [c for c in dict.fromkeys(claims) if c is not None]
-        if not claims:
-            return None
-        indexed = [(claim, identity_index(self.shop.pk, claim)) for claim in claims]
-        found = self._lookup([index for _, index in indexed])
-        exact_hits = {
-            found[index]: claim.kind
-            for claim, index in indexed
-            if index in found and claim.kind in EXACT_KINDS
-        }
-        weak_hits = {found[index] for claim, index in indexed if index in found} - set(exact_hits)
+        """Find or create the one customer these claims describe."""
+        [customer_id] = self.resolve_many(
+            [BuyerInput(claims, name, city, province, address, seen_at)]
+        )
+        return None if customer_id is None else Customer.objects.get(pk=customer_id)
 
-        if exact_hits:
-            survivor_id = min(exact_hits)
-            customer = Customer.objects.get(pk=survivor_id)
-            # the record ties its other hits to the survivor through this identity
-            bridge = exact_hits[survivor_id]
-            for other_id in sorted(exact_hits):
-                if other_id != survivor_id:
-                    customer_merge(
-                        shop=self.shop,
-                        survivor=customer,
-                        absorbed=Customer.objects.get(pk=other_id),
-                        reason=MERGE_REASON[bridge],
-                    )
-                    self.outcome.customers_merged += 1
-                    self._forget(other_id, survivor_id)
-        elif weak_hits and len(claims) == 1:
-            # only a display name, already known: the same WhatsApp contact again
-            customer = Customer.objects.get(pk=min(weak_hits))
-        else:
-            phone = next((c.value for c in claims if c.kind == IdentityKind.PHONE), None)
-            email = next((c.value for c in claims if c.kind == IdentityKind.EMAIL), None)
-            customer = Customer(
-                shop=self.shop,
-                name=name or None,
-                phone=phone,
-                email=email,
-                address=address or None,
-                city=city or "",
-                province=province or "",
-            )
-            customer.save()
-            self.outcome.customers_new += 1
+    def resolve_many(self, buyers: list[BuyerInput]) -> list[int | None]:
+        """The customer id of every buyer (None for a buyer with no usable claim)."""
+        prepared = []
+        wanted: set[str] = set()
+        for buyer in buyers:
+            claims = [c for c in dict.fromkeys(buyer.claims) if c is not None]
+            indexed = [(claim, self._index(claim)) for claim in claims]
+            wanted.update(index for _, index in indexed)
+            prepared.append(indexed)
+        self._lookup(wanted)
 
-        self._fill_gaps(customer, claims, name=name, city=city, province=province)
-        for claim, index in indexed:
-            if index in found:
-                # Already known: it belongs to this customer (merges moved it here), or
-                # it is a display name shared with someone else, which never moves.
+        existing_before = set(self._known.values())
+        new_ids: list[int] = []
+        pending: dict[int, dict] = {}  # new customer id -> its fields
+        gaps: dict[int, dict] = {}  # existing customer id -> values for empty fields
+        merges: list[tuple[int, int, str]] = []  # (survivor, absorbed, reason)
+        identities: list[tuple] = []
+        results: list[int | None] = []
+        known, find = self._known, self.find
+
+        for buyer, indexed in zip(buyers, prepared, strict=True):
+            if not indexed:
+                results.append(None)
                 continue
-            Identity(
-                shop=self.shop,
-                customer=customer,
-                kind=claim.kind,
-                channel=claim.channel,
-                value=claim.value,
-                value_index=index,
-                source=self.source,
-                import_file=self.import_file,
-                first_seen_at=seen_at,
-                last_seen_at=seen_at,
-            ).save()
-            self._index_cache[index] = customer.pk
-            self.outcome.identities_new += 1
-        self.outcome.touched.add(customer.pk)
-        return customer
+            exact: dict[int, str] = {}
+            weak: set[int] = set()
+            for claim, index in indexed:
+                hit = known.get(index)
+                if hit is None:
+                    continue
+                hit = find(hit)
+                if claim.kind in EXACT_KINDS:
+                    exact.setdefault(hit, claim.kind)
+                else:
+                    weak.add(hit)
+            if exact:
+                survivor = min(exact)
+                bridge = exact[survivor]
+                for other in sorted(exact):
+                    if other == survivor:
+                        continue
+                    self._parent[other] = survivor
+                    self.outcome.customers_merged += 1
+                    if other in pending:  # never written: its fields fill the survivor's gaps
+                        absorbed = pending.pop(other)
+                        target = pending.get(survivor)
+                        if target is None:
+                            target = gaps.setdefault(survivor, {})
+                        for attr, value in absorbed.items():
+                            if value and not target.get(attr):
+                                target[attr] = value
+                        self.outcome.customers_new -= 1
+                    else:
+                        merges.append((survivor, other, MERGE_REASON[bridge]))
+                customer_id = survivor
+            elif weak and len(indexed) == 1:
+                # only a display name, already known: the same WhatsApp contact again
+                customer_id = min(weak)
+            else:
+                if not new_ids:
+                    new_ids = bulk.reserve_ids(Customer, max(64, len(buyers) - len(results)))
+                    new_ids.reverse()
+                customer_id = new_ids.pop()
+                pending[customer_id] = {}
+                self.outcome.customers_new += 1
+            self._remember(customer_id, buyer, indexed, pending, gaps)
+            for claim, index in indexed:
+                if index in known:
+                    # Already known: it belongs to this customer (merges moved it here), or
+                    # it is a display name shared with someone else, which never moves.
+                    continue
+                known[index] = customer_id
+                identities.append((claim, index, customer_id, buyer.seen_at))
+            results.append(customer_id)
 
-    def _forget(self, old_id: int, new_id: int) -> None:
-        for index, customer_id in self._index_cache.items():
-            if customer_id == old_id:
-                self._index_cache[index] = new_id
+        self._write(pending, gaps, merges, identities, existing_before)
+        final = [None if c is None else find(c) for c in results]
+        self.outcome.touched.update(c for c in final if c is not None)
+        return final
 
     @staticmethod
-    def _fill_gaps(customer, claims, *, name, city, province) -> None:
-        changed = []
-        phone = next((c.value for c in claims if c.kind == IdentityKind.PHONE), None)
-        email = next((c.value for c in claims if c.kind == IdentityKind.EMAIL), None)
-        for attr, value in (("name", name), ("phone", phone), ("email", email)):
-            if value and not getattr(customer, attr):
-                setattr(customer, attr, value)
-                changed.append(attr)
-        for attr, value in (("city", city), ("province", province)):
-            if value and not getattr(customer, attr):
-                setattr(customer, attr, value)
-                changed.append(attr)
-        if changed:
-            customer.save(update_fields=changed)
+    def _remember(customer_id, buyer: BuyerInput, indexed, pending, gaps) -> None:
+        phone = next((c.value for c, _ in indexed if c.kind == IdentityKind.PHONE), None)
+        email = next((c.value for c, _ in indexed if c.kind == IdentityKind.EMAIL), None)
+        values = {
+            "name": buyer.name,
+            "phone": phone,
+            "email": email,
+            "address": buyer.address,
+            "city": buyer.city,
+            "province": buyer.province,
+        }
+        target = pending.get(customer_id)
+        if target is None:
+            target = gaps.setdefault(customer_id, {})
+        for attr, value in values.items():
+            if value and not target.get(attr):
+                target[attr] = value
+
+    def _write(self, pending, gaps, merges, identities, existing_before) -> None:
+        shop = self.shop
+        for survivor, absorbed, reason in merges:
+            customer_merge(
+                shop=shop,
+                survivor=Customer.objects.get(pk=self.find(survivor)),
+                absorbed=Customer.objects.get(pk=absorbed),
+                reason=reason,
+            )
+        now = timezone.now()
+        if pending:
+            sealer = crypto.Sealer(shop_id=shop.pk, label=Customer._meta.label_lower)
+            phone_index = crypto.blind_indexer(
+                shop_id=shop.pk, purpose=Customer._meta.get_field("phone_index").purpose
+            )
+            email_index = crypto.blind_indexer(
+                shop_id=shop.pk, purpose=Customer._meta.get_field("email_index").purpose
+            )
+            rows = []
+            for customer_id, values in pending.items():
+                uid = bulk.new_uid()
+                row = bulk.dashed(uid)
+                phone, email = values.get("phone"), values.get("email")
+                rows.append(
+                    (
+                        customer_id,
+                        shop.pk,
+                        uid,
+                        sealer.version,
+                        sealer.seal(values.get("name"), column="name", row=row),
+                        sealer.seal(phone, column="phone", row=row),
+                        sealer.seal(email, column="email", row=row),
+                        sealer.seal(values.get("address"), column="address", row=row),
+                        (values.get("city") or "")[:80],
+                        (values.get("province") or "")[:80],
+                        phone_index(phone) if phone else None,
+                        email_index(email) if email else None,
+                        now,
+                    )
+                )
+            bulk.insert(
+                Customer,
+                (
+                    "id",
+                    "shop",
+                    "uid",
+                    "key_version",
+                    "name",
+                    "phone",
+                    "email",
+                    "address",
+                    "city",
+                    "province",
+                    "phone_index",
+                    "email_index",
+                    "created_at",
+                ),
+                rows,
+            )
+        if identities:
+            sealer = crypto.Sealer(shop_id=shop.pk, label=Identity._meta.label_lower)
+            import_file_id = self.import_file.pk if self.import_file is not None else None
+            rows = []
+            for claim, index, customer_id, seen_at in identities:
+                uid = bulk.new_uid()
+                rows.append(
+                    (
+                        shop.pk,
+                        uid,
+                        sealer.version,
+                        self.find(customer_id),
+                        claim.kind,
+                        claim.channel,
+                        sealer.seal(claim.value, column="value", row=bulk.dashed(uid)),
+                        index,
+                        self.source[:20],
+                        import_file_id,
+                        seen_at,
+                        seen_at,
+                        now,
+                    )
+                )
+            bulk.insert(
+                Identity,
+                (
+                    "shop",
+                    "uid",
+                    "key_version",
+                    "customer",
+                    "kind",
+                    "channel",
+                    "value",
+                    "value_index",
+                    "source",
+                    "import_file",
+                    "first_seen_at",
+                    "last_seen_at",
+                    "created_at",
+                ),
+                rows,
+            )
+            self.outcome.identities_new += len(rows)
+        self._fill_gaps({self.find(c): v for c, v in gaps.items() if c in existing_before})
+
+    def _fill_gaps(self, gaps: dict[int, dict]) -> None:
+        """Give existing customers what they lack (a name, a phone...); never overwrite."""
+        if not gaps:
+            return
+        fields = _PERSONAL + _PLAIN
+        for part in bulk.chunks(list(gaps)):
+            rows = Customer.objects.filter(shop=self.shop, pk__in=part).values_list("pk", *fields)
+            needing = [
+                row[0]
+                for row in rows
+                if any(
+                    gaps[row[0]].get(attr) and not row[i] for i, attr in enumerate(fields, start=1)
+                )
+            ]
+            for customer in Customer.objects.filter(pk__in=needing):
+                changed = [
+                    attr
+                    for attr in fields
+                    if gaps[customer.pk].get(attr) and not getattr(customer, attr)
+                ]
+                for attr in changed:
+                    setattr(customer, attr, gaps[customer.pk][attr])
+                customer.save(update_fields=changed)
 
 
 @transaction.atomic

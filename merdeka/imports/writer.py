@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
+from merdeka.core import bulk
 from merdeka.customers.resolution import (
+    BuyerInput,
     Outcome,
     Resolver,
     email_claim,
@@ -20,6 +24,7 @@ from merdeka.customers.resolution import (
 )
 from merdeka.imports import records
 from merdeka.orders.models import Order, OrderLine
+from merdeka.privacy import crypto
 
 
 @dataclass
@@ -36,100 +41,219 @@ def _line_total(line: records.OrderLine) -> Decimal:
     return line.total if line.total is not None else line.unit_price * line.quantity
 
 
+ORDER_BATCH = 20_000
+_UPDATABLE = ("status", "status_raw", "paid_at", "total")
+
+
+def _order_total(parsed: records.Order) -> Decimal:
+    if parsed.total is not None:
+        return parsed.total
+    return sum((_line_total(line) for line in parsed.lines), Decimal(0))
+
+
 def write_orders(*, shop, orders, resolver: Resolver, import_file=None) -> Counts:
+    """Write parsed orders in batches: new ones with their lines, changed statuses in place."""
     counts = Counts()
-    for parsed in orders:
-        existing = Order.objects.filter(
-            shop=shop, channel=parsed.channel, external_id=parsed.external_id
-        ).first()
-        buyer, address = parsed.buyer, parsed.address
-        if existing is not None:
-            changed = []
-            for attr in ("status", "status_raw", "paid_at", "total"):
-                value = getattr(parsed, attr)
-                if value is not None and value != getattr(existing, attr):
-                    setattr(existing, attr, value)
-                    changed.append(attr)
-            if changed:
-                existing.save(update_fields=changed)
-                counts.orders_updated += 1
-            else:
-                counts.orders_unchanged += 1
-            continue
-        customer = resolver.resolve(
-            [
-                username_claim(buyer.username, parsed.channel),
-                phone_claim(buyer.phone),
-                email_claim(buyer.email),
-                phone_claim(address.phone),
-            ],
-            name=buyer.name or address.recipient,
-            city=address.city or "",
-            province=address.province or "",
-            address=address.street,
-            seen_at=parsed.ordered_at,
-        )
-        order = Order(
+    orders = list(orders)
+    for start in range(0, len(orders), ORDER_BATCH):
+        _write_order_batch(
             shop=shop,
-            channel=parsed.channel,
-            external_id=parsed.external_id,
-            customer=customer,
-            status=parsed.status,
-            status_raw=parsed.status_raw,
-            ordered_at=parsed.ordered_at,
-            paid_at=parsed.paid_at,
-            total=parsed.total
-            if parsed.total is not None
-            else sum((_line_total(line) for line in parsed.lines), Decimal(0)),
-            shipping_fee=parsed.shipping_fee,
-            buyer_username=buyer.username,
-            recipient_name=address.recipient,
-            recipient_phone=address.phone,
-            street=address.street,
-            village=address.village or "",
-            district=address.district or "",
-            city=address.city or "",
-            province=address.province or "",
-            postal_code=address.postal_code or "",
+            batch=orders[start : start + ORDER_BATCH],
+            resolver=resolver,
             import_file=import_file,
+            counts=counts,
         )
-        order.save()
-        OrderLine.objects.bulk_create(
-            OrderLine(
-                shop=shop,
-                order=order,
-                position=position,
-                sku=line.sku,
-                name=line.name,
-                variant=line.variant,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                total=_line_total(line),
-            )
-            for position, line in enumerate(parsed.lines)
-        )
-        counts.orders_new += 1
-        counts.lines_new += len(parsed.lines)
     return counts
+
+
+def _existing_orders(shop, batch) -> dict[tuple[str, str], tuple]:
+    by_channel: dict[str, list[str]] = {}
+    for parsed in batch:
+        by_channel.setdefault(parsed.channel, []).append(parsed.external_id)
+    found = {}
+    for channel, ids in by_channel.items():
+        for part in bulk.chunks(ids):
+            rows = Order.objects.filter(
+                shop=shop, channel=channel, external_id__in=part
+            ).values_list("external_id", "pk", *_UPDATABLE)
+            for external_id, pk, *values in rows:
+                found[(channel, external_id)] = (pk, values)
+    return found
+
+
+def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: Counts) -> None:
+    existing = _existing_orders(shop, batch)
+    updates, new = [], []
+    seen: set[tuple[str, str]] = set()
+    for parsed in batch:
+        key = (parsed.channel, parsed.external_id)
+        if key in seen:
+            continue  # the same order twice in one file: the first one counts
+        seen.add(key)
+        if key not in existing:
+            new.append(parsed)
+            continue
+        pk, values = existing[key]
+        changed = False
+        row = []
+        for attr, current in zip(_UPDATABLE, values, strict=True):
+            value = getattr(parsed, attr)
+            if value is not None and value != current:
+                changed = True
+                row.append(value)
+            else:
+                row.append(current)
+        if changed:
+            updates.append((*row, timezone.now(), pk))
+            counts.orders_updated += 1
+        else:
+            counts.orders_unchanged += 1
+    if updates:
+        bulk.update(Order, (*_UPDATABLE, "updated_at"), updates)
+    if not new:
+        return
+
+    customer_ids = resolver.resolve_many(
+        [
+            BuyerInput(
+                claims=[
+                    username_claim(p.buyer.username, p.channel),
+                    phone_claim(p.buyer.phone),
+                    email_claim(p.buyer.email),
+                    phone_claim(p.address.phone),
+                ],
+                name=p.buyer.name or p.address.recipient,
+                city=p.address.city or "",
+                province=p.address.province or "",
+                address=p.address.street,
+                seen_at=p.ordered_at,
+            )
+            for p in new
+        ]
+    )
+    order_ids = bulk.reserve_ids(Order, len(new))
+    sealer = crypto.Sealer(shop_id=shop.pk, label=Order._meta.label_lower)
+    import_file_id = import_file.pk if import_file is not None else None
+    now = timezone.now()
+    order_rows, line_rows = [], []
+    for order_id, customer_id, p in zip(order_ids, customer_ids, new, strict=True):
+        uid = bulk.new_uid()
+        row = bulk.dashed(uid)
+        address = p.address
+        order_rows.append(
+            (
+                order_id,
+                shop.pk,
+                uid,
+                sealer.version,
+                p.channel,
+                p.external_id[:80],
+                customer_id,
+                p.status,
+                p.status_raw[:120],
+                p.ordered_at,
+                p.paid_at,
+                _order_total(p),
+                p.shipping_fee,
+                sealer.seal(p.buyer.username, column="buyer_username", row=row),
+                sealer.seal(address.recipient, column="recipient_name", row=row),
+                sealer.seal(address.phone, column="recipient_phone", row=row),
+                sealer.seal(address.street, column="street", row=row),
+                (address.village or "")[:80],
+                (address.district or "")[:80],
+                (address.city or "")[:80],
+                (address.province or "")[:80],
+                (address.postal_code or "")[:10],
+                import_file_id,
+                now,
+                now,
+            )
+        )
+        for position, line in enumerate(p.lines):
+            line_rows.append(
+                (
+                    shop.pk,
+                    order_id,
+                    position,
+                    line.sku,
+                    line.name,
+                    line.variant,
+                    line.quantity,
+                    line.unit_price,
+                    _line_total(line),
+                )
+            )
+    bulk.insert(Order, ORDER_COLUMNS, order_rows)
+    bulk.insert(
+        OrderLine,
+        ("shop", "order", "position", "sku", "name", "variant", "quantity", "unit_price", "total"),
+        line_rows,
+    )
+    counts.orders_new += len(new)
+    counts.lines_new += len(line_rows)
+
+
+ORDER_COLUMNS = (
+    "id",
+    "shop",
+    "uid",
+    "key_version",
+    "channel",
+    "external_id",
+    "customer",
+    "status",
+    "status_raw",
+    "ordered_at",
+    "paid_at",
+    "total",
+    "shipping_fee",
+    "buyer_username",
+    "recipient_name",
+    "recipient_phone",
+    "street",
+    "village",
+    "district",
+    "city",
+    "province",
+    "postal_code",
+    "import_file",
+    "created_at",
+    "updated_at",
+)
 
 
 def write_contacts(*, contacts, resolver: Resolver) -> Counts:
     counts = Counts()
-    for contact in contacts:
-        claims = [phone_claim(p) for p in contact.phones] + [email_claim(e) for e in contact.emails]
-        if resolver.resolve(claims, name=contact.name) is not None:
-            counts.contacts += 1
+    found = resolver.resolve_many(
+        [
+            BuyerInput(
+                claims=[phone_claim(p) for p in contact.phones]
+                + [email_claim(e) for e in contact.emails],
+                name=contact.name,
+            )
+            for contact in contacts
+        ]
+    )
+    counts.contacts = sum(1 for customer_id in found if customer_id is not None)
     return counts
 
 
 def write_participants(*, participants, resolver: Resolver) -> Counts:
     """WhatsApp chat participants: a shown number is a phone identity, else a chat name."""
     counts = Counts()
-    for person in participants:
-        claims = [phone_claim(person.phone)] if person.phone else [wa_name_claim(person.name)]
-        name = None if person.phone else person.name  # a shown number is not a name
-        if resolver.resolve(claims, name=name, seen_at=person.last_at) is not None:
-            counts.participants += 1
+    found = resolver.resolve_many(
+        [
+            BuyerInput(
+                claims=[phone_claim(person.phone)]
+                if person.phone
+                else [wa_name_claim(person.name)],
+                name=None if person.phone else person.name,  # a shown number is not a name
+                seen_at=person.last_at,
+            )
+            for person in participants
+        ]
+    )
+    counts.participants = sum(1 for customer_id in found if customer_id is not None)
     return counts
 
 

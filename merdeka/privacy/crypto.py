@@ -32,11 +32,33 @@ class DecryptionError(Exception):
 
 _cache_lock = threading.Lock()
 _key_cache: dict[tuple[int, str, int], bytes] = {}
+_cipher_cache: dict[tuple[int, int], AESGCM] = {}
+_mac_cache: dict[int, hmac.HMAC] = {}
 
 
 def clear_key_cache() -> None:
     with _cache_lock:
         _key_cache.clear()
+        _cipher_cache.clear()
+        _mac_cache.clear()
+
+
+def _cipher(shop_id: int, version: int) -> AESGCM:
+    cipher = _cipher_cache.get((shop_id, version))
+    if cipher is None:
+        cipher = AESGCM(_shop_key(shop_id, "data", version))
+        with _cache_lock:
+            _cipher_cache[(shop_id, version)] = cipher
+    return cipher
+
+
+def _mac(shop_id: int) -> hmac.HMAC:
+    mac = _mac_cache.get(shop_id)
+    if mac is None:
+        mac = hmac.new(_shop_key(shop_id, "index", 1), digestmod=hashlib.sha256)
+        with _cache_lock:
+            _mac_cache[shop_id] = mac
+    return mac
 
 
 def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
@@ -81,9 +103,8 @@ def associated_data(shop_id: int, label: str, column: str, row: str) -> bytes:
 def encrypt(
     plaintext: str, *, shop_id: int, label: str, column: str, row: str, version: int
 ) -> str:
-    key = _shop_key(shop_id, "data", version)
     nonce = os.urandom(_NONCE)
-    sealed = AESGCM(key).encrypt(
+    sealed = _cipher(shop_id, version).encrypt(
         nonce, plaintext.encode("utf-8"), associated_data(shop_id, label, column, row)
     )
     blob = _HEADER.pack(FORMAT_VERSION, version) + nonce + sealed
@@ -113,11 +134,11 @@ def decrypt(token: str, *, shop_id: int, label: str, column: str, row: str) -> s
         raise DecryptionError(f"{label}.{column}: unknown sealed-value format {fmt}")
     nonce = blob[_HEADER.size : _HEADER.size + _NONCE]
     try:
-        key = _shop_key(shop_id, "data", version)
+        cipher = _cipher(shop_id, version)
     except keys.KeyUnwrapError as exc:
         raise DecryptionError(f"{label}.{column}: {exc}") from exc
     try:
-        plain = AESGCM(key).decrypt(
+        plain = cipher.decrypt(
             nonce, blob[_HEADER.size + _NONCE :], associated_data(shop_id, label, column, row)
         )
     except InvalidTag as exc:
@@ -135,6 +156,55 @@ def blind_index(normalized: str, *, shop_id: int, purpose: str) -> str:
     in two shops give unrelated indexes. 128 bits are kept: collisions are negligible,
     and without the key the index says nothing beyond "these rows are equal".
     """
-    key = _shop_key(shop_id, "index", 1)
-    digest = hmac.new(key, f"{purpose}:v1:{normalized}".encode(), hashlib.sha256)
+    digest = _mac(shop_id).copy()
+    digest.update(f"{purpose}:v1:{normalized}".encode())
     return digest.hexdigest()[:32]
+
+
+class Sealer:
+    """Encrypts many values of one model for one shop: the bulk twin of ``encrypt``.
+
+    Produces exactly what ``EncryptedModel.seal`` stores (same format, same
+    associated data), without a model instance per row. ``version`` is the key
+    version to record in the row's ``key_version`` column.
+    """
+
+    def __init__(self, *, shop_id: int, label: str):
+        self.version = active_data_key_version(shop_id)
+        self._cipher = _cipher(shop_id, self.version)
+        self._header = _HEADER.pack(FORMAT_VERSION, self.version)
+        self._aad = f"merdeka:field:v1|{shop_id}|{label}|"
+
+    def seal(self, plaintext: str | None, *, column: str, row: str) -> str | None:
+        """``row`` is the row's uid in its dashed form (``str(instance.uid)``)."""
+        if plaintext is None or plaintext == "":
+            return None
+        nonce = os.urandom(_NONCE)
+        sealed = self._cipher.encrypt(
+            nonce, plaintext.encode("utf-8"), f"{self._aad}{column}|{row}".encode()
+        )
+        return base64.urlsafe_b64encode(self._header + nonce + sealed).decode("ascii")
+
+
+def opener(*, shop_id: int, label: str, column: str):
+    """A function ``(token, row) -> plaintext`` for many values of one column."""
+
+    def open_(token: str | None, row: str) -> str | None:
+        if token is None:
+            return None
+        return decrypt(token, shop_id=shop_id, label=label, column=column, row=row)
+
+    return open_
+
+
+def blind_indexer(*, shop_id: int, purpose: str):
+    """A function ``normalized -> index`` equal to ``blind_index(…, purpose=purpose)``."""
+    base = _mac(shop_id)
+    prefix = f"{purpose}:v1:"
+
+    def index(normalized: str) -> str:
+        digest = base.copy()
+        digest.update(f"{prefix}{normalized}".encode())
+        return digest.hexdigest()[:32]
+
+    return index

@@ -166,7 +166,15 @@ def _check_date(row: dict, month_first: bool) -> None:
         ) from None
 
 
+MAX_ORDER_ID = 80
+
+
 def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -> records.Order:
+    if len(row["order_id"].strip()) > MAX_ORDER_ID:
+        raise _RowError(
+            _("An order number is at most %(count)s characters long.") % {"count": MAX_ORDER_ID},
+            "order_id",
+        )
     try:
         ordered_at = tabular.parse_datetime(row.get("created_at", ""), month_first=month_first)
     except ValueError:

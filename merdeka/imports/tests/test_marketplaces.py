@@ -256,6 +256,14 @@ def test_impossible_dates_and_negative_quantities_are_problems_with_rows(tmp_pat
     }
 
 
+def test_an_order_number_too_long_to_keep_is_a_problem_with_its_row(tmp_path):
+    text = (DATA / "shopee_english.csv").read_text()
+    first_id = text.splitlines()[1].split(";")[0]
+    path = write(tmp_path, "pesanan.csv", text.replace(first_id, "9" * 81, 1).encode())
+    parsed = sources.parse_file(path, path.name)
+    assert [(p.row, p.column) for p in parsed.problems] == [(2, "Order ID")]
+
+
 def test_formula_cells_are_kept_as_plain_text(tmp_path):
     workbook = Workbook()
     sheet = workbook.active
