@@ -37,6 +37,7 @@ _SPACES = {0x202F: " ", 0x00A0: " ", 0x2009: " "}
 _CLEAN = {**_INVISIBLE, **_SPACES}
 _HEADER_STARTS = frozenset("[0123456789")
 _SEEN = object()
+_MISSING = object()
 _INVISIBLE_RE = re.compile("[\u200e\u200f\u202a-\u202e\ufeff\u2068\u2069]")
 _SPACE_RE = re.compile("[\u202f\u00a0\u2009]")
 
@@ -45,7 +46,9 @@ def _clean(line: str) -> str:
     """Drop direction marks and turn odd spaces into plain ones (ASCII lines are left alone)."""
     if line.isascii():
         return line
-    return _SPACE_RE.sub(" ", _INVISIBLE_RE.sub("", line))
+    line = _INVISIBLE_RE.sub("", line)
+    # an unsaved number is ASCII once its direction marks are gone: no second pass
+    return line if line.isascii() else _SPACE_RE.sub(" ", line)
 
 
 _DATE = r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})"
@@ -53,6 +56,15 @@ _TIME = r"(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?"
 _AMPM = r"(?:\s?([AaPp])\.?\s?[Mm]\.?)?"
 ANDROID = re.compile(rf"^{_DATE},? {_TIME}{_AMPM} - (.*)$")
 IOS = re.compile(rf"^\[{_DATE},? {_TIME}{_AMPM}\] (.*)$")
+# The same two patterns grouped for the parse loop: 1 the whole stamp, 2 its date, 3 its time
+# (with any AM/PM), 4 the rest. The date and time texts are parsed once each, by the two below.
+_DATE_TEXT = r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
+_TIME_TEXT = r"\d{1,2}[.:]\d{2}(?:[.:]\d{2})?(?:\s?[AaPp]\.?\s?[Mm]\.?)?"
+_LINE_HEAD = rf"(({_DATE_TEXT}),? ({_TIME_TEXT}))"
+ANDROID_LINE = re.compile(rf"^{_LINE_HEAD} - (.*)$")
+IOS_LINE = re.compile(rf"^\[{_LINE_HEAD}\] (.*)$")
+_DATE_PARTS = re.compile(_DATE)
+_TIME_PARTS = re.compile(_TIME + _AMPM)
 
 MEDIA_TEXT = {
     "<media tidak disertakan>",
@@ -87,6 +99,12 @@ DELETED_TEXT = {
     "you deleted this message",
     "you deleted this message.",
 }
+_NOTICES = {
+    **dict.fromkeys(MEDIA_TEXT, MessageKind.MEDIA),
+    **dict.fromkeys(DELETED_TEXT, MessageKind.DELETED),
+}
+_MEDIA_ENDINGS = ("omitted", "disertakan")
+_CALLS = ("panggilan", "missed")
 SYSTEM_PATTERN = re.compile(
     r"terenkripsi secara end-to-end|end-to-end encrypted|"
     r"^bisnis anda menggunakan layanan|uses a secure service from meta|"
@@ -192,15 +210,67 @@ def _chat_member(archive: zipfile.ZipFile, max_bytes: int) -> zipfile.ZipInfo:
     return member
 
 
-def _utf8_lines(raw, *, bom: bool) -> Iterator[str]:
-    """UTF-8 lines decoded one by one, so a bad byte is reported on its own line."""
+READ_BLOCK = 64 * 1024  # <= MAX_LINE: a block that small needs no check for a too long line
+
+
+def _utf8_blocks(raw, *, bom: bool) -> Iterator[tuple[list[str], int]]:
+    """UTF-8 lines in lists, each with the size in bytes of the block they were read from.
+
+    About 64 KiB of whole lines are decoded at once. A block with a bad byte is decoded
+    again line by line, so the lines before it are handed over and the error is raised at
+    its own line, as if the file had been read line by line.
+    """
+    pending: list[bytes] = []  # the start of a line that goes on in the next read
     first = True
-    for data in raw:
-        if first and bom and data.startswith(codecs.BOM_UTF8):
-            data = data[3:]
-        first = False
-        text = data.decode("utf-8")
-        yield text[:-2] + "\n" if text.endswith("\r\n") else text
+    while data := raw.read(READ_BLOCK):
+        cut = data.rfind(b"\n") + 1
+        if not cut:
+            pending.append(data)
+            continue
+        if pending:
+            pending.append(data[:cut])
+            block = b"".join(pending)
+            pending.clear()
+        else:
+            block = data[:cut] if cut < len(data) else data
+        if cut < len(data):
+            pending.append(data[cut:])
+        if first:
+            first = False
+            if bom and block.startswith(codecs.BOM_UTF8):
+                block = block[3:]
+        yield from _utf8_block(block)
+    if pending:  # the last line, without a newline
+        block = b"".join(pending)
+        if first and bom and block.startswith(codecs.BOM_UTF8):
+            block = block[3:]
+        yield from _utf8_block(block)
+
+
+def _utf8_block(block: bytes) -> Iterator[tuple[list[str], int]]:
+    """The lines of ``block`` (whole lines, or the file's last line) with their newlines,
+    a Windows ``\\r\\n`` read as ``\\n`` and nothing else touched."""
+    size = len(block)
+    if b"\r" in block:
+        block = block.replace(b"\r\n", b"\n")  # "\r\n" is only ever a line's end
+    if b"\r" in block:  # a lone "\r", which splitlines() would cut at: cut at "\n" only
+        pieces = [piece + b"\n" for piece in block.split(b"\n")]
+        last = pieces.pop()
+        if last != b"\n":
+            pieces.append(last[:-1])
+    else:
+        pieces = block.splitlines(keepends=True) or [block]  # [b""]: a file that is a BOM
+    try:
+        lines = list(map(bytes.decode, pieces))
+    except UnicodeDecodeError:
+        lines = []
+        for piece in pieces:  # hand over the lines before the bad one, then fail at it
+            try:
+                lines.append(piece.decode())
+            except UnicodeDecodeError:
+                yield lines, size
+                raise
+    yield lines, size
 
 
 def open_chat(source: Path | bytes, *, max_bytes: int = MAX_CHAT_BYTES) -> Iterator[str]:
@@ -227,18 +297,26 @@ def open_chat(source: Path | bytes, *, max_bytes: int = MAX_CHAT_BYTES) -> Itera
         if not hasattr(raw, "peek"):
             raw = io.BufferedReader(raw)
         encoding = _sniff_encoding(raw.peek(4096)[:4096])
+        blocks: Iterable[tuple[list[str], int]]
         if encoding.startswith("utf-16"):
-            lines = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
+            blocks = (([line], len(line)) for line in text)
         else:
-            lines = _utf8_lines(raw, bom=encoding == "utf-8-sig")
+            blocks = _utf8_blocks(raw, bom=encoding == "utf-8-sig")
         number = 0
         try:
-            for number, line in enumerate(lines, start=1):
-                if len(line) > MAX_LINE:
-                    raise RejectedFile(
-                        _("Line %(line)s is far too long for a chat.") % {"line": number}
-                    )
-                yield line  # with its newline: the parser's patterns stop before it
+            for lines, size in blocks:
+                if size <= MAX_LINE:  # no line of it can be too long
+                    yield from lines  # with their newlines: the parser's patterns stop before
+                    number += len(lines)
+                    continue
+                for line in lines:
+                    number += 1
+                    if len(line) > MAX_LINE:
+                        raise RejectedFile(
+                            _("Line %(line)s is far too long for a chat.") % {"line": number}
+                        )
+                    yield line
         except UnicodeDecodeError:
             raise RejectedFile(
                 _(
@@ -286,36 +364,16 @@ def _learn(lines: list[str]) -> tuple[re.Pattern, str, str, str] | None:
     return pattern, platform, order, language
 
 
-def _classify(text: str, author: str | None, attributed_system: bool) -> tuple[MessageKind, str]:
-    """Kind of a message. ``attributed_system``: this export (iOS) puts system notices under
-    a sender's name, so they must be recognised by their text."""
-    if author is None:
-        return MessageKind.SYSTEM, text
-    if len(text) > 80 and not attributed_system:
-        # media and deletion notices are short; a long text is a message
-        return MessageKind.MESSAGE, EDITED.sub("", text) if "<" in text else text
-    lowered = text.strip().lower()
-    if lowered in DELETED_TEXT:
-        return MessageKind.DELETED, ""
-    if lowered in MEDIA_TEXT or (
-        ("(" in lowered or "<" in lowered or lowered.endswith(("omitted", "disertakan")))
-        and MEDIA_PATTERN.search(lowered)
-    ):
-        return MessageKind.MEDIA, text.strip()
-    if (attributed_system or lowered.startswith(("panggilan", "missed"))) and (
-        SYSTEM_PATTERN.search(lowered)
-    ):
-        return MessageKind.SYSTEM, text
-    if "<" in text:
-        text = EDITED.sub("", text)
-    return MessageKind.MESSAGE, text
-
-
 def _author_phone(author: str) -> str | None:
     digits = sum(ch.isdigit() for ch in author)
     if digits >= 8 and digits >= len(author.replace(" ", "").replace("-", "")) - 2:
         return normalize_phone(author)
     return None
+
+
+# A moment as the parse loop carries it: (year, month, day, hour, minute, second). The
+# datetime is made only where one is kept (a message, or a participant's first and last).
+Stamp = tuple[int, int, int, int, int, int]
 
 
 def parse_chat(
@@ -326,7 +384,14 @@ def parse_chat(
     keep_messages: bool = True,
 ) -> ChatParse:
     """Parse a chat. ``keep_messages=False`` keeps only participants and counts (what an
-    import stores by default), so a million-line chat never sits in memory."""
+    import stores by default), so a million-line chat never sits in memory.
+
+    The loop is the hot path of a large import, so it works from caches that stay small: a
+    stamp is parsed once per distinct date text and once per distinct time text (a chat has
+    a few hundred days, and a day 1,440 minutes or, with seconds, 86,400), consecutive
+    messages of the same minute reuse the previous stamp, and nothing is made for a message
+    that is not kept: participants carry plain stamps, made datetimes at the end.
+    """
     zone = ZoneInfo(tz)
     result = ChatParse()
     iterator = iter(lines)
@@ -349,89 +414,115 @@ def parse_chat(
         order = "dmy" if day_first else "mdy"
     result.platform, result.language = platform, language
     result.day_first = order != "mdy"
-    other = IOS if pattern is ANDROID else ANDROID
+    match_line = (ANDROID_LINE if pattern is ANDROID else IOS_LINE).match
+    match_other = (IOS_LINE if pattern is ANDROID else ANDROID_LINE).match
 
-    dates: dict[tuple[str, str, str], tuple[int, int, int] | None] = {}
-    participants = result.participants
+    dates: dict[str, tuple[int, int, int] | None] = {}
+    times: dict[str, tuple[int, int, int] | None] = {}
+    # author -> [first stamp, last stamp, messages]; Participants are made at the end
+    people: dict[str, list] = {}
+    phones: dict[str, str | None] = {}
+    problems = result.problems
     messages = result.messages
     current: ChatMessage | object | None = None
     continuation: list[str] = []
     clock_12 = False
     attributed_system = platform == "ios"
-    last_stamp: tuple | None = None
-    last_sent_at: datetime | None = None
-    phones: dict[str, str | None] = {}
-
-    def flush():
-        if current is not None and continuation:
-            current.text = current.text + "\n" + "\n".join(continuation)
-            continuation.clear()
+    last_head: str | None = None
+    stamp: Stamp | None = None
+    sent_at: datetime | None = None
+    count = 0
+    system, plain, edited_sub = MessageKind.SYSTEM, MessageKind.MESSAGE, EDITED.sub
+    media, deleted, notices_get = MessageKind.MEDIA, MessageKind.DELETED, _NOTICES.get
+    media_search, system_search = MEDIA_PATTERN.search, SYSTEM_PATTERN.search
 
     number = 0
     for number, line in enumerate(chain(cleaned_head, iterator), start=1):
         if not line.isascii():
             line = _clean(line)
-        match = pattern.match(line)
-        if match is None and line[:1] in _HEADER_STARTS:
-            match = other.match(line)
+        match = match_line(line)
         if match is None:
-            if current is not None:
-                if keep_messages:
-                    continuation.append(line.rstrip("\r\n"))
-            elif line.strip():  # leading text before any header
-                result.problems.append(
-                    Problem(
-                        _("Text before the first message was skipped."),
-                        row=number,
-                        severity=Severity.WARNING,
+            if line[:1] in _HEADER_STARTS:
+                match = match_other(line)
+            if match is None:
+                if current is not None:
+                    if keep_messages:
+                        continuation.append(line.rstrip("\r\n"))
+                elif line.strip():  # leading text before any header
+                    problems.append(
+                        Problem(
+                            _("Text before the first message was skipped."),
+                            row=number,
+                            severity=Severity.WARNING,
+                        )
                     )
-                )
-            continue
-        a, b, c, hour, minute, second, ampm, rest = match.groups()
-        stamp = (a, b, c, hour, minute, second, ampm)
-        if stamp == last_stamp:
-            sent_at = last_sent_at  # consecutive messages often share the minute
-        else:
-            ymd = dates.get((a, b, c))
-            if ymd is not None and not ampm and len(hour) < 3 and minute < "60":
-                # the common case, inline: a known date and a 24-hour time
-                h, sec = int(hour), int(second) if second else 0
-                sent_at = (
-                    datetime(*ymd, h, int(minute), sec, tzinfo=zone)
-                    if h < 24 and sec < 60
-                    else None
-                )
+                continue
+        stamp_text, rest = match.group(1, 4)
+        if stamp_text != last_head:  # consecutive messages often share the minute
+            last_head = stamp_text
+            date_text, time_text = match.group(2, 3)
+            ymd = dates.get(date_text, _MISSING)
+            if ymd is _MISSING:
+                ymd = dates[date_text] = _date_value(date_text, order)
+            hms = times.get(time_text, _MISSING)
+            if hms is _MISSING:
+                hms, twelve = _time_value(time_text)
+                times[time_text] = hms
+                clock_12 = clock_12 or twelve
+            if ymd is None or hms is None:
+                stamp = sent_at = None
             else:
-                if ampm:
-                    clock_12 = True
-                sent_at = _timestamp(stamp, order, zone, dates)
-            last_stamp, last_sent_at = stamp, sent_at
-        if sent_at is None:
-            result.problems.append(
+                stamp = ymd + hms
+                if keep_messages:
+                    sent_at = datetime(*stamp, tzinfo=zone)
+        if stamp is None:
+            problems.append(
                 Problem(
                     _("Impossible date or time; this message was skipped."),
                     row=number,
                     severity=Severity.WARNING,
                 )
             )
-            flush()
+            if continuation:
+                _join_continuation(current, continuation)
             current = None
             continue
-        flush()
+        if continuation:
+            _join_continuation(current, continuation)
+        count += 1
+        # The kind of message, inline as this runs for every message. iOS exports put system
+        # notices under a sender's name (attributed_system), so they are told by their text.
         author, sep, text = rest.partition(": ")
         if not sep:
-            author, text = None, rest
+            author, text, kind = None, rest, system
         else:
             author = author.strip()
-        kind, text = _classify(text, author, attributed_system)
-        if author:
-            phone = phones.get(author, False)
-            if phone is False:
-                phone = phones[author] = _author_phone(author)
-        else:
-            phone = None
-        result.count += 1
+            if len(text) > 80 and not attributed_system:
+                kind = plain  # media and deletion notices are short; a long text is a message
+                if "<" in text:
+                    text = edited_sub("", text)
+            else:
+                lowered = text.strip().lower()
+                notice = notices_get(lowered)  # the exact deletion and media notices
+                if notice is not None:
+                    kind, text = (notice, "") if notice is deleted else (notice, text.strip())
+                elif (
+                    "(" in lowered or "<" in lowered or lowered.endswith(_MEDIA_ENDINGS)
+                ) and media_search(lowered):
+                    kind, text = media, text.strip()
+                elif (attributed_system or lowered.startswith(_CALLS)) and system_search(lowered):
+                    kind = system
+                else:
+                    kind = plain
+                    if "<" in text:
+                        text = edited_sub("", text)
         if keep_messages:
+            if author:
+                phone = phones.get(author, False)
+                if phone is False:
+                    phone = phones[author] = _author_phone(author)
+            else:
+                phone = None
             current = ChatMessage(
                 sent_at=sent_at,
                 author=author,
@@ -443,58 +534,84 @@ def parse_chat(
             messages.append(current)
         else:
             current = _SEEN  # continuation lines belong to a message we do not keep
-        if author and kind != MessageKind.SYSTEM:
-            person = participants.get(author)
-            if person is None:
-                person = participants[author] = Participant(
-                    name=author, phone=phone, first_at=sent_at
-                )
-            person.last_at = sent_at
-            person.messages += 1
+        if author:
+            if kind is not system:
+                person = people.get(author)
+                if person is None:
+                    people[author] = [stamp, stamp, 1]
+                else:
+                    person[1] = stamp
+                    person[2] += 1
         elif author is None:
-            _members_from_system(text, sent_at, participants)
-    flush()
+            _members_from_system(text, stamp, people)
+    if continuation:
+        _join_continuation(current, continuation)
     result.lines = number
+    result.count = count
     result.clock = "12h" if clock_12 else "24h"
+    moments: dict[Stamp, datetime] = {}
+
+    def moment(stamp: Stamp) -> datetime:
+        when = moments.get(stamp)
+        if when is None:
+            when = moments[stamp] = datetime(*stamp, tzinfo=zone)
+        return when
+
+    for name, (first, last, written) in people.items():
+        phone = phones.get(name, False)
+        result.participants[name] = Participant(
+            name=name,
+            phone=_author_phone(name) if phone is False else phone,
+            first_at=moment(first),
+            last_at=moment(last),
+            messages=written,
+        )
     return result
 
 
-def _timestamp(stamp, order: str, zone, dates: dict) -> datetime | None:
-    a, b, c, hour, minute, second, ampm = stamp
-    key = (a, b, c)
-    ymd = dates.get(key, False)
-    if ymd is False:
-        x, y, z = int(a), int(b), int(c)
-        if order == "ymd":
-            year, month, day = x, y, z
-        elif order == "dmy":
-            day, month, year = x, y, z
-        else:
-            month, day, year = x, y, z
-        if year < 100:
-            year += 2000
-        ymd = (year, month, day)
-        try:
-            datetime(year, month, day)
-        except ValueError:
-            ymd = None
-        dates[key] = ymd
-    if ymd is None:
+def _join_continuation(message: ChatMessage, continuation: list[str]) -> None:
+    """A message's further lines (only gathered when messages are kept)."""
+    message.text = message.text + "\n" + "\n".join(continuation)
+    continuation.clear()
+
+
+def _date_value(text: str, order: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a stamp's date text, or None when there is no such day."""
+    a, b, c = _DATE_PARTS.fullmatch(text).groups()
+    x, y, z = int(a), int(b), int(c)
+    if order == "ymd":
+        year, month, day = x, y, z
+    elif order == "dmy":
+        day, month, year = x, y, z
+    else:
+        month, day, year = x, y, z
+    if year < 100:
+        year += 2000
+    try:
+        datetime(year, month, day)
+    except ValueError:
         return None
+    return year, month, day
+
+
+def _time_value(text: str) -> tuple[tuple[int, int, int] | None, bool]:
+    """(hour, minute, second) of a stamp's time text on a 24-hour clock, or None when there
+    is no such time; and whether the text is on a 12-hour clock."""
+    hour, minute, second, ampm = _TIME_PARTS.fullmatch(text).groups()
     h, m, sec = int(hour), int(minute), int(second or 0)
     if ampm:
         if h > 12:
-            return None
+            return None, True
         if ampm in "pP" and h < 12:
             h += 12
         elif ampm in "aA" and h == 12:
             h = 0
     if h > 23 or m > 59 or sec > 59:
-        return None
-    return datetime(*ymd, h, m, sec, tzinfo=zone)
+        return None, bool(ampm)
+    return (h, m, sec), bool(ampm)
 
 
-def _members_from_system(text: str, when: datetime, participants: dict[str, Participant]) -> None:
+def _members_from_system(text: str, when: Stamp, people: dict[str, list]) -> None:
     """Group members who joined or were added are customers too, even if they never wrote."""
     names: list[str] = []
     joined = JOINED.match(text)
@@ -507,7 +624,5 @@ def _members_from_system(text: str, when: datetime, participants: dict[str, Part
         name = name.strip().strip(".")
         if not name or name.lower() in ("anda", "you"):
             continue
-        if name not in participants:
-            participants[name] = Participant(
-                name=name, phone=_author_phone(name), first_at=when, last_at=when
-            )
+        if name not in people:
+            people[name] = [when, when, 0]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -163,7 +164,7 @@ def test_bytes_that_are_not_text_are_refused_with_the_line():
     data = b"19/07/26 16.26 - Siti: halo\n\x80\x81\x82\n"
     with pytest.raises(RejectedFile) as caught:
         list(whatsapp.open_chat(data))
-    assert caught.value.problem.row == 2
+    assert "Line 2 " in str(caught.value)
 
 
 def test_it_detects_chat_files():
@@ -202,3 +203,262 @@ def test_mutated_chats_parse_or_are_rejected_cleanly(lines):
 def test_random_bytes_never_crash_the_reader(data):
     with contextlib.suppress(RejectedFile):
         whatsapp.parse_chat(whatsapp.open_chat(data))
+
+
+# -- the fast paths agree with the plain reading --------------------------------------
+# parse_chat and open_chat are tuned for million-line exports (bench/bench_whatsapp.py):
+# stamps parsed once per distinct date and time text, classification inline, datetimes
+# made only for what is kept, the file decoded a block at a time. These tests hold them to
+# a plain reading of the format, one regex per line and nothing cached.
+
+SKIPPED_BEFORE = "Text before the first message was skipped."
+SKIPPED_IMPOSSIBLE = "Impossible date or time; this message was skipped."
+
+
+def plain_moment(groups, order, zone):
+    a, b, c, hour, minute, second, ampm = groups
+    x, y, z = int(a), int(b), int(c)
+    year, month, day = {"ymd": (x, y, z), "dmy": (z, y, x), "mdy": (z, x, y)}[order]
+    year += 2000 if year < 100 else 0
+    h, m, s = int(hour), int(minute), int(second or 0)
+    if ampm and h > 12:
+        return None
+    if ampm:
+        h = (h % 12) + (12 if ampm in "pP" else 0)
+    try:
+        return datetime(year, month, day, h, m, s, tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def plain_kind(text, author, ios):
+    if author is None:
+        return "system", text
+    if len(text) > 80 and not ios:
+        return "message", whatsapp.EDITED.sub("", text)
+    lowered = text.strip().lower()
+    if lowered in whatsapp.DELETED_TEXT:
+        return "deleted", ""
+    if lowered in whatsapp.MEDIA_TEXT or whatsapp.MEDIA_PATTERN.search(lowered):
+        return "media", text.strip()
+    if ios and whatsapp.SYSTEM_PATTERN.search(lowered):
+        return "system", text
+    if lowered.startswith(("panggilan", "missed")) and whatsapp.SYSTEM_PATTERN.search(lowered):
+        return "system", text
+    return "message", whatsapp.EDITED.sub("", text)
+
+
+def plain_parse(lines, *, tz="Asia/Jakarta", day_first=None):
+    """What parse_chat returns, read the slow and obvious way (None: rejected)."""
+    zone = ZoneInfo(tz)
+    lines = [whatsapp._clean(line) for line in lines]
+    learnt = whatsapp._learn(lines[: whatsapp.HEAD_LINES])
+    if learnt is None:
+        return None
+    pattern, platform, order, _language = learnt
+    if day_first is not None and order != "ymd":
+        order = "dmy" if day_first else "mdy"
+    other = whatsapp.IOS if pattern is whatsapp.ANDROID else whatsapp.ANDROID
+    messages, problems, people, twelve, current = [], [], {}, False, None
+    for number, line in enumerate(lines, start=1):
+        match = pattern.match(line) or (other.match(line) if line[:1] in "[0123456789" else None)
+        if match is None:
+            if current is not None:
+                current["text"] += "\n" + line.rstrip("\r\n")
+            elif line.strip():
+                problems.append((number, SKIPPED_BEFORE))
+            continue
+        *groups, rest = match.groups()
+        twelve = twelve or bool(groups[-1])
+        sent_at = plain_moment(groups, order, zone)
+        if sent_at is None:
+            problems.append((number, SKIPPED_IMPOSSIBLE))
+            current = None
+            continue
+        author, sep, text = rest.partition(": ")
+        author, text = (author.strip(), text) if sep else (None, rest)
+        kind, text = plain_kind(text, author, platform == "ios")
+        phone = whatsapp._author_phone(author) if author else None
+        current = {"sent_at": sent_at, "author": author, "author_phone": phone, "text": text}
+        current.update(kind=kind, line=number)
+        messages.append(current)
+        if author and kind != "system":
+            person = people.setdefault(author, [author, phone, sent_at, sent_at, 0])
+            person[3], person[4] = sent_at, person[4] + 1
+        elif author is None:
+            joined = whatsapp.JOINED.match(text)
+            added = whatsapp.ADDED.match(text)
+            names = [joined.group(1) or joined.group(2)] if joined else []
+            names += re.split(r", | dan | and ", added.group(2)) if added else []
+            for name in (name.strip().strip(".") for name in names):
+                if name and name.lower() not in ("anda", "you") and name not in people:
+                    people[name] = [name, whatsapp._author_phone(name), sent_at, sent_at, 0]
+    clock = "12h" if twelve else "24h"
+    return messages, problems, list(people.values()), clock, len(lines), len(messages)
+
+
+def fast_parse(lines, **kwargs):
+    try:
+        result = whatsapp.parse_chat(lines, **kwargs)
+    except RejectedFile:
+        return None
+    messages = [
+        {"sent_at": m.sent_at, "author": m.author, "author_phone": m.author_phone}
+        | {"text": m.text, "kind": m.kind.value, "line": m.line}
+        for m in result.messages
+    ]
+    problems = [(p.row, str(p.message)) for p in result.problems]
+    people = [
+        [p.name, p.phone, p.first_at, p.last_at, p.messages] for p in result.participants.values()
+    ]
+    return messages, problems, people, result.clock, result.lines, result.count
+
+
+DATES = [
+    "19/07/26",
+    "7/3/26",
+    "3/13/26",
+    "2026-07-19",
+    "31/02/26",
+    "12.07.26",
+    "29/02/24",
+    "٣/٤/٢٦",
+]
+TIMES = ["16.26", "16:26", "1:55\u202fPM", "12:00 AM", "13:00 PM", "0:00 a.m.", "11.12.08"]
+TIMES += ["23:59:59", "24:00", "23:60", "10:00:60", "7:05 p. m.", "12.30PM", "٣:٤٥"]
+AUTHORS = ["Siti", " Budi ", "\u202a+62 812-9988-7766\u202c", "0812 3456 7890", "Anda", "", "A: B"]
+TEXTS = [
+    "halo",
+    "<Media tidak disertakan>",
+    "Pesan ini dihapus",
+    "This message was deleted.",
+    "IMG-1.jpg (file terlampir)",
+    "<attached: 0001-PHOTO.jpg>",
+    "surat.pdf • 3 halaman dokumen tidak disertakan",
+    "  image omitted ",
+    "\u200egambar tidak disertakan",
+    "Panggilan suara tak terjawab",
+    "Missed video call",
+    "Pesan dan panggilan kini terenkripsi secara end-to-end.",
+    "oke <Pesan ini diedit>",
+    "Budi Santoso keluar",
+    "Siti menambahkan Budi, +62 857-1122-3344 dan Ani",
+    "Ani telah bergabung menggunakan tautan undangan grup ini",
+    "You added Tom and Mary.",
+    "x" * 81,
+    "y" * 79 + " <This message was edited>",
+    "(" * 85,
+    "ok\r",
+    "a\nb",
+]
+
+
+def header(ios, date, time, author, text):
+    stamp = f"[{date}, {time}] " if ios else f"{date} {time} - "
+    return stamp + (text if author is None else f"{author}: {text}")
+
+
+CHAT_LINES = st.one_of(
+    st.builds(
+        header,
+        st.booleans(),
+        st.sampled_from(DATES) | st.from_regex(r"\A[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}\Z"),
+        st.sampled_from(TIMES) | st.from_regex(r"\A[0-9]{1,2}[.:][0-9]{2}( [AP]M)?\Z"),
+        st.none() | st.sampled_from(AUTHORS),
+        st.sampled_from(TEXTS) | st.text(max_size=90),
+    ),
+    st.sampled_from(["", "\n", "baris kedua\n", "  ", "19/07/26 16.26 -", "[19/07/26 16.26]"]),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(CHAT_LINES, max_size=25),
+    st.sampled_from([None, True, False]),
+    st.sampled_from(["Asia/Jakarta", "Europe/Berlin"]),
+)
+def test_the_fast_parse_agrees_with_the_plain_reading(lines, day_first, tz):
+    expected = plain_parse(lines, tz=tz, day_first=day_first)
+    assert fast_parse(lines, tz=tz, day_first=day_first) == expected
+    # without the messages, everything else is the same
+    slim = fast_parse(lines, tz=tz, day_first=day_first, keep_messages=False)
+    assert slim == (None if expected is None else ([], *expected[1:]))
+
+
+def test_the_bench_shaped_chat_agrees_with_the_plain_reading():
+    group = SAMPLE * 20  # one group chat read over and over: shared minutes, repeated people
+    assert fast_parse(group) == plain_parse(group)
+    assert fast_parse(group, keep_messages=False)[1:] == plain_parse(group)[1:]
+
+
+def plain_lines(data: bytes) -> list[str]:
+    """The file read line by line (None at a bad byte, after the lines before it)."""
+    lines = []
+    for number, raw in enumerate(io.BytesIO(data)):
+        if number == 0 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return [*lines, None]
+        lines.append(text[:-2] + "\n" if text.endswith("\r\n") else text)
+    return lines
+
+
+def read_chat(data):
+    lines = []
+    try:
+        lines.extend(whatsapp.open_chat(data))
+    except RejectedFile as rejected:
+        assert rejected.problem.row == len(lines) + 1
+        lines.append(None)
+    return lines
+
+
+PIECES = [b"\n", b"\r\n", b"\r", b"19/07/26 16.26 - Siti: halo", b"\xe2\x80\xaa", b"x" * 30]
+PIECES += [
+    b"\x80",
+    b"\xc3",
+    b"\xa9",
+    b"\xef\xbb\xbf",
+    b"\x0b",
+    b"\x0c",
+    b"\xc2\x85",
+    b"\xe2\x80\xa8",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=40),
+    st.booleans(),
+    st.sampled_from([8, 16, 64]),
+)
+def test_reading_by_blocks_gives_the_lines_of_reading_line_by_line(pieces, bom, block):
+    # Only "\n" ends a line: "\r", "\x0b", "\x85", "\u2028" are text inside it. Lines run
+    # over block ends, and a bad byte is reported at its own line.
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"".join(pieces)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(whatsapp, "READ_BLOCK", block)
+        assert read_chat(data) == plain_lines(data)
+
+
+def test_a_bad_byte_deep_in_a_large_file_is_reported_at_its_line():
+    data = b"19/07/26 16.26 - Siti: halo\n" * 50_000 + b"\xff\n" + b"lagi\n" * 10
+    with pytest.raises(RejectedFile) as caught:
+        list(whatsapp.open_chat(data))
+    assert caught.value.problem.row == 50_001
+
+
+def test_a_line_longer_than_a_block_is_read_whole_and_a_far_too_long_one_refused():
+    long = "kak " * 50_000  # 200,000 characters: more than three read blocks
+    assert list(whatsapp.open_chat(f"19/07/26 16.26 - Siti: {long}\nok".encode())) == [
+        f"19/07/26 16.26 - Siti: {long}\n",
+        "ok",
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(whatsapp, "MAX_LINE", 100_000)
+        with pytest.raises(RejectedFile, match="too long") as caught:
+            list(whatsapp.open_chat(f"19/07/26 16.26 - Siti: a\n{long}\n".encode()))
+    assert "Line 2 " in str(caught.value)
