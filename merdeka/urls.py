@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from merdeka.core import views as core_views
 from merdeka.customers import views as customer_views
+from merdeka.imports import mapping_views
 from merdeka.imports import views as import_views
 from merdeka.privacy import views as privacy_views
 
@@ -36,6 +37,16 @@ urlpatterns = [
     ),
     path("impor/", import_views.import_home, name="import_home"),
     path("impor/<int:run_id>/", import_views.import_run, name="import_run"),
+    path(
+        "impor/<int:run_id>/berkas/<int:file_id>/petakan/",
+        mapping_views.import_mapping,
+        name="import_mapping",
+    ),
+    path(
+        "impor/<int:run_id>/berkas/<int:file_id>/batal/",
+        mapping_views.import_mapping_cancel,
+        name="import_mapping_cancel",
+    ),
     path("audit/", privacy_views.audit_log, name="audit_log"),
     path("keamanan/", privacy_views.security, name="security"),
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),

@@ -27,7 +27,8 @@ class ImportRun(ShopOwnedModel):
 
 
 class ImportFile(ShopOwnedModel):
-    """One file of a run, its outcome and its report. The file itself is not kept."""
+    """One file of a run, its outcome and its report. The file itself is not kept, except
+    sealed while it waits for the seller to map its columns (state ``mapping``)."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -35,6 +36,7 @@ class ImportFile(ShopOwnedModel):
         IMPORTED = "imported", _("Imported")
         REJECTED = "rejected", _("Rejected")
         DUPLICATE = "duplicate", _("Already imported")
+        MAPPING = "mapping", _("Waiting for its columns to be mapped")
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
     name = models.CharField(max_length=255)
@@ -50,3 +52,35 @@ class ImportFile(ShopOwnedModel):
 
     class Meta:
         ordering = ["id"]
+
+
+class ColumnMapping(ShopOwnedModel):
+    """Which column of a seller's own spreadsheet holds what, remembered by its header.
+
+    ``signature`` is the SHA-256 of the file's normalised column names
+    (formats/mapped.py); ``columns`` maps Merdeka's fields to column names as the file
+    writes them. Column names only: no cell value is ever stored here.
+    """
+
+    class Kind(models.TextChoices):
+        ORDERS = "orders", _("Orders")
+        CONTACTS = "contacts", _("Customer list")
+
+    signature = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    channel = models.CharField(max_length=20)
+    columns = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "signature"], name="columnmapping_unique_per_shop"
+            )
+        ]

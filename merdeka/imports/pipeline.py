@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.matching import suggest_matches
 from merdeka.customers.resolution import Resolver
-from merdeka.imports import sources
+from merdeka.imports import mapping
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Problem, RejectedFile, Severity
 from merdeka.privacy.audit import audit_record
@@ -42,6 +42,7 @@ class FileReport:
     contacts: int = 0
     participants: int = 0
     problems: list[dict] = field(default_factory=list)
+    mapping: dict = field(default_factory=dict)  # the column mapping used, or awaited
 
 
 def _problem_dict(problem: Problem) -> dict:
@@ -101,7 +102,9 @@ def _finish(record: ImportFile, report: FileReport, state: str) -> FileReport:
     return report
 
 
-def _import(*, shop, record: ImportFile, path: Path, actor, progress) -> FileReport:
+def _import(
+    *, shop, record: ImportFile, path: Path, actor, progress, wait_for_mapping: bool = False
+) -> FileReport:
     report = FileReport(name=record.name, state="running")
     record.state = ImportFile.State.RUNNING
     record.started_at = timezone.now()
@@ -142,13 +145,28 @@ def _import(*, shop, record: ImportFile, path: Path, actor, progress) -> FileRep
         return _finish(record, report, ImportFile.State.DUPLICATE)
 
     try:
-        parsed = sources.parse_file(path, record.name)
+        parsed = mapping.parse_file(
+            shop=shop,
+            path=path,
+            name=record.name,
+            uploaded_at=record.run.created_at,
+            can_wait=wait_for_mapping,
+        )
+    except mapping.NeedsMapping as exc:
+        # An unknown spreadsheet: an uploaded one waits (sealed) for the seller to map it.
+        report.problems.append(_problem_dict(exc.problem))
+        report.mapping = {"signature": exc.signature}
+        if wait_for_mapping:
+            return _finish(record, report, ImportFile.State.MAPPING)
+        audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
+        return _finish(record, report, ImportFile.State.REJECTED)
     except RejectedFile as exc:
         report.problems.append(_problem_dict(exc.problem))
         audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
         return _finish(record, report, ImportFile.State.REJECTED)
 
     report.source = parsed.source
+    report.mapping = parsed.preview.get("mapping", {})
     report.rows_read = parsed.rows_read
     report.problems.extend(_problem_dict(p) for p in parsed.problems)
     if any(p.severity == Severity.ERROR for p in parsed.problems):
@@ -222,22 +240,49 @@ def uploads_receive(*, shop, actor, files, request=None) -> ImportRun:
     return run
 
 
-def run_process(*, run_id: int) -> None:
-    """Import every queued file of an uploaded run (the background task's body)."""
+def _process_upload(*, shop, run: ImportRun, record: ImportFile) -> None:
+    """Import one sealed upload; keep it (sealed) only while it waits for a column mapping."""
     from merdeka.privacy.files import unsealed_copy
 
+    sealed = upload_path(record)
+    if not sealed.exists():
+        _finish(record, FileReport(name=record.name, state=""), ImportFile.State.REJECTED)
+        return
+    suffix = Path(record.name).suffix.lower()[:10]
+    with unsealed_copy(sealed, shop_id=shop.pk, file_id=str(record.pk), suffix=suffix) as p:
+        _import(
+            shop=shop,
+            record=record,
+            path=p,
+            actor=run.created_by,
+            progress=None,
+            wait_for_mapping=True,
+        )
+    if record.state != ImportFile.State.MAPPING:
+        sealed.unlink(missing_ok=True)
+
+
+def run_process(*, run_id: int) -> None:
+    """Import every queued file of an uploaded run (the background task's body)."""
     run = ImportRun.unscoped.select_related("shop", "created_by").get(pk=run_id)
     shop = run.shop
     with shop_scope(shop):
         run.state = ImportRun.State.RUNNING
         run.save(update_fields=["state"])
         for record in run.files.filter(state__in=["queued", "running"]).order_by("pk"):
-            sealed = upload_path(record)
-            if not sealed.exists():
-                _finish(record, FileReport(name=record.name, state=""), ImportFile.State.REJECTED)
-                continue
-            suffix = Path(record.name).suffix.lower()[:10]
-            with unsealed_copy(sealed, shop_id=shop.pk, file_id=str(record.pk), suffix=suffix) as p:
-                _import(shop=shop, record=record, path=p, actor=run.created_by, progress=None)
-            sealed.unlink(missing_ok=True)
+            _process_upload(shop=shop, run=run, record=record)
     run_finish(run)
+
+
+def file_process(*, file_id: int) -> None:
+    """Import one file queued again after its columns were mapped (a task's body). The
+    file is claimed first, so it is imported once even if its run is still busy."""
+    record = ImportFile.unscoped.select_related("run__shop", "run__created_by").get(pk=file_id)
+    run = record.run
+    with shop_scope(run.shop):
+        queued = ImportFile.objects.filter(pk=record.pk, state=ImportFile.State.QUEUED)
+        if not queued.update(state=ImportFile.State.RUNNING):
+            return
+        _process_upload(shop=run.shop, run=run, record=record)
+        if not run.files.filter(state__in=["queued", "running"]).exists():
+            run_finish(run)

@@ -108,12 +108,17 @@ def _detect_marketplace(path: Path, name: str, head: bytes) -> float:
     return 0.6  # decided for real when the header is read
 
 
+class UnknownSpreadsheet(RejectedFile):
+    """A readable spreadsheet whose columns fit no known export. A seller can map its
+    columns once (imports/mapping.py); until then it is refused like any other file."""
+
+
 def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
     spec, table, columns, header_row, header = orders.open_and_detect(
         path, name, marketplaces.SPECS
     )
     if spec is None:
-        raise RejectedFile(
+        raise UnknownSpreadsheet(
             _(
                 "This spreadsheet is not an order export Merdeka knows (Shopee, TikTok Shop, "
                 "Tokopedia, Lazada): its columns do not match."

@@ -8,3 +8,10 @@ def process_import_run(run_id: int) -> None:
     from merdeka.imports.pipeline import run_process
 
     run_process(run_id=run_id)
+
+
+@task()
+def process_import_file(file_id: int) -> None:
+    from merdeka.imports.pipeline import file_process
+
+    file_process(file_id=file_id)

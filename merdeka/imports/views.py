@@ -13,7 +13,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.imports import pipeline
 from merdeka.imports.models import ImportRun
 
-ACCEPT = ".xlsx,.xls,.csv,.tsv,.txt,.zip,.vcf,.jsonl,.json"
+ACCEPT = ".xlsx,.xls,.ods,.csv,.tsv,.txt,.zip,.vcf,.jsonl,.json"
 MAX_FILES = 20
 
 
@@ -27,7 +27,8 @@ class UploadForm(forms.Form):
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ACCEPT}),
         help_text=gettext_lazy(
             "Shopee, TikTok Shop, Tokopedia or Lazada order exports, WhatsApp chat exports "
-            "(.txt or .zip), contacts (.vcf or Google CSV). Several at once is fine."
+            "(.txt or .zip), contacts (.vcf or Google CSV), or any other spreadsheet. Several "
+            "at once is fine."
         ),
     )
 

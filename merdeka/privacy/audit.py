@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "import.finished": _("File imported"),
     "export.created": _("Data exported"),
     "import.rejected": _("File rejected"),
+    "import.mapping_saved": _("Column mapping saved"),
+    "import.mapping_cancelled": _("Column mapping cancelled"),
     "keys.rotation_started": _("Key rotation started"),
     "keys.rotated": _("Encryption keys rotated"),
     "backup.created": _("Backup created"),

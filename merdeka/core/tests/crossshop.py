@@ -48,6 +48,13 @@ ROUTES: dict[str, Route] = {
     "merge_undo": Route(kwargs=lambda w: {"merge_id": w["merge"].pk}),
     "import_home": Route(own_shop=True, post=lambda w: {}),
     "import_run": Route(kwargs=lambda w: {"run_id": w["run"].pk}, post=None),
+    "import_mapping": Route(
+        kwargs=lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk},
+        post=lambda w: {"jenis": "pesanan", "channel": "other", "order_id": "0", "created_at": "1"},
+    ),
+    "import_mapping_cancel": Route(
+        kwargs=lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk}
+    ),
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),

@@ -8,14 +8,17 @@ from merdeka.core.tests.crossshop import PUBLIC, ROUTES, named_patterns
 from merdeka.customers.models import Customer, MatchSuggestion
 from merdeka.customers.resolution import customer_merge
 from merdeka.customers.services import customer_create
-from merdeka.imports.models import ImportFile, ImportRun
+from merdeka.imports.models import ColumnMapping, ImportFile, ImportRun
+from merdeka.imports.pipeline import upload_path
+from merdeka.privacy.files import seal_stream
 from merdeka.privacy.models import AuditEvent
 
 CANARIES = ["Dapur Kue Bu Ika", "Kanari Rahasia Ika", "Rina Wulandari", "rina", "Rahasia Ika.xlsx"]
 
 
 @pytest.fixture
-def world(ika_shop, rina, in_shop):
+def world(ika_shop, rina, in_shop, settings, tmp_path):
+    settings.DATA_DIR = tmp_path / "data"  # this test's own sealed uploads
     customer = customer_create(
         shop=ika_shop, name="Kanari Rahasia Ika", phone="+6281377778888", city="Kota Rahasia"
     )
@@ -29,6 +32,16 @@ def world(ika_shop, rina, in_shop):
         merge = customer_merge(shop=ika_shop, survivor=customer, absorbed=third, reason="phone")
         run = ImportRun.objects.create(shop=ika_shop)
         ImportFile.objects.create(shop=ika_shop, run=run, name="Rahasia Ika.xlsx", sha256="")
+        # a spreadsheet waiting, sealed, for its columns to be mapped
+        waiting = ImportFile.objects.create(
+            shop=ika_shop, run=run, name="Kanari Rahasia Ika.csv", sha256="", state="mapping"
+        )
+        seal_stream(
+            iter([b"Nomor;Tanggal;Kanari Rahasia Ika\nN-1;2025-01-01;Kanari Rahasia Ika\n"]),
+            upload_path(waiting),
+            shop_id=ika_shop.pk,
+            file_id=str(waiting.pk),
+        )
     return {
         "shop": ika_shop,
         "customer": customer,
@@ -36,6 +49,7 @@ def world(ika_shop, rina, in_shop):
         "suggestion": suggestion,
         "merge": merge,
         "run": run,
+        "waiting_file": waiting,
     }
 
 
@@ -48,6 +62,8 @@ def snapshot(shop, in_shop):
             Customer.objects.values_list("city", flat=True).first(),
             sorted(MatchSuggestion.objects.values_list("state", flat=True)),
             sorted(Customer.objects.values_list("merged_into", flat=True), key=str),
+            sorted(ImportFile.objects.values_list("state", flat=True)),
+            ColumnMapping.objects.count(),
         )
 
 
@@ -124,3 +140,13 @@ def test_staff_cannot_use_owner_pages(name, world, client, rina, in_shop):
     if route.post is not None:
         assert client.post(url, route.post(world)).status_code == 403
     assert snapshot(world["shop"], in_shop)[:2] == before[:2]
+
+
+def test_the_walk_would_see_a_leak_of_the_waiting_spreadsheet(world, client, ika):
+    """The sealed file in the walk really shows its canary to its own shop's owner."""
+    client.force_login(ika)
+    url = reverse(
+        "import_mapping",
+        kwargs={"run_id": world["run"].pk, "file_id": world["waiting_file"].pk},
+    )
+    assert "Kanari Rahasia Ika" in client.get(url).content.decode()

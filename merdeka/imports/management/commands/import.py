@@ -61,6 +61,11 @@ class Command(BaseCommand):
             f"updated {report.orders_updated}; customers new {report.customers_new}, "
             f"merged {report.customers_merged}, waiting for review {report.review_waiting}"
         )
+        if report.mapping.get("id"):
+            self.stdout.write(
+                f"  columns read with the saved column mapping "
+                f"({report.mapping['kind']}, {report.mapping['channel']})"
+            )
         for problem in report.problems:
             where = ", ".join(
                 part
