@@ -115,7 +115,9 @@ class Resolver:
         while root in parent:
             root = parent[root]
         while customer_id != root:  # path compression
-            customer_id, parent[customer_id] = parent[customer_id], root
+            following = parent[customer_id]
+            parent[customer_id] = root
+            customer_id = following
         return root
 
     def _index(self, claim: Claim) -> str:

@@ -184,3 +184,56 @@ def test_keeping_apart_is_remembered(ika_client, ika_shop):
     with shop_scope(ika_shop):
         assert suggest_matches(shop=ika_shop) == 0
         assert live_customers(ika_shop).count() == 2
+
+
+def test_chains_of_merges_in_one_file_end_in_one_customer(ika_shop):
+    """c2 joins c1 (same phone), then c1 joins c0 (same email): every order lands on c0."""
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[order("A0", username="u0"), order("A1", username="u1"),
+                    order("A2", username="u2")],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )  # fmt: skip
+        first = {o.external_id: o.customer_id for o in Order.objects.all()}
+        resolver = Resolver(shop=ika_shop, source="shopee")
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                order("B1", username="u1", phone="+6281311112222"),
+                order("B2", username="u2", phone="+6281311112222"),
+                order("B3", username="u0", email="nur@example.id"),
+                order("B4", username="u1", email="nur@example.id"),
+            ],
+            resolver=resolver,
+        )
+        survivor = live_customers(ika_shop).get()
+        assert survivor.pk == first["A0"]
+        assert Order.objects.filter(customer=survivor).count() == 7
+        assert Identity.objects.exclude(customer=survivor).count() == 0
+        assert resolver.outcome.customers_merged == 2
+        assert set(Merge.objects.values_list("absorbed_id", flat=True)) == {
+            first["A1"],
+            first["A2"],
+        }
+
+
+def test_a_buyer_linking_three_new_customers_makes_one(ika_shop):
+    with shop_scope(ika_shop):
+        resolver = Resolver(shop=ika_shop, source="tiktok")
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                order("T1", channel="tiktok", username="a"),
+                order("T2", channel="tiktok", username="b", phone="+6285700000001"),
+                order("T3", channel="tiktok", username="c", email="c@example.id"),
+                order("T4", channel="tiktok", username="a", phone="+6285700000001",
+                      email="c@example.id"),
+            ],
+            resolver=resolver,
+        )  # fmt: skip
+        customer = live_customers(ika_shop).get()
+        assert Order.objects.filter(customer=customer).count() == 4
+        assert resolver.outcome.customers_new == 1
+        assert Merge.objects.count() == 0  # never apart in the database: nothing to undo
+        assert customer.phone == "+6285700000001" and customer.email == "c@example.id"

@@ -1,0 +1,210 @@
+"""Import + identity resolution, end to end, and how right the resolution is.
+
+    .venv/bin/python bench/bench_import.py [--lines 1000000] [--people 300000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_import.py
+
+Generates (once, cached under ``bench/.data/``) a seller's year on Shopee, TikTok
+Shop and WhatsApp with the truth known (``bench/dataset.py``), imports every file
+into a fresh shop exactly as ``merdeka import`` does (parse, mask detection, phone
+normalisation, blind indexes, AES-GCM for every personal field, bulk writes, review
+suggestions), and prints:
+
+* order lines per second for the whole run and peak memory (RSS) of the process;
+* pairwise precision and recall of the resolution against the truth, for the
+  automatic merges alone and with the review queue counted as links.
+
+A record is one buyer as a channel knows them (a marketplace username, a WhatsApp
+participant); two records are a true pair when they are the same person.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def dataset(lines: int, people: int) -> Path:
+    import dataset as generator
+
+    folder = ROOT / "bench" / ".data" / f"sellers-{lines}-{people}"
+    if not (folder / "truth.csv").exists():
+        started = time.perf_counter()
+        print(f"generating {lines:,} order lines for {people:,} people in {folder} …")
+        generator.generate(folder, lines=lines, count=people)
+        print(f"  generated in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def setup_django(data_dir: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "merdeka.settings")
+    os.environ["MERDEKA_DATA_DIR"] = data_dir
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def files_of(folder: Path) -> list[Path]:
+    return sorted(p for sub in ("shopee", "tiktok", "whatsapp") for p in (folder / sub).iterdir())
+
+
+def run_import(shop, files: list[Path]) -> dict:
+    from merdeka.imports import pipeline
+
+    run = pipeline.run_create(shop=shop)
+    totals = defaultdict(int)
+    started = time.perf_counter()
+    for path in files:
+        report = pipeline.import_path(shop=shop, run=run, path=path)
+        if report.state != "imported":
+            raise SystemExit(f"{path.name}: {report.state} {report.problems[:3]}")
+        for key in ("rows_read", "orders_new", "lines_new", "customers_new", "customers_merged",
+                    "review_waiting", "participants"):  # fmt: skip
+            totals[key] += getattr(report, key)
+    totals["seconds"] = time.perf_counter() - started
+    pipeline.run_finish(run)
+    return dict(totals)
+
+
+def resolved_records(shop, truth: list[tuple[str, str, int]]) -> dict[tuple[str, str], int]:
+    """Which customer each truth record ended up in, found through the blind indexes."""
+    from merdeka.core.phone import normalize_name, normalize_phone
+    from merdeka.core.scoping import shop_scope
+    from merdeka.customers.models import Identity
+    from merdeka.customers.resolution import (
+        Claim,
+        identity_index,
+        phone_claim,
+        username_claim,
+        wa_name_claim,
+    )
+
+    wanted = {}
+    for channel, key, _person in truth:
+        if channel == "whatsapp":
+            claim = phone_claim(key) if normalize_phone(key) else wa_name_claim(key)
+        else:
+            claim = username_claim(key, channel)
+        assert isinstance(claim, Claim), (channel, key, normalize_name(key))
+        wanted[identity_index(shop.pk, claim)] = (channel, key)
+    found = {}
+    with shop_scope(shop):
+        rows = Identity.objects.filter(shop=shop).values_list("value_index", "customer_id")
+        for index, customer_id in rows.iterator(chunk_size=20000):
+            if index in wanted:
+                found[wanted[index]] = customer_id
+    return found
+
+
+def pairwise(groups: dict, truth_of: dict, extra_links=()) -> tuple[float, float, int, int]:
+    """Precision and recall over record pairs; ``extra_links`` join two groups."""
+    members = defaultdict(list)
+    for record, group in groups.items():
+        members[group].append(record)
+    predicted = set()
+    for records in members.values():
+        predicted.update(frozenset(p) for p in combinations(records, 2))
+    for a, b in extra_links:
+        for left in members.get(a, ()):
+            for right in members.get(b, ()):
+                predicted.add(frozenset((left, right)))
+    by_person = defaultdict(list)
+    for record, person in truth_of.items():
+        by_person[person].append(record)
+    true_pairs = {frozenset(p) for recs in by_person.values() for p in combinations(recs, 2)}
+    hits = len(predicted & true_pairs)
+    precision = hits / len(predicted) if predicted else 1.0
+    recall = hits / len(true_pairs) if true_pairs else 1.0
+    return precision, recall, len(predicted), len(true_pairs)
+
+
+def quality(shop, folder: Path) -> dict:
+    from merdeka.core.scoping import shop_scope
+    from merdeka.customers.models import MatchSuggestion
+
+    with open(folder / "truth.csv", encoding="utf-8") as handle:
+        truth = [(c, k, int(p)) for c, k, p in list(csv.reader(handle))[1:]]
+    truth_of = {(c, k): p for c, k, p in truth}
+    groups = resolved_records(shop, truth)
+    missing = len(truth_of) - len(groups)
+    with shop_scope(shop):
+        links = list(
+            MatchSuggestion.objects.filter(shop=shop, state="pending").values_list(
+                "customer_a_id", "customer_b_id"
+            )
+        )
+    auto = pairwise(groups, truth_of)
+    review = pairwise(groups, truth_of, links)
+    return {
+        "records": len(truth_of),
+        "records_not_found": missing,
+        "people": len(set(truth_of.values())),
+        "customers": len(set(groups.values())),
+        "true_pairs": auto[3],
+        "auto_precision": round(auto[0], 4),
+        "auto_recall": round(auto[1], 4),
+        "auto_pairs": auto[2],
+        "with_review_precision": round(review[0], 4),
+        "with_review_recall": round(review[1], 4),
+        "with_review_pairs": review[2],
+        "suggestions": len(links),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--people", type=int, default=300_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    folder = dataset(args.lines, args.people)
+    setup_django(tempfile.mkdtemp(prefix="merdeka-bench-"))
+    from django.db import connection
+
+    from merdeka.core import services
+
+    if connection.vendor == "postgresql":  # a clean slate in the bench database
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)
+    owner, _ = services.user_create(username="bench", password="bench-password-2026")
+    shop = services.shop_create(name="Toko Bench", owner=owner, slug="toko-bench")
+    files = files_of(folder)
+    totals = run_import(shop, files)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures = {
+        "database": connection.vendor,
+        "files": len(files),
+        **totals,
+        "lines_per_second": round(totals["lines_new"] / totals["seconds"]),
+        "peak_rss_mib": round(peak_mib),
+    }
+    started = time.perf_counter()
+    figures.update(quality(shop, folder))
+    figures["quality_seconds"] = round(time.perf_counter() - started, 1)
+    figures["seconds"] = round(figures["seconds"], 2)
+    if args.json:
+        print(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        print(f"{key:>24}: {value:,}" if isinstance(value, int) else f"{key:>24}: {value}")
+
+
+if __name__ == "__main__":
+    main()
