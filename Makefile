@@ -51,8 +51,15 @@ messages: $(BIN)/.test-installed
 	cd merdeka && ../$(BIN)/merdeka makemessages -l id --no-obsolete --ignore 'static/*' --ignore '*/tests/*' --ignore 'e2e/*'
 	cd merdeka && ../$(BIN)/merdeka compilemessages
 
-bench: $(BIN)/.test-installed
-	@echo "Benchmarks arrive with the issues that name a speed (bench/README.md)."
+$(BIN)/.bench-installed: $(BIN)/.test-installed
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+bench: $(BIN)/.bench-installed
+	$(BIN)/python bench/bench_whatsapp.py
+	@mkdir -p var
+	$(BIN)/python bench/bench_import.py --json | tee var/bench-import.json
+	$(BIN)/python bench/bench_splink.py --merdeka-json var/bench-import.json
 
 clean:
 	rm -rf $(VENV) var/test
