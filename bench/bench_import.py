@@ -74,10 +74,13 @@ def run_import(shop, files: list[Path]) -> dict:
         if report.state != "imported":
             raise SystemExit(f"{path.name}: {report.state} {report.problems[:3]}")
         for key in ("rows_read", "orders_new", "lines_new", "customers_new", "customers_merged",
-                    "review_waiting", "participants"):  # fmt: skip
+                    "participants"):  # fmt: skip
             totals[key] += getattr(report, key)
+    files_done = time.perf_counter()
+    pipeline.run_finish(run)  # the review queue for the whole run
+    totals["review_waiting"] = run.review_waiting
     totals["seconds"] = time.perf_counter() - started
-    pipeline.run_finish(run)
+    totals["review_seconds"] = round(time.perf_counter() - files_done, 2)
     return dict(totals)
 
 

@@ -261,9 +261,8 @@ def generate(out: Path, *, lines: int = 1_000_000, count: int = 300_000, seed: i
     truth = list(
         dict.fromkeys(
             (channel, username, person.pid)
-            for orders in orders_by_month.values()
+            for (channel, _month), orders in orders_by_month.items()
             for _seq, _when, person, username, _recipient, _n in orders
-            for channel in [_channel_of(person, username)]
         )
     )
     (out / "shopee").mkdir(exist_ok=True)
@@ -280,10 +279,6 @@ def generate(out: Path, *, lines: int = 1_000_000, count: int = 300_000, seed: i
         writer.writerow(["channel", "key", "person"])
         writer.writerows(truth)
     return {"people": count, "orders": order_seq, "lines": written_lines, "records": len(truth)}
-
-
-def _channel_of(person: Person, username: str) -> str:
-    return "shopee" if username in person.shopee else "tiktok"
 
 
 def _products(rng: random.Random, n: int):

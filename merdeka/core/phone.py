@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -14,16 +15,42 @@ def is_masked(value: str | None) -> bool:
     return bool(value) and bool(_MASK.search(value))
 
 
+# Indonesian mobile numbers, exactly as libphonenumber's metadata for region ID
+# describes them (national number pattern and lengths), checked in the tests.
+_ID_MOBILE = re.compile(r"8[1-35-9]\d{7,10}")
+_NON_DIGITS = re.compile(r"\D")
+
+
 def normalize_phone(value: str | None, region: str = "ID") -> str | None:
     """Return the E.164 form (``+6281234567890``) or None when it is no phone number.
 
     Accepts ``0812-3456-7890``, ``62812...``, ``+62 812 ...``, ``(0812) ...``.
     A masked value is never a phone number.
     """
-    if not value or is_masked(value):
+    if not value:
+        return None
+    return _normalize_phone(value, region)
+
+
+@lru_cache(maxsize=1 << 18)
+def _normalize_phone(value: str, region: str) -> str | None:
+    # imports see the same buyer's number on many rows: each text is parsed once
+    if is_masked(value):
         return None
     text = value.strip()
-    digits = re.sub(r"\D", "", text)
+    digits = _NON_DIGITS.sub("", text)
+    if region == "ID":
+        # the common case, an Indonesian mobile, without a full libphonenumber parse
+        if text.startswith("+"):
+            national = digits[2:] if digits.startswith("62") else None
+        elif digits.startswith("62") and len(digits) >= 10:
+            national = digits[2:]
+        elif digits.startswith("0"):
+            national = digits[1:]
+        else:
+            national = digits
+        if national and _ID_MOBILE.fullmatch(national):
+            return "+62" + national
     if not digits:
         return None
     if not text.startswith("+") and digits.startswith("62") and len(digits) >= 10:
@@ -65,3 +92,66 @@ def normalize_name(value: str | None) -> str | None:
     if not value or is_masked(value):
         return None
     return " ".join(value.casefold().split()) or None
+
+
+_MASKED_PHONE = re.compile(r"^\D*(\d[\d\s\-().]*?)[*•xX]{2,}[\s\-]*(\d[\d\s\-]*)\D*$")
+
+
+def phone_mask_key(value: str | None) -> str | None:
+    """The digits a marketplace leaves visible in a masked number, ``812|7801``.
+
+    ``62812****7801``, ``(+62)812*****7801`` and the full ``+6281234567801`` all give
+    the same key: the first three digits of the national number and the last four.
+    It is evidence for the review queue, never a contact: it is not a phone number.
+    """
+    if not value:
+        return None
+    if not is_masked(value):
+        full = normalize_phone(value)
+        if full is None or not full.startswith("+62"):
+            return None
+        national = full[3:]
+        return f"{national[:3]}|{national[-4:]}" if national.startswith("8") else None
+    match = _MASKED_PHONE.match(value.strip())
+    if not match:
+        return None
+    head = _NON_DIGITS.sub("", match.group(1))
+    tail = _NON_DIGITS.sub("", match.group(2))
+    if head.startswith("62"):
+        head = head[2:]
+    elif head.startswith("0"):
+        head = head[1:]
+    if len(head) < 3 or len(tail) < 4 or not head.startswith("8"):
+        return None
+    return f"{head[:3]}|{tail[-4:]}"
+
+
+HONORIFICS = frozenset(
+    {"bu", "ibu", "pak", "bapak", "kak", "kakak", "mbak", "mba", "mas", "bang", "abang",
+     "dik", "adik", "sis", "gan", "hj", "h", "om", "tante"}
+)  # fmt: skip
+
+
+def name_key(value: str | None) -> str | None:
+    """A name reduced for comparison: lower case, no titles or punctuation, words sorted."""
+    name = normalize_name(value)
+    if not name:
+        return None
+    words = sorted(
+        word
+        for word in re.sub(r"[^\w\s]", " ", name).split()
+        if word not in HONORIFICS and not word.isdigit()
+    )
+    return " ".join(words) or None
+
+
+_ADDRESS_WORDS = {"jalan": "jl", "jln": "jl", "nomor": "no", "nomer": "no", "gang": "gg"}
+
+
+def address_key(value: str | None) -> str | None:
+    """A street address reduced for comparison (``Jl. Mawar No. 3`` = ``jalan mawar no 3``)."""
+    if not value or is_masked(value):
+        return None
+    words = re.sub(r"[^\w]+", " ", value.casefold()).split()
+    text = " ".join(_ADDRESS_WORDS.get(word, word) for word in words)
+    return text if len(text) >= 8 else None

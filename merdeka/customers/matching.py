@@ -1,91 +1,183 @@
-"""Likely matches for review: similar names that exact identities did not join.
+"""Likely matches for review: customers that exact identities did not join.
 
-Names are encrypted, so candidates are compared in memory after decryption, inside
-one shop. Blocking keeps it small: a pair is only compared when both share a name
-token and either live in the same city or one of them is only known by a WhatsApp
-display name (which carries no city).
+Names are encrypted, so candidates are found through ``MatchKey`` rows (keyed hashes
+of a name, its words, the visible digits of a phone, an address) and only the pairs
+that share a key are decrypted and compared, inside one shop. A key shared by many
+customers ("siti", a common full name) tells nobody apart and is skipped, which keeps
+the work proportional to the shop, not to its square (research/architecture.md §3b).
+
+Each pair is judged on its evidence, strongest first:
+
+* the same street address in the same city, with names that do not contradict it;
+* the same visible phone digits (``0812****7801`` on one export, the full number on
+  another) in the same city, or with clearly similar names;
+* the same full name that nobody else in the shop has, in the same city or from a
+  WhatsApp contact that only has a name;
+* very similar names sharing a rare word, in the same city.
+
+Nothing here merges: every pair becomes a ``MatchSuggestion`` for a person to decide.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import connection
 from rapidfuzz import fuzz
 
-from merdeka.core.phone import normalize_name
-from merdeka.customers.models import Customer, Identity, IdentityKind, MatchSuggestion
+from merdeka.core import bulk
+from merdeka.core.phone import name_key
+from merdeka.customers.models import Customer, Identity, IdentityKind, MatchKey, MatchSuggestion
+from merdeka.privacy import crypto
 
-REVIEW_THRESHOLD = 88.0  # token-sort similarity (0-100) that is worth a person's look
-COMMON_TOKENS_CAP = 200  # a token shared by more customers than this is too common to block on
+COMMON_KEY_CAP = 25  # a key shared by more customers than this tells nobody apart
+SIMILAR_NAMES = 88.0  # token similarity (0-100) for name-only evidence
+Kind = MatchKey.Kind
+ONLY = ":only"  # marks a key that exactly these two customers share
 
 
-def _profiles(shop):
-    wa_only = set(
-        Identity.objects.filter(shop=shop, kind=IdentityKind.WHATSAPP_NAME).values_list(
-            "customer_id", flat=True
-        )
-    ) - set(
-        Identity.objects.filter(shop=shop)
-        .exclude(kind=IdentityKind.WHATSAPP_NAME)
-        .values_list("customer_id", flat=True)
-    )
+def _candidate_pairs(shop) -> dict[tuple[int, int], set[str]]:
+    """Pairs of customers sharing a key that is rare enough to mean something."""
+    table = MatchKey._meta.db_table
+    sql = f"""
+        SELECT m.kind, m.key, m.customer_id
+        FROM {table} m
+        JOIN (SELECT kind, key FROM {table} WHERE shop_id = %s
+              GROUP BY kind, key HAVING COUNT(*) BETWEEN 2 AND %s) useful
+          ON useful.kind = m.kind AND useful.key = m.key
+        WHERE m.shop_id = %s
+        ORDER BY m.kind, m.key
+    """  # noqa: S608 - the table name is ours, the values are parameters
+    pairs: dict[tuple[int, int], set[str]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [shop.pk, COMMON_KEY_CAP, shop.pk])
+        group: list[int] = []
+        current = None
+        for kind, key, customer_id in cursor.fetchall():
+            if (kind, key) != current:
+                _pair_up(pairs, group, current)
+                group, current = [], (kind, key)
+            group.append(customer_id)
+        _pair_up(pairs, group, current)
+    return pairs
+
+
+def _pair_up(pairs, group: list[int], current) -> None:
+    if current is None or len(group) < 2:
+        return
+    kind = current[0]
+    members = sorted(set(group))
+    if len(members) == 2:  # nobody else in the shop has this key
+        pairs[(members[0], members[1])].update((kind, kind + ONLY))
+        return
+    for i, a in enumerate(members):
+        for b in members[i + 1 :]:
+            pairs[(a, b)].add(kind)
+
+
+def _profiles(shop, ids: list[int]) -> dict[int, tuple[str | None, str, bool]]:
+    """(name key, city, known only by a WhatsApp name) of each live customer in ``ids``."""
+    label = Customer._meta.label_lower
+    other_kinds: dict[int, bool] = {}
+    for part in bulk.chunks(ids):
+        for customer_id, kind in Identity.objects.filter(
+            shop=shop, customer_id__in=part
+        ).values_list("customer_id", "kind"):
+            if kind != IdentityKind.WHATSAPP_NAME:
+                other_kinds[customer_id] = True
+            else:
+                other_kinds.setdefault(customer_id, False)
     profiles = {}
-    for customer in Customer.objects.filter(shop=shop, merged_into__isnull=True).only(
-        "id", "uid", "key_version", "shop_id", "name", "city"
-    ):
-        name = normalize_name(customer.name)
-        if name:
-            profiles[customer.pk] = (name, customer.city.casefold(), customer.pk in wa_only)
+    for part in bulk.chunks(ids):
+        rows = Customer.objects.filter(
+            shop=shop, pk__in=part, merged_into__isnull=True
+        ).values_list("pk", "uid", "name", "city")
+        for customer_id, uid, sealed, city in rows:
+            name = None
+            if sealed is not None:
+                name = name_key(
+                    crypto.decrypt(
+                        sealed.token, shop_id=shop.pk, label=label, column="name", row=str(uid)
+                    )
+                )
+            wa_only = other_kinds.get(customer_id) is False
+            profiles[customer_id] = (name, city.casefold(), wa_only)
     return profiles
 
 
+def _judge(kinds: set[str], a, b) -> tuple[float, list[dict]] | None:
+    """Is this pair worth a person's look? Returns (score, evidence) or None."""
+    name_a, city_a, wa_a = a
+    name_b, city_b, wa_b = b
+    similarity = fuzz.token_set_ratio(name_a, name_b) if name_a and name_b else None
+    same_city = bool(city_a) and city_a == city_b
+    evidence: list[dict] = []
+    if similarity is not None:
+        evidence.append({"code": "similar_name", "score": round(similarity, 1)})
+    if same_city:
+        evidence.append({"code": "same_city"})
+    if wa_a or wa_b:
+        evidence.append({"code": "whatsapp_name"})
+    names_agree = similarity is None or similarity >= 60
+    if Kind.ADDRESS in kinds and same_city and names_agree:
+        return 0.95, [{"code": "same_address"}, *evidence]
+    if Kind.PHONE_MASK in kinds and (
+        (same_city and (similarity is None or similarity >= 50))
+        or (similarity is not None and similarity >= 85)
+    ):
+        return 0.9, [{"code": "same_phone_digits"}, *evidence]
+    if Kind.NAME + ONLY in kinds and (same_city or wa_a or wa_b) and not (wa_a and wa_b):
+        # the same name, and nobody else in the shop is called so
+        return 0.85, [{"code": "same_name"}, *evidence]
+    if (
+        Kind.NAME_WORD in kinds
+        and similarity is not None
+        and similarity >= SIMILAR_NAMES
+        and (same_city or ((wa_a or wa_b) and not (wa_a and wa_b) and similarity >= 92))
+    ):
+        return 0.6 + similarity / 500, evidence
+    return None
+
+
+def _by_name_alone(evidence: list[dict]) -> bool:
+    return evidence[0]["code"] in ("same_name", "similar_name")
+
+
 def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
-    """Record review suggestions for ``customer_ids`` (or everyone); returns how many are new."""
-    profiles = _profiles(shop)
-    by_token: dict[str, list[int]] = defaultdict(list)
-    for customer_id, (name, _, _) in profiles.items():
-        for token in set(name.split()):
-            if len(token) >= 3:
-                by_token[token].append(customer_id)
-    wanted = set(profiles) if customer_ids is None else (set(customer_ids) & set(profiles))
+    """Record review suggestions involving ``customer_ids`` (or anyone); returns how many
+    are new. Pairs decided before, either way, are never suggested again."""
+    pairs = _candidate_pairs(shop)
+    if customer_ids is not None:
+        wanted = set(customer_ids)
+        pairs = {p: k for p, k in pairs.items() if p[0] in wanted or p[1] in wanted}
     existing = set(
         MatchSuggestion.objects.filter(shop=shop).values_list("customer_a_id", "customer_b_id")
     )
+    pairs = {p: k for p, k in pairs.items() if p not in existing}
+    if not pairs:
+        return 0
+    profiles = _profiles(shop, sorted({c for pair in pairs for c in pair}))
+    judged = []
+    name_only = defaultdict(int)  # WhatsApp-name customer -> how many name-only candidates
+    for (a, b), kinds in pairs.items():
+        if a not in profiles or b not in profiles:
+            continue  # merged away meanwhile
+        result = _judge(kinds, profiles[a], profiles[b])
+        if result is None:
+            continue
+        judged.append((a, b, *result))
+        if _by_name_alone(result[1]):
+            for customer_id in (a, b):
+                if profiles[customer_id][2]:
+                    name_only[customer_id] += 1
     new = []
-    for customer_id in wanted:
-        name, city, wa_only = profiles[customer_id]
-        candidates = set()
-        for token in set(name.split()):
-            members = by_token.get(token, ())
-            if 1 < len(members) <= COMMON_TOKENS_CAP:
-                candidates.update(members)
-        candidates.discard(customer_id)
-        for other_id in candidates:
-            other_name, other_city, other_wa_only = profiles[other_id]
-            if not (wa_only or other_wa_only) and not (city and city == other_city):
-                continue
-            if wa_only and other_wa_only:
-                continue  # two chat names alone are too weak
-            score = fuzz.token_sort_ratio(name, other_name)
-            if score < REVIEW_THRESHOLD:
-                continue
-            pair = (min(customer_id, other_id), max(customer_id, other_id))
-            if pair in existing:
-                continue
-            existing.add(pair)
-            evidence = [{"code": "similar_name", "score": round(score, 1)}]
-            if city and city == other_city:
-                evidence.append({"code": "same_city"})
-            if wa_only or other_wa_only:
-                evidence.append({"code": "whatsapp_name"})
-            new.append(
-                MatchSuggestion(
-                    shop=shop,
-                    customer_a_id=pair[0],
-                    customer_b_id=pair[1],
-                    score=score / 100,
-                    evidence=evidence,
-                )
+    for a, b, score, evidence in judged:
+        if _by_name_alone(evidence) and max(name_only[a], name_only[b]) > 1:
+            continue  # a chat name that fits several customers says nothing about which
+        new.append(
+            MatchSuggestion(
+                shop=shop, customer_a_id=a, customer_b_id=b, score=score, evidence=evidence
             )
-    MatchSuggestion.objects.bulk_create(new, ignore_conflicts=True)
+        )
+    MatchSuggestion.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
     return len(new)

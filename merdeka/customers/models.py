@@ -68,6 +68,34 @@ class Identity(ShopOwnedModel, EncryptedModel):
         indexes = [models.Index(fields=["shop", "customer"], name="identity_customer")]
 
 
+class MatchKey(ShopOwnedModel):
+    """Evidence that two customers may be one person, as keyed hashes (never plaintext).
+
+    Only exact identities merge automatically; these keys find the *likely* matches for
+    the review queue without decrypting every customer: the name (titles dropped), the digits
+    a marketplace leaves visible in a masked phone (``0812****7801`` gives 812…7801, as
+    does the full number), the normalised street address. Like blind indexes, they
+    reveal only that two rows share a value, to someone who holds the database and not
+    the shop's index key.
+    """
+
+    class Kind(models.TextChoices):
+        NAME = "nm", _("Name")
+        NAME_WORD = "nw", _("Word of the name")
+        PHONE_MASK = "pm", _("Visible digits of a phone number")
+        ADDRESS = "ad", _("Address")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=2, choices=Kind.choices)
+    key = models.CharField(max_length=16)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["shop", "kind", "key"], name="matchkey_lookup"),
+            models.Index(fields=["shop", "customer"], name="matchkey_customer"),
+        ]
+
+
 class Merge(ShopOwnedModel):
     """A merge of one customer into another, recorded so that it can be undone."""
 
@@ -82,6 +110,7 @@ class Merge(ShopOwnedModel):
     reason = models.CharField(max_length=10, choices=Reason.choices)
     moved_identities = models.JSONField(default=list)
     moved_orders = models.JSONField(default=list)
+    moved_keys = models.JSONField(default=list)
     decided_by = models.ForeignKey(
         "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -16,8 +16,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from merdeka.core import bulk
-from merdeka.core.phone import normalize_email, normalize_name, normalize_phone
-from merdeka.customers.models import Customer, Identity, IdentityKind, MatchSuggestion, Merge
+from merdeka.core.phone import (
+    address_key,
+    name_key,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    phone_mask_key,
+)
+from merdeka.customers.models import (
+    Customer,
+    Identity,
+    IdentityKind,
+    MatchKey,
+    MatchSuggestion,
+    Merge,
+)
 from merdeka.orders.models import Order
 from merdeka.privacy import crypto
 
@@ -82,6 +96,7 @@ class BuyerInput:
     province: str = ""
     address: str | None = None
     seen_at: datetime | None = None
+    phone_hint: str | None = None  # visible digits of a masked phone, for the review queue
 
 
 _PERSONAL = ("name", "phone", "email", "address")
@@ -107,6 +122,8 @@ class Resolver:
         self._parent: dict[int, int] = {}  # union-find over customer ids merged in this run
         self._indexer = crypto.blind_indexer(shop_id=shop.pk, purpose="identity")
         self._index_memo: dict[Claim, str] = {}
+        self._key_indexer = crypto.blind_indexer(shop_id=shop.pk, purpose="matchkey")
+        self._key_memo: dict[tuple[str, str], str] = {}
 
     # -- union-find -------------------------------------------------------------
     def find(self, customer_id: int) -> int:
@@ -171,6 +188,7 @@ class Resolver:
         gaps: dict[int, dict] = {}  # existing customer id -> values for empty fields
         merges: list[tuple[int, int, str]] = []  # (survivor, absorbed, reason)
         identities: list[tuple] = []
+        evidence: dict[int, set[tuple[str, str]]] = {}  # customer id -> match keys
         results: list[int | None] = []
         known, find = self._known, self.find
 
@@ -220,6 +238,7 @@ class Resolver:
                 pending[customer_id] = {}
                 self.outcome.customers_new += 1
             self._remember(customer_id, buyer, indexed, pending, gaps)
+            self._evidence(evidence.setdefault(customer_id, set()), buyer, indexed)
             for claim, index in indexed:
                 if index in known:
                     # Already known: it belongs to this customer (merges moved it here), or
@@ -230,6 +249,7 @@ class Resolver:
             results.append(customer_id)
 
         self._write(pending, gaps, merges, identities, existing_before)
+        self._write_keys(evidence, existing_before)
         final = [None if c is None else find(c) for c in results]
         self.outcome.touched.update(c for c in final if c is not None)
         return final
@@ -252,6 +272,55 @@ class Resolver:
         for attr, value in values.items():
             if value and not target.get(attr):
                 target[attr] = value
+
+    @staticmethod
+    def _evidence(keys: set, buyer: BuyerInput, indexed) -> None:
+        name = name_key(buyer.name)
+        if name:
+            keys.add((MatchKey.Kind.NAME, name))
+            keys.update((MatchKey.Kind.NAME_WORD, w) for w in name.split() if len(w) >= 3)
+        for claim, _ in indexed:
+            if claim.kind == IdentityKind.PHONE:
+                hint = phone_mask_key(claim.value)
+                if hint:
+                    keys.add((MatchKey.Kind.PHONE_MASK, hint))
+        if buyer.phone_hint:
+            keys.add((MatchKey.Kind.PHONE_MASK, buyer.phone_hint))
+        address = address_key(buyer.address)
+        if address:
+            keys.add((MatchKey.Kind.ADDRESS, address))
+
+    def _key(self, kind: str, value: str) -> str:
+        memo = self._key_memo.get((kind, value))
+        if memo is None:
+            memo = self._key_indexer(f"{kind}|{value}")[:16]
+            if len(self._key_memo) < 1_000_000:
+                self._key_memo[(kind, value)] = memo
+        return memo
+
+    def _write_keys(self, evidence: dict[int, set], existing_before: set[int]) -> None:
+        """Store the new match keys of every customer seen (set-wise, no duplicates)."""
+        wanted: dict[int, set[tuple[str, str]]] = {}
+        for customer_id, keys in evidence.items():
+            if keys:
+                target = wanted.setdefault(self.find(customer_id), set())
+                target.update((kind, self._key(kind, value)) for kind, value in keys)
+        known = [c for c in wanted if c in existing_before or self.find(c) != c]
+        for part in bulk.chunks(known):
+            rows = MatchKey.objects.filter(shop=self.shop, customer_id__in=part).values_list(
+                "customer_id", "kind", "key"
+            )
+            for customer_id, kind, key in rows:
+                wanted.get(customer_id, set()).discard((kind, key))
+        bulk.insert(
+            MatchKey,
+            ("shop", "customer", "kind", "key"),
+            (
+                (self.shop.pk, customer_id, kind, key)
+                for customer_id, keys in wanted.items()
+                for kind, key in keys
+            ),
+        )
 
     def _write(self, pending, gaps, merges, identities, existing_before) -> None:
         shop = self.shop
@@ -391,8 +460,10 @@ def customer_merge(*, shop, survivor: Customer, absorbed: Customer, reason: str,
         Identity.objects.filter(shop=shop, customer=absorbed).values_list("pk", flat=True)
     )
     orders = list(Order.objects.filter(shop=shop, customer=absorbed).values_list("pk", flat=True))
+    keys = list(MatchKey.objects.filter(shop=shop, customer=absorbed).values_list("pk", flat=True))
     Identity.objects.filter(pk__in=identities).update(customer=survivor)
     Order.objects.filter(pk__in=orders).update(customer=survivor)
+    MatchKey.objects.filter(pk__in=keys).update(customer=survivor)
     absorbed.merged_into = survivor
     absorbed.save(update_fields=["merged_into"])
     MatchSuggestion.objects.filter(shop=shop, state=MatchSuggestion.State.PENDING).filter(
@@ -405,6 +476,7 @@ def customer_merge(*, shop, survivor: Customer, absorbed: Customer, reason: str,
         reason=reason,
         moved_identities=identities,
         moved_orders=orders,
+        moved_keys=keys,
         decided_by=actor,
     )
 
@@ -418,6 +490,7 @@ def merge_undo(*, shop, merge: Merge, actor=None) -> None:
         customer=merge.absorbed
     )
     Order.objects.filter(shop=shop, pk__in=merge.moved_orders).update(customer=merge.absorbed)
+    MatchKey.objects.filter(shop=shop, pk__in=merge.moved_keys).update(customer=merge.absorbed)
     Customer.objects.filter(shop=shop, pk=merge.absorbed_id).update(merged_into=None)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])

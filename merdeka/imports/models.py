@@ -19,6 +19,7 @@ class ImportRun(ShopOwnedModel):
         "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    review_waiting = models.PositiveIntegerField(default=0)  # likely duplicates found
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

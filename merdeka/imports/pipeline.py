@@ -38,7 +38,6 @@ class FileReport:
     lines_new: int = 0
     customers_new: int = 0
     customers_merged: int = 0
-    review_waiting: int = 0
     contacts: int = 0
     participants: int = 0
     problems: list[dict] = field(default_factory=list)
@@ -187,7 +186,6 @@ def _import(
             setattr(report, attr, getattr(counts, attr))
         report.customers_new = resolver.outcome.customers_new
         report.customers_merged = resolver.outcome.customers_merged
-        report.review_waiting = suggest_matches(shop=shop, customer_ids=resolver.outcome.touched)
         if progress:
             progress(report.rows_read)
         _finish(record, report, ImportFile.State.IMPORTED)
@@ -201,11 +199,39 @@ def _import(
     return report
 
 
+def run_touched_customers(run: ImportRun) -> set[int]:
+    """Every customer the run's files added to or told something about."""
+    from merdeka.customers.models import Identity
+    from merdeka.orders.models import Order
+
+    files = run.files.filter(state=ImportFile.State.IMPORTED)
+    touched = set(
+        Identity.objects.filter(shop_id=run.shop_id, import_file__in=files).values_list(
+            "customer_id", flat=True
+        )
+    )
+    touched.update(
+        Order.objects.filter(shop_id=run.shop_id, import_file__in=files)
+        .exclude(customer_id=None)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    return touched
+
+
 def run_finish(run: ImportRun) -> None:
-    with shop_scope(run.shop_id):
+    """Close the run: look for likely duplicates among its customers, once for all files.
+
+    One pass at the end instead of one per file: a year of monthly exports shares its
+    buyers, and each pass reads the shop's match keys whole.
+    """
+    with shop_scope(run.shop_id), transaction.atomic():
+        touched = run_touched_customers(run)
+        found = suggest_matches(shop=run.shop, customer_ids=touched) if touched else 0
+        run.review_waiting += found
         run.state = ImportRun.State.DONE
         run.finished_at = timezone.now()
-        run.save(update_fields=["state", "finished_at"])
+        run.save(update_fields=["state", "finished_at", "review_waiting"])
 
 
 def upload_path(record: ImportFile) -> Path:

@@ -83,6 +83,9 @@ class Buyer:
     phone: str | None = None  # E.164, or None when missing or masked
     email: str | None = None
     masked_fields: tuple[str, ...] = ()  # e.g. ("phone", "name") when the channel masked them
+    # the digits a masked phone still shows ("812|7801"): evidence for the review
+    # queue, never contact data (see merdeka.core.phone.phone_mask_key)
+    phone_hint: str | None = None
 
 
 @dataclass

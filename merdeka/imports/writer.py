@@ -127,6 +127,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                 province=p.address.province or "",
                 address=p.address.street,
                 seen_at=p.ordered_at,
+                phone_hint=p.buyer.phone_hint,
             )
             for p in new
         ]

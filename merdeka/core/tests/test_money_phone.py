@@ -84,3 +84,72 @@ def test_any_prefix_style_gives_the_same_number(subscriber, prefix):
     if e164 is None:
         return  # not a valid Indonesian mobile number
     assert normalize_phone(prefix + national) == e164
+
+
+def _slow_normalize(raw: str) -> str | None:
+    """The reference: a full libphonenumber parse, as before the fast path."""
+    import re
+
+    import phonenumbers
+
+    text = raw.strip()
+    digits = re.sub(r"\D", "", text)
+    if not digits:
+        return None
+    if not text.startswith("+") and digits.startswith("62") and len(digits) >= 10:
+        text = "+" + digits
+    try:
+        number = phonenumbers.parse(text, "ID")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@given(
+    prefix=st.sampled_from(["", "0", "62", "+62", "+62 ", "0062", "+1", "(0", "62 0", "+620"]),
+    digits=st.text(alphabet="0123456789", min_size=5, max_size=14),
+    separator=st.sampled_from(["", "-", " ", "."]),
+)
+def test_the_fast_path_agrees_with_a_full_libphonenumber_parse(prefix, digits, separator):
+    raw = prefix + separator.join([digits[:3], digits[3:7], digits[7:]])
+    if "*" in raw or not raw.strip():
+        return
+    assert normalize_phone(raw) == _slow_normalize(raw)
+
+
+def test_the_mobile_pattern_is_libphonenumbers_own():
+    import phonenumbers
+
+    from merdeka.core import phone
+
+    mobile = phonenumbers.PhoneMetadata.metadata_for_region("ID").mobile
+    assert phone._ID_MOBILE.pattern == mobile.national_number_pattern.replace("\\d", r"\d")
+    assert set(mobile.possible_length) == {9, 10, 11, 12}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["62812****7801", "(+62)812*****7801", "0812-****-7801", "+6281234567801", "0812 3456 7801"],
+)
+def test_masked_and_full_numbers_give_the_same_visible_digits(raw):
+    from merdeka.core.phone import phone_mask_key
+
+    assert phone_mask_key(raw) == "812|7801"
+
+
+@pytest.mark.parametrize("raw", ["******", "62****01", "S***a", "", None, "021-5551234"])
+def test_values_without_enough_visible_digits_give_no_key(raw):
+    from merdeka.core.phone import phone_mask_key
+
+    assert phone_mask_key(raw) is None
+
+
+def test_names_and_addresses_are_compared_without_titles_and_punctuation():
+    from merdeka.core.phone import address_key, name_key
+
+    assert name_key("Bu Siti  NURHALIZA") == name_key("nurhaliza, siti") == "nurhaliza siti"
+    assert name_key("Pak") is None and name_key("S***a") is None
+    assert address_key("Jl. Mawar No. 3") == address_key("JALAN MAWAR NOMOR 3")
+    assert address_key("******") is None

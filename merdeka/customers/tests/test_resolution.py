@@ -237,3 +237,114 @@ def test_a_buyer_linking_three_new_customers_makes_one(ika_shop):
         assert resolver.outcome.customers_new == 1
         assert Merge.objects.count() == 0  # never apart in the database: nothing to undo
         assert customer.phone == "+6285700000001" and customer.email == "c@example.id"
+
+
+def masked_order(external_id, *, username, hint, city, channel="shopee"):
+    """A finished marketplace order whose buyer the marketplace hid: only digits remain."""
+    parsed = order(external_id, channel=channel, username=username, city=city)
+    parsed.buyer.name = None
+    parsed.address.recipient = None
+    parsed.buyer.phone_hint = hint
+    return parsed
+
+
+def test_the_visible_digits_of_a_masked_phone_suggest_the_buyer_with_that_number(ika_shop):
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                masked_order("S1", username="hidden", hint="812|7801", city="Kota Bandung"),
+                order("T1", channel="tiktok", username="dewi", name="Dewi Lestari",
+                      phone="+6281234567801", city="Kota Bandung"),
+                # same digits, another city and name: a different person
+                order("T2", channel="tiktok", username="other", name="Agus Salim",
+                      phone="+6281299997801", city="Kota Medan"),
+            ],
+            resolver=Resolver(shop=ika_shop, source="mixed"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 1
+        suggestion = MatchSuggestion.objects.get()
+        assert suggestion.evidence[0]["code"] == "same_phone_digits"
+        names = {c.name for c in suggestion.pair}
+        assert names == {None, "Dewi Lestari"}
+
+
+def test_the_same_address_in_the_same_city_is_suggested_but_not_across_cities(ika_shop):
+    def with_street(parsed, street):
+        parsed.address.street = street
+        return parsed
+
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                with_street(order("A1", username="u1", name="Rina W", city="Kota Bogor"),
+                            "Jl. Kenanga No. 8"),
+                with_street(order("A2", username="u2", name="Rina Wulandari", city="Kota Bogor"),
+                            "JALAN KENANGA NOMOR 8"),
+                with_street(order("A3", username="u3", name="Rina Wulan", city="Kota Malang"),
+                            "Jl. Kenanga No. 8"),
+            ],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 1
+        suggestion = MatchSuggestion.objects.get()
+        assert suggestion.evidence[0]["code"] == "same_address"
+        assert {c.city for c in suggestion.pair} == {"Kota Bogor"}
+
+
+def test_a_whatsapp_name_is_suggested_only_when_nobody_else_has_it(ika_shop):
+    from merdeka.imports.formats.whatsapp import Participant
+    from merdeka.imports.writer import write_participants
+
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[
+                order("A1", username="u1", name="Yohanes Pattiasina", city="Kota Ambon"),
+                order("A2", username="u2", name="Siti Rahmawati", city="Kota Bandung"),
+                order("A3", username="u3", name="Siti Rahmawati", city="Kota Bekasi"),
+            ],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )
+        write_participants(
+            participants=[
+                Participant(name="Pak Yohanes Pattiasina"),
+                Participant(name="Bu Siti Rahmawati"),
+            ],
+            resolver=Resolver(shop=ika_shop, source="whatsapp"),
+        )
+        assert suggest_matches(shop=ika_shop) == 1
+        suggestion = MatchSuggestion.objects.get()
+        assert {c.name for c in suggestion.pair} == {
+            "Yohanes Pattiasina",
+            "Pak Yohanes Pattiasina",
+        }
+
+
+def test_evidence_follows_a_merge_and_comes_back_on_undo(ika_shop, ika):
+    from merdeka.customers.models import MatchKey
+    from merdeka.customers.services import merge_undo
+
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[order("A1", username="a", name="Dewi Anggraini"),
+                    order("T1", channel="tiktok", username="b", name="Putri Lestari")],
+            resolver=Resolver(shop=ika_shop, source="mixed"),
+        )  # fmt: skip
+        first = {o.external_id: o.customer_id for o in Order.objects.all()}
+        before = set(MatchKey.objects.filter(customer_id=first["T1"]).values_list("pk", flat=True))
+        assert before
+        write_orders(
+            shop=ika_shop,
+            orders=[order("A2", username="a", phone="+6281311110000"),
+                    order("T2", channel="tiktok", username="b", phone="+6281311110000")],
+            resolver=Resolver(shop=ika_shop, source="mixed"),
+        )  # fmt: skip
+        assert not MatchKey.objects.filter(customer_id=first["T1"]).exists()
+        merge = Merge.objects.get()
+    merge_undo(shop=ika_shop, actor=ika, merge_id=merge.pk)
+    with shop_scope(ika_shop):
+        after = set(MatchKey.objects.filter(customer_id=first["T1"]).values_list("pk", flat=True))
+        assert after == before

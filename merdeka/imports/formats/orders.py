@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from merdeka.core.phone import is_masked, normalize_email, normalize_phone
+from merdeka.core.phone import is_masked, normalize_email, normalize_phone, phone_mask_key
 from merdeka.imports import records
 from merdeka.imports.formats import regions, tabular
 from merdeka.imports.records import Problem, RejectedFile
@@ -88,6 +88,7 @@ def parse(
             % {"source": spec.source.title(), "columns": ", ".join(names)}
         )
     header = header or []
+    table.keep = frozenset(columns.values())
 
     def column_name(field_name: str | None) -> str | None:
         index = columns.get(field_name or "")
@@ -210,6 +211,8 @@ def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -
             phone=normalize_phone(buyer_phone_raw) or normalize_phone(phone_raw),
             email=normalize_email(email),
             masked_fields=tuple(dict.fromkeys(masked)),
+            phone_hint=phone_mask_key(row.get("buyer_phone", ""))
+            or phone_mask_key(row.get("phone", "")),
         ),
         address=records.Address(
             recipient=recipient,

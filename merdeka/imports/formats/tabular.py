@@ -41,6 +41,19 @@ class Table:
     rows: Iterator[tuple[int, list[str]]]
     sheet: str | None = None
     kind: str = "csv"  # "xlsx", "xls", "ods" or "csv"
+    # Once the header is known, the reader may be told which columns matter: the
+    # others come back empty, unread (exports carry ~50 columns; an import needs ~20).
+    keep: frozenset[int] | None = None
+
+    def cleaned(self, row) -> list[str]:
+        keep = self.keep
+        if keep is None:
+            return [clean(cell) for cell in row]
+        cells = [""] * len(row)
+        for index in keep:
+            if index < len(row):
+                cells[index] = clean(row[index])
+        return cells
 
 
 def clean(value) -> str:
@@ -157,9 +170,11 @@ def _open_workbook(path: Path, sheet_hints) -> Table:
 
     def generate():
         for number, row in enumerate(rows, start=1):
-            yield number, [clean(cell) for cell in row]
+            yield number, table.cleaned(row)
 
-    return Table(rows=generate(), sheet=chosen, kind="xlsx")
+    table = Table(rows=iter(()), sheet=chosen, kind="xlsx")
+    table.rows = generate()
+    return table
 
 
 def _encoding(head: bytes) -> str:
@@ -194,7 +209,7 @@ def _open_csv(path: Path) -> Table:
             number = 0
             try:
                 for number, row in enumerate(reader, start=1):
-                    yield number, [clean(cell) for cell in row]
+                    yield number, table.cleaned(row)
             except UnicodeDecodeError:
                 raise RejectedFile(
                     _("Row %(row)s is not readable text. Save the file as CSV UTF-8.")
@@ -208,7 +223,9 @@ def _open_csv(path: Path) -> Table:
                 ) from None
 
     csv.field_size_limit(10 * 1024 * 1024)
-    return Table(rows=generate(), sheet=None, kind="csv")
+    table = Table(rows=iter(()), sheet=None, kind="csv")
+    table.rows = generate()
+    return table
 
 
 def _header_key(text: str) -> str:

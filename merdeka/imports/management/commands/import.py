@@ -44,10 +44,19 @@ class Command(BaseCommand):
                 progress.remove_task(task)
         pipeline.run_finish(run)
         if json:
-            self.stdout.write(_dumps({"run": run.pk, "files": [asdict(r) for r in reports]}))
+            self.stdout.write(
+                _dumps(
+                    {
+                        "run": run.pk,
+                        "review_waiting": run.review_waiting,
+                        "files": [asdict(r) for r in reports],
+                    }
+                )
+            )
         else:
             for report in reports:
                 self._print(report)
+            self.stdout.write(f"Possible duplicates waiting for review: {run.review_waiting}")
         if any(r.state == "rejected" for r in reports):
             raise SystemExit(1)
 
@@ -59,7 +68,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  rows read {report.rows_read}; orders new {report.orders_new}, "
             f"updated {report.orders_updated}; customers new {report.customers_new}, "
-            f"merged {report.customers_merged}, waiting for review {report.review_waiting}"
+            f"merged {report.customers_merged}"
         )
         if report.mapping.get("id"):
             self.stdout.write(
