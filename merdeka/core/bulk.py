@@ -18,6 +18,7 @@ so a failure leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 
@@ -47,8 +48,14 @@ def _sqlite_uuid(value):
     return value.hex
 
 
+def _json(value):
+    return None if value is None else json.dumps(value)
+
+
 def _adapter(field) -> Callable | None:
     """How a Python value becomes this backend's stored value, for one field."""
+    if field.get_internal_type() == "JSONField":
+        return _json
     if connection.vendor != "sqlite":
         return None  # psycopg adapts datetimes, decimals and UUIDs itself
     kind = field.get_internal_type()
@@ -56,10 +63,6 @@ def _adapter(field) -> Callable | None:
         return _sqlite_datetime
     if kind == "UUIDField":
         return _sqlite_uuid
-    if kind == "JSONField":
-        import json
-
-        return lambda value: None if value is None else json.dumps(value)
     return None  # text, integers, decimals (sqlite3 adapts Decimal to text) pass through
 
 

@@ -9,10 +9,12 @@ indexes; plaintext exists only in memory.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from merdeka.core import bulk
@@ -324,12 +326,9 @@ class Resolver:
 
     def _write(self, pending, gaps, merges, identities, existing_before) -> None:
         shop = self.shop
-        for survivor, absorbed, reason in merges:
-            customer_merge(
-                shop=shop,
-                survivor=Customer.objects.get(pk=self.find(survivor)),
-                absorbed=Customer.objects.get(pk=absorbed),
-                reason=reason,
+        if merges:
+            customers_merge_many(
+                shop=shop, merges=[(self.find(s), a, reason) for s, a, reason in merges]
             )
         now = timezone.now()
         if pending:
@@ -427,28 +426,122 @@ class Resolver:
         self._fill_gaps({self.find(c): v for c, v in gaps.items() if c in existing_before})
 
     def _fill_gaps(self, gaps: dict[int, dict]) -> None:
-        """Give existing customers what they lack (a name, a phone...); never overwrite."""
+        """Give existing customers what they lack (a name, a phone...); never overwrite.
+
+        Rows sealed under the active key are updated set-wise; a row still under an
+        older key is saved through the model, which re-seals it whole (key rotation
+        relies on one key version per row).
+        """
         if not gaps:
             return
         fields = _PERSONAL + _PLAIN
+        sealer = crypto.Sealer(shop_id=self.shop.pk, label=Customer._meta.label_lower)
+        indexes = {
+            "phone": crypto.blind_indexer(
+                shop_id=self.shop.pk, purpose=Customer._meta.get_field("phone_index").purpose
+            ),
+            "email": crypto.blind_indexer(
+                shop_id=self.shop.pk, purpose=Customer._meta.get_field("email_index").purpose
+            ),
+        }
+        updates: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
+        old_key: list[int] = []
         for part in bulk.chunks(list(gaps)):
-            rows = Customer.objects.filter(shop=self.shop, pk__in=part).values_list("pk", *fields)
-            needing = [
-                row[0]
-                for row in rows
-                if any(
-                    gaps[row[0]].get(attr) and not row[i] for i, attr in enumerate(fields, start=1)
-                )
-            ]
-            for customer in Customer.objects.filter(pk__in=needing):
-                changed = [
+            rows = Customer.objects.filter(shop=self.shop, pk__in=part).values_list(
+                "pk", "uid", "key_version", *fields
+            )
+            for pk, uid, key_version, *current in rows:
+                wanted = gaps[pk]
+                changed = tuple(
                     attr
-                    for attr in fields
-                    if gaps[customer.pk].get(attr) and not getattr(customer, attr)
-                ]
+                    for attr, value in zip(fields, current, strict=True)
+                    if wanted.get(attr) and not value
+                )
+                if not changed:
+                    continue
+                if key_version != sealer.version:
+                    old_key.append(pk)
+                    continue
+                row, values, columns = str(uid), [], []
                 for attr in changed:
-                    setattr(customer, attr, gaps[customer.pk][attr])
-                customer.save(update_fields=changed)
+                    value = wanted[attr]
+                    if attr in _PERSONAL:
+                        columns.append(attr)
+                        values.append(sealer.seal(value, column=attr, row=row))
+                        if attr in indexes:
+                            columns.append(f"{attr}_index")
+                            values.append(indexes[attr](value))
+                    else:
+                        columns.append(attr)
+                        values.append(value[:80])
+                updates[tuple(columns)].append((*values, pk))
+        for columns, rows in updates.items():
+            bulk.update(Customer, columns, rows)
+        for customer in Customer.objects.filter(pk__in=old_key):
+            wanted = gaps[customer.pk]
+            changed = [attr for attr in fields if wanted.get(attr) and not getattr(customer, attr)]
+            for attr in changed:
+                setattr(customer, attr, wanted[attr])
+            customer.save(update_fields=changed)
+
+
+@transaction.atomic
+def customers_merge_many(*, shop, merges: list[tuple[int, int, str]], actor=None) -> None:
+    """``customer_merge`` for many pairs at once (imports): the same records, written
+    set-wise. ``merges`` holds (survivor id, absorbed id, reason); survivors are final."""
+    if not merges:
+        return
+    survivor_of = {absorbed: survivor for survivor, absorbed, _ in merges}
+    if set(survivor_of) & {survivor for survivor, _, _ in merges}:
+        raise ValueError("a survivor cannot be absorbed in the same batch")
+    moved: dict[type, dict[int, list[int]]] = {}
+    for model in (Identity, Order, MatchKey):
+        found: dict[int, list[int]] = defaultdict(list)
+        for part in bulk.chunks(list(survivor_of)):
+            rows = model.objects.filter(shop=shop, customer_id__in=part).values_list(
+                "customer_id", "pk"
+            )
+            for customer_id, pk in rows:
+                found[customer_id].append(pk)
+        moved[model] = found
+    pairs = [(survivor, absorbed) for survivor, absorbed, _ in merges]
+    with connection.cursor() as cursor:
+        for model in (Identity, Order, MatchKey):
+            table = model._meta.db_table
+            cursor.executemany(
+                f'UPDATE "{table}" SET "customer_id" = %s '  # noqa: S608 - our table name
+                'WHERE "shop_id" = %s AND "customer_id" = %s',
+                [(survivor, shop.pk, absorbed) for survivor, absorbed in pairs],
+            )
+        cursor.executemany(
+            f'UPDATE "{Customer._meta.db_table}" SET "merged_into_id" = %s '  # noqa: S608
+            'WHERE "shop_id" = %s AND "id" = %s',
+            [(survivor, shop.pk, absorbed) for survivor, absorbed in pairs],
+        )
+    now = timezone.now()
+    settled = []
+    for part in bulk.chunks(list(survivor_of)):
+        pending = MatchSuggestion.objects.filter(
+            shop=shop, state=MatchSuggestion.State.PENDING
+        ).filter(Q(customer_a_id__in=part) | Q(customer_b_id__in=part))
+        for pk, a, b in pending.values_list("pk", "customer_a_id", "customer_b_id"):
+            if survivor_of.get(a, a) == survivor_of.get(b, b):
+                settled.append(pk)
+    for part in bulk.chunks(settled):
+        MatchSuggestion.objects.filter(pk__in=part).update(
+            state=MatchSuggestion.State.MERGED, decided_by=actor, decided_at=now
+        )
+    bulk.insert(
+        Merge,
+        ("shop", "survivor", "absorbed", "reason", "moved_identities", "moved_orders",
+         "moved_keys", "decided_by", "created_at"),
+        [
+            (shop.pk, survivor, absorbed, reason, moved[Identity].get(absorbed, []),
+             moved[Order].get(absorbed, []), moved[MatchKey].get(absorbed, []),
+             getattr(actor, "pk", None), now)
+            for survivor, absorbed, reason in merges
+        ],
+    )  # fmt: skip
 
 
 @transaction.atomic

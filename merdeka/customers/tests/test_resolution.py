@@ -348,3 +348,29 @@ def test_evidence_follows_a_merge_and_comes_back_on_undo(ika_shop, ika):
     with shop_scope(ika_shop):
         after = set(MatchKey.objects.filter(customer_id=first["T1"]).values_list("pk", flat=True))
         assert after == before
+
+
+def test_a_later_order_fills_what_a_customer_lacked_and_it_is_findable(ika_shop):
+    from merdeka.customers.selectors import customer_list
+
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[masked_order("S1", username="hidden", hint="812|7801", city="")],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )
+        customer = live_customers(ika_shop).get()
+        assert customer.name is None and customer.phone is None
+        write_orders(
+            shop=ika_shop,
+            orders=[order("S2", username="hidden", name="Dewi Lestari", phone="+6281234567801",
+                          city="Kota Bandung")],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )  # fmt: skip
+        customer = live_customers(ika_shop).get()
+        assert (customer.name, customer.phone, customer.city) == (
+            "Dewi Lestari",
+            "+6281234567801",
+            "Kota Bandung",
+        )
+    assert list(customer_list(shop=ika_shop, phone="0812-3456-7801")) == [customer]

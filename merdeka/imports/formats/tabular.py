@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -326,6 +327,12 @@ def parse_datetime(raw: str, *, month_first: bool = False, zone=WIB) -> datetime
     text = (raw or "").strip()
     if not text or text == "-":
         return None
+    return _parse_datetime(text, month_first, zone)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_datetime(text: str, month_first: bool, zone) -> datetime:
+    # every line of an order repeats its times, and a busy hour shares its minutes
     if re.fullmatch(r"\d{5}(\.\d+)?", text):  # an Excel serial date
         value = datetime(1899, 12, 30) + timedelta(days=float(text))
         return value.replace(tzinfo=zone, microsecond=0)
@@ -335,7 +342,7 @@ def parse_datetime(raw: str, *, month_first: bool = False, zone=WIB) -> datetime
             return datetime.strptime(text, fmt).replace(tzinfo=zone)
         except ValueError:
             continue
-    raise ValueError(raw)
+    raise ValueError(text)
 
 
 def month_first_file(samples: list[str]) -> bool:
