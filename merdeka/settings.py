@@ -232,6 +232,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Imports: the largest file (and upload) accepted, and where uploads stream to. Uploads
 # are sealed with the shop's key as soon as they arrive (merdeka.privacy.files).
 MERDEKA_IMPORT_MAX_BYTES = int(os.environ.get("MERDEKA_IMPORT_MAX_MB", "200")) * 1024 * 1024
+# Worker processes that read the next files of an import while this one is written.
+MERDEKA_IMPORT_PARSE_AHEAD = int(
+    os.environ.get("MERDEKA_IMPORT_PARSE_AHEAD", "1" if (os.cpu_count() or 1) > 1 else "0")
+)
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
 FILE_UPLOAD_PERMISSIONS = 0o600

@@ -115,12 +115,19 @@ def needs_mapping_message(*, can_wait: bool) -> str:
 
 
 def parse_file(
-    *, shop, path: Path, name: str, uploaded_at: datetime | None = None, can_wait: bool = True
+    *,
+    shop,
+    path: Path,
+    name: str,
+    uploaded_at: datetime | None = None,
+    can_wait: bool = True,
+    parse=None,
 ) -> sources.Parsed:
     """``sources.parse_file``, and for a spreadsheet it does not know, the shop's saved
-    mapping for the file's columns. Raises ``NeedsMapping`` when there is none."""
+    mapping for the file's columns. Raises ``NeedsMapping`` when there is none.
+    ``parse`` may stand in for ``sources.parse_file`` (a result parsed ahead)."""
     try:
-        return sources.parse_file(path, name)
+        return (parse or sources.parse_file)(path, name)
     except sources.UnknownSpreadsheet:
         pass
     sheet = mapped.read_sheet(path, name, samples=0)

@@ -9,7 +9,10 @@ the shop as it was before the file, and running the import again finishes it.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -20,7 +23,7 @@ from django.utils.translation import gettext as _
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.matching import suggest_matches
 from merdeka.customers.resolution import Resolver
-from merdeka.imports import mapping
+from merdeka.imports import ahead, mapping
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Problem, RejectedFile, Severity
 from merdeka.privacy.audit import audit_record
@@ -78,7 +81,14 @@ def run_create(*, shop, actor=None) -> ImportRun:
 
 
 def import_path(
-    *, shop, run: ImportRun, path: Path, name: str | None = None, actor=None, progress=None
+    *,
+    shop,
+    run: ImportRun,
+    path: Path,
+    name: str | None = None,
+    actor=None,
+    progress=None,
+    parse=None,
 ) -> FileReport:
     """Import one file from disk into ``shop`` as part of ``run``."""
     path = Path(path)
@@ -87,7 +97,56 @@ def import_path(
         record = ImportFile.objects.create(
             shop=shop, run=run, name=name[:255], size=file_size(path), sha256=""
         )
-        return _import(shop=shop, record=record, path=path, actor=actor, progress=progress)
+        return _import(
+            shop=shop, record=record, path=path, actor=actor, progress=progress, parse=parse
+        )
+
+
+def import_paths(*, shop, run: ImportRun, paths, actor=None, on_start=None) -> list[FileReport]:
+    """Import files in order, each all or nothing, reading the next file in a worker
+    process while this one is written: parsing and writing take about as long, and a
+    small server has two cores. Results are the same as importing one by one."""
+    paths = [Path(p) for p in paths]
+    workers = settings.MERDEKA_IMPORT_PARSE_AHEAD
+    if len(paths) < 2 or workers < 1:
+        reports = []
+        for path in paths:
+            if on_start:
+                on_start(path)
+            reports.append(import_path(shop=shop, run=run, path=path, actor=actor))
+        return reports
+
+    limit = settings.MERDEKA_IMPORT_MAX_BYTES
+
+    def submit(pool, path):
+        if not path.is_file() or path.stat().st_size > limit:
+            return None  # refused (or read whole) in this process, as usual
+        return pool.submit(ahead.parse_ahead, str(path), path.name)
+
+    reports = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        queued = [submit(pool, path) for path in paths[: workers + 1]]
+        for i, path in enumerate(paths):
+            if i + workers + 1 < len(paths):
+                queued.append(submit(pool, paths[i + workers + 1]))
+            if on_start:
+                on_start(path)
+            future = queued[i]
+            parse = None if future is None else partial(_parsed_ahead, future)
+            reports.append(import_path(shop=shop, run=run, path=path, actor=actor, parse=parse))
+    return reports
+
+
+def _parsed_ahead(future, path, name):
+    """Stands in for ``sources.parse_file`` with what the worker found."""
+    kind, value = future.result()
+    if kind == "parsed":
+        return value
+    cls, problem = value
+    exc = cls(problem.message, row=problem.row, column=problem.column)
+    exc.problem = problem
+    raise exc
 
 
 def _finish(record: ImportFile, report: FileReport, state: str) -> FileReport:
@@ -102,7 +161,14 @@ def _finish(record: ImportFile, report: FileReport, state: str) -> FileReport:
 
 
 def _import(
-    *, shop, record: ImportFile, path: Path, actor, progress, wait_for_mapping: bool = False
+    *,
+    shop,
+    record: ImportFile,
+    path: Path,
+    actor,
+    progress,
+    wait_for_mapping: bool = False,
+    parse=None,
 ) -> FileReport:
     report = FileReport(name=record.name, state="running")
     record.state = ImportFile.State.RUNNING
@@ -150,6 +216,7 @@ def _import(
             name=record.name,
             uploaded_at=record.run.created_at,
             can_wait=wait_for_mapping,
+            parse=parse,
         )
     except mapping.NeedsMapping as exc:
         # An unknown spreadsheet: an uploaded one waits (sealed) for the seller to map it.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -36,20 +37,38 @@ class Parsed:
         return self.writer(shop=shop, resolver=resolver, import_file=import_file)
 
 
+# Writers are module-level functions bound with ``partial`` (not closures) so that a
+# Parsed can be pickled: the next file of a run is parsed in a worker process while
+# this one is written (pipeline.import_paths).
+
+
+def _write_own_export(*, shop, resolver, import_file=None, customers, orders):
+    return own_export.write_export(
+        shop=shop, customers=customers, orders=orders, import_file=import_file
+    )
+
+
+def _write_chat(*, shop, resolver, import_file=None, participants, file_name):
+    people = chat_customers(participants, file_name=file_name, shop_name=shop.name)
+    return writer.write_participants(participants=people, resolver=resolver)
+
+
+def _write_orders(*, shop, resolver, import_file=None, orders):
+    return writer.write_orders(shop=shop, orders=orders, resolver=resolver, import_file=import_file)
+
+
+def _write_contacts(*, shop, resolver, import_file=None, contacts):
+    return writer.write_contacts(contacts=contacts, resolver=resolver)
+
+
 def _own_export(path: Path, detail: bool = False) -> Parsed:
     customers, orders = own_export.read_export(path)
-
-    def write(*, shop, resolver, import_file=None):
-        return own_export.write_export(
-            shop=shop, customers=customers, orders=orders, import_file=import_file
-        )
-
     return Parsed(
         source="merdeka-export",
         channel="merdeka",
         rows_read=len(customers) + len(orders),
         problems=[],
-        writer=write,
+        writer=partial(_write_own_export, customers=customers, orders=orders),
         preview={"customers": len(customers), "orders": len(orders)},
     )
 
@@ -76,17 +95,12 @@ def chat_customers(participants, *, file_name: str, shop_name: str):
 
 def _whatsapp(path: Path, name: str, detail: bool = False) -> Parsed:
     chat = whatsapp.parse_chat(whatsapp.open_chat(path), keep_messages=detail)
-
-    def write(*, shop, resolver, import_file=None):
-        people = chat_customers(chat.participant_list(), file_name=name, shop_name=shop.name)
-        return writer.write_participants(participants=people, resolver=resolver)
-
     return Parsed(
         source="whatsapp",
         channel="whatsapp",
         rows_read=chat.lines,
         problems=chat.problems,
-        writer=write,
+        writer=partial(_write_chat, participants=chat.participant_list(), file_name=name),
         preview={
             "platform": chat.platform,
             "language": chat.language,
@@ -131,33 +145,24 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
         for order in parsed.orders:
             order.channel = channel
 
-    def write(*, shop, resolver, import_file=None):
-        return writer.write_orders(
-            shop=shop, orders=parsed.orders, resolver=resolver, import_file=import_file
-        )
-
     return Parsed(
         source=spec.source,
         channel=channel,
         rows_read=parsed.rows_read,
         problems=parsed.problems,
-        writer=write,
+        writer=partial(_write_orders, orders=parsed.orders),
         preview={"orders": parsed.orders, "header_row": header_row, "sheet": table.sheet},
     )
 
 
 def _contacts(path: Path, name: str, detail: bool = False) -> Parsed:
     source, people, problems = contacts.parse(path, name)
-
-    def write(*, shop, resolver, import_file=None):
-        return writer.write_contacts(contacts=people, resolver=resolver)
-
     return Parsed(
         source=source,
         channel="contacts",
         rows_read=len(people),
         problems=problems,
-        writer=write,
+        writer=partial(_write_contacts, contacts=people),
         preview={"contacts": people},
     )
 

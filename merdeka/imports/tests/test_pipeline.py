@@ -153,3 +153,62 @@ def test_inspect_shows_what_merdeka_sees_without_writing(ika_shop, capsys, tmp_p
     shutil.copy(SHOPEE, tmp_path / "x.txt")
     with shop_scope(ika_shop):
         assert Order.objects.count() == 0
+
+
+CONTACTS = DATA / "contacts" / "android_contacts.vcf"
+
+
+def _summary(report):
+    return [
+        (f["name"], f["state"], f["orders_new"], f["customers_new"], f["participants"],
+         [(p["row"], p["column"], p["message"]) for p in f["problems"]])
+        for f in report["files"]
+    ]  # fmt: skip
+
+
+def test_reading_ahead_gives_what_importing_one_by_one_gives(
+    ika_shop, citra_shop, capsys, settings, tmp_path
+):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(SHOPEE)
+    header = [c.value for c in workbook["orders"][1]]
+    workbook["orders"].cell(row=3, column=header.index("Jumlah") + 1, value="-1")
+    broken = tmp_path / "pesanan-rusak.xlsx"
+    workbook.save(broken)
+    files = [TIKTOK, broken, GROUP, SHOPEE, CONTACTS]
+
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 0
+    with pytest.raises(SystemExit):  # the broken file makes the run end in an error
+        call_command("import", *map(str, files), "--shop", citra_shop.slug, "--json")
+    one_by_one = json.loads(capsys.readouterr().out)
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 1
+    with pytest.raises(SystemExit):
+        call_command("import", *map(str, files), "--shop", ika_shop.slug, "--json")
+    ahead = json.loads(capsys.readouterr().out)
+
+    assert _summary(ahead) == _summary(one_by_one)
+    states = [f["state"] for f in ahead["files"]]
+    assert states == ["imported", "rejected", "imported", "imported", "imported"]
+    rejected = ahead["files"][1]["problems"][0]
+    assert (rejected["row"], rejected["column"]) == (3, "Jumlah")
+    with shop_scope(ika_shop):
+        ika_orders = Order.objects.count()
+    with shop_scope(citra_shop):
+        assert Order.objects.count() == ika_orders == 5
+
+
+@pytest.mark.parametrize("path", [SHOPEE, TIKTOK, GROUP, ONE_TO_ONE, CONTACTS])
+def test_every_parsed_file_can_travel_between_processes(path):
+    import pickle
+
+    from merdeka.imports import sources
+
+    parsed = sources.parse_file(path, path.name)
+    again = pickle.loads(pickle.dumps(parsed))
+    assert (again.source, again.channel, again.rows_read) == (
+        parsed.source,
+        parsed.channel,
+        parsed.rows_read,
+    )
+    assert again.writer.func is parsed.writer.func

@@ -38,10 +38,14 @@ class Command(BaseCommand):
             transient=True,
             disable=json or not console.is_terminal,
         ) as progress:
-            for path in paths:
-                task = progress.add_task(f"{path.name}", total=None)
-                reports.append(pipeline.import_path(shop=target, run=run, path=path))
-                progress.remove_task(task)
+            tasks = []
+
+            def started(path):
+                if tasks:
+                    progress.remove_task(tasks.pop())
+                tasks.append(progress.add_task(f"{path.name}", total=None))
+
+            reports = pipeline.import_paths(shop=target, run=run, paths=paths, on_start=started)
         pipeline.run_finish(run)
         if json:
             self.stdout.write(
