@@ -69,8 +69,9 @@ def run_import(shop, files: list[Path]) -> dict:
     run = pipeline.run_create(shop=shop)
     totals = defaultdict(int)
     started = time.perf_counter()
-    for path in files:
-        report = pipeline.import_path(shop=shop, run=run, path=path)
+    for path, report in zip(
+        files, pipeline.import_paths(shop=shop, run=run, paths=files), strict=True
+    ):
         if report.state != "imported":
             raise SystemExit(f"{path.name}: {report.state} {report.problems[:3]}")
         for key in ("rows_read", "orders_new", "lines_new", "customers_new", "customers_merged",

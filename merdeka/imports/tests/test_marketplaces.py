@@ -103,6 +103,19 @@ def test_it_reads_lazada():
     assert order.lines[0].unit_price == Decimal("65000")
 
 
+def test_it_reads_lazadas_older_spaced_headers_the_same_way():
+    parsed = parse("lazada_orders_spaced.csv")
+    assert parsed.source == "lazada"
+    [order] = parsed.preview["orders"]
+    assert (order.external_id, order.status) == ("302145678901234", "completed")
+    assert [(line.name, line.quantity, line.unit_price) for line in order.lines] == [
+        ("Bolu Pandan", 1, Decimal("65000")),
+        ("Keripik Tempe Original", 1, Decimal("15000")),
+    ]
+    assert order.buyer.phone == "+6281322224444" and order.buyer.email == "indah.p@example.id"
+    assert (order.address.city, order.address.province) == ("Kota Semarang", "Jawa Tengah")
+
+
 @pytest.mark.parametrize(
     "raw,locale,value",
     [
