@@ -161,6 +161,10 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row in rows:
+                    if adapters:
+                        row = list(row)
+                        for i, adapt in adapters:
+                            row[i] = adapt(row[i])
                     copy.write_row(row)
                     written += 1
             return written

@@ -65,7 +65,11 @@ class Identity(ShopOwnedModel, EncryptedModel):
                 fields=["shop", "kind", "channel", "value_index"], name="identity_unique_value"
             )
         ]
-        indexes = [models.Index(fields=["shop", "customer"], name="identity_customer")]
+        indexes = [
+            models.Index(fields=["shop", "customer"], name="identity_customer"),
+            # how imports find who a phone, an email or a username belongs to
+            models.Index(fields=["shop", "value_index"], name="identity_lookup"),
+        ]
 
 
 class MatchKey(ShopOwnedModel):

@@ -132,7 +132,7 @@ def import_paths(*, shop, run: ImportRun, paths, actor=None, on_start=None) -> l
                 queued.append(submit(pool, paths[i + workers + 1]))
             if on_start:
                 on_start(path)
-            future = queued[i]
+            future, queued[i] = queued[i], None  # hold no file longer than its import
             parse = None if future is None else partial(_parsed_ahead, future)
             reports.append(import_path(shop=shop, run=run, path=path, actor=actor, parse=parse))
     return reports

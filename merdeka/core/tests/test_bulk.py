@@ -128,3 +128,24 @@ def test_the_blind_indexer_agrees_with_blind_index(ika_shop):
         "+6281234567890", shop_id=ika_shop.pk, purpose="x"
     )
     assert index("a") != index("b")
+
+
+def test_json_columns_round_trip_on_every_backend(ika_shop):
+    from merdeka.customers.models import Merge
+
+    with transaction.atomic(), shop_scope(ika_shop):
+        a = Customer(shop=ika_shop, name="A")
+        a.save()
+        b = Customer(shop=ika_shop, name="B")
+        b.save()
+        bulk.insert(
+            Merge,
+            ("shop", "survivor", "absorbed", "reason", "moved_identities", "moved_orders"),
+            [(ika_shop.pk, a.pk, b.pk, "phone", [20365, 7], [])],
+        )
+        merge = Merge.objects.get()
+        assert (merge.moved_identities, merge.moved_orders, merge.moved_keys) == (
+            [20365, 7],
+            [],
+            [],
+        )
