@@ -71,6 +71,14 @@ def _column(model, name: str):
     return field.column, _adapter(field)
 
 
+def _adapted(rows: Iterable[Sequence], adapters: list[tuple[int, Callable]]):
+    for row in rows:
+        row = list(row)
+        for i, adapt in adapters:
+            row[i] = adapt(row[i])
+        yield row
+
+
 def reserve_ids(model, count: int) -> list[int]:
     """Reserve ``count`` primary keys of ``model`` that no other insert will take.
 
@@ -157,24 +165,18 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
     table = model._meta.db_table
     written = 0
+    if adapters:
+        rows = _adapted(rows, adapters)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
                 for row in rows:
-                    if adapters:
-                        row = list(row)
-                        for i, adapt in adapters:
-                            row[i] = adapt(row[i])
                     copy.write_row(row)
                     written += 1
             return written
         sql = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(meta))})'  # noqa: S608
         batch: list = []
         for row in rows:
-            if adapters:
-                row = list(row)
-                for i, adapt in adapters:
-                    row[i] = adapt(row[i])
             batch.append(row)
             if len(batch) >= SQLITE_BATCH:
                 cursor.executemany(sql, batch)
@@ -194,12 +196,7 @@ def update(model, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     pk = model._meta.pk.column
     sql = f'UPDATE "{table}" SET {assignments} WHERE "{pk}" = %s'  # noqa: S608
     adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
-    prepared = []
-    for row in rows:
-        row = list(row)
-        for i, adapt in adapters:
-            row[i] = adapt(row[i])
-        prepared.append(row)
+    prepared = list(_adapted(rows, adapters))
     with connection.cursor() as cursor:
         for part in chunks(prepared, SQLITE_BATCH):
             cursor.executemany(sql, part)

@@ -105,6 +105,19 @@ _PERSONAL = ("name", "phone", "email", "address")
 _PLAIN = ("city", "province")
 
 
+def _fields_of(customer_id: int, pending: dict, gaps: dict) -> dict:
+    """What a batch knows of a customer: all of a new one, the gaps of an existing one."""
+    target = pending.get(customer_id)
+    return gaps.setdefault(customer_id, {}) if target is None else target
+
+
+def _fill(target: dict, values: dict) -> None:
+    """Take the values ``target`` lacks; never overwrite one it has."""
+    for attr, value in values.items():
+        if value and not target.get(attr):
+            target[attr] = value
+
+
 class Resolver:
     """Resolves buyers to customers inside one shop, many at a time.
 
@@ -218,13 +231,7 @@ class Resolver:
                     self._parent[other] = survivor
                     self.outcome.customers_merged += 1
                     if other in pending:  # never written: its fields fill the survivor's gaps
-                        absorbed = pending.pop(other)
-                        target = pending.get(survivor)
-                        if target is None:
-                            target = gaps.setdefault(survivor, {})
-                        for attr, value in absorbed.items():
-                            if value and not target.get(attr):
-                                target[attr] = value
+                        _fill(_fields_of(survivor, pending, gaps), pending.pop(other))
                         self.outcome.customers_new -= 1
                     else:
                         merges.append((survivor, other, MERGE_REASON[bridge]))
@@ -268,12 +275,7 @@ class Resolver:
             "city": buyer.city,
             "province": buyer.province,
         }
-        target = pending.get(customer_id)
-        if target is None:
-            target = gaps.setdefault(customer_id, {})
-        for attr, value in values.items():
-            if value and not target.get(attr):
-                target[attr] = value
+        _fill(_fields_of(customer_id, pending, gaps), values)
 
     @staticmethod
     def _evidence(keys: set, buyer: BuyerInput, indexed) -> None:
