@@ -75,33 +75,46 @@ def _pair_up(pairs, group: list[int], current) -> None:
             pairs[(a, b)].add(kind)
 
 
+WHOLE_SHOP = 20_000  # from this many customers on, one streamed query beats many IN lists
+
+
+def _rows(queryset, field: str, ids: list[int]):
+    """``queryset`` restricted to ``field in ids``: in chunks for a few ids, or streamed
+    whole and filtered here when they are most of the shop (one round trip, not hundreds)."""
+    if len(ids) < WHOLE_SHOP:
+        for part in bulk.chunks(ids):
+            yield from queryset.filter(**{f"{field}__in": part})
+        return
+    wanted = set(ids)
+    for row in queryset.iterator(chunk_size=WHOLE_SHOP):
+        if row[0] in wanted:
+            yield row
+
+
 def _profiles(shop, ids: list[int]) -> dict[int, tuple[str | None, str, bool]]:
     """(name key, city, known only by a WhatsApp name) of each live customer in ``ids``."""
     label = Customer._meta.label_lower
     other_kinds: dict[int, bool] = {}
-    for part in bulk.chunks(ids):
-        for customer_id, kind in Identity.objects.filter(
-            shop=shop, customer_id__in=part
-        ).values_list("customer_id", "kind"):
-            if kind != IdentityKind.WHATSAPP_NAME:
-                other_kinds[customer_id] = True
-            else:
-                other_kinds.setdefault(customer_id, False)
+    identities = Identity.objects.filter(shop=shop).values_list("customer_id", "kind")
+    for customer_id, kind in _rows(identities, "customer_id", ids):
+        if kind != IdentityKind.WHATSAPP_NAME:
+            other_kinds[customer_id] = True
+        else:
+            other_kinds.setdefault(customer_id, False)
     profiles = {}
-    for part in bulk.chunks(ids):
-        rows = Customer.objects.filter(
-            shop=shop, pk__in=part, merged_into__isnull=True
-        ).values_list("pk", "uid", "name", "city")
-        for customer_id, uid, sealed, city in rows:
-            name = None
-            if sealed is not None:
-                name = name_key(
-                    crypto.decrypt(
-                        sealed.token, shop_id=shop.pk, label=label, column="name", row=str(uid)
-                    )
+    customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).values_list(
+        "pk", "uid", "name", "city"
+    )
+    for customer_id, uid, sealed, city in _rows(customers, "pk", ids):
+        name = None
+        if sealed is not None:
+            name = name_key(
+                crypto.decrypt(
+                    sealed.token, shop_id=shop.pk, label=label, column="name", row=str(uid)
                 )
-            wa_only = other_kinds.get(customer_id) is False
-            profiles[customer_id] = (name, city.casefold(), wa_only)
+            )
+        wa_only = other_kinds.get(customer_id) is False
+        profiles[customer_id] = (name, city.casefold(), wa_only)
     return profiles
 
 

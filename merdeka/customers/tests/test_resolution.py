@@ -374,3 +374,27 @@ def test_a_later_order_fills_what_a_customer_lacked_and_it_is_findable(ika_shop)
             "Kota Bandung",
         )
     assert list(customer_list(shop=ika_shop, phone="0812-3456-7801")) == [customer]
+
+
+def test_profiles_read_in_chunks_or_whole_are_the_same(ika_shop, monkeypatch):
+    from merdeka.customers import matching
+    from merdeka.imports.formats.whatsapp import Participant
+    from merdeka.imports.writer import write_participants
+
+    with shop_scope(ika_shop):
+        write_orders(
+            shop=ika_shop,
+            orders=[order(f"A{i}", username=f"u{i}", name=f"Pembeli {i}", city="Kota Bogor")
+                    for i in range(30)],
+            resolver=Resolver(shop=ika_shop, source="shopee"),
+        )  # fmt: skip
+        write_participants(
+            participants=[Participant(name="Bu Sari")],
+            resolver=Resolver(shop=ika_shop, source="whatsapp"),
+        )
+        ids = sorted(live_customers(ika_shop).values_list("pk", flat=True))[5:]
+        chunked = matching._profiles(ika_shop, ids)
+        monkeypatch.setattr(matching, "WHOLE_SHOP", 1)
+        whole = matching._profiles(ika_shop, ids)
+    assert whole == chunked and len(whole) == len(ids)
+    assert any(wa_only for _, _, wa_only in whole.values())
