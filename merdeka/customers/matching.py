@@ -53,7 +53,7 @@ def _candidate_pairs(shop) -> dict[tuple[int, int], set[str]]:
         cursor.execute(sql, [shop.pk, COMMON_KEY_CAP, shop.pk])
         group: list[int] = []
         current = None
-        for kind, key, customer_id in cursor.fetchall():
+        for kind, key, customer_id in cursor:  # streamed: a shop has millions of keys
             if (kind, key) != current:
                 _pair_up(pairs, group, current)
                 group, current = [], (kind, key)

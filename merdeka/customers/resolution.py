@@ -10,7 +10,7 @@ indexes; plaintext exists only in memory.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -74,10 +74,12 @@ def wa_name_claim(value: str | None) -> Claim | None:
     return Claim(IdentityKind.WHATSAPP_NAME, name, "whatsapp") if name else None
 
 
+def _identity_text(claim: Claim) -> str:
+    return f"{claim.kind}|{claim.channel}|{claim.value}"
+
+
 def identity_index(shop_id: int, claim: Claim) -> str:
-    return crypto.blind_index(
-        f"{claim.kind}|{claim.channel}|{claim.value}", shop_id=shop_id, purpose="identity"
-    )
+    return crypto.blind_index(_identity_text(claim), shop_id=shop_id, purpose="identity")
 
 
 @dataclass
@@ -85,7 +87,6 @@ class Outcome:
     customers_new: int = 0
     customers_merged: int = 0
     identities_new: int = 0
-    touched: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -103,6 +104,11 @@ class BuyerInput:
 
 _PERSONAL = ("name", "phone", "email", "address")
 _PLAIN = ("city", "province")
+
+
+def _customer_indexers(shop_id: int) -> dict:
+    """The customer's blind indexes by source field, as ``Customer.save`` computes them."""
+    return {field.source: field.indexer(shop_id) for field in Customer.blind_index_fields()}
 
 
 def _fields_of(customer_id: int, pending: dict, gaps: dict) -> dict:
@@ -124,8 +130,8 @@ class Resolver:
     ``resolve_many`` works set-wise: one blind-index lookup per chunk of claims, then
     a pass in memory that joins claims into customers (union-find), then bulk inserts
     of the new customers and identities, encrypted in bulk. Merges of customers that
-    already exist go through ``customer_merge`` so that they are recorded and can be
-    undone. Call it inside the caller's transaction: it writes nothing partial.
+    already exist go through ``customers_merge_many`` so that they are recorded and can
+    be undone. Call it inside the caller's transaction: it writes nothing partial.
     """
 
     def __init__(self, *, shop, source: str, import_file=None, outcome: Outcome | None = None):
@@ -155,7 +161,7 @@ class Resolver:
     def _index(self, claim: Claim) -> str:
         index = self._index_memo.get(claim)
         if index is None:
-            index = self._indexer(f"{claim.kind}|{claim.channel}|{claim.value}")
+            index = self._indexer(_identity_text(claim))
             if len(self._index_memo) < 1_000_000:
                 self._index_memo[claim] = index
         return index
@@ -259,9 +265,7 @@ class Resolver:
 
         self._write(pending, gaps, merges, identities, existing_before)
         self._write_keys(evidence, existing_before)
-        final = [None if c is None else find(c) for c in results]
-        self.outcome.touched.update(c for c in final if c is not None)
-        return final
+        return [None if c is None else find(c) for c in results]
 
     @staticmethod
     def _remember(customer_id, buyer: BuyerInput, indexed, pending, gaps) -> None:
@@ -309,7 +313,7 @@ class Resolver:
             if keys:
                 target = wanted.setdefault(self.find(customer_id), set())
                 target.update((kind, self._key(kind, value)) for kind, value in keys)
-        known = [c for c in wanted if c in existing_before or self.find(c) != c]
+        known = [c for c in wanted if c in existing_before]  # only they may have keys
         for part in bulk.chunks(known):
             rows = MatchKey.objects.filter(shop=self.shop, customer_id__in=part).values_list(
                 "customer_id", "kind", "key"
@@ -335,12 +339,7 @@ class Resolver:
         now = timezone.now()
         if pending:
             sealer = crypto.Sealer(shop_id=shop.pk, label=Customer._meta.label_lower)
-            phone_index = crypto.blind_indexer(
-                shop_id=shop.pk, purpose=Customer._meta.get_field("phone_index").purpose
-            )
-            email_index = crypto.blind_indexer(
-                shop_id=shop.pk, purpose=Customer._meta.get_field("email_index").purpose
-            )
+            indexes = _customer_indexers(shop.pk)
             rows = []
             for customer_id, values in pending.items():
                 uid = bulk.new_uid()
@@ -358,8 +357,8 @@ class Resolver:
                         sealer.seal(values.get("address"), column="address", row=row),
                         (values.get("city") or "")[:80],
                         (values.get("province") or "")[:80],
-                        phone_index(phone) if phone else None,
-                        email_index(email) if email else None,
+                        indexes["phone"](phone),
+                        indexes["email"](email),
                         now,
                     )
                 )
@@ -425,7 +424,10 @@ class Resolver:
                 rows,
             )
             self.outcome.identities_new += len(rows)
-        self._fill_gaps({self.find(c): v for c, v in gaps.items() if c in existing_before})
+        survivors: dict[int, dict] = {}  # two absorbed customers may share a survivor
+        for customer_id, values in gaps.items():
+            _fill(survivors.setdefault(self.find(customer_id), {}), values)
+        self._fill_gaps(survivors)
 
     def _fill_gaps(self, gaps: dict[int, dict]) -> None:
         """Give existing customers what they lack (a name, a phone...); never overwrite.
@@ -438,14 +440,7 @@ class Resolver:
             return
         fields = _PERSONAL + _PLAIN
         sealer = crypto.Sealer(shop_id=self.shop.pk, label=Customer._meta.label_lower)
-        indexes = {
-            "phone": crypto.blind_indexer(
-                shop_id=self.shop.pk, purpose=Customer._meta.get_field("phone_index").purpose
-            ),
-            "email": crypto.blind_indexer(
-                shop_id=self.shop.pk, purpose=Customer._meta.get_field("email_index").purpose
-            ),
-        }
+        indexes = _customer_indexers(self.shop.pk)
         updates: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
         old_key: list[int] = []
         for part in bulk.chunks(list(gaps)):
@@ -548,32 +543,13 @@ def customers_merge_many(*, shop, merges: list[tuple[int, int, str]], actor=None
 
 @transaction.atomic
 def customer_merge(*, shop, survivor: Customer, absorbed: Customer, reason: str, actor=None):
-    """Move ``absorbed``'s identities and orders to ``survivor``; recorded for undo."""
+    """Move ``absorbed``'s identities, orders and evidence to ``survivor``; recorded for
+    undo. Returns the ``Merge``."""
     if survivor.pk == absorbed.pk or {survivor.shop_id, absorbed.shop_id} != {shop.pk}:
         raise ValueError("cannot merge a customer with itself or across shops")
-    identities = list(
-        Identity.objects.filter(shop=shop, customer=absorbed).values_list("pk", flat=True)
-    )
-    orders = list(Order.objects.filter(shop=shop, customer=absorbed).values_list("pk", flat=True))
-    keys = list(MatchKey.objects.filter(shop=shop, customer=absorbed).values_list("pk", flat=True))
-    Identity.objects.filter(pk__in=identities).update(customer=survivor)
-    Order.objects.filter(pk__in=orders).update(customer=survivor)
-    MatchKey.objects.filter(pk__in=keys).update(customer=survivor)
+    customers_merge_many(shop=shop, merges=[(survivor.pk, absorbed.pk, reason)], actor=actor)
     absorbed.merged_into = survivor
-    absorbed.save(update_fields=["merged_into"])
-    MatchSuggestion.objects.filter(shop=shop, state=MatchSuggestion.State.PENDING).filter(
-        customer_a__in=[survivor, absorbed], customer_b__in=[survivor, absorbed]
-    ).update(state=MatchSuggestion.State.MERGED, decided_by=actor, decided_at=timezone.now())
-    return Merge.objects.create(
-        shop=shop,
-        survivor=survivor,
-        absorbed=absorbed,
-        reason=reason,
-        moved_identities=identities,
-        moved_orders=orders,
-        moved_keys=keys,
-        decided_by=actor,
-    )
+    return Merge.objects.filter(shop=shop, absorbed=absorbed).latest("id")
 
 
 @transaction.atomic

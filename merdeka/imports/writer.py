@@ -83,6 +83,7 @@ def _existing_orders(shop, batch) -> dict[tuple[str, str], tuple]:
 
 def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: Counts) -> None:
     existing = _existing_orders(shop, batch)
+    now = timezone.now()
     updates, new = [], []
     seen: set[tuple[str, str]] = set()
     for parsed in batch:
@@ -104,7 +105,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
             else:
                 row.append(current)
         if changed:
-            updates.append((*row, timezone.now(), pk))
+            updates.append((*row, now, pk))
             counts.orders_updated += 1
         else:
             counts.orders_unchanged += 1
@@ -135,7 +136,6 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
     order_ids = bulk.reserve_ids(Order, len(new))
     sealer = crypto.Sealer(shop_id=shop.pk, label=Order._meta.label_lower)
     import_file_id = import_file.pk if import_file is not None else None
-    now = timezone.now()
     order_rows, line_rows = [], []
     for order_id, customer_id, p in zip(order_ids, customer_ids, new, strict=True):
         uid = bulk.new_uid()
@@ -148,7 +148,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                 uid,
                 sealer.version,
                 p.channel,
-                p.external_id[:80],
+                p.external_id,  # parsers refuse ids longer than the column
                 customer_id,
                 p.status,
                 p.status_raw[:120],

@@ -100,15 +100,19 @@ def associated_data(shop_id: int, label: str, column: str, row: str) -> bytes:
     return f"merdeka:field:v1|{shop_id}|{label}|{column}|{row}".encode()
 
 
+def _seal(cipher: AESGCM, version: int, plaintext: str, aad: bytes) -> str:
+    nonce = os.urandom(_NONCE)
+    sealed = cipher.encrypt(nonce, plaintext.encode("utf-8"), aad)
+    blob = _HEADER.pack(FORMAT_VERSION, version) + nonce + sealed
+    return base64.urlsafe_b64encode(blob).decode("ascii")
+
+
 def encrypt(
     plaintext: str, *, shop_id: int, label: str, column: str, row: str, version: int
 ) -> str:
-    nonce = os.urandom(_NONCE)
-    sealed = _cipher(shop_id, version).encrypt(
-        nonce, plaintext.encode("utf-8"), associated_data(shop_id, label, column, row)
+    return _seal(
+        _cipher(shop_id, version), version, plaintext, associated_data(shop_id, label, column, row)
     )
-    blob = _HEADER.pack(FORMAT_VERSION, version) + nonce + sealed
-    return base64.urlsafe_b64encode(blob).decode("ascii")
 
 
 def token_key_version(token: str) -> int:
@@ -156,49 +160,33 @@ def blind_index(normalized: str, *, shop_id: int, purpose: str) -> str:
     in two shops give unrelated indexes. 128 bits are kept: collisions are negligible,
     and without the key the index says nothing beyond "these rows are equal".
     """
-    digest = _mac(shop_id).copy()
-    digest.update(f"{purpose}:v1:{normalized}".encode())
-    return digest.hexdigest()[:32]
+    return blind_indexer(shop_id=shop_id, purpose=purpose)(normalized)
 
 
 class Sealer:
     """Encrypts many values of one model for one shop: the bulk twin of ``encrypt``.
 
-    Produces exactly what ``EncryptedModel.seal`` stores (same format, same
-    associated data), without a model instance per row. ``version`` is the key
-    version to record in the row's ``key_version`` column.
+    Produces exactly what ``EncryptedModel.seal`` stores, without a model instance per
+    row and with the key looked up once. ``version`` is the key version to record in
+    the row's ``key_version`` column.
     """
 
     def __init__(self, *, shop_id: int, label: str):
         self.version = active_data_key_version(shop_id)
         self._cipher = _cipher(shop_id, self.version)
-        self._header = _HEADER.pack(FORMAT_VERSION, self.version)
-        self._aad = f"merdeka:field:v1|{shop_id}|{label}|"
+        self._shop_id = shop_id
+        self._label = label
 
     def seal(self, plaintext: str | None, *, column: str, row: str) -> str | None:
         """``row`` is the row's uid in its dashed form (``str(instance.uid)``)."""
         if plaintext is None or plaintext == "":
             return None
-        nonce = os.urandom(_NONCE)
-        sealed = self._cipher.encrypt(
-            nonce, plaintext.encode("utf-8"), f"{self._aad}{column}|{row}".encode()
-        )
-        return base64.urlsafe_b64encode(self._header + nonce + sealed).decode("ascii")
-
-
-def opener(*, shop_id: int, label: str, column: str):
-    """A function ``(token, row) -> plaintext`` for many values of one column."""
-
-    def open_(token: str | None, row: str) -> str | None:
-        if token is None:
-            return None
-        return decrypt(token, shop_id=shop_id, label=label, column=column, row=row)
-
-    return open_
+        aad = associated_data(self._shop_id, self._label, column, row)
+        return _seal(self._cipher, self.version, plaintext, aad)
 
 
 def blind_indexer(*, shop_id: int, purpose: str):
-    """A function ``normalized -> index`` equal to ``blind_index(…, purpose=purpose)``."""
+    """A function ``normalized -> index``: ``blind_index`` with the key looked up once."""
     base = _mac(shop_id)
     prefix = f"{purpose}:v1:"
 

@@ -131,18 +131,24 @@ class BlindIndexField(models.CharField):
         return name, path, args, kwargs
 
     def normalize(self, value: str) -> str | None:
-        func = self.normalizer
-        if isinstance(func, str):
+        if isinstance(self.normalizer, str):  # a dotted path, resolved once
             from django.utils.module_loading import import_string
 
-            func = import_string(func)
-        return func(value) if value else None
+            self.normalizer = import_string(self.normalizer)
+        return self.normalizer(value) if value else None
 
     def index_for(self, shop_id: int, value: str) -> str | None:
-        normalized = self.normalize(value)
-        if not normalized:
-            return None
-        return crypto.blind_index(normalized, shop_id=shop_id, purpose=self.purpose)
+        return self.indexer(shop_id)(value)
+
+    def indexer(self, shop_id: int) -> Callable[[str | None], str | None]:
+        """``index_for`` for many values of one shop (bulk writes): normalise, then hash."""
+        hash_ = crypto.blind_indexer(shop_id=shop_id, purpose=self.purpose)
+
+        def index(value: str | None) -> str | None:
+            normalized = self.normalize(value or "")
+            return hash_(normalized) if normalized else None
+
+        return index
 
     @property
     def purpose(self) -> str:

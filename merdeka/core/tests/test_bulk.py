@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -149,3 +150,19 @@ def test_json_columns_round_trip_on_every_backend(ika_shop):
             [],
             [],
         )
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC),
+        datetime(2026, 3, 4, 23, 59, 59, 999999, tzinfo=ZoneInfo("Asia/Jakarta")),
+        datetime(2024, 2, 29, 0, 0, tzinfo=ZoneInfo("Asia/Jayapura")),
+    ],
+)
+def test_datetimes_are_stored_as_djangos_sqlite_backend_stores_them(when):
+    from django.utils import timezone
+
+    # Django's SQLite adapter: naive in the connection's zone (UTC), as text
+    assert bulk._sqlite_datetime(when) == str(timezone.make_naive(when, UTC))
+    assert bulk._sqlite_datetime(None) is None

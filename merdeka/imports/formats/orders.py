@@ -173,7 +173,11 @@ MAX_ORDER_ID = 80
 def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -> records.Order:
     if len(row["order_id"].strip()) > MAX_ORDER_ID:
         raise _RowError(
-            _("An order number is at most %(count)s characters long.") % {"count": MAX_ORDER_ID},
+            _(
+                "An order number is at most %(count)s characters long. Check that this "
+                "column holds the order numbers, or export the file again."
+            )
+            % {"count": MAX_ORDER_ID},
             "order_id",
         )
     try:
