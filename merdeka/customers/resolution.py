@@ -36,6 +36,7 @@ from merdeka.customers.models import (
 )
 from merdeka.orders.models import Order
 from merdeka.privacy import crypto
+from merdeka.privacy.consent import consent_recompute
 
 EXACT_KINDS = (IdentityKind.PHONE, IdentityKind.EMAIL, IdentityKind.USERNAME)
 MERGE_REASON = {
@@ -539,6 +540,7 @@ def customers_merge_many(*, shop, merges: list[tuple[int, int, str]], actor=None
             for survivor, absorbed, reason in merges
         ],
     )  # fmt: skip
+    consent_recompute(shop=shop, customer_ids=[survivor for survivor, _ in pairs])
 
 
 @transaction.atomic
@@ -565,3 +567,4 @@ def merge_undo(*, shop, merge: Merge, actor=None) -> None:
     Customer.objects.filter(shop=shop, pk=merge.absorbed_id).update(merged_into=None)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
+    consent_recompute(shop=shop, customer_ids=[merge.survivor_id, merge.absorbed_id])

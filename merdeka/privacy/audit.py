@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "customer.merged": _("Customers merged"),
     "customer.kept_apart": _("Customers kept apart"),
     "customer.merge_undone": _("Merge undone"),
+    "consent.granted": _("Consent given"),
+    "consent.withdrawn": _("Consent withdrawn"),
     "import.uploaded": _("Files uploaded for import"),
     "import.finished": _("File imported"),
     "export.created": _("Data exported"),

@@ -88,3 +88,78 @@ class AuditEvent(ShopOwnedModel):
         from merdeka.privacy.audit import action_label
 
         return action_label(self.action)
+
+
+class ConsentChannel(models.TextChoices):
+    """Channels a shop may use to reach a customer for marketing."""
+
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("Email")
+
+
+class ConsentSource(models.TextChoices):
+    """Who or what told us about a customer's choice (the evidence of the consent)."""
+
+    STAFF = "staff", _("Recorded by the shop")
+    SIGNUP = "signup", _("Sign-up page")
+    CHECKOUT = "checkout", _("Storefront checkout")
+    IMPORT = "import", _("Imported")
+    UNSUBSCRIBE_LINK = "unsubscribe", _("Unsubscribe link")
+    REPLY_STOP = "reply_stop", _("Replied STOP")
+    RIGHTS_REQUEST = "rights", _("Customer's data-rights request")
+
+
+class ConsentEvent(ShopOwnedModel):
+    """The consent ledger: every grant and every withdrawal, never changed afterwards.
+
+    Consent is per customer, per channel and for marketing only: order-service messages
+    go out under the contract basis (UU PDP art. 20(2)(b)) and need no entry here.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="consent_events"
+    )
+    channel = models.CharField(max_length=20, choices=ConsentChannel.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    # what the person saw or did, e.g. the wording version or the campaign id; no PII
+    evidence = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ScopedAuditManager()
+    unscoped = AuditManager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        base_manager_name = "unscoped"
+        default_manager_name = "objects"
+        indexes = [models.Index(fields=["shop", "customer"], name="consentevent_customer")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("the consent ledger is append-only")
+        super().save(*args, **kwargs)
+
+
+class Consent(ShopOwnedModel):
+    """The current marketing consent of a customer for one channel (derived from the
+    ledger, kept as a row so that sends and segment filters are one indexed lookup)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="consents"
+    )
+    channel = models.CharField(max_length=20, choices=ConsentChannel.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "customer", "channel"], name="consent_unique_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "channel", "granted"], name="consent_granted")]

@@ -1,0 +1,185 @@
+"""Marketing consent: one ledger of choices, one current state per customer and channel.
+
+Every send of a marketing message asks ``consent_allows`` first and it fails closed: no
+recorded opt-in for that channel means no message. Order-service messages (a payment
+received, a parcel shipped) are sent under the contract basis and need no opt-in, but a
+customer whose processing is restricted or who was erased gets nothing at all.
+
+A customer merged into another brings their choices along: the current state of a
+customer is the latest choice recorded for them *or for anyone merged into them*, and it
+is worked out again after every merge and every undo, so an undo cannot leave a grant
+behind that belonged to the other person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from merdeka.core import bulk
+from merdeka.core.scoping import shop_scope
+from merdeka.privacy.audit import audit_record
+from merdeka.privacy.models import Consent, ConsentChannel, ConsentEvent, ConsentSource
+
+MARKETING = "marketing"
+SERVICE = "service"
+PURPOSES = (MARKETING, SERVICE)
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    shop,
+    customer,
+    channel: str,
+    granted: bool,
+    source: str,
+    actor=None,
+    evidence: dict | None = None,
+    request=None,
+) -> ConsentEvent:
+    """Record a customer's choice for one channel; it takes effect at once."""
+    if channel not in ConsentChannel.values:
+        raise ValueError(f"unknown consent channel {channel!r}")
+    if source not in ConsentSource.values:
+        raise ValueError(f"unknown consent source {source!r}")
+    if customer.shop_id != shop.pk:
+        raise ValueError("the customer belongs to another shop")
+    with shop_scope(shop):
+        event = ConsentEvent(
+            shop=shop,
+            customer=customer,
+            channel=channel,
+            granted=granted,
+            source=source,
+            actor=actor if actor is not None and actor.pk else None,
+            evidence=evidence or {},
+        )
+        event.save()
+        Consent.objects.update_or_create(
+            shop=shop,
+            customer=customer,
+            channel=channel,
+            defaults={"granted": granted, "source": source, "updated_at": event.created_at},
+        )
+    audit_record(
+        action="consent.granted" if granted else "consent.withdrawn",
+        shop=shop,
+        actor=actor,
+        target=customer,
+        request=request,
+        detail={"channel": channel, "source": source},
+    )
+    return event
+
+
+def consent_state(*, shop, customer) -> dict[str, Consent | None]:
+    """channel -> the current Consent row (or None when nothing was ever recorded)."""
+    with shop_scope(shop):
+        rows = {c.channel: c for c in Consent.objects.filter(shop=shop, customer=customer)}
+    return {channel: rows.get(channel) for channel in ConsentChannel.values}
+
+
+def consent_history(*, shop, customer):
+    """Every choice recorded for the customer (and for those merged into them), newest first."""
+    with shop_scope(shop):
+        group = _merged_group(shop, [customer.pk])[customer.pk]
+        return ConsentEvent.objects.filter(shop=shop, customer_id__in=group).select_related("actor")
+
+
+def consent_allows(*, shop, customer, channel: str, purpose: str = MARKETING) -> bool:
+    """May the shop send this customer a message of ``purpose`` through ``channel``?
+
+    Fails closed: an unknown purpose or channel, a customer of another shop, a merged-away,
+    erased or restricted customer, or no recorded opt-in all answer False.
+    """
+    if purpose not in PURPOSES or channel not in ConsentChannel.values:
+        return False
+    if customer is None or customer.shop_id != shop.pk or customer.merged_into_id:
+        return False
+    if getattr(customer, "erased_at", None) or getattr(customer, "restricted_at", None):
+        return False
+    if purpose == SERVICE:
+        return True
+    with shop_scope(shop):
+        return Consent.objects.filter(
+            shop=shop, customer=customer, channel=channel, granted=True
+        ).exists()
+
+
+def consented_customer_ids(*, shop, channel: str):
+    """A subquery of the customers who opted in to marketing on ``channel``."""
+    with shop_scope(shop):
+        return Consent.objects.filter(shop=shop, channel=channel, granted=True).values(
+            "customer_id"
+        )
+
+
+def _merged_group(shop, customer_ids: Iterable[int]) -> dict[int, set[int]]:
+    """customer id -> itself and every customer merged into it, directly or in a chain."""
+    from merdeka.customers.models import Customer
+
+    groups = {cid: {cid} for cid in customer_ids}
+    owner = {cid: cid for cid in groups}
+    frontier = list(groups)
+    while frontier:
+        found = []
+        for part in bulk.chunks(frontier):
+            found.extend(
+                Customer.objects.filter(shop=shop, merged_into_id__in=part).values_list(
+                    "pk", "merged_into_id"
+                )
+            )
+        frontier = []
+        for pk, into in found:
+            root = owner[into]
+            if pk not in owner:
+                owner[pk] = root
+                groups[root].add(pk)
+                frontier.append(pk)
+    return groups
+
+
+def consent_recompute(*, shop, customer_ids: Iterable[int]) -> None:
+    """Work the current consent of these customers out again from the ledger.
+
+    Called after merges and undos. Cheap when nobody involved has a recorded choice,
+    which is the usual case during an import.
+    """
+    customer_ids = list(dict.fromkeys(customer_ids))
+    if not customer_ids:
+        return
+    with shop_scope(shop):
+        if not ConsentEvent.objects.filter(shop=shop).exists():
+            return
+        groups = _merged_group(shop, customer_ids)
+        everyone = {cid for group in groups.values() for cid in group}
+        latest: dict[tuple[int, str], ConsentEvent] = {}
+        root_of = {cid: root for root, group in groups.items() for cid in group}
+        any_events = False
+        for part in bulk.chunks(list(everyone)):
+            for event in ConsentEvent.objects.filter(shop=shop, customer_id__in=part).order_by(
+                "created_at", "id"
+            ):
+                any_events = True
+                latest[(root_of[event.customer_id], event.channel)] = event
+        if not any_events:
+            return
+        for part in bulk.chunks(customer_ids):
+            Consent.objects.filter(shop=shop, customer_id__in=part).delete()
+        now = timezone.now()
+        Consent.objects.bulk_create(
+            [
+                Consent(
+                    shop=shop,
+                    customer_id=root,
+                    channel=channel,
+                    granted=event.granted,
+                    source=event.source,
+                    updated_at=event.created_at or now,
+                )
+                for (root, channel), event in latest.items()
+            ]
+        )
