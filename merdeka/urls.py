@@ -47,6 +47,7 @@ urlpatterns = [
         mapping_views.import_mapping_cancel,
         name="import_mapping_cancel",
     ),
+    path("pesanan/", include("merdeka.orders.urls")),
     path("audit/", privacy_views.audit_log, name="audit_log"),
     path("keamanan/", privacy_views.security, name="security"),
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),

@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "customer.merge_undone": _("Merge undone"),
     "consent.granted": _("Consent given"),
     "consent.withdrawn": _("Consent withdrawn"),
+    "order.viewed": _("Order viewed"),
     "import.uploaded": _("Files uploaded for import"),
     "import.finished": _("File imported"),
     "export.created": _("Data exported"),

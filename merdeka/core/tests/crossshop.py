@@ -55,6 +55,8 @@ ROUTES: dict[str, Route] = {
     "import_mapping_cancel": Route(
         kwargs=lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk}
     ),
+    "order_list": Route(own_shop=True, post=None),
+    "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),

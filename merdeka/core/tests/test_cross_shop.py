@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from merdeka.core.models import Membership
 from merdeka.core.tests.crossshop import PUBLIC, ROUTES, named_patterns
@@ -10,6 +11,7 @@ from merdeka.customers.resolution import customer_merge
 from merdeka.customers.services import customer_create
 from merdeka.imports.models import ColumnMapping, ImportFile, ImportRun
 from merdeka.imports.pipeline import upload_path
+from merdeka.orders.models import Order
 from merdeka.privacy.files import seal_stream
 from merdeka.privacy.models import AuditEvent
 
@@ -36,6 +38,15 @@ def world(ika_shop, rina, in_shop, settings, tmp_path):
         waiting = ImportFile.objects.create(
             shop=ika_shop, run=run, name="Kanari Rahasia Ika.csv", sha256="", state="mapping"
         )
+        order = Order.objects.create(
+            shop=ika_shop,
+            channel="shopee",
+            external_id="KANARI-ORDER-1",
+            customer=customer,
+            ordered_at=timezone.now(),
+            total=125000,
+            recipient_name="Kanari Rahasia Ika",
+        )
         seal_stream(
             iter([b"Nomor;Tanggal;Kanari Rahasia Ika\nN-1;2025-01-01;Kanari Rahasia Ika\n"]),
             upload_path(waiting),
@@ -50,6 +61,7 @@ def world(ika_shop, rina, in_shop, settings, tmp_path):
         "merge": merge,
         "run": run,
         "waiting_file": waiting,
+        "order": order,
     }
 
 
@@ -64,6 +76,7 @@ def snapshot(shop, in_shop):
             sorted(Customer.objects.values_list("merged_into", flat=True), key=str),
             sorted(ImportFile.objects.values_list("state", flat=True)),
             ColumnMapping.objects.count(),
+            sorted(Order.objects.values_list("status", "customer_id")),
         )
 
 

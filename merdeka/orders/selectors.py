@@ -1,0 +1,75 @@
+"""Reading the order book: one list for every channel, filtered and searched per shop."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from merdeka.core.phone import is_masked, normalize_phone
+from merdeka.core.scoping import shop_scope
+from merdeka.orders.models import Order
+
+
+def _local_day_start(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the active (the shop's) time zone, as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def order_list(
+    *,
+    shop,
+    channel: str = "",
+    status: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    query: str = "",
+):
+    """The shop's orders, newest first.
+
+    ``query`` is an order number (or its beginning) or the buyer's WhatsApp number in
+    any format; a number is matched through the customers' blind index, never plaintext.
+    Dates are whole days in the shop's time zone, both ends included.
+    """
+    with shop_scope(shop):
+        orders = Order.objects.filter(shop=shop).select_related("customer")
+        if channel:
+            orders = orders.filter(channel=channel)
+        if status:
+            orders = orders.filter(status=status)
+        if date_from:
+            orders = orders.filter(ordered_at__gte=_local_day_start(date_from))
+        if date_to:
+            orders = orders.filter(ordered_at__lt=_local_day_start(date_to + dt.timedelta(days=1)))
+        query = query.strip()
+        if query:
+            orders = orders.filter(_search(shop, query))
+        return orders.order_by("-ordered_at", "-id")
+
+
+def _search(shop, query: str) -> Q:
+    from merdeka.customers.selectors import customer_list
+
+    by_number = Q(external_id__istartswith=query)
+    phone = normalize_phone(query) if not is_masked(query) else None
+    if phone is None:
+        return by_number
+    customers = customer_list(shop=shop, phone=phone).values("pk")
+    return by_number | Q(customer__in=customers)
+
+
+def order_summary(orders) -> dict:
+    """How many orders a (filtered) list holds and what they are worth."""
+    totals = orders.order_by().aggregate(count=Count("id"), total=Sum("total"))
+    return {"count": totals["count"] or 0, "total": totals["total"] or 0}
+
+
+def order_get(*, shop, order_id: int) -> Order:
+    with shop_scope(shop):
+        return (
+            Order.objects.filter(shop=shop)
+            .select_related("customer")
+            .prefetch_related("lines")
+            .get(pk=order_id)
+        )

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from merdeka.core.decorators import shop_member
+from merdeka.orders import selectors
+from merdeka.orders.forms import OrderFilterForm
+from merdeka.orders.models import Order
+from merdeka.privacy.audit import audit_record
+
+
+@shop_member
+def order_list(request):
+    form = OrderFilterForm(request.GET or None)
+    filters = form.filters()
+    orders = selectors.order_list(shop=request.shop, **filters)
+    page = Paginator(orders, 25).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": any(filters.values()),
+        "summary": selectors.order_summary(orders),
+    }
+    return render(request, "orders/list.html", context)
+
+
+@shop_member
+def order_detail(request, order_id: int):
+    try:
+        order = selectors.order_get(shop=request.shop, order_id=order_id)
+    except Order.DoesNotExist:
+        raise Http404 from None
+    # the recipient's name, phone and address are personal data: reading them is logged
+    audit_record(action="order.viewed", shop=request.shop, target=order, request=request)
+    return render(request, "orders/detail.html", {"order": order})
