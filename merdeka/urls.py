@@ -48,6 +48,11 @@ urlpatterns = [
         name="import_mapping_cancel",
     ),
     path("pesanan/", include("merdeka.orders.urls")),
+    path(
+        "impor/pemetaan/<int:mapping_id>/hapus/",
+        mapping_views.import_mapping_delete,
+        name="import_mapping_delete",
+    ),
     path("audit/", privacy_views.audit_log, name="audit_log"),
     path("keamanan/", privacy_views.security, name="security"),
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),

@@ -10,7 +10,7 @@ ordinary pipeline. A mapping belongs to one shop and is only ever found through 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.imports import sources, writer
 from merdeka.imports.formats import mapped
 from merdeka.imports.models import ColumnMapping, ImportFile, ImportRun
@@ -261,6 +262,49 @@ def mapping_save(
 
 def mapping_cancel(*, shop, actor, record: ImportFile, request=None) -> bool:
     """The seller does not want to map this file: refuse it and delete the sealed upload."""
+    return _refuse_waiting(
+        shop=shop,
+        record=record,
+        message=_("You cancelled mapping the columns; nothing from this file was saved."),
+        action="import.mapping_cancelled",
+        actor=actor,
+        request=request,
+    )
+
+
+# A sealed upload waiting for its columns is deleted after this long: it holds buyers'
+# data that nobody chose to import.
+WAITING_UPLOAD_DAYS = 14
+
+
+def waiting_uploads_expire(*, now=None, days: int = WAITING_UPLOAD_DAYS) -> int:
+    """Refuse every file of every shop that has waited for a mapping longer than ``days``
+    and delete its sealed upload. Returns how many were refused. Run daily."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    with scopes_disabled():
+        waiting = list(
+            ImportFile.objects.filter(
+                state=ImportFile.State.MAPPING, run__created_at__lt=cutoff
+            ).select_related("shop")
+        )
+    refused = 0
+    for record in waiting:
+        with shop_scope(record.shop):
+            refused += _refuse_waiting(
+                shop=record.shop,
+                record=record,
+                message=_(
+                    "Nobody chose the columns of this file within %(days)s days, so it was "
+                    "deleted and nothing from it was saved. Upload it again to import it."
+                )
+                % {"days": days},
+                action="import.mapping_expired",
+                actor=None,
+            )
+    return refused
+
+
+def _refuse_waiting(*, shop, record: ImportFile, message, action: str, actor, request=None):
     with transaction.atomic():
         locked = ImportFile.objects.select_for_update().get(shop=shop, pk=record.pk)
         if locked.state != ImportFile.State.MAPPING:
@@ -268,26 +312,30 @@ def mapping_cancel(*, shop, actor, record: ImportFile, request=None) -> bool:
         report = dict(locked.report or {})
         report["state"] = ImportFile.State.REJECTED.value
         report["problems"] = [
-            {
-                "message": _(
-                    "You cancelled mapping the columns; nothing from this file was saved."
-                ),
-                "row": None,
-                "column": None,
-                "severity": Severity.WARNING.value,
-            }
-        ]
+            {"message": str(message), "row": None, "column": None,
+             "severity": Severity.WARNING.value}
+        ]  # fmt: skip
         locked.report = report
         locked.state = ImportFile.State.REJECTED
         locked.finished_at = timezone.now()
         locked.save(update_fields=["report", "state", "finished_at"])
-        audit_record(
-            action="import.mapping_cancelled",
-            shop=shop,
-            actor=actor,
-            target=locked,
-            request=request,
-        )
+        audit_record(action=action, shop=shop, actor=actor, target=locked, request=request)
         sealed = _sealed(locked)
         transaction.on_commit(partial(sealed.unlink, missing_ok=True))
     return True
+
+
+def mappings_saved(*, shop):
+    """The column mappings this shop remembers, most recently changed first."""
+    with shop_scope(shop):
+        return list(ColumnMapping.objects.filter(shop=shop))
+
+
+def mapping_delete(*, shop, actor, mapping_id: int, request=None) -> None:
+    """Forget a remembered mapping: the next file with those columns asks again."""
+    with transaction.atomic(), shop_scope(shop):
+        saved = ColumnMapping.objects.get(shop=shop, pk=mapping_id)
+        audit_record(
+            action="import.mapping_deleted", shop=shop, actor=actor, target=saved, request=request
+        )
+        saved.delete()

@@ -156,3 +156,21 @@ def import_mapping_cancel(request, run_id: int, file_id: int):
     record = _waiting_file(request, run_id, file_id)
     mapping.mapping_cancel(shop=request.shop, actor=request.user, record=record, request=request)
     return redirect("import_run", run_id=record.run_id)
+
+
+@shop_member
+@require_POST
+@csrf_protect
+def import_mapping_delete(request, mapping_id: int):
+    from merdeka.imports.models import ColumnMapping
+
+    try:
+        mapping.mapping_delete(
+            shop=request.shop, actor=request.user, mapping_id=mapping_id, request=request
+        )
+    except ColumnMapping.DoesNotExist:
+        raise Http404 from None
+    messages.success(
+        request, _("Mapping forgotten. The next file with these columns will ask again.")
+    )
+    return redirect("import_home")

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
-from merdeka.imports import pipeline
+from merdeka.imports import mapping, pipeline
 from merdeka.imports.models import ImportRun
 
 ACCEPT = ".xlsx,.xls,.ods,.csv,.tsv,.txt,.zip,.vcf,.jsonl,.json"
@@ -62,7 +62,12 @@ def import_home(request):
                 shop=request.shop, actor=request.user, files=files, request=request
             )
             return redirect("import_run", run_id=run.pk)
-    context = {"form": UploadForm(), "error": error, "runs": _runs(request.shop)}
+    context = {
+        "form": UploadForm(),
+        "error": error,
+        "runs": _runs(request.shop),
+        "mappings": mapping.mappings_saved(shop=request.shop),
+    }
     return render(request, "imports/home.html", context, status=400 if error else 200)
 
 

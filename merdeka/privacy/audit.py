@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "import.rejected": _("File rejected"),
     "import.mapping_saved": _("Column mapping saved"),
     "import.mapping_cancelled": _("Column mapping cancelled"),
+    "import.mapping_expired": _("Upload waiting for its columns deleted"),
+    "import.mapping_deleted": _("Column mapping forgotten"),
     "keys.rotation_started": _("Key rotation started"),
     "keys.rotated": _("Encryption keys rotated"),
     "backup.created": _("Backup created"),

@@ -55,6 +55,7 @@ ROUTES: dict[str, Route] = {
     "import_mapping_cancel": Route(
         kwargs=lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk}
     ),
+    "import_mapping_delete": Route(kwargs=lambda w: {"mapping_id": w["column_mapping"].pk}),
     "order_list": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "audit_log": Route(own_shop=True, post=None),

@@ -38,6 +38,9 @@ def world(ika_shop, rina, in_shop, settings, tmp_path):
         waiting = ImportFile.objects.create(
             shop=ika_shop, run=run, name="Kanari Rahasia Ika.csv", sha256="", state="mapping"
         )
+        column_mapping = ColumnMapping.objects.create(
+            shop=ika_shop, signature="kanari", kind="contacts", channel="", columns={}
+        )
         order = Order.objects.create(
             shop=ika_shop,
             channel="shopee",
@@ -62,6 +65,7 @@ def world(ika_shop, rina, in_shop, settings, tmp_path):
         "run": run,
         "waiting_file": waiting,
         "order": order,
+        "column_mapping": column_mapping,
     }
 
 
