@@ -104,8 +104,12 @@ def phone_mask_key(value: str | None) -> str | None:
     the same key: the first three digits of the national number and the last four.
     It is evidence for the review queue, never a contact: it is not a phone number.
     """
-    if not value:
-        return None
+    return _phone_mask_key(value) if value else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _phone_mask_key(value: str) -> str | None:
+    # every order of a buyer repeats it: each text is worked out once
     if not is_masked(value):
         full = normalize_phone(value)
         if full is None or not full.startswith("+62"):
