@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -45,9 +46,10 @@ MERGE_REASON = {
 }
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Something an input says about a buyer: kind, channel and normalised value."""
+class Claim(NamedTuple):
+    """Something an input says about a buyer: kind, channel and normalised value.
+
+    A named tuple, not a dataclass: an import makes one per claim of every order."""
 
     kind: str
     value: str
@@ -167,13 +169,14 @@ class Resolver:
         return index
 
     def _lookup(self, indexes: set[str]) -> None:
-        missing = [i for i in indexes if i not in self._known]
-        for part in bulk.chunks(missing):
-            rows = Identity.objects.filter(shop=self.shop, value_index__in=part).values_list(
-                "value_index", "customer_id"
-            )
-            for index, customer_id in rows:
-                self._known[index] = customer_id
+        known = self._known
+        missing = [i for i in indexes if i not in known]
+        sql = (
+            f'SELECT "value_index", "customer_id" FROM "{Identity._meta.db_table}" '  # noqa: S608
+            'WHERE "shop_id" = %s AND "value_index" IN'
+        )
+        for index, customer_id in bulk.select_in(sql, [self.shop.pk], missing):
+            known[index] = customer_id
 
     # -- resolution ----------------------------------------------------------------
     def resolve(
@@ -314,12 +317,12 @@ class Resolver:
                 target = wanted.setdefault(self.find(customer_id), set())
                 target.update((kind, self._key(kind, value)) for kind, value in keys)
         known = [c for c in wanted if c in existing_before]  # only they may have keys
-        for part in bulk.chunks(known):
-            rows = MatchKey.objects.filter(shop=self.shop, customer_id__in=part).values_list(
-                "customer_id", "kind", "key"
-            )
-            for customer_id, kind, key in rows:
-                wanted.get(customer_id, set()).discard((kind, key))
+        sql = (
+            f'SELECT "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+            'WHERE "shop_id" = %s AND "customer_id" IN'
+        )
+        for customer_id, kind, key in bulk.select_in(sql, [self.shop.pk], known):
+            wanted.get(customer_id, set()).discard((kind, key))
         bulk.insert(
             MatchKey,
             ("shop", "customer", "kind", "key"),

@@ -71,14 +71,34 @@ def _existing_orders(shop, batch) -> dict[tuple[str, str], tuple]:
     for parsed in batch:
         by_channel.setdefault(parsed.channel, []).append(parsed.external_id)
     found = {}
+    columns = ", ".join(f'"{Order._meta.get_field(f).column}"' for f in _UPDATABLE)
+    sql = (
+        f'SELECT "external_id", "id", {columns} FROM "{Order._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "channel" = %s AND "external_id" IN'
+    )
+    converters = [_from_db(Order._meta.get_field(f)) for f in _UPDATABLE]
     for channel, ids in by_channel.items():
-        for part in bulk.chunks(ids):
-            rows = Order.objects.filter(
-                shop=shop, channel=channel, external_id__in=part
-            ).values_list("external_id", "pk", *_UPDATABLE)
-            for external_id, pk, *values in rows:
-                found[(channel, external_id)] = (pk, values)
+        for external_id, pk, *values in bulk.select_in(sql, [shop.pk, channel], ids):
+            values = [convert(v) for convert, v in zip(converters, values, strict=True)]
+            found[(channel, external_id)] = (pk, values)
     return found
+
+
+def _from_db(field):
+    """How the ORM turns a stored value of ``field`` into Python (raw SQL gives text
+    for SQLite's datetimes and decimals)."""
+    from django.db import connection
+
+    converters = connection.ops.get_db_converters(field.get_col(field.model._meta.db_table))
+    converters += field.get_db_converters(connection)
+    expression = field.get_col(field.model._meta.db_table)
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
+
+    return convert
 
 
 def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: Counts) -> None:
