@@ -123,11 +123,22 @@ def _import_paths(*, shop, run: ImportRun, paths, actor, on_start) -> list[FileR
         return reports
 
     limit = settings.MERDEKA_IMPORT_MAX_BYTES
+    # the worker may prepare orders (seal them, make their keyed hashes) when it
+    # opens this database and holds the same keys; ahead.parse_ahead checks both
+    from django.db import connection
+
+    from merdeka.privacy import crypto
+
+    database = connection.settings_dict["NAME"]
+    try:
+        check = crypto.key_check(shop.pk)
+    except Exception:  # no usable key: nothing is prepared ahead
+        check = ""
 
     def submit(pool, path):
         if not path.is_file() or path.stat().st_size > limit:
             return None  # refused (or read whole) in this process, as usual
-        return pool.submit(ahead.parse_ahead, str(path), path.name)
+        return pool.submit(ahead.parse_ahead, str(path), path.name, shop.pk, database, check)
 
     reports = []
     context = multiprocessing.get_context("spawn")

@@ -153,6 +153,16 @@ def decrypt(token: str, *, shop_id: int, label: str, column: str, row: str) -> s
     return plain.decode("utf-8")
 
 
+def key_check(shop_id: int) -> str:
+    """A check value of the shop's active data key and its index key, to tell whether
+    another process (the import's read-ahead worker) holds the very same keys. It is
+    a keyed hash of a fixed text: it reveals nothing of the keys, and is never stored."""
+    version = active_data_key_version(shop_id)
+    data = hmac.new(_shop_key(shop_id, "data", version), b"merdeka:key-check:v1", "sha256")
+    index = blind_index("merdeka:key-check:v1", shop_id=shop_id, purpose="key-check")
+    return f"{version}:{data.hexdigest()[:32]}:{index}"
+
+
 def blind_index(normalized: str, *, shop_id: int, purpose: str) -> str:
     """Keyed hash of an already-normalised value, for exact-match lookups.
 
