@@ -89,7 +89,12 @@ def normalize_email(value: str | None) -> str | None:
 
 
 def normalize_name(value: str | None) -> str | None:
-    if not value or is_masked(value):
+    return _normalize_name(value) if value else None
+
+
+@lru_cache(maxsize=1 << 16)  # a buyer's username and name repeat on every order
+def _normalize_name(value: str) -> str | None:
+    if is_masked(value):
         return None
     return " ".join(value.casefold().split()) or None
 
@@ -104,8 +109,12 @@ def phone_mask_key(value: str | None) -> str | None:
     the same key: the first three digits of the national number and the last four.
     It is evidence for the review queue, never a contact: it is not a phone number.
     """
-    if not value:
-        return None
+    return _phone_mask_key(value) if value else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _phone_mask_key(value: str) -> str | None:
+    # every order of a buyer repeats it: each text is worked out once
     if not is_masked(value):
         full = normalize_phone(value)
         if full is None or not full.startswith("+62"):
@@ -137,6 +146,11 @@ def name_key(value: str | None) -> str | None:
     name = normalize_name(value)
     if not name:
         return None
+    return _name_key(name)
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_key(name: str) -> str | None:
     words = sorted(
         word
         for word in re.sub(r"[^\w\s]", " ", name).split()
@@ -150,7 +164,12 @@ _ADDRESS_WORDS = {"jalan": "jl", "jln": "jl", "nomor": "no", "nomer": "no", "gan
 
 def address_key(value: str | None) -> str | None:
     """A street address reduced for comparison (``Jl. Mawar No. 3`` = ``jalan mawar no 3``)."""
-    if not value or is_masked(value):
+    return _address_key(value) if value else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _address_key(value: str) -> str | None:
+    if is_masked(value):
         return None
     words = re.sub(r"[^\w]+", " ", value.casefold()).split()
     text = " ".join(_ADDRESS_WORDS.get(word, word) for word in words)

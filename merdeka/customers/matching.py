@@ -36,8 +36,22 @@ Kind = MatchKey.Kind
 ONLY = ":only"  # marks a key that exactly these two customers share
 
 
-def _candidate_pairs(shop) -> dict[tuple[int, int], set[str]]:
-    """Pairs of customers sharing a key that is rare enough to mean something."""
+# A pair's evidence as bits of one small int instead of a set of codes: the review pass
+# holds every candidate pair of the shop (millions for a year of orders), and a set
+# per pair was most of its memory.
+_CODES = tuple(
+    code for kind in (Kind.NAME, Kind.NAME_WORD, Kind.PHONE_MASK, Kind.ADDRESS)
+    for code in (str(kind), str(kind) + ONLY)
+)  # fmt: skip
+_BIT = {code: 1 << i for i, code in enumerate(_CODES)}
+_KINDS = [
+    frozenset(code for code, bit in _BIT.items() if mask & bit) for mask in range(1 << len(_CODES))
+]
+
+
+def _candidate_pairs(shop, wanted: set[int] | None = None) -> dict[tuple[int, int], int]:
+    """Pairs of customers sharing a key that is rare enough to mean something (with at
+    least one of them in ``wanted``, if given), each with its evidence as bits."""
     table = MatchKey._meta.db_table
     sql = f"""
         SELECT m.kind, m.key, m.customer_id
@@ -48,31 +62,36 @@ def _candidate_pairs(shop) -> dict[tuple[int, int], set[str]]:
         WHERE m.shop_id = %s
         ORDER BY m.kind, m.key
     """  # noqa: S608 - the table name is ours, the values are parameters
-    pairs: dict[tuple[int, int], set[str]] = defaultdict(set)
+    pairs: dict[tuple[int, int], int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [shop.pk, COMMON_KEY_CAP, shop.pk])
         group: list[int] = []
         current = None
         for kind, key, customer_id in cursor:  # streamed: a shop has millions of keys
             if (kind, key) != current:
-                _pair_up(pairs, group, current)
+                _pair_up(pairs, group, current, wanted)
                 group, current = [], (kind, key)
             group.append(customer_id)
-        _pair_up(pairs, group, current)
+        _pair_up(pairs, group, current, wanted)
     return pairs
 
 
-def _pair_up(pairs, group: list[int], current) -> None:
+def _pair_up(pairs, group: list[int], current, wanted) -> None:
     if current is None or len(group) < 2:
         return
     kind = current[0]
+    bit = _BIT.get(kind, 0)
     members = sorted(set(group))
     if len(members) == 2:  # nobody else in the shop has this key
-        pairs[(members[0], members[1])].update((kind, kind + ONLY))
+        pair = (members[0], members[1])
+        if wanted is None or pair[0] in wanted or pair[1] in wanted:
+            pairs[pair] = pairs.get(pair, 0) | bit | _BIT.get(kind + ONLY, 0)
         return
     for i, a in enumerate(members):
+        a_wanted = wanted is None or a in wanted
         for b in members[i + 1 :]:
-            pairs[(a, b)].add(kind)
+            if a_wanted or b in wanted:
+                pairs[(a, b)] = pairs.get((a, b), 0) | bit
 
 
 WHOLE_SHOP = 20_000  # from this many customers on, one streamed query beats many IN lists
@@ -159,23 +178,21 @@ def _by_name_alone(evidence: list[dict]) -> bool:
 def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
     """Record review suggestions involving ``customer_ids`` (or anyone); returns how many
     are new. Pairs decided before, either way, are never suggested again."""
-    pairs = _candidate_pairs(shop)
-    if customer_ids is not None:
-        wanted = set(customer_ids)
-        pairs = {p: k for p, k in pairs.items() if p[0] in wanted or p[1] in wanted}
-    existing = set(
-        MatchSuggestion.objects.filter(shop=shop).values_list("customer_a_id", "customer_b_id")
+    pairs = _candidate_pairs(shop, None if customer_ids is None else set(customer_ids))
+    decided = MatchSuggestion.objects.filter(shop=shop).values_list(
+        "customer_a_id", "customer_b_id"
     )
-    pairs = {p: k for p, k in pairs.items() if p not in existing}
+    for pair in decided.iterator(chunk_size=WHOLE_SHOP):
+        pairs.pop(pair, None)
     if not pairs:
         return 0
     profiles = _profiles(shop, sorted({c for pair in pairs for c in pair}))
     judged = []
     name_only = defaultdict(int)  # WhatsApp-name customer -> how many name-only candidates
-    for (a, b), kinds in pairs.items():
+    for (a, b), mask in pairs.items():
         if a not in profiles or b not in profiles:
             continue  # merged away meanwhile
-        result = _judge(kinds, profiles[a], profiles[b])
+        result = _judge(_KINDS[mask], profiles[a], profiles[b])
         if result is None:
             continue
         judged.append((a, b, *result))

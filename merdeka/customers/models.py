@@ -46,6 +46,10 @@ class Identity(ShopOwnedModel, EncryptedModel):
     normalised value, so exact matches are found without plaintext in the database.
     """
 
+    # no index of its own: the unique (shop, kind, channel, value_index) starts with it
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=10, choices=IdentityKind.choices)
     channel = models.CharField(max_length=20, blank=True)  # for usernames and WhatsApp names
@@ -82,6 +86,11 @@ class MatchKey(ShopOwnedModel):
     reveal only that two rows share a value, to someone who holds the database and not
     the shop's index key.
     """
+
+    # no index of its own: (shop, kind, key) and (shop, customer) start with it
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Kind(models.TextChoices):
         NAME = "nm", _("Name")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -46,9 +47,10 @@ MERGE_REASON = {
 }
 
 
-@dataclass(frozen=True)
-class Claim:
-    """Something an input says about a buyer: kind, channel and normalised value."""
+class Claim(NamedTuple):
+    """Something an input says about a buyer: kind, channel and normalised value.
+
+    A named tuple, not a dataclass: an import makes one per claim of every order."""
 
     kind: str
     value: str
@@ -101,6 +103,74 @@ class BuyerInput:
     address: str | None = None
     seen_at: datetime | None = None
     phone_hint: str | None = None  # visible digits of a masked phone, for the review queue
+    # Filled by ``Keys.prepare`` (in the resolver, or ahead in the import's read-ahead
+    # worker): the distinct claims with their blind indexes, and the match keys.
+    indexed: list[tuple[Claim, str]] | None = None
+    keys: frozenset[tuple[str, str]] | None = None
+
+
+_NAME, _NAME_WORD = str(MatchKey.Kind.NAME), str(MatchKey.Kind.NAME_WORD)
+_PHONE_MASK, _ADDRESS = str(MatchKey.Kind.PHONE_MASK), str(MatchKey.Kind.ADDRESS)
+_PHONE = str(IdentityKind.PHONE)
+
+
+def buyer_evidence(buyer: BuyerInput, claims) -> set[tuple[str, str]]:
+    """What may tie this buyer to another customer for the review queue, in plaintext
+    (``Keys.key`` hashes each): the name and its words, visible phone digits, street."""
+    keys = set()
+    name = name_key(buyer.name)
+    if name:
+        keys.add((_NAME, name))
+        keys.update((_NAME_WORD, w) for w in name.split() if len(w) >= 3)
+    for claim in claims:
+        if claim.kind == _PHONE:
+            hint = phone_mask_key(claim.value)
+            if hint:
+                keys.add((_PHONE_MASK, hint))
+    if buyer.phone_hint:
+        keys.add((_PHONE_MASK, buyer.phone_hint))
+    address = address_key(buyer.address)
+    if address:
+        keys.add((_ADDRESS, address))
+    return keys
+
+
+class Keys:
+    """The keyed hashes resolution needs for one shop, each distinct value hashed once:
+    identity blind indexes and match keys."""
+
+    MEMO = 1_000_000
+
+    def __init__(self, shop_id: int):
+        self._indexer = crypto.blind_indexer(shop_id=shop_id, purpose="identity")
+        self._index_memo: dict[Claim, str] = {}
+        self._key_indexer = crypto.blind_indexer(shop_id=shop_id, purpose="matchkey")
+        self._key_memo: dict[tuple[str, str], str] = {}
+
+    def index(self, claim: Claim) -> str:
+        index = self._index_memo.get(claim)
+        if index is None:
+            index = self._indexer(_identity_text(claim))
+            if len(self._index_memo) < self.MEMO:
+                self._index_memo[claim] = index
+        return index
+
+    def key(self, kind: str, value: str) -> str:
+        memo = self._key_memo.get((kind, value))
+        if memo is None:
+            memo = self._key_indexer(f"{kind}|{value}")[:16]
+            if len(self._key_memo) < self.MEMO:
+                self._key_memo[(kind, value)] = memo
+        return memo
+
+    def prepare(self, buyer: BuyerInput) -> BuyerInput:
+        claims = [c for c in dict.fromkeys(buyer.claims) if c is not None]
+        buyer.indexed = [(claim, self.index(claim)) for claim in claims]
+        key = self.key
+        buyer.keys = frozenset(
+            (kind, key(kind, value)) for kind, value in buyer_evidence(buyer, claims)
+        )
+        return buyer
 
 
 _PERSONAL = ("name", "phone", "email", "address")
@@ -142,10 +212,7 @@ class Resolver:
         self.outcome = outcome or Outcome()
         self._known: dict[str, int] = {}  # identity index -> customer id
         self._parent: dict[int, int] = {}  # union-find over customer ids merged in this run
-        self._indexer = crypto.blind_indexer(shop_id=shop.pk, purpose="identity")
-        self._index_memo: dict[Claim, str] = {}
-        self._key_indexer = crypto.blind_indexer(shop_id=shop.pk, purpose="matchkey")
-        self._key_memo: dict[tuple[str, str], str] = {}
+        self._keys = Keys(shop.pk)
 
     # -- union-find -------------------------------------------------------------
     def find(self, customer_id: int) -> int:
@@ -159,22 +226,15 @@ class Resolver:
             customer_id = following
         return root
 
-    def _index(self, claim: Claim) -> str:
-        index = self._index_memo.get(claim)
-        if index is None:
-            index = self._indexer(_identity_text(claim))
-            if len(self._index_memo) < 1_000_000:
-                self._index_memo[claim] = index
-        return index
-
     def _lookup(self, indexes: set[str]) -> None:
-        missing = [i for i in indexes if i not in self._known]
-        for part in bulk.chunks(missing):
-            rows = Identity.objects.filter(shop=self.shop, value_index__in=part).values_list(
-                "value_index", "customer_id"
-            )
-            for index, customer_id in rows:
-                self._known[index] = customer_id
+        known = self._known
+        missing = [i for i in indexes if i not in known]
+        sql = (
+            f'SELECT "value_index", "customer_id" FROM "{Identity._meta.db_table}" '  # noqa: S608
+            'WHERE "shop_id" = %s AND "value_index" IN'
+        )
+        for index, customer_id in bulk.select_in(sql, [self.shop.pk], missing):
+            known[index] = customer_id
 
     # -- resolution ----------------------------------------------------------------
     def resolve(
@@ -197,9 +257,11 @@ class Resolver:
         """The customer id of every buyer (None for a buyer with no usable claim)."""
         prepared = []
         wanted: set[str] = set()
+        prepare = self._keys.prepare
         for buyer in buyers:
-            claims = [c for c in dict.fromkeys(buyer.claims) if c is not None]
-            indexed = [(claim, self._index(claim)) for claim in claims]
+            if buyer.indexed is None or buyer.keys is None:
+                prepare(buyer)
+            indexed = buyer.indexed
             wanted.update(index for _, index in indexed)
             prepared.append(indexed)
         self._lookup(wanted)
@@ -210,7 +272,7 @@ class Resolver:
         gaps: dict[int, dict] = {}  # existing customer id -> values for empty fields
         merges: list[tuple[int, int, str]] = []  # (survivor, absorbed, reason)
         identities: list[tuple] = []
-        evidence: dict[int, set[tuple[str, str]]] = {}  # customer id -> match keys
+        evidence: dict[int, set[tuple[str, str]]] = {}  # customer id -> hashed match keys
         results: list[int | None] = []
         known, find = self._known, self.find
 
@@ -254,7 +316,7 @@ class Resolver:
                 pending[customer_id] = {}
                 self.outcome.customers_new += 1
             self._remember(customer_id, buyer, indexed, pending, gaps)
-            self._evidence(evidence.setdefault(customer_id, set()), buyer, indexed)
+            evidence.setdefault(customer_id, set()).update(buyer.keys)
             for claim, index in indexed:
                 if index in known:
                     # Already known: it belongs to this customer (merges moved it here), or
@@ -282,45 +344,19 @@ class Resolver:
         }
         _fill(_fields_of(customer_id, pending, gaps), values)
 
-    @staticmethod
-    def _evidence(keys: set, buyer: BuyerInput, indexed) -> None:
-        name = name_key(buyer.name)
-        if name:
-            keys.add((MatchKey.Kind.NAME, name))
-            keys.update((MatchKey.Kind.NAME_WORD, w) for w in name.split() if len(w) >= 3)
-        for claim, _ in indexed:
-            if claim.kind == IdentityKind.PHONE:
-                hint = phone_mask_key(claim.value)
-                if hint:
-                    keys.add((MatchKey.Kind.PHONE_MASK, hint))
-        if buyer.phone_hint:
-            keys.add((MatchKey.Kind.PHONE_MASK, buyer.phone_hint))
-        address = address_key(buyer.address)
-        if address:
-            keys.add((MatchKey.Kind.ADDRESS, address))
-
-    def _key(self, kind: str, value: str) -> str:
-        memo = self._key_memo.get((kind, value))
-        if memo is None:
-            memo = self._key_indexer(f"{kind}|{value}")[:16]
-            if len(self._key_memo) < 1_000_000:
-                self._key_memo[(kind, value)] = memo
-        return memo
-
     def _write_keys(self, evidence: dict[int, set], existing_before: set[int]) -> None:
         """Store the new match keys of every customer seen (set-wise, no duplicates)."""
         wanted: dict[int, set[tuple[str, str]]] = {}
         for customer_id, keys in evidence.items():
             if keys:
-                target = wanted.setdefault(self.find(customer_id), set())
-                target.update((kind, self._key(kind, value)) for kind, value in keys)
+                wanted.setdefault(self.find(customer_id), set()).update(keys)
         known = [c for c in wanted if c in existing_before]  # only they may have keys
-        for part in bulk.chunks(known):
-            rows = MatchKey.objects.filter(shop=self.shop, customer_id__in=part).values_list(
-                "customer_id", "kind", "key"
-            )
-            for customer_id, kind, key in rows:
-                wanted.get(customer_id, set()).discard((kind, key))
+        sql = (
+            f'SELECT "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+            'WHERE "shop_id" = %s AND "customer_id" IN'
+        )
+        for customer_id, kind, key in bulk.select_in(sql, [self.shop.pk], known):
+            wanted.get(customer_id, set()).discard((kind, key))
         bulk.insert(
             MatchKey,
             ("shop", "customer", "kind", "key"),

@@ -9,8 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def parse_ahead(path: str, name: str):
-    """``sources.parse_file`` in a worker process, with a refusal sent back as data."""
+def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None, check=""):
+    """``sources.parse_file`` in a worker process, with a refusal sent back as data.
+
+    With ``shop_id``, the parsed orders are also prepared for the writer (sealed, their
+    keyed hashes made: ``writer.prepare_orders``), but only when this worker opens the
+    writer's database (``database``, its name) and holds the very keys the writer
+    holds (``check``, ``crypto.key_check``); otherwise the writer does it all itself.
+    """
     import django
 
     django.setup()  # once per worker; later calls return at once
@@ -19,6 +25,31 @@ def parse_ahead(path: str, name: str):
     from merdeka.imports.records import RejectedFile
 
     try:
-        return "parsed", sources.parse_file(Path(path), name)
+        parsed = sources.parse_file(Path(path), name)
     except RejectedFile as exc:
         return "rejected", (type(exc), exc.problem)
+    if shop_id is not None and check:
+        from django.db import connection
+
+        try:
+            _prepare(parsed, shop_id, database, check)
+        finally:
+            connection.close()  # hold no connection while idle
+    return "parsed", parsed
+
+
+def _prepare(parsed, shop_id: int, database, check: str) -> None:
+    from django.db import connection
+
+    from merdeka.imports import sources
+    from merdeka.privacy import crypto
+
+    if database is not None and connection.settings_dict["NAME"] != database:
+        connection.close()
+        connection.settings_dict["NAME"] = database  # e.g. the test database
+    try:
+        same_keys = crypto.key_check(shop_id) == check
+    except Exception:  # no keys here: the writer does the work itself
+        return
+    if same_keys:
+        sources.prepare(parsed, shop_id=shop_id)

@@ -114,6 +114,8 @@ class Order:
     shipping_fee: Decimal | None = None
     paid_at: datetime | None = None
     rows: list[int] = field(default_factory=list)  # source rows, for messages
+    # work done ahead for the writer (imports.writer.prepare_orders), or None
+    prepared: object | None = field(default=None, repr=False, compare=False)
 
 
 class MessageKind(StrEnum):

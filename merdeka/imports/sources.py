@@ -57,6 +57,13 @@ def _write_orders(*, shop, resolver, import_file=None, orders):
     return writer.write_orders(shop=shop, orders=orders, resolver=resolver, import_file=import_file)
 
 
+def prepare(parsed: Parsed, *, shop_id: int) -> None:
+    """Work ahead for the writer what needs no database state (read-ahead worker)."""
+    func = getattr(parsed.writer, "func", None)
+    if func is _write_orders:
+        writer.prepare_orders(shop_id=shop_id, orders=parsed.writer.keywords["orders"])
+
+
 def _write_contacts(*, shop, resolver, import_file=None, contacts):
     return writer.write_contacts(contacts=contacts, resolver=resolver)
 

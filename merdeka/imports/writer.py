@@ -15,6 +15,7 @@ from django.utils import timezone
 from merdeka.core import bulk
 from merdeka.customers.resolution import (
     BuyerInput,
+    Keys,
     Outcome,
     Resolver,
     email_claim,
@@ -71,14 +72,34 @@ def _existing_orders(shop, batch) -> dict[tuple[str, str], tuple]:
     for parsed in batch:
         by_channel.setdefault(parsed.channel, []).append(parsed.external_id)
     found = {}
+    columns = ", ".join(f'"{Order._meta.get_field(f).column}"' for f in _UPDATABLE)
+    sql = (
+        f'SELECT "external_id", "id", {columns} FROM "{Order._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "channel" = %s AND "external_id" IN'
+    )
+    converters = [_from_db(Order._meta.get_field(f)) for f in _UPDATABLE]
     for channel, ids in by_channel.items():
-        for part in bulk.chunks(ids):
-            rows = Order.objects.filter(
-                shop=shop, channel=channel, external_id__in=part
-            ).values_list("external_id", "pk", *_UPDATABLE)
-            for external_id, pk, *values in rows:
-                found[(channel, external_id)] = (pk, values)
+        for external_id, pk, *values in bulk.select_in(sql, [shop.pk, channel], ids):
+            values = [convert(v) for convert, v in zip(converters, values, strict=True)]
+            found[(channel, external_id)] = (pk, values)
     return found
+
+
+def _from_db(field):
+    """How the ORM turns a stored value of ``field`` into Python (raw SQL gives text
+    for SQLite's datetimes and decimals)."""
+    from django.db import connection
+
+    converters = connection.ops.get_db_converters(field.get_col(field.model._meta.db_table))
+    converters += field.get_db_converters(connection)
+    expression = field.get_col(field.model._meta.db_table)
+
+    def convert(value):
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
+
+    return convert
 
 
 def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: Counts) -> None:
@@ -115,31 +136,19 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
         return
 
     customer_ids = resolver.resolve_many(
-        [
-            BuyerInput(
-                claims=[
-                    username_claim(p.buyer.username, p.channel),
-                    phone_claim(p.buyer.phone),
-                    email_claim(p.buyer.email),
-                    phone_claim(p.address.phone),
-                ],
-                name=p.buyer.name or p.address.recipient,
-                city=p.address.city or "",
-                province=p.address.province or "",
-                address=p.address.street,
-                seen_at=p.ordered_at,
-                phone_hint=p.buyer.phone_hint,
-            )
-            for p in new
-        ]
+        [p.prepared.buyer if p.prepared is not None else order_buyer(p) for p in new]
     )
     order_ids = bulk.reserve_ids(Order, len(new))
     sealer = crypto.Sealer(shop_id=shop.pk, label=Order._meta.label_lower)
     import_file_id = import_file.pk if import_file is not None else None
     order_rows, line_rows = [], []
     for order_id, customer_id, p in zip(order_ids, customer_ids, new, strict=True):
-        uid = bulk.new_uid()
-        row = bulk.dashed(uid)
+        ahead = p.prepared
+        if ahead is not None and ahead.key_version == sealer.version:
+            uid, sealed = ahead.uid, ahead.sealed
+        else:  # not prepared, or the key was rotated since
+            uid = bulk.new_uid()
+            sealed = _seal_order(sealer, p, uid)
         address = p.address
         order_rows.append(
             (
@@ -156,10 +165,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                 p.paid_at,
                 _order_total(p),
                 p.shipping_fee,
-                sealer.seal(p.buyer.username, column="buyer_username", row=row),
-                sealer.seal(address.recipient, column="recipient_name", row=row),
-                sealer.seal(address.phone, column="recipient_phone", row=row),
-                sealer.seal(address.street, column="street", row=row),
+                *sealed,
                 (address.village or "")[:80],
                 (address.district or "")[:80],
                 (address.city or "")[:80],
@@ -192,6 +198,65 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
     )
     counts.orders_new += len(new)
     counts.lines_new += len(line_rows)
+
+
+def order_buyer(p: records.Order) -> BuyerInput:
+    """Who an order says its buyer is, for resolution."""
+    return BuyerInput(
+        claims=[
+            username_claim(p.buyer.username, p.channel),
+            phone_claim(p.buyer.phone),
+            email_claim(p.buyer.email),
+            phone_claim(p.address.phone),
+        ],
+        name=p.buyer.name or p.address.recipient,
+        city=p.address.city or "",
+        province=p.address.province or "",
+        address=p.address.street,
+        seen_at=p.ordered_at,
+        phone_hint=p.buyer.phone_hint,
+    )
+
+
+def _seal_order(sealer: crypto.Sealer, p: records.Order, uid: str) -> tuple:
+    """The order's encrypted columns (buyer_username, recipient_name, recipient_phone,
+    street), bound to its row uid."""
+    row = bulk.dashed(uid)
+    address = p.address
+    return (
+        sealer.seal(p.buyer.username, column="buyer_username", row=row),
+        sealer.seal(address.recipient, column="recipient_name", row=row),
+        sealer.seal(address.phone, column="recipient_phone", row=row),
+        sealer.seal(address.street, column="street", row=row),
+    )
+
+
+@dataclass
+class Prepared:
+    """What ``prepare_orders`` worked out for one order ahead of writing it."""
+
+    key_version: int  # of the data key that sealed ``sealed``
+    uid: str
+    sealed: tuple
+    buyer: BuyerInput  # with its blind indexes and match keys (Keys.prepare)
+
+
+def prepare_orders(*, shop_id: int, orders: list[records.Order]) -> None:
+    """Do ahead, away from the writer, the work on each order that needs no database
+    state: its row uid and encrypted columns, its buyer's claims, blind indexes and
+    match keys. The read-ahead worker calls it on the next file (pipeline.import_paths)
+    so that the single writer has less to do; the writer uses what it finds
+    (``Order.prepared``) and does the rest itself, as before."""
+    sealer = crypto.Sealer(shop_id=shop_id, label=Order._meta.label_lower)
+    keys = Keys(shop_id)
+    for p in orders:
+        uid = bulk.new_uid()
+        p.prepared = Prepared(
+            key_version=sealer.version,
+            uid=uid,
+            sealed=_seal_order(sealer, p, uid),
+            buyer=keys.prepare(order_buyer(p)),
+        )
 
 
 ORDER_COLUMNS = (
@@ -258,4 +323,11 @@ def write_participants(*, participants, resolver: Resolver) -> Counts:
     return counts
 
 
-__all__ = ["Counts", "Outcome", "write_contacts", "write_orders", "write_participants"]
+__all__ = [
+    "Counts",
+    "Outcome",
+    "prepare_orders",
+    "write_contacts",
+    "write_orders",
+    "write_participants",
+]

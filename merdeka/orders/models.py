@@ -35,6 +35,11 @@ class Order(ShopOwnedModel, EncryptedModel):
     """One order from any channel. The recipient's name, phone and street are encrypted;
     district, city and province stay plain so that reports can group by them."""
 
+    # no index of its own: the unique (shop, channel, external_id) and the composite
+    # (shop, customer, ordered_at) start with the shop already
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     channel = models.CharField(max_length=20, choices=Channel.choices)
     external_id = models.CharField(max_length=80)
     customer = models.ForeignKey(

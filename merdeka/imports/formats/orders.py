@@ -95,19 +95,27 @@ def parse(
         return header[index] if index is not None and index < len(header) else field_name
 
     rows = []
+    plan = tuple(columns.items())
+    widest = max(columns.values()) + 1 if columns else 0
+    combine, pattern = spec.combine, spec.order_id_pattern
+    filled = result.filled
     for number, cells in table.rows:
         if not any(cells):
             continue
-        row = {f: (cells[i] if i < len(cells) else "") for f, i in columns.items()}
-        if spec.combine:
-            spec.combine(row)
+        if len(cells) >= widest:
+            row = {f: cells[i] for f, i in plan}
+        else:
+            row = {f: (cells[i] if i < len(cells) else "") for f, i in plan}
+        if combine:
+            combine(row)
         order_id = row.get("order_id", "").strip()
         if not order_id:
             continue
-        if spec.order_id_pattern and not spec.order_id_pattern.fullmatch(order_id):
+        if pattern and not pattern.fullmatch(order_id):
             continue  # e.g. TikTok's description row under the header
         rows.append((number, row))
-        result.filled.update(f for f, v in row.items() if v)
+        if not filled.issuperset(row):
+            filled.update(f for f in row.keys() - filled if row[f])
     result.rows_read = len(rows)
     if not rows:
         raise RejectedFile(_("The export has a header but no orders."))
@@ -237,11 +245,16 @@ def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -
 def _line(row: dict, number: int, locale: str, problems) -> records.OrderLine | None:
     name = row.get("product", "").strip()
     raw_quantity = row.get("quantity", "").strip() or "1"
-    try:
-        quantity = Decimal(raw_quantity)
-    except InvalidOperation:
-        quantity = Decimal(0)
-    if not quantity.is_finite() or quantity != quantity.to_integral_value() or quantity < 1:
+    if raw_quantity.isascii() and raw_quantity.isdigit():  # the common case: "2"
+        quantity = int(raw_quantity)
+    else:
+        try:
+            quantity = Decimal(raw_quantity)
+        except InvalidOperation:
+            quantity = Decimal(0)
+        if not quantity.is_finite() or quantity != quantity.to_integral_value():
+            quantity = 0
+    if quantity < 1:
         raise _RowError(
             _("The quantity %(value)s is not a whole number of one or more.")
             % {"value": raw_quantity[:20]},

@@ -8,6 +8,7 @@ one regency. Unknown names are kept, title-cased, never dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 PROVINCES = [
     "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
@@ -68,6 +69,7 @@ def _title(text: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=4096)  # a shop's orders come from a few hundred places
 def normalize_province(value: str | None) -> str | None:
     if not value or not value.strip():
         return None
@@ -80,6 +82,7 @@ def normalize_province(value: str | None) -> str | None:
     return _title(value.strip())
 
 
+@lru_cache(maxsize=4096)
 def normalize_city(value: str | None) -> str | None:
     """``KAB. SLEMAN`` -> ``Kabupaten Sleman``; ``KOTA JAKARTA SELATAN`` -> ``Kota Jakarta
     Selatan``; ``Jakarta Selatan`` -> ``Kota Jakarta Selatan`` (Jakarta's cities)."""

@@ -32,6 +32,7 @@ MAX_RATIO = 150
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _STRIP = "\t\u00a0\ufeff \r\n"
+_FORMULA_STARTS = ("=", "+", "-", "@")
 WIB = ZoneInfo("Asia/Jakarta")
 
 
@@ -53,7 +54,16 @@ class Table:
         cells = [""] * len(row)
         for index in keep:
             if index < len(row):
-                cells[index] = clean(row[index])
+                value = row[index]
+                # text cells are the common case: skip the type checks of clean()
+                if value.__class__ is str:
+                    if value:
+                        value = value.replace("\t", "").strip(_STRIP)
+                        if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
+                            value = value[1:]
+                        cells[index] = value
+                else:
+                    cells[index] = clean(value)
         return cells
 
 
@@ -74,7 +84,7 @@ def clean(value) -> str:
         return "1" if value else "0"
     text = str(value).replace("\t", "").strip(_STRIP)
     # reverse a formula escape added by a spreadsheet export: '=..., '+62...
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+    if text.startswith("'") and text[1:2] in _FORMULA_STARTS:
         text = text[1:]
     return text
 
@@ -286,7 +296,13 @@ def money_locale(samples: list[str]) -> str:
 
 
 def parse_money(raw: str, locale: str) -> Decimal | None:
-    text = _MONEY_JUNK.sub("", raw or "")
+    return _parse_money(raw or "", locale)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_money(raw: str, locale: str) -> Decimal | None:
+    # prices and fees repeat on every line: each text is read once (Decimals do not change)
+    text = _MONEY_JUNK.sub("", raw)
     if not text or text == "-":
         return None
     if locale == "id":
@@ -330,9 +346,35 @@ def parse_datetime(raw: str, *, month_first: bool = False, zone=WIB) -> datetime
     return _parse_datetime(text, month_first, zone)
 
 
+# The shapes marketplaces write most, read without strptime. A text of these shapes is
+# read exactly as the first matching format of the lists above would read it; anything
+# else (or an impossible value) goes through the lists.
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?")
+_SLASHED = re.compile(r"(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+def _parse_common(text: str, month_first: bool, zone) -> datetime | None:
+    match = _ISO.fullmatch(text)
+    try:
+        if match:
+            y, mo, d, h, mi, sec = match.groups()
+            return datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec or 0), tzinfo=zone)
+        match = _SLASHED.fullmatch(text)
+        if match:
+            a, b, y, h, mi, sec = match.groups()
+            d, mo = (b, a) if month_first else (a, b)
+            return datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec or 0), tzinfo=zone)
+    except ValueError:
+        return None
+    return None
+
+
 @lru_cache(maxsize=1 << 16)
 def _parse_datetime(text: str, month_first: bool, zone) -> datetime:
     # every line of an order repeats its times, and a busy hour shares its minutes
+    common = _parse_common(text, month_first, zone)
+    if common is not None:
+        return common
     if re.fullmatch(r"\d{5}(\.\d+)?", text):  # an Excel serial date
         value = datetime(1899, 12, 30) + timedelta(days=float(text))
         return value.replace(tzinfo=zone, microsecond=0)

@@ -323,3 +323,43 @@ def test_mutated_exports_parse_or_are_rejected_cleanly(tmp_path, edits):
     for order in parsed.preview["orders"]:
         assert order.ordered_at.tzinfo is not None
         assert all(line.quantity >= 1 for line in order.lines)
+
+
+def _by_formats(text: str, month_first: bool):
+    """The format lists alone, without the fast path for common shapes."""
+    from datetime import datetime
+
+    formats = tabular._DATE_FORMATS + tabular._US_FORMATS
+    if month_first:
+        formats = tabular._US_FORMATS + tabular._DATE_FORMATS
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=tabular.WIB)
+        except ValueError:
+            continue
+    return None
+
+
+@given(
+    st.integers(0, 10000),
+    st.integers(0, 14),
+    st.integers(0, 32),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61) | st.none(),
+    st.sampled_from(["iso", "dmy"]),
+    st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_common_date_shapes_read_as_the_format_lists_read_them(y, mo, d, h, mi, sec, shape, us):
+    clock = f"{h:02d}:{mi:02d}" + ("" if sec is None else f":{sec:02d}")
+    if shape == "iso":
+        text = f"{y:04d}-{mo:02d}-{d:02d} {clock}"
+    else:
+        text = f"{d:02d}/{mo:02d}/{y:04d} {clock}"
+    expected = _by_formats(text, us)
+    if expected is None:
+        with pytest.raises(ValueError):
+            tabular._parse_datetime.__wrapped__(text, us, tabular.WIB)
+    else:
+        assert tabular._parse_datetime.__wrapped__(text, us, tabular.WIB) == expected

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.models import Customer, Identity, MatchSuggestion
+from merdeka.customers.models import Customer, Identity, MatchKey, MatchSuggestion
 from merdeka.imports.models import ImportFile
 from merdeka.orders.models import Order
 
@@ -212,3 +212,63 @@ def test_every_parsed_file_can_travel_between_processes(path):
         parsed.rows_read,
     )
     assert again.writer.func is parsed.writer.func
+
+
+def _written(shop):
+    """What an import wrote, decrypted, without ids or anything random."""
+    with shop_scope(shop):
+        orders = sorted(
+            (o.external_id, o.buyer_username, o.recipient_name, o.recipient_phone, o.street,
+             o.customer.name, o.customer.phone, o.customer.address)
+            for o in Order.objects.select_related("customer")
+        )  # fmt: skip
+        identities = sorted(
+            (i.kind, i.channel, i.value, i.customer.name) for i in Identity.objects.all()
+        )
+        keys = sorted(MatchKey.objects.values_list("kind", flat=True))
+    return orders, identities, keys
+
+
+def _write(shop, parsed):
+    from django.db import transaction
+
+    from merdeka.customers.resolution import Resolver
+
+    with shop_scope(shop), transaction.atomic():
+        parsed.write(shop=shop, resolver=Resolver(shop=shop, source=parsed.channel))
+
+
+def test_orders_prepared_ahead_are_written_as_the_writer_alone_writes_them(ika_shop, citra_shop):
+    from merdeka.imports import sources
+
+    alone = sources.parse_file(SHOPEE, SHOPEE.name)
+    _write(citra_shop, alone)
+    ahead = sources.parse_file(SHOPEE, SHOPEE.name)
+    sources.prepare(ahead, shop_id=ika_shop.pk)  # what the read-ahead worker does
+    assert all(o.prepared is not None for o in ahead.writer.keywords["orders"])
+    _write(ika_shop, ahead)
+    assert _written(ika_shop) == _written(citra_shop)
+    assert _written(ika_shop)[0]  # orders were written, and they decrypt
+
+
+def test_orders_prepared_under_a_rotated_key_are_sealed_again(ika_shop, citra_shop):
+    from merdeka.imports import sources
+
+    _write(citra_shop, sources.parse_file(SHOPEE, SHOPEE.name))
+    ahead = sources.parse_file(SHOPEE, SHOPEE.name)
+    sources.prepare(ahead, shop_id=ika_shop.pk)
+    for order in ahead.writer.keywords["orders"]:
+        order.prepared.key_version += 1  # as if the key had been rotated meanwhile
+    _write(ika_shop, ahead)
+    assert _written(ika_shop) == _written(citra_shop)
+
+
+def test_a_worker_without_the_writers_keys_prepares_nothing(ika_shop, citra_shop):
+    from merdeka.imports import ahead, sources
+    from merdeka.privacy import crypto
+
+    parsed = sources.parse_file(SHOPEE, SHOPEE.name)
+    ahead._prepare(parsed, ika_shop.pk, None, crypto.key_check(citra_shop.pk))
+    assert all(o.prepared is None for o in parsed.writer.keywords["orders"])
+    ahead._prepare(parsed, ika_shop.pk, None, crypto.key_check(ika_shop.pk))
+    assert all(o.prepared is not None for o in parsed.writer.keywords["orders"])
