@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "merdeka.customers",
     "merdeka.imports",
     "merdeka.orders",
+    "merdeka.cards",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

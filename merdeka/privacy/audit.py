@@ -36,6 +36,16 @@ ACTION_LABELS = {
     "keys.rotation_started": _("Key rotation started"),
     "keys.rotated": _("Encryption keys rotated"),
     "backup.created": _("Backup created"),
+    # parcel cards and customers' rights (UU PDP)
+    "cards.batch_created": _("Parcel cards made"),
+    "cards.signup": _("Signed up from a parcel card"),
+    "customer.data_exported": _("Customer's data downloaded"),
+    "customer.corrected": _("Customer's data corrected"),
+    "customer.restricted": _("Processing restricted"),
+    "customer.restriction_lifted": _("Processing restriction lifted"),
+    "customer.erased": _("Customer erased"),
+    "privacy.retention_changed": _("Retention period changed"),
+    "privacy.retention_run": _("Retention check run"),
 }
 
 

@@ -21,7 +21,13 @@ from django.utils import timezone
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.privacy.audit import audit_record
-from merdeka.privacy.models import Consent, ConsentChannel, ConsentEvent, ConsentSource
+from merdeka.privacy.models import (
+    Consent,
+    ConsentChannel,
+    ConsentEvent,
+    ConsentSource,
+    ProcessingRestriction,
+)
 
 MARKETING = "marketing"
 SERVICE = "service"
@@ -93,27 +99,50 @@ def consent_allows(*, shop, customer, channel: str, purpose: str = MARKETING) ->
     """May the shop send this customer a message of ``purpose`` through ``channel``?
 
     Fails closed: an unknown purpose or channel, a customer of another shop, a merged-away,
-    erased or restricted customer, or no recorded opt-in all answer False.
+    erased (unsaved) or restricted customer, or no recorded opt-in all answer False.
     """
     if purpose not in PURPOSES or channel not in ConsentChannel.values:
         return False
-    if customer is None or customer.shop_id != shop.pk or customer.merged_into_id:
+    if customer is None or customer.pk is None:
         return False
-    if getattr(customer, "erased_at", None) or getattr(customer, "restricted_at", None):
+    if customer.shop_id != shop.pk or customer.merged_into_id:
         return False
-    if purpose == SERVICE:
-        return True
     with shop_scope(shop):
+        if is_restricted(shop=shop, customer=customer):
+            return False
+        if purpose == SERVICE:
+            return True
         return Consent.objects.filter(
             shop=shop, customer=customer, channel=channel, granted=True
         ).exists()
 
 
-def consented_customer_ids(*, shop, channel: str):
-    """A subquery of the customers who opted in to marketing on ``channel``."""
+def is_restricted(*, shop, customer) -> bool:
+    """Is processing of this customer held (UU PDP art. 11)? A restriction of anyone
+    merged into them counts too: it is the same person."""
     with shop_scope(shop):
-        return Consent.objects.filter(shop=shop, channel=channel, granted=True).values(
+        group = _merged_group(shop, [customer.pk])[customer.pk]
+        return ProcessingRestriction.objects.filter(
+            shop=shop, customer_id__in=group, lifted_at__isnull=True
+        ).exists()
+
+
+def restricted_customer_ids(*, shop):
+    """A subquery of the customers whose processing is held."""
+    with shop_scope(shop):
+        return ProcessingRestriction.objects.filter(shop=shop, lifted_at__isnull=True).values(
             "customer_id"
+        )
+
+
+def consented_customer_ids(*, shop, channel: str):
+    """A subquery of the customers who opted in to marketing on ``channel`` (and whose
+    processing is not restricted)."""
+    with shop_scope(shop):
+        return (
+            Consent.objects.filter(shop=shop, channel=channel, granted=True)
+            .exclude(customer_id__in=restricted_customer_ids(shop=shop))
+            .values("customer_id")
         )
 
 

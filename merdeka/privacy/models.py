@@ -163,3 +163,57 @@ class Consent(ShopOwnedModel):
             )
         ]
         indexes = [models.Index(fields=["shop", "channel", "granted"], name="consent_granted")]
+
+
+class ProcessingRestriction(ShopOwnedModel):
+    """The customer asked the shop to stop processing their data for now (UU PDP art. 11,
+    41): while a restriction is active no message of any kind goes to them, they are left
+    out of every marketing audience, and retention leaves them alone. Lifting it keeps the
+    row, so the history shows when processing was held."""
+
+    class Reason(models.TextChoices):
+        REQUEST = "request", _("The customer asked for it")
+        ACCURACY = "accuracy", _("The customer disputes that the data is correct")
+        OBJECTION = "objection", _("The customer objects to the processing")
+        LEGAL_CLAIM = "legal", _("The data is needed for a legal claim")
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="restrictions"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "customer"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="restriction_one_active",
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "customer"], name="restriction_customer")]
+
+
+class PrivacySettings(ShopOwnedModel):
+    """A shop's choices about how long it keeps personal data."""
+
+    retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # when the retention sweep last ran for this shop (the scheduler runs it daily)
+    retention_checked_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop"], name="privacysettings_one_per_shop")
+        ]

@@ -61,7 +61,42 @@ ROUTES: dict[str, Route] = {
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),
+    # parcel cards (merdeka.cards) and customers' rights (merdeka.privacy)
+    "card_batches": Route(
+        own_shop=True, post=lambda w: {"label": "x", "channel": "shopee", "count": "8"}
+    ),
+    "card_print": Route(kwargs=lambda w: {"batch_id": _card_batch(w).pk}, post=None),
+    "processing_record": Route(own_shop=True, post=lambda w: {"retention_months": "6"}),
+    "customer_rights": Route(kwargs=lambda w: {"customer_id": w["customer"].pk}, post=None),
+    "customer_data_export": Route(kwargs=lambda w: {"customer_id": w["customer"].pk}, post=None),
+    "customer_correct": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"name": "Citra"}
+    ),
+    "customer_restrict": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"reason": "request"}
+    ),
+    "customer_restriction_lift": Route(kwargs=lambda w: {"customer_id": w["customer"].pk}),
+    "customer_consent_withdraw": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"channel": "whatsapp"}
+    ),
+    "customer_erase": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"confirm": "HAPUS"}
+    ),
 }
+# The public sign-up page of a parcel card: it shows its own shop's name on purpose and is
+# reached only by an unguessable token (merdeka/cards/tests test that a foreign one 404s).
+PUBLIC |= {"signup", "signup_thanks"}
+
+
+def _card_batch(world):
+    """A parcel-card batch of the walked shop, made the first time a route asks."""
+    if "card_batch" not in world:
+        from merdeka.cards.models import CardBatch
+
+        world["card_batch"] = CardBatch.unscoped.create(
+            shop=world["shop"], label="Kanari Rahasia Ika", channel="shopee", count=8
+        )
+    return world["card_batch"]
 
 
 def named_patterns(resolver: URLResolver | None = None, prefix: str = "") -> dict[str, str]:
