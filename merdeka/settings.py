@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "merdeka.customers",
     "merdeka.imports",
     "merdeka.orders",
+    "merdeka.catalog",
+    "merdeka.storefront",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -50,5 +50,7 @@ urlpatterns = [
     path("audit/", privacy_views.audit_log, name="audit_log"),
     path("keamanan/", privacy_views.security, name="security"),
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),
+    path("produk/", include("merdeka.catalog.urls")),
+    path("", include("merdeka.storefront.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
