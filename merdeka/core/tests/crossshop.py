@@ -79,9 +79,8 @@ ROUTES: dict[str, Route] = {
     "catalog_locations": Route(own_shop=True, post=lambda w: {"name": ""}),
     "product_edit": Route(
         kwargs=lambda w: {"product_id": w["product"].pk},
-        post=lambda w: {"name": "Diubah", "variants-TOTAL_FORMS": "0",
-                        "variants-INITIAL_FORMS": "0"},
-    ),  # fmt: skip
+        post=lambda w: {"name": "Diubah", "variants-TOTAL_FORMS": "0"},
+    ),
     "product_stock": Route(
         kwargs=lambda w: {"product_id": w["product"].pk},
         post=lambda w: {"variant": w["variant"].pk, "location": w["location"].pk, "on_hand": "0"},
