@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "merdeka.imports",
     "merdeka.orders",
     "merdeka.cards",
+    "merdeka.catalog",
+    "merdeka.storefront",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -58,5 +58,7 @@ urlpatterns = [
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),
     path("privasi/", include("merdeka.privacy.urls")),
     path("", include("merdeka.cards.urls")),
+    path("produk/", include("merdeka.catalog.urls")),
+    path("", include("merdeka.storefront.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -31,6 +31,19 @@ class Status(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+class DeliveryMethod(models.TextChoices):
+    PICKUP = "pickup", _("Pick up")
+    COURIER = "courier", _("Courier")
+    COD = "cod", _("Cash on delivery (COD)")
+
+
+class PaymentMethod(models.TextChoices):
+    QRIS = "qris", "QRIS"
+    TRANSFER = "transfer", _("Bank transfer")
+    EWALLET = "ewallet", _("E-wallet")
+    COD = "cod", _("Cash on delivery (COD)")
+
+
 class Order(ShopOwnedModel, EncryptedModel):
     """One order from any channel. The recipient's name, phone and street are encrypted;
     district, city and province stay plain so that reports can group by them."""
@@ -63,6 +76,17 @@ class Order(ShopOwnedModel, EncryptedModel):
     import_file = models.ForeignKey(
         "imports.ImportFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Orders placed in Merdeka (the storefront, later pre-orders and group buys):
+    # the key that makes a retried placement return the first order, the unguessable
+    # token of the buyer's confirmation page, and what the buyer chose.
+    idempotency_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    public_token = models.CharField(
+        max_length=32, null=True, blank=True, unique=True, editable=False
+    )
+    delivery_method = models.CharField(max_length=20, choices=DeliveryMethod.choices, blank=True)
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, blank=True)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    note = EncryptedTextField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,7 +95,12 @@ class Order(ShopOwnedModel, EncryptedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "channel", "external_id"], name="order_unique_per_channel"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="order_unique_idempotency_key",
+            ),
         ]
         indexes = [models.Index(fields=["shop", "customer", "ordered_at"], name="order_customer")]
 
@@ -85,6 +114,13 @@ class OrderLine(ShopOwnedModel):
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=14, decimal_places=2)
     total = models.DecimalField(max_digits=14, decimal_places=2)
+    # set for lines sold from the catalog: the variant and where its stock was reserved
+    product_variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    stock_location = models.ForeignKey(
+        "catalog.StockLocation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["order", "position"]

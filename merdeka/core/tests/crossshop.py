@@ -25,6 +25,20 @@ class Route:
 
 # Anyone may open these; they hold no shop data.
 PUBLIC = {"login", "set_language"}
+# The public storefront: a shop's published catalog, found by its public slug, and a
+# buyer's own order behind an unguessable token. Their isolation (another shop's
+# products, photos and orders under this slug give 404) is tested in
+# merdeka/storefront/tests/test_public.py.
+PUBLIC |= {
+    "storefront_shop",
+    "storefront_product",
+    "storefront_photo",
+    "storefront_cart",
+    "storefront_cart_add",
+    "storefront_checkout",
+    "storefront_regions",
+    "storefront_order",
+}
 
 ROUTES: dict[str, Route] = {
     "home": Route(own_shop=True, post=None),
@@ -82,6 +96,24 @@ ROUTES: dict[str, Route] = {
     "customer_erase": Route(
         kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"confirm": "HAPUS"}
     ),
+    # catalog and online shop (seller side)
+    "product_list": Route(own_shop=True, post=None),
+    "product_add": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "catalog_categories": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "catalog_locations": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "product_edit": Route(
+        kwargs=lambda w: {"product_id": w["product"].pk},
+        post=lambda w: {"name": "Diubah", "variants-TOTAL_FORMS": "0"},
+    ),
+    "product_stock": Route(
+        kwargs=lambda w: {"product_id": w["product"].pk},
+        post=lambda w: {"variant": w["variant"].pk, "location": w["location"].pk, "on_hand": "0"},
+    ),
+    "product_photo_add": Route(kwargs=lambda w: {"product_id": w["product"].pk}),
+    "product_photo_delete": Route(
+        kwargs=lambda w: {"product_id": w["product"].pk, "photo_id": w["photo"].pk}
+    ),
+    "storefront_settings": Route(own_shop=True, post=lambda w: {"slug": "dapur-ika"}),
 }
 # The public sign-up page of a parcel card: it shows its own shop's name on purpose and is
 # reached only by an unguessable token (merdeka/cards/tests test that a foreign one 404s).

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from merdeka.core.models import Membership
+from merdeka.core.scoping import shop_scope
 from merdeka.core.tests.crossshop import PUBLIC, ROUTES, named_patterns
 from merdeka.customers.models import Customer, MatchSuggestion
 from merdeka.customers.resolution import customer_merge
@@ -56,7 +57,9 @@ def world(ika_shop, rina, in_shop, settings, tmp_path):
             shop_id=ika_shop.pk,
             file_id=str(waiting.pk),
         )
+    catalog = catalog_world(ika_shop)
     return {
+        **catalog,
         "shop": ika_shop,
         "customer": customer,
         "membership": membership,
@@ -69,7 +72,38 @@ def world(ika_shop, rina, in_shop, settings, tmp_path):
     }
 
 
+def catalog_world(shop) -> dict:
+    """A product (its name is a canary), its variant with stock, a photo, a storefront."""
+    from merdeka.catalog.models import ProductPhoto
+    from merdeka.storefront.services import storefront_ensure
+    from merdeka.storefront.tests.conftest import make_product
+
+    storefront_ensure(shop=shop)
+    product, [variant] = make_product(shop, name="Kanari Rahasia Ika", stock=7)
+    with shop_scope(shop):
+        photo = ProductPhoto.objects.create(
+            shop=shop, product=product, key="f" * 32, width=640, height=640, widths=[320]
+        )
+        location = variant.stock_levels.get().location
+    return {"product": product, "variant": variant, "photo": photo, "location": location}
+
+
 def snapshot(shop, in_shop):
+    from merdeka.catalog.models import Product, ProductPhoto, StockLevel, StockMove
+    from merdeka.storefront.models import StorefrontSettings
+
+    with in_shop(shop):
+        return (
+            *_snapshot_core(shop, in_shop),
+            sorted(Product.objects.values_list("name", "is_published")),
+            sorted(StockLevel.objects.values_list("on_hand", "reserved")),
+            StockMove.objects.count(),
+            ProductPhoto.objects.count(),
+            sorted(StorefrontSettings.objects.values_list("slug", "qris_payload")),
+        )
+
+
+def _snapshot_core(shop, in_shop):
     with in_shop(shop):
         return (
             Customer.objects.count(),

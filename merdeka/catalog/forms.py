@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.catalog.models import StockLocation
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(label=_("Product name"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    category = forms.TypedChoiceField(
+        label=_("Category"), required=False, coerce=int, empty_value=None
+    )
+    is_published = forms.BooleanField(label=_("Show in the online shop"), required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("No category"))] + [
+            (c.pk, c.name) for c in categories
+        ]
+
+
+class VariantForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    size = forms.CharField(label=_("Size"), max_length=60, required=False)
+    flavour = forms.CharField(label=_("Flavour"), max_length=60, required=False)
+    price = forms.DecimalField(
+        label=_("Price (Rp)"),
+        max_digits=12,
+        decimal_places=0,
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(999_999_999))],
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+    )
+    sku = forms.CharField(label=_("SKU"), max_length=60, required=False)
+    weight_grams = forms.IntegerField(
+        label=_("Weight (grams)"), min_value=0, max_value=100_000, required=False
+    )
+    track_stock = forms.BooleanField(label=_("Count stock"), required=False, initial=True)
+
+
+class BaseVariantFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE", False)]
+        if not kept:
+            raise forms.ValidationError(_("A product needs at least one variant with a price."))
+
+
+VariantFormSet = forms.formset_factory(
+    VariantForm, formset=BaseVariantFormSet, extra=1, can_delete=True, max_num=30, validate_max=True
+)
+
+
+class StockAdjustForm(forms.Form):
+    variant = forms.IntegerField(widget=forms.HiddenInput)
+    location = forms.IntegerField(widget=forms.HiddenInput)
+    on_hand = forms.IntegerField(label=_("In stock"), min_value=0, max_value=1_000_000)
+    note = forms.CharField(label=_("Why (optional)"), max_length=200, required=False)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("New category"), max_length=80)
+
+
+class LocationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    kind = forms.ChoiceField(label=_("Kind"), choices=StockLocation.Kind.choices)
+    is_default = forms.BooleanField(label=_("Sell from here first"), required=False)
+    sells_online = forms.BooleanField(
+        label=_("Online orders take stock from here"), required=False, initial=True
+    )
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(label=_("Add a photo"), help_text=_("JPEG, PNG or WebP, up to 10 MB."))

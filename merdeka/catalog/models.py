@@ -1,0 +1,172 @@
+"""The catalog: products with variants (size, flavour), photos, and stock per location.
+
+Stock is counted per variant and location as ``on_hand`` (in the building) and
+``reserved`` (promised to orders not yet sent). What can still be sold is
+``on_hand - reserved``; a database check keeps ``reserved <= on_hand`` so that no bug
+anywhere can oversell. Every change is a ``StockMove`` with its reason.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core.scoping import ShopOwnedModel
+
+
+class Category(ShopOwnedModel):
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(max_length=90)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "slug"], name="category_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(ShopOwnedModel):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(max_length=140)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
+    )
+    is_published = models.BooleanField(_("shown in the online shop"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["shop", "slug"], name="product_unique_slug")]
+        indexes = [models.Index(fields=["shop", "is_published", "name"], name="product_listing")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(ShopOwnedModel):
+    """What a buyer actually picks: a size and/or a flavour, with its own SKU and price."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    size = models.CharField(_("size"), max_length=60, blank=True)
+    flavour = models.CharField(_("flavour"), max_length=60, blank=True)
+    sku = models.CharField(_("SKU"), max_length=60, blank=True)
+    price = models.DecimalField(_("price (Rp)"), max_digits=12, decimal_places=0)
+    weight_grams = models.PositiveIntegerField(_("weight (grams)"), default=0)
+    track_stock = models.BooleanField(_("count stock"), default=True)
+    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "sku"], condition=~Q(sku=""), name="variant_unique_sku"
+            ),
+            models.CheckConstraint(condition=Q(price__gt=0), name="variant_price_positive"),
+        ]
+
+    @property
+    def label(self) -> str:
+        return " · ".join(part for part in (self.size, self.flavour) if part)
+
+    def __str__(self) -> str:
+        return f"{self.product.name} {self.label}".strip()
+
+
+class ProductPhoto(ShopOwnedModel):
+    """A photo, re-encoded (no EXIF) into a few widths under the data directory."""
+
+    WIDTHS = (320, 640)
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
+    key = models.CharField(max_length=32, unique=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    widths = models.JSONField(default=list)  # the widths actually stored
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+
+class StockLocation(ShopOwnedModel):
+    class Kind(models.TextChoices):
+        HOME = "home", _("Home")
+        WAREHOUSE = "warehouse", _("Warehouse")
+        PARTNER = "partner", _("Fulfilment partner")
+
+    name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.HOME)
+    is_default = models.BooleanField(_("sell from here first"), default=False)
+    sells_online = models.BooleanField(_("online orders take stock from here"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "name"], name="location_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StockLevel(ShopOwnedModel):
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="stock_levels")
+    location = models.ForeignKey(StockLocation, on_delete=models.CASCADE, related_name="levels")
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "location"], name="stocklevel_unique"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0) & Q(reserved__lte=F("on_hand")),
+                name="stocklevel_never_oversold",
+            ),
+        ]
+        indexes = [models.Index(fields=["shop", "variant"], name="stocklevel_variant")]
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMove(ShopOwnedModel):
+    """One change of stock, with why it happened. Never edited afterwards."""
+
+    class Reason(models.TextChoices):
+        ORDER = "order", _("Order")
+        ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+        ORDER_SENT = "order_sent", _("Order sent")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        IMPORT = "import", _("Import")
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(StockLocation, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    on_hand_change = models.IntegerField(default=0)
+    reserved_change = models.IntegerField(default=0)
+    on_hand_after = models.IntegerField()
+    reserved_after = models.IntegerField()
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["shop", "variant", "created_at"], name="stockmove_variant")]

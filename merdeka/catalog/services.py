@@ -1,0 +1,367 @@
+"""Writes to the catalog and to stock. Every stock change is one conditional UPDATE plus
+a ``StockMove`` row, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.crypto import get_random_string
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from merdeka.catalog.models import (
+    Category,
+    Product,
+    ProductPhoto,
+    StockLevel,
+    StockLocation,
+    StockMove,
+    Variant,
+)
+from merdeka.core.scoping import shop_scope
+from merdeka.core.services import ServiceError
+
+
+class StockShortage(ServiceError):
+    """Not enough stock for a line; the message names the product."""
+
+    def __init__(self, message: str, *, variant_id: int, available: int):
+        super().__init__(message)
+        self.variant_id = variant_id
+        self.available = available
+
+
+def _touch(product_id: int) -> None:
+    """Bump the product's ``updated_at``: its cached public page is rebuilt."""
+    from django.utils import timezone
+
+    Product.objects.filter(pk=product_id).update(updated_at=timezone.now())
+
+
+def _unique_slug(model, shop, name: str, *, exclude_pk=None) -> str:
+    base = slugify(name)[:80] or "produk"
+    slug = base
+    while model.objects.filter(shop=shop, slug=slug).exclude(pk=exclude_pk).exists():
+        slug = f"{base}-{get_random_string(4, 'abcdefghjkmnpqrstuvwxyz23456789')}"
+    return slug
+
+
+def location_default(*, shop) -> StockLocation:
+    """The shop's default stock location, created ("Rumah") on first use."""
+    with shop_scope(shop):
+        location = StockLocation.objects.filter(shop=shop, is_default=True).first()
+        if location is None:
+            location = StockLocation.objects.filter(shop=shop).first()
+        if location is None:
+            location = StockLocation.objects.create(
+                shop=shop, name=_("Home"), kind=StockLocation.Kind.HOME, is_default=True
+            )
+        return location
+
+
+@transaction.atomic
+def location_save(
+    *, shop, name: str, kind: str, is_default: bool, sells_online: bool, location=None
+) -> StockLocation:
+    with shop_scope(shop):
+        name = name.strip()
+        if (
+            StockLocation.objects.filter(shop=shop, name__iexact=name)
+            .exclude(pk=getattr(location, "pk", None))
+            .exists()
+        ):
+            raise ServiceError(_("There is already a location called %(name)s.") % {"name": name})
+        location = location or StockLocation(shop=shop)
+        location.name, location.kind = name, kind
+        location.is_default, location.sells_online = is_default, sells_online
+        location.save()
+        if is_default:
+            StockLocation.objects.filter(shop=shop).exclude(pk=location.pk).update(is_default=False)
+        return location
+
+
+@transaction.atomic
+def category_save(*, shop, name: str, category=None) -> Category:
+    with shop_scope(shop):
+        category = category or Category(shop=shop)
+        category.name = name.strip()
+        category.slug = _unique_slug(Category, shop, name, exclude_pk=category.pk)
+        category.save()
+        return category
+
+
+@dataclass
+class VariantInput:
+    """One row of the product form: an existing variant (``pk``) or a new one."""
+
+    pk: int | None
+    size: str
+    flavour: str
+    sku: str
+    price: Decimal
+    weight_grams: int
+    track_stock: bool = True
+    delete: bool = False
+
+
+@transaction.atomic
+def product_save(
+    *,
+    shop,
+    name: str,
+    description: str,
+    category_id: int | None,
+    is_published: bool,
+    variants: list[VariantInput],
+    product: Product | None = None,
+) -> Product:
+    """Create or change a product with its variants in one go (all or nothing)."""
+    with shop_scope(shop):
+        kept = [v for v in variants if not v.delete]
+        if not kept:
+            raise ServiceError(_("A product needs at least one variant with a price."))
+        labels = [(v.size.strip().casefold(), v.flavour.strip().casefold()) for v in kept]
+        if len(set(labels)) != len(labels):
+            raise ServiceError(_("Two variants have the same size and flavour."))
+        skus = [v.sku.strip() for v in kept if v.sku.strip()]
+        if len(set(skus)) != len(skus):
+            raise ServiceError(_("Two variants have the same SKU."))
+        category = None
+        if category_id:
+            category = Category.objects.filter(shop=shop, pk=category_id).first()
+            if category is None:
+                raise ServiceError(_("Choose a category of this shop."))
+        is_new = product is None
+        product = product or Product(shop=shop)
+        product.name = name.strip()
+        product.description = description.strip()
+        product.category = category
+        product.is_published = is_published
+        if is_new or not product.slug:
+            product.slug = _unique_slug(Product, shop, product.name)
+        product.save()
+        existing = {v.pk: v for v in Variant.objects.filter(shop=shop, product=product)}
+        for position, row in enumerate(variants):
+            variant = existing.get(row.pk) if row.pk else None
+            if row.pk and variant is None:
+                raise ServiceError(_("A variant of another product was sent; reload the page."))
+            if row.delete:
+                if variant is not None:
+                    variant.is_active = False  # orders keep pointing at it
+                    variant.sku = ""
+                    variant.save(update_fields=["is_active", "sku"])
+                continue
+            variant = variant or Variant(shop=shop, product=product)
+            variant.size, variant.flavour = row.size.strip(), row.flavour.strip()
+            variant.sku, variant.price = row.sku.strip(), row.price
+            variant.weight_grams, variant.track_stock = row.weight_grams, row.track_stock
+            variant.position, variant.is_active = position, True
+            try:
+                with transaction.atomic():
+                    variant.save()
+            except IntegrityError:
+                raise ServiceError(
+                    _("The SKU %(sku)s is already used by another product.") % {"sku": row.sku}
+                ) from None
+        return product
+
+
+def _level(shop, variant_id: int, location_id: int) -> StockLevel:
+    level, _created = StockLevel.objects.get_or_create(
+        shop=shop, variant_id=variant_id, location_id=location_id
+    )
+    return level
+
+
+@transaction.atomic
+def stock_adjust(
+    *,
+    shop,
+    variant: Variant,
+    location: StockLocation,
+    on_hand: int | None = None,
+    change: int | None = None,
+    reason: str = StockMove.Reason.ADJUSTMENT,
+    note: str = "",
+    actor=None,
+) -> StockLevel:
+    """Set the count in a location (``on_hand``) or add to it (``change``), logged.
+
+    Refused when the new count would fall below what is already promised to orders.
+    """
+    if (on_hand is None) == (change is None):
+        raise ValueError("give on_hand or change")
+    with shop_scope(shop):
+        if variant.shop_id != shop.pk or location.shop_id != shop.pk:
+            raise ServiceError(_("That stock belongs to another shop."))
+        _level(shop, variant.pk, location.pk)
+        level = StockLevel.objects.select_for_update().get(
+            shop=shop, variant=variant, location=location
+        )
+        new = on_hand if on_hand is not None else level.on_hand + change
+        if new < level.reserved:
+            raise ServiceError(
+                _(
+                    "%(product)s: %(reserved)s are already ordered, so the stock in "
+                    "%(location)s cannot be less than that."
+                )
+                % {"product": variant, "reserved": level.reserved, "location": location}
+            )
+        delta = new - level.on_hand
+        if delta == 0:
+            return level
+        StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + delta)
+        level.refresh_from_db()
+        StockMove.objects.create(
+            shop=shop,
+            variant=variant,
+            location=location,
+            reason=reason,
+            on_hand_change=delta,
+            on_hand_after=level.on_hand,
+            reserved_after=level.reserved,
+            note=note[:200],
+            actor=actor if actor is not None and actor.pk else None,
+        )
+        _touch(variant.product_id)
+        return level
+
+
+def stock_reserve(*, shop, variant: Variant, quantity: int, order=None) -> StockLocation | None:
+    """Promise ``quantity`` of ``variant`` to an order, from one location that has it.
+
+    One conditional UPDATE per candidate location (``reserved = reserved + q WHERE
+    on_hand - reserved >= q``): two buyers racing for the last item cannot both win,
+    on SQLite or on PostgreSQL. Returns the location, or None for a variant whose stock
+    is not counted. Raises ``StockShortage``; call it inside the order's transaction.
+    """
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    if not variant.track_stock:
+        return None
+    with shop_scope(shop):
+        candidates = list(
+            StockLevel.objects.filter(
+                shop=shop, variant=variant, location__sells_online=True
+            ).order_by("-location__is_default", "location_id")
+            .values_list("pk", "location_id")
+        )  # fmt: skip
+        for level_id, location_id in candidates:
+            updated = StockLevel.objects.filter(
+                pk=level_id, shop=shop, on_hand__gte=F("reserved") + quantity
+            ).update(reserved=F("reserved") + quantity)
+            if updated:
+                on_hand, reserved = StockLevel.objects.filter(pk=level_id).values_list(
+                    "on_hand", "reserved"
+                )[0]
+                StockMove.objects.create(
+                    shop=shop,
+                    variant=variant,
+                    location_id=location_id,
+                    reason=StockMove.Reason.ORDER,
+                    reserved_change=quantity,
+                    on_hand_after=on_hand,
+                    reserved_after=reserved,
+                    order=order,
+                )
+                return StockLocation(pk=location_id, shop=shop)
+        available = max(0, variant_available(shop=shop, variant_id=variant.pk))
+        name = str(variant)
+        if available:
+            message = _(
+                "Only %(available)s of %(product)s left. Lower the quantity in your cart."
+            ) % {"available": available, "product": name}
+        else:
+            message = _("%(product)s is sold out. Remove it from your cart.") % {"product": name}
+        raise StockShortage(message, variant_id=variant.pk, available=available)
+
+
+def stock_release(*, shop, variant_id: int, location_id: int, quantity: int, order=None) -> None:
+    """Give back stock an order had reserved (the order was cancelled)."""
+    _reserved_change(
+        shop, variant_id, location_id, -quantity, 0, StockMove.Reason.ORDER_CANCELLED, order
+    )
+
+
+def stock_ship(*, shop, variant_id: int, location_id: int, quantity: int, order=None) -> None:
+    """Reserved stock leaves the building: both counts go down."""
+    _reserved_change(
+        shop, variant_id, location_id, -quantity, -quantity, StockMove.Reason.ORDER_SENT, order
+    )
+
+
+def _reserved_change(shop, variant_id, location_id, reserved, on_hand, reason, order) -> None:
+    with transaction.atomic(), shop_scope(shop):
+        updated = StockLevel.objects.filter(
+            shop=shop,
+            variant_id=variant_id,
+            location_id=location_id,
+            reserved__gte=-reserved,
+        ).update(reserved=F("reserved") + reserved, on_hand=F("on_hand") + on_hand)
+        if not updated:
+            raise ServiceError(_("That stock was not reserved."))
+        level = StockLevel.objects.get(shop=shop, variant_id=variant_id, location_id=location_id)
+        StockMove.objects.create(
+            shop=shop,
+            variant_id=variant_id,
+            location_id=location_id,
+            reason=reason,
+            on_hand_change=on_hand,
+            reserved_change=reserved,
+            on_hand_after=level.on_hand,
+            reserved_after=level.reserved,
+            order=order,
+        )
+
+
+def variant_available(*, shop, variant_id: int) -> int:
+    from django.db.models import Sum
+
+    with shop_scope(shop):
+        totals = StockLevel.objects.filter(
+            shop=shop, variant_id=variant_id, location__sells_online=True
+        ).aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+    return (totals["on_hand"] or 0) - (totals["reserved"] or 0)
+
+
+@transaction.atomic
+def photo_add(*, shop, product: Product, upload) -> ProductPhoto:
+    from merdeka.catalog import photos
+
+    with shop_scope(shop):
+        if product.shop_id != shop.pk:
+            raise ServiceError(_("That product belongs to another shop."))
+        if ProductPhoto.objects.filter(shop=shop, product=product).count() >= 8:
+            raise ServiceError(_("A product can have at most 8 photos."))
+        position = ProductPhoto.objects.filter(shop=shop, product=product).count()
+        stored = photos.store(shop_id=shop.pk, upload=upload)
+        try:
+            with transaction.atomic():
+                photo = ProductPhoto.objects.create(
+                    shop=shop,
+                    product=product,
+                    key=stored.key,
+                    width=stored.width,
+                    height=stored.height,
+                    widths=stored.widths,
+                    position=position,
+                )
+                _touch(product.pk)
+        except Exception:
+            photos.remove(shop_id=shop.pk, key=stored.key, widths=stored.widths)
+            raise
+        return photo
+
+
+@transaction.atomic
+def photo_delete(*, shop, photo: ProductPhoto) -> None:
+    from merdeka.catalog import photos
+
+    with shop_scope(shop):
+        key, widths, product_id = photo.key, list(photo.widths), photo.product_id
+        photo.delete()
+        _touch(product_id)
+    transaction.on_commit(lambda: photos.remove(shop_id=shop.pk, key=key, widths=widths))

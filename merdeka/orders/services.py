@@ -1,0 +1,242 @@
+"""Placing orders. ``order_place`` is the one way an order enters Merdeka from a buyer:
+the storefront checkout now; pre-orders and group buys later call it the same way.
+
+It is idempotent and never oversells:
+
+* the order row carries the caller's idempotency key under a unique constraint
+  (shop, key): a double tap or a retried request finds the first order and returns it;
+* every line reserves stock with a conditional UPDATE (``reserved = reserved + q WHERE
+  on_hand - reserved >= q``); one shortfall rolls the whole order back;
+* the buyer becomes a customer of the shop through identity resolution (the same
+  ``Resolver`` imports use, channel "storefront"), and every marketing box they ticked
+  is recorded in the consent ledger, source "checkout".
+
+Everything happens in one transaction. Under contention a unique-constraint race (two
+requests with one key, or two new buyers with one phone on PostgreSQL) is retried.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from merdeka.core.phone import normalize_email, normalize_phone
+from merdeka.core.scoping import shop_scope
+from merdeka.core.services import ServiceError
+from merdeka.orders.models import Channel, DeliveryMethod, Order, OrderLine, PaymentMethod, Status
+
+MAX_LINES = 50
+MAX_QUANTITY = 999
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    variant_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Buyer:
+    name: str
+    phone: str
+    email: str = ""
+    street: str = ""
+    village: str = ""
+    district: str = ""
+    city: str = ""
+    province: str = ""
+    postal_code: str = ""
+    marketing: frozenset[str] = field(default_factory=frozenset)  # consent channels ticked
+
+
+def order_number() -> str:
+    """A short order number to say over WhatsApp, not sequential: ``TK-7Q3M9KXA``."""
+    return "TK-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
+
+
+def order_place(
+    *,
+    shop,
+    lines: list[LineRequest],
+    buyer: Buyer,
+    idempotency_key: str,
+    delivery_method: str,
+    payment_method: str,
+    shipping_fee: Decimal = Decimal(0),
+    note: str = "",
+    channel: str = Channel.STOREFRONT,
+    status: str = Status.AWAITING_PAYMENT,
+    consent_evidence: dict | None = None,
+) -> tuple[Order, bool]:
+    """Place an order; returns ``(order, created)``. ``created`` is False for a retry.
+
+    Raises ``ServiceError`` (Indonesian, for the buyer) when the cart is empty or too
+    big, a product is no longer sold, or stock runs short; nothing is written then.
+    """
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise ValueError("an idempotency key of 1-64 characters is needed")
+    if delivery_method not in DeliveryMethod.values or payment_method not in PaymentMethod.values:
+        raise ValueError("unknown delivery or payment method")
+    merged: dict[int, int] = {}
+    for line in lines:
+        if line.quantity <= 0 or line.quantity > MAX_QUANTITY:
+            raise ServiceError(_("A quantity must be between 1 and 999."))
+        merged[line.variant_id] = merged.get(line.variant_id, 0) + line.quantity
+    if not merged:
+        raise ServiceError(_("Your cart is empty."))
+    if len(merged) > MAX_LINES:
+        raise ServiceError(_("An order can have at most 50 different products."))
+    if normalize_phone(buyer.phone) is None:
+        raise ServiceError(_("Enter a WhatsApp number we can reach, such as 0812-3456-7890."))
+    for attempt in range(5):
+        existing = order_by_idempotency_key(shop, idempotency_key)
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                order = _place(
+                    shop=shop,
+                    merged=merged,
+                    buyer=buyer,
+                    key=idempotency_key,
+                    delivery_method=delivery_method,
+                    payment_method=payment_method,
+                    shipping_fee=shipping_fee,
+                    note=note,
+                    channel=channel,
+                    status=status,
+                    consent_evidence=consent_evidence or {},
+                )
+            return order, True
+        except IntegrityError:
+            # another request with the same key won (we return its order), or two new
+            # buyers with one phone met (the next attempt finds the first one's identity)
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def order_by_idempotency_key(shop, key: str) -> Order | None:
+    with shop_scope(shop):
+        return Order.objects.filter(shop=shop, idempotency_key=key).first()
+
+
+def _place(
+    *,
+    shop,
+    merged,
+    buyer: Buyer,
+    key,
+    delivery_method,
+    payment_method,
+    shipping_fee,
+    note,
+    channel,
+    status,
+    consent_evidence,
+) -> Order:
+    from merdeka.catalog.models import Variant
+    from merdeka.catalog.services import stock_reserve
+    from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phone_claim
+    from merdeka.privacy.consent import consent_record
+
+    with shop_scope(shop):
+        variants = {
+            v.pk: v
+            for v in Variant.objects.filter(
+                shop=shop,
+                pk__in=list(merged),
+                is_active=True,
+                product__is_published=True,
+            ).select_related("product")
+        }
+        missing = [pk for pk in merged if pk not in variants]
+        if missing:
+            raise ServiceError(
+                _("A product in your cart is no longer sold. Remove it and try again.")
+            )
+        subtotal = sum(
+            (variants[pk].price * quantity for pk, quantity in merged.items()), Decimal(0)
+        )
+        now = timezone.now()
+        resolver = Resolver(shop=shop, source=channel)
+        [customer_id] = resolver.resolve_many(
+            [
+                BuyerInput(
+                    claims=[phone_claim(buyer.phone), email_claim(buyer.email)],
+                    name=buyer.name,
+                    city=buyer.city,
+                    province=buyer.province,
+                    address=buyer.street or None,
+                    seen_at=now,
+                )
+            ]
+        )
+        order = Order(
+            shop=shop,
+            channel=channel,
+            external_id=order_number(),
+            customer_id=customer_id,
+            status=status,
+            ordered_at=now,
+            subtotal=subtotal,
+            shipping_fee=shipping_fee,
+            total=subtotal + shipping_fee,
+            recipient_name=buyer.name.strip(),
+            recipient_phone=normalize_phone(buyer.phone),
+            street=buyer.street.strip() or None,
+            village=buyer.village[:80],
+            district=buyer.district[:80],
+            city=buyer.city[:80],
+            province=buyer.province[:80],
+            postal_code=buyer.postal_code[:10],
+            idempotency_key=key,
+            public_token=secrets.token_urlsafe(24)[:32],
+            delivery_method=delivery_method,
+            payment_method=payment_method,
+            note=note.strip() or None,
+        )
+        order.save()
+        # reserve in a fixed order (by variant id) so concurrent orders lock alike
+        rows = []
+        for position, pk in enumerate(sorted(merged)):
+            variant, quantity = variants[pk], merged[pk]
+            location = stock_reserve(shop=shop, variant=variant, quantity=quantity, order=order)
+            rows.append(
+                OrderLine(
+                    shop=shop,
+                    order=order,
+                    position=position,
+                    sku=variant.sku,
+                    name=variant.product.name,
+                    variant=variant.label,
+                    quantity=quantity,
+                    unit_price=variant.price,
+                    total=variant.price * quantity,
+                    product_variant=variant,
+                    stock_location_id=getattr(location, "pk", None),
+                )
+            )
+        OrderLine.objects.bulk_create(rows)
+        if customer_id is not None:
+            from merdeka.customers.models import Customer
+
+            customer = Customer.objects.get(shop=shop, pk=customer_id)
+            for consent_channel in sorted(buyer.marketing):
+                if consent_channel == "email" and not normalize_email(buyer.email):
+                    continue
+                consent_record(
+                    shop=shop,
+                    customer=customer,
+                    channel=consent_channel,
+                    granted=True,
+                    source="checkout",
+                    evidence={"order": order.external_id, **consent_evidence},
+                )
+        return order

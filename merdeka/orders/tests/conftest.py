@@ -1,0 +1,5 @@
+"""The storefront fixtures (Bu Ika's shop with a product in stock) for these tests too."""
+
+from merdeka.storefront.tests.conftest import english, home, lapis, qris_static, storefront
+
+__all__ = ["english", "home", "lapis", "qris_static", "storefront"]

@@ -1,0 +1,390 @@
+"""The public storefront (no account needed) and the seller's storefront settings.
+
+Public views find the shop by its public slug and run in that shop's scope, whoever
+is signed in: a seller looking at another shop's storefront sees only that shop.
+"""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from merdeka.catalog import photos as photo_files
+from merdeka.catalog.models import ProductPhoto
+from merdeka.core import regions
+from merdeka.core.decorators import shop_member
+from merdeka.core.money import format_rupiah
+from merdeka.core.scoping import shop_scope
+from merdeka.core.services import ServiceError
+from merdeka.orders.models import DeliveryMethod, PaymentMethod
+from merdeka.orders.services import (
+    Buyer,
+    LineRequest,
+    order_by_idempotency_key,
+    order_place,
+)
+from merdeka.storefront import qris, selectors, services
+from merdeka.storefront.forms import (
+    CONSENT_TEXT_VERSION,
+    CartAddForm,
+    CartUpdateForm,
+    CheckoutForm,
+    StorefrontSettingsForm,
+)
+
+TOKENS_SESSION_KEY = "merdeka_checkout_tokens"
+
+
+def public_storefront(view):
+    """Resolve ``slug`` to a storefront (404 otherwise) and scope the request to its shop."""
+
+    @wraps(view)
+    def wrapper(request, slug, *args, **kwargs):
+        storefront = selectors.storefront_by_slug(slug=slug)
+        if storefront is None:
+            raise Http404
+        request.storefront = storefront
+        shop = storefront.shop
+        timezone.activate(zoneinfo.ZoneInfo(shop.time_zone))
+        try:
+            with shop_scope(shop):
+                return view(request, storefront, *args, **kwargs)
+        finally:
+            timezone.deactivate()
+
+    return wrapper
+
+
+def _cart_count(request, storefront) -> int:
+    return sum(services.cart_get(request.session, storefront.shop).values())
+
+
+def _context(request, storefront, **extra):
+    return {
+        "storefront": storefront,
+        "store": storefront.shop,
+        "cart_count": _cart_count(request, storefront),
+        **extra,
+    }
+
+
+@require_GET
+@public_storefront
+def shop_page(request, storefront):
+    category = request.GET.get("kategori") or None
+    cards = selectors.product_cards(shop=storefront.shop, category_slug=category)
+    return render(request, "storefront/shop.html", _context(request, storefront, cards=cards))
+
+
+@require_GET
+@public_storefront
+def product_page(request, storefront, product_slug):
+    product = selectors.product_public(shop=storefront.shop, slug=product_slug)
+    if product is None:
+        raise Http404
+    variants = list(product.variants.all())
+    if not variants:
+        raise Http404
+    available = selectors.variants_available(shop=storefront.shop, variants=variants)
+    url = request.build_absolute_uri(product_url(storefront, product))
+    share = f"{product.name} — {format_rupiah(min(v.price for v in variants))}\n{url}"
+    context = _context(
+        request,
+        storefront,
+        product=product,
+        variants=variants,
+        choices=[(v, available[v.pk]) for v in variants],
+        preselected=next((v.pk for v in variants if available[v.pk] != 0), None),
+        photos=list(product.photos.all()),
+        canonical_url=url,
+        share_url="https://wa.me/?text=" + quote(share),
+        price_from=min(v.price for v in variants),
+    )
+    return render(request, "storefront/product.html", context)
+
+
+def product_url(storefront, product) -> str:
+    return reverse(
+        "storefront_product", kwargs={"slug": storefront.slug, "product_slug": product.slug}
+    )
+
+
+@require_GET
+@cache_control(public=True, max_age=31536000, immutable=True)
+@public_storefront
+def photo(request, storefront, key, width):
+    if width not in ProductPhoto.WIDTHS:
+        raise Http404
+    found = (
+        ProductPhoto.objects.filter(shop=storefront.shop, key=key).select_related("product").first()
+    )
+    own_shop = getattr(request, "shop", None) is not None and request.shop.pk == storefront.shop_id
+    if found is None or width not in found.widths:
+        raise Http404
+    if not (found.product.is_published or own_shop):  # the seller sees drafts
+        raise Http404
+    path = photo_files.path_for(storefront.shop_id, found.key, width)
+    if not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), content_type="image/webp")
+
+
+@require_POST
+@public_storefront
+def cart_add(request, storefront):
+    form = CartAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a variant first."))
+        return redirect(
+            request.POST.get("next") or reverse("storefront_shop", args=[storefront.slug])
+        )
+    variant_id = form.cleaned_data["variant"]
+    lines = selectors.cart_lines(shop=storefront.shop, cart={str(variant_id): 1})
+    if not lines:
+        raise Http404
+    try:
+        services.cart_add(
+            request.session, storefront.shop, variant_id, form.cleaned_data["quantity"] or 1
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("%(product)s is in your cart.") % {"product": lines[0].variant})
+    return redirect("storefront_cart", slug=storefront.slug)
+
+
+@public_storefront
+def cart(request, storefront):
+    if request.method == "POST":
+        form = CartUpdateForm(request.POST)
+        if form.is_valid():
+            services.cart_set(
+                request.session,
+                storefront.shop,
+                form.cleaned_data["variant"],
+                form.cleaned_data["quantity"],
+            )
+        return redirect("storefront_cart", slug=storefront.slug)
+    lines = selectors.cart_lines(
+        shop=storefront.shop, cart=services.cart_get(request.session, storefront.shop)
+    )
+    subtotal = sum((line.total for line in lines), Decimal(0))
+    return render(
+        request,
+        "storefront/cart.html",
+        _context(request, storefront, lines=lines, subtotal=subtotal),
+    )
+
+
+def _new_token(request) -> str:
+    token = secrets.token_urlsafe(24)
+    tokens = list(request.session.get(TOKENS_SESSION_KEY) or [])[-9:]
+    request.session[TOKENS_SESSION_KEY] = [*tokens, token]
+    return token
+
+
+@public_storefront
+def checkout(request, storefront):
+    shop = storefront.shop
+    cart_now = services.cart_get(request.session, shop)
+    lines = selectors.cart_lines(shop=shop, cart=cart_now)
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, storefront=storefront)
+        token = request.POST.get("token", "")
+        if token and token not in (request.session.get(TOKENS_SESSION_KEY) or []):
+            # a retry after success (the session moved on) finds its order; else expired
+            placed = order_by_idempotency_key(shop, token)
+            if placed is not None:
+                return redirect(confirmation_url(storefront, placed))
+            form = CheckoutForm(storefront=storefront, initial={"token": _new_token(request)})
+            messages.error(request, _("The form had expired. Check it and send it again."))
+        elif not lines:
+            messages.error(request, _("Your cart is empty."))
+            return redirect("storefront_shop", slug=storefront.slug)
+        elif not storefront.is_open:
+            messages.error(request, _("This shop is not taking orders right now."))
+        elif request.POST.get("step") == "regions":
+            pass  # without JavaScript: show the next list of regions, place nothing
+        elif form.is_valid():
+            response = _place(request, storefront, form, lines)
+            if response is not None:
+                return response
+    else:
+        if not lines:
+            return redirect("storefront_cart", slug=storefront.slug)
+        form = CheckoutForm(storefront=storefront, initial={"token": _new_token(request)})
+    subtotal = sum((line.total for line in lines), Decimal(0))
+    response = render(
+        request,
+        "storefront/checkout.html",
+        _context(request, storefront, form=form, lines=lines, subtotal=subtotal),
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _place(request, storefront, form, lines):
+    shop = storefront.shop
+    data = form.cleaned_data
+    delivery = data["delivery"]
+    fee = Decimal(0)
+    if delivery in (DeliveryMethod.COURIER, DeliveryMethod.COD):
+        fee = selectors.shipping_fee(
+            shop=shop, settings=storefront, province_code=data["province"], city_code=data["city"]
+        )
+        if fee is None:
+            form.add_error(
+                "city",
+                _("The shop does not send to this city yet. Choose pick-up or ask the seller."),
+            )
+            return None
+    village = regions.region(data["village"])
+    names = {
+        k: (regions.region(data[k]).name if data[k] else "")
+        for k in ("province", "city", "district")
+    }
+    buyer = Buyer(
+        name=data["name"],
+        phone=data["whatsapp"],
+        email=data.get("email") or "",
+        street=data.get("street") or "",
+        village=village.name if village else "",
+        district=names["district"],
+        city=names["city"],
+        province=names["province"],
+        postal_code=village.postal_code if village else "",
+        marketing=form.marketing_channels(),
+    )
+    try:
+        order, _created = order_place(
+            shop=shop,
+            lines=[LineRequest(line.variant.pk, line.quantity) for line in lines],
+            buyer=buyer,
+            idempotency_key=data["token"],
+            delivery_method=delivery,
+            payment_method=data["payment"],
+            shipping_fee=fee,
+            note=data.get("note") or "",
+            consent_evidence={"text": CONSENT_TEXT_VERSION},
+        )
+    except ServiceError as exc:
+        form.add_error(None, str(exc))
+        return None
+    services.cart_clear(request.session, shop)
+    return redirect(confirmation_url(storefront, order))
+
+
+def confirmation_url(storefront, order) -> str:
+    return reverse(
+        "storefront_order", kwargs={"slug": storefront.slug, "token": order.public_token}
+    )
+
+
+@require_GET
+@public_storefront
+def regions_partial(request, storefront):
+    """The region selects again, for the levels picked so far (htmx swaps them in)."""
+    form = CheckoutForm(request.GET, storefront=storefront)
+    return render(
+        request, "storefront/checkout.html#regions", {"form": form, "storefront": storefront}
+    )
+
+
+@require_GET
+@public_storefront
+def order_confirmation(request, storefront, token):
+    order = selectors.order_by_token(shop=storefront.shop, token=token)
+    if order is None:
+        raise Http404
+    total = order.total or Decimal(0)
+    qris_svg = qris_payload = None
+    if order.payment_method == PaymentMethod.QRIS and storefront.qris_payload and total > 0:
+        qris_payload = qris.dynamic_payload(
+            storefront.qris_payload, amount=total, reference=order.external_id
+        )
+        qris_svg = qris.svg(qris_payload)
+    wa_url = None
+    if storefront.whatsapp:
+        text = _(
+            "Hello %(shop)s, I have placed order %(number)s (%(total)s, %(payment)s). "
+            "Please check it."
+        ) % {
+            "shop": storefront.shop.name,
+            "number": order.external_id,
+            "total": format_rupiah(total),
+            "payment": order.get_payment_method_display(),
+        }
+        wa_url = f"https://wa.me/{storefront.whatsapp.lstrip('+')}?text={quote(text)}"
+    response = render(
+        request,
+        "storefront/confirmation.html",
+        _context(
+            request,
+            storefront,
+            order=order,
+            lines=list(order.lines.all()),
+            qris_svg=qris_svg,
+            qris_payload=qris_payload,
+            wa_url=wa_url,
+        ),
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# -- the seller's side ------------------------------------------------------------------
+
+
+@shop_member(owner=True)
+def storefront_settings(request):
+    shop = request.shop
+    settings = services.storefront_ensure(shop=shop)
+    form = StorefrontSettingsForm(
+        request.POST or None,
+        initial=StorefrontSettingsForm.initial_for(settings, services.rates_text(shop=shop)),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.storefront_update(
+                shop=shop,
+                actor=request.user,
+                request=request,
+                slug=data["slug"],
+                is_open=data["is_open"],
+                tagline=data["tagline"],
+                whatsapp=data["whatsapp"],
+                qris_text=data["qris"],
+                banks_text=data["banks"],
+                ewallets_text=data["ewallets"],
+                pickup_enabled=data["pickup_enabled"],
+                pickup_address=data["pickup_address"],
+                courier_enabled=data["courier_enabled"],
+                courier_flat_fee=data["courier_flat_fee"],
+                rates_text_value=data["rates"],
+                cod_enabled=data["cod_enabled"],
+            )
+        except (ServiceError, qris.QrisError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Online shop settings saved."))
+            return redirect("storefront_settings")
+    public_url = request.build_absolute_uri(reverse("storefront_shop", args=[settings.slug]))
+    return render(
+        request,
+        "storefront/settings.html",
+        {"form": form, "settings": settings, "public_url": public_url},
+    )
