@@ -101,13 +101,17 @@ def _field_rows(model) -> list[dict]:
     for f in model._meta.concrete_fields:
         if f.name in TECHNICAL or f.is_relation:
             continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            continue  # bookkeeping times, not a category of data
+        label = f.verbose_name
         if isinstance(f, BlindIndexField):
             protection = "index"
+            label = model._meta.get_field(f.source).verbose_name
         elif isinstance(f, EncryptedTextField):
             protection = "encrypted"
         else:
             protection = "plain"
-        rows.append({"name": str(f.verbose_name), "protection": protection})
+        rows.append({"field": f.name, "name": str(label), "protection": protection})
     return rows
 
 
