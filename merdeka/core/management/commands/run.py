@@ -66,9 +66,11 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        unexpected = False
         try:
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.5)
+            unexpected = not stopping  # a process ended by itself, not by a signal
         finally:
             stop()
             for proc in procs:
@@ -76,5 +78,5 @@ class Command(BaseCommand):
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        if not stopping:
+        if unexpected:
             raise SystemExit("A Merdeka process stopped unexpectedly; see the messages above.")
