@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_protect
 from merdeka.cards import selectors, services
 from merdeka.cards.forms import BatchForm, SignUpForm
 from merdeka.cards.models import CardBatch
-from merdeka.cards.qr import qr_svg
+from merdeka.cards.qr import qr_shared
 from merdeka.cards.wording import NOTICE_TEXT, consent_text
 from merdeka.core.decorators import shop_member
 from merdeka.privacy.audit import client_ip
@@ -48,7 +48,11 @@ def card_print(request, batch_id: int):
     except CardBatch.DoesNotExist:
         raise Http404 from None
     url = signup_url(request, batch)
-    qr = qr_svg(url, title=_("QR code to sign up at %(shop)s") % {"shop": request.shop.name})
+    qr = qr_shared(
+        url,
+        symbol_id=f"qr-{batch.pk}",
+        label=_("QR code to sign up at %(shop)s") % {"shop": request.shop.name},
+    )
     sheets = [
         range(start, min(start + CARDS_PER_SHEET, batch.count))
         for start in range(0, batch.count, CARDS_PER_SHEET)

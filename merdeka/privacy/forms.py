@@ -62,6 +62,7 @@ class RetentionForm(forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
+        error_messages={"invalid_choice": _("Choose one of the periods offered.")},
         help_text=_(
             "Checked every day. A customer is inactive when they did not order, sign up, "
             "appear in an import or change a consent choice in that time."

@@ -84,6 +84,21 @@ ACTIVITIES = (
     ),
 )
 
+# How the tables are called on the page (most models carry no translated name of their own).
+MODEL_LABELS = {
+    "customers.Customer": _("Customers"),
+    "customers.Identity": _("Identities (numbers, emails, marketplace usernames)"),
+    "customers.MatchKey": _("Keys for finding duplicates"),
+    "orders.Order": _("Orders"),
+    "orders.OrderLine": _("Order lines"),
+    "privacy.ConsentEvent": _("Ledger of consent choices"),
+    "privacy.Consent": _("Current consent"),
+    "cards.SignUp": _("Sign-ups from parcel cards"),
+    "cards.CardBatch": _("Parcel card batches"),
+    "privacy.ProcessingRestriction": _("Processing restrictions"),
+    "privacy.AuditEvent": _("Audit events"),
+}
+
 RETENTION_TEXT = {
     "books": _(
         "Kept for the books. When a customer is erased, their orders stay without a name, "
@@ -96,19 +111,43 @@ RETENTION_TEXT = {
 }
 
 
-def _field_rows(model) -> list[dict]:
-    rows = []
+# Field names for the page; encrypted fields and places kept in plain text are listed,
+# every other column (amounts, dates, statuses...) is only counted.
+FIELD_LABELS = {
+    "name": _("name"),
+    "phone": _("WhatsApp number"),
+    "email": _("email"),
+    "address": _("address"),
+    "value": _("the number, email or username itself"),
+    "buyer_username": _("marketplace username"),
+    "recipient_name": _("recipient's name"),
+    "recipient_phone": _("recipient's phone"),
+    "street": _("street address"),
+    "village": _("village"),
+    "district": _("district"),
+    "city": _("city"),
+    "province": _("province"),
+    "postal_code": _("postal code"),
+}
+
+
+def _field_rows(model) -> tuple[list[dict], int]:
+    """The fields of a table that say something about a person, and how many others."""
+    rows, others = [], 0
     for f in model._meta.concrete_fields:
         if f.name in TECHNICAL or f.is_relation:
             continue
         if isinstance(f, BlindIndexField):
-            protection = "index"
+            protection, name = "index", f.source
         elif isinstance(f, EncryptedTextField):
-            protection = "encrypted"
+            protection, name = "encrypted", f.name
+        elif f.name in FIELD_LABELS:
+            protection, name = "plain", f.name
         else:
-            protection = "plain"
-        rows.append({"name": str(f.verbose_name), "protection": protection})
-    return rows
+            others += 1
+            continue
+        rows.append({"field": f.name, "name": str(FIELD_LABELS[name]), "protection": protection})
+    return rows, others
 
 
 def processing_record(*, shop) -> dict:
@@ -127,12 +166,14 @@ def processing_record(*, shop) -> dict:
                     model = apps.get_model(label)
                 except LookupError:  # an optional part of Merdeka that is not installed
                     continue
+                fields, others = _field_rows(model)
                 held.append(
                     {
-                        "label": str(model._meta.verbose_name),
+                        "label": str(MODEL_LABELS.get(label, model._meta.verbose_name)),
                         "table": model._meta.db_table,
                         "rows": model._base_manager.filter(shop_id=shop.pk).count(),
-                        "fields": _field_rows(model),
+                        "fields": fields,
+                        "other_fields": others,
                         "encrypted": issubclass(model, EncryptedModel),
                     }
                 )

@@ -7,7 +7,9 @@ export, the record of processing) are in ``selectors.py``.
 
 from __future__ import annotations
 
-from django.db import connection, models, transaction
+import logging
+
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,8 @@ from merdeka.privacy.models import (
     PrivacySettings,
     ProcessingRestriction,
 )
+
+log = logging.getLogger(__name__)
 
 CORRECTABLE = ("name", "phone", "email", "address")
 ERASE_WORD = "HAPUS"
@@ -228,9 +232,13 @@ def _personal_columns(model) -> dict[str, None]:
 def _scrub_sqlite() -> None:
     """After an erasure on SQLite: move the write-ahead log into the database file and
     empty it, so that the deleted rows' old page images do not linger in it."""
-    if connection.vendor == "sqlite":
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        return
+    try:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except DatabaseError:  # busy: the next automatic checkpoint reuses those pages
+        log.warning("the WAL checkpoint after an erasure could not run now")
 
 
 @transaction.atomic

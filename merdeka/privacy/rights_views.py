@@ -81,6 +81,8 @@ def customer_correct(request, customer_id: int):
     customer = _customer_or_404(request, customer_id)
     initial = {f: getattr(customer, f) or "" for f in rights.CORRECTABLE}
     form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method != "POST":  # the form shows the customer's full record
+        audit_record(action="customer.viewed", shop=request.shop, target=customer, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             changed = rights.customer_correct(

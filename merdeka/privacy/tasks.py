@@ -18,3 +18,16 @@ def rotate_shop_keys(shop_id: int, actor_id: int | None = None) -> dict:
         "rows": report.rows_reencrypted,
         "retired": report.retired_versions,
     }
+
+
+@task()
+def retention_sweep(shop_id: int, now: str | None = None) -> dict:
+    """Erase the inactive customers of one shop (queued daily by the scheduler), judged
+    at the moment the sweep was queued."""
+    from datetime import datetime
+
+    from merdeka.privacy.retention import retention_run
+
+    moment = datetime.fromisoformat(now) if now else None
+    report = retention_run(shop=Shop.objects.get(pk=shop_id), now=moment)
+    return {"months": report.months, "erased": report.erased}

@@ -84,7 +84,8 @@ def test_the_print_page_puts_four_cards_with_the_qr_code_on_each_a4_sheet(
     sheets = body.split('<section class="sheet"')[1:]
     assert len(sheets) == 3  # 10 cards: 4 + 4 + 2
     assert [s.count('<div class="card">') for s in sheets] == [4, 4, 2]
-    assert body.count('<svg xmlns="http://www.w3.org/2000/svg"') == 10
+    assert body.count('<symbol id="qr-') == 1  # drawn once, shown on every card
+    assert body.count(f'<use href="#qr-{batch.pk}"/>') == 10
     assert "Dapur Kue Bu Ika" in body
     assert f"http://testserver{signup_path(batch)}" in body
     assert "KUE10" not in body  # the voucher is shown after signing up, not printed
@@ -105,6 +106,28 @@ def test_the_qr_code_encodes_the_sign_up_address(batch):
     assert modules(svg) == modules(expected) != []
     assert modules(qr_svg(url + "x")) != modules(svg)
     assert svg.startswith("<svg") and "<script" not in svg
+
+
+def test_the_shared_qr_code_draws_the_same_modules(batch):
+    from merdeka.cards.qr import qr_shared, qr_svg
+
+    url = f"http://testserver{signup_path(batch)}"
+    shared = qr_shared(url, symbol_id="qr-1", label='<b>"Toko"</b>')
+
+    def modules(text):
+        return re.findall(r'stroke="#000" d="([^"]+)"', text)
+
+    assert modules(shared.definition) == modules(qr_svg(url)) != []
+    assert 'aria-label="&lt;b&gt;&quot;Toko&quot;&lt;/b&gt;"' in shared.use
+    assert '<use href="#qr-1"/>' in shared.use
+
+
+def test_a_hostile_shop_name_is_shown_harmless_on_the_cards(ika_client, ika_shop, batch):
+    ika_shop.name = '<script>alert("x")</script>'
+    ika_shop.save()
+    body = ika_client.get(reverse("card_print", kwargs={"batch_id": batch.pk})).content.decode()
+    assert '<script>alert("x")' not in body
+    assert "&lt;script&gt;" in body
 
 
 def test_the_batch_list_counts_sign_ups_per_batch(ika_client, ika_shop, batch):

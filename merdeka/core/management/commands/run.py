@@ -13,7 +13,10 @@ from merdeka.core.demo import demo_login
 
 
 class Command(BaseCommand):
-    help = "Serve Merdeka with gunicorn and run the background task worker beside it."
+    help = (
+        "Serve Merdeka with gunicorn and run the background task worker and the scheduler "
+        "beside it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("MERDEKA_HOST", "127.0.0.1"))
@@ -38,10 +41,13 @@ class Command(BaseCommand):
             "--queue-name", "*",
             "--interval", "1",
         ]  # fmt: skip
+        # periodic work (the daily retention sweep) is queued by the scheduler
+        scheduler = [python, "-m", "merdeka.cli", "scheduler"]
         env = {**os.environ, "MERDEKA_DATA_DIR": str(settings.DATA_DIR)}
         procs = [
             subprocess.Popen(web, env=env),  # noqa: S603 - fixed argv
             subprocess.Popen(worker, env=env),  # noqa: S603 - fixed argv
+            subprocess.Popen(scheduler, env=env),  # noqa: S603 - fixed argv
         ]
         self.stdout.write(self.style.SUCCESS(f"Merdeka is running on http://{host}:{port}/"))
         login = demo_login()
@@ -60,9 +66,11 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        unexpected = False
         try:
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.5)
+            unexpected = not stopping  # a process ended by itself, not by a signal
         finally:
             stop()
             for proc in procs:
@@ -70,5 +78,5 @@ class Command(BaseCommand):
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-        if not stopping:
+        if unexpected:
             raise SystemExit("A Merdeka process stopped unexpectedly; see the messages above.")

@@ -1,0 +1,29 @@
+"""Periodic work: each entry is a function that queues what is due and remembers in the
+database when it last did, so it is safe to call often and from several processes.
+
+``merdeka scheduler`` (which ``merdeka run`` starts beside the web server and the task
+worker) calls ``tick()`` every few minutes; a deployment without ``merdeka run`` can call
+``merdeka scheduler --once`` from cron instead. The work itself runs in the task worker.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils.module_loading import import_string
+
+log = logging.getLogger(__name__)
+
+PERIODIC = ("merdeka.privacy.retention.retention_enqueue_due",)
+
+
+def tick(*, now=None) -> dict[str, object]:
+    """Run every periodic entry once; a failing entry does not stop the others."""
+    results: dict[str, object] = {}
+    for path in PERIODIC:
+        try:
+            results[path] = import_string(path)(now=now)
+        except Exception:  # logged, and tried again at the next tick
+            log.exception("periodic entry %s failed", path)
+            results[path] = None
+    return results
