@@ -50,5 +50,6 @@ urlpatterns = [
     path("audit/", privacy_views.audit_log, name="audit_log"),
     path("keamanan/", privacy_views.security, name="security"),
     path("keamanan/putar-kunci/", privacy_views.keys_rotate, name="keys_rotate"),
+    path("", include("merdeka.outreach.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

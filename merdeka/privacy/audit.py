@@ -33,6 +33,11 @@ ACTION_LABELS = {
     "keys.rotation_started": _("Key rotation started"),
     "keys.rotated": _("Encryption keys rotated"),
     "backup.created": _("Backup created"),
+    "outreach.campaign_saved": _("Campaign saved"),
+    "outreach.campaign_sent": _("Campaign sent"),
+    "outreach.whatsapp_settings_saved": _("WhatsApp Cloud API settings changed"),
+    "outreach.template_saved": _("WhatsApp template saved"),
+    "outreach.template_deleted": _("WhatsApp template deleted"),
 }
 
 

@@ -25,6 +25,8 @@ class Route:
 
 # Anyone may open these; they hold no shop data.
 PUBLIC = {"login", "set_language"}
+# Public, but keyed by a secret in the URL (tested in merdeka/outreach/tests).
+PUBLIC |= {"outreach_webhook", "outreach_unsubscribe"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(own_shop=True, post=None),
@@ -58,7 +60,50 @@ ROUTES: dict[str, Route] = {
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),
+    # outreach (objects made by merdeka.outreach.tests.world.outreach_world)
+    "outreach_campaigns": Route(own_shop=True, post=None),
+    "outreach_campaign_new": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "outreach_preview": Route(
+        own_shop=True,
+        post=lambda w: {
+            "channel": "walink",
+            "purpose": "marketing",
+            "body": "Halo {nama}",
+            "audience_kind": "all",
+            "name": "x",
+            "customer": w["customer"].pk,
+        },
+    ),
+    "outreach_campaign": Route(
+        kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}, post=None
+    ),
+    "outreach_campaign_edit": Route(
+        kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}, post=lambda w: {"name": "x"}
+    ),
+    "outreach_campaign_send": Route(kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}),
+    "outreach_queue": Route(
+        kwargs=lambda w: {"campaign_id": _outreach(w)["campaign"].pk}, post=None
+    ),
+    "outreach_queue_mark": Route(
+        kwargs=lambda w: {
+            "campaign_id": _outreach(w)["campaign"].pk,
+            "delivery_id": _outreach(w)["delivery"].pk,
+        }
+    ),
+    "outreach_whatsapp_settings": Route(
+        own_shop=True, post=lambda w: {"phone_number_id": "1", "_": _outreach(w) and ""}
+    ),
+    "outreach_templates": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "outreach_template_delete": Route(
+        kwargs=lambda w: {"template_id": _outreach(w)["template"].pk}
+    ),
 }
+
+
+def _outreach(world):
+    from merdeka.outreach.tests.world import outreach_world
+
+    return outreach_world(world)
 
 
 def named_patterns(resolver: URLResolver | None = None, prefix: str = "") -> dict[str, str]:
