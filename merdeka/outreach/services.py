@@ -46,6 +46,7 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 PAUSED_RETRY = timedelta(minutes=30)
 RATE_WINDOW = timedelta(minutes=1)
+STALE_SENDING = timedelta(minutes=15)
 _UNSUBSCRIBE_SALT = "merdeka.outreach.unsubscribe"
 
 
@@ -556,6 +557,10 @@ def deliveries_send_due(*, now=None) -> int:
 
     now = now or clock.now()
     with scopes_disabled():
+        # a worker that died while sending left the message "sending": try it again
+        Delivery.objects.filter(
+            status=DeliveryStatus.SENDING, last_attempt_at__lt=now - STALE_SENDING
+        ).update(status=DeliveryStatus.QUEUED, next_attempt_at=now)
         due = list(
             Delivery.objects.filter(
                 status=DeliveryStatus.QUEUED, next_attempt_at__lte=now

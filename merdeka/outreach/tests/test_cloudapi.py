@@ -313,3 +313,26 @@ def test_an_order_service_message_outside_the_window_uses_a_utility_template(
         delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.purpose == "service"
     assert json.loads(delivery.params) == ["SP-123", "JNE0042"]
+
+
+def test_a_message_left_sending_by_a_dead_worker_is_tried_again(
+    ika_shop, people, cloud, graph, clock, promo_template
+):
+    from django.core.management import call_command
+
+    campaign = cloud_campaign(
+        ika_shop, template=promo_template, audience_kind="chosen", audience_ids=[people["siti"].pk]
+    )
+    services.campaign_send(shop=ika_shop, campaign=campaign)  # no on-commit: nothing sent
+    siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
+    with shop_scope(ika_shop):
+        Delivery.objects.filter(pk=siti.pk).update(
+            status=DeliveryStatus.SENDING, attempts=1, last_attempt_at=clock.now
+        )
+    clock.advance(minutes=5)
+    assert services.deliveries_send_due() == 0
+    clock.advance(minutes=11)
+    call_command("outreach", "due")
+    siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
+    assert siti.status == DeliveryStatus.SENT and siti.attempts == 2
+    assert len(graph.sent) == 1
