@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from merdeka.core.scoping import shop_scope
 from merdeka.outreach import clock
 from merdeka.outreach.channels import ChannelError, Outgoing, get_channel
-from merdeka.outreach.channels.cloudapi import SERVICE_WINDOW
+from merdeka.outreach.channels.cloudapi import SERVICE_WINDOW, STOP_BUTTONS, account_for
 from merdeka.outreach.models import (
     OPEN_STATUSES,
     Campaign,
@@ -635,6 +635,52 @@ def template_save(*, shop, actor, name: str, language: str, category: str, body:
     return template
 
 
+def templates_sync(*, shop, actor, request=None) -> dict:
+    """Fetch the account's approved templates from Meta and save them.
+
+    Marketing templates that give the customer no way to stop (no STOP/BERHENTI in the
+    text, no "stop promotions" button) are left out; so are authentication templates.
+    """
+    from merdeka.outreach.channels.cloudapi import GraphError, classify, fetch_templates
+
+    account = account_for(shop)
+    if account is None or not account.business_account_id:
+        raise OutreachError(_("Save the WhatsApp Business account ID in the settings first."))
+    try:
+        found = fetch_templates(
+            base_url=account.base_url,
+            business_account_id=account.business_account_id,
+            token=account.access_token,
+        )
+    except GraphError as exc:
+        raise OutreachError(classify(exc).message) from None
+    saved = skipped = 0
+    categories = set(WhatsAppTemplate.Category.values)
+    with transaction.atomic(), shop_scope(shop):
+        for item in found:
+            if not item["name"] or not item["language"] or item["category"] not in categories:
+                skipped += 1
+                continue
+            if item["category"] == WhatsAppTemplate.Category.MARKETING and not item["has_way_out"]:
+                skipped += 1
+                continue
+            WhatsAppTemplate.objects.update_or_create(
+                shop=shop,
+                name=item["name"],
+                language=item["language"],
+                defaults={"category": item["category"], "body": item["body"]},
+            )
+            saved += 1
+    audit_record(
+        action="outreach.templates_synced",
+        shop=shop,
+        actor=actor,
+        request=request,
+        detail={"saved": saved, "skipped": skipped},
+    )
+    return {"saved": saved, "skipped": skipped}
+
+
 @transaction.atomic
 def template_delete(*, shop, actor, template_id: int, request=None) -> None:
     with shop_scope(shop):
@@ -697,7 +743,8 @@ def unsubscribe_confirm(*, delivery) -> bool:
 
 # -- what WhatsApp tells us (webhooks) ---------------------------------------------------
 
-STOP_WORDS = {"stop", "berhenti"}
+# the words of the rule, and the "stop promotions" quick replies of Meta's templates
+STOP_WORDS = STOP_BUTTONS
 _STATUS_RANK = {
     DeliveryStatus.SENDING: 0,
     DeliveryStatus.QUEUED: 0,

@@ -18,6 +18,11 @@ urlpatterns = [
     path("kampanye/whatsapp-api/", views.whatsapp_settings, name="outreach_whatsapp_settings"),
     path("kampanye/whatsapp-api/template/", views.templates, name="outreach_templates"),
     path(
+        "kampanye/whatsapp-api/template/ambil/",
+        views.templates_sync,
+        name="outreach_templates_sync",
+    ),
+    path(
         "kampanye/whatsapp-api/template/<int:template_id>/hapus/",
         views.template_delete,
         name="outreach_template_delete",

@@ -334,6 +334,21 @@ def templates(request):
 
 @shop_member(owner=True)
 @require_POST
+def templates_sync(request):
+    try:
+        counts = services.templates_sync(shop=request.shop, actor=request.user, request=request)
+    except services.OutreachError as exc:
+        messages.error(request, str(exc))
+        return redirect("outreach_templates")
+    messages.success(
+        request,
+        _("%(saved)s approved templates saved, %(skipped)s left out.") % counts,
+    )
+    return redirect("outreach_templates")
+
+
+@shop_member(owner=True)
+@require_POST
 def template_delete(request, template_id: int):
     try:
         services.template_delete(

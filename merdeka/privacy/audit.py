@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "outreach.whatsapp_settings_saved": _("WhatsApp Cloud API settings changed"),
     "outreach.template_saved": _("WhatsApp template saved"),
     "outreach.template_deleted": _("WhatsApp template deleted"),
+    "outreach.templates_synced": _("WhatsApp templates fetched from Meta"),
 }
 
 

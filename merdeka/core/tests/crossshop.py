@@ -94,6 +94,7 @@ ROUTES: dict[str, Route] = {
         own_shop=True, post=lambda w: {"phone_number_id": "1", "_": _outreach(w) and ""}
     ),
     "outreach_templates": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "outreach_templates_sync": Route(own_shop=True),
     "outreach_template_delete": Route(
         kwargs=lambda w: {"template_id": _outreach(w)["template"].pk}
     ),

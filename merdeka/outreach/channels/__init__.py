@@ -61,15 +61,6 @@ class ChannelError(Exception):
         self.window = window
 
 
-class Skip(Exception):
-    """This customer cannot get this message on this channel (a status and a reason)."""
-
-    def __init__(self, status: str, reason: str = ""):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
 class Channel:
     kind: str = ""
     consent_channel: str = ""

@@ -21,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
@@ -86,11 +87,19 @@ def _check_url(url: str) -> str:
 def graph_post(*, base_url: str, path: str, token: str, payload: dict) -> dict:
     """POST JSON to the Graph API; raise GraphError with Meta's error code on failure."""
     url = _check_url(f"{base_url.rstrip('/')}/{path.lstrip('/')}")
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url,
-        data=json.dumps(payload).encode(),
-        method="POST",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    return _call(url, token, data=json.dumps(payload).encode(), method="POST")
+
+
+def graph_get(*, url: str, token: str) -> dict:
+    return _call(_check_url(url), token, data=None, method="GET")
+
+
+def _call(url: str, token: str, *, data: bytes | None, method: str) -> dict:
+    headers = {"Authorization": f"Bearer {token}"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(  # noqa: S310 - scheme checked by the callers
+        url, data=data, method=method, headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
@@ -158,6 +167,51 @@ def template_payload(to: str, *, name: str, language: str, params: list[str]) ->
         "type": "template",
         "template": template,
     }
+
+
+STOP_BUTTONS = {"stop", "berhenti", "stop promotions", "hentikan promosi"}
+MAX_TEMPLATE_PAGES = 20
+
+
+def fetch_templates(*, base_url: str, business_account_id: str, token: str) -> list[dict]:
+    """The approved templates of a WhatsApp Business account (Graph API
+    ``GET /{waba-id}/message_templates``), as name, language, category, body text, and
+    whether the template tells the customer how to stop (its text or a quick reply)."""
+    query = urlencode(
+        {"fields": "name,language,status,category,components", "status": "APPROVED", "limit": 100}
+    )
+    url = f"{base_url.rstrip('/')}/{business_account_id}/message_templates?{query}"
+    origin = urlsplit(base_url)[:2]
+    found = []
+    for _page in range(MAX_TEMPLATE_PAGES):
+        answer = graph_get(url=url, token=token)
+        for item in answer.get("data") or []:
+            if not isinstance(item, dict) or item.get("status", "APPROVED") != "APPROVED":
+                continue
+            body, buttons = "", []
+            for component in item.get("components") or []:
+                if not isinstance(component, dict):
+                    continue
+                if component.get("type") == "BODY":
+                    body = str(component.get("text", ""))
+                elif component.get("type") == "BUTTONS":
+                    buttons += [str(b.get("text", "")) for b in component.get("buttons") or []]
+            found.append(
+                {
+                    "name": str(item.get("name", ""))[:512],
+                    "language": str(item.get("language", ""))[:15],
+                    "category": str(item.get("category", "")),
+                    "body": body[:1024],
+                    "has_way_out": bool(re.search(r"\b(berhenti|stop)\b", body, re.IGNORECASE))
+                    or any(b.strip().casefold() in STOP_BUTTONS for b in buttons),
+                }
+            )
+        following = (answer.get("paging") or {}).get("next")
+        # follow Meta's next page only on the same server as the configured address
+        if not following or urlsplit(following)[:2] != origin:
+            break
+        url = following
+    return found
 
 
 def wa_digits(e164: str) -> str:

@@ -50,6 +50,9 @@ class FakeGraph:
         self.phone_number_id = phone_number_id
         self.requests: list[dict] = []
         self.planned: deque = deque()
+        self.business_account_id = "102290129340398"
+        self.templates: list[dict] = []  # what GET /{waba-id}/message_templates lists
+        self.page_size = 2
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         fake = self
@@ -57,6 +60,15 @@ class FakeGraph:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):  # quiet
                 pass
+
+            def do_GET(self):
+                status, body = fake.list_templates(self.path, dict(self.headers))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
@@ -84,6 +96,45 @@ class FakeGraph:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def list_templates(self, path: str, headers: dict) -> tuple[int, dict]:
+        """``GET /{waba-id}/message_templates`` with cursor paging, as documented."""
+        from urllib.parse import parse_qs, urlsplit
+
+        with self._lock:
+            self.requests.append({"path": path, "headers": headers, "json": None, "status": 0})
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return self.error_body(190)
+        url = urlsplit(path)
+        if url.path != f"/v21.0/{self.business_account_id}/message_templates":
+            return 400, {
+                "error": {
+                    "message": "Unsupported get request",
+                    "type": "GraphMethodException",
+                    "code": 100,
+                    "fbtrace_id": "x",
+                }
+            }
+        query = parse_qs(url.query)
+        start = int(query.get("after", ["0"])[0])
+        wanted = query.get("status", [None])[0]
+        items = [t for t in self.templates if wanted is None or t["status"] == wanted]
+        page = items[start : start + self.page_size]
+        body = {
+            "data": page,
+            "paging": {"cursors": {"before": str(start), "after": str(start + len(page))}},
+        }
+        if start + self.page_size < len(items):
+            next_query = dict(query, after=[str(start + self.page_size)])
+            from urllib.parse import urlencode
+
+            body["paging"]["next"] = (
+                self.base_url.removesuffix("/v21.0")
+                + url.path
+                + "?"
+                + urlencode(next_query, doseq=True)
+            )
+        return 200, body
 
     def fail_next(self, code: int, times: int = 1):
         for _ in range(times):

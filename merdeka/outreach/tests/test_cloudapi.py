@@ -336,3 +336,61 @@ def test_a_message_left_sending_by_a_dead_worker_is_tried_again(
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
     assert siti.status == DeliveryStatus.SENT and siti.attempts == 2
     assert len(graph.sent) == 1
+
+
+def meta_template(name, body, *, category="MARKETING", status="APPROVED", buttons=()):
+    components = [{"type": "BODY", "text": body}]
+    if buttons:
+        components.append(
+            {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": b} for b in buttons]}
+        )
+    return {
+        "name": name,
+        "language": "id",
+        "status": status,
+        "category": category,
+        "components": components,
+        "id": f"9{len(name)}",
+    }
+
+
+def test_approved_templates_are_fetched_from_meta_across_pages(ika_client, ika_shop, cloud, graph):
+    from django.urls import reverse
+
+    from merdeka.outreach.models import WhatsAppTemplate
+
+    cloud.business_account_id = graph.business_account_id
+    with shop_scope(ika_shop):
+        cloud.save()
+    graph.templates = [
+        meta_template("promo_po", "Halo {{1}}, PO dibuka. Balas BERHENTI untuk berhenti."),
+        meta_template("promo_tombol", "Halo {{1}}, diskon!", buttons=["Stop promotions"]),
+        meta_template("promo_tanpa_jalan_keluar", "Halo {{1}}, beli sekarang!"),
+        meta_template("pesanan_dikirim", "Pesanan {{1}} dikirim.", category="UTILITY"),
+        meta_template("kode_masuk", "Kode {{1}}", category="AUTHENTICATION"),
+        meta_template("masih_ditinjau", "Halo {{1}} STOP", status="PENDING"),
+    ]
+    response = ika_client.post(reverse("outreach_templates_sync"))
+    assert response.status_code == 302
+    with shop_scope(ika_shop):
+        names = set(WhatsAppTemplate.objects.values_list("name", flat=True))
+    assert names == {"promo_po", "promo_tombol", "pesanan_dikirim"}
+    gets = [r for r in graph.requests if "message_templates" in r["path"]]
+    assert len(gets) == 3  # five approved ones, two per page
+    page = ika_client.get(reverse("outreach_templates")).content.decode()
+    assert "3 template yang disetujui disimpan, 2 tidak diambil." in page
+
+
+def test_fetching_templates_needs_the_account_id_and_a_valid_token(
+    ika_client, ika_shop, cloud, graph
+):
+    from django.urls import reverse
+
+    page = ika_client.post(reverse("outreach_templates_sync"), follow=True).content.decode()
+    assert "ID akun WhatsApp Business" in page
+    cloud.business_account_id = graph.business_account_id
+    with shop_scope(ika_shop):
+        cloud.save()
+    graph.token = "another"
+    page = ika_client.post(reverse("outreach_templates_sync"), follow=True).content.decode()
+    assert "Token akses sudah kedaluwarsa" in page

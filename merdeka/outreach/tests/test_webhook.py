@@ -134,7 +134,7 @@ def test_a_bad_signature_is_refused_and_nothing_is_recorded(
     assert post(client, cloud, body, sign(body, "someone-elses-secret")).status_code == 403
 
 
-@pytest.mark.parametrize("word", ["STOP", "  berhenti ", "Berhenti", "stop\n"])
+@pytest.mark.parametrize("word", ["STOP", "  berhenti ", "Berhenti", "stop\n", "Hentikan promosi"])
 def test_replying_stop_withdraws_whatsapp_marketing_at_once(client, ika_shop, cloud, people, word):
     siti = people["siti"]
     assert consent_allows(shop=ika_shop, customer=siti, channel="whatsapp")
