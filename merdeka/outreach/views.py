@@ -35,6 +35,7 @@ from merdeka.outreach.models import (
     WhatsAppTemplate,
 )
 from merdeka.outreach.placeholders import PLACEHOLDERS
+from merdeka.privacy.consent import consent_allows
 
 logger = logging.getLogger(__name__)
 
@@ -222,12 +223,26 @@ def campaign_send(request, campaign_id: int):
     return redirect("outreach_campaign", campaign_id=campaign.pk)
 
 
-def _queue_row(delivery) -> dict:
-    row = {"delivery": delivery, "wa_url": ""}
-    if delivery.status == DeliveryStatus.QUEUED:
-        phone = get_channel(ChannelKind.WALINK).address(delivery.customer)
-        if phone:
-            row["wa_url"] = wa_me_url(phone, delivery.body or "")
+def _queue_row(delivery, shop) -> dict:
+    """A queue row; its link only while the customer's consent still allows the message
+    (checked again, and recorded, when the link is tapped)."""
+    row = {"delivery": delivery, "wa_url": "", "again_url": "", "withdrawn": False}
+    if delivery.status not in (DeliveryStatus.QUEUED, DeliveryStatus.SENT):
+        return row
+    channel = get_channel(ChannelKind.WALINK)
+    phone = channel.address(delivery.customer)
+    if not phone:
+        return row
+    if not consent_allows(
+        shop=shop,
+        customer=delivery.customer,
+        channel=channel.consent_channel,
+        purpose=delivery.purpose,
+    ):
+        row["withdrawn"] = True
+        return row
+    url = wa_me_url(phone, delivery.body or "")
+    row["wa_url" if delivery.status == DeliveryStatus.QUEUED else "again_url"] = url
     return row
 
 
@@ -240,7 +255,7 @@ def campaign_queue(request, campaign_id: int):
     deliveries = selectors.campaign_deliveries(shop=request.shop, campaign=campaign)
     waiting = deliveries.filter(status=DeliveryStatus.QUEUED).count()
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
-    rows = [_queue_row(d) for d in page]
+    rows = [_queue_row(d, request.shop) for d in page]
     return render(
         request,
         "outreach/queue.html",
@@ -263,7 +278,7 @@ def campaign_queue_mark(request, campaign_id: int, delivery_id: int):
     if request.headers.get("X-Merdeka-Queue") == "1":
         row = render_to_string(
             "outreach/_queue_row.html",
-            {"row": {"delivery": delivery, "wa_url": ""}, "campaign": campaign},
+            {"row": {"delivery": delivery}, "campaign": campaign},
             request=request,
         )
         return JsonResponse(

@@ -216,3 +216,26 @@ def test_no_marketing_without_consent_over_many_campaigns(ika_shop, people):
         sent_to = set(Delivery.objects.filter(status="sent").values_list("customer_id", flat=True))
         assert ConsentEvent.objects.filter(granted=False).count() == 0
     assert sent_to == {people["siti"].pk, people["dewi"].pk}
+
+
+def test_the_queue_hides_the_link_once_consent_is_withdrawn(ika_client, ika_shop, people):
+    campaign = walink_campaign(ika_shop)
+    services.campaign_send(shop=ika_shop, campaign=campaign)
+    consent_record(
+        shop=ika_shop, customer=people["dewi"], channel="whatsapp", granted=False, source="staff"
+    )
+    page = ika_client.get(reverse("outreach_queue", args=[campaign.pk])).content.decode()
+    assert "wa.me/6285755556666" not in page  # no link, even without JavaScript
+    assert "wa.me/6281211112222" in page
+    assert "tidak lagi setuju" in page
+
+
+def test_a_sent_row_can_be_opened_again_without_counting_twice(ika_client, ika_shop, people):
+    campaign = walink_campaign(ika_shop)
+    services.campaign_send(shop=ika_shop, campaign=campaign)
+    with shop_scope(ika_shop):
+        siti = Delivery.objects.get(campaign=campaign, customer=people["siti"])
+    ika_client.post(reverse("outreach_queue_mark", args=[campaign.pk, siti.pk]))
+    page = ika_client.get(reverse("outreach_queue", args=[campaign.pk])).content.decode()
+    assert 'class="again-link"' in page and "wa.me/6281211112222" in page
+    assert page.count("data-mark-url") == 1  # only Dewi's link still marks
