@@ -60,8 +60,23 @@ def campaign_list(request):
     return render(request, "outreach/list.html", {"page": page})
 
 
+def _chosen_customers(request, form) -> list:
+    """The customers already chosen for the audience (from a customer's page, or saved)."""
+    import re
+
+    raw = form["audience_ids"].value() or ""
+    ids = [int(i) for i in re.findall(r"\d+", str(raw))][:50]
+    if not ids:
+        return []
+    with shop_scope(request.shop):
+        return list(
+            Customer.objects.filter(shop=request.shop, pk__in=ids, merged_into__isnull=True)
+        )
+
+
 def _compose_context(request, form, campaign=None) -> dict:
     return {
+        "chosen_customers": _chosen_customers(request, form),
         "form": form,
         "campaign": campaign,
         "placeholders": PLACEHOLDERS,

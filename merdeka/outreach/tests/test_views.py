@@ -241,3 +241,31 @@ def test_the_customer_page_include_lists_their_messages(rf, ika, ika_shop, peopl
     )
     assert "PO Nastar" in html and "Dilewati: tidak ada persetujuan" in html
     assert f"?pelanggan={people['budi'].pk}" in html
+
+
+def test_a_message_to_one_customer_starts_from_their_page(
+    client, ika, citra, citra_shop, ika_shop, people
+):
+    siti = people["siti"]
+    client.force_login(ika)
+    ika_client = client
+    page = ika_client.get(
+        reverse("outreach_campaign_new") + f"?pelanggan={siti.pk}"
+    ).content.decode()
+    assert "Siti Nurhaliza" in page.split('data-testid="chosen-customers"')[1].split("</p>")[0]
+    ika_client.post(
+        reverse("outreach_campaign_new"),
+        {**FORM, "audience_kind": "chosen", "audience_ids": str(siti.pk)},
+    )
+    [campaign] = campaigns(ika_shop)
+    assert campaign.audience_ids == [siti.pk]
+    # another shop's customer id is neither shown nor usable
+    client.force_login(citra)
+    citra_client = client
+    other = citra_client.get(reverse("outreach_campaign_new") + f"?pelanggan={siti.pk}")
+    assert "Siti" not in other.content.decode()
+    refused = citra_client.post(
+        reverse("outreach_campaign_new"),
+        {**FORM, "audience_kind": "chosen", "audience_ids": str(siti.pk)},
+    ).content.decode()
+    assert "Tulis paling tidak satu nomor pelanggan." in refused
