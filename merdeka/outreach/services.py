@@ -58,7 +58,10 @@ class OutreachError(Exception):
 
 
 def public_url(path: str) -> str:
-    base = (settings.MERDEKA_PUBLIC_URL or "http://127.0.0.1:8000").rstrip("/")
+    import os
+
+    local = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"  # what `merdeka run` serves
+    base = (settings.MERDEKA_PUBLIC_URL or local).rstrip("/")
     return base + path
 
 
