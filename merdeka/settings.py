@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "merdeka.cards",
     "merdeka.catalog",
     "merdeka.storefront",
+    "merdeka.outreach",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -255,6 +256,19 @@ TASKS = {
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Outreach: the address customers reach this Merdeka at (unsubscribe links, the
+# WhatsApp webhook), and the mail server campaigns are sent through.
+MERDEKA_PUBLIC_URL = os.environ.get("MERDEKA_PUBLIC_URL", "").rstrip("/")
+MERDEKA_SMTP = {
+    "host": os.environ.get("MERDEKA_SMTP_HOST", ""),
+    "port": int(os.environ.get("MERDEKA_SMTP_PORT", "587")),
+    "user": os.environ.get("MERDEKA_SMTP_USER", ""),
+    "password": os.environ.get("MERDEKA_SMTP_PASSWORD", ""),
+    "from": os.environ.get("MERDEKA_SMTP_FROM", ""),
+    "tls": env_bool("MERDEKA_SMTP_TLS", True),  # STARTTLS
+    "ssl": env_bool("MERDEKA_SMTP_SSL"),  # TLS from the first byte (port 465)
+}
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {

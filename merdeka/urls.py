@@ -60,5 +60,6 @@ urlpatterns = [
     path("", include("merdeka.cards.urls")),
     path("produk/", include("merdeka.catalog.urls")),
     path("", include("merdeka.storefront.urls")),
+    path("", include("merdeka.outreach.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -46,6 +46,12 @@ ACTION_LABELS = {
     "customer.erased": _("Customer erased"),
     "privacy.retention_changed": _("Retention period changed"),
     "privacy.retention_run": _("Retention check run"),
+    "outreach.campaign_saved": _("Campaign saved"),
+    "outreach.campaign_sent": _("Campaign sent"),
+    "outreach.whatsapp_settings_saved": _("WhatsApp Cloud API settings changed"),
+    "outreach.template_saved": _("WhatsApp template saved"),
+    "outreach.template_deleted": _("WhatsApp template deleted"),
+    "outreach.templates_synced": _("WhatsApp templates fetched from Meta"),
 }
 
 

@@ -39,6 +39,8 @@ PUBLIC |= {
     "storefront_regions",
     "storefront_order",
 }
+# Public, but keyed by a secret in the URL (tested in merdeka/outreach/tests).
+PUBLIC |= {"outreach_webhook", "outreach_unsubscribe"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(own_shop=True, post=None),
@@ -114,6 +116,44 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"product_id": w["product"].pk, "photo_id": w["photo"].pk}
     ),
     "storefront_settings": Route(own_shop=True, post=lambda w: {"slug": "dapur-ika"}),
+    # outreach (objects made by merdeka.outreach.tests.world.outreach_world)
+    "outreach_campaigns": Route(own_shop=True, post=None),
+    "outreach_campaign_new": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "outreach_preview": Route(
+        own_shop=True,
+        post=lambda w: {
+            "channel": "walink",
+            "purpose": "marketing",
+            "body": "Halo {nama}",
+            "audience_kind": "all",
+            "name": "x",
+            "customer": w["customer"].pk,
+        },
+    ),
+    "outreach_campaign": Route(
+        kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}, post=None
+    ),
+    "outreach_campaign_edit": Route(
+        kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}, post=lambda w: {"name": "x"}
+    ),
+    "outreach_campaign_send": Route(kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}),
+    "outreach_queue": Route(
+        kwargs=lambda w: {"campaign_id": _outreach(w)["campaign"].pk}, post=None
+    ),
+    "outreach_queue_mark": Route(
+        kwargs=lambda w: {
+            "campaign_id": _outreach(w)["campaign"].pk,
+            "delivery_id": _outreach(w)["delivery"].pk,
+        }
+    ),
+    "outreach_whatsapp_settings": Route(
+        own_shop=True, post=lambda w: {"phone_number_id": "1", "_": _outreach(w) and ""}
+    ),
+    "outreach_templates": Route(own_shop=True, post=lambda w: {"name": ""}),
+    "outreach_templates_sync": Route(own_shop=True),
+    "outreach_template_delete": Route(
+        kwargs=lambda w: {"template_id": _outreach(w)["template"].pk}
+    ),
 }
 # The public sign-up page of a parcel card: it shows its own shop's name on purpose and is
 # reached only by an unguessable token (merdeka/cards/tests test that a foreign one 404s).
@@ -129,6 +169,12 @@ def _card_batch(world):
             shop=world["shop"], label="Kanari Rahasia Ika", channel="shopee", count=8
         )
     return world["card_batch"]
+
+
+def _outreach(world):
+    from merdeka.outreach.tests.world import outreach_world
+
+    return outreach_world(world)
 
 
 def named_patterns(resolver: URLResolver | None = None, prefix: str = "") -> dict[str, str]:

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Outreach upkeep: `merdeka outreach due` sends every message whose retry time came."
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["due"])
+
+    def handle(self, *args, action, **options):
+        from merdeka.outreach.services import deliveries_send_due
+
+        tried = deliveries_send_due()
+        self.stdout.write(f"{tried} messages tried")

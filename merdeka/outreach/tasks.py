@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def send_delivery(shop_id: int, delivery_id: int) -> str:
+    """Send one queued message (a campaign's or an order-service one)."""
+    from merdeka.core.models import Shop
+    from merdeka.outreach.services import delivery_send
+
+    shop = Shop.objects.get(pk=shop_id)
+    delivery = delivery_send(shop=shop, delivery_id=delivery_id)
+    return delivery.status if delivery is not None else "missing"
+
+
+@task()
+def send_due_deliveries() -> int:
+    """Catch up on every message whose retry time has come."""
+    from merdeka.outreach.services import deliveries_send_due
+
+    return deliveries_send_due()
