@@ -14,7 +14,13 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-PERIODIC = ("merdeka.privacy.retention.retention_enqueue_due",)
+PERIODIC = (
+    "merdeka.privacy.retention.retention_enqueue_due",
+    # sealed uploads nobody mapped are deleted after WAITING_UPLOAD_DAYS
+    "merdeka.imports.mapping.waiting_uploads_expire",
+    # campaign messages whose retry time came while no worker was there to send them
+    "merdeka.outreach.services.deliveries_send_due",
+)
 
 
 def tick(*, now=None) -> dict[str, object]:
