@@ -69,8 +69,9 @@ def _open_checked(upload) -> Image.Image:
             image.load()
     except ServiceError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):  # fmt: skip
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ServiceError(_("The photo has too many pixels (at most 40 megapixels).")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ServiceError(_("This file is not a photo Merdeka can read.")) from None
     return image
 
@@ -98,13 +99,13 @@ def store(*, shop_id: int, upload) -> Stored:
     key = secrets.token_hex(16)
     widths = []
     for width in WIDTHS:
-        if width > clean.width and widths:
-            break
-        target = min(width, clean.width)
+        target = min(width, clean.width)  # a slot is never wider than the photo itself
         height = max(1, round(clean.height * target / clean.width))
         resized = clean if target == clean.width else clean.resize((target, height), Image.LANCZOS)
         _write_atomic(resized, path_for(shop_id, key, width))
         widths.append(width)
+        if target == clean.width:
+            break  # the whole photo fits: no wider slot needed
     return Stored(key=key, width=clean.width, height=clean.height, widths=widths)
 
 

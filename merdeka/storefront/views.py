@@ -202,12 +202,11 @@ def checkout(request, storefront):
     lines = selectors.cart_lines(shop=shop, cart=cart_now)
     if request.method == "POST":
         form = CheckoutForm(request.POST, storefront=storefront)
-        token = request.POST.get("token", "")
-        if token and token not in (request.session.get(TOKENS_SESSION_KEY) or []):
-            # a retry after success (the session moved on) finds its order; else expired
-            placed = order_by_idempotency_key(shop, token)
-            if placed is not None:
-                return redirect(confirmation_url(storefront, placed))
+        token = request.POST.get("token", "")[:64]
+        placed = order_by_idempotency_key(shop, token) if token else None
+        if placed is not None:  # a double tap or a retry: the first order stands
+            return redirect(confirmation_url(storefront, placed))
+        if token not in (request.session.get(TOKENS_SESSION_KEY) or []):
             form = CheckoutForm(storefront=storefront, initial={"token": _new_token(request)})
             messages.error(request, _("The form had expired. Check it and send it again."))
         elif not lines:
