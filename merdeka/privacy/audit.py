@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "keys.rotation_started": _("Key rotation started"),
     "keys.rotated": _("Encryption keys rotated"),
     "backup.created": _("Backup created"),
+    # online shop
+    "storefront.updated": _("Online shop settings changed"),
 }
 
 
