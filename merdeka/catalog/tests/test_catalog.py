@@ -40,7 +40,7 @@ def test_a_seller_adds_a_product_with_two_flavours_and_sets_its_stock(ika_client
                 },
                 {"flavour": "Keju", "price": "38000", "sku": "SUS-K", "track_stock": "on"},
             ]
-        )  # fmt: skip
+        )
     )
     response = ika_client.post(reverse("product_add"), data)
     assert response.status_code == 302
