@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from merdeka.catalog.models import (
     Category,
@@ -57,7 +58,10 @@ def location_default(*, shop) -> StockLocation:
             location = StockLocation.objects.filter(shop=shop).first()
         if location is None:
             location = StockLocation.objects.create(
-                shop=shop, name=_("Home"), kind=StockLocation.Kind.HOME, is_default=True
+                shop=shop,
+                name=pgettext("stock location", "Home"),
+                kind=StockLocation.Kind.HOME,
+                is_default=True,
             )
         return location
 

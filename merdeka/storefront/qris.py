@@ -108,6 +108,6 @@ def svg(payload: str) -> str:
     """The QR image as an SVG document (scales on any screen; no inline script or style)."""
     buffer = io.BytesIO()
     segno.make_qr(payload, error="m", boost_error=False).save(
-        buffer, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title="QRIS"
+        buffer, kind="svg", scale=8, border=4, xmldecl=False, omitsize=True, title="QRIS"
     )
     return buffer.getvalue().decode("utf-8")
