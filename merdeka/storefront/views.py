@@ -85,7 +85,9 @@ def _context(request, storefront, **extra):
 def shop_page(request, storefront):
     category = request.GET.get("kategori") or None
     cards = selectors.product_cards(shop=storefront.shop, category_slug=category)
-    return render(request, "storefront/shop.html", _context(request, storefront, cards=cards))
+    categories = selectors.categories_public(shop=storefront.shop)
+    context = _context(request, storefront, cards=cards, categories=categories, category=category)
+    return render(request, "storefront/shop.html", context)
 
 
 @require_GET

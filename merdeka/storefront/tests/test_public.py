@@ -153,3 +153,46 @@ def test_the_region_lists_follow_what_was_chosen(client, storefront, level):
     nxt = {"province": "Kota Bandung", "city": "Andir", "district": "Maleber"}[level]
     assert nxt in page
     assert page.strip().startswith("<fieldset")
+
+
+def test_the_cached_product_page_changes_when_the_product_does(client, storefront, lapis, ika_shop):
+    from merdeka.catalog.services import VariantInput, product_save
+
+    product, variant = lapis
+    url = reverse("storefront_product", args=[storefront.slug, product.slug])
+    assert "Lapis legit wisman" in client.get(url).content.decode()
+    product_save(
+        shop=ika_shop,
+        product=product,
+        name=product.name,
+        description="Sekarang 24 lapis",
+        category_id=None,
+        is_published=True,
+        variants=[
+            VariantInput(
+                pk=variant.pk,
+                size="",
+                flavour="",
+                sku=variant.sku,
+                price=variant.price,
+                weight_grams=800,
+            )
+        ],
+    )
+    page = client.get(url).content.decode()
+    assert "Sekarang 24 lapis" in page and "Lapis legit wisman" not in page
+
+
+def test_buyers_can_narrow_the_shop_page_by_category(client, storefront, ika_shop):
+    from merdeka.catalog.services import category_save
+
+    kering, basah = (category_save(shop=ika_shop, name=n) for n in ("Kue Kering", "Kue Basah"))
+    nastar, _ = make_product(ika_shop, name="Nastar")
+    klepon, _ = make_product(ika_shop, name="Klepon")
+    with shop_scope(ika_shop):
+        nastar.category, klepon.category = kering, basah
+        nastar.save(), klepon.save()
+    url = reverse("storefront_shop", args=[storefront.slug])
+    page = client.get(url, {"kategori": kering.slug}).content.decode()
+    assert "Nastar" in page and "Klepon" not in page
+    assert "Kue Basah" in page  # the other category is offered
