@@ -47,7 +47,8 @@ def path_for(shop_id: int, key: str, width: int) -> Path:
     return directory(shop_id) / f"{key}-{int(width)}.webp"
 
 
-def _open_checked(upload) -> Image.Image:
+def open_checked(upload) -> Image.Image:
+    """The decoded image, after the byte, format, pixel and structure checks."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
         raise ServiceError(_("The photo is larger than 10 MB. Send a smaller one."))
@@ -90,7 +91,7 @@ def _write_atomic(image: Image.Image, dest: Path) -> None:
 
 
 def store(*, shop_id: int, upload) -> Stored:
-    image = _open_checked(upload)
+    image = open_checked(upload)
     image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")

@@ -204,6 +204,11 @@ class StorefrontSettingsForm(forms.Form):
             "to you, never through Merdeka."
         ),
     )
+    qris_image = forms.FileField(
+        label=_("Or a photo or screenshot of your QRIS"),
+        required=False,
+        help_text=_("Merdeka reads the code from the picture; the picture is not kept."),
+    )
     banks = forms.CharField(
         label=_("Bank accounts"),
         required=False,

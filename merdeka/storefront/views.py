@@ -355,11 +355,14 @@ def storefront_settings(request):
     settings = services.storefront_ensure(shop=shop)
     form = StorefrontSettingsForm(
         request.POST or None,
+        request.FILES or None,
         initial=StorefrontSettingsForm.initial_for(settings, services.rates_text(shop=shop)),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if data.get("qris_image"):
+                data["qris"] = qris.static_from_image(data["qris_image"]).payload
             services.storefront_update(
                 shop=shop,
                 actor=request.user,

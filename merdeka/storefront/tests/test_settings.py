@@ -91,3 +91,33 @@ def test_rates_name_real_provinces_and_cities():
         parse_rates("Jawa Tengahh = 10000")
     with pytest.raises(ServiceError, match="Bogor is not a regency or city"):
         parse_rates("Jawa Barat, Bogor = 10000")  # Kota and Kabupaten Bogor both exist
+
+
+def qris_picture(payload: str, kind: str = "png"):
+    import io
+
+    import segno
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    segno.make_qr(payload, error="m").save(buffer, kind=kind, scale=6, border=4)
+    return SimpleUploadedFile(f"qris.{kind}", buffer.getvalue(), content_type=f"image/{kind}")
+
+
+def test_the_owner_can_give_a_picture_of_the_qris_instead_of_its_text(
+    ika_client, ika_shop, qris_static
+):
+    data = settings_post(qris_image=qris_picture(qris_static))
+    response = ika_client.post(reverse("storefront_settings"), data)
+    assert response.status_code == 302, response.context["form"].errors
+    with shop_scope(ika_shop):
+        assert StorefrontSettings.objects.get().qris_payload == qris_static
+
+
+def test_a_picture_without_a_qris_is_refused(ika_client, ika_shop):
+    response = ika_client.post(
+        reverse("storefront_settings"),
+        settings_post(qris_image=qris_picture("https://example.com/bukan-qris")),
+    )
+    assert response.status_code == 200
+    assert "bukan QRIS" in str(response.context["form"].non_field_errors())
