@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import regions
-from merdeka.core.phone import is_masked, normalize_phone
+from merdeka.core.phone import format_phone, is_masked, normalize_phone
 from merdeka.orders.models import DeliveryMethod, PaymentMethod
 from merdeka.privacy.models import ConsentChannel
 from merdeka.storefront.services import accounts_text
@@ -250,7 +250,7 @@ class StorefrontSettingsForm(forms.Form):
             "slug": settings.slug,
             "is_open": settings.is_open,
             "tagline": settings.tagline,
-            "whatsapp": settings.whatsapp,
+            "whatsapp": format_phone(settings.whatsapp),
             "qris": settings.qris_payload,
             "banks": accounts_text(settings.bank_accounts),
             "ewallets": accounts_text(settings.ewallets),

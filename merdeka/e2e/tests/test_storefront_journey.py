@@ -113,3 +113,42 @@ def test_a_new_buyer_orders_from_the_shop_and_gets_a_qris_with_the_right_amount(
     seller.get_by_role("link", name="Produk", exact=True).click()
     expect(seller.locator(".customer-row", has_text="Kue Lapis Legit")).to_contain_text("8")
     context.close()
+
+
+def test_a_seller_adds_a_product_sets_stock_and_opens_her_online_shop(
+    live_server, page, shot, ika_shop, console_errors
+):
+    sign_in(page, live_server, "ika", PASSWORD)
+    page.get_by_role("link", name="Produk", exact=True).click()
+    page.get_by_role("button", name="Tambah produk pertamamu").click()
+    page.fill("#id_name", "Kue Sus Vla")
+    page.fill("#id_variants-0-flavour", "Cokelat")
+    page.fill("#id_variants-0-price", "35000")
+    page.fill("#id_variants-0-sku", "SUS-C")
+    shot("product-form")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.locator("main h1")).to_contain_text("Kue Sus Vla")
+    page.locator("input[name=on_hand]").first.fill("12")
+    page.get_by_role("button", name="Simpan jumlah").first.click()
+    expect(page.locator(".message")).to_contain_text("disimpan")
+    expect(page.locator(".stock-moves")).to_contain_text("Penyesuaian")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot("stock")
+
+    page.get_by_role("link", name="Toko online", exact=True).click()
+    page.fill("#id_whatsapp", "0813-1111-2222")
+    page.fill("#id_qris", static_qris()[:-1] + ("0" if static_qris()[-1] != "0" else "1"))
+    page.fill("#id_banks", "BCA | 1234567890 | Ika Rahmawati")
+    page.fill("#id_pickup_address", "Jl. Mawar No. 3, Bandung")
+    page.check("#id_is_open")
+    page.check("#id_pickup_enabled")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.locator(".form-errors")).to_contain_text("Checksum QRIS tidak cocok")
+    page.fill("#id_qris", static_qris())
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.locator(".message")).to_contain_text("Pengaturan toko online disimpan")
+    shot("settings")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_test_id("public-url").click()
+    expect(page.get_by_test_id("card-kue-sus-vla")).to_contain_text("Rp35.000")
+    assert not console_errors, console_errors
