@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils.text import slugify
 
 from merdeka.catalog import services as catalog
 from merdeka.catalog.models import StockLocation
@@ -108,7 +109,7 @@ def make_product(shop, name="Kue Lapis Legit", stock=5, prices=(Decimal(85000),)
                 pk=None,
                 size=f"{20 * (i + 1)} cm" if len(prices) > 1 else "",
                 flavour="",
-                sku=f"{name[:3].upper()}-{shop.pk}-{i}",
+                sku=f"{slugify(name)[:30].upper()}-{shop.pk}-{i}",
                 price=price,
                 weight_grams=800,
                 track_stock=stock is not None,

@@ -196,3 +196,16 @@ def test_buyers_can_narrow_the_shop_page_by_category(client, storefront, ika_sho
     page = client.get(url, {"kategori": kering.slug}).content.decode()
     assert "Nastar" in page and "Klepon" not in page
     assert "Kue Basah" in page  # the other category is offered
+
+
+def test_the_shop_page_queries_do_not_grow_with_the_products(
+    client, storefront, ika_shop, django_assert_max_num_queries
+):
+    url = reverse("storefront_shop", args=[storefront.slug])
+    make_product(ika_shop, name="Nastar")
+    client.get(url)
+    for i in range(6):
+        make_product(ika_shop, name=f"Kue {i}", prices=(1000, 2000))
+    with django_assert_max_num_queries(7):
+        page = client.get(url).content.decode()
+    assert page.count('class="product-card"') == 7
