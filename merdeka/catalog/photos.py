@@ -27,6 +27,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 50 MP phone photo is ~50M; 40M keeps decoding under ~160 MB
 MIN_SIDE = 64
 FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
+OPEN_FORMATS = ("JPEG", "PNG", "WEBP")
 WIDTHS = (320, 640)
 QUALITY = 78
 
@@ -56,7 +57,8 @@ def open_checked(upload) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload)
+            # only these decoders ever see the bytes (never EPS, PSD, ... plugins)
+            image = Image.open(upload, formats=OPEN_FORMATS)
             if image.format not in FORMATS:
                 raise ServiceError(_("Send a photo as JPEG, PNG or WebP."))
             width, height = image.size
@@ -66,13 +68,15 @@ def open_checked(upload) -> Image.Image:
                 raise ServiceError(_("The photo is too small (at least 64 pixels a side)."))
             image.verify()  # structure check; the image must be opened again to decode
             upload.seek(0)
-            image = Image.open(upload)
+            image = Image.open(upload, formats=OPEN_FORMATS)
             image.load()
     except ServiceError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ServiceError(_("The photo has too many pixels (at most 40 megapixels).")) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except UnidentifiedImageError:
+        raise ServiceError(_("Send a photo as JPEG, PNG or WebP.")) from None
+    except (OSError, SyntaxError, ValueError):
         raise ServiceError(_("This file is not a photo Merdeka can read.")) from None
     return image
 

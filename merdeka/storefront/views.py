@@ -209,7 +209,10 @@ def checkout(request, storefront):
         if placed is not None:  # a double tap or a retry: the first order stands
             return redirect(confirmation_url(storefront, placed))
         if token not in (request.session.get(TOKENS_SESSION_KEY) or []):
-            form = CheckoutForm(storefront=storefront, initial={"token": _new_token(request)})
+            # keep what the buyer typed, under a fresh token; nothing is placed yet
+            data = request.POST.copy()
+            data["token"] = _new_token(request)
+            form = CheckoutForm(data, storefront=storefront)
             messages.error(request, _("The form had expired. Check it and send it again."))
         elif not lines:
             messages.error(request, _("Your cart is empty."))

@@ -73,7 +73,8 @@ def test_a_small_photo_is_not_blown_up(ika_shop, lapis, media):
 @pytest.mark.parametrize(
     ("_case", "upload", "message"),
     [
-        ("not_an_image", SimpleUploadedFile("x.jpg", b"<script>alert(1)</script>"), "not a photo"),
+        ("not_an_image", SimpleUploadedFile("x.jpg", b"<script>alert(1)</script>"), "JPEG, PNG"),
+        ("truncated_jpeg", None, "not a photo"),
         ("decompression_bomb", png_bomb(), "too many pixels"),
         ("gif", None, "JPEG, PNG or WebP"),
         ("tiny", None, "too small"),
@@ -88,6 +89,9 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(
         upload = SimpleUploadedFile("a.gif", buffer.getvalue())
     if _case == "tiny":
         upload = jpeg_upload(20, 20)
+    if _case == "truncated_jpeg":
+        whole = jpeg_upload().read()
+        upload = SimpleUploadedFile("cut.jpg", whole[: len(whole) // 3])
     product, _ = lapis
     with pytest.raises(ServiceError, match=message):
         photo_add(shop=ika_shop, product=product, upload=upload)

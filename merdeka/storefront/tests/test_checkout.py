@@ -103,6 +103,13 @@ def test_a_token_that_was_never_issued_places_nothing(client, storefront, lapis,
     assert response.status_code == 200
     with shop_scope(ika_shop):
         assert Order.objects.count() == 0
+    # what the buyer typed is kept, under a fresh token that does place the order
+    form = response.context["form"]
+    assert form["name"].value() == "Siti Nurhaliza" and form["token"].value() != "made-up-token"
+    again = checkout_post(client, storefront, token=form["token"].value())
+    assert again.status_code == 302
+    with shop_scope(ika_shop):
+        assert Order.objects.count() == 1
 
 
 def test_a_courier_order_needs_the_whole_address(client, storefront, lapis, ika_shop):
