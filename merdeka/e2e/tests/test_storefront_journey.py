@@ -21,6 +21,15 @@ from merdeka.storefront.tests.conftest import make_product, static_qris, tlv_dec
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def open_shop(ika_shop):
     front = storefront_ensure(shop=ika_shop)

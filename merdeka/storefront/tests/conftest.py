@@ -64,6 +64,16 @@ def tlv_decode(payload: str) -> dict[str, str]:
     return found
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Cached storefront pages never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def english():
     """Service messages checked in their source language (the UI tests read Indonesian)."""

@@ -155,30 +155,33 @@ def test_the_region_lists_follow_what_was_chosen(client, storefront, level):
     assert page.strip().startswith("<fieldset")
 
 
-def test_the_cached_product_page_changes_when_the_product_does(client, storefront, lapis, ika_shop):
+def test_the_cached_product_page_changes_when_the_product_does(
+    client, storefront, lapis, ika_shop, django_capture_on_commit_callbacks
+):
     from merdeka.catalog.services import VariantInput, product_save
 
     product, variant = lapis
     url = reverse("storefront_product", args=[storefront.slug, product.slug])
     assert "Lapis legit wisman" in client.get(url).content.decode()
-    product_save(
-        shop=ika_shop,
-        product=product,
-        name=product.name,
-        description="Sekarang 24 lapis",
-        category_id=None,
-        is_published=True,
-        variants=[
-            VariantInput(
-                pk=variant.pk,
-                size="",
-                flavour="",
-                sku=variant.sku,
-                price=variant.price,
-                weight_grams=800,
-            )
-        ],
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        product_save(
+            shop=ika_shop,
+            product=product,
+            name=product.name,
+            description="Sekarang 24 lapis",
+            category_id=None,
+            is_published=True,
+            variants=[
+                VariantInput(
+                    pk=variant.pk,
+                    size="",
+                    flavour="",
+                    sku=variant.sku,
+                    price=variant.price,
+                    weight_grams=800,
+                )
+            ],
+        )
     page = client.get(url).content.decode()
     assert "Sekarang 24 lapis" in page and "Lapis legit wisman" not in page
 
@@ -209,3 +212,27 @@ def test_the_shop_page_queries_do_not_grow_with_the_products(
     with django_assert_max_num_queries(7):
         page = client.get(url).content.decode()
     assert page.count('class="product-card"') == 7
+
+
+def test_the_cached_product_page_carries_each_visitors_own_token_and_cart(
+    storefront, lapis, django_assert_max_num_queries
+):
+    from django.test import Client
+
+    product, variant = lapis
+    url = reverse("storefront_product", args=[storefront.slug, product.slug])
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    assert "cart-count" not in first.get(url).content.decode()  # rendered and cached
+    page = second.get(url).content.decode()  # from the cache
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert "mark" not in token
+    added = second.post(
+        reverse("storefront_cart_add", args=[storefront.slug]),
+        {"variant": variant.pk, "quantity": 2, "csrfmiddlewaretoken": token},
+    )
+    assert added.status_code == 302
+    second.get(reverse("storefront_cart", args=[storefront.slug]))  # shows the message
+    assert 'data-testid="cart-count">2<' in second.get(url).content.decode()
+    assert "cart-count" not in first.get(url).content.decode()
+    with django_assert_max_num_queries(1):  # the storefront by its slug; the page is cached
+        first.get(url)
