@@ -102,11 +102,15 @@ _CSRF_MARK = "merdeka-csrf-mark-6f1c"
 _CART_MARK = "<!--merdeka-cart-badge-->"
 
 
-def _page_key(storefront, product_slug: str) -> str:
+def _page_key(request, storefront, product_slug: str) -> str:
+    from hashlib import sha256
+
     from django.utils.translation import get_language
 
     version = catalog_version(shop_id=storefront.shop_id)
-    return f"storefront:page:{storefront.pk}:{product_slug}:{get_language()}:{version}"
+    # the page names its own absolute address (Open Graph), so the host is in the key
+    where = sha256(f"{request.scheme}://{request.get_host()}".encode()).hexdigest()[:12]
+    return f"storefront:page:{storefront.pk}:{product_slug}:{get_language()}:{where}:{version}"
 
 
 def _fill(request, storefront, html: str) -> HttpResponse:
@@ -124,7 +128,7 @@ def _fill(request, storefront, html: str) -> HttpResponse:
 @public_storefront
 def product_page(request, storefront, product_slug):
     has_messages = request.session.get("_messages") if request.COOKIES else None
-    key = _page_key(storefront, product_slug)
+    key = _page_key(request, storefront, product_slug)
     if not has_messages:
         html = cache.get(key)
         if html is not None:
