@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from merdeka.core.scoping import ShopOwnedModel
 
@@ -100,7 +101,7 @@ class ProductPhoto(ShopOwnedModel):
 
 class StockLocation(ShopOwnedModel):
     class Kind(models.TextChoices):
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("stock location", "Home")
         WAREHOUSE = "warehouse", _("Warehouse")
         PARTNER = "partner", _("Fulfilment partner")
 

@@ -27,6 +27,7 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 50 MP phone photo is ~50M; 40M keeps decoding under ~160 MB
 MIN_SIDE = 64
 FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
+OPEN_FORMATS = ("JPEG", "PNG", "WEBP")
 WIDTHS = (320, 640)
 QUALITY = 78
 
@@ -47,7 +48,8 @@ def path_for(shop_id: int, key: str, width: int) -> Path:
     return directory(shop_id) / f"{key}-{int(width)}.webp"
 
 
-def _open_checked(upload) -> Image.Image:
+def open_checked(upload) -> Image.Image:
+    """The decoded image, after the byte, format, pixel and structure checks."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
         raise ServiceError(_("The photo is larger than 10 MB. Send a smaller one."))
@@ -55,7 +57,8 @@ def _open_checked(upload) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(upload)
+            # only these decoders ever see the bytes (never EPS, PSD, ... plugins)
+            image = Image.open(upload, formats=OPEN_FORMATS)
             if image.format not in FORMATS:
                 raise ServiceError(_("Send a photo as JPEG, PNG or WebP."))
             width, height = image.size
@@ -65,12 +68,15 @@ def _open_checked(upload) -> Image.Image:
                 raise ServiceError(_("The photo is too small (at least 64 pixels a side)."))
             image.verify()  # structure check; the image must be opened again to decode
             upload.seek(0)
-            image = Image.open(upload)
+            image = Image.open(upload, formats=OPEN_FORMATS)
             image.load()
     except ServiceError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):  # fmt: skip
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ServiceError(_("The photo has too many pixels (at most 40 megapixels).")) from None
+    except UnidentifiedImageError:
+        raise ServiceError(_("Send a photo as JPEG, PNG or WebP.")) from None
+    except (OSError, SyntaxError, ValueError):
         raise ServiceError(_("This file is not a photo Merdeka can read.")) from None
     return image
 
@@ -89,7 +95,7 @@ def _write_atomic(image: Image.Image, dest: Path) -> None:
 
 
 def store(*, shop_id: int, upload) -> Stored:
-    image = _open_checked(upload)
+    image = open_checked(upload)
     image = ImageOps.exif_transpose(image)  # keep the orientation the phone meant
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
@@ -98,13 +104,13 @@ def store(*, shop_id: int, upload) -> Stored:
     key = secrets.token_hex(16)
     widths = []
     for width in WIDTHS:
-        if width > clean.width and widths:
-            break
-        target = min(width, clean.width)
+        target = min(width, clean.width)  # a slot is never wider than the photo itself
         height = max(1, round(clean.height * target / clean.width))
         resized = clean if target == clean.width else clean.resize((target, height), Image.LANCZOS)
         _write_atomic(resized, path_for(shop_id, key, width))
         widths.append(width)
+        if target == clean.width:
+            break  # the whole photo fits: no wider slot needed
     return Stored(key=key, width=clean.width, height=clean.height, widths=widths)
 
 

@@ -11,7 +11,9 @@ from django.db.models import F
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from merdeka.catalog.cache import catalog_changed
 from merdeka.catalog.models import (
     Category,
     Product,
@@ -35,10 +37,14 @@ class StockShortage(ServiceError):
 
 
 def _touch(product_id: int) -> None:
-    """Bump the product's ``updated_at``: its cached public page is rebuilt."""
+    """Bump the product's ``updated_at`` and the catalog version: its cached public
+    page is rebuilt."""
     from django.utils import timezone
 
-    Product.objects.filter(pk=product_id).update(updated_at=timezone.now())
+    product = Product.objects.filter(pk=product_id)
+    product.update(updated_at=timezone.now())
+    for shop_id in product.values_list("shop_id", flat=True):
+        catalog_changed(shop_id=shop_id)
 
 
 def _unique_slug(model, shop, name: str, *, exclude_pk=None) -> str:
@@ -57,7 +63,10 @@ def location_default(*, shop) -> StockLocation:
             location = StockLocation.objects.filter(shop=shop).first()
         if location is None:
             location = StockLocation.objects.create(
-                shop=shop, name=_("Home"), kind=StockLocation.Kind.HOME, is_default=True
+                shop=shop,
+                name=pgettext("stock location", "Home"),
+                kind=StockLocation.Kind.HOME,
+                is_default=True,
             )
         return location
 
@@ -166,6 +175,7 @@ def product_save(
                 raise ServiceError(
                     _("The SKU %(sku)s is already used by another product.") % {"sku": row.sku}
                 ) from None
+        catalog_changed(shop_id=shop.pk)
         return product
 
 

@@ -88,7 +88,7 @@ def _product_form(request, product: Product | None):
     else:
         form = ProductForm(initial=initial, categories=categories)
         formset = VariantFormSet(initial=variants_initial, prefix="variants")
-        formset.extra = 0 if product is None else 1
+        formset.extra = 1  # one empty row for another size or flavour
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             saved = services.product_save(

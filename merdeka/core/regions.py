@@ -127,12 +127,33 @@ def find(name: str, *, parent_code: str = "") -> Region | None:
     return bare[0] if len(bare) == 1 else None
 
 
-_PREFIXES = ("kabupaten ", "kab. ", "kab ", "kota administrasi ", "kota adm. ", "kota ")
+_PREFIXES = ("kabupaten administrasi ", "kabupaten ", "kota administrasi ", "kota ")
+# the short forms everyone writes for the provinces with long official names
+_PROVINCE_ALIASES = {
+    "dki jakarta": "daerah khusus ibukota jakarta",
+    "dki": "daerah khusus ibukota jakarta",
+    "jakarta": "daerah khusus ibukota jakarta",
+    "daerah khusus jakarta": "daerah khusus ibukota jakarta",
+    "di yogyakarta": "daerah istimewa yogyakarta",
+    "diy": "daerah istimewa yogyakarta",
+    "yogyakarta": "daerah istimewa yogyakarta",
+    "jogja": "daerah istimewa yogyakarta",
+    "nad": "aceh",
+    "babel": "kepulauan bangka belitung",
+    "bangka belitung": "kepulauan bangka belitung",
+    "kepri": "kepulauan riau",
+    "ntb": "nusa tenggara barat",
+    "ntt": "nusa tenggara timur",
+    "jabar": "jawa barat",
+    "jateng": "jawa tengah",
+    "jatim": "jawa timur",
+}
 
 
 def _name_key(name: str) -> str:
-    text = " ".join(name.casefold().replace("kab.", "kabupaten ").split())
-    return text
+    text = name.casefold().replace("kab.", "kabupaten ").replace("kota adm.", "kota administrasi ")
+    text = " ".join(text.replace("provinsi ", " ").split())
+    return _PROVINCE_ALIASES.get(text, text)
 
 
 def _bare(name: str) -> str:

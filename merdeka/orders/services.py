@@ -30,6 +30,13 @@ from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.orders.models import Channel, DeliveryMethod, Order, OrderLine, PaymentMethod, Status
 
+try:  # bulk writes on PostgreSQL (COPY) raise psycopg's own error, not Django's
+    from psycopg.errors import IntegrityError as _PsycopgIntegrityError
+
+    _CONFLICTS: tuple[type[Exception], ...] = (IntegrityError, _PsycopgIntegrityError)
+except ImportError:  # pragma: no cover - SQLite-only installs
+    _CONFLICTS = (IntegrityError,)
+
 MAX_LINES = 50
 MAX_QUANTITY = 999
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -114,7 +121,7 @@ def order_place(
                     consent_evidence=consent_evidence or {},
                 )
             return order, True
-        except IntegrityError:
+        except _CONFLICTS:
             # another request with the same key won (we return its order), or two new
             # buyers with one phone met (the next attempt finds the first one's identity)
             if attempt == 4:

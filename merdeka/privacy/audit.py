@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "outreach.template_saved": _("WhatsApp template saved"),
     "outreach.template_deleted": _("WhatsApp template deleted"),
     "outreach.templates_synced": _("WhatsApp templates fetched from Meta"),
+    # online shop
+    "storefront.updated": _("Online shop settings changed"),
 }
 
 

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import regions
-from merdeka.core.phone import is_masked, normalize_phone
+from merdeka.core.phone import format_phone, is_masked, normalize_phone
 from merdeka.orders.models import DeliveryMethod, PaymentMethod
 from merdeka.privacy.models import ConsentChannel
 from merdeka.storefront.services import accounts_text
@@ -204,6 +204,11 @@ class StorefrontSettingsForm(forms.Form):
             "to you, never through Merdeka."
         ),
     )
+    qris_image = forms.FileField(
+        label=_("Or a photo or screenshot of your QRIS"),
+        required=False,
+        help_text=_("Merdeka reads the code from the picture; the picture is not kept."),
+    )
     banks = forms.CharField(
         label=_("Bank accounts"),
         required=False,
@@ -245,7 +250,7 @@ class StorefrontSettingsForm(forms.Form):
             "slug": settings.slug,
             "is_open": settings.is_open,
             "tagline": settings.tagline,
-            "whatsapp": settings.whatsapp,
+            "whatsapp": format_phone(settings.whatsapp),
             "qris": settings.qris_payload,
             "banks": accounts_text(settings.bank_accounts),
             "ewallets": accounts_text(settings.ewallets),

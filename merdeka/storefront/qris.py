@@ -88,6 +88,25 @@ def static_parse(text: str) -> StaticQris:
     )
 
 
+def static_from_image(upload) -> StaticQris:
+    """Read the shop's QRIS from a photo or screenshot of the sticker (zxing-cpp)."""
+    from merdeka.catalog.photos import open_checked
+
+    image = open_checked(upload)  # size, pixel-count and format checks first
+    try:
+        found = qriskit.scan(image)
+    except qriskit.QRISScanError as exc:
+        messages = {
+            "no_qr": _("No QR code found in the picture. Use a sharp, bright photo of the QRIS."),
+            "no_qris": _("The QR code in the picture is not a QRIS."),
+            "multiple_qris": _("The picture has more than one QRIS. Crop it to one."),
+        }
+        raise QrisError(
+            messages.get(exc.reason, _("The picture could not be read. Try another one."))
+        ) from None
+    return static_parse(found.dumps())
+
+
 def dynamic_payload(static_payload: str, *, amount: Decimal | int, reference: str) -> str:
     """The payload a buyer scans: this amount, this order number, a fresh CRC."""
     parsed = qriskit.parse(_clean(static_payload))
@@ -108,6 +127,6 @@ def svg(payload: str) -> str:
     """The QR image as an SVG document (scales on any screen; no inline script or style)."""
     buffer = io.BytesIO()
     segno.make_qr(payload, error="m", boost_error=False).save(
-        buffer, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title="QRIS"
+        buffer, kind="svg", scale=8, border=4, xmldecl=False, omitsize=True, title="QRIS"
     )
     return buffer.getvalue().decode("utf-8")

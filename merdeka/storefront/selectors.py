@@ -79,6 +79,18 @@ def product_cards(*, shop, category_slug: str | None = None) -> list[ProductCard
         return cards
 
 
+def categories_public(*, shop) -> list:
+    """The categories that have a published product, for the shop page's filter."""
+    from merdeka.catalog.models import Category
+
+    with shop_scope(shop):
+        return list(
+            Category.objects.filter(
+                shop=shop, products__is_published=True, products__variants__is_active=True
+            ).distinct()
+        )
+
+
 def product_public(*, shop, slug: str) -> Product | None:
     with shop_scope(shop):
         return (

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from merdeka.catalog.cache import catalog_changed
 from merdeka.core import regions
 from merdeka.core.phone import normalize_phone
 from merdeka.core.scoping import shop_scope
@@ -192,6 +193,7 @@ def storefront_update(
                 for i, (p, c, fee) in enumerate(rates)
             ]
         )
+    catalog_changed(shop_id=shop.pk)
     audit_record(
         action="storefront.updated",
         shop=shop,

@@ -13,15 +13,18 @@ from functools import wraps
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.core.cache import cache
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from merdeka.catalog import photos as photo_files
+from merdeka.catalog.cache import catalog_version
 from merdeka.catalog.models import ProductPhoto
 from merdeka.core import regions
 from merdeka.core.decorators import shop_member
@@ -85,12 +88,60 @@ def _context(request, storefront, **extra):
 def shop_page(request, storefront):
     category = request.GET.get("kategori") or None
     cards = selectors.product_cards(shop=storefront.shop, category_slug=category)
-    return render(request, "storefront/shop.html", _context(request, storefront, cards=cards))
+    categories = selectors.categories_public(shop=storefront.shop)
+    context = _context(request, storefront, cards=cards, categories=categories, category=category)
+    return render(request, "storefront/shop.html", context)
+
+
+# The product page is the same for every visitor but for two things: the CSRF token of
+# its add-to-cart form and the cart badge. It is cached whole, with markers in their
+# place that are filled per request, for a few seconds (stock shown on it may be that
+# old; placing the order is what checks stock) and until the shop's catalog changes.
+PAGE_SECONDS = 10
+_CSRF_MARK = "merdeka-csrf-mark-6f1c"
+_CART_MARK = "<!--merdeka-cart-badge-->"
+
+
+def _page_key(request, storefront, product_slug: str) -> str:
+    from hashlib import sha256
+
+    from django.utils.translation import get_language
+
+    version = catalog_version(shop_id=storefront.shop_id)
+    # the page names its own absolute address (Open Graph), so the host is in the key
+    where = sha256(f"{request.scheme}://{request.get_host()}".encode()).hexdigest()[:12]
+    return f"storefront:page:{storefront.pk}:{product_slug}:{get_language()}:{where}:{version}"
+
+
+def _fill(request, storefront, html: str) -> HttpResponse:
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+
+    badge = render_to_string(
+        "storefront/cart_badge.html", {"cart_count": _cart_count(request, storefront)}
+    )
+    html = html.replace(_CSRF_MARK, get_token(request)).replace(_CART_MARK, badge)
+    return HttpResponse(html)
 
 
 @require_GET
 @public_storefront
 def product_page(request, storefront, product_slug):
+    has_messages = request.session.get("_messages") if request.COOKIES else None
+    key = _page_key(request, storefront, product_slug)
+    if not has_messages:
+        html = cache.get(key)
+        if html is not None:
+            return _fill(request, storefront, html)
+    response = _product_page(request, storefront, product_slug, marked=not has_messages)
+    if has_messages or response.status_code != 200:
+        return response
+    html = response.content.decode()
+    cache.set(key, html, PAGE_SECONDS)
+    return _fill(request, storefront, html)
+
+
+def _product_page(request, storefront, product_slug, *, marked: bool):
     product = selectors.product_public(shop=storefront.shop, slug=product_slug)
     if product is None:
         raise Http404
@@ -112,6 +163,8 @@ def product_page(request, storefront, product_slug):
         share_url="https://wa.me/?text=" + quote(share),
         price_from=min(v.price for v in variants),
     )
+    if marked:  # rendered once for everyone: per-visitor parts are filled in later
+        context.update(csrf_token=_CSRF_MARK, cart_badge=mark_safe(_CART_MARK))  # noqa: S308
     return render(request, "storefront/product.html", context)
 
 
@@ -202,13 +255,15 @@ def checkout(request, storefront):
     lines = selectors.cart_lines(shop=shop, cart=cart_now)
     if request.method == "POST":
         form = CheckoutForm(request.POST, storefront=storefront)
-        token = request.POST.get("token", "")
-        if token and token not in (request.session.get(TOKENS_SESSION_KEY) or []):
-            # a retry after success (the session moved on) finds its order; else expired
-            placed = order_by_idempotency_key(shop, token)
-            if placed is not None:
-                return redirect(confirmation_url(storefront, placed))
-            form = CheckoutForm(storefront=storefront, initial={"token": _new_token(request)})
+        token = request.POST.get("token", "")[:64]
+        placed = order_by_idempotency_key(shop, token) if token else None
+        if placed is not None:  # a double tap or a retry: the first order stands
+            return redirect(confirmation_url(storefront, placed))
+        if token not in (request.session.get(TOKENS_SESSION_KEY) or []):
+            # keep what the buyer typed, under a fresh token; nothing is placed yet
+            data = request.POST.copy()
+            data["token"] = _new_token(request)
+            form = CheckoutForm(data, storefront=storefront)
             messages.error(request, _("The form had expired. Check it and send it again."))
         elif not lines:
             messages.error(request, _("Your cart is empty."))
@@ -354,11 +409,14 @@ def storefront_settings(request):
     settings = services.storefront_ensure(shop=shop)
     form = StorefrontSettingsForm(
         request.POST or None,
+        request.FILES or None,
         initial=StorefrontSettingsForm.initial_for(settings, services.rates_text(shop=shop)),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            if data.get("qris_image"):
+                data["qris"] = qris.static_from_image(data["qris_image"]).payload
             services.storefront_update(
                 shop=shop,
                 actor=request.user,

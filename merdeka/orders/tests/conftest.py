@@ -1,5 +1,12 @@
 """The storefront fixtures (Bu Ika's shop with a product in stock) for these tests too."""
 
-from merdeka.storefront.tests.conftest import english, home, lapis, qris_static, storefront
+from merdeka.storefront.tests.conftest import (
+    _fresh_page_cache,
+    english,
+    home,
+    lapis,
+    qris_static,
+    storefront,
+)
 
-__all__ = ["english", "home", "lapis", "qris_static", "storefront"]
+__all__ = ["_fresh_page_cache", "english", "home", "lapis", "qris_static", "storefront"]

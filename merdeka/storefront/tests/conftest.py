@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils.text import slugify
 
 from merdeka.catalog import services as catalog
 from merdeka.catalog.models import StockLocation
@@ -63,6 +64,16 @@ def tlv_decode(payload: str) -> dict[str, str]:
     return found
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Cached storefront pages never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def english():
     """Service messages checked in their source language (the UI tests read Indonesian)."""
@@ -108,7 +119,7 @@ def make_product(shop, name="Kue Lapis Legit", stock=5, prices=(Decimal(85000),)
                 pk=None,
                 size=f"{20 * (i + 1)} cm" if len(prices) > 1 else "",
                 flavour="",
-                sku=f"{name[:3].upper()}-{shop.pk}-{i}",
+                sku=f"{slugify(name)[:30].upper()}-{shop.pk}-{i}",
                 price=price,
                 weight_grams=800,
                 track_stock=stock is not None,
