@@ -64,6 +64,20 @@ ACTIVITIES = (
         retention="consent",
     ),
     Activity(
+        key="messages",
+        title=_("Messages to customers"),
+        purpose=_(
+            "Sending the campaigns a customer agreed to and the messages their orders need, "
+            "and knowing what reached them."
+        ),
+        basis=_(
+            "Consent for offers (art. 20(2)(a)); contract with the buyer for order messages "
+            "(art. 20(2)(b))."
+        ),
+        models=("outreach.Campaign", "outreach.Delivery", "outreach.ServiceWindow"),
+        retention="consent",
+    ),
+    Activity(
         key="rights",
         title=_("Data-rights requests"),
         purpose=_("Holding processing when a customer asks for it."),
@@ -96,6 +110,9 @@ MODEL_LABELS = {
     "cards.SignUp": _("Sign-ups from parcel cards"),
     "cards.CardBatch": _("Parcel card batches"),
     "privacy.ProcessingRestriction": _("Processing restrictions"),
+    "outreach.Campaign": _("Campaigns"),
+    "outreach.Delivery": _("Messages sent, with their delivery status"),
+    "outreach.ServiceWindow": _("Last message from each customer on WhatsApp"),
     "privacy.AuditEvent": _("Audit events"),
 }
 
@@ -128,6 +145,10 @@ FIELD_LABELS = {
     "city": _("city"),
     "province": _("province"),
     "postal_code": _("postal code"),
+    "note": _("buyer's note"),
+    "body": _("message text"),
+    "subject": _("email subject"),
+    "params": _("template values"),
 }
 
 
@@ -146,7 +167,9 @@ def _field_rows(model) -> tuple[list[dict], int]:
         else:
             others += 1
             continue
-        rows.append({"field": f.name, "name": str(FIELD_LABELS[name]), "protection": protection})
+        # a field another app added without a label here is still listed, by its own name
+        label = FIELD_LABELS.get(name) or model._meta.get_field(name).verbose_name
+        rows.append({"field": f.name, "name": str(label), "protection": protection})
     return rows, others
 
 
