@@ -356,11 +356,12 @@ class Resolver:
         )
         for customer_id, kind, key in bulk.select_in(sql, [self.shop.pk], known):
             wanted.get(customer_id, set()).discard((kind, key))
+        shop_id = self.shop.pk
         bulk.insert(
             MatchKey,
             ("shop", "customer", "kind", "key"),
             (
-                (self.shop.pk, customer_id, kind, key)
+                (shop_id, customer_id, kind, key)
                 for customer_id, keys in wanted.items()
                 for kind, key in keys
             ),
@@ -368,6 +369,7 @@ class Resolver:
 
     def _write(self, pending, gaps, merges, identities, existing_before) -> None:
         shop = self.shop
+        shop_id = shop.pk  # a property: read once, not per row
         if merges:
             customers_merge_many(
                 shop=shop, merges=[(self.find(s), a, reason) for s, a, reason in merges]
@@ -384,7 +386,7 @@ class Resolver:
                 rows.append(
                     (
                         customer_id,
-                        shop.pk,
+                        shop_id,
                         uid,
                         sealer.version,
                         sealer.seal(values.get("name"), column="name", row=row),
@@ -425,7 +427,7 @@ class Resolver:
                 uid = bulk.new_uid()
                 rows.append(
                     (
-                        shop.pk,
+                        shop_id,
                         uid,
                         sealer.version,
                         self.find(customer_id),
