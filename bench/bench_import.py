@@ -79,6 +79,8 @@ def run_import(shop, files: list[Path]) -> dict:
                     "participants"):  # fmt: skip
             totals[key] += getattr(report, key)
     files_done = time.perf_counter()
+    # peak memory before the review pass, to tell the two phases apart
+    totals["files_peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     pipeline.run_finish(run)  # the review queue for the whole run
     totals["review_waiting"] = run.review_waiting
     totals["seconds"] = time.perf_counter() - started

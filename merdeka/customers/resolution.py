@@ -357,11 +357,12 @@ class Resolver:
         )
         for customer_id, kind, key in bulk.select_in(sql, [self.shop.pk], known):
             wanted.get(customer_id, set()).discard((kind, key))
+        shop_id = self.shop.pk
         bulk.insert(
             MatchKey,
             ("shop", "customer", "kind", "key"),
             (
-                (self.shop.pk, customer_id, kind, key)
+                (shop_id, customer_id, kind, key)
                 for customer_id, keys in wanted.items()
                 for kind, key in keys
             ),
@@ -369,6 +370,7 @@ class Resolver:
 
     def _write(self, pending, gaps, merges, identities, existing_before) -> None:
         shop = self.shop
+        shop_id = shop.pk  # a property: read once, not per row
         if merges:
             customers_merge_many(
                 shop=shop, merges=[(self.find(s), a, reason) for s, a, reason in merges]
@@ -385,7 +387,7 @@ class Resolver:
                 rows.append(
                     (
                         customer_id,
-                        shop.pk,
+                        shop_id,
                         uid,
                         sealer.version,
                         sealer.seal(values.get("name"), column="name", row=row),
@@ -426,7 +428,7 @@ class Resolver:
                 uid = bulk.new_uid()
                 rows.append(
                     (
-                        shop.pk,
+                        shop_id,
                         uid,
                         sealer.version,
                         self.find(customer_id),
@@ -480,35 +482,37 @@ class Resolver:
         indexes = _customer_indexers(self.shop.pk)
         updates: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
         old_key: list[int] = []
-        for part in bulk.chunks(list(gaps)):
-            rows = Customer.objects.filter(shop=self.shop, pk__in=part).values_list(
-                "pk", "uid", "key_version", *fields
+        # raw rows: a sealed column only needs to be told empty or not, never opened
+        columns_sql = ", ".join(f'"{Customer._meta.get_field(f).column}"' for f in fields)
+        sql = (
+            f'SELECT "id", "uid", "key_version", {columns_sql} '  # noqa: S608 - our names
+            f'FROM "{Customer._meta.db_table}" WHERE "shop_id" = %s AND "id" IN'
+        )
+        for pk, uid, key_version, *current in bulk.select_in(sql, [self.shop.pk], list(gaps)):
+            wanted = gaps[pk]
+            changed = tuple(
+                attr
+                for attr, value in zip(fields, current, strict=True)
+                if wanted.get(attr) and not value
             )
-            for pk, uid, key_version, *current in rows:
-                wanted = gaps[pk]
-                changed = tuple(
-                    attr
-                    for attr, value in zip(fields, current, strict=True)
-                    if wanted.get(attr) and not value
-                )
-                if not changed:
-                    continue
-                if key_version != sealer.version:
-                    old_key.append(pk)
-                    continue
-                row, values, columns = str(uid), [], []
-                for attr in changed:
-                    value = wanted[attr]
-                    if attr in _PERSONAL:
-                        columns.append(attr)
-                        values.append(sealer.seal(value, column=attr, row=row))
-                        if attr in indexes:
-                            columns.append(f"{attr}_index")
-                            values.append(indexes[attr](value))
-                    else:
-                        columns.append(attr)
-                        values.append(value[:80])
-                updates[tuple(columns)].append((*values, pk))
+            if not changed:
+                continue
+            if key_version != sealer.version:
+                old_key.append(pk)
+                continue
+            row, values, columns = bulk.uid_text(uid), [], []
+            for attr in changed:
+                value = wanted[attr]
+                if attr in _PERSONAL:
+                    columns.append(attr)
+                    values.append(sealer.seal(value, column=attr, row=row))
+                    if attr in indexes:
+                        columns.append(f"{attr}_index")
+                        values.append(indexes[attr](value))
+                else:
+                    columns.append(attr)
+                    values.append(value[:80])
+            updates[tuple(columns)].append((*values, pk))
         for columns, rows in updates.items():
             bulk.update(Customer, columns, rows)
         for customer in Customer.objects.filter(pk__in=old_key):

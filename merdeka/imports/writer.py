@@ -139,7 +139,8 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
         [p.prepared.buyer if p.prepared is not None else order_buyer(p) for p in new]
     )
     order_ids = bulk.reserve_ids(Order, len(new))
-    sealer = crypto.Sealer(shop_id=shop.pk, label=Order._meta.label_lower)
+    shop_id = shop.pk  # a property: read once, not per row
+    sealer = crypto.Sealer(shop_id=shop_id, label=Order._meta.label_lower)
     import_file_id = import_file.pk if import_file is not None else None
     order_rows, line_rows = [], []
     for order_id, customer_id, p in zip(order_ids, customer_ids, new, strict=True):
@@ -153,7 +154,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
         order_rows.append(
             (
                 order_id,
-                shop.pk,
+                shop_id,
                 uid,
                 sealer.version,
                 p.channel,
@@ -179,7 +180,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
         for position, line in enumerate(p.lines):
             line_rows.append(
                 (
-                    shop.pk,
+                    shop_id,
                     order_id,
                     position,
                     line.sku,
