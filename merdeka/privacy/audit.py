@@ -33,6 +33,13 @@ ACTION_LABELS = {
     "keys.rotation_started": _("Key rotation started"),
     "keys.rotated": _("Encryption keys rotated"),
     "backup.created": _("Backup created"),
+    # the customer workspace
+    "customer.changed": _("Customer details changed"),
+    "customer.tagged": _("Tag added"),
+    "customer.untagged": _("Tag removed"),
+    "customer.note_added": _("Private note added"),
+    "segment.saved": _("Segment saved"),
+    "segment.deleted": _("Segment deleted"),
 }
 
 

@@ -1,0 +1,48 @@
+"""Give the customers that exist before the workspace their list rows and search tokens."""
+
+from django.db import migrations
+
+
+def fill(apps, schema_editor):
+    # the current models on purpose: this runs right after the tables it fills exist
+    from merdeka.core.models import Shop
+    from merdeka.core.scoping import scopes_disabled
+    from merdeka.customers import search, stats
+    from merdeka.customers.models import Customer
+    from merdeka.privacy.keys import KeyError_
+    with scopes_disabled():
+        for shop in Shop.objects.all():
+            if not Customer.objects.filter(shop_id=shop.pk).exists():
+                continue
+            stats.customer_stats_refresh(shop=shop.pk)
+            try:
+                search.reindex_shop(shop=shop)
+            except KeyError_:
+                print(f"\n  shop {shop.pk}: keys not available; run `merdeka search-index`")
+
+
+PG_INDEX = (
+    "CREATE INDEX stats_last_order_pg ON customers_customerstats "
+    "(shop_id, last_order_at DESC NULLS LAST, customer_id DESC)"
+)
+
+
+def pg_index(apps, schema_editor):
+    """The list's default order (last order first, never-bought last) as PostgreSQL
+    reads it from an index; SQLite already sorts NULL last when descending."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_INDEX)
+
+
+def pg_index_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP INDEX IF EXISTS stats_last_order_pg")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("customers", "0006_workspace_search_stats_tags_notes_segments")]
+
+    operations = [
+        migrations.RunPython(pg_index, pg_index_drop),
+        migrations.RunPython(fill, migrations.RunPython.noop),
+    ]

@@ -1,0 +1,341 @@
+"""The customer list's numbers, kept in ``CustomerStats`` and recomputed set-wise in SQL.
+
+* ``customer_stats_refresh`` — orders (valid ones: not cancelled or returned), spend,
+  first and last order, channels, city and province of some or all customers;
+* ``rfm_refresh`` — recency, frequency and monetary scores 1-5 by percentile among the
+  shop's buying customers (window functions, SQLite >= 3.25 and PostgreSQL), and the
+  named group each customer falls in;
+* ``name_ranks_refresh`` — each customer's position in the alphabetical order of names
+  (names are encrypted, so SQL cannot sort them; see the docstring there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core import bulk
+from merdeka.customers.models import UNRANKED
+from merdeka.orders.models import Channel, Status
+
+RANK_SPACING = 1024  # room for hand-added names between two ranked ones
+INVALID_STATUSES = (Status.CANCELLED.value, Status.RETURNED.value)
+CHANNEL_BITS = {channel: 1 << i for i, channel in enumerate(Channel.values)}
+
+
+def channel_bit(channel: str) -> int:
+    return CHANNEL_BITS[channel]
+
+
+def channels_of(mask: int) -> list[str]:
+    return [channel for channel, bit in CHANNEL_BITS.items() if mask & bit]
+
+
+# -- RFM groups ------------------------------------------------------------------------
+# (code, label, rule on recency r and frequency f): the first rule that holds names the
+# group. Scores are 1-5, 5 = most recent / most often. Monetary is stored and shown
+# beside them; the groups follow recency and frequency, as the usual RFM grid does.
+RFM_GROUPS = [
+    ("champions", _("Best customers"), lambda r, f: r >= 4 and f >= 4),
+    ("loyal", _("Loyal customers"), lambda r, f: r >= 3 and f >= 3),
+    ("cant_lose", _("Don't lose them"), lambda r, f: r <= 1 and f >= 4),
+    ("at_risk", _("Almost lost"), lambda r, f: r <= 2 and f >= 3),
+    ("new", _("New"), lambda r, f: r >= 4 and f <= 1),
+    ("promising", _("Promising"), lambda r, f: r >= 3),
+    ("about_to_sleep", _("Getting quiet"), lambda r, f: r == 2),
+    ("hibernating", _("Asleep"), lambda r, f: r <= 1),
+]
+NO_ORDERS = "none"
+RFM_LABELS = {code: label for code, label, _rule in RFM_GROUPS} | {NO_ORDERS: _("No orders yet")}
+
+
+def rfm_group(recency: int, frequency: int) -> str:
+    for code, _label, rule in RFM_GROUPS:
+        if rule(recency, frequency):
+            return code
+    return NO_ORDERS  # pragma: no cover - the last rule always holds
+
+
+def _rfm_case_sql() -> str:
+    """``rfm_group`` for every (r, f) pair as one SQL CASE over the stored scores."""
+    whens = []
+    for r in range(1, 6):
+        for f in range(1, 6):
+            whens.append(f"WHEN {r * 10 + f} THEN '{rfm_group(r, f)}'")
+    return f"CASE (rfm_recency * 10 + rfm_frequency) {' '.join(whens)} ELSE '{NO_ORDERS}' END"
+
+
+# -- SQL helpers -------------------------------------------------------------------------
+
+
+def _tables():
+    from merdeka.customers.models import Customer, CustomerStats
+    from merdeka.orders.models import Order
+
+    return (
+        CustomerStats._meta.db_table,
+        Customer._meta.db_table,
+        Order._meta.db_table,
+    )
+
+
+def _ids_clause(column: str, ids: list[int] | None) -> tuple[str, list]:
+    if ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _channel_mask_sql() -> str:
+    return " + ".join(
+        f"MAX(CASE WHEN o.channel = '{channel}' THEN {bit} ELSE 0 END)"
+        for channel, bit in CHANNEL_BITS.items()
+    )
+
+
+def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> None:
+    stats, customers, orders = _tables()
+    where_c, args_c = _ids_clause("c.id", ids)
+    where_s, args_s = _ids_clause("customer_id", ids)
+    where_o, args_o = _ids_clause("o.customer_id", ids)
+    # 1. merged-away customers have no row
+    cursor.execute(
+        f"DELETE FROM {stats} WHERE shop_id = %s{where_s} AND customer_id IN "  # noqa: S608
+        f"(SELECT c.id FROM {customers} c WHERE c.shop_id = %s "
+        f"AND c.merged_into_id IS NOT NULL{where_c})",
+        [shop_id, *args_s, shop_id, *args_c],
+    )
+    # 2. every live customer has one
+    cursor.execute(
+        f"INSERT INTO {stats} (customer_id, shop_id, order_count, total_spend, "  # noqa: S608
+        f"channels, city, province, created_at, rfm_group, name_rank) "
+        f"SELECT c.id, c.shop_id, 0, 0, 0, c.city, c.province, c.created_at, %s, %s "
+        f"FROM {customers} c WHERE c.shop_id = %s AND c.merged_into_id IS NULL{where_c} "
+        f"AND NOT EXISTS (SELECT 1 FROM {stats} s WHERE s.customer_id = c.id)",
+        [NO_ORDERS, UNRANKED, shop_id, *args_c],
+    )
+    # 3. the numbers from valid orders
+    invalid = ", ".join(["%s"] * len(INVALID_STATUSES))
+    cursor.execute(
+        f"UPDATE {stats} SET order_count = a.n, total_spend = a.spend, "  # noqa: S608
+        f"first_order_at = a.first_at, last_order_at = a.last_at, channels = a.mask "
+        f"FROM (SELECT o.customer_id AS cid, COUNT(*) AS n, "
+        f"CAST(COALESCE(SUM(o.total), 0) AS BIGINT) AS spend, "
+        f"MIN(o.ordered_at) AS first_at, MAX(o.ordered_at) AS last_at, "
+        f"{_channel_mask_sql()} AS mask "
+        f"FROM {orders} o WHERE o.shop_id = %s AND o.customer_id IS NOT NULL{where_o} "
+        f"AND o.status NOT IN ({invalid}) GROUP BY o.customer_id) a "
+        f"WHERE {stats}.customer_id = a.cid AND {stats}.shop_id = %s "
+        f"AND ({stats}.order_count <> a.n OR {stats}.total_spend <> a.spend "
+        f"OR {stats}.last_order_at IS NULL OR {stats}.last_order_at <> a.last_at "
+        f"OR {stats}.first_order_at <> a.first_at OR {stats}.channels <> a.mask)",
+        [shop_id, *args_o, *INVALID_STATUSES, shop_id],
+    )
+    # 4. customers whose valid orders are all gone (moved by an undo, cancelled)
+    cursor.execute(
+        f"UPDATE {stats} SET order_count = 0, total_spend = 0, first_order_at = NULL, "  # noqa: S608
+        f"last_order_at = NULL, channels = 0 WHERE shop_id = %s{where_s} "
+        f"AND (order_count <> 0 OR last_order_at IS NOT NULL) AND NOT EXISTS "
+        f"(SELECT 1 FROM {orders} o WHERE o.shop_id = %s "
+        f"AND o.customer_id = {stats}.customer_id AND o.status NOT IN ({invalid}))",
+        [shop_id, *args_s, shop_id, *INVALID_STATUSES],
+    )
+    # 5. plain city and province, as the customer now has them
+    cursor.execute(
+        f"UPDATE {stats} SET city = c.city, province = c.province "  # noqa: S608
+        f"FROM {customers} c WHERE c.id = {stats}.customer_id AND {stats}.shop_id = %s"
+        f"{where_c} AND ({stats}.city <> c.city OR {stats}.province <> c.province)",
+        [shop_id, *args_c],
+    )
+
+
+@transaction.atomic
+def customer_stats_refresh(*, shop, customer_ids: Iterable[int] | None = None) -> None:
+    """Recompute the list's numbers of some customers (or, with None, of the whole shop)
+    from their orders, set-wise. Customers without orders get zeros; customers merged
+    away lose their row; customers without a row get one."""
+    shop_id = getattr(shop, "pk", shop)
+    with connection.cursor() as cursor:
+        if customer_ids is None:
+            _refresh_part(cursor, shop_id, None)
+            return
+        ids = list(dict.fromkeys(customer_ids))
+        for part in bulk.chunks(ids, 400):
+            _refresh_part(cursor, shop_id, list(part))
+
+
+def stats_rows_create(*, shop, rows: Iterable[tuple[int, str, str]]) -> None:
+    """Empty stats rows for new customers (id, city, province): they show in the list
+    at once, and ``customer_stats_refresh`` fills in their orders."""
+    from merdeka.customers.models import CustomerStats
+
+    now = timezone.now()
+    bulk.insert(
+        CustomerStats,
+        ("customer", "shop", "city", "province", "created_at", "rfm_group"),
+        ((pk, shop.pk, (city or "")[:80], (province or "")[:80], now, NO_ORDERS)
+         for pk, city, province in rows),
+    )  # fmt: skip
+
+
+# -- RFM -------------------------------------------------------------------------------
+
+
+def _score(expression: str) -> str:
+    """Score 1-5 from a percent rank in [0, 1]: ties share the lowest score of the tie."""
+    if connection.vendor == "postgresql":
+        return f"LEAST(5, 1 + FLOOR({expression} * 5))::int"
+    return f"MIN(5, 1 + CAST({expression} * 5 AS INTEGER))"
+
+
+@transaction.atomic
+def rfm_refresh(*, shop) -> dict[str, int]:
+    """Score every customer of the shop and name their group; returns group -> count.
+
+    Percentile ranks (``PERCENT_RANK``) rather than ``NTILE``: the many customers with
+    one order all get frequency 1, instead of being split across scores by chance.
+    """
+    stats, _customers, _orders = _tables()
+    shop_id = getattr(shop, "pk", shop)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH ranked AS (SELECT customer_id AS cid, "  # noqa: S608
+            f"{_score('PERCENT_RANK() OVER (ORDER BY last_order_at)')} AS r, "
+            f"{_score('PERCENT_RANK() OVER (ORDER BY order_count)')} AS f, "
+            f"{_score('PERCENT_RANK() OVER (ORDER BY total_spend)')} AS m "
+            f"FROM {stats} WHERE shop_id = %s AND order_count > 0) "
+            f"UPDATE {stats} SET rfm_recency = ranked.r, rfm_frequency = ranked.f, "
+            f"rfm_monetary = ranked.m FROM ranked WHERE {stats}.customer_id = ranked.cid "
+            f"AND ({stats}.rfm_recency IS NULL OR {stats}.rfm_recency <> ranked.r "
+            f"OR {stats}.rfm_frequency <> ranked.f OR {stats}.rfm_monetary <> ranked.m)",
+            [shop_id],
+        )
+        cursor.execute(
+            f"UPDATE {stats} SET rfm_recency = NULL, rfm_frequency = NULL, "  # noqa: S608
+            f"rfm_monetary = NULL WHERE shop_id = %s AND order_count = 0 "
+            f"AND rfm_recency IS NOT NULL",
+            [shop_id],
+        )
+        case = _rfm_case_sql()
+        cursor.execute(
+            f"UPDATE {stats} SET rfm_group = {case} WHERE shop_id = %s "  # noqa: S608
+            f"AND rfm_group <> {case}",
+            [shop_id],
+        )
+        cursor.execute(
+            f"SELECT rfm_group, COUNT(*) FROM {stats} WHERE shop_id = %s "  # noqa: S608
+            f"GROUP BY rfm_group",
+            [shop_id],
+        )
+        return dict(cursor.fetchall())
+
+
+# -- name order ------------------------------------------------------------------------
+
+
+def name_sort_key(name: str | None) -> tuple:
+    from merdeka.customers.search import normalize_words
+
+    words = normalize_words(name)
+    return (0 if words else 1, " ".join(words))
+
+
+@transaction.atomic
+def name_ranks_refresh(*, shop, batch: int = 5000) -> int:
+    """Store every customer's position in the alphabetical order of the shop's names.
+
+    Names are encrypted with random nonces, so the database cannot sort them; the
+    names are decrypted here in memory, sorted, and only the positions are written.
+    The positions reveal the alphabetical order of the customers (not a letter of
+    any name) to someone holding the database; it is the price of "sort by name" at
+    a million customers. Customers added since the last run sort after the others
+    until the next run (after every import and every added customer, in the
+    background).
+    """
+    from merdeka.customers.models import CustomerStats
+    from merdeka.customers.search import live_customer_fields
+
+    keys = [
+        (name_sort_key(name), pk)
+        for pk, name, _phone in live_customer_fields(shop=shop, batch=batch)
+    ]
+    keys.sort()
+    spacing = max(1, min(RANK_SPACING, (UNRANKED - 1) // (len(keys) + 1)))
+    current = dict(CustomerStats.objects.filter(shop=shop).values_list("customer_id", "name_rank"))
+    changed = [
+        (i * spacing, pk)
+        for i, (_key, pk) in enumerate(keys, start=1)
+        if current.get(pk) != i * spacing
+    ]
+    table = CustomerStats._meta.db_table
+    with connection.cursor() as cursor:
+        for part in bulk.chunks(changed, bulk.SQLITE_BATCH):
+            cursor.executemany(
+                f'UPDATE "{table}" SET "name_rank" = %s WHERE "customer_id" = %s',  # noqa: S608
+                part,
+            )
+    return len(changed)
+
+
+def name_rank_place(*, shop, customer_id: int, name: str | None) -> bool:
+    """Give one customer its place in the name order without re-ranking the shop.
+
+    Ranks are spaced (``RANK_SPACING`` apart after a full run), so a customer added or
+    renamed by hand slots in between its neighbours, found by a binary search over the
+    ranks: about 20 indexed lookups and as many decryptions at a million customers.
+    Returns False when the neighbours have no room left (the next full run places it).
+    """
+    from merdeka.customers.models import CustomerStats
+    from merdeka.customers.search import customer_fields
+
+    key = name_sort_key(name)
+    ranked = CustomerStats.objects.filter(shop=shop, name_rank__lt=UNRANKED).exclude(
+        customer_id=customer_id
+    )
+
+    def first_at_or_after(rank: int):
+        return (
+            ranked.filter(name_rank__gte=rank)
+            .order_by("name_rank", "customer_id")
+            .values_list("name_rank", "customer_id")
+            .first()
+        )
+
+    def key_of(pk: int):
+        [(_pk, other, _phone)] = customer_fields(shop=shop, customer_ids=[pk])
+        return (name_sort_key(other), pk)
+
+    # every ranked name at or below `low` sorts before this one, at or above `high` after
+    low, high = 0, UNRANKED
+    mine = (key, customer_id)
+    while True:
+        between = first_at_or_after(low + 1)
+        if between is None or between[0] >= high:
+            break  # nobody between: the place is found
+        middle = (low + high) // 2
+        found = first_at_or_after(middle)
+        if found is None or found[0] >= high:
+            high = middle  # nobody in [middle, high)
+            continue
+        rank, pk = found
+        if key_of(pk) < mine:
+            low = rank
+        else:
+            high = rank
+    if high - low <= 1:
+        return False
+    place = low + RANK_SPACING if high == UNRANKED else (low + high) // 2
+    CustomerStats.objects.filter(shop=shop, customer_id=customer_id).update(
+        name_rank=min(place, UNRANKED - 1)
+    )
+    return True
+
+
+def workspace_refresh(*, shop, customer_ids: Iterable[int] | None = None) -> dict:
+    """After an import or a batch of changes: the numbers, the RFM groups, name order."""
+    customer_stats_refresh(shop=shop, customer_ids=customer_ids)
+    groups = rfm_refresh(shop=shop)
+    name_ranks_refresh(shop=shop)
+    return groups
