@@ -166,7 +166,13 @@ class SearchToken(ShopOwnedModel):
     signed integer: eight bytes per row and per index entry at a million customers.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # no single-column indexes: the two below lead with the shop and serve every query
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     token = models.BigIntegerField()
 
     class Meta:
@@ -190,6 +196,9 @@ class CustomerStats(ShopOwnedModel):
     indexes, never the wide encrypted customer rows.
     """
 
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, primary_key=True, related_name="stats"
     )

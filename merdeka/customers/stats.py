@@ -259,7 +259,7 @@ def name_ranks_refresh(*, shop, batch: int = 5000) -> int:
 
     keys = [
         (name_sort_key(name), pk)
-        for pk, name, _phone in live_customer_fields(shop=shop, batch=batch)
+        for pk, name, _phone in live_customer_fields(shop=shop, batch=batch, phone=False)
     ]
     keys.sort()
     spacing = max(1, min(RANK_SPACING, (UNRANKED - 1) // (len(keys) + 1)))

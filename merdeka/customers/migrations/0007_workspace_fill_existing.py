@@ -18,7 +18,7 @@ def fill(apps, schema_editor):
             try:
                 search.reindex_shop(shop=shop)
             except KeyError_:
-                print(f"\n  shop {shop.pk}: keys not available; run `merdeka search-index`")
+                print(f"\n  shop {shop.pk}: keys not available; run `merdeka reindex`")
 
 
 PG_INDEX = (

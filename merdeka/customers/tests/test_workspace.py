@@ -428,3 +428,17 @@ def test_a_customer_added_by_hand_takes_their_place_in_the_name_order(history):
     with shop_scope(history):
         stats.name_ranks_refresh(shop=history)
     assert listed(history, sort="name")[:4] == ["Aan Awal", "Ani Loyal", "Bayu Lama", "Budi Tengah"]
+
+
+def test_the_rfm_and_reindex_commands_rebuild_everything(history):
+    from django.core.management import call_command
+
+    with shop_scope(history):
+        CustomerStats.objects.update(rfm_group="none", order_count=0)
+        SearchToken.objects.all().delete()
+    out = io.StringIO()
+    call_command("rfm", "--shop", history.slug, "--stats", stdout=out, stderr=io.StringIO())
+    assert "Pelanggan terbaik: 1" in out.getvalue() or "Best customers: 1" in out.getvalue()
+    assert listed(history, rfm="champions") == ["Ani Loyal"]
+    call_command("reindex", "--shop", history.slug, stdout=io.StringIO())
+    assert found(history, "ani") == ["Ani Loyal"]
