@@ -159,11 +159,22 @@ def customer_stats_refresh(*, shop, customer_ids: Iterable[int] | None = None) -
     shop_id = getattr(shop, "pk", shop)
     with connection.cursor() as cursor:
         if customer_ids is None:
+            _analyze(cursor, *_tables())  # after a big import the planner must know it
             _refresh_part(cursor, shop_id, None)
+            _analyze(cursor, _tables()[0])
             return
         ids = list(dict.fromkeys(customer_ids))
         for part in bulk.chunks(ids, 400):
             _refresh_part(cursor, shop_id, list(part))
+
+
+def _analyze(cursor, *tables: str) -> None:
+    """PostgreSQL: fresh planner statistics (sampled, a fraction of a second). Rows
+    loaded by COPY a moment ago are otherwise unknown to the planner until autovacuum
+    comes by, and it picks nested loops over a million rows. SQLite plans by index."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
 
 
 def stats_rows_create(*, shop, rows: Iterable[tuple[int, str, str]]) -> None:
@@ -200,6 +211,7 @@ def rfm_refresh(*, shop) -> dict[str, int]:
     stats, _customers, _orders = _tables()
     shop_id = getattr(shop, "pk", shop)
     with connection.cursor() as cursor:
+        _analyze(cursor, stats)
         cursor.execute(
             f"WITH ranked AS (SELECT customer_id AS cid, "  # noqa: S608
             f"{_score('PERCENT_RANK() OVER (ORDER BY last_order_at)')} AS r, "

@@ -21,22 +21,25 @@ def fill(apps, schema_editor):
                 print(f"\n  shop {shop.pk}: keys not available; run `merdeka reindex`")
 
 
-PG_INDEX = (
-    "CREATE INDEX stats_last_order_pg ON customers_customerstats "
-    "(shop_id, last_order_at DESC NULLS LAST, customer_id DESC)"
-)
+PG_INDEXES = {
+    "stats_last_order_pg": "(shop_id, last_order_at DESC NULLS LAST, customer_id DESC)",
+    "stats_rfm_pg": "(shop_id, rfm_group, last_order_at DESC NULLS LAST, customer_id DESC)",
+}
 
 
 def pg_index(apps, schema_editor):
-    """The list's default order (last order first, never-bought last) as PostgreSQL
-    reads it from an index; SQLite already sorts NULL last when descending."""
+    """The list's default order (last order first, never-bought last), also within an
+    RFM group, as PostgreSQL reads it from an index; SQLite sorts NULL last when
+    descending with the plain indexes."""
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_INDEX)
+        for name, columns in PG_INDEXES.items():
+            schema_editor.execute(f"CREATE INDEX {name} ON customers_customerstats {columns}")
 
 
 def pg_index_drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS stats_last_order_pg")
+        for name in PG_INDEXES:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
