@@ -59,15 +59,6 @@ def rfm_group(recency: int, frequency: int) -> str:
     return NO_ORDERS  # pragma: no cover - the last rule always holds
 
 
-def _rfm_case_sql() -> str:
-    """``rfm_group`` for every (r, f) pair as one SQL CASE over the stored scores."""
-    whens = []
-    for r in range(1, 6):
-        for f in range(1, 6):
-            whens.append(f"WHEN {r * 10 + f} THEN '{rfm_group(r, f)}'")
-    return f"CASE (rfm_recency * 10 + rfm_frequency) {' '.join(whens)} ELSE '{NO_ORDERS}' END"
-
-
 # -- SQL helpers -------------------------------------------------------------------------
 
 
@@ -194,47 +185,101 @@ def stats_rows_create(*, shop, rows: Iterable[tuple[int, str, str]]) -> None:
 # -- RFM -------------------------------------------------------------------------------
 
 
-def _score(expression: str) -> str:
-    """Score 1-5 from a percent rank in [0, 1]: ties share the lowest score of the tie."""
-    if connection.vendor == "postgresql":
-        return f"LEAST(5, 1 + FLOOR({expression} * 5))::int"
-    return f"MIN(5, 1 + CAST({expression} * 5 AS INTEGER))"
+def _boundaries(cursor, stats: str, shop_id: int, column: str, where: str, n: int, skip: int):
+    """The four values a score steps up after, as ``PERCENT_RANK`` would place them.
+
+    Score = 1 + floor(5 * (number of smaller values) / (n - 1)), capped at 5: a value
+    scores more than k exactly when it is above the t-th smallest value, t = ceil(k(n-1)/5).
+    Each boundary is one read at an offset of a covering index (``skip`` values that come
+    first in it and are not buyers' are stepped over), not a sort of the whole shop.
+    """
+    found = []
+    for k in range(1, 5):
+        t = -(-(k * (n - 1)) // 5)  # ceil
+        cursor.execute(
+            f"SELECT {column} FROM {stats} WHERE shop_id = %s{where} "  # noqa: S608
+            f"ORDER BY {column} LIMIT 1 OFFSET %s",
+            [shop_id, skip + t - 1],
+        )
+        found.append(cursor.fetchone()[0])
+    return found
+
+
+def _score_sql(column: str, bounds: list) -> tuple[str, list]:
+    whens = " ".join(f"WHEN {column} > %s THEN {k + 2}" for k in reversed(range(4)))
+    return f"(CASE {whens} ELSE 1 END)", list(reversed(bounds))
 
 
 @transaction.atomic
 def rfm_refresh(*, shop) -> dict[str, int]:
-    """Score every customer of the shop and name their group; returns group -> count.
+    """Score every buying customer of the shop 1-5 on recency, frequency and monetary
+    value by percentile rank among the shop's buyers, name their group; returns
+    group -> count.
 
-    Percentile ranks (``PERCENT_RANK``) rather than ``NTILE``: the many customers with
-    one order all get frequency 1, instead of being split across scores by chance.
+    The ranks are those of ``PERCENT_RANK()`` (ties share the lowest score of the tie,
+    so the many customers with one order all get frequency 1 instead of being split by
+    chance as ``NTILE`` would), computed as four boundary values per score read from
+    the indexes, then one pass over the narrow stats table that writes only the rows
+    whose scores or group changed.
     """
     stats, _customers, _orders = _tables()
     shop_id = getattr(shop, "pk", shop)
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     with connection.cursor() as cursor:
-        _analyze(cursor, stats)
         cursor.execute(
-            f"WITH ranked AS (SELECT customer_id AS cid, "  # noqa: S608
-            f"{_score('PERCENT_RANK() OVER (ORDER BY last_order_at)')} AS r, "
-            f"{_score('PERCENT_RANK() OVER (ORDER BY order_count)')} AS f, "
-            f"{_score('PERCENT_RANK() OVER (ORDER BY total_spend)')} AS m "
-            f"FROM {stats} WHERE shop_id = %s AND order_count > 0) "
-            f"UPDATE {stats} SET rfm_recency = ranked.r, rfm_frequency = ranked.f, "
-            f"rfm_monetary = ranked.m FROM ranked WHERE {stats}.customer_id = ranked.cid "
-            f"AND ({stats}.rfm_recency IS NULL OR {stats}.rfm_recency <> ranked.r "
-            f"OR {stats}.rfm_frequency <> ranked.f OR {stats}.rfm_monetary <> ranked.m)",
+            f"SELECT COUNT(*) FROM {stats} WHERE shop_id = %s AND order_count > 0",  # noqa: S608
             [shop_id],
+        )
+        buyers = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {stats} WHERE shop_id = %s AND order_count = 0",  # noqa: S608
+            [shop_id],
+        )
+        idle = cursor.fetchone()[0]
+        if buyers > 1:
+            r_sql, r_args = _score_sql(
+                "last_order_at",
+                _boundaries(
+                    cursor,
+                    stats,
+                    shop_id,
+                    "last_order_at",
+                    " AND last_order_at IS NOT NULL",
+                    buyers,
+                    0,
+                ),
+            )
+            f_sql, f_args = _score_sql(
+                "order_count",
+                _boundaries(
+                    cursor, stats, shop_id, "order_count", " AND order_count > 0", buyers, 0
+                ),
+            )
+            m_sql, m_args = _score_sql(
+                "total_spend",
+                _boundaries(cursor, stats, shop_id, "total_spend", "", buyers, idle),
+            )  # fmt: skip
+        else:
+            r_sql = f_sql = m_sql = "1"
+            r_args = f_args = m_args = []
+        groups = " ".join(
+            f"WHEN {r * 10 + f} THEN '{rfm_group(r, f)}'" for r in range(1, 6) for f in range(1, 6)
+        )
+        g_sql = f"(CASE ({r_sql} * 10 + {f_sql}) {groups} ELSE '{NO_ORDERS}' END)"
+        g_args = [*r_args, *f_args]
+        cursor.execute(
+            f"UPDATE {stats} SET rfm_recency = {r_sql}, rfm_frequency = {f_sql}, "  # noqa: S608
+            f"rfm_monetary = {m_sql}, rfm_group = {g_sql} "
+            f"WHERE shop_id = %s AND order_count > 0 AND (rfm_recency {distinct} {r_sql} "
+            f"OR rfm_frequency {distinct} {f_sql} OR rfm_monetary {distinct} {m_sql} "
+            f"OR rfm_group <> {g_sql})",
+            [*r_args, *f_args, *m_args, *g_args, shop_id, *r_args, *f_args, *m_args, *g_args],
         )
         cursor.execute(
             f"UPDATE {stats} SET rfm_recency = NULL, rfm_frequency = NULL, "  # noqa: S608
-            f"rfm_monetary = NULL WHERE shop_id = %s AND order_count = 0 "
-            f"AND rfm_recency IS NOT NULL",
-            [shop_id],
-        )
-        case = _rfm_case_sql()
-        cursor.execute(
-            f"UPDATE {stats} SET rfm_group = {case} WHERE shop_id = %s "  # noqa: S608
-            f"AND rfm_group <> {case}",
-            [shop_id],
+            f"rfm_monetary = NULL, rfm_group = %s WHERE shop_id = %s AND order_count = 0 "
+            f"AND (rfm_recency IS NOT NULL OR rfm_group <> %s)",
+            [NO_ORDERS, shop_id, NO_ORDERS],
         )
         cursor.execute(
             f"SELECT rfm_group, COUNT(*) FROM {stats} WHERE shop_id = %s "  # noqa: S608

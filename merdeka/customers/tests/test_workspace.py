@@ -462,3 +462,29 @@ def test_an_import_run_leaves_customers_searchable_with_numbers_and_groups(
     assert named
     word = search.normalize_words(named[0].name)[0]
     assert named[0].name in found(ika_shop, word[:4])
+
+
+def test_rfm_scores_are_percentile_ranks_with_ties_sharing_the_lowest_score(ika_shop):
+    import random
+
+    rng = random.Random(7)
+    orders = []
+    for i in range(60):
+        for j in range(rng.choice([1, 1, 1, 2, 2, 3, 5])):
+            orders.append(order(f"R{i}-{j}", name=f"Pembeli {i}", username=f"p{i}",
+                                days_ago=rng.choice([1, 5, 5, 30, 90, 200, 400]),
+                                total=str(rng.choice([20000, 50000, 50000, 150000]))))  # fmt: skip
+    imported(ika_shop, orders)
+    with shop_scope(ika_shop):
+        rows = list(CustomerStats.objects.filter(order_count__gt=0))
+
+    def expected(values, value):
+        smaller = sum(1 for v in values if v < value)
+        return min(5, 1 + (5 * smaller) // (len(values) - 1))
+
+    for attr, score in (("last_order_at", "rfm_recency"), ("order_count", "rfm_frequency"),
+                        ("total_spend", "rfm_monetary")):  # fmt: skip
+        values = [getattr(r, attr) for r in rows]
+        assert [getattr(r, score) for r in rows] == [expected(values, v) for v in values], attr
+    assert {r.rfm_group for r in rows} <= {code for code, _l, _r in stats.RFM_GROUPS}
+    assert all(r.rfm_group == stats.rfm_group(r.rfm_recency, r.rfm_frequency) for r in rows)
