@@ -227,8 +227,12 @@ class CustomerStats(ShopOwnedModel):
             models.Index(fields=["shop", "order_count", "customer"], name="stats_orders"),
             models.Index(fields=["shop", "name_rank", "customer"], name="stats_name"),
             models.Index(fields=["shop", "created_at", "customer"], name="stats_created"),
-            models.Index(fields=["shop", "province", "city"], name="stats_region"),
-            models.Index(fields=["shop", "city"], name="stats_city"),
+            # region filters, covering the usual second filter (orders, spend) for counts
+            models.Index(
+                fields=["shop", "province", "city", "order_count", "total_spend"],
+                name="stats_region_counts",
+            ),
+            models.Index(fields=["shop", "city", "order_count"], name="stats_city_counts"),
             models.Index(fields=["shop", "rfm_group", "last_order_at"], name="stats_rfm"),
             models.Index(fields=["shop", "channels"], name="stats_channels"),
         ]

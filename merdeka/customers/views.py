@@ -165,10 +165,39 @@ def _list_query(request, form) -> str:
     return urlencode(params)
 
 
-def _list_context(request, form, rows, **extra) -> dict:
+WALK_FROM = 5000  # matches from which a page is read by walking the sort's index
+
+
+class _ListPaginator(Paginator):
+    """Counts with the filters' indexes; reads a page of many matches by walking the
+    sort's index instead (see ``selectors.stats_filtered(walk_order=)``)."""
+
+    def __init__(self, rows, walk_rows, per_page):
+        super().__init__(rows, per_page)
+        self._walk_rows = walk_rows
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.count >= WALK_FROM:
+            self.object_list = self._walk_rows
+        return super().page(number)
+
+
+def _rows(request, filters):
+    return (
+        selectors.stats_filtered(shop=request.shop, filters=filters),
+        selectors.stats_filtered(shop=request.shop, filters=filters, walk_order=True),
+    )
+
+
+def _list_context(request, form, rows, walk_rows=None, **extra) -> dict:
     from merdeka.customers.stats import RFM_LABELS
 
-    page = Paginator(rows.select_related("customer"), PAGE_SIZE).get_page(request.GET.get("page"))
+    walk_rows = rows if walk_rows is None else walk_rows
+    paginator = _ListPaginator(
+        rows.select_related("customer"), walk_rows.select_related("customer"), PAGE_SIZE
+    )
+    page = paginator.get_page(request.GET.get("page"))
     tags = selectors.tags_of(shop=request.shop, customer_ids=[r.customer_id for r in page])
     for row in page:
         row.tag_names = tags.get(row.customer_id, [])
@@ -188,9 +217,10 @@ def customer_list(request):
             return redirect(reverse("customer_list") + (f"?{query}" if query else ""))
     else:
         form = CustomerFilterForm(_filter_data(request, request.GET), shop=request.shop)
+    walk_rows = None
     if form.is_valid():
         filters = form.cleaned_data
-        rows = selectors.stats_filtered(shop=request.shop, filters=filters)
+        rows, walk_rows = _rows(request, filters)
         filtered = form.is_filtered()
         searched = bool(filters.get("q"))
         unsearchable = searched and not search.query_terms(filters["q"])
@@ -202,6 +232,7 @@ def customer_list(request):
         request,
         form,
         rows,
+        walk_rows,
         filtered=filtered,
         searched=searched,
         unsearchable=unsearchable,
@@ -315,14 +346,16 @@ def segment_detail(request, segment_id: int):
 
     segment = _segment_or_404(request, segment_id)
     form = CustomerFilterForm(selectors.segment_filters(segment=segment), shop=request.shop)
+    walk_rows = None
     if form.is_valid():
-        rows = selectors.stats_filtered(shop=request.shop, filters=form.cleaned_data)
+        rows, walk_rows = _rows(request, form.cleaned_data)
     else:
         rows = selectors.stats_filtered(shop=request.shop, filters={}).none()
     context = _list_context(
         request,
         form,
         rows,
+        walk_rows,
         segment=segment,
         filtered=True,
         searched=bool(form.is_valid() and form.cleaned_data.get("q")),

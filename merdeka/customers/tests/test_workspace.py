@@ -488,3 +488,21 @@ def test_rfm_scores_are_percentile_ranks_with_ties_sharing_the_lowest_score(ika_
         assert [getattr(r, score) for r in rows] == [expected(values, v) for v in values], attr
     assert {r.rfm_group for r in rows} <= {code for code, _l, _r in stats.RFM_GROUPS}
     assert all(r.rfm_group == stats.rfm_group(r.rfm_recency, r.rfm_frequency) for r in rows)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"province": "Jawa Barat"}, {"orders_min": 2, "sort": "spend"}, {"rfm": "new"},
+     {"rfm": "champions", "sort": "name"}, {"q": "ani"}, {"city": "Kota Bandung", "sort": "new"},
+     {"channel": "tiktok"}, {"consent": "whatsapp_no", "sort": "orders"}],
+)  # fmt: skip
+def test_walking_the_sort_index_gives_the_same_page(history, filters, monkeypatch, ika_client):
+    with shop_scope(history):
+        plain = selectors.stats_filtered(shop=history, filters=filters)
+        walked = selectors.stats_filtered(shop=history, filters=filters, walk_order=True)
+        assert list(plain.values_list("pk", flat=True)) == list(walked.values_list("pk", flat=True))
+    from merdeka.customers import views
+
+    monkeypatch.setattr(views, "WALK_FROM", 1)
+    page = ika_client.get(reverse("customer_list"), {"province": "Jawa Barat"}).content.decode()
+    assert "Ani Loyal" in page and "Citra Baru" not in page
