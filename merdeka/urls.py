@@ -35,6 +35,7 @@ urlpatterns = [
         customer_views.merge_undo,
         name="merge_undo",
     ),
+    path("pelanggan/", include("merdeka.customers.urls")),
     path("impor/", import_views.import_home, name="import_home"),
     path("impor/<int:run_id>/", import_views.import_run, name="import_run"),
     path(

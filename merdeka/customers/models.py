@@ -164,3 +164,145 @@ class MatchSuggestion(ShopOwnedModel):
     @property
     def pair(self):
         return (self.customer_a, self.customer_b)
+
+
+class SearchToken(ShopOwnedModel):
+    """One keyed hash that finds a customer: a prefix of a word of their name, or a
+    prefix or suffix of one of their phone numbers. See ``merdeka.customers.search``
+    for what is hashed and what the table reveals (equality and counts, never text).
+
+    ``token`` is the first 64 bits of HMAC-SHA256 under the shop's index key, as a
+    signed integer: eight bytes per row and per index entry at a million customers.
+    """
+
+    # no single-column indexes: the two below lead with the shop and serve every query
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    token = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            # the search: which customers carry this token (covering: no table reads)
+            models.Index(fields=["shop", "token", "customer"], name="searchtoken_lookup"),
+            # rebuilding one customer's tokens
+            models.Index(fields=["shop", "customer"], name="searchtoken_customer"),
+        ]
+
+
+UNRANKED = 2_000_000_000  # a name not placed in the order yet: sorts after the others
+
+
+class CustomerStats(ShopOwnedModel):
+    """What the customer list filters and sorts on, one narrow row per live customer.
+
+    Denormalised from orders by ``customer_stats_refresh`` (set-wise SQL) and from the
+    customer's plain city and province; a merged-away customer has no row. Narrow on
+    purpose: counting a filter at a million customers scans this table or one of its
+    indexes, never the wide encrypted customer rows.
+    """
+
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="stats"
+    )
+    order_count = models.PositiveIntegerField(default=0)
+    total_spend = models.BigIntegerField(default=0)  # whole rupiah, valid orders only
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    channels = models.PositiveIntegerField(default=0)  # bit per orders.Channel, see stats.py
+    city = models.CharField(max_length=80, blank=True)
+    province = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField()  # the customer's, for "newest first"
+    # position of the name in the shop's alphabetical order (see stats.name_ranks_refresh)
+    name_rank = models.PositiveIntegerField(default=UNRANKED)
+    rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_group = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = [
+            # each sort has its index, the customer id breaking ties (keyset-ready);
+            # PostgreSQL also gets (last_order_at DESC NULLS LAST), see migration 0007
+            models.Index(fields=["shop", "last_order_at", "customer"], name="stats_last_order"),
+            models.Index(fields=["shop", "first_order_at"], name="stats_first_order"),
+            models.Index(fields=["shop", "total_spend", "customer"], name="stats_spend"),
+            models.Index(fields=["shop", "order_count", "customer"], name="stats_orders"),
+            models.Index(fields=["shop", "name_rank", "customer"], name="stats_name"),
+            models.Index(fields=["shop", "created_at", "customer"], name="stats_created"),
+            # region filters, covering the usual second filter (orders, spend) for counts
+            models.Index(
+                fields=["shop", "province", "city", "order_count", "total_spend"],
+                name="stats_region_counts",
+            ),
+            models.Index(fields=["shop", "city", "order_count"], name="stats_city_counts"),
+            models.Index(fields=["shop", "rfm_group", "last_order_at"], name="stats_rfm"),
+            models.Index(fields=["shop", "channels"], name="stats_channels"),
+        ]
+
+
+class Tag(ShopOwnedModel):
+    """A shop's own label for customers ("reseller", "langganan arisan")."""
+
+    name = models.CharField(_("tag"), max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["shop", "name"], name="tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTag(ShopOwnedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "tag", "customer"], name="customertag_unique")
+        ]
+        indexes = [models.Index(fields=["shop", "customer"], name="customertag_customer")]
+
+
+class CustomerNote(ShopOwnedModel, EncryptedModel):
+    """A private note of the shop about a customer: personal data, so encrypted."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    body = EncryptedTextField()
+    author = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["shop", "customer"], name="customernote_customer")]
+
+
+class Segment(ShopOwnedModel, EncryptedModel):
+    """A saved filter of the customer list. ``filters`` holds the filter form's data
+    except the search words, which may be part of a name and are kept encrypted."""
+
+    name = models.CharField(_("name"), max_length=80)
+    filters = models.JSONField(default=dict)
+    query = EncryptedTextField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["shop", "name"], name="segment_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

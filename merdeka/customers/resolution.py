@@ -35,6 +35,7 @@ from merdeka.customers.models import (
     MatchSuggestion,
     Merge,
 )
+from merdeka.customers.workspace import customers_resolving
 from merdeka.orders.models import Order
 from merdeka.privacy import crypto
 from merdeka.privacy.consent import consent_recompute
@@ -466,7 +467,14 @@ class Resolver:
         survivors: dict[int, dict] = {}  # two absorbed customers may share a survivor
         for customer_id, values in gaps.items():
             _fill(survivors.setdefault(self.find(customer_id), {}), values)
-        self._fill_gaps(survivors)
+        with customers_resolving(  # search tokens and list rows of what changed
+            shop=shop,
+            new=pending,
+            phones=[(self.find(c), k.value) for k, _, c, _ in identities if k.kind == "phone"],
+            merged=[(self.find(s), a) for s, a, _ in merges],
+            gaps=survivors,
+        ):
+            self._fill_gaps(survivors)
 
     def _fill_gaps(self, gaps: dict[int, dict]) -> None:
         """Give existing customers what they lack (a name, a phone...); never overwrite.

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from django.db.models import F, Func
+
 from merdeka.core.phone import normalize_phone
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.models import Customer
+from merdeka.customers.models import Customer, CustomerStats
 from merdeka.privacy import crypto
 
 
@@ -64,3 +66,255 @@ def pending_suggestions(*, shop):
         return MatchSuggestion.objects.filter(
             shop=shop, state=MatchSuggestion.State.PENDING
         ).select_related("customer_a", "customer_b")
+
+
+# -- the customer workspace ------------------------------------------------------------
+
+
+class FilterError(ValueError):
+    """Filter data that the filter form refuses (a segment saved under older rules)."""
+
+
+def filters_clean(*, shop, data: dict) -> dict:
+    """Raw filter data (a query string, a saved segment) -> the form's cleaned data."""
+    from merdeka.customers.forms import CustomerFilterForm
+
+    with shop_scope(shop):
+        form = CustomerFilterForm(data, shop=shop)
+        if not form.is_valid():
+            raise FilterError(form.errors.as_text())
+        return form.cleaned_data
+
+
+def _day_start(shop, day):
+    import datetime as dt
+    import zoneinfo
+
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zoneinfo.ZoneInfo(shop.time_zone))
+
+
+def _next_day_start(shop, day):
+    import datetime as dt
+
+    return _day_start(shop, day + dt.timedelta(days=1))
+
+
+SORT_ORDER = {
+    "last": ("-last_order_at", "-customer_id"),
+    "spend": ("-total_spend", "-customer_id"),
+    "orders": ("-order_count", "-customer_id"),
+    "name": ("name_rank", "customer_id"),
+    "new": ("-created_at", "-customer_id"),
+}
+
+
+class _NoIndex(Func):
+    """SQLite's unary ``+``: the same value, but the planner will not drive the query
+    from an index on it."""
+
+    template = "+%(expressions)s"
+
+
+def _unindexed(name: str):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return F(name)
+    field = CustomerStats._meta.get_field(name)
+    return _NoIndex(F(name), output_field=field)
+
+
+def _where(rows, col, name: str, lookup: str, value):
+    if col is F:
+        return rows.filter(**{f"{name}__{lookup}": value})
+    alias = f"_{name}"
+    return rows.alias(**{alias: col(name)}).filter(**{f"{alias}__{lookup}": value})
+
+
+def stats_filtered(*, shop, filters: dict, walk_order: bool = False):
+    """The list rows (``CustomerStats``) of the shop's live customers matching cleaned
+    ``filters``, in the chosen order. Every filter is one indexed condition on the
+    narrow stats table or a subquery on an indexed table (tokens, tags, consent).
+
+    ``walk_order``: the filters match many customers, so read the sort's index in order
+    and test each row, stopping after a page, rather than collect every match and sort
+    them (SQLite's planner prefers an equality index even when it matches a quarter of
+    the shop; PostgreSQL weighs that itself and ignores the hint).
+    """
+    from merdeka.customers import search
+    from merdeka.customers.models import CustomerTag
+    from merdeka.customers.stats import channel_bit
+    from merdeka.privacy.consent import consented_customer_ids
+
+    f = filters
+    col = _unindexed if walk_order else F
+    with shop_scope(shop):
+        rows = CustomerStats.objects.filter(shop=shop)
+        if f.get("q"):
+            ids = search.matching_customer_ids(shop=shop, query=f["q"])
+            rows = rows.none() if ids is None else _where(rows, col, "customer_id", "in", ids)
+        if f.get("channel"):
+            bit = channel_bit(f["channel"])
+            rows = rows.annotate(_bit=F("channels").bitand(bit)).filter(_bit=bit)
+        if f.get("province"):
+            rows = _where(rows, col, "province", "exact", f["province"])
+        if f.get("city"):
+            rows = _where(rows, col, "city", "exact", f["city"])
+        if f.get("first_from"):
+            rows = _where(rows, col, "first_order_at", "gte", _day_start(shop, f["first_from"]))
+        if f.get("first_to"):
+            rows = _where(rows, col, "first_order_at", "lt", _next_day_start(shop, f["first_to"]))
+        if f.get("last_from"):
+            rows = _where(rows, col, "last_order_at", "gte", _day_start(shop, f["last_from"]))
+        if f.get("last_to"):
+            rows = _where(rows, col, "last_order_at", "lt", _next_day_start(shop, f["last_to"]))
+        if f.get("orders_min") is not None:
+            rows = _where(rows, col, "order_count", "gte", f["orders_min"])
+        if f.get("orders_max") is not None:
+            rows = _where(rows, col, "order_count", "lte", f["orders_max"])
+        if f.get("spend_min") is not None:
+            rows = _where(rows, col, "total_spend", "gte", f["spend_min"])
+        if f.get("spend_max") is not None:
+            rows = _where(rows, col, "total_spend", "lte", f["spend_max"])
+        if f.get("tag"):
+            tagged = CustomerTag.objects.filter(shop=shop, tag_id=int(f["tag"])).values(
+                "customer_id"
+            )
+            rows = _where(rows, col, "customer_id", "in", tagged)
+        consent = f.get("consent") or ""
+        if consent:
+            channel, _sep, negative = consent.partition("_")
+            agreed = consented_customer_ids(shop=shop, channel=channel)
+            rows = (
+                rows.exclude(customer_id__in=agreed)
+                if negative
+                else _where(rows, col, "customer_id", "in", agreed)
+            )
+        if f.get("rfm"):  # its index is (group, last order): it serves the default order too
+            sort_last = (f.get("sort") or "last") == "last"
+            rows = _where(rows, F if sort_last else col, "rfm_group", "exact", f["rfm"])
+        order = SORT_ORDER.get(f.get("sort") or "last", SORT_ORDER["last"])
+        if order[0] == "-last_order_at":
+            order = (F("last_order_at").desc(nulls_last=True), *order[1:])
+        return rows.order_by(*order)
+
+
+def customers_filtered(*, shop, filters: dict):
+    """The shop's live customers matching raw ``filters`` (as a query string or a saved
+    segment gives them), as a ``Customer`` queryset in the chosen order. For other apps
+    (outreach): raises ``FilterError`` on filters the form refuses."""
+    cleaned = filters_clean(shop=shop, data=filters)
+    with shop_scope(shop):
+        rows = stats_filtered(shop=shop, filters=cleaned)
+        return Customer.objects.filter(
+            shop=shop, merged_into__isnull=True, pk__in=rows.values("customer_id")
+        )
+
+
+def segment_filters(*, segment) -> dict:
+    """A saved segment's raw filter data, search words included (decrypted)."""
+    data = dict(segment.filters)
+    if segment.query:
+        data["q"] = segment.query
+    return data
+
+
+def segment_customers(*, shop, segment):
+    """The customers of a saved segment now (a ``Customer`` queryset)."""
+    if segment.shop_id != shop.pk:
+        raise ValueError("the segment belongs to another shop")
+    return customers_filtered(shop=shop, filters=segment_filters(segment=segment))
+
+
+def segment_stats(*, shop, segment):
+    cleaned = filters_clean(shop=shop, data=segment_filters(segment=segment))
+    return stats_filtered(shop=shop, filters=cleaned)
+
+
+def segment_get(*, shop, segment_id: int):
+    from merdeka.customers.models import Segment
+
+    with shop_scope(shop):
+        return Segment.objects.get(shop=shop, pk=segment_id)
+
+
+def segments_with_counts(*, shop) -> list:
+    """Every saved segment with its live count (``segment.count``; None if its filters
+    no longer validate)."""
+    from merdeka.customers.models import Segment
+
+    with shop_scope(shop):
+        segments = list(Segment.objects.filter(shop=shop))
+        for segment in segments:
+            try:
+                segment.count = segment_stats(shop=shop, segment=segment).count()
+            except FilterError:
+                segment.count = None
+        return segments
+
+
+def rfm_group_counts(*, shop) -> list[tuple[str, str, int]]:
+    """(code, label, live count) of every RFM group, in the groups' order."""
+    from django.db.models import Count
+
+    from merdeka.customers.models import CustomerStats
+    from merdeka.customers.stats import RFM_LABELS
+
+    with shop_scope(shop):
+        counts = dict(
+            CustomerStats.objects.filter(shop=shop)
+            .values_list("rfm_group")
+            .annotate(n=Count("*"))
+            .order_by()
+            .values_list("rfm_group", "n")
+        )
+    return [(code, label, counts.get(code, 0)) for code, label in RFM_LABELS.items()]
+
+
+def shop_tags(*, shop):
+    from merdeka.customers.models import Tag
+
+    with shop_scope(shop):
+        return list(Tag.objects.filter(shop=shop))
+
+
+def customer_tags(*, shop, customer) -> list:
+    from merdeka.customers.models import CustomerTag, Tag
+
+    with shop_scope(shop):
+        ids = CustomerTag.objects.filter(shop=shop, customer=customer).values("tag_id")
+        return list(Tag.objects.filter(shop=shop, pk__in=ids))
+
+
+def tags_of(*, shop, customer_ids) -> dict[int, list[str]]:
+    """customer id -> tag names, for a page or an export chunk."""
+    from merdeka.core import bulk
+    from merdeka.customers.models import CustomerTag
+
+    found: dict[int, list[str]] = {}
+    with shop_scope(shop):
+        for part in bulk.chunks(list(customer_ids)):
+            rows = (
+                CustomerTag.objects.filter(shop=shop, customer_id__in=part)
+                .order_by("tag__name")
+                .values_list("customer_id", "tag__name")
+            )
+            for customer_id, name in rows:
+                found.setdefault(customer_id, []).append(name)
+    return found
+
+
+def customer_notes(*, shop, customer) -> list:
+    from merdeka.customers.models import CustomerNote
+
+    with shop_scope(shop):
+        return list(
+            CustomerNote.objects.filter(shop=shop, customer=customer).select_related("author")
+        )
+
+
+def customer_stats(*, shop, customer):
+    from merdeka.customers.models import CustomerStats
+
+    with shop_scope(shop):
+        return CustomerStats.objects.filter(shop=shop, customer=customer).first()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from merdeka.core.scoping import shop_scope
+from merdeka.customers import workspace
 from merdeka.customers.models import Customer
 from merdeka.privacy.audit import audit_record
 
@@ -31,8 +32,53 @@ def customer_create(
             province=province.strip(),
         )
         customer.save()
+        workspace.customer_changed(shop=shop, customer=customer)
     audit_record(
         action="customer.created", shop=shop, actor=actor, target=customer, request=request
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_edit(
+    *,
+    shop,
+    actor,
+    customer: Customer,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+    city: str = "",
+    province: str = "",
+    request=None,
+) -> Customer:
+    """Correct a customer's details; their search tokens and list row follow."""
+    if customer.shop_id != shop.pk:
+        raise ValueError("the customer belongs to another shop")
+    with shop_scope(shop):
+        values = {
+            "name": name.strip() or None,
+            "phone": phone or None,
+            "email": (email or "").strip().lower() or None,
+            "address": address.strip() or None,
+            "city": city.strip(),
+            "province": province.strip(),
+        }
+        changed = [attr for attr, value in values.items() if getattr(customer, attr) != value]
+        if not changed:
+            return customer
+        for attr in changed:
+            setattr(customer, attr, values[attr])
+        customer.save(update_fields=changed)
+        workspace.customer_changed(shop=shop, customer=customer)
+    audit_record(
+        action="customer.changed",
+        shop=shop,
+        actor=actor,
+        target=customer,
+        request=request,
+        detail={"fields": changed},  # which fields, never their values
     )
     return customer
 
@@ -67,6 +113,10 @@ def suggestion_decide(*, shop, actor, suggestion_id: int, merge: bool, request=N
         suggestion.decided_by = actor
         suggestion.decided_at = timezone.now()
         suggestion.save(update_fields=["state", "decided_by", "decided_at"])
+        if merge:
+            workspace.customers_regrouped(
+                shop=shop, customer_ids=[suggestion.customer_a_id, suggestion.customer_b_id]
+            )
     audit_record(
         action="customer.merged" if merge else "customer.kept_apart",
         shop=shop,
@@ -86,6 +136,9 @@ def merge_undo(*, shop, actor, merge_id: int, request=None) -> None:
     with shop_scope(shop):
         merge = Merge.objects.select_for_update().get(pk=merge_id, undone_at__isnull=True)
         undo(shop=shop, merge=merge, actor=actor)
+        workspace.customers_regrouped(
+            shop=shop, customer_ids=[merge.survivor_id, merge.absorbed_id]
+        )
     audit_record(
         action="customer.merge_undone",
         shop=shop,
@@ -93,4 +146,117 @@ def merge_undo(*, shop, actor, merge_id: int, request=None) -> None:
         target=merge.absorbed,
         request=request,
         detail={"survivor": merge.survivor_id, "merge": merge.pk},
+    )
+
+
+# -- tags, notes, consent, segments ----------------------------------------------------
+
+
+@transaction.atomic
+def customer_tag_add(*, shop, actor, customer: Customer, name: str, request=None):
+    """Tag a customer, creating the shop's tag on first use (same name = same tag)."""
+    from merdeka.customers.models import CustomerTag, Tag
+
+    with shop_scope(shop):
+        tag = Tag.objects.filter(shop=shop, name__iexact=name).first()
+        if tag is None:
+            tag = Tag.objects.create(shop=shop, name=name)
+        _, created = CustomerTag.objects.get_or_create(shop=shop, customer=customer, tag=tag)
+    if created:
+        audit_record(
+            action="customer.tagged",
+            shop=shop,
+            actor=actor,
+            target=customer,
+            request=request,
+            detail={"tag": tag.pk},
+        )
+    return tag
+
+
+@transaction.atomic
+def customer_tag_remove(*, shop, actor, customer: Customer, tag_id: int, request=None) -> bool:
+    from merdeka.customers.models import CustomerTag
+
+    with shop_scope(shop):
+        removed, _ = CustomerTag.objects.filter(
+            shop=shop, customer=customer, tag_id=tag_id
+        ).delete()
+    if removed:
+        audit_record(
+            action="customer.untagged",
+            shop=shop,
+            actor=actor,
+            target=customer,
+            request=request,
+            detail={"tag": tag_id},
+        )
+    return bool(removed)
+
+
+@transaction.atomic
+def customer_note_add(*, shop, actor, customer: Customer, body: str, request=None):
+    from merdeka.customers.models import CustomerNote
+
+    with shop_scope(shop):
+        note = CustomerNote(shop=shop, customer=customer, body=body, author=actor)
+        note.save()
+    audit_record(
+        action="customer.note_added",
+        shop=shop,
+        actor=actor,
+        target=customer,
+        request=request,
+        detail={"note": note.pk},
+    )
+    return note
+
+
+def customer_consent_record(*, shop, actor, customer, channel: str, granted: bool, request=None):
+    """A choice the customer told the shop (in person, by chat): recorded as "staff"."""
+    from merdeka.privacy.consent import consent_record
+    from merdeka.privacy.models import ConsentSource
+
+    return consent_record(
+        shop=shop,
+        customer=customer,
+        channel=channel,
+        granted=granted,
+        source=ConsentSource.STAFF,
+        actor=actor,
+        evidence={"recorded_by": getattr(actor, "pk", None), "via": "customer page"},
+        request=request,
+    )
+
+
+class SegmentError(ValueError):
+    pass
+
+
+@transaction.atomic
+def segment_create(*, shop, actor, name: str, filters: dict, query: str = "", request=None):
+    """Save the list's current filters under a name. ``filters`` is the filter form's
+    ``segment_data()``; the search words go encrypted into ``query``."""
+    from django.utils.translation import gettext as _
+
+    from merdeka.customers.models import Segment
+
+    with shop_scope(shop):
+        if Segment.objects.filter(shop=shop, name__iexact=name).exists():
+            raise SegmentError(_("A segment with this name already exists."))
+        segment = Segment(
+            shop=shop, name=name, filters=filters, query=query or None, created_by=actor
+        )
+        segment.save()
+    audit_record(action="segment.saved", shop=shop, actor=actor, target=segment, request=request)
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, shop, actor, segment, request=None) -> None:
+    with shop_scope(shop):
+        pk = segment.pk
+        segment.delete()
+    audit_record(
+        action="segment.deleted", shop=shop, actor=actor, request=request, detail={"segment": pk}
     )

@@ -24,6 +24,7 @@ from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.matching import suggest_matches
 from merdeka.customers.resolution import Resolver
+from merdeka.customers.workspace import import_run_finished
 from merdeka.imports import ahead, mapping
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Problem, RejectedFile, Severity
@@ -303,6 +304,12 @@ def run_touched_customers(run: ImportRun) -> set[int]:
     return touched
 
 
+def _updates_since(run: ImportRun):
+    """When the run began, if any of its files changed orders in place (else None)."""
+    reports = run.files.filter(state=ImportFile.State.IMPORTED).values_list("report", flat=True)
+    return run.created_at if any((r or {}).get("orders_updated") for r in reports) else None
+
+
 def run_finish(run: ImportRun) -> None:
     """Close the run: look for likely duplicates among its customers, once for all files.
 
@@ -312,6 +319,7 @@ def run_finish(run: ImportRun) -> None:
     with shop_scope(run.shop_id), bulk.tuned_for_bulk(), transaction.atomic():
         touched = run_touched_customers(run)
         found = suggest_matches(shop=run.shop, customer_ids=touched) if touched else 0
+        import_run_finished(shop=run.shop, customer_ids=touched, since=_updates_since(run))
         run.review_waiting += found
         run.state = ImportRun.State.DONE
         run.finished_at = timezone.now()

@@ -54,6 +54,13 @@ ACTION_LABELS = {
     "outreach.templates_synced": _("WhatsApp templates fetched from Meta"),
     # online shop
     "storefront.updated": _("Online shop settings changed"),
+    # the customer workspace
+    "customer.changed": _("Customer details changed"),
+    "customer.tagged": _("Tag added"),
+    "customer.untagged": _("Tag removed"),
+    "customer.note_added": _("Private note added"),
+    "segment.saved": _("Segment saved"),
+    "segment.deleted": _("Segment deleted"),
 }
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from merdeka.customers.tests import crossshop_world as _ws
+
 
 @dataclass
 class Route:
@@ -153,6 +155,29 @@ ROUTES: dict[str, Route] = {
     "outreach_templates_sync": Route(own_shop=True),
     "outreach_template_delete": Route(
         kwargs=lambda w: {"template_id": _outreach(w)["template"].pk}
+    # the customer workspace (merdeka/customers/urls.py)
+    "customer_export": Route(own_shop=True, post=lambda w: {"format": "csv"}),
+    "segment_list": Route(own_shop=True, post=lambda w: {"name": "Kanari", "city": "X"}),
+    "segment_detail": Route(kwargs=lambda w: {"segment_id": _ws.segment(w).pk}, post=None),
+    "segment_export": Route(
+        kwargs=lambda w: {"segment_id": _ws.segment(w).pk}, post=lambda w: {"format": "csv"}
+    ),
+    "segment_delete": Route(kwargs=lambda w: {"segment_id": _ws.segment(w).pk}),
+    "customer_edit": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"name": "Diganti"}
+    ),
+    "customer_tag_add": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"name": "x"}
+    ),
+    "customer_tag_remove": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk, "tag_id": _ws.tag(w).pk}
+    ),
+    "customer_note_add": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk}, post=lambda w: {"body": "x"}
+    ),
+    "customer_consent": Route(
+        kwargs=lambda w: {"customer_id": w["customer"].pk},
+        post=lambda w: {"channel": "whatsapp", "granted": "1"},
     ),
 }
 # The public sign-up page of a parcel card: it shows its own shop's name on purpose and is

@@ -1,0 +1,378 @@
+"""Finding customers by a part of their name or phone without plaintext in the database.
+
+Names and phones are encrypted (AES-GCM, random nonces), so SQL cannot compare them.
+Instead every customer carries a set of **search tokens**: keyed hashes (HMAC-SHA256
+under the shop's *index* key, purpose ``customers.search``, first 64 bits) of
+
+* every prefix of 3 to 12 letters of every word of the name, and the whole word
+  when it is shorter (``Siti Nurhaliza`` -> ``sit``, ``siti``, ``nur``, ``nurh`` …
+  ``nurhaliza``), after case folding and dropping accents and punctuation;
+* for every phone number the customer is known by (the customer's own and every
+  phone identity, so a merged buyer is found by either number), the national
+  significant number's prefixes of 5 digits or more and its suffixes of 4 to 8
+  digits (``+62 812-3456-7890`` -> ``81234`` … ``81234567890`` and ``7890`` …
+  ``34567890``), each hashed with its kind so a prefix never matches a suffix.
+
+A query is cut the same way: every word must match (AND), a word matches any name
+word that starts with it; a query made of digits and phone punctuation is a phone:
+``0812-3456``, ``+62 812 3456``, ``62812…`` all become the national digits ``8123456``
+(a prefix), and four to eight bare digits are also tried as the end of a number.
+
+What the table reveals, to someone who holds the database but not the shop's index
+key (a stolen backup, a replica, a curious DBA):
+
+* **equality**: two customers share a token, so they share a name prefix or a piece
+  of a number. The identity blind index already shows equal phones; this adds
+  "these two names begin alike";
+* **counts and structure**: how many tokens a customer has (roughly the length of
+  their name's words and how many numbers they have), how often a token occurs, and,
+  from which tokens always occur together, which token is a prefix of which. With
+  a list of common Indonesian names an attacker could guess that the most frequent
+  3-letter token is "sit" or "muh" — a guess about the shop's most common name
+  beginnings, never a confirmed name of a given person, and nothing about any digit
+  of a phone number (every phone token is unique-ish and keyed: brute-forcing a
+  prefix of a number needs the index key, which never is in the database);
+* nothing across shops: each shop has its own index key, so the same name in two
+  shops gives unrelated tokens.
+
+That is the trade every searchable blind index makes (CipherSweet documents the same
+for its "transformations"), and it is acceptable here because the threat the
+encryption answers is the leaked dump or backup, where it leaves no name, no number
+and no search term readable, while the shop on a phone gets an instant search. A
+compromise of the running application is not covered by any of this (it holds the
+keys), as research/security.md §3.4 says. Search words are never stored, logged or
+put in a URL in plaintext: the list page carries them sealed (``seal_query``).
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import unicodedata
+from collections.abc import Iterable
+
+from django.db import connection
+
+from merdeka.core import bulk
+from merdeka.core.phone import normalize_phone
+from merdeka.privacy import crypto
+
+PURPOSE = "customers.search"
+NAME_MIN, NAME_MAX = 3, 12
+PHONE_PREFIX_MIN = 5
+PHONE_SUFFIX_MIN, PHONE_SUFFIX_MAX = 4, 8
+NAME, PHONE_PREFIX, PHONE_SUFFIX = "n", "p", "s"
+
+_WORD = re.compile(r"[^\W_]+")
+_PHONE_QUERY = re.compile(r"^[\d\s+\-().]+$")
+_DIGITS = re.compile(r"\D")
+_INT64 = struct.Struct(">q")
+
+
+def normalize_words(text: str | None) -> list[str]:
+    """Case-folded words without accents or punctuation: ``Dewi-Ayu Ré`` -> dewi, ayu, re."""
+    if not text:
+        return []
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _WORD.findall(folded)
+
+
+def name_terms(name: str | None) -> set[tuple[str, str]]:
+    terms = set()
+    for word in normalize_words(name):
+        if word.isdigit():
+            continue
+        if len(word) < NAME_MIN:
+            terms.add((NAME, word))
+            continue
+        for end in range(NAME_MIN, min(len(word), NAME_MAX) + 1):
+            terms.add((NAME, word[:end]))
+    return terms
+
+
+def national_digits(e164: str | None) -> str | None:
+    """``+6281234567890`` -> ``81234567890``; other countries keep their whole digits."""
+    if not e164:
+        return None
+    digits = _DIGITS.sub("", e164)
+    return digits[2:] if e164.startswith("+62") else digits or None
+
+
+def phone_terms(e164: str | None) -> set[tuple[str, str]]:
+    digits = national_digits(e164)
+    if not digits:
+        return set()
+    terms = {(PHONE_PREFIX, digits[:end]) for end in range(PHONE_PREFIX_MIN, len(digits) + 1)}
+    for size in range(PHONE_SUFFIX_MIN, min(PHONE_SUFFIX_MAX, len(digits)) + 1):
+        terms.add((PHONE_SUFFIX, digits[-size:]))
+    return terms
+
+
+def customer_terms(name: str | None, phones: Iterable[str | None]) -> set[tuple[str, str]]:
+    terms = name_terms(name)
+    for phone in phones:
+        terms |= phone_terms(phone)
+    return terms
+
+
+class Hasher:
+    """``(kind, text) -> signed 64-bit token`` with the shop's index key looked up once."""
+
+    def __init__(self, shop_id: int):
+        self._base = crypto._mac(shop_id)  # the shop's index key, as blind_index uses it
+        self._prefix = f"{PURPOSE}:v1:".encode()
+        self._memo: dict[tuple[str, str], int] = {}
+
+    def __call__(self, term: tuple[str, str]) -> int:
+        token = self._memo.get(term)
+        if token is None:
+            digest = self._base.copy()
+            digest.update(self._prefix + f"{term[0]}|{term[1]}".encode())
+            token = _INT64.unpack(digest.digest()[:8])[0]
+            if len(self._memo) < 500_000:
+                self._memo[term] = token
+        return token
+
+
+# -- queries -----------------------------------------------------------------------
+
+
+def query_terms(query: str) -> list[list[tuple[str, str]]]:
+    """What a query asks for: a list of alternatives per required part (all must hold).
+
+    ``[[n:sit], [n:nur]]`` for "Sit Nur"; ``[[p:8123456]]`` for "0812-3456";
+    ``[[s:7890]]`` for "7890" (the end of a number), ``[[s:34567890, p:34567890]]`` for
+    eight bare digits. Returns [] when nothing in the query can be searched for (a
+    phone start shorter than five digits finds too many to be of use).
+    """
+    text = (query or "").strip()
+    if not text:
+        return []
+    if _PHONE_QUERY.match(text):
+        digits = _DIGITS.sub("", text)
+        if len(digits) >= PHONE_SUFFIX_MIN:
+            full = normalize_phone(text)
+            if full is not None:  # a whole number, in any format
+                return [[(PHONE_PREFIX, national_digits(full))]]
+            options = []
+            if text.startswith("+") or (digits.startswith("62") and len(digits) >= 7):
+                national = digits[2:] if digits.startswith("62") else digits
+            elif digits.startswith("0"):
+                national = digits[1:]
+            else:  # bare digits: the start of a national number, or the end of one
+                national = digits
+                if len(digits) <= PHONE_SUFFIX_MAX:
+                    options.append((PHONE_SUFFIX, digits))
+            if len(national) >= PHONE_PREFIX_MIN:
+                options.append((PHONE_PREFIX, national))
+            return [options] if options else []
+    parts = []
+    for word in dict.fromkeys(normalize_words(text)):
+        if word.isdigit():
+            continue
+        parts.append([(NAME, word[:NAME_MAX])])
+    return parts
+
+
+def matching_customer_ids(*, shop, query: str):
+    """A queryset of the ids of the shop's customers matching ``query`` (every part),
+    or None when the query holds nothing searchable."""
+    from merdeka.customers.models import SearchToken
+
+    parts = query_terms(query)
+    if not parts:
+        return None
+    hasher = Hasher(shop.pk)
+    result = None
+    for options in parts:
+        tokens = [hasher(term) for term in options]
+        ids = SearchToken.objects.filter(shop=shop, token__in=tokens).values("customer_id")
+        result = ids if result is None else result.filter(customer_id__in=ids)
+    return result
+
+
+# -- writing -------------------------------------------------------------------------
+
+
+def _opener(shop_id: int, model):
+    label = model._meta.label_lower
+
+    def open_(sealed, uid, column: str) -> str | None:
+        if sealed is None:
+            return None
+        return crypto.decrypt(sealed.token, shop_id=shop_id, label=label, column=column,
+                              row=str(uid))  # fmt: skip
+
+    return open_
+
+
+def _phones_of(shop, customer_ids) -> dict[int, set[str]]:
+    """Every phone identity of these customers, decrypted in memory."""
+    from merdeka.customers.models import Identity, IdentityKind
+
+    open_ = _opener(shop.pk, Identity)
+    found: dict[int, set[str]] = {}
+    for part in bulk.chunks(list(customer_ids)):
+        rows = Identity.objects.filter(
+            shop=shop, customer_id__in=part, kind=IdentityKind.PHONE
+        ).values_list("customer_id", "uid", "value")
+        for customer_id, uid, value in rows:
+            found.setdefault(customer_id, set()).add(open_(value, uid, "value"))
+    return found
+
+
+def customer_fields(*, shop, customer_ids) -> list[tuple[int, str | None, str | None]]:
+    """(id, name, phone) of these customers, decrypted in memory, without models."""
+    from merdeka.customers.models import Customer
+
+    open_ = _opener(shop.pk, Customer)
+    found = []
+    for part in bulk.chunks(list(customer_ids)):
+        rows = Customer.objects.filter(shop=shop, pk__in=part).values_list(
+            "pk", "uid", "name", "phone"
+        )
+        found.extend(
+            (pk, open_(name, uid, "name"), open_(phone, uid, "phone"))
+            for pk, uid, name, phone in rows
+        )
+    return found
+
+
+def live_customer_fields(*, shop, batch: int = 5000, phone: bool = True):
+    """(id, name, phone) of every live customer of the shop, streamed in id order
+    (phone None unless ``phone``)."""
+    from merdeka.customers.models import Customer
+
+    open_ = _opener(shop.pk, Customer)
+    last = 0
+    while True:
+        rows = list(
+            Customer.objects.filter(shop=shop, merged_into__isnull=True, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "uid", "name", "phone")[:batch]
+        )
+        if not rows:
+            return
+        last = rows[-1][0]
+        for pk, uid, name, number in rows:
+            yield pk, open_(name, uid, "name"), open_(number, uid, "phone") if phone else None
+
+
+def index_customers(
+    *,
+    shop,
+    known: dict[int, tuple[str | None, Iterable[str | None]]] | None = None,
+    customer_ids: Iterable[int] = (),
+    new: bool = False,
+) -> int:
+    """(Re)write the search tokens of some customers; returns the tokens written.
+
+    ``known`` maps customer id -> (name, phones) already in memory (an import's new
+    customers), so nothing is decrypted for them; ``customer_ids`` are read from the
+    database (name, phone and every phone identity, decrypted in memory). With
+    ``new=True`` the ``known`` customers are taken to have no tokens yet (nothing to
+    delete first). Set-wise: one delete and one bulk insert per chunk. Call inside the
+    caller's transaction.
+    """
+    from merdeka.customers.models import SearchToken
+
+    known = dict(known or {})
+    reread = [pk for pk in dict.fromkeys(customer_ids) if pk not in known]
+    if reread:
+        phones = _phones_of(shop, reread)
+        for pk, name, phone in customer_fields(shop=shop, customer_ids=reread):
+            known[pk] = (name, [phone, *phones.get(pk, ())])
+    if not known:
+        return 0
+    stale = reread if new else list(known)
+    for part in bulk.chunks(stale):
+        SearchToken.objects.filter(shop=shop, customer_id__in=part).delete()
+    hasher = Hasher(shop.pk)
+    shop_id = shop.pk
+    return bulk.insert(
+        SearchToken,
+        ("shop", "customer", "token"),
+        (
+            (shop_id, customer_id, token)
+            for customer_id, (name, phones) in known.items()
+            for token in {hasher(term) for term in customer_terms(name, phones)}
+        ),
+    )
+
+
+def forget_customers(*, shop, customer_ids: Iterable[int]) -> None:
+    """Drop the tokens of customers merged away (their numbers now find the survivor)."""
+    from merdeka.customers.models import SearchToken
+
+    for part in bulk.chunks(list(customer_ids)):
+        SearchToken.objects.filter(shop=shop, customer_id__in=part).delete()
+
+
+_TOKEN_INDEXES = {  # as the model declares them
+    "searchtoken_lookup": '"shop_id", "token", "customer_id"',
+    "searchtoken_customer": '"shop_id", "customer_id"',
+}
+
+
+def reindex_shop(*, shop, batch: int = 5000, progress=None) -> int:
+    """Rebuild every search token of a shop (existing data; after a change of the
+    tokenisation or of the index key). Streams the customers in id order."""
+    from django.db import transaction
+
+    from merdeka.customers.models import SearchToken
+
+    written = 0
+    table = SearchToken._meta.db_table
+    with transaction.atomic():
+        alone = (
+            connection.vendor == "sqlite"
+            and not SearchToken.unscoped.exclude(shop_id=shop.pk).exists()
+        )
+        with connection.cursor() as cursor:
+            if alone:
+                # The only shop here (the usual self-hosted case): empty the table and
+                # build its indexes once at the end, sorted, instead of row by row
+                # (PostgreSQL maintains them well enough under COPY).
+                cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608
+                for index in _TOKEN_INDEXES:
+                    cursor.execute(f'DROP INDEX IF EXISTS "{index}"')
+            else:
+                SearchToken.objects.filter(shop=shop).delete()
+        pending: dict[int, tuple] = {}
+
+        def flush():
+            nonlocal written
+            phones = _phones_of(shop, pending)
+            known = {pk: (name, [phone, *phones.get(pk, ())])
+                     for pk, (name, phone) in pending.items()}  # fmt: skip
+            written += index_customers(shop=shop, known=known, new=True)
+            if progress:
+                progress(len(pending))
+            pending.clear()
+
+        for pk, name, phone in live_customer_fields(shop=shop, batch=batch, phone=True):
+            pending[pk] = (name, phone)
+            if len(pending) >= batch:
+                flush()
+        if pending:
+            flush()
+        if alone:
+            with connection.cursor() as cursor:
+                for index, columns in _TOKEN_INDEXES.items():
+                    cursor.execute(f'CREATE INDEX "{index}" ON "{table}" ({columns})')
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'ANALYZE "{SearchToken._meta.db_table}"')
+    return written
+
+
+__all__ = [
+    "Hasher",
+    "customer_terms",
+    "forget_customers",
+    "index_customers",
+    "matching_customer_ids",
+    "query_terms",
+    "reindex_shop",
+]

@@ -1,0 +1,405 @@
+"""The customer list's numbers, kept in ``CustomerStats`` and recomputed set-wise in SQL.
+
+* ``customer_stats_refresh`` — orders (valid ones: not cancelled or returned), spend,
+  first and last order, channels, city and province of some or all customers;
+* ``rfm_refresh`` — recency, frequency and monetary scores 1-5 by percentile among the
+  shop's buying customers (window functions, SQLite >= 3.25 and PostgreSQL), and the
+  named group each customer falls in;
+* ``name_ranks_refresh`` — each customer's position in the alphabetical order of names
+  (names are encrypted, so SQL cannot sort them; see the docstring there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.core import bulk
+from merdeka.customers.models import UNRANKED
+from merdeka.orders.models import Channel, Status
+
+RANK_SPACING = 1024  # room for hand-added names between two ranked ones
+INVALID_STATUSES = (Status.CANCELLED.value, Status.RETURNED.value)
+CHANNEL_BITS = {channel: 1 << i for i, channel in enumerate(Channel.values)}
+
+
+def channel_bit(channel: str) -> int:
+    return CHANNEL_BITS[channel]
+
+
+def channels_of(mask: int) -> list[str]:
+    return [channel for channel, bit in CHANNEL_BITS.items() if mask & bit]
+
+
+# -- RFM groups ------------------------------------------------------------------------
+# (code, label, rule on recency r and frequency f): the first rule that holds names the
+# group. Scores are 1-5, 5 = most recent / most often. Monetary is stored and shown
+# beside them; the groups follow recency and frequency, as the usual RFM grid does.
+RFM_GROUPS = [
+    ("champions", _("Best customers"), lambda r, f: r >= 4 and f >= 4),
+    ("loyal", _("Loyal customers"), lambda r, f: r >= 3 and f >= 3),
+    ("cant_lose", _("Don't lose them"), lambda r, f: r <= 1 and f >= 4),
+    ("at_risk", _("Almost lost"), lambda r, f: r <= 2 and f >= 3),
+    ("new", _("New"), lambda r, f: r >= 4 and f <= 1),
+    ("promising", _("Promising"), lambda r, f: r >= 3),
+    ("about_to_sleep", _("Getting quiet"), lambda r, f: r == 2),
+    ("hibernating", _("Asleep"), lambda r, f: r <= 1),
+]
+NO_ORDERS = "none"
+RFM_LABELS = {code: label for code, label, _rule in RFM_GROUPS} | {NO_ORDERS: _("No orders yet")}
+
+
+def rfm_group(recency: int, frequency: int) -> str:
+    for code, _label, rule in RFM_GROUPS:
+        if rule(recency, frequency):
+            return code
+    return NO_ORDERS  # pragma: no cover - the last rule always holds
+
+
+# -- SQL helpers -------------------------------------------------------------------------
+
+
+def _tables():
+    from merdeka.customers.models import Customer, CustomerStats
+    from merdeka.orders.models import Order
+
+    return (
+        CustomerStats._meta.db_table,
+        Customer._meta.db_table,
+        Order._meta.db_table,
+    )
+
+
+def _ids_clause(column: str, ids: list[int] | None) -> tuple[str, list]:
+    if ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _channel_mask_sql() -> str:
+    return " + ".join(
+        f"MAX(CASE WHEN o.channel = '{channel}' THEN {bit} ELSE 0 END)"
+        for channel, bit in CHANNEL_BITS.items()
+    )
+
+
+def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> None:
+    stats, customers, orders = _tables()
+    where_c, args_c = _ids_clause("c.id", ids)
+    where_s, args_s = _ids_clause("customer_id", ids)
+    where_o, args_o = _ids_clause("o.customer_id", ids)
+    # 1. merged-away customers have no row
+    cursor.execute(
+        f"DELETE FROM {stats} WHERE shop_id = %s{where_s} AND customer_id IN "  # noqa: S608
+        f"(SELECT c.id FROM {customers} c WHERE c.shop_id = %s "
+        f"AND c.merged_into_id IS NOT NULL{where_c})",
+        [shop_id, *args_s, shop_id, *args_c],
+    )
+    # 2. every live customer has one
+    cursor.execute(
+        f"INSERT INTO {stats} (customer_id, shop_id, order_count, total_spend, "  # noqa: S608
+        f"channels, city, province, created_at, rfm_group, name_rank) "
+        f"SELECT c.id, c.shop_id, 0, 0, 0, c.city, c.province, c.created_at, %s, %s "
+        f"FROM {customers} c WHERE c.shop_id = %s AND c.merged_into_id IS NULL{where_c} "
+        f"AND NOT EXISTS (SELECT 1 FROM {stats} s WHERE s.customer_id = c.id)",
+        [NO_ORDERS, UNRANKED, shop_id, *args_c],
+    )
+    # 3. the numbers from valid orders
+    invalid = ", ".join(["%s"] * len(INVALID_STATUSES))
+    cursor.execute(
+        f"UPDATE {stats} SET order_count = a.n, total_spend = a.spend, "  # noqa: S608
+        f"first_order_at = a.first_at, last_order_at = a.last_at, channels = a.mask "
+        f"FROM (SELECT o.customer_id AS cid, COUNT(*) AS n, "
+        f"CAST(COALESCE(SUM(o.total), 0) AS BIGINT) AS spend, "
+        f"MIN(o.ordered_at) AS first_at, MAX(o.ordered_at) AS last_at, "
+        f"{_channel_mask_sql()} AS mask "
+        f"FROM {orders} o WHERE o.shop_id = %s AND o.customer_id IS NOT NULL{where_o} "
+        f"AND o.status NOT IN ({invalid}) GROUP BY o.customer_id) a "
+        f"WHERE {stats}.customer_id = a.cid AND {stats}.shop_id = %s "
+        f"AND ({stats}.order_count <> a.n OR {stats}.total_spend <> a.spend "
+        f"OR {stats}.last_order_at IS NULL OR {stats}.last_order_at <> a.last_at "
+        f"OR {stats}.first_order_at <> a.first_at OR {stats}.channels <> a.mask)",
+        [shop_id, *args_o, *INVALID_STATUSES, shop_id],
+    )
+    # 4. customers whose valid orders are all gone (moved by an undo, cancelled)
+    cursor.execute(
+        f"UPDATE {stats} SET order_count = 0, total_spend = 0, first_order_at = NULL, "  # noqa: S608
+        f"last_order_at = NULL, channels = 0 WHERE shop_id = %s{where_s} "
+        f"AND (order_count <> 0 OR last_order_at IS NOT NULL) AND NOT EXISTS "
+        f"(SELECT 1 FROM {orders} o WHERE o.shop_id = %s "
+        f"AND o.customer_id = {stats}.customer_id AND o.status NOT IN ({invalid}))",
+        [shop_id, *args_s, shop_id, *INVALID_STATUSES],
+    )
+    # 5. plain city and province, as the customer now has them
+    cursor.execute(
+        f"UPDATE {stats} SET city = c.city, province = c.province "  # noqa: S608
+        f"FROM {customers} c WHERE c.id = {stats}.customer_id AND {stats}.shop_id = %s"
+        f"{where_c} AND ({stats}.city <> c.city OR {stats}.province <> c.province)",
+        [shop_id, *args_c],
+    )
+
+
+@transaction.atomic
+def customer_stats_refresh(*, shop, customer_ids: Iterable[int] | None = None) -> None:
+    """Recompute the list's numbers of some customers (or, with None, of the whole shop)
+    from their orders, set-wise. Customers without orders get zeros; customers merged
+    away lose their row; customers without a row get one."""
+    shop_id = getattr(shop, "pk", shop)
+    with connection.cursor() as cursor:
+        if customer_ids is None:
+            _analyze(cursor, *_tables()[1:])  # after a big import the planner must know it
+            _refresh_part(cursor, shop_id, None)
+            _analyze(cursor, _tables()[0])
+            return
+        ids = list(dict.fromkeys(customer_ids))
+        for part in bulk.chunks(ids, 400):
+            _refresh_part(cursor, shop_id, list(part))
+
+
+def _analyze(cursor, *tables: str) -> None:
+    """Fresh planner statistics after a whole-shop refresh. PostgreSQL (sampled, a
+    fraction of a second): rows loaded by COPY a moment ago are otherwise unknown to the
+    planner until autovacuum comes by, and it picks nested loops over a million rows.
+    SQLite (a few seconds at a million rows, only for the stats table): without them an
+    index looks more selective than it is, and a list page of many matches sorts them
+    all instead of walking the order's index."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
+    elif connection.vendor == "sqlite":
+        stats = _tables()[0]
+        if stats in tables:
+            cursor.execute(f'ANALYZE "{stats}"')
+
+
+def stats_rows_create(*, shop, rows: Iterable[tuple[int, str, str]]) -> None:
+    """Empty stats rows for new customers (id, city, province): they show in the list
+    at once, and ``customer_stats_refresh`` fills in their orders."""
+    from merdeka.customers.models import CustomerStats
+
+    now = timezone.now()
+    bulk.insert(
+        CustomerStats,
+        ("customer", "shop", "city", "province", "created_at", "rfm_group"),
+        ((pk, shop.pk, (city or "")[:80], (province or "")[:80], now, NO_ORDERS)
+         for pk, city, province in rows),
+    )  # fmt: skip
+
+
+# -- RFM -------------------------------------------------------------------------------
+
+
+def _boundaries(cursor, stats: str, shop_id: int, column: str, where: str, n: int, skip: int):
+    """The four values a score steps up after, as ``PERCENT_RANK`` would place them.
+
+    Score = 1 + floor(5 * (number of smaller values) / (n - 1)), capped at 5: a value
+    scores more than k exactly when it is above the t-th smallest value, t = ceil(k(n-1)/5).
+    Each boundary is one read at an offset of a covering index (``skip`` values that come
+    first in it and are not buyers' are stepped over), not a sort of the whole shop.
+    """
+    found = []
+    for k in range(1, 5):
+        t = -(-(k * (n - 1)) // 5)  # ceil
+        cursor.execute(
+            f"SELECT {column} FROM {stats} WHERE shop_id = %s{where} "  # noqa: S608
+            f"ORDER BY {column} LIMIT 1 OFFSET %s",
+            [shop_id, skip + t - 1],
+        )
+        found.append(cursor.fetchone()[0])
+    return found
+
+
+def _score_sql(column: str, bounds: list) -> tuple[str, list]:
+    whens = " ".join(f"WHEN {column} > %s THEN {k + 2}" for k in reversed(range(4)))
+    return f"(CASE {whens} ELSE 1 END)", list(reversed(bounds))
+
+
+@transaction.atomic
+def rfm_refresh(*, shop) -> dict[str, int]:
+    """Score every buying customer of the shop 1-5 on recency, frequency and monetary
+    value by percentile rank among the shop's buyers, name their group; returns
+    group -> count.
+
+    The ranks are those of ``PERCENT_RANK()`` (ties share the lowest score of the tie,
+    so the many customers with one order all get frequency 1 instead of being split by
+    chance as ``NTILE`` would), computed as four boundary values per score read from
+    the indexes, then one pass over the narrow stats table that writes only the rows
+    whose scores or group changed.
+    """
+    stats, _customers, _orders = _tables()
+    shop_id = getattr(shop, "pk", shop)
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {stats} WHERE shop_id = %s AND order_count > 0",  # noqa: S608
+            [shop_id],
+        )
+        buyers = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {stats} WHERE shop_id = %s AND order_count = 0",  # noqa: S608
+            [shop_id],
+        )
+        idle = cursor.fetchone()[0]
+        if buyers > 1:
+            r_sql, r_args = _score_sql(
+                "last_order_at",
+                _boundaries(
+                    cursor,
+                    stats,
+                    shop_id,
+                    "last_order_at",
+                    " AND last_order_at IS NOT NULL",
+                    buyers,
+                    0,
+                ),
+            )
+            f_sql, f_args = _score_sql(
+                "order_count",
+                _boundaries(
+                    cursor, stats, shop_id, "order_count", " AND order_count > 0", buyers, 0
+                ),
+            )
+            m_sql, m_args = _score_sql(
+                "total_spend",
+                _boundaries(cursor, stats, shop_id, "total_spend", "", buyers, idle),
+            )  # fmt: skip
+        else:
+            r_sql = f_sql = m_sql = "1"
+            r_args = f_args = m_args = []
+        groups = " ".join(
+            f"WHEN {r * 10 + f} THEN '{rfm_group(r, f)}'" for r in range(1, 6) for f in range(1, 6)
+        )
+        g_sql = f"(CASE ({r_sql} * 10 + {f_sql}) {groups} ELSE '{NO_ORDERS}' END)"
+        g_args = [*r_args, *f_args]
+        cursor.execute(
+            f"UPDATE {stats} SET rfm_recency = {r_sql}, rfm_frequency = {f_sql}, "  # noqa: S608
+            f"rfm_monetary = {m_sql}, rfm_group = {g_sql} "
+            f"WHERE shop_id = %s AND order_count > 0 AND (rfm_recency {distinct} {r_sql} "
+            f"OR rfm_frequency {distinct} {f_sql} OR rfm_monetary {distinct} {m_sql} "
+            f"OR rfm_group <> {g_sql})",
+            [*r_args, *f_args, *m_args, *g_args, shop_id, *r_args, *f_args, *m_args, *g_args],
+        )
+        cursor.execute(
+            f"UPDATE {stats} SET rfm_recency = NULL, rfm_frequency = NULL, "  # noqa: S608
+            f"rfm_monetary = NULL, rfm_group = %s WHERE shop_id = %s AND order_count = 0 "
+            f"AND (rfm_recency IS NOT NULL OR rfm_group <> %s)",
+            [NO_ORDERS, shop_id, NO_ORDERS],
+        )
+        cursor.execute(
+            f"SELECT rfm_group, COUNT(*) FROM {stats} WHERE shop_id = %s "  # noqa: S608
+            f"GROUP BY rfm_group",
+            [shop_id],
+        )
+        return dict(cursor.fetchall())
+
+
+# -- name order ------------------------------------------------------------------------
+
+
+def name_sort_key(name: str | None) -> tuple:
+    from merdeka.customers.search import normalize_words
+
+    words = normalize_words(name)
+    return (0 if words else 1, " ".join(words))
+
+
+@transaction.atomic
+def name_ranks_refresh(*, shop, batch: int = 5000) -> int:
+    """Store every customer's position in the alphabetical order of the shop's names.
+
+    Names are encrypted with random nonces, so the database cannot sort them; the
+    names are decrypted here in memory, sorted, and only the positions are written.
+    The positions reveal the alphabetical order of the customers (not a letter of
+    any name) to someone holding the database; it is the price of "sort by name" at
+    a million customers. Customers added since the last run sort after the others
+    until the next run (after every import and every added customer, in the
+    background).
+    """
+    from merdeka.customers.models import CustomerStats
+    from merdeka.customers.search import live_customer_fields
+
+    keys = [
+        (name_sort_key(name), pk)
+        for pk, name, _phone in live_customer_fields(shop=shop, batch=batch, phone=False)
+    ]
+    keys.sort()
+    spacing = max(1, min(RANK_SPACING, (UNRANKED - 1) // (len(keys) + 1)))
+    current = dict(CustomerStats.objects.filter(shop=shop).values_list("customer_id", "name_rank"))
+    changed = [
+        (i * spacing, pk)
+        for i, (_key, pk) in enumerate(keys, start=1)
+        if current.get(pk) != i * spacing
+    ]
+    table = CustomerStats._meta.db_table
+    with connection.cursor() as cursor:
+        for part in bulk.chunks(changed, bulk.SQLITE_BATCH):
+            cursor.executemany(
+                f'UPDATE "{table}" SET "name_rank" = %s WHERE "customer_id" = %s',  # noqa: S608
+                part,
+            )
+    return len(changed)
+
+
+def name_rank_place(*, shop, customer_id: int, name: str | None) -> bool:
+    """Give one customer its place in the name order without re-ranking the shop.
+
+    Ranks are spaced (``RANK_SPACING`` apart after a full run), so a customer added or
+    renamed by hand slots in between its neighbours, found by a binary search over the
+    ranks: about 20 indexed lookups and as many decryptions at a million customers.
+    Returns False when the neighbours have no room left (the next full run places it).
+    """
+    from merdeka.customers.models import CustomerStats
+    from merdeka.customers.search import customer_fields
+
+    key = name_sort_key(name)
+    ranked = CustomerStats.objects.filter(shop=shop, name_rank__lt=UNRANKED).exclude(
+        customer_id=customer_id
+    )
+
+    def first_at_or_after(rank: int):
+        return (
+            ranked.filter(name_rank__gte=rank)
+            .order_by("name_rank", "customer_id")
+            .values_list("name_rank", "customer_id")
+            .first()
+        )
+
+    def key_of(pk: int):
+        [(_pk, other, _phone)] = customer_fields(shop=shop, customer_ids=[pk])
+        return (name_sort_key(other), pk)
+
+    # every ranked name at or below `low` sorts before this one, at or above `high` after
+    low, high = 0, UNRANKED
+    mine = (key, customer_id)
+    while True:
+        between = first_at_or_after(low + 1)
+        if between is None or between[0] >= high:
+            break  # nobody between: the place is found
+        middle = (low + high) // 2
+        found = first_at_or_after(middle)
+        if found is None or found[0] >= high:
+            high = middle  # nobody in [middle, high)
+            continue
+        rank, pk = found
+        if key_of(pk) < mine:
+            low = rank
+        else:
+            high = rank
+    if high - low <= 1:
+        return False
+    place = low + RANK_SPACING if high == UNRANKED else (low + high) // 2
+    CustomerStats.objects.filter(shop=shop, customer_id=customer_id).update(
+        name_rank=min(place, UNRANKED - 1)
+    )
+    return True
+
+
+def workspace_refresh(*, shop, customer_ids: Iterable[int] | None = None) -> dict:
+    """After an import or a batch of changes: the numbers, the RFM groups, name order."""
+    customer_stats_refresh(shop=shop, customer_ids=customer_ids)
+    groups = rfm_refresh(shop=shop)
+    name_ranks_refresh(shop=shop)
+    return groups

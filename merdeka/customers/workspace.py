@@ -1,0 +1,125 @@
+"""Keeping the customer workspace (search tokens, list numbers, RFM) in step with writes.
+
+Called from the places that write customers and orders: the import resolver (set-wise,
+``customers_resolving``), the end of an import run (``import_run_finished``), and the
+customer services (one customer at a time). Everything here is bulk and in SQL; no
+signals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+
+from merdeka.core import bulk
+from merdeka.customers import search, stats
+
+
+@contextmanager
+def customers_resolving(
+    *,
+    shop,
+    new: dict[int, dict],
+    phones: Iterable[tuple[int, str]],
+    merged: Iterable[tuple[int, int]],
+    gaps: dict[int, dict],
+):
+    """Wraps the resolver's gap filling; afterwards writes the batch's search tokens.
+
+    ``new``: the customers the batch created, id -> their fields (plaintext in memory,
+    so nothing is decrypted for them); ``phones``: (customer id, E.164) of every new
+    phone identity; ``merged``: (survivor, absorbed) pairs; ``gaps``: existing
+    customer id -> the values the block is about to give them where they lack one.
+    Only customers whose name or phone changes are read back and re-tokenised.
+    """
+    candidates = [pk for pk, values in gaps.items() if values.get("name") or values.get("phone")]
+    filled = _lacking_name_or_phone(shop, candidates)
+    yield
+    phones_of: dict[int, list[str]] = {}
+    for customer_id, phone in phones:
+        phones_of.setdefault(customer_id, []).append(phone)
+    merged = list(merged)
+    absorbed = {a for _, a in merged}
+    changed = set(filled) | {s for s, _ in merged}
+    changed |= {pk for pk in phones_of if pk not in new}
+    changed -= absorbed
+    known = {
+        pk: (values.get("name"), [values.get("phone"), *phones_of.get(pk, ())])
+        for pk, values in new.items()
+    }
+    if absorbed:
+        search.forget_customers(shop=shop, customer_ids=absorbed)
+        stats.customer_stats_refresh(shop=shop, customer_ids=absorbed)
+    search.index_customers(shop=shop, known=known, customer_ids=sorted(changed), new=True)
+    if new:
+        stats.stats_rows_create(
+            shop=shop,
+            rows=((pk, v.get("city"), v.get("province")) for pk, v in new.items()),
+        )
+
+
+def _lacking_name_or_phone(shop, ids: list[int]) -> list[int]:
+    from merdeka.customers.models import Customer
+
+    found: list[int] = []
+    for part in bulk.chunks(ids):
+        found.extend(
+            Customer.objects.filter(shop=shop, pk__in=part)
+            .filter(Q(name__isnull=True) | Q(phone__isnull=True))
+            .values_list("pk", flat=True)
+        )
+    return found
+
+
+def import_run_finished(*, shop, customer_ids: Iterable[int], since=None) -> None:
+    """After an import run: the numbers of every customer it touched (and of those whose
+    orders it updated in place), then RFM and name order in the background."""
+    from merdeka.orders.models import Order
+
+    ids = set(customer_ids)
+    if since is not None:
+        ids.update(
+            Order.objects.filter(shop=shop, updated_at__gte=since, created_at__lt=since)
+            .exclude(customer_id=None)
+            .values_list("customer_id", flat=True)
+            .distinct()
+        )
+    if ids:
+        stats.customer_stats_refresh(shop=shop, customer_ids=ids)
+    schedule_refresh(shop=shop)
+
+
+def schedule_refresh(*, shop) -> None:
+    """RFM groups and name order for the whole shop, in the background after commit."""
+    from merdeka.customers.tasks import refresh_workspace
+
+    transaction.on_commit(partial(refresh_workspace.enqueue, shop_id=shop.pk))
+
+
+def customer_changed(*, shop, customer) -> None:
+    """One customer written through a form: tokens, numbers and place in the name order
+    now (the shop's RFM groups do not change: orders did not)."""
+    search.index_customers(shop=shop, customer_ids=[customer.pk])
+    stats.customer_stats_refresh(shop=shop, customer_ids=[customer.pk])
+    if not stats.name_rank_place(shop=shop, customer_id=customer.pk, name=customer.name):
+        schedule_refresh(shop=shop)
+
+
+def customers_regrouped(*, shop, customer_ids: Iterable[int]) -> None:
+    """After a merge or an undo: who is live, their numbers and tokens."""
+    from merdeka.customers.models import Customer
+
+    ids = list(dict.fromkeys(customer_ids))
+    live = list(
+        Customer.objects.filter(shop=shop, pk__in=ids, merged_into__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    search.forget_customers(shop=shop, customer_ids=[pk for pk in ids if pk not in live])
+    search.index_customers(shop=shop, customer_ids=live)
+    stats.customer_stats_refresh(shop=shop, customer_ids=ids)
+    schedule_refresh(shop=shop)
