@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from merdeka.core.phone import normalize_email, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import workspace
 from merdeka.customers.models import Customer
@@ -39,6 +40,14 @@ def customer_create(
     return customer
 
 
+class CustomerConflict(ValueError):
+    """A change that would give this customer another customer's number or email."""
+
+    def __init__(self, message: str, *, field: str):
+        super().__init__(message)
+        self.field = field
+
+
 @transaction.atomic
 def customer_edit(
     *,
@@ -49,38 +58,97 @@ def customer_edit(
     phone: str = "",
     email: str = "",
     address: str = "",
-    city: str = "",
-    province: str = "",
+    city: str | None = None,
+    province: str | None = None,
+    action: str = "customer.changed",
+    identity_source: str = "manual",
     request=None,
-) -> Customer:
-    """Correct a customer's details; their search tokens and list row follow."""
+) -> list[str]:
+    """Correct a customer's details; returns the fields that changed.
+
+    The one way a person changes a customer (the customer page's form and a data-rights
+    correction both come here). Blind indexes follow the fields; a new phone or email
+    replaces the identity it was known by, so later imports match the right number; a
+    number or email that belongs to another customer is refused (merge the two instead);
+    search tokens and the list row follow. ``city``/``province`` None keep theirs. The
+    audit event names the fields that changed, never their values.
+    """
     if customer.shop_id != shop.pk:
         raise ValueError("the customer belongs to another shop")
+    values = {
+        "name": " ".join((name or "").split()) or None,
+        "phone": normalize_phone(phone) if phone else None,
+        "email": normalize_email(email) if email else None,
+        "address": (address or "").strip() or None,
+        "city": customer.city if city is None else city.strip(),
+        "province": customer.province if province is None else province.strip(),
+    }
     with shop_scope(shop):
-        values = {
-            "name": name.strip() or None,
-            "phone": phone or None,
-            "email": (email or "").strip().lower() or None,
-            "address": address.strip() or None,
-            "city": city.strip(),
-            "province": province.strip(),
-        }
+        customer = Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)
         changed = [attr for attr, value in values.items() if getattr(customer, attr) != value]
         if not changed:
-            return customer
+            return []
+        _identities_follow(shop, customer, values, changed, source=identity_source)
         for attr in changed:
             setattr(customer, attr, values[attr])
         customer.save(update_fields=changed)
         workspace.customer_changed(shop=shop, customer=customer)
     audit_record(
-        action="customer.changed",
+        action=action,
         shop=shop,
         actor=actor,
         target=customer,
         request=request,
         detail={"fields": changed},  # which fields, never their values
     )
-    return customer
+    return changed
+
+
+def _identities_follow(shop, customer: Customer, values: dict, changed: list[str], *, source: str):
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from merdeka.customers.models import Identity, IdentityKind
+    from merdeka.customers.resolution import Claim, identity_index
+    from merdeka.privacy.consent import _merged_group
+
+    group = _merged_group(shop, [customer.pk])[customer.pk]
+    for attr, kind in (("phone", IdentityKind.PHONE), ("email", IdentityKind.EMAIL)):
+        if attr not in changed:
+            continue
+        old, new = getattr(customer, attr), values[attr]
+        holder = None
+        if new:
+            index = identity_index(shop.pk, Claim(kind, new))
+            holder = (
+                Identity.objects.filter(shop=shop, kind=kind, channel="", value_index=index)
+                .values_list("customer_id", flat=True)
+                .first()
+            )
+            if holder is not None and holder not in group:
+                raise CustomerConflict(
+                    _("This number belongs to another customer. Merge the two instead.")
+                    if attr == "phone"
+                    else _("This email belongs to another customer. Merge the two instead."),
+                    field=attr,
+                )
+        old_value = (
+            (normalize_phone(old) if attr == "phone" else normalize_email(old)) if old else None
+        )
+        if old_value:
+            Identity.objects.filter(
+                shop=shop,
+                customer_id__in=group,
+                kind=kind,
+                channel="",
+                value_index=identity_index(shop.pk, Claim(kind, old_value)),
+            ).delete()
+        if new and holder is None:
+            now = timezone.now()
+            Identity(
+                shop=shop, customer=customer, kind=kind, channel="", value=new,
+                value_index=index, source=source, first_seen_at=now, last_seen_at=now,
+            ).save()  # fmt: skip
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ def customer_add(request):
 @shop_member
 def customer_detail(request, customer_id: int):
     from merdeka.customers.stats import RFM_LABELS, channels_of
+    from merdeka.outreach.selectors import customer_deliveries
     from merdeka.privacy.consent import consent_history, consent_state
     from merdeka.privacy.models import ConsentChannel
 
@@ -62,6 +63,7 @@ def customer_detail(request, customer_id: int):
         "tag_form": TagForm(),
         "note_form": NoteForm(),
         "consent_form": ConsentForm(),
+        "deliveries": customer_deliveries(shop=shop, customer=customer, limit=20),
     }
     return render(request, "customers/detail.html", context)
 
@@ -412,16 +414,23 @@ def customer_edit(request, customer_id: int):
     }
     form = CustomerForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.customer_edit(
-            shop=request.shop,
-            actor=request.user,
-            customer=customer,
-            request=request,
-            **form.cleaned_data,
-        )
-        messages.success(request, _("Customer saved."))
-        return redirect("customer_detail", customer_id=customer.pk)
-    return render(request, "customers/form.html", {"form": form, "customer": customer})
+        try:
+            services.customer_edit(
+                shop=request.shop,
+                actor=request.user,
+                customer=customer,
+                request=request,
+                **form.cleaned_data,
+            )
+        except services.CustomerConflict as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect("customer_detail", customer_id=customer.pk)
+    status = 400 if form.errors else 200
+    return render(
+        request, "customers/form.html", {"form": form, "customer": customer}, status=status
+    )
 
 
 @shop_member

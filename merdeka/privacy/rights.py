@@ -13,7 +13,6 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from merdeka.core.phone import normalize_email, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group, consent_record
@@ -53,7 +52,6 @@ def _customer(shop, customer_id: int, *, lock: bool = False):
 # -- correction (art. 6, 30) ------------------------------------------------------------
 
 
-@transaction.atomic
 def customer_correct(
     *,
     shop,
@@ -65,80 +63,28 @@ def customer_correct(
     address: str = "",
     request=None,
 ) -> list[str]:
-    """Correct a customer's personal data; returns the fields that changed.
+    """Correct a customer's personal data at their request; returns the fields that
+    changed. The same change as the customer page's form (``customer_edit``), recorded
+    as a correction."""
+    from merdeka.customers.services import CustomerConflict, customer_edit
 
-    The blind indexes follow the new values (the fields recompute them), and a corrected
-    phone or email replaces the identity it was known by, so that future imports match
-    the right number. A number that belongs to another customer is refused: merge the
-    two instead.
-    """
-    from merdeka.customers.models import Identity, IdentityKind
-    from merdeka.customers.resolution import Claim, identity_index
-
-    wanted = {
-        "name": " ".join((name or "").split()) or None,
-        "phone": normalize_phone(phone) if phone else None,
-        "email": normalize_email(email) if email else None,
-        "address": (address or "").strip() or None,
-    }
     with shop_scope(shop):
-        customer = _customer(shop, customer_id, lock=True)
-        changed = [f for f in CORRECTABLE if (getattr(customer, f) or None) != wanted[f]]
-        if not changed:
-            return []
-        group = _merged_group(shop, [customer.pk])[customer.pk]
-        for attr, kind in (("phone", IdentityKind.PHONE), ("email", IdentityKind.EMAIL)):
-            if attr not in changed:
-                continue
-            old, new = getattr(customer, attr), wanted[attr]
-            if new:
-                index = identity_index(shop.pk, Claim(kind, new))
-                holder = (
-                    Identity.objects.filter(shop=shop, kind=kind, channel="", value_index=index)
-                    .values_list("customer_id", flat=True)
-                    .first()
-                )
-                if holder is not None and holder not in group:
-                    raise RightsError(
-                        _("This number belongs to another customer. Merge the two instead.")
-                        if attr == "phone"
-                        else _("This email belongs to another customer. Merge the two instead."),
-                        field=attr,
-                    )
-            if old:
-                old_value = normalize_phone(old) if attr == "phone" else normalize_email(old)
-                if old_value:
-                    Identity.objects.filter(
-                        shop=shop,
-                        customer_id__in=group,
-                        kind=kind,
-                        channel="",
-                        value_index=identity_index(shop.pk, Claim(kind, old_value)),
-                    ).delete()
-            if new and holder is None:
-                Identity(
-                    shop=shop,
-                    customer=customer,
-                    kind=kind,
-                    channel="",
-                    value=new,
-                    value_index=index,
-                    source=ConsentSource.RIGHTS_REQUEST,
-                    first_seen_at=timezone.now(),
-                    last_seen_at=timezone.now(),
-                ).save()
-        for attr in changed:
-            setattr(customer, attr, wanted[attr])
-        customer.save(update_fields=changed)
-    audit_record(
-        action="customer.corrected",
-        shop=shop,
-        actor=actor,
-        target=customer,
-        request=request,
-        detail={"fields": changed},  # which fields, never their values
-    )
-    return changed
+        customer = _customer(shop, customer_id, lock=False)
+    try:
+        return customer_edit(
+            shop=shop,
+            actor=actor,
+            customer=customer,
+            name=name,
+            phone=phone,
+            email=email,
+            address=address,
+            action="customer.corrected",
+            identity_source=ConsentSource.RIGHTS_REQUEST,
+            request=request,
+        )
+    except CustomerConflict as exc:
+        raise RightsError(str(exc), field=exc.field) from None
 
 
 # -- restriction (art. 11, 41) and withdrawal of consent (art. 9) -------------------------
