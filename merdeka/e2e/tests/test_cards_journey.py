@@ -82,7 +82,7 @@ def test_a_seller_prints_cards_and_a_buyer_signs_up_from_one(
     page.get_by_role("link", name="Pelanggan", exact=True).click()
     expect(page.locator(".customer-row")).to_have_count(1)
     page.locator(".customer-row", has_text="Sari Dewi").click()
-    expect(page.locator(".history")).to_contain_text("Mendaftar dari kartu paket")
+    expect(page.get_by_test_id("audit-history")).to_contain_text("Mendaftar dari kartu paket")
     expect(page.locator(".identities")).to_contain_text("Username marketplace")
     shot("customer")
     with shop_scope(ika_shop):
