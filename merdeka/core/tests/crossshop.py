@@ -155,6 +155,7 @@ ROUTES: dict[str, Route] = {
     "outreach_templates_sync": Route(own_shop=True),
     "outreach_template_delete": Route(
         kwargs=lambda w: {"template_id": _outreach(w)["template"].pk}
+    ),
     # the customer workspace (merdeka/customers/urls.py)
     "customer_export": Route(own_shop=True, post=lambda w: {"format": "csv"}),
     "segment_list": Route(own_shop=True, post=lambda w: {"name": "Kanari", "city": "X"}),
