@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import is_masked, normalize_phone
+from merdeka.customers.models import Segment
 from merdeka.outreach.models import (
     DEFAULT_GRAPH_URL,
     Campaign,
@@ -80,13 +81,27 @@ class CampaignForm(forms.Form):
         help_text=_("One number per line, e.g. 0812-3456-7890."),
     )
     audience_ids = forms.CharField(widget=forms.HiddenInput, required=False)
+    audience_segment = forms.ModelChoiceField(
+        label=_("Segment"),
+        queryset=Segment.unscoped.none(),
+        required=False,
+        empty_label=_("Choose a segment"),
+        error_messages={
+            "invalid_choice": _(
+                "That segment was not found in this shop. Choose one from the list."
+            )
+        },
+        help_text=_("The customers in the segment when you send, not when you save."),
+    )
 
     def __init__(self, *args, shop, **kwargs):
         super().__init__(*args, **kwargs)
         self.shop = shop
-        from merdeka.outreach.selectors import templates_list
+        from merdeka.outreach.selectors import segments_list, templates_list
 
         self.fields["template"].queryset = templates_list(shop=shop)
+        # names only: a live count would cost a query per segment on every page load
+        self.fields["audience_segment"].queryset = segments_list(shop=shop)
         self.fields["subject"].widget.attrs["maxlength"] = 200
         self.fields["body"].help_text = _("Placeholders: %(list)s") % {"list": placeholder_help()}
 
@@ -142,6 +157,11 @@ class CampaignForm(forms.Form):
             data["audience_ids"] = self._chosen_ids(data)
         else:
             data["audience_ids"] = []
+        if kind == Campaign.Audience.SEGMENT:
+            if data.get("audience_segment") is None and "audience_segment" not in self.errors:
+                self.add_error("audience_segment", _("Choose the segment to send it to."))
+        else:
+            data["audience_segment"] = None
         return data
 
     def _chosen_ids(self, data) -> list[int]:
@@ -186,6 +206,7 @@ class CampaignForm(forms.Form):
             "audience_kind": data["audience_kind"],
             "audience_city": data.get("audience_city", "").strip(),
             "audience_ids": data.get("audience_ids", []),
+            "audience_segment": data.get("audience_segment"),
         }
 
     @classmethod
@@ -201,6 +222,7 @@ class CampaignForm(forms.Form):
             "audience_kind": campaign.audience_kind,
             "audience_city": campaign.audience_city,
             "audience_ids": ",".join(str(i) for i in campaign.audience_ids),
+            "audience_segment": campaign.audience_segment_id,
         }
 
 

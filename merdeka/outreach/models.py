@@ -44,6 +44,7 @@ class Campaign(ShopOwnedModel):
         ALL = "all", _("All customers")
         CITY = "city", _("Customers in one city")
         CHOSEN = "chosen", _("Chosen customers")
+        SEGMENT = "segment", _("A saved segment")
 
     name = models.CharField(_("campaign name"), max_length=120)
     channel = models.CharField(_("channel"), max_length=10, choices=ChannelKind.choices)
@@ -63,6 +64,14 @@ class Campaign(ShopOwnedModel):
     audience_kind = models.CharField(max_length=10, choices=Audience.choices, default=Audience.ALL)
     audience_city = models.CharField(max_length=80, blank=True)
     audience_ids = models.JSONField(default=list, blank=True)
+    # a deleted segment leaves the campaign pointing at nobody (see campaign_audience)
+    audience_segment = models.ForeignKey(
+        "customers.Segment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.db.models import Count, OuterRef, Subquery
 
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.models import Customer
+from merdeka.customers.models import Customer, Segment
+from merdeka.customers.selectors import FilterError, segment_customers
 from merdeka.outreach.models import Campaign, Delivery, DeliveryStatus, WhatsAppTemplate
 from merdeka.privacy.consent import consented_customer_ids
 
@@ -11,16 +12,50 @@ from merdeka.privacy.consent import consented_customer_ids
 def campaign_audience(*, shop, campaign):
     """The customers a campaign is for, as a queryset.
 
-    The one place an audience is worked out: today all customers, the customers of
-    one city, or customers chosen by hand; saved segments plug in here.
+    The one place an audience is worked out: all customers, the customers of one
+    city, customers chosen by hand, or the customers of a saved segment as it stands
+    now. A segment that was deleted, or whose filters no longer validate, reaches
+    nobody (fails closed) rather than everybody.
     """
     with shop_scope(shop):
         customers = Customer.objects.filter(shop=shop, merged_into__isnull=True)
-        if campaign.audience_kind == Campaign.Audience.CITY:
+        if campaign.audience_kind == Campaign.Audience.SEGMENT:
+            segment = campaign_segment(shop=shop, campaign=campaign)
+            if segment is None:
+                return customers.none()
+            try:
+                members = segment_customers(shop=shop, segment=segment)
+            except FilterError:
+                return customers.none()
+            customers = members.filter(merged_into__isnull=True)
+        elif campaign.audience_kind == Campaign.Audience.CITY:
             customers = customers.filter(city__iexact=campaign.audience_city.strip())
         elif campaign.audience_kind == Campaign.Audience.CHOSEN:
             customers = customers.filter(pk__in=[int(i) for i in campaign.audience_ids])
         return customers.order_by("pk")
+
+
+def campaign_segment(*, shop, campaign):
+    """The saved segment a segment campaign is for; None when it was deleted (or,
+    defensively, belongs to another shop)."""
+    if campaign.audience_segment_id is None:
+        return None
+    with shop_scope(shop):
+        return Segment.objects.filter(shop=shop, pk=campaign.audience_segment_id).first()
+
+
+def audience_problem(*, shop, campaign) -> str:
+    """Why a segment campaign reaches nobody ("" when it is fine): for the campaign page."""
+    if campaign.audience_kind != Campaign.Audience.SEGMENT:
+        return ""
+    segment = campaign_segment(shop=shop, campaign=campaign)
+    if segment is None:
+        return "deleted"
+    try:
+        segment_customers(shop=shop, segment=segment)
+    except FilterError:
+        return "invalid"
+    return ""
 
 
 def with_last_product(customers, *, shop):
@@ -101,6 +136,12 @@ def customer_deliveries(*, shop, customer, limit: int = 50):
             .select_related("campaign")
             .order_by("-created_at", "-id")[:limit]
         )
+
+
+def segments_list(*, shop):
+    """The shop's saved segments, by name, for the composer's segment select."""
+    with shop_scope(shop):
+        return Segment.objects.filter(shop=shop).order_by("name", "id")
 
 
 def templates_list(*, shop):

@@ -163,6 +163,7 @@ CAMPAIGN_FIELDS = (
     "audience_kind",
     "audience_city",
     "audience_ids",
+    "audience_segment",
 )
 
 
@@ -179,6 +180,9 @@ def campaign_save(*, shop, actor, fields: dict, campaign=None, request=None) -> 
         template = campaign.template
         if template is not None and template.shop_id != shop.pk:
             raise OutreachError(_("Choose one of your shop's templates."))
+        segment = campaign.audience_segment
+        if segment is not None and segment.shop_id != shop.pk:
+            raise OutreachError(_("Choose one of your shop's segments."))
         campaign.save()
     audit_record(
         action="outreach.campaign_saved", shop=shop, actor=actor, target=campaign, request=request
@@ -202,7 +206,7 @@ def campaign_send(*, shop, campaign, actor=None, request=None) -> dict:
     wa.me queue waits for the seller's taps. Consent is asked again right before each
     message goes out (``delivery_send``), so a withdrawal in between wins.
     """
-    from merdeka.outreach.selectors import campaign_audience, with_last_product
+    from merdeka.outreach.selectors import audience_problem, campaign_audience, with_last_product
 
     channel = get_channel(campaign.channel)
     reason = channel.unavailable_reason(shop)
@@ -212,6 +216,21 @@ def campaign_send(*, shop, campaign, actor=None, request=None) -> dict:
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk, shop=shop)
         if campaign.state != Campaign.State.DRAFT:
             raise OutreachError(_("This campaign was already sent."))
+        problem = audience_problem(shop=shop, campaign=campaign)
+        if problem == "deleted":
+            raise OutreachError(
+                _(
+                    "The segment of this campaign was deleted. "
+                    "Edit the campaign and choose who gets it."
+                )
+            )
+        if problem == "invalid":
+            raise OutreachError(
+                _(
+                    "The segment's filters are not valid. "
+                    "Fix the segment or choose another audience."
+                )
+            )
         audience = with_last_product(campaign_audience(shop=shop, campaign=campaign), shop=shop)
         consent_rows = dict(
             Consent.objects.filter(shop=shop, channel=channel.consent_channel).values_list(

@@ -101,8 +101,14 @@ def campaign_new(request):
     else:
         initial = {}
         chosen = request.GET.get("pelanggan", "")
+        segment = request.GET.get("segmen", "")
         if chosen.isdigit():
             initial = {"audience_kind": Campaign.Audience.CHOSEN, "audience_ids": chosen}
+        elif segment.isdigit() and len(segment) < 19:
+            # only one of this shop's segments is preselected; any other id is ignored
+            found = selectors.segments_list(shop=request.shop).filter(pk=int(segment)).first()
+            if found is not None:
+                initial = {"audience_kind": Campaign.Audience.SEGMENT, "audience_segment": found.pk}
         form = CampaignForm(shop=request.shop, initial=initial)
     return render(request, "outreach/compose.html", _compose_context(request, form))
 
@@ -184,6 +190,8 @@ def campaign_detail(request, campaign_id: int):
         "counts": selectors.campaign_status_counts(shop=request.shop, campaign=campaign),
         "unavailable": get_channel(campaign.channel).unavailable_reason(request.shop),
         "public_url_warning": _public_url_warning(),
+        "segment": selectors.campaign_segment(shop=request.shop, campaign=campaign),
+        "audience_problem": selectors.audience_problem(shop=request.shop, campaign=campaign),
     }
     if campaign.state == Campaign.State.DRAFT:
         customers = selectors.preview_customers(shop=request.shop, campaign=campaign, limit=30)
