@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order
 
 
-def _local_day_start(day: dt.date) -> dt.datetime:
-    """Midnight of ``day`` in the active (the shop's) time zone, as an aware datetime."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def _day_start(shop, day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in the shop's own time zone (not whatever zone is active, so
+    that commands and tasks read the same days as the shop's pages)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zoneinfo.ZoneInfo(shop.time_zone))
 
 
 def order_list(
@@ -39,9 +40,9 @@ def order_list(
         if status:
             orders = orders.filter(status=status)
         if date_from:
-            orders = orders.filter(ordered_at__gte=_local_day_start(date_from))
+            orders = orders.filter(ordered_at__gte=_day_start(shop, date_from))
         if date_to:
-            orders = orders.filter(ordered_at__lt=_local_day_start(date_to + dt.timedelta(days=1)))
+            orders = orders.filter(ordered_at__lt=_day_start(shop, date_to + dt.timedelta(days=1)))
         query = query.strip()
         if query:
             orders = orders.filter(_search(shop, query))

@@ -139,3 +139,15 @@ def test_the_list_page_makes_a_fixed_number_of_queries(
 
 def test_staff_see_the_order_book_too(rina_client, book):
     assert len(listed(rina_client)) == 4
+
+
+def test_the_selector_reads_days_in_the_shops_zone_even_outside_a_request(ika_shop, book):
+    from django.utils import timezone
+
+    from merdeka.orders.selectors import order_list
+
+    with timezone.override("UTC"):  # as a command or task runs it
+        orders = order_list(
+            shop=ika_shop, date_from=dt.date(2024, 12, 2), date_to=dt.date(2024, 12, 2)
+        )
+        assert [o.external_id for o in orders] == ["577000111222333444"]
