@@ -161,7 +161,11 @@ def _parsed(saved: ColumnMapping, result: mapped.MappedParse, *, remembered: boo
                 "channel": saved.channel,
                 "remembered": remembered,
             },
-            "orders": result.orders,
+            **(
+                {"orders": result.orders}
+                if result.kind == mapped.ORDERS
+                else {"contacts": result.contacts}
+            ),
             "header_row": result.header_row,
             "sheet": result.sheet,
         },

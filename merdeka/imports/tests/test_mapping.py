@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from merdeka.customers.models import Customer, Identity
@@ -505,3 +505,37 @@ def test_a_mapped_file_is_imported_once_even_if_its_task_runs_again(
         assert Order.objects.count() == 3
     # and a second save of the same page finds nothing waiting any more
     assert map_file(ika_client, record, data, django_capture_on_commit_callbacks).status_code == 302
+
+
+def test_inspect_reads_an_unknown_spreadsheet_with_the_shops_saved_mapping(
+    ika_client, ika_shop, citra_shop, upload, capsys, in_shop, django_capture_on_commit_callbacks
+):
+    call_command("inspect", str(BUKALAPAK_JAN), "--shop", ika_shop.slug, "--json")
+    before = json.loads(capsys.readouterr().out)
+    assert before["rejected"] is True
+    assert "Unggah file ini sekali lewat halaman Impor" in before["problems"][0]["message"]
+
+    first = only_file(upload(ika_client, BUKALAPAK_DEC))
+    map_file(
+        ika_client,
+        first,
+        form_data(BUKALAPAK_DEC, BUKALAPAK_COLUMNS),
+        django_capture_on_commit_callbacks,
+    )
+    with in_shop(ika_shop):
+        orders_before = Order.objects.count()
+    call_command("inspect", str(BUKALAPAK_JAN), "--shop", ika_shop.slug, "--json")
+    seen = json.loads(capsys.readouterr().out)
+    assert (seen["source"], seen["channel"]) == ("mapped", "bukalapak")
+    assert seen["mapping"]["kind"] == "orders" and seen["mapping"]["channel"] == "bukalapak"
+    assert len(seen["orders"]) == 2 and all(order["lines"] for order in seen["orders"])
+    with in_shop(ika_shop):
+        assert Order.objects.count() == orders_before  # inspecting writes nothing
+
+    call_command("inspect", str(BUKALAPAK_JAN), "--shop", ika_shop.slug)
+    assert "Read with the saved column mapping (orders, bukalapak)" in capsys.readouterr().out
+    # another shop's mapping is not used
+    call_command("inspect", str(BUKALAPAK_JAN), "--shop", citra_shop.slug, "--json")
+    assert json.loads(capsys.readouterr().out)["rejected"] is True
+    with pytest.raises(CommandError):
+        call_command("inspect", str(BUKALAPAK_JAN), "--shop", "tidak-ada")

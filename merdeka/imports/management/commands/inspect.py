@@ -5,7 +5,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from merdeka.imports import sources
+from merdeka.core.models import Shop
+from merdeka.core.scoping import shop_scope
+from merdeka.imports import mapping, sources
 from merdeka.imports.records import RejectedFile
 
 
@@ -88,6 +90,8 @@ def describe(parsed: sources.Parsed) -> dict:
         ]
     else:
         data["summary"] = {k: v for k, v in preview.items() if isinstance(v, int | str)}
+    if "mapping" in preview:
+        data["mapping"] = preview["mapping"]
     return data
 
 
@@ -97,12 +101,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--shop",
+            help="shop short name (slug): read a spreadsheet no importer knows with the "
+            "column mapping this shop saved for its columns",
+        )
 
-    def handle(self, *args, path, json=False, **options):
+    def handle(self, *args, path, json=False, shop=None, **options):
         if not path.exists():
             raise CommandError(f"Not found: {path}")
+        target = None
+        if shop:
+            target = Shop.objects.filter(slug=shop).first()
+            if target is None:
+                raise CommandError(f"No shop with the short name {shop!r}.")
         try:
-            parsed = sources.parse_file(path, path.name, detail=True)
+            parsed = self._parse(path, target)
         except RejectedFile as exc:
             data = {"source": None, "rejected": True, "problems": [_problem(exc.problem)]}
         else:
@@ -112,11 +126,32 @@ class Command(BaseCommand):
             return
         self._print(data)
 
+    @staticmethod
+    def _parse(path: Path, shop) -> sources.Parsed:
+        """What the importer would read. Without a shop a spreadsheet no importer knows is
+        refused (it says to map it first); with one, the shop's saved mapping reads it —
+        the same rule ``merdeka import`` follows. Nothing is written either way."""
+        if shop is None:
+            return sources.parse_file(path, path.name, detail=True)
+        with shop_scope(shop):
+            return mapping.parse_file(
+                shop=shop,
+                path=path,
+                name=path.name,
+                can_wait=False,
+                parse=lambda p, n: sources.parse_file(p, n, detail=True),
+            )
+
     def _print(self, data):
         if data.get("rejected"):
             self.stdout.write(self.style.ERROR("Rejected: " + data["problems"][0]["message"]))
             return
         self.stdout.write(self.style.SUCCESS(f"Source: {data['source']} ({data['channel']})"))
+        if "mapping" in data:
+            saved = data["mapping"]
+            self.stdout.write(
+                f"Read with the saved column mapping ({saved['kind']}, {saved['channel']})"
+            )
         if "locale" in data:
             self.stdout.write(f"Locale: {data['locale']}")
             for m in data["messages"]:
