@@ -111,7 +111,8 @@ def offer_save(
 
 
 def offer_tiers(offer: GroupOffer) -> list[Tier]:
-    return [Tier(t.min_quantity, t.price) for t in offer.tiers.all()]
+    with shop_scope(offer.shop_id):
+        return [Tier(t.min_quantity, t.price) for t in offer.tiers.all()]
 
 
 def group_tiers(group: GroupBuy) -> list[Tier]:
