@@ -13,7 +13,9 @@ def offers(*, shop) -> list[GroupOffer]:
         return list(
             GroupOffer.objects.filter(shop=shop)
             .select_related("variant__product")
-            .prefetch_related(Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity")))
+            .prefetch_related(
+                Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity"))
+            )
         )
 
 
@@ -35,7 +37,9 @@ def offers_public(*, shop, product) -> list[GroupOffer]:
                 shop=shop, variant__product=product, variant__is_active=True, is_active=True
             )
             .select_related("variant__product")
-            .prefetch_related(Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity")))
+            .prefetch_related(
+                Prefetch("tiers", queryset=PriceTier.objects.order_by("min_quantity"))
+            )
         )
 
 
@@ -76,9 +80,7 @@ def group_by_coordinator_token(*, shop, token: str) -> GroupBuy | None:
 
 def members(*, shop, group) -> list[GroupMember]:
     with shop_scope(shop):
-        return list(
-            GroupMember.objects.filter(shop=shop, group=group).select_related("order")
-        )
+        return list(GroupMember.objects.filter(shop=shop, group=group).select_related("order"))
 
 
 def member_by_order_token(*, shop, group, token: str) -> GroupMember | None:

@@ -35,7 +35,6 @@ from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.groupbuy.models import (
-    CloseReason,
     GroupBuy,
     GroupMember,
     GroupOffer,
@@ -278,7 +277,10 @@ def group_join(
                     shipping_fee=join.shipping_fee,
                     note=join.note,
                     status=Status.NEW,  # no payment until the group closes at its price
-                    consent_evidence={"group_buy": group.share_token[:8], **(consent_evidence or {})},
+                    consent_evidence={
+                        "group_buy": group.share_token[:8],
+                        **(consent_evidence or {}),
+                    },
                 )
             except StockShortage as exc:
                 if exc.available:
@@ -331,9 +333,9 @@ def group_close(
     Returns the group, or None when it was not open (closed already by someone else)."""
     now = now or timezone.now()
     with transaction.atomic(), shop_scope(shop):
-        closed = GroupBuy.objects.filter(
-            pk=group_id, shop=shop, status=GroupStatus.OPEN
-        ).update(status=GroupStatus.CLOSED, closed_at=now, close_reason=reason)
+        closed = GroupBuy.objects.filter(pk=group_id, shop=shop, status=GroupStatus.OPEN).update(
+            status=GroupStatus.CLOSED, closed_at=now, close_reason=reason
+        )
         if not closed:
             return None
         group = GroupBuy.objects.select_related("variant__product").get(pk=group_id, shop=shop)
@@ -372,9 +374,9 @@ def group_cancel(*, shop, group_id: int, actor=None, request=None, now=None) -> 
     """Cancel an open group: every member's order is cancelled and its stock given back."""
     now = now or timezone.now()
     with transaction.atomic(), shop_scope(shop):
-        cancelled = GroupBuy.objects.filter(
-            pk=group_id, shop=shop, status=GroupStatus.OPEN
-        ).update(status=GroupStatus.CANCELLED, closed_at=now)
+        cancelled = GroupBuy.objects.filter(pk=group_id, shop=shop, status=GroupStatus.OPEN).update(
+            status=GroupStatus.CANCELLED, closed_at=now
+        )
         if not cancelled:
             return None
         group = GroupBuy.objects.select_related("variant__product").get(pk=group_id, shop=shop)
@@ -436,9 +438,9 @@ def groups_close_due(*, now=None) -> list[int]:
 def member_url(group: GroupBuy, member: GroupMember) -> str:
     from merdeka.storefront.models import StorefrontSettings
 
-    slug = StorefrontSettings.objects.filter(shop_id=group.shop_id).values_list(
-        "slug", flat=True
-    )[0]
+    slug = StorefrontSettings.objects.filter(shop_id=group.shop_id).values_list("slug", flat=True)[
+        0
+    ]
     return reverse(
         "groupbuy_member",
         kwargs={"slug": slug, "token": group.share_token, "order_token": member.order.public_token},
@@ -451,7 +453,7 @@ def notification_text(group: GroupBuy, member: GroupMember, url: str) -> str:
     if group.status == GroupStatus.CLOSED:
         return _(
             "The group buy of %(product)s has closed with %(quantity)s pieces: everyone pays "
-            "%(price)s a piece. Your order %(number)s: %(mine)s × %(price)s, total %(total)s "
+            "%(price)s a piece. Your order %(number)s: %(mine)s × %(price)s, total %(total)s "  # noqa: RUF001
             "to pay. Pay here: %(url)s"
         ) % {
             "product": product,

@@ -20,7 +20,7 @@ MAX_PRICE = Decimal(100_000_000)
 MAX_THRESHOLD = 100_000
 
 _LINE = re.compile(
-    r"^\s*(?P<min>\d+)\s*(?:(?:-|–|s/d|sampai)\s*(?P<max>\d+)|\+)?\s*(?:pcs|pc|buah)?\s*"
+    r"^\s*(?P<min>\d+)\s*(?:(?:-|\u2013|s/d|sampai)\s*(?P<max>\d+)|\+)?\s*(?:pcs|pc|buah)?\s*"
     r"[=:]\s*(?:rp\.?)?\s*(?P<price>[\d.,]+)\s*$",
     re.IGNORECASE,
 )
@@ -71,7 +71,7 @@ def tiers_parse(text: str) -> list[Tier]:
             raise ServiceError(
                 _("Line %(line)s: the range ends before it starts.") % {"line": number}
             )
-    for (number, _line), tier, end, following in zip(
+    for (number, _line), _tier, end, following in zip(
         lines, tiers, ends, [*tiers[1:], None], strict=True
     ):
         if end is not None and following is not None and following.min_quantity != end + 1:

@@ -81,7 +81,8 @@ def _progress_context(request, storefront, group):
         "time_left": group.deadline - now if group.deadline > now else None,
         "refusal": services.group_refusal(group, now),
         "share_link": request.build_absolute_uri(share_url(storefront, group)),
-        "wa_share": "https://wa.me/?text=" + quote(_share_text(request, storefront, group, progress)),
+        "wa_share": "https://wa.me/?text="
+        + quote(_share_text(request, storefront, group, progress)),
         "photo": group.variant.product.photos.order_by("position", "id").first(),
     }
 
@@ -223,7 +224,9 @@ def groupbuy_public(request, storefront, token):
                     return redirect(member_url(storefront, group, member))
     else:
         form = JoinForm(storefront=storefront, initial={"token": _new_token(request)})
-    context = _context(request, storefront, form=form, **_progress_context(request, storefront, group))
+    context = _context(
+        request, storefront, form=form, **_progress_context(request, storefront, group)
+    )
     return _no_store(render(request, "groupbuy/public.html", context))
 
 
@@ -244,7 +247,11 @@ def groupbuy_member(request, storefront, token, order_token):
     """A member's own place in the group: what they pay now, or at close, and how."""
     shop = storefront.shop
     group = selectors.group_by_share_token(shop=shop, token=token)
-    member = selectors.member_by_order_token(shop=shop, group=group, token=order_token) if group else None
+    member = (
+        selectors.member_by_order_token(shop=shop, group=group, token=order_token)
+        if group
+        else None
+    )
     if member is None:
         raise Http404
     progress = services.group_progress(group)
@@ -300,11 +307,17 @@ def groupbuy_list(request):
     shop = request.shop
     groups = selectors.groups(shop=shop)
     rows = [(group, services.group_progress(group)) for group in groups]
-    offers = [(offer, tiers_text(services.offer_tiers(offer))) for offer in selectors.offers(shop=shop)]
+    offers = [
+        (offer, tiers_text(services.offer_tiers(offer))) for offer in selectors.offers(shop=shop)
+    ]
     return render(
         request,
         "groupbuy/list.html",
-        {"rows": rows, "offers": offers, "storefront": storefront_selectors.storefront_for(shop=shop)},
+        {
+            "rows": rows,
+            "offers": offers,
+            "storefront": storefront_selectors.storefront_for(shop=shop),
+        },
     )
 
 
@@ -394,7 +407,9 @@ def groupbuy_seller_open(request):
             audit_record(action="groupbuy.opened", shop=shop, target=group, request=request)
             return redirect("groupbuy_detail", group_id=group.pk)
     return render(
-        request, "groupbuy/seller_open.html", {"form": form, "offers": offers, "storefront": storefront}
+        request,
+        "groupbuy/seller_open.html",
+        {"form": form, "offers": offers, "storefront": storefront},
     )
 
 
@@ -408,12 +423,18 @@ def groupbuy_detail(request, group_id: int):
         action = request.POST.get("action")
         if action == "close":
             done = services.group_close(
-                shop=shop, group_id=group.pk, reason=CloseReason.SELLER, actor=request.user, request=request
+                shop=shop,
+                group_id=group.pk,
+                reason=CloseReason.SELLER,
+                actor=request.user,
+                request=request,
             )
             if done is not None:
                 messages.success(request, _("The group buy is closed. Members are told the price."))
         elif action == "cancel":
-            done = services.group_cancel(shop=shop, group_id=group.pk, actor=request.user, request=request)
+            done = services.group_cancel(
+                shop=shop, group_id=group.pk, actor=request.user, request=request
+            )
             if done is not None:
                 messages.success(request, _("The group buy is cancelled. Members are told."))
         return redirect("groupbuy_detail", group_id=group.pk)
@@ -427,7 +448,9 @@ def groupbuy_detail(request, group_id: int):
         "progress": services.group_progress(group),
         "storefront": storefront,
         "is_open": group.status == GroupStatus.OPEN,
-        "share_link": request.build_absolute_uri(share_url(storefront, group)) if storefront else "",
+        "share_link": request.build_absolute_uri(share_url(storefront, group))
+        if storefront
+        else "",
         "coordinator_link": request.build_absolute_uri(coordinator_url(storefront, group))
         if storefront
         else "",

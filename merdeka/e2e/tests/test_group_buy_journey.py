@@ -99,10 +99,10 @@ def test_a_coordinator_opens_a_group_buy_two_members_join_and_the_lower_price_is
 
     context = phone_context(page)
     ani = join(context, link, "Ani Suryani", "0813 0000 0001", 4, shot, "member-1")
-    expect(ani.get_by_test_id("pay-now")).to_have_text("Rp200.000")  # 4 × 50.000 so far
+    expect(ani.get_by_test_id("pay-now")).to_have_text("Rp200.000")  # 4 x 50.000 so far
     other = phone_context(page)
     budi = join(other, link, "Budi Santoso", "0813 0000 0002", 6, shot, "member-2")
-    expect(budi.get_by_test_id("pay-now")).to_have_text("Rp270.000")  # 6 × 45.000
+    expect(budi.get_by_test_id("pay-now")).to_have_text("Rp270.000")  # 6 x 45.000
 
     # the public page: the running total, the lower tier reached, no member named
     ani.goto(link)
@@ -142,7 +142,7 @@ def test_a_coordinator_opens_a_group_buy_two_members_join_and_the_lower_price_is
     shot("seller-detail", seller)
     # she closes it: everyone pays the lower price
     seller.get_by_role("button", name="Tutup sekarang dengan harga yang tercapai").click()
-    expect(seller.get_by_test_id("seller-members")).to_contain_text("Rp180.000")  # 4 × 45.000
+    expect(seller.get_by_test_id("seller-members")).to_contain_text("Rp180.000")  # 4 x 45.000
     seller_context.close()
     assert not console_errors, console_errors
 

@@ -20,8 +20,8 @@ from merdeka.storefront.tests.conftest import (  # noqa: F401 - fixtures
 
 
 @pytest.fixture
-def lapis(ika_shop, storefront):
-    product, [variant] = make_product(ika_shop, name="Kue Lapis Legit", stock=40)
+def lapis(ika_shop, storefront):  # noqa: F811
+    _product, [variant] = make_product(ika_shop, name="Kue Lapis Legit", stock=40)
     return variant
 
 

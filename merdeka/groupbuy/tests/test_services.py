@@ -117,9 +117,9 @@ def test_erasing_the_coordinator_removes_their_name_and_number_from_the_group(ik
 
 def test_each_member_pays_the_price_reached_with_them_in_it(ika_shop, lapis, group):
     first, created = join(ika_shop, group, "Ani Suryani", "081300000001", 4)
-    assert created and first.order.total == Decimal(200000)  # 4 × 50.000
+    assert created and first.order.total == Decimal(200000)  # 4 x 50.000
     second, _ = join(ika_shop, group, "Budi Santoso", "081300000002", 6)
-    assert second.order.total == Decimal(270000)  # 10 in all: 6 × 45.000
+    assert second.order.total == Decimal(270000)  # 10 in all: 6 x 45.000
     with shop_scope(ika_shop):
         group.refresh_from_db()
         order = Order.objects.get(pk=second.order_id)
@@ -166,15 +166,15 @@ def test_a_join_beyond_the_stock_is_refused_and_counts_nothing(ika_shop, lapis, 
 
 
 def test_closing_gives_everyone_the_final_price_and_tells_them(ika_shop, group, english):
-    ani, _ = join(ika_shop, group, "Ani Suryani", "081300000001", 4)
-    budi, _ = join(ika_shop, group, "Budi Santoso", "081300000002", 20, delivery="courier",
+    join(ika_shop, group, "Ani Suryani", "081300000001", 4)
+    join(ika_shop, group, "Budi Santoso", "081300000002", 20, delivery="courier",
                    fee=Decimal(15000))  # fmt: skip
-    citra, _ = join(ika_shop, group, "Citra Ayu", "081300000003", 6)
+    join(ika_shop, group, "Citra Ayu", "081300000003", 6)
     closed = services.group_close(shop=ika_shop, group_id=group.pk, reason="coordinator")
     assert closed.status == GroupStatus.CLOSED and closed.final_price == Decimal(40000)
     found = orders(ika_shop)
-    assert found["Ani Suryani"].total == Decimal(160000)  # 4 × 40.000, not 50.000
-    assert found["Budi Santoso"].total == Decimal(815000)  # 20 × 40.000 + 15.000
+    assert found["Ani Suryani"].total == Decimal(160000)  # 4 x 40.000, not 50.000
+    assert found["Budi Santoso"].total == Decimal(815000)  # 20 x 40.000 + 15.000
     assert found["Citra Ayu"].total == Decimal(240000)
     assert {o.status for o in found.values()} == {"awaiting_payment"}
     with shop_scope(ika_shop):

@@ -83,7 +83,7 @@ def test_members_join_through_the_link_and_see_the_price_they_would_pay(client, 
     member = GroupMember.unscoped.get(order__recipient_phone__isnull=False, quantity=6)
     assert response.status_code == 302
     page = unescape(client.get(response["Location"]).content.decode())
-    assert "Rp270.000" in page  # 6 × 45.000: the group is at 10 now
+    assert "Rp270.000" in page  # 6 x 45.000: the group is at 10 now
     assert member.order.external_id in page
     # a double tap of the same form joins once
     again = join_post(client, group, member.order.idempotency_key)
@@ -194,7 +194,12 @@ def test_the_seller_sets_tiers_and_bad_ones_are_refused(client, ika, lapis):
     assert "tidak boleh lebih mahal" in unescape(response.content.decode())
     response = client.post(
         url,
-        {"variant": lapis.pk, "tiers": "1-9 = 50000\n10+ = 45.000", "max_days": "5", "is_active": "on"},
+        {
+            "variant": lapis.pk,
+            "tiers": "1-9 = 50000\n10+ = 45.000",
+            "max_days": "5",
+            "is_active": "on",
+        },
     )
     assert response.status_code == 302
     from merdeka.groupbuy.models import GroupOffer
