@@ -20,6 +20,8 @@ PERIODIC = (
     "merdeka.imports.mapping.waiting_uploads_expire",
     # campaign messages whose retry time came while no worker was there to send them
     "merdeka.outreach.services.deliveries_send_due",
+    # group buys whose deadline passed: the final price to every member
+    "merdeka.groupbuy.services.groups_close_due",
 )
 
 

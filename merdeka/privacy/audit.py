@@ -61,6 +61,12 @@ ACTION_LABELS = {
     "customer.note_added": _("Private note added"),
     "segment.saved": _("Segment saved"),
     "segment.deleted": _("Segment deleted"),
+    # group buying
+    "groupbuy.offer_saved": _("Group buy offer saved"),
+    "groupbuy.opened": _("Group buy opened"),
+    "groupbuy.viewed": _("Group buy members viewed"),
+    "groupbuy.closed": _("Group buy closed"),
+    "groupbuy.cancelled": _("Group buy cancelled"),
 }
 
 

@@ -78,6 +78,17 @@ ACTIVITIES = (
         retention="consent",
     ),
     Activity(
+        key="groupbuy",
+        title=_("Group buys"),
+        purpose=_(
+            "Running group buys: who coordinates a group and who joined it with how many; "
+            "the members' names, numbers and addresses are on their orders."
+        ),
+        basis=_("Contract with the buyer (UU PDP art. 20(2)(b))."),
+        models=("groupbuy.GroupBuy", "groupbuy.GroupMember"),
+        retention="books",
+    ),
+    Activity(
         key="rights",
         title=_("Data-rights requests"),
         purpose=_("Holding processing when a customer asks for it."),
@@ -114,6 +125,8 @@ MODEL_LABELS = {
     "outreach.Delivery": _("Messages sent, with their delivery status"),
     "outreach.ServiceWindow": _("Last message from each customer on WhatsApp"),
     "privacy.AuditEvent": _("Audit events"),
+    "groupbuy.GroupBuy": _("Group buys and their coordinators"),
+    "groupbuy.GroupMember": _("Members of group buys"),
 }
 
 RETENTION_TEXT = {
@@ -149,6 +162,8 @@ FIELD_LABELS = {
     "body": _("message text"),
     "subject": _("email subject"),
     "params": _("template values"),
+    "coordinator_name": _("coordinator's name"),
+    "coordinator_phone": _("coordinator's WhatsApp number"),
 }
 
 

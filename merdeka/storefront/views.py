@@ -162,10 +162,19 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
         canonical_url=url,
         share_url="https://wa.me/?text=" + quote(share),
         price_from=min(v.price for v in variants),
+        group_offers=_group_offers(storefront.shop, product),
     )
     if marked:  # rendered once for everyone: per-visitor parts are filled in later
         context.update(csrf_token=_CSRF_MARK, cart_badge=mark_safe(_CART_MARK))  # noqa: S308
     return render(request, "storefront/product.html", context)
+
+
+def _group_offers(shop, product) -> list:
+    """The product's group buy offers with their tiers (merdeka.groupbuy)."""
+    from merdeka.groupbuy.selectors import offers_public
+    from merdeka.groupbuy.services import offer_tiers
+
+    return [(offer, offer_tiers(offer)) for offer in offers_public(shop=shop, product=product)]
 
 
 def product_url(storefront, product) -> str:

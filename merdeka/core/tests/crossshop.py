@@ -181,6 +181,45 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {"channel": "whatsapp", "granted": "1"},
     ),
 }
+# Group buying (merdeka.groupbuy): the seller's dashboard walks the shop's offer and an
+# open group with a member (made by _groupbuy); the public pages under the storefront's
+# slug are reached by unguessable tokens, and merdeka/groupbuy/tests/test_views.py tests
+# that another shop's tokens and offers give 404 under this slug.
+ROUTES.update(
+    {
+        "groupbuy_list": Route(kwargs=lambda w: _groupbuy(w) and {}, own_shop=True, post=None),
+        "groupbuy_offer_add": Route(
+            kwargs=lambda w: _groupbuy(w) and {},  # the objects exist before the walk
+            own_shop=True,
+            post=lambda w: {"variant": w["variant"].pk, "tiers": "1 = 1000", "max_days": "3"},
+        ),
+        "groupbuy_offer_edit": Route(
+            kwargs=lambda w: {"offer_id": _groupbuy(w)["offer"].pk},
+            post=lambda w: {"tiers": "1 = 1000", "max_days": "3", "variant": "1"},
+        ),
+        "groupbuy_seller_open": Route(
+            kwargs=lambda w: _groupbuy(w) and {},
+            own_shop=True,
+            post=lambda w: {"offer": w["groupbuy"]["offer"].pk, "days": "1", "token": "walk"},
+        ),
+        "groupbuy_detail": Route(
+            kwargs=lambda w: {"group_id": _groupbuy(w)["group"].pk},
+            post=lambda w: {"action": "close"},
+        ),
+    }
+)
+PUBLIC |= {"groupbuy_open", "groupbuy_public", "groupbuy_member", "groupbuy_coordinator"}
+
+
+def _groupbuy(world):
+    """The walked shop's group buy offer and an open group with one member."""
+    if "groupbuy" not in world:
+        from merdeka.groupbuy.tests.world import groupbuy_world
+
+        world["groupbuy"] = groupbuy_world(world["shop"], world["variant"])
+    return world["groupbuy"]
+
+
 # The public sign-up page of a parcel card: it shows its own shop's name on purpose and is
 # reached only by an unguessable token (merdeka/cards/tests test that a foreign one 404s).
 PUBLIC |= {"signup", "signup_thanks"}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GroupBuyConfig(AppConfig):
+    name = "merdeka.groupbuy"
+    label = "groupbuy"
