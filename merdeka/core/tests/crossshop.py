@@ -76,6 +76,20 @@ ROUTES: dict[str, Route] = {
     "import_mapping_delete": Route(kwargs=lambda w: {"mapping_id": w["column_mapping"].pk}),
     "order_list": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
+    # another shop's variant on a manual order is not a choice: nothing is written
+    "order_manual_new": Route(
+        own_shop=True,
+        post=lambda w: {
+            "token": "kanari-manual",
+            "name": "Kanari",
+            "whatsapp": "0812-7777-8888",
+            "line-0-variant": w["variant"].pk,
+            "line-0-quantity": 1,
+            "delivery": "pickup",
+            "payment": "transfer",
+            "ordered_at": "2026-01-01T10:00",
+        },
+    ),
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),
