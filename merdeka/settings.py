@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "merdeka.catalog",
     "merdeka.storefront",
     "merdeka.outreach",
+    "merdeka.preorders",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

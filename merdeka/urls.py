@@ -62,5 +62,6 @@ urlpatterns = [
     path("produk/", include("merdeka.catalog.urls")),
     path("", include("merdeka.storefront.urls")),
     path("", include("merdeka.outreach.urls")),
+    path("", include("merdeka.preorders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -20,6 +20,8 @@ PERIODIC = (
     "merdeka.imports.mapping.waiting_uploads_expire",
     # campaign messages whose retry time came while no worker was there to send them
     "merdeka.outreach.services.deliveries_send_due",
+    # pre-order batches whose closing time has come stop taking orders
+    "merdeka.preorders.services.preorders_close_due",
 )
 
 
