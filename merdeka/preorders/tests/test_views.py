@@ -36,7 +36,7 @@ class TestStorefront:
         page = client.get(reverse("storefront_product", args=[storefront.slug, product.slug]))
         body = page.content.decode()
         assert "PO Lebaran" in body and "Rp55.000" in body
-        assert 'name="variant" value="%d" checked' % variant.pk in body  # not sold out
+        assert f'name="variant" value="{variant.pk}" checked' in body  # not sold out
         public = client.get(public_url(storefront, batch)).content.decode()
         assert "0 dipesan sejauh ini" in public and "10 tersisa" in public
         add(client, storefront, variant, 3)
