@@ -54,7 +54,7 @@ def no_sideways_scroll(page):
 def test_a_buyer_joins_an_open_pre_order_and_sees_the_total_go_up(
     live_server, page, shot, open_shop, ika_shop, console_errors
 ):
-    product, [variant] = make_product(ika_shop, name="Bolu Pandan", stock=0)
+    product, _variants = make_product(ika_shop, name="Bolu Pandan", stock=0)
     now = timezone.now()
     batch = batch_open(
         shop=ika_shop,
