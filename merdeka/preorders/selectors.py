@@ -171,3 +171,14 @@ def cart_annotate(*, shop, lines, now=None) -> None:
         line.available = (
             None if batch.max_quantity is None else max(0, batch.max_quantity - batch.reserved)
         )
+
+
+def cards_annotate(*, shop, cards, now=None) -> None:
+    """Products in an open batch are made to order: never "sold out" on the shop page."""
+    batches = open_batches_by_variant(shop=shop, now=now)
+    if not batches:
+        return
+    for card in cards:
+        if any(v.pk in batches for v in card.product.variants.all()):
+            card.preorder = True
+            card.sold_out = False

@@ -42,6 +42,7 @@ class ProductCard:
     price_from: Decimal
     photo: ProductPhoto | None
     sold_out: bool
+    preorder: bool = False  # made to order in an open batch (merdeka.preorders)
 
 
 def _photos():

@@ -90,6 +90,7 @@ def _context(request, storefront, **extra):
 def shop_page(request, storefront):
     category = request.GET.get("kategori") or None
     cards = selectors.product_cards(shop=storefront.shop, category_slug=category)
+    preorder_selectors.cards_annotate(shop=storefront.shop, cards=cards)
     categories = selectors.categories_public(shop=storefront.shop)
     context = _context(request, storefront, cards=cards, categories=categories, category=category)
     return render(request, "storefront/shop.html", context)

@@ -176,3 +176,14 @@ class TestSeller:
         assert "{rahasia}" in bad.content.decode()
         with shop_scope(ika_shop):
             assert Delivery.objects.count() == 1
+
+
+def test_the_shop_page_shows_a_pre_order_product_without_stock_as_pre_order(
+    client, storefront, ika_shop, cake
+):
+    product, _variant = cake
+    page = client.get(reverse("storefront_shop", args=[storefront.slug])).content.decode()
+    assert "card-preorder" not in page and "habis" in page
+    open_batch(ika_shop, product)
+    page = client.get(reverse("storefront_shop", args=[storefront.slug])).content.decode()
+    assert 'data-testid="card-preorder"' in page and "habis" not in page
