@@ -187,3 +187,18 @@ def test_the_shop_page_shows_a_pre_order_product_without_stock_as_pre_order(
     open_batch(ika_shop, product)
     page = client.get(reverse("storefront_shop", args=[storefront.slug])).content.decode()
     assert 'data-testid="card-preorder"' in page and "habis" not in page
+
+
+def test_a_hostile_title_and_note_are_stored_as_text_and_escaped(client, storefront, ika_shop,
+                                                                 ika_client, cake):  # fmt: skip
+    product, _variant = cake
+    batch = open_batch(ika_shop, product, note=HOSTILE)
+    with shop_scope(ika_shop):
+        PreorderBatch.objects.filter(pk=batch.pk).update(title=HOSTILE)
+        assert PreorderBatch.objects.get(pk=batch.pk).note == HOSTILE
+    for body in (
+        client.get(public_url(storefront, batch)).content.decode(),
+        ika_client.get(reverse("preorder_detail", args=[batch.pk])).content.decode(),
+        ika_client.get(reverse("preorder_list")).content.decode(),
+    ):
+        assert HOSTILE not in body and "&lt;img src=x" in body
