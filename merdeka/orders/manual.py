@@ -218,7 +218,7 @@ def _create(
             shop=shop,
             channel=Channel.MANUAL,
             external_id=order_number(),
-            customer_id=_customer_id(shop, buyer, timezone.now()),
+            customer_id=_customer_id(shop, buyer, ordered_at),
             status=Status.AWAITING_PAYMENT,
             ordered_at=ordered_at,
             subtotal=subtotal,
