@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "merdeka.storefront",
     "merdeka.outreach",
     "merdeka.groupbuy",
+    "merdeka.preorders",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

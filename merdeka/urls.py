@@ -63,5 +63,6 @@ urlpatterns = [
     path("", include("merdeka.storefront.urls")),
     path("", include("merdeka.outreach.urls")),
     path("", include("merdeka.groupbuy.urls")),
+    path("", include("merdeka.preorders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -22,6 +22,8 @@ PERIODIC = (
     "merdeka.outreach.services.deliveries_send_due",
     # group buys whose deadline passed: the final price to every member
     "merdeka.groupbuy.services.groups_close_due",
+    # pre-order batches whose closing time has come stop taking orders
+    "merdeka.preorders.services.preorders_close_due",
 )
 
 

@@ -62,6 +62,20 @@ class Buyer:
     marketing: frozenset[str] = field(default_factory=frozenset)  # consent channels ticked
 
 
+class LinePolicy:
+    """How ``order_place`` prices a catalog line and where it takes it from: by default
+    the variant's price and the shop's stock. Pre-orders pass their own (the batch's
+    price and quota); ``reserve`` runs inside the order's transaction."""
+
+    def price(self, variant) -> Decimal:
+        return variant.price
+
+    def reserve(self, *, shop, variant, quantity: int, order):
+        from merdeka.catalog.services import stock_reserve
+
+        return stock_reserve(shop=shop, variant=variant, quantity=quantity, order=order)
+
+
 def order_number() -> str:
     """A short order number to say over WhatsApp, not sequential: ``TK-7Q3M9KXA``."""
     return "TK-" + "".join(secrets.choice(_ALPHABET) for _ in range(8))
@@ -80,6 +94,7 @@ def order_place(
     channel: str = Channel.STOREFRONT,
     status: str = Status.AWAITING_PAYMENT,
     consent_evidence: dict | None = None,
+    line_policy: LinePolicy | None = None,
 ) -> tuple[Order, bool]:
     """Place an order; returns ``(order, created)``. ``created`` is False for a retry.
 
@@ -119,6 +134,7 @@ def order_place(
                     channel=channel,
                     status=status,
                     consent_evidence=consent_evidence or {},
+                    policy=line_policy or LinePolicy(),
                 )
             return order, True
         except _CONFLICTS:
@@ -147,9 +163,9 @@ def _place(
     channel,
     status,
     consent_evidence,
+    policy: LinePolicy,
 ) -> Order:
     from merdeka.catalog.models import Variant
-    from merdeka.catalog.services import stock_reserve
     from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phone_claim
     from merdeka.privacy.consent import consent_record
 
@@ -169,7 +185,7 @@ def _place(
                 _("A product in your cart is no longer sold. Remove it and try again.")
             )
         subtotal = sum(
-            (variants[pk].price * quantity for pk, quantity in merged.items()), Decimal(0)
+            (policy.price(variants[pk]) * quantity for pk, quantity in merged.items()), Decimal(0)
         )
         now = timezone.now()
         resolver = Resolver(shop=shop, source=channel)
@@ -214,7 +230,8 @@ def _place(
         rows = []
         for position, pk in enumerate(sorted(merged)):
             variant, quantity = variants[pk], merged[pk]
-            location = stock_reserve(shop=shop, variant=variant, quantity=quantity, order=order)
+            location = policy.reserve(shop=shop, variant=variant, quantity=quantity, order=order)
+            price = policy.price(variant)
             rows.append(
                 OrderLine(
                     shop=shop,
@@ -224,8 +241,8 @@ def _place(
                     name=variant.product.name,
                     variant=variant.label,
                     quantity=quantity,
-                    unit_price=variant.price,
-                    total=variant.price * quantity,
+                    unit_price=price,
+                    total=price * quantity,
                     product_variant=variant,
                     stock_location_id=getattr(location, "pk", None),
                 )

@@ -42,6 +42,7 @@ class ProductCard:
     price_from: Decimal
     photo: ProductPhoto | None
     sold_out: bool
+    preorder: bool = False  # made to order in an open batch (merdeka.preorders)
 
 
 def _photos():
@@ -113,10 +114,16 @@ class CartLine:
     variant: Variant
     quantity: int
     available: int | None
+    price: Decimal | None = None  # a pre-order's own price (merdeka.preorders)
+    preorder: object = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.variant.price if self.price is None else self.price
 
     @property
     def total(self) -> Decimal:
-        return self.variant.price * self.quantity
+        return self.unit_price * self.quantity
 
 
 def cart_lines(*, shop, cart: dict[str, int]) -> list[CartLine]:

@@ -38,6 +38,8 @@ from merdeka.orders.services import (
     order_by_idempotency_key,
     order_place,
 )
+from merdeka.preorders import selectors as preorder_selectors
+from merdeka.preorders.services import checkout_policy
 from merdeka.storefront import qris, selectors, services
 from merdeka.storefront.forms import (
     CONSENT_TEXT_VERSION,
@@ -88,6 +90,7 @@ def _context(request, storefront, **extra):
 def shop_page(request, storefront):
     category = request.GET.get("kategori") or None
     cards = selectors.product_cards(shop=storefront.shop, category_slug=category)
+    preorder_selectors.cards_annotate(shop=storefront.shop, cards=cards)
     categories = selectors.categories_public(shop=storefront.shop)
     context = _context(request, storefront, cards=cards, categories=categories, category=category)
     return render(request, "storefront/shop.html", context)
@@ -149,6 +152,13 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
     if not variants:
         raise Http404
     available = selectors.variants_available(shop=storefront.shop, variants=variants)
+    batches = preorder_selectors.product_batches(shop=storefront.shop, product=product)
+    prices = {v.pk: v.price for v in variants}
+    for batch, totals, batch_variants in batches:
+        if preorder_selectors.is_open(batch):  # made to order: the batch's quota, its price
+            for pk in batch_variants & set(available):
+                available[pk] = totals.left if batch.max_quantity else None
+                prices[pk] = batch.price or prices[pk]
     url = request.build_absolute_uri(product_url(storefront, product))
     share = f"{product.name} — {format_rupiah(min(v.price for v in variants))}\n{url}"
     context = _context(
@@ -156,7 +166,9 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
         storefront,
         product=product,
         variants=variants,
-        choices=[(v, available[v.pk]) for v in variants],
+        choices=[(v, available[v.pk], prices[v.pk]) for v in variants],
+        preorders=batches,
+        now=timezone.now(),
         preselected=next((v.pk for v in variants if available[v.pk] != 0), None),
         photos=list(product.photos.all()),
         canonical_url=url,
@@ -242,6 +254,7 @@ def cart(request, storefront):
     lines = selectors.cart_lines(
         shop=storefront.shop, cart=services.cart_get(request.session, storefront.shop)
     )
+    preorder_selectors.cart_annotate(shop=storefront.shop, lines=lines)
     subtotal = sum((line.total for line in lines), Decimal(0))
     return render(
         request,
@@ -262,6 +275,7 @@ def checkout(request, storefront):
     shop = storefront.shop
     cart_now = services.cart_get(request.session, shop)
     lines = selectors.cart_lines(shop=shop, cart=cart_now)
+    preorder_selectors.cart_annotate(shop=shop, lines=lines)
     if request.method == "POST":
         form = CheckoutForm(request.POST, storefront=storefront)
         token = request.POST.get("token", "")[:64]
@@ -342,6 +356,7 @@ def _place(request, storefront, form, lines):
             shipping_fee=fee,
             note=data.get("note") or "",
             consent_evidence={"text": CONSENT_TEXT_VERSION},
+            line_policy=checkout_policy(shop=shop),
         )
     except ServiceError as exc:
         form.add_error(None, str(exc))

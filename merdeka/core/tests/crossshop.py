@@ -40,6 +40,8 @@ PUBLIC |= {
     "storefront_checkout",
     "storefront_regions",
     "storefront_order",
+    # a pre-order batch behind its unguessable token (merdeka/preorders/tests/test_views.py)
+    "storefront_preorder",
 }
 # Public, but keyed by a secret in the URL (tested in merdeka/outreach/tests).
 PUBLIC |= {"outreach_webhook", "outreach_unsubscribe"}
@@ -76,6 +78,37 @@ ROUTES: dict[str, Route] = {
     "import_mapping_delete": Route(kwargs=lambda w: {"mapping_id": w["column_mapping"].pk}),
     "order_list": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
+    "preorder_list": Route(own_shop=True, post=None),
+    "preorder_new": Route(
+        own_shop=True,
+        post=lambda w: {
+            "product": w["product"].pk,
+            "title": "Kanari PO",
+            "opens_at": "2026-01-01T10:00",
+            "closes_at": "2036-01-01T10:00",
+        },
+    ),
+    "preorder_detail": Route(kwargs=lambda w: {"batch_id": w["preorder"].pk}, post=None),
+    "preorder_close": Route(kwargs=lambda w: {"batch_id": w["preorder"].pk}),
+    "preorder_cancel": Route(kwargs=lambda w: {"batch_id": w["preorder"].pk}),
+    "preorder_message": Route(
+        kwargs=lambda w: {"batch_id": w["preorder"].pk},
+        post=lambda w: {"channel": "email", "body": "Halo {nama}"},
+    ),
+    # another shop's variant on a manual order is not a choice: nothing is written
+    "order_manual_new": Route(
+        own_shop=True,
+        post=lambda w: {
+            "token": "kanari-manual",
+            "name": "Kanari",
+            "whatsapp": "0812-7777-8888",
+            "line-0-variant": w["variant"].pk,
+            "line-0-quantity": 1,
+            "delivery": "pickup",
+            "payment": "transfer",
+            "ordered_at": "2026-01-01T10:00",
+        },
+    ),
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),

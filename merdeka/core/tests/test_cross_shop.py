@@ -85,11 +85,48 @@ def catalog_world(shop) -> dict:
             shop=shop, product=product, key="f" * 32, width=640, height=640, widths=[320]
         )
         location = variant.stock_levels.get().location
-    return {"product": product, "variant": variant, "photo": photo, "location": location}
+    preorder = preorder_world(shop, product, variant)
+    return {
+        "product": product,
+        "variant": variant,
+        "photo": photo,
+        "location": location,
+        "preorder": preorder,
+    }
+
+
+def preorder_world(shop, product, variant):
+    """An open pre-order batch with one buyer's order in it (the buyer is a canary)."""
+    import datetime as dt
+
+    from merdeka.orders.services import Buyer, LineRequest, order_place
+    from merdeka.preorders.services import batch_open, checkout_policy
+
+    now = timezone.now()
+    batch = batch_open(
+        shop=shop,
+        actor=None,
+        product_id=product.pk,
+        title="Kanari Rahasia Ika PO",
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(days=3),
+        max_quantity=20,
+    )
+    order_place(
+        shop=shop,
+        lines=[LineRequest(variant.pk, 2)],
+        buyer=Buyer(name="Rina Wulandari", phone="0812-9999-0001"),
+        idempotency_key="kanari-po",
+        delivery_method="pickup",
+        payment_method="qris",
+        line_policy=checkout_policy(shop=shop),
+    )
+    return batch
 
 
 def snapshot(shop, in_shop):
     from merdeka.catalog.models import Product, ProductPhoto, StockLevel, StockMove
+    from merdeka.preorders.models import PreorderBatch, PreorderEntry
     from merdeka.storefront.models import StorefrontSettings
 
     with in_shop(shop):
@@ -100,6 +137,8 @@ def snapshot(shop, in_shop):
             StockMove.objects.count(),
             ProductPhoto.objects.count(),
             sorted(StorefrontSettings.objects.values_list("slug", "qris_payload")),
+            sorted(PreorderBatch.objects.values_list("state", "reserved", "title")),
+            PreorderEntry.objects.count(),
         )
 
 
