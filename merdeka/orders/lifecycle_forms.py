@@ -20,7 +20,7 @@ class RupiahField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
-        text = re.sub(r"\s+", "", text)
+        text = re.sub(r"\s+", "", text)[:30]
         text = re.sub(r"^rp\.?", "", text, flags=re.IGNORECASE)
         text = re.sub(r",0{1,2}$", "", text)  # "125.000,00"
         if not _AMOUNT.match(text):
@@ -34,7 +34,6 @@ class PaymentForm(forms.Form):
     )
     amount = RupiahField(
         label=_("Amount received"),
-        max_length=20,
         required=False,
         help_text=_("Leave empty for the order's total."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),

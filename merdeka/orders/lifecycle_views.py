@@ -69,6 +69,14 @@ def detail_context(request, order: Order, **forms) -> dict:
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "open_form": forms.get("open_form", ""),
+        # the refusals of the form that was sent, shown above the actions (the form
+        # itself may no longer be offered, e.g. a second "cancel")
+        "refused": [
+            error
+            for form in forms.values()
+            if hasattr(form, "non_field_errors")
+            for error in form.non_field_errors()
+        ],
     }
 
 
