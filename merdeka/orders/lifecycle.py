@@ -167,7 +167,11 @@ class _Changed(ServiceError):
 
 
 def _locked(shop, order_id: int) -> Order:
-    return Order.objects.select_for_update().select_related("customer").get(shop=shop, pk=order_id)
+    return (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(shop=shop, pk=order_id)
+    )
 
 
 def _move(shop, order: Order, to: str, now, **fields) -> None:
