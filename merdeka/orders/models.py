@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -124,3 +125,107 @@ class OrderLine(ShopOwnedModel):
 
     class Meta:
         ordering = ["order", "position"]
+
+
+# -- the seller's actions on an order (merdeka.orders.lifecycle) ----------------------
+
+
+class EventKind(models.TextChoices):
+    STATUS = "status", _("Status changed")
+    PAYMENT = "payment", _("Payment recorded")
+    SHIPPED = "shipped", _("Shipped")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NOTE = "note", _("Note")
+
+
+class OrderEvent(ShopOwnedModel, EncryptedModel):
+    """One thing that happened to an order, written once and never edited: its history.
+
+    The seller's note may name the buyer, so it is encrypted, and the row points at the
+    order's customer so that erasing the customer clears the note too.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=EventKind.choices)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = EncryptedTextField(null=True, blank=True)
+    # facts without personal data: courier and tracking number, payment method and amount
+    detail = models.JSONField(default=dict, blank=True)
+    # the message that told the buyer, if one was sent
+    delivery = models.ForeignKey(
+        "outreach.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["shop", "order", "at"], name="orderevent_order")]
+
+
+class PaymentMethodReceived(models.TextChoices):
+    QRIS = "qris", "QRIS"
+    TRANSFER = "transfer", _("Bank transfer")
+    EWALLET = "ewallet", _("E-wallet")
+    COD = "cod", _("Cash on delivery (COD)")
+    CASH = "cash", _("Cash")
+
+
+class Payment(ShopOwnedModel, EncryptedModel):
+    """Money the seller received for an order. The reference ("transfer dari ...") and
+    the proof photo (a re-encoded WebP, base64) are encrypted like the buyer's address:
+    they are served only through an authenticated page, and erasing the customer
+    clears them."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    method = models.CharField(max_length=12, choices=PaymentMethodReceived.choices)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    reference = EncryptedTextField(null=True, blank=True)
+    proof = EncryptedTextField(null=True, blank=True)
+    proof_width = models.PositiveIntegerField(null=True, blank=True)
+    proof_height = models.PositiveIntegerField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+
+class Courier(models.TextChoices):
+    JNE = "jne", "JNE"
+    JNT = "jnt", "J&T Express"
+    SICEPAT = "sicepat", "SiCepat"
+    ANTERAJA = "anteraja", "AnterAja"
+    POS = "pos", "Pos Indonesia"
+    GOSEND = "gosend", "GoSend"
+    GRAB = "grabexpress", "GrabExpress"
+    OTHER = "other", _("Other courier")
+
+
+class Shipment(ShopOwnedModel):
+    """The parcel of an order: one per order (the unique constraint stops a second)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    courier = models.CharField(max_length=20, choices=Courier.choices)
+    tracking_number = models.CharField(max_length=40, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    shipped_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "order"], name="shipment_once_per_order")
+        ]

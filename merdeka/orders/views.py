@@ -34,4 +34,6 @@ def order_detail(request, order_id: int):
         raise Http404 from None
     # the recipient's name, phone and address are personal data: reading them is logged
     audit_record(action="order.viewed", shop=request.shop, target=order, request=request)
-    return render(request, "orders/detail.html", {"order": order})
+    from merdeka.orders.lifecycle_views import detail_context
+
+    return render(request, "orders/detail.html", detail_context(request, order))

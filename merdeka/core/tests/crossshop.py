@@ -109,6 +109,46 @@ ROUTES: dict[str, Route] = {
             "ordered_at": "2026-01-01T10:00",
         },
     ),
+    # the seller's actions on an order (merdeka.orders.lifecycle): a storefront order of
+    # the walked shop with reserved stock, a payment with a proof photo, a queued message
+    "order_step": Route(
+        kwargs=lambda w: {"order_id": _order_world(w)["order"].pk},
+        post=lambda w: {"to": "processing"},
+    ),
+    "order_pay": Route(
+        kwargs=lambda w: {"order_id": _order_world(w)["unpaid"].pk},
+        post=lambda w: {"method": "cash", "amount": ""},
+    ),
+    "order_ship": Route(
+        kwargs=lambda w: {"order_id": _order_world(w)["order"].pk},
+        post=lambda w: {"courier": "jne", "tracking": "JP12345678"},
+    ),
+    "order_complete": Route(kwargs=lambda w: {"order_id": _order_world(w)["order"].pk}),
+    "order_cancel": Route(
+        kwargs=lambda w: {"order_id": _order_world(w)["order"].pk},
+        post=lambda w: {"reason": "x"},
+    ),
+    "order_note": Route(
+        kwargs=lambda w: {"order_id": _order_world(w)["order"].pk},
+        post=lambda w: {"note": "x"},
+    ),
+    "order_notify_whatsapp": Route(
+        kwargs=lambda w: {
+            "order_id": _order_world(w)["order"].pk,
+            "event_id": _order_world(w)["event"].pk,
+        }
+    ),
+    "order_payment_proof": Route(
+        kwargs=lambda w: {
+            "order_id": _order_world(w)["order"].pk,
+            "payment_id": _order_world(w)["payment"].pk,
+        },
+        post=None,
+    ),
+    "order_invoice": Route(kwargs=lambda w: {"order_id": _order_world(w)["order"].pk}, post=None),
+    "order_packing_slip": Route(
+        kwargs=lambda w: {"order_id": _order_world(w)["order"].pk}, post=None
+    ),
     "audit_log": Route(own_shop=True, post=None),
     "security": Route(own_shop=True, post=None),
     "keys_rotate": Route(own_shop=True, post=lambda w: {}),
@@ -267,6 +307,16 @@ def _card_batch(world):
             shop=world["shop"], label="Kanari Rahasia Ika", channel="shopee", count=8
         )
     return world["card_batch"]
+
+
+def _order_world(world):
+    """A storefront order of the walked shop (the canary buyer, stock reserved), paid with
+    a proof photo and a wa.me message queued for the buyer; and one still unpaid."""
+    if "order_world" not in world:
+        from merdeka.orders.tests.lifecycle_world import order_world
+
+        world["order_world"] = order_world(world)
+    return world["order_world"]
 
 
 def _outreach(world):

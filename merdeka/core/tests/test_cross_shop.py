@@ -154,7 +154,22 @@ def _snapshot_core(shop, in_shop):
             sorted(ImportFile.objects.values_list("state", flat=True)),
             ColumnMapping.objects.count(),
             sorted(Order.objects.values_list("status", "customer_id")),
+            *_snapshot_orders(),
         )
+
+
+def _snapshot_orders():
+    """The seller's actions on orders: history, payments, parcels, messages to buyers."""
+    from merdeka.orders.models import OrderEvent, Payment, Shipment
+    from merdeka.outreach.models import Delivery
+
+    return (
+        OrderEvent.objects.count(),
+        Payment.objects.count(),
+        Shipment.objects.count(),
+        sorted(str(paid) for paid in Order.objects.values_list("paid_at", flat=True)),
+        sorted(Delivery.objects.values_list("status", flat=True)),
+    )
 
 
 def test_every_url_is_in_the_cross_shop_walk():

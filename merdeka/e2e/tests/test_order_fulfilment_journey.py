@@ -1,0 +1,161 @@
+"""A storefront order from the buyer's phone to the parcel leaving: the seller records the
+payment with a proof photo and ships it; stock and the buyer's email follow."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from conftest import PASSWORD
+from merdeka.catalog.models import StockLevel
+from merdeka.core.scoping import shop_scope
+from merdeka.e2e.tests.conftest import sign_in
+from merdeka.orders.models import Order, Payment
+from merdeka.outreach.tests.conftest import smtp  # noqa: F401 - the real SMTP server
+from merdeka.storefront.models import StorefrontSettings
+from merdeka.storefront.services import storefront_ensure
+from merdeka.storefront.tests.conftest import make_product, static_qris, tlv_decode
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def open_shop(ika_shop):
+    front = storefront_ensure(shop=ika_shop)
+    with shop_scope(ika_shop):
+        StorefrontSettings.objects.filter(pk=front.pk).update(
+            qris_payload=static_qris(),
+            qris_merchant="DAPUR KUE BU IKA",
+            whatsapp="+6281311112222",
+            pickup_enabled=True,
+            pickup_address="Jl. Mawar No. 3, Bandung",
+            courier_enabled=True,
+            courier_flat_fee=Decimal(15000),
+        )
+    _product, [variant] = make_product(ika_shop, name="Kue Lapis Legit", stock=5)
+    front.refresh_from_db()
+    return front, variant
+
+
+@pytest.fixture
+def proof_file(tmp_path):
+    path = tmp_path / "bukti-transfer.jpg"
+    out = io.BytesIO()
+    Image.new("RGB", (240, 320), (20, 120, 200)).save(out, format="JPEG")
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_a_storefront_order_is_paid_with_proof_and_shipped_from_the_sellers_phone(
+    live_server,
+    page,
+    shot,
+    open_shop,
+    ika_shop,
+    proof_file,
+    smtp,  # noqa: F811
+    console_errors,
+):
+    front, variant = open_shop
+    # the buyer, on her phone
+    page.goto(f"{live_server.url}/s/{front.slug}/")
+    page.get_by_test_id("card-kue-lapis-legit").click()
+    page.fill("input[name=quantity]", "2")
+    page.locator("form.add-to-cart button[type=submit]").click()
+    expect(page.get_by_test_id("subtotal")).to_have_text("Rp170.000")
+    page.get_by_role("button", name=re.compile("Pesan sekarang")).click()
+    page.fill("#id_name", "Siti Nurhaliza")
+    page.fill("#id_whatsapp", "0812 2222 3333")
+    page.fill("#id_email", "siti@example.id")
+    page.locator("input[name=delivery][value=courier]").check()
+    page.select_option("#id_province", "32")
+    expect(page.locator("#id_city option[value='32.73']")).to_be_attached()
+    page.select_option("#id_city", "32.73")
+    expect(page.locator("#id_district option[value='32.73.05']")).to_be_attached()
+    page.select_option("#id_district", "32.73.05")
+    expect(page.locator("#id_village option[value='32.73.05.1001']")).to_be_attached()
+    page.select_option("#id_village", "32.73.05.1001")
+    page.fill("#id_street", "Jl. Melati No. 7 RT 02/RW 05")
+    page.locator("input[name=payment][value=qris]").check()
+    page.get_by_test_id("place-order").click()
+    expect(page.get_by_test_id("order-total")).to_have_text("Rp185.000")
+    assert tlv_decode(page.get_by_test_id("qris-payload").input_value())["54"] == "185000"
+    number = page.get_by_test_id("order-number").inner_text()
+    shot("buyer-qris")
+    assert smtp.messages == []
+
+    # the seller, on hers
+    context = page.context.browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="id-ID", is_mobile=True, has_touch=True
+    )
+    seller = context.new_page()
+    seller_errors: list[str] = []
+    seller.on("console", lambda m: seller_errors.append(m.text) if m.type == "error" else None)
+    sign_in(seller, live_server, "ika", PASSWORD)
+    seller.get_by_role("link", name="Pesanan", exact=True).click()
+    seller.locator(".order-row", has_text=number).click()
+    expect(seller.get_by_test_id("order-status")).to_have_text("Menunggu pembayaran")
+    shot("seller-order", seller)
+
+    seller.get_by_test_id("pay-section").locator("summary").click()
+    seller.locator("input[name=method][value=qris]").check()
+    expect(seller.locator("input[name=amount]")).to_have_value("185000")
+    seller.fill("input[name=reference]", "QRIS 0931")
+    seller.set_input_files("input[name=proof]", str(proof_file))
+    shot("seller-payment", seller)
+    seller.get_by_test_id("pay-submit").click()
+    expect(seller.locator(".message")).to_contain_text("Pembayaran dicatat")
+    expect(seller.get_by_test_id("order-status")).to_have_text("Dibayar")
+    expect(seller.get_by_test_id("payments")).to_contain_text("Rp185.000")
+    proof = seller.get_by_test_id("payment-proof").get_attribute("href")
+    served = seller.request.get(f"{live_server.url}{proof}")
+    assert served.status == 200 and served.headers["content-type"] == "image/webp"
+
+    seller.get_by_test_id("ship-section").locator("summary").click()
+    seller.select_option("select[name=courier]", "jne")
+    seller.fill("input[name=tracking]", "jp1234567890")
+    seller.get_by_test_id("ship-submit").click()
+    expect(seller.locator(".message")).to_contain_text("Pesanan sudah dikirim")
+    expect(seller.get_by_test_id("order-status")).to_have_text("Dikirim")
+    expect(seller.get_by_test_id("order-shipment")).to_contain_text("JP1234567890")
+    expect(seller.get_by_test_id("order-history")).to_contain_text("Pembayaran dicatat")
+    assert seller.evaluate("document.documentElement.scrollWidth") <= 360
+    shot("seller-shipped", seller)
+
+    # the packing slip to stick on the parcel, without prices
+    seller.get_by_test_id("print-slip").click()
+    expect(seller.get_by_test_id("packing-slip")).to_contain_text("Siti Nurhaliza")
+    expect(seller.get_by_test_id("packing-slip")).not_to_contain_text("Rp")
+    shot("packing-slip", seller)
+    assert not seller_errors, seller_errors
+    context.close()
+    assert not console_errors, console_errors
+
+    with shop_scope(ika_shop):
+        order = Order.objects.get(external_id=number)
+        stock = StockLevel.objects.get(variant=variant)
+        payment = Payment.objects.get(order=order)
+    assert order.status == "shipped" and order.paid_at is not None
+    assert (stock.on_hand, stock.reserved) == (3, 0)  # the two units left the shelf
+    assert payment.amount == Decimal(185000) and payment.method == "qris"
+    # the buyer was told twice by email: the payment, then the parcel with its resi
+    assert smtp.recipients() == ["siti@example.id", "siti@example.id"]
+    paid, shipped = smtp.messages
+    assert paid["Subject"] == f"Pesanan #{number}: pembayaran diterima"
+    assert "Rp185.000" in paid.get_content()
+    assert shipped["Subject"] == f"Pesanan #{number} sudah dikirim"
+    assert "JNE" in shipped.get_content() and "JP1234567890" in shipped.get_content()

@@ -1,0 +1,288 @@
+"""The seller's actions on an order page: thin views over ``merdeka.orders.lifecycle``.
+
+Every change is a POST with its CSRF token and works without JavaScript (the page
+answers with a redirect back, or the page again with the form's message). The team of
+the order's shop may act; another shop's order ids give 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from merdeka.core.decorators import shop_member
+from merdeka.core.scoping import shop_scope
+from merdeka.core.services import ServiceError
+from merdeka.orders import lifecycle, proofs, selectors
+from merdeka.orders.lifecycle_forms import CancelForm, NoteForm, PaymentForm, ShipForm
+from merdeka.orders.models import Courier, Order, OrderEvent, Payment, Status
+from merdeka.privacy.audit import audit_record
+
+
+def _order(request, order_id: int) -> Order:
+    try:
+        return selectors.order_get(shop=request.shop, order_id=order_id)
+    except Order.DoesNotExist:
+        raise Http404 from None
+
+
+def detail_context(request, order: Order, **forms) -> dict:
+    """What the order page shows: the order, its history, its payments and parcel, and
+    the actions the seller may take now (with their forms, blank or with errors)."""
+    shop = request.shop
+    manages = lifecycle.seller_manages(order)
+    steps = lifecycle.next_statuses(order) if manages else []
+    with shop_scope(shop):
+        events = list(
+            OrderEvent.objects.filter(shop=shop, order=order)
+            .select_related("actor", "delivery")
+            .order_by("-at", "-id")
+        )
+        payments = list(
+            Payment.objects.filter(shop=shop, order=order).defer("proof").order_by("recorded_at")
+        )
+        shipment = order.shipments.filter(shop=shop).first()
+    for event in events:
+        courier = event.detail.get("courier")
+        event.courier_label = Courier(courier).label if courier in Courier.values else ""
+    initial_amount = int(order.total) if order.total else ""
+    return {
+        "order": order,
+        "manages": manages,
+        "steps": steps,
+        "plain_steps": [s for s in steps if s in lifecycle.PLAIN_STEPS],
+        "can_pay": manages and lifecycle.payment_problem(order) is None,
+        "can_ship": Status.SHIPPED in steps,
+        "can_complete": Status.COMPLETED in steps,
+        "can_cancel": Status.CANCELLED in steps,
+        "was_paid": order.paid_at is not None,
+        "events": events,
+        "payments": payments,
+        "shipment": shipment,
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(initial={"method": order.payment_method or "transfer"}),
+        "initial_amount": initial_amount,
+        "ship_form": forms.get("ship_form") or ShipForm(),
+        "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "open_form": forms.get("open_form", ""),
+        # the refusals of the form that was sent, shown above the actions (the form
+        # itself may no longer be offered, e.g. a second "cancel")
+        "refused": [
+            error
+            for form in forms.values()
+            if hasattr(form, "non_field_errors")
+            for error in form.non_field_errors()
+        ],
+    }
+
+
+def _again(request, order: Order, **forms) -> HttpResponse:
+    """The order page again, with the form that was refused and its message."""
+    audit_record(action="order.viewed", shop=request.shop, target=order, request=request)
+    return render(
+        request, "orders/detail.html", detail_context(request, order, **forms), status=400
+    )
+
+
+def _refused(form, exc: ServiceError) -> None:
+    form.add_error(None, str(exc))
+
+
+@shop_member
+@require_POST
+def order_step(request, order_id: int):
+    """Ask for payment or start processing: the steps without a form of their own."""
+    order = _order(request, order_id)
+    to = request.POST.get("to", "")
+    if to not in lifecycle.PLAIN_STEPS:
+        messages.error(request, _("Choose a step of the order."))
+        return redirect("order_detail", order_id=order.pk)
+    try:
+        outcome = lifecycle.order_status_set(
+            shop=request.shop, order_id=order.pk, to=to, actor=request.user, request=request
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The order is now %(status)s.")
+            % {"status": outcome.order.get_status_display().lower()},
+        )
+    return redirect("order_detail", order_id=order.pk)
+
+
+@shop_member
+@require_POST
+def order_pay(request, order_id: int):
+    order = _order(request, order_id)
+    form = PaymentForm(request.POST, request.FILES)
+    if getattr(request, "upload_too_large", False):
+        form.is_valid()
+        form.add_error("proof", _("The proof photo is larger than 5 MB. Send a smaller one."))
+        return _again(request, order, payment_form=form, open_form="pay")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            lifecycle.order_payment_record(
+                shop=request.shop,
+                order_id=order.pk,
+                method=data["method"],
+                amount=data["amount"],
+                reference=data["reference"],
+                proof=data["proof"],
+                actor=request.user,
+                request=request,
+            )
+        except ServiceError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("Payment recorded. The order is paid."))
+            return redirect("order_detail", order_id=order.pk)
+    return _again(request, order, payment_form=form, open_form="pay")
+
+
+@shop_member
+@require_POST
+def order_ship(request, order_id: int):
+    order = _order(request, order_id)
+    form = ShipForm(request.POST)
+    if form.is_valid():
+        try:
+            lifecycle.order_ship(
+                shop=request.shop,
+                order_id=order.pk,
+                courier=form.cleaned_data["courier"],
+                tracking=form.cleaned_data["tracking"],
+                actor=request.user,
+                request=request,
+            )
+        except ServiceError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("The order is shipped."))
+            return redirect("order_detail", order_id=order.pk)
+    return _again(request, order, ship_form=form, open_form="ship")
+
+
+@shop_member
+@require_POST
+def order_complete(request, order_id: int):
+    order = _order(request, order_id)
+    try:
+        lifecycle.order_complete(
+            shop=request.shop, order_id=order.pk, actor=request.user, request=request
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The order is complete."))
+    return redirect("order_detail", order_id=order.pk)
+
+
+@shop_member
+@require_POST
+def order_cancel(request, order_id: int):
+    order = _order(request, order_id)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            lifecycle.order_cancel(
+                shop=request.shop,
+                order_id=order.pk,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ServiceError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("The order is cancelled; its stock is back on sale."))
+            return redirect("order_detail", order_id=order.pk)
+    return _again(request, order, cancel_form=form, open_form="cancel")
+
+
+@shop_member
+@require_POST
+def order_note(request, order_id: int):
+    order = _order(request, order_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            lifecycle.order_note_add(
+                shop=request.shop,
+                order_id=order.pk,
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                request=request,
+            )
+        except ServiceError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return redirect("order_detail", order_id=order.pk)
+    return _again(request, order, note_form=form, open_form="note")
+
+
+@shop_member
+@require_POST
+def order_notify_whatsapp(request, order_id: int, event_id: int):
+    """Open WhatsApp on the seller's phone with the message for the buyer filled in."""
+    order = _order(request, order_id)
+    try:
+        url = lifecycle.notify_send_walink(shop=request.shop, order_id=order.pk, event_id=event_id)
+    except OrderEvent.DoesNotExist:
+        raise Http404 from None
+    if not url:
+        messages.error(request, _("This buyer cannot be sent the message (no consent or number)."))
+        return redirect("order_detail", order_id=order.pk)
+    return HttpResponseRedirect(url)
+
+
+@shop_member
+def order_payment_proof(request, order_id: int, payment_id: int):
+    """The proof photo, decrypted for the shop's team only; never cached."""
+    order = _order(request, order_id)
+    with shop_scope(request.shop):
+        payment = Payment.objects.filter(shop=request.shop, order=order, pk=payment_id).first()
+    if payment is None or not payment.proof:
+        raise Http404
+    audit_record(
+        action="order.payment_proof_viewed", shop=request.shop, target=order, request=request
+    )
+    response = HttpResponse(proofs.decode(payment.proof), content_type="image/webp")
+    response["Cache-Control"] = "no-store, private"
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _print_context(request, order: Order) -> dict:
+    from merdeka.storefront.models import StorefrontSettings
+
+    with shop_scope(request.shop):
+        front = StorefrontSettings.objects.filter(shop=request.shop).first()
+        shipment = order.shipments.filter(shop=request.shop).first()
+    return {"order": order, "shop": request.shop, "front": front, "shipment": shipment}
+
+
+@shop_member
+def order_invoice(request, order_id: int):
+    """A print-ready invoice (A4): the buyer's name and address are read, so audited."""
+    order = _order(request, order_id)
+    audit_record(action="order.invoice_printed", shop=request.shop, target=order, request=request)
+    return render(request, "orders/invoice.html", _print_context(request, order))
+
+
+@shop_member
+def order_packing_slip(request, order_id: int):
+    """A print-ready packing slip (A6) to put in or on the parcel: no prices."""
+    order = _order(request, order_id)
+    audit_record(
+        action="order.packing_slip_printed", shop=request.shop, target=order, request=request
+    )
+    return render(request, "orders/packing_slip.html", _print_context(request, order))
