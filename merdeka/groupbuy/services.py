@@ -481,16 +481,18 @@ def notification_text(group: GroupBuy, member: GroupMember, url: str) -> str:
 
 def _notify(shop, group: GroupBuy, member: GroupMember) -> None:
     """A service message to the member (consent and restrictions enforced by outreach):
-    by the WhatsApp Cloud API where the shop has it, else a wa.me link for the seller."""
+    by the WhatsApp Cloud API where the shop has it and the member wrote in the last 24
+    hours (free text is allowed then), else a wa.me link the seller sends from her phone."""
     from merdeka.outreach.models import ChannelKind, WhatsAppCloudSettings
-    from merdeka.outreach.services import public_url, service_message_send
+    from merdeka.outreach.services import public_url, service_message_send, window_open
 
     customer = member.order.customer
     if customer is None:
         return
+    cloud = WhatsAppCloudSettings.objects.filter(shop=shop).exists()
     channel = (
         ChannelKind.CLOUDAPI
-        if WhatsAppCloudSettings.objects.filter(shop=shop).exists()
+        if cloud and window_open(shop=shop, customer=customer)
         else ChannelKind.WALINK
     )
     body = notification_text(group, member, public_url(member_url(group, member)))

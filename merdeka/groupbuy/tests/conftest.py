@@ -10,6 +10,7 @@ import pytest
 from merdeka.groupbuy import services
 from merdeka.groupbuy.tests.world import TIERS
 from merdeka.orders.services import Buyer
+from merdeka.outreach.tests.conftest import cloud, graph  # noqa: F401 - fixtures
 from merdeka.storefront.tests.conftest import (  # noqa: F401 - fixtures
     _fresh_page_cache,
     english,

@@ -286,3 +286,23 @@ def test_now_is_used_for_the_deadline(ika_shop, offer):
     )  # fmt: skip
     assert group.deadline == moment + timedelta(days=1)
     assert services.group_refusal(group) is not None
+
+
+def test_with_the_cloud_api_members_who_wrote_lately_get_it_there_others_by_link(
+    ika_shop, group, cloud, django_capture_on_commit_callbacks
+):
+    from merdeka.outreach.models import ServiceWindow
+
+    ani, _ = join(ika_shop, group, "Ani Suryani", "081300000001", 4)
+    join(ika_shop, group, "Budi Santoso", "081300000002", 6)
+    with shop_scope(ika_shop):
+        ServiceWindow.objects.create(
+            shop=ika_shop, customer_id=ani.order.customer_id, last_inbound_at=timezone.now()
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.group_close(shop=ika_shop, group_id=group.pk, reason="seller")
+    with shop_scope(ika_shop):
+        channels = {d.customer.name: d.channel for d in Delivery.objects.select_related("customer")}
+        sent = Delivery.objects.get(channel="cloudapi")
+    assert channels == {"Ani Suryani": "cloudapi", "Budi Santoso": "walink"}
+    assert sent.status == "sent"

@@ -222,3 +222,19 @@ def test_the_seller_opens_a_group_herself(client, ika, offer):
 def test_staff_may_use_the_dashboard(client, rina, offer, name):
     client.force_login(rina)
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_a_new_offer_shows_on_the_cached_product_page_at_once(
+    client, ika, lapis, django_capture_on_commit_callbacks
+):
+    url = reverse("storefront_product", args=["dapur-ika", "kue-lapis-legit"])
+    assert "bareng/buka" not in client.get(url).content.decode()  # now cached
+    from merdeka.groupbuy.tests.world import TIERS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        offer = services.offer_save(
+            shop=lapis.shop, actor=ika, variant=lapis, tiers=TIERS, max_days=7
+        )
+    assert (
+        reverse("groupbuy_open", args=["dapur-ika", offer.pk]) in client.get(url).content.decode()
+    )
