@@ -161,14 +161,13 @@ def _snapshot_core(shop, in_shop):
 def _snapshot_orders():
     """The seller's actions on orders: history, payments, parcels, messages to buyers."""
     from merdeka.orders.models import OrderEvent, Payment, Shipment
-    from merdeka.outreach.models import Delivery
 
     return (
         OrderEvent.objects.count(),
         Payment.objects.count(),
         Shipment.objects.count(),
         sorted(str(paid) for paid in Order.objects.values_list("paid_at", flat=True)),
-        sorted(Delivery.objects.values_list("status", flat=True)),
+        sorted(str(s) for s in OrderEvent.objects.values_list("delivery__status", flat=True)),
     )
 
 

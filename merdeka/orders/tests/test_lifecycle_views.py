@@ -393,3 +393,20 @@ def test_the_wa_me_tap_of_another_shop_gives_404(citra, citra_shop, ika_client, 
 
 
 __all__ = ["SITI"]
+
+
+def test_the_order_page_with_its_history_makes_a_fixed_number_of_queries(
+    ika_client, ika_shop, lapis, django_assert_max_num_queries
+):
+    _product, variant = lapis
+    orders = [place(ika_shop, variant, quantity=1, key=f"q-{i}") for i in range(2)]
+    for order in orders:
+        pay(ika_client, order, proof=photo(exif=False))
+        ika_client.post(reverse("order_note", args=[order.pk]), {"note": "Dibungkus kado"})
+    lifecycle.order_ship(shop=ika_shop, order_id=orders[1].pk, courier="jne", tracking="JP0001")
+    ika_client.get(reverse("order_list"))  # the flash messages of the posts are shown here
+    with django_assert_max_num_queries(25) as short:
+        ika_client.get(reverse("order_detail", args=[orders[0].pk]))
+    with django_assert_max_num_queries(len(short)) as longer:
+        ika_client.get(reverse("order_detail", args=[orders[1].pk]))
+    assert len(longer) == len(short)  # one more event does not cost another query
