@@ -254,20 +254,24 @@ def segments_with_counts(*, shop) -> list:
 
 
 def rfm_group_counts(*, shop) -> list[tuple[str, str, int]]:
-    """(code, label, live count) of every RFM group, in the groups' order."""
+    """(code, label, count) of every RFM group, in the groups' order: the counts kept
+    beside the stats rows (``stats.group_counts_add``), counted live for a shop never
+    counted."""
     from django.db.models import Count
 
     from merdeka.customers.models import CustomerStats
-    from merdeka.customers.stats import RFM_LABELS
+    from merdeka.customers.stats import RFM_LABELS, stored_group_counts
 
     with shop_scope(shop):
-        counts = dict(
-            CustomerStats.objects.filter(shop=shop)
-            .values_list("rfm_group")
-            .annotate(n=Count("*"))
-            .order_by()
-            .values_list("rfm_group", "n")
-        )
+        counts = stored_group_counts(shop=shop)
+        if counts is None:
+            counts = dict(
+                CustomerStats.objects.filter(shop=shop)
+                .values_list("rfm_group")
+                .annotate(n=Count("*"))
+                .order_by()
+                .values_list("rfm_group", "n")
+            )
     return [(code, label, counts.get(code, 0)) for code, label in RFM_LABELS.items()]
 
 
