@@ -35,6 +35,11 @@ def channels_of(mask: int) -> list[str]:
     return [channel for channel, bit in CHANNEL_BITS.items() if mask & bit]
 
 
+def masks_with(bit: int) -> list[int]:
+    """Every value of ``channels`` that has ``bit`` set (half of 2**channels)."""
+    return [mask for mask in range(1, 1 << len(CHANNEL_BITS)) if mask & bit]
+
+
 # -- RFM groups ------------------------------------------------------------------------
 # (code, label, rule on recency r and frequency f): the first rule that holds names the
 # group. Scores are 1-5, 5 = most recent / most often. Monetary is stored and shown

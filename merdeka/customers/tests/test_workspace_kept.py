@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.customers import selectors, services, stats
+from merdeka.customers import search, selectors, services, stats
 from merdeka.customers.models import Customer, CustomerStats, Merge
 from merdeka.customers.resolution import Resolver
 from merdeka.customers.services import customer_create
-from merdeka.customers.tests.test_workspace import history_of, order
+from merdeka.customers.tests.test_workspace import history_of, imported, order
 from merdeka.imports.writer import write_orders
 
 
@@ -152,3 +152,91 @@ def test_the_migration_counts_the_shops_that_have_list_rows(history, citra_shop)
     migration.count_existing(None, SimpleNamespace(connection=connection))
     for shop in (history, citra_shop):
         assert kept_counts(shop) == expected[shop.pk]
+
+
+# -- search: the rarest part drives ------------------------------------------------------
+
+FIRST = ["Siti", "Sitompul", "Sri", "Muhammad", "Muh", "Dewi", "Nur", "Nurul"]
+LAST = ["Nurhaliza", "Rahmawati", "Rahman", "Siregar", "Dewanti", "Muharram", ""]
+
+
+@pytest.fixture
+def many_names(ika_shop):
+    import itertools
+
+    names = [f"{a} {b}".strip() for a, b in itertools.product(FIRST, LAST)]
+    imported(
+        ika_shop,
+        [order(f"M{i}", name=name, username=f"m{i}", phone=f"+62812000{i:05d}")
+         for i, name in enumerate(names)],
+    )  # fmt: skip
+    return names
+
+
+def expected_matches(names, query):
+    from merdeka.customers.search import query_terms
+
+    parts = query_terms(query)
+    return sorted(
+        n for n in names if all(any(t in search.name_terms(n) for t in opts) for opts in parts)
+    )
+
+
+QUERIES = ["sit", "sit nur", "nur sit", "muh rah", "rah muh", "sri siregar", "dewi dew",
+           "nur nurh", "sit rahma muh", "siti sitompul", "nurul nur rah", "zzz sit", "sit zzz"]  # fmt: skip
+
+
+@pytest.mark.parametrize("first_probe", [1, 3, 1000])
+def test_a_search_driven_from_its_rarest_word_finds_exactly_the_same(
+    many_names, ika_shop, monkeypatch, first_probe
+):
+    monkeypatch.setattr(search, "PROBE_FIRST", first_probe)
+    for query in QUERIES:
+        with shop_scope(ika_shop):
+            rows = selectors.stats_filtered(shop=ika_shop, filters={"q": query})
+            got = sorted(r.customer.name for r in rows.select_related("customer"))
+        assert got == expected_matches(many_names, query), query
+
+
+def test_the_parts_of_a_search_are_ordered_rarest_first(many_names, ika_shop, monkeypatch):
+    monkeypatch.setattr(search, "PROBE_FIRST", 1)
+    hasher = search.Hasher(ika_shop.pk)
+    # 16 names start a word with "rah", 14 with "sit", 8 have "siregar"
+    rah, sit, siregar = ([hasher(("n", w))] for w in ("rah", "sit", "siregar"))
+    with shop_scope(ika_shop):
+        assert search.by_rarity(shop=ika_shop, parts=[rah, sit, siregar]) == [siregar, sit, rah]
+        missing = [hasher(("n", "zzz"))]
+        assert search.by_rarity(shop=ika_shop, parts=[sit, missing])[0] == missing
+
+
+# -- the channel filter ------------------------------------------------------------------
+
+
+def test_the_channel_filter_finds_exactly_the_buyers_on_that_channel(history):
+    from merdeka.orders.models import Channel
+
+    imported(
+        history,
+        [order("L1", name="Lina Lazada", username="lina", channel="lazada"),
+         order("L2", name="Lina Lazada", username="lina", channel="whatsapp"),
+         order("W1", name="Wati Wa", username="wati", channel="whatsapp", days_ago=3)],
+    )  # fmt: skip
+    with shop_scope(history):
+        everyone = list(
+            selectors.stats_filtered(shop=history, filters={}).select_related("customer")
+        )
+    seen = set()
+    for channel in Channel.values:
+        expected = [r.customer.name for r in everyone if channel in stats.channels_of(r.channels)]
+        for walk in (False, True):
+            with shop_scope(history):
+                rows = selectors.stats_filtered(
+                    shop=history, filters={"channel": channel}, walk_order=walk
+                )
+                assert [r.customer.name for r in rows.select_related("customer")] == expected
+                assert rows.count() == len(expected)
+        seen.update(expected)
+    assert {"Lina Lazada", "Wati Wa", "Eka Sedang", "Ani Loyal"} <= seen
+    assert stats.masks_with(stats.channel_bit("tiktok")) == [
+        m for m in range(1024) if "tiktok" in stats.channels_of(m)
+    ]
