@@ -248,10 +248,15 @@ def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> Counter:
         f"a.last_at, COALESCE(a.mask, 0), c.city, c.province, c.created_at, %s, %s "
         f"FROM {customers} c LEFT JOIN {source} ON a.cid = c.id "
         f"WHERE c.shop_id = %s AND c.merged_into_id IS NULL{where_c} "
-        f"AND NOT EXISTS (SELECT 1 FROM {stats} s WHERE s.customer_id = c.id)",
+        # not NOT EXISTS on the table being filled: a planner that takes it for empty
+        # (PostgreSQL, right after it was analysed empty) scans it once per customer
+        # inserted, quadratic (a 100k shop took minutes)
+        f"ON CONFLICT (customer_id) DO NOTHING",
         [NO_ORDERS, UNRANKED, *args_a, shop_id, *args_c],
     )
     moved[NO_ORDERS] += max(cursor.rowcount, 0)
+    if ids is None and connection.vendor == "postgresql":
+        cursor.execute(f'ANALYZE "{stats}"')  # it may have been empty a moment ago
     # 3. the numbers from valid orders, where they changed
     invalid = ", ".join(["%s"] * len(INVALID_STATUSES))
     cursor.execute(
