@@ -247,6 +247,28 @@ class CustomerStats(ShopOwnedModel):
         ]
 
 
+class RfmGroupCount(ShopOwnedModel):
+    """How many of a shop's list rows are in each RFM group, so that the segments page
+    does not count a million rows each time it opens.
+
+    Written whole by ``stats.rfm_refresh`` and by a whole-shop ``customer_stats_refresh``
+    (they count anyway), and moved by a delta wherever a stats row comes or goes (new
+    customers, merges, undone merges, erasure): see ``stats.group_counts_add``. A shop
+    without rows here has never been counted; the page then counts live.
+    """
+
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    rfm_group = models.CharField(max_length=16, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "rfm_group"], name="rfmgroupcount_unique")
+        ]
+
+
 class Tag(ShopOwnedModel):
     """A shop's own label for customers ("reseller", "langganan arisan")."""
 

@@ -175,21 +175,68 @@ def query_terms(query: str) -> list[list[tuple[str, str]]]:
     return parts
 
 
+PROBE_FIRST = 1000  # tokens counted per part at first when ordering parts by rarity
+PROBE_GROWTH = 4
+PROBE_MAX = 1 << 20
+
+
+def _probe(shop, tokens: list[int], limit: int) -> int:
+    """How many entries these tokens have, counted up to ``limit`` (an index range
+    read that stops there)."""
+    from merdeka.customers.models import SearchToken
+
+    return SearchToken.objects.filter(shop=shop, token__in=tokens)[:limit].count()
+
+
+def by_rarity(*, shop, parts: list[list[int]]) -> list[list[int]]:
+    """The parts of a query (token alternatives each), rarest first.
+
+    Counting every entry of a common part ("sit", 150,000 customers) costs what the
+    intersection would, so the parts are counted with a limit that grows fourfold
+    until one of them falls below it: that one is the rarest, and the counting cost
+    a few times its size, not the size of the common ones."""
+    if len(parts) < 2:
+        return parts
+    counts = [0] * len(parts)
+    limit = PROBE_FIRST
+    while True:
+        for i, tokens in enumerate(parts):
+            counts[i] = _probe(shop, tokens, limit)
+        if min(counts) < limit or limit >= PROBE_MAX:
+            break
+        limit *= PROBE_GROWTH
+    order = sorted(range(len(parts)), key=lambda i: counts[i])
+    return [parts[i] for i in order]
+
+
 def matching_customer_ids(*, shop, query: str):
     """A queryset of the ids of the shop's customers matching ``query`` (every part),
-    or None when the query holds nothing searchable."""
+    or None when the query holds nothing searchable.
+
+    Driven from the rarest part: its entries are read, and each of the other parts is
+    an index probe per candidate (``EXISTS`` on (shop, token, customer)), so a common
+    first name with a rarer second word reads the rarer word's list once instead of
+    two long lists to intersect."""
+    from django.db.models import Exists, OuterRef
+
     from merdeka.customers.models import SearchToken
 
     parts = query_terms(query)
     if not parts:
         return None
     hasher = Hasher(shop.pk)
-    result = None
-    for options in parts:
-        tokens = [hasher(term) for term in options]
-        ids = SearchToken.objects.filter(shop=shop, token__in=tokens).values("customer_id")
-        result = ids if result is None else result.filter(customer_id__in=ids)
-    return result
+    token_parts = [list(dict.fromkeys(hasher(term) for term in options)) for options in parts]
+    rarest, *others = by_rarity(shop=shop, parts=token_parts)
+    ids = SearchToken.objects.filter(shop=shop, token__in=rarest)
+    for tokens in others:
+        ids = ids.filter(
+            Exists(
+                SearchToken.objects.filter(
+                    shop=shop, token__in=tokens, customer_id=OuterRef("customer_id")
+                )
+            )
+        )
+    return ids.values("customer_id")
 
 
 # -- writing -------------------------------------------------------------------------

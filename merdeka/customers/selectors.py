@@ -143,7 +143,7 @@ def stats_filtered(*, shop, filters: dict, walk_order: bool = False):
     """
     from merdeka.customers import search
     from merdeka.customers.models import CustomerTag
-    from merdeka.customers.stats import channel_bit
+    from merdeka.customers.stats import channel_bit, masks_with
     from merdeka.privacy.consent import consented_customer_ids
 
     f = filters
@@ -154,8 +154,10 @@ def stats_filtered(*, shop, filters: dict, walk_order: bool = False):
             ids = search.matching_customer_ids(shop=shop, query=f["q"])
             rows = rows.none() if ids is None else _where(rows, col, "customer_id", "in", ids)
         if f.get("channel"):
-            bit = channel_bit(f["channel"])
-            rows = rows.annotate(_bit=F("channels").bitand(bit)).filter(_bit=bit)
+            # every mask holding the channel's bit: seeks in the (shop, channels) index
+            # instead of testing the bit of every row of the shop
+            masks = masks_with(channel_bit(f["channel"]))
+            rows = _where(rows, col, "channels", "in", masks)
         if f.get("province"):
             rows = _where(rows, col, "province", "exact", f["province"])
         if f.get("city"):
@@ -254,20 +256,24 @@ def segments_with_counts(*, shop) -> list:
 
 
 def rfm_group_counts(*, shop) -> list[tuple[str, str, int]]:
-    """(code, label, live count) of every RFM group, in the groups' order."""
+    """(code, label, count) of every RFM group, in the groups' order: the counts kept
+    beside the stats rows (``stats.group_counts_add``), counted live for a shop never
+    counted."""
     from django.db.models import Count
 
     from merdeka.customers.models import CustomerStats
-    from merdeka.customers.stats import RFM_LABELS
+    from merdeka.customers.stats import RFM_LABELS, stored_group_counts
 
     with shop_scope(shop):
-        counts = dict(
-            CustomerStats.objects.filter(shop=shop)
-            .values_list("rfm_group")
-            .annotate(n=Count("*"))
-            .order_by()
-            .values_list("rfm_group", "n")
-        )
+        counts = stored_group_counts(shop=shop)
+        if counts is None:
+            counts = dict(
+                CustomerStats.objects.filter(shop=shop)
+                .values_list("rfm_group")
+                .annotate(n=Count("*"))
+                .order_by()
+                .values_list("rfm_group", "n")
+            )
     return [(code, label, counts.get(code, 0)) for code, label in RFM_LABELS.items()]
 
 

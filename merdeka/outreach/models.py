@@ -79,12 +79,20 @@ class Campaign(ShopOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # the background fan-out (services.campaign_prepare): how many customers the
+    # audience had when the seller pressed send, and when every delivery was made
+    audience_size = models.PositiveIntegerField(default=0)
+    prepared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def preparing(self) -> bool:
+        return self.state == self.State.SENDING and self.prepared_at is None
 
 
 class DeliveryStatus(models.TextChoices):

@@ -20,6 +20,7 @@ from merdeka.outreach.channels import ChannelError, Outgoing, get_channel
 from merdeka.outreach.channels.cloudapi import SERVICE_WINDOW, STOP_BUTTONS, account_for
 from merdeka.outreach.models import (
     OPEN_STATUSES,
+    SKIPPED_STATUSES,
     Campaign,
     ChannelKind,
     Delivery,
@@ -198,15 +199,19 @@ def _consent_status(rows: dict[int, bool], customer_id: int) -> str | None:
 
 
 @transaction.atomic
-def campaign_send(*, shop, campaign, actor=None, request=None) -> dict:
-    """Queue the campaign's messages, one delivery per customer of the audience.
+def campaign_send(*, shop, campaign, actor=None, request=None) -> dict | None:
+    """Start sending a campaign: check it, mark it sending, and leave the making of
+    its messages (one delivery per customer of the audience, ``campaign_prepare``) to
+    a background task, so that the page answers at once for any audience size.
 
-    Customers without consent (for marketing) or without a number/email are logged as
-    skipped with the reason. The automatic channels are then sent by the worker; the
-    wa.me queue waits for the seller's taps. Consent is asked again right before each
-    message goes out (``delivery_send``), so a withdrawal in between wins.
+    The task is enqueued inside this transaction: the database task backend stores it
+    with the campaign's new state, so there is never a sending campaign without its
+    task (nor a task for a campaign that stayed a draft). Returns the counts of
+    ``campaign_counts`` when the messages are already made (a backend that runs tasks
+    at once), else None.
     """
-    from merdeka.outreach.selectors import audience_problem, campaign_audience, with_last_product
+    from merdeka.outreach.selectors import audience_problem, campaign_audience
+    from merdeka.outreach.tasks import prepare_campaign
 
     channel = get_channel(campaign.channel)
     reason = channel.unavailable_reason(shop)
@@ -231,65 +236,167 @@ def campaign_send(*, shop, campaign, actor=None, request=None) -> dict:
                     "Fix the segment or choose another audience."
                 )
             )
-        audience = with_last_product(campaign_audience(shop=shop, campaign=campaign), shop=shop)
-        consent_rows = dict(
-            Consent.objects.filter(shop=shop, channel=channel.consent_channel).values_list(
-                "customer_id", "granted"
-            )
-        )
-        deliveries = []
-        for customer in audience.iterator(chunk_size=500):
-            delivery = Delivery(
-                shop=shop,
-                campaign=campaign,
-                customer=customer,
-                channel=campaign.channel,
-                purpose=campaign.purpose,
-                template=campaign.template,
-            )
-            status = None
-            if campaign.purpose == Purpose.MARKETING:
-                status = _consent_status(consent_rows, customer.pk)
-            if status is None and channel.address(customer) is None:
-                status = DeliveryStatus.SKIPPED_NO_CONTACT
-            if status is not None:
-                delivery.status = status
-            else:
-                message = compose(
-                    shop=shop,
-                    channel_kind=campaign.channel,
-                    purpose=campaign.purpose,
-                    body=campaign.body,
-                    subject=campaign.subject,
-                    template=campaign.template,
-                    template_params=campaign.template_params,
-                    recipient=recipient_of(customer, customer.last_product or ""),
-                    unsubscribe=unsubscribe_url(delivery),
-                )
-                delivery.subject = message["subject"] or None
-                delivery.body = message["body"]
-                delivery.params = json.dumps(message["params"]) if message["params"] else None
-            delivery.seal()
-            deliveries.append(delivery)
-        Delivery.objects.bulk_create(deliveries, batch_size=500)
         campaign.state = Campaign.State.SENDING
         campaign.sent_at = clock.now()
-        campaign.save(update_fields=["state", "sent_at", "updated_at"])
-        queued = [d.pk for d in deliveries if d.status == DeliveryStatus.QUEUED]
-        if channel.automatic:
-            for delivery_id in queued:
-                _schedule(shop.pk, delivery_id)
-        _campaign_maybe_done(shop, campaign.pk)
-    counts = {"queued": len(queued), "skipped": len(deliveries) - len(queued)}
+        campaign.audience_size = campaign_audience(shop=shop, campaign=campaign).count()
+        campaign.prepared_at = None
+        campaign.save(
+            update_fields=["state", "sent_at", "audience_size", "prepared_at", "updated_at"]
+        )
     audit_record(
         action="outreach.campaign_sent",
         shop=shop,
         actor=actor,
         target=campaign,
         request=request,
-        detail={"channel": campaign.channel, "purpose": campaign.purpose, **counts},
+        detail={
+            "channel": campaign.channel,
+            "purpose": campaign.purpose,
+            "audience": campaign.audience_size,
+        },
     )
-    return counts
+    prepare_campaign.enqueue(shop_id=shop.pk, campaign_id=campaign.pk)
+    with shop_scope(shop):
+        prepared = Campaign.objects.filter(pk=campaign.pk, prepared_at__isnull=False).exists()
+    return campaign_counts(shop=shop, campaign=campaign) if prepared else None
+
+
+def campaign_counts(*, shop, campaign) -> dict:
+    """Messages made for a campaign so far: waiting to go (or gone), and skipped."""
+    from django.db.models import Count, Q
+
+    with shop_scope(shop):
+        counts = Delivery.objects.filter(shop=shop, campaign_id=campaign.pk).aggregate(
+            made=Count("id"), skipped=Count("id", filter=Q(status__in=SKIPPED_STATUSES))
+        )
+    return {"queued": counts["made"] - counts["skipped"], "skipped": counts["skipped"]}
+
+
+PREPARE_CHUNK = 500
+
+
+def campaign_prepare(*, shop, campaign_id: int, chunk: int | None = None) -> dict:
+    """Make the messages of a sending campaign (the background task's body): one
+    delivery per customer of the audience, in chunks of customers in id order, each
+    chunk in its own transaction.
+
+    Customers without consent (for marketing) or without a number/email get a skipped
+    delivery with the reason. The automatic channels' messages are handed to the
+    worker as each chunk commits; the wa.me queue waits for the seller's taps.
+    Consent is asked again right before each message goes out (``delivery_send``).
+
+    Safe to run again, whole or after a crash half-way: a customer who already has
+    the campaign's delivery is passed over (and the database refuses a second one),
+    and a prepared campaign is left alone. Returns ``campaign_counts``.
+    """
+    chunk = chunk or PREPARE_CHUNK
+    channel = None
+    last = 0
+    while True:
+        with transaction.atomic(), shop_scope(shop):
+            # one preparer at a time per campaign: a second run waits, then skips
+            campaign = (
+                Campaign.objects.select_for_update().filter(shop=shop, pk=campaign_id).first()
+            )
+            if campaign is None or not campaign.preparing:
+                break
+            channel = channel or get_channel(campaign.channel)
+            made = _deliveries_make(shop, campaign, channel, after=last, limit=chunk)
+            now = clock.now()
+            if made is None:
+                Campaign.objects.filter(pk=campaign.pk).update(prepared_at=now, updated_at=now)
+                _campaign_maybe_done(shop, campaign.pk)
+                break
+            last = made
+            Campaign.objects.filter(pk=campaign.pk).update(updated_at=now)  # still alive
+    if campaign is None:
+        return {}
+    return campaign_counts(shop=shop, campaign=campaign)
+
+
+def _deliveries_make(shop, campaign, channel, *, after: int, limit: int) -> int | None:
+    """The deliveries of the next ``limit`` customers of the audience after id
+    ``after``; returns the last customer id read (None when none was left)."""
+    from merdeka.outreach.selectors import campaign_audience, with_last_product
+
+    audience = campaign_audience(shop=shop, campaign=campaign).filter(pk__gt=after)
+    customers = list(with_last_product(audience, shop=shop).order_by("pk")[:limit])
+    if not customers:
+        return None
+    ids = [customer.pk for customer in customers]
+    done = set(
+        Delivery.objects.filter(shop=shop, campaign=campaign, customer_id__in=ids).values_list(
+            "customer_id", flat=True
+        )
+    )
+    consent_rows = dict(
+        Consent.objects.filter(
+            shop=shop, channel=channel.consent_channel, customer_id__in=ids
+        ).values_list("customer_id", "granted")
+    )
+    deliveries = []
+    for customer in customers:
+        if customer.pk in done:
+            continue
+        delivery = Delivery(
+            shop=shop,
+            campaign=campaign,
+            customer=customer,
+            channel=campaign.channel,
+            purpose=campaign.purpose,
+            template=campaign.template,
+        )
+        status = None
+        if campaign.purpose == Purpose.MARKETING:
+            status = _consent_status(consent_rows, customer.pk)
+        if status is None and channel.address(customer) is None:
+            status = DeliveryStatus.SKIPPED_NO_CONTACT
+        if status is not None:
+            delivery.status = status
+        else:
+            message = compose(
+                shop=shop,
+                channel_kind=campaign.channel,
+                purpose=campaign.purpose,
+                body=campaign.body,
+                subject=campaign.subject,
+                template=campaign.template,
+                template_params=campaign.template_params,
+                recipient=recipient_of(customer, customer.last_product or ""),
+                unsubscribe=unsubscribe_url(delivery),
+            )
+            delivery.subject = message["subject"] or None
+            delivery.body = message["body"]
+            delivery.params = json.dumps(message["params"]) if message["params"] else None
+        delivery.seal()
+        deliveries.append(delivery)
+    Delivery.objects.bulk_create(deliveries, batch_size=500)
+    if channel.automatic:
+        for delivery in deliveries:
+            if delivery.status == DeliveryStatus.QUEUED:
+                _schedule(shop.pk, delivery.pk)
+    return customers[-1].pk
+
+
+def campaigns_prepare_stalled(*, now=None) -> int:
+    """Start again the fan-out of campaigns whose preparer stopped (a worker that died
+    with it): sending, not prepared, and not touched for ``STALE_SENDING``. Returns
+    how many were enqueued again."""
+    from merdeka.core.scoping import scopes_disabled
+    from merdeka.outreach.tasks import prepare_campaign
+
+    now = now or clock.now()
+    with scopes_disabled():
+        stalled = list(
+            Campaign.objects.filter(
+                state=Campaign.State.SENDING,
+                prepared_at__isnull=True,
+                updated_at__lt=now - STALE_SENDING,
+            ).values_list("shop_id", "pk")
+        )
+    for shop_id, pk in stalled:
+        prepare_campaign.enqueue(shop_id=shop_id, campaign_id=pk)
+    return len(stalled)
 
 
 def _campaign_maybe_done(shop, campaign_id: int | None) -> None:
@@ -299,9 +406,9 @@ def _campaign_maybe_done(shop, campaign_id: int | None) -> None:
         if not Delivery.objects.filter(
             shop=shop, campaign_id=campaign_id, status__in=OPEN_STATUSES
         ).exists():
-            Campaign.objects.filter(shop=shop, pk=campaign_id, state=Campaign.State.SENDING).update(
-                state=Campaign.State.DONE
-            )
+            Campaign.objects.filter(
+                shop=shop, pk=campaign_id, state=Campaign.State.SENDING, prepared_at__isnull=False
+            ).update(state=Campaign.State.DONE)
 
 
 @transaction.atomic
@@ -578,6 +685,7 @@ def deliveries_send_due(*, now=None) -> int:
     from merdeka.core.scoping import scopes_disabled
 
     now = now or clock.now()
+    campaigns_prepare_stalled(now=now)
     with scopes_disabled():
         # a worker that died while sending left the message "sending": try it again
         Delivery.objects.filter(

@@ -20,3 +20,13 @@ def send_due_deliveries() -> int:
     from merdeka.outreach.services import deliveries_send_due
 
     return deliveries_send_due()
+
+
+@task()
+def prepare_campaign(shop_id: int, campaign_id: int) -> dict:
+    """Make a sending campaign's messages (safe to run again: see campaign_prepare)."""
+    from merdeka.core.models import Shop
+    from merdeka.outreach.services import campaign_prepare
+
+    shop = Shop.objects.get(pk=shop_id)
+    return campaign_prepare(shop=shop, campaign_id=campaign_id)

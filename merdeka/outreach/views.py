@@ -192,6 +192,9 @@ def campaign_detail(request, campaign_id: int):
         "public_url_warning": _public_url_warning(),
         "segment": selectors.campaign_segment(shop=request.shop, campaign=campaign),
         "audience_problem": selectors.audience_problem(shop=request.shop, campaign=campaign),
+        "made": services.campaign_counts(shop=request.shop, campaign=campaign)
+        if campaign.preparing
+        else None,
     }
     if campaign.state == Campaign.State.DRAFT:
         customers = selectors.preview_customers(shop=request.shop, campaign=campaign, limit=30)
@@ -235,6 +238,11 @@ def campaign_send(request, campaign_id: int):
         )
     except services.OutreachError as exc:
         messages.error(request, str(exc))
+        return redirect("outreach_campaign", campaign_id=campaign.pk)
+    if counts is None:  # made in the background: the campaign page shows how far it got
+        messages.success(
+            request, _("The messages are being made in the background; this page follows them.")
+        )
         return redirect("outreach_campaign", campaign_id=campaign.pk)
     messages.success(
         request,

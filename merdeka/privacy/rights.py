@@ -201,6 +201,7 @@ def customer_erase(
     only. Irreversible.
     """
     from merdeka.customers.models import Customer, Identity
+    from merdeka.customers.stats import stats_rows_delete
 
     with shop_scope(shop):
         customer = _customer(shop, customer_id, lock=True)
@@ -231,6 +232,8 @@ def customer_erase(
             if count:
                 kept[model._meta.label_lower] = count
         tombstone["kept"] = kept
+        # the list rows go first, so that the shop's RFM group counts follow them
+        stats_rows_delete(shop=shop, customer_ids=group)
         Customer._base_manager.filter(shop_id=shop.pk, pk__in=group).delete()
     audit_record(
         action="customer.erased",

@@ -200,6 +200,10 @@ def test_reindexing_a_shop_gives_the_same_tokens(buyers):
 
 @pytest.fixture
 def history(ika_shop):
+    return history_of(ika_shop)
+
+
+def history_of(ika_shop):
     """Five buyers with a known history (days ago, totals, channels)."""
     imported(
         ika_shop,
