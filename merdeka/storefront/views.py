@@ -127,7 +127,7 @@ def cached_page(key: str) -> str | None:
     return html if version == catalog_version(shop_id=shop_id) else None
 
 
-def fill_page(request, html: str, *, cart_count: int) -> HttpResponse:
+def fill_page(request, html: str, *, cart_count: int, token: str | None = None) -> HttpResponse:
     """The cached page with this visitor's CSRF token and cart badge in place."""
     from django.middleware.csrf import get_token
     from django.template.loader import render_to_string
@@ -137,7 +137,7 @@ def fill_page(request, html: str, *, cart_count: int) -> HttpResponse:
         if cart_count
         else ""
     )
-    html = html.replace(_CSRF_MARK, get_token(request)).replace(_CART_MARK, badge)
+    html = html.replace(_CSRF_MARK, token or get_token(request)).replace(_CART_MARK, badge)
     return HttpResponse(html)
 
 

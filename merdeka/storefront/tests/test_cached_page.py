@@ -185,3 +185,42 @@ def test_only_gets_of_the_product_page_are_answered_from_the_cache(
     assert shop.status_code == 200 and "Kue Lapis Legit" in shop.content.decode()
     other_host = Client(HTTP_HOST="evil.example").get(url)
     assert other_host.status_code == 400
+
+
+def test_a_returning_visitor_keeps_their_csrf_secret_on_the_cached_page(
+    storefront, lapis, django_assert_num_queries
+):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    product, variant = lapis
+    url = _url(storefront, product)
+    Client().get(url)
+    buyer = Client(enforce_csrf_checks=True)
+    first = buyer.get(url)
+    secret = first.cookies["csrftoken"].value
+    with django_assert_num_queries(0):
+        again = buyer.get(url)
+    tokens = {_token(first.content.decode()), _token(again.content.decode())}
+    assert len(tokens) == 2  # masked afresh each time...
+    assert {_unmask_cipher_token(t) for t in tokens} == {secret}  # ...over the same secret
+    assert buyer.cookies["csrftoken"].value == secret
+    added = buyer.post(
+        reverse("storefront_cart_add", args=[storefront.slug]),
+        {
+            "variant": variant.pk,
+            "quantity": 1,
+            "csrfmiddlewaretoken": _token(again.content.decode()),
+        },
+    )
+    assert added.status_code == 302
+
+
+def test_csrf_strings_are_drawn_from_the_whole_alphabet():
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS
+
+    from merdeka.storefront.middleware import _random_strings
+
+    strings = _random_strings(400, 32)
+    assert len(strings) == 400 and all(len(s) == 32 for s in strings)
+    assert len(set(strings)) == 400
+    assert set("".join(strings)) == set(CSRF_ALLOWED_CHARS)  # 12,800 draws of 62 letters
