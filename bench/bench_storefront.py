@@ -1,12 +1,16 @@
 """Storefront under a flash sale: the cached product page and racing order placement.
 
     .venv/bin/python bench/bench_storefront.py [--seconds 10] [--buyers 400] [--stock 150]
-        [--processes 4] [--database-url postgres://...]
+        [--processes 4] [--database-url postgres://...] [--client wrk|python|both]
 
-1. Product page: a gunicorn server (sync workers, as `merdeka run` starts it) on
-   127.0.0.1 serves one product page; client threads with keep-alive fetch it for
-   ``--seconds`` and report requests/s (the client runs on the same 2 cores, so this is
-   a floor, not a ceiling).
+1. Product page: gunicorn started exactly as `merdeka run` starts it
+   (``merdeka.core.server``; ``--workers``/``--worker-class``/``--threads``/``--keepalive``
+   override it) on 127.0.0.1 serves one product page to visitors without a session;
+   ``wrk`` (``make bench-tools``; Python threads with ``--client python`` or without wrk)
+   fetches it for ``--seconds`` over ``--connections`` keep-alive connections. Reports
+   requests/s, the server's CPU seconds and requests per server CPU-second (steadier than
+   requests/s on a shared machine), the client's CPU, the load average, and the page
+   weight (HTML, stylesheets and scripts as served, photos aside).
 2. Order placement: ``--processes`` processes place ``--buyers`` orders of one unit
    through ``order_place`` for a product with ``--stock`` units, every buyer tapping
    twice with one idempotency key. Reports orders/s and checks: nothing oversold, one
