@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run setup test lint format test-sqlite test-postgres test-e2e messages bench clean
+.PHONY: run setup test lint format test-sqlite test-postgres test-e2e messages bench bench-tools bench-storefront clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Merdeka needs Python 3.11 or newer")'
@@ -55,11 +55,27 @@ $(BIN)/.bench-installed: $(BIN)/.test-installed
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $@
 
-bench: $(BIN)/.bench-installed
+# wrk is the storefront bench's load generator (a C client that costs the two cores
+# little); benches only, never the test path. Without it the bench uses Python threads.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && apt-get install -y -qq wrk; \
+		else \
+			echo "wrk is missing: sudo apt-get install wrk (the storefront bench falls back to Python threads)"; \
+		fi; }
+
+bench-storefront: $(BIN)/.bench-installed bench-tools
+	$(BIN)/python bench/bench_storefront.py --seconds 10
+	@url="$$($(BIN)/python scripts/postgres_test_url.py)" || exit 1; \
+	if [ -n "$$url" ]; then $(BIN)/python bench/bench_storefront.py --seconds 10 --database-url "$$url"; fi
+
+bench: $(BIN)/.bench-installed bench-tools
 	$(BIN)/python bench/bench_whatsapp.py
 	@mkdir -p var
 	$(BIN)/python bench/bench_import.py --json | tee var/bench-import.json
 	$(BIN)/python bench/bench_splink.py --merdeka-json var/bench-import.json
+	$(MAKE) bench-storefront
 
 clean:
 	rm -rf $(VENV) var/test

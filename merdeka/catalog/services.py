@@ -3,10 +3,11 @@ a ``StockMove`` row, inside the caller's transaction."""
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -253,6 +254,22 @@ def stock_reserve(*, shop, variant: Variant, quantity: int, order=None) -> Stock
     if not variant.track_stock:
         return None
     with shop_scope(shop):
+        reserved = _reserve_first(shop.pk, variant.pk, quantity)
+        if reserved is not None:
+            level_id, location_id, on_hand, reserved_now = reserved
+            StockMove.objects.create(
+                shop=shop,
+                variant=variant,
+                location_id=location_id,
+                reason=StockMove.Reason.ORDER,
+                reserved_change=quantity,
+                on_hand_after=on_hand,
+                reserved_after=reserved_now,
+                order=order,
+            )
+            return StockLocation(pk=location_id, shop=shop)
+        # none reserved in one statement (none had enough, a race took the chosen row
+        # meanwhile, or no RETURNING on this SQLite): try each location in turn
         candidates = list(
             StockLevel.objects.filter(
                 shop=shop, variant=variant, location__sells_online=True
@@ -278,15 +295,51 @@ def stock_reserve(*, shop, variant: Variant, quantity: int, order=None) -> Stock
                     order=order,
                 )
                 return StockLocation(pk=location_id, shop=shop)
-        available = max(0, variant_available(shop=shop, variant_id=variant.pk))
-        name = str(variant)
-        if available:
-            message = _(
-                "Only %(available)s of %(product)s left. Lower the quantity in your cart."
-            ) % {"available": available, "product": name}
-        else:
-            message = _("%(product)s is sold out. Remove it from your cart.") % {"product": name}
-        raise StockShortage(message, variant_id=variant.pk, available=available)
+        raise stock_shortage(
+            variant=variant, available=variant_available(shop=shop, variant_id=variant.pk)
+        )
+
+
+def _reserve_first(shop_id: int, variant_id: int, quantity: int) -> tuple | None:
+    """Reserve at the first location (default first) that has ``quantity``, in one
+    statement: ``(level id, location id, on_hand, reserved)`` after it, or None.
+
+    The location is chosen by a subquery and the UPDATE re-checks ``on_hand - reserved
+    >= quantity`` on the row it writes (on PostgreSQL, on the row's newest version after
+    waiting for its lock), so it can never oversell; when a race empties the chosen row
+    first it updates nothing and the caller tries each location."""
+    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 35):
+        return None  # no UPDATE ... RETURNING before SQLite 3.35
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return None
+    level, location = StockLevel._meta.db_table, StockLocation._meta.db_table
+    sql = f"""
+        UPDATE "{level}" SET "reserved" = "reserved" + %s
+        WHERE "id" = (
+            SELECT l."id" FROM "{level}" l JOIN "{location}" c ON c."id" = l."location_id"
+            WHERE l."shop_id" = %s AND l."variant_id" = %s AND c."sells_online" = %s
+              AND l."on_hand" - l."reserved" >= %s
+            ORDER BY c."is_default" DESC, l."location_id" LIMIT 1
+        ) AND "shop_id" = %s AND "on_hand" >= "reserved" + %s
+        RETURNING "id", "location_id", "on_hand", "reserved"
+    """  # noqa: S608 - our own table names
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [quantity, shop_id, variant_id, True, quantity, shop_id, quantity])
+        return cursor.fetchone()
+
+
+def stock_shortage(*, variant: Variant, available: int) -> StockShortage:
+    """The refusal of a line for want of stock, naming the product and what is left."""
+    available = max(0, available)
+    name = str(variant)
+    if available:
+        message = _("Only %(available)s of %(product)s left. Lower the quantity in your cart.") % {
+            "available": available,
+            "product": name,
+        }
+    else:
+        message = _("%(product)s is sold out. Remove it from your cart.") % {"product": name}
+    return StockShortage(message, variant_id=variant.pk, available=available)
 
 
 def stock_release(*, shop, variant_id: int, location_id: int, quantity: int, order=None) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from merdeka.core.phone import normalize_email, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.orders.models import Channel, DeliveryMethod, Order, OrderLine, PaymentMethod, Status
+from merdeka.privacy.crypto import data_key_versions_pinned
 
 try:  # bulk writes on PostgreSQL (COPY) raise psycopg's own error, not Django's
     from psycopg.errors import IntegrityError as _PsycopgIntegrityError
@@ -69,6 +71,11 @@ class LinePolicy:
 
     def price(self, variant) -> Decimal:
         return variant.price
+
+    def from_stock(self, variant) -> bool:
+        """Whether the line comes out of the shop's stock (checked before the order's
+        transaction, so that a sold-out crowd is refused without writing)."""
+        return True
 
     def reserve(self, *, shop, variant, quantity: int, order):
         from merdeka.catalog.services import stock_reserve
@@ -116,15 +123,28 @@ def order_place(
         raise ServiceError(_("An order can have at most 50 different products."))
     if normalize_phone(buyer.phone) is None:
         raise ServiceError(_("Enter a WhatsApp number we can reach, such as 0812-3456-7890."))
+    policy = line_policy or LinePolicy()
     for attempt in range(5):
         existing = order_by_idempotency_key(shop, idempotency_key)
         if existing is not None:
             return existing, False
         try:
-            with transaction.atomic():
+            # Read before the write transaction (on SQLite it holds the one write lock):
+            # what is sold at what price, and whether the stock can be enough at all. A
+            # crowd that arrives after the last unit is told so without writing.
+            variants = _sellable(shop, merged, policy)
+        except ServiceError:
+            # a double tap whose first request just took the last unit gets its order
+            existing = order_by_idempotency_key(shop, idempotency_key)
+            if existing is not None:
+                return existing, False
+            raise
+        try:
+            with transaction.atomic(), data_key_versions_pinned():
                 order = _place(
                     shop=shop,
                     merged=merged,
+                    variants=variants,
                     buyer=buyer,
                     key=idempotency_key,
                     delivery_method=delivery_method,
@@ -134,7 +154,7 @@ def order_place(
                     channel=channel,
                     status=status,
                     consent_evidence=consent_evidence or {},
-                    policy=line_policy or LinePolicy(),
+                    policy=policy,
                 )
             return order, True
         except _CONFLICTS:
@@ -150,24 +170,13 @@ def order_by_idempotency_key(shop, key: str) -> Order | None:
         return Order.objects.filter(shop=shop, idempotency_key=key).first()
 
 
-def _place(
-    *,
-    shop,
-    merged,
-    buyer: Buyer,
-    key,
-    delivery_method,
-    payment_method,
-    shipping_fee,
-    note,
-    channel,
-    status,
-    consent_evidence,
-    policy: LinePolicy,
-) -> Order:
-    from merdeka.catalog.models import Variant
-    from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phone_claim
-    from merdeka.privacy.consent import consent_record
+def _sellable(shop, merged: dict[int, int], policy: LinePolicy) -> dict:
+    """The variants of ``merged`` that are on sale (``ServiceError`` otherwise), with
+    their products; raises ``StockShortage`` for a line more than the stock that sells
+    online could give. Two queries, outside the order's transaction: the reservation
+    inside it is what decides, this only spares it a certain refusal."""
+    from merdeka.catalog.models import StockLevel, Variant
+    from merdeka.catalog.services import stock_shortage
 
     with shop_scope(shop):
         variants = {
@@ -179,11 +188,52 @@ def _place(
                 product__is_published=True,
             ).select_related("product")
         }
-        missing = [pk for pk in merged if pk not in variants]
-        if missing:
+        if any(pk not in variants for pk in merged):
             raise ServiceError(
                 _("A product in your cart is no longer sold. Remove it and try again.")
             )
+        tracked = [
+            pk
+            for pk in sorted(merged)
+            if variants[pk].track_stock and policy.from_stock(variants[pk])
+        ]
+        if tracked:
+            available = dict.fromkeys(tracked, 0)
+            rows = (
+                StockLevel.objects.filter(
+                    shop=shop, variant_id__in=tracked, location__sells_online=True
+                )
+                .values_list("variant_id")
+                .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+            )
+            for variant_id, on_hand, reserved in rows:
+                available[variant_id] = on_hand - reserved
+            for pk in tracked:
+                if available[pk] < merged[pk]:
+                    raise stock_shortage(variant=variants[pk], available=available[pk])
+    return variants
+
+
+def _place(
+    *,
+    shop,
+    merged,
+    variants,
+    buyer: Buyer,
+    key,
+    delivery_method,
+    payment_method,
+    shipping_fee,
+    note,
+    channel,
+    status,
+    consent_evidence,
+    policy: LinePolicy,
+) -> Order:
+    from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phone_claim
+    from merdeka.privacy.consent import consent_record
+
+    with shop_scope(shop):
         subtotal = sum(
             (policy.price(variants[pk]) * quantity for pk, quantity in merged.items()), Decimal(0)
         )
@@ -248,7 +298,7 @@ def _place(
                 )
             )
         OrderLine.objects.bulk_create(rows)
-        if customer_id is not None:
+        if customer_id is not None and buyer.marketing:
             from merdeka.customers.models import Customer
 
             customer = Customer.objects.get(shop=shop, pk=customer_id)

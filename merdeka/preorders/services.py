@@ -282,6 +282,9 @@ class PreorderLinePolicy(LinePolicy):
             return batch.price
         return super().price(variant)
 
+    def from_stock(self, variant) -> bool:
+        return variant.pk not in self.batches
+
     def reserve(self, *, shop, variant, quantity: int, order):
         batch = self.batches.get(variant.pk)
         if batch is None:

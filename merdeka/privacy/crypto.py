@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import contextvars
 import hashlib
 import hmac
 import os
@@ -82,7 +84,35 @@ def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
     return key
 
 
+_pinned_versions: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
+    "merdeka_pinned_key_versions", default=None
+)
+
+
+@contextlib.contextmanager
+def data_key_versions_pinned():
+    """Look each shop's active data key version up once for the block, not per sealed
+    row or model: for one short transaction that seals several rows (an order, its
+    customer and identity). A rotation that starts meanwhile finds these rows on the
+    old version and moves them, as it does any row written while it runs."""
+    token = _pinned_versions.set({})
+    try:
+        yield
+    finally:
+        _pinned_versions.reset(token)
+
+
 def active_data_key_version(shop_id: int) -> int:
+    pinned = _pinned_versions.get()
+    if pinned is not None and shop_id in pinned:
+        return pinned[shop_id]
+    version = _active_data_key_version(shop_id)
+    if pinned is not None:
+        pinned[shop_id] = version
+    return version
+
+
+def _active_data_key_version(shop_id: int) -> int:
     from merdeka.privacy.models import ShopKey
 
     version = (

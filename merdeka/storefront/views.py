@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
@@ -100,30 +101,46 @@ def shop_page(request, storefront):
 # its add-to-cart form and the cart badge. It is cached whole, with markers in their
 # place that are filled per request, for a few seconds (stock shown on it may be that
 # old; placing the order is what checks stock) and until the shop's catalog changes.
+# A visitor without a session (most of a flash sale's crowd) is served from this cache
+# by ``merdeka.storefront.middleware.CachedProductPageMiddleware`` before the session,
+# the sign-in and the shop are looked up: no database query at all.
 PAGE_SECONDS = 10
 _CSRF_MARK = "merdeka-csrf-mark-6f1c"
 _CART_MARK = "<!--merdeka-cart-badge-->"
 
 
-def _page_key(request, storefront, product_slug: str) -> str:
+def page_key(request, *, slug: str, product_slug: str, language: str) -> str:
+    """The cache key of a product page; the entry is ``(shop_id, catalog version, html)``.
+
+    Keyed by the public slugs (a slug given up by one shop and taken by another bumps
+    both catalogs' versions), the language, and the host: the page names its own
+    absolute address (Open Graph)."""
     from hashlib import sha256
 
-    from django.utils.translation import get_language
-
-    version = catalog_version(shop_id=storefront.shop_id)
-    # the page names its own absolute address (Open Graph), so the host is in the key
     where = sha256(f"{request.scheme}://{request.get_host()}".encode()).hexdigest()[:12]
-    return f"storefront:page:{storefront.pk}:{product_slug}:{get_language()}:{where}:{version}"
+    return f"storefront:page:{slug}:{product_slug}:{language}:{where}"
 
 
-def _fill(request, storefront, html: str) -> HttpResponse:
+def cached_page(key: str) -> str | None:
+    """The cached page under ``key`` if its shop's catalog has not changed since."""
+    entry = cache.get(key)
+    if entry is None:
+        return None
+    shop_id, version, html = entry
+    return html if version == catalog_version(shop_id=shop_id) else None
+
+
+def fill_page(request, html: str, *, cart_count: int, token: str | None = None) -> HttpResponse:
+    """The cached page with this visitor's CSRF token and cart badge in place."""
     from django.middleware.csrf import get_token
     from django.template.loader import render_to_string
 
-    badge = render_to_string(
-        "storefront/cart_badge.html", {"cart_count": _cart_count(request, storefront)}
+    badge = (
+        render_to_string("storefront/cart_badge.html", {"cart_count": cart_count})
+        if cart_count
+        else ""
     )
-    html = html.replace(_CSRF_MARK, get_token(request)).replace(_CART_MARK, badge)
+    html = html.replace(_CSRF_MARK, token or get_token(request)).replace(_CART_MARK, badge)
     return HttpResponse(html)
 
 
@@ -131,17 +148,21 @@ def _fill(request, storefront, html: str) -> HttpResponse:
 @public_storefront
 def product_page(request, storefront, product_slug):
     has_messages = request.session.get("_messages") if request.COOKIES else None
-    key = _page_key(request, storefront, product_slug)
+    key = page_key(
+        request, slug=storefront.slug, product_slug=product_slug, language=get_language()
+    )
     if not has_messages:
-        html = cache.get(key)
+        html = cached_page(key)
         if html is not None:
-            return _fill(request, storefront, html)
+            return fill_page(request, html, cart_count=_cart_count(request, storefront))
+    # read before rendering: a change committed meanwhile must not be cached as current
+    version = catalog_version(shop_id=storefront.shop_id)
     response = _product_page(request, storefront, product_slug, marked=not has_messages)
     if has_messages or response.status_code != 200:
         return response
     html = response.content.decode()
-    cache.set(key, html, PAGE_SECONDS)
-    return _fill(request, storefront, html)
+    cache.set(key, (storefront.shop_id, version, html), PAGE_SECONDS)
+    return fill_page(request, html, cart_count=_cart_count(request, storefront))
 
 
 def _product_page(request, storefront, product_slug, *, marked: bool):

@@ -150,3 +150,101 @@ def test_bad_input_is_refused_before_anything_is_written(ika_shop, _case, lines,
         place(ika_shop, lines, buyer=Buyer(name="X", phone=phone))
     with shop_scope(ika_shop):
         assert Order.objects.count() == 0
+
+
+def _writes(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper()
+        in {"INSERT", "UPDATE", "DELETE", "BEGIN", "SAVEPOINT"}
+    ]
+
+
+# The statements of a placement for a new buyer, locked so that they do not creep back
+# (23 before the early stock check, the key version pinned for the order and the
+# one-statement reservation): the key lookup, the variants and the stock check, outside
+# the write transaction; then in it the identity lookup, the customer's id (three
+# statements on SQLite, one on PostgreSQL), the active key version once, the customer,
+# identity, search tokens, list row and match keys (COPY on PostgreSQL, not counted
+# here), the order, the reservation, its stock move and the lines; and the savepoint
+# with its release inside the test's own transaction.
+PLACEMENT_QUERIES = {"sqlite": 19, "postgresql": 12}
+BUDI = Buyer(name="Budi Santoso", phone="0813-4444-5555", city="Kota Bandung")
+
+
+def test_a_placement_for_a_new_buyer_keeps_to_its_queries(ika_shop, lapis):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _product, variant = lapis
+    place(ika_shop, [LineRequest(variant.pk, 1)], key="warm-up")  # the shop's keys exist
+    with CaptureQueriesContext(connection) as queries:
+        order, created = place(ika_shop, [LineRequest(variant.pk, 1)], buyer=BUDI, key="key-2")
+    assert created
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert len(sql) <= PLACEMENT_QUERIES[connection.vendor], "\n".join(sql)
+    assert sum('"privacy_shopkey"' in q for q in sql) <= 1
+    assert sum(q.lstrip().upper().startswith("UPDATE") and "stocklevel" in q for q in sql) == 1
+    with shop_scope(ika_shop):
+        assert StockLevel.objects.get(variant=variant).reserved == 2
+        assert StockMove.objects.get(order=order).reserved_after == 2
+
+
+def test_a_retry_of_a_placed_order_is_one_query(ika_shop, lapis, django_assert_num_queries):
+    _product, variant = lapis
+    first, _ = place(ika_shop, [LineRequest(variant.pk, 1)])
+    with django_assert_num_queries(1):
+        again, created = place(ika_shop, [LineRequest(variant.pk, 1)])
+    assert again.pk == first.pk and not created
+
+
+def test_a_buyer_arriving_after_the_last_unit_is_refused_without_a_write(ika_shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _product, [variant] = make_product(ika_shop, name="Nastar", stock=1)
+    place(ika_shop, [LineRequest(variant.pk, 1)], key="first")
+    late = Buyer(name="Budi", phone="0813-1111-2222")
+    with (
+        CaptureQueriesContext(connection) as queries,
+        pytest.raises(ServiceError, match="Nastar is sold out"),
+    ):
+        place(ika_shop, [LineRequest(variant.pk, 1)], buyer=late, key="late")
+    assert _writes(queries.captured_queries) == []
+    with shop_scope(ika_shop):
+        assert Customer.objects.count() == 1  # only the first buyer became a customer
+
+
+def test_more_than_is_left_is_refused_with_what_is_left(ika_shop):
+    _product, [variant] = make_product(ika_shop, name="Kastengel", stock=3)
+    with pytest.raises(ServiceError, match="Only 3 of Kastengel left"):
+        place(ika_shop, [LineRequest(variant.pk, 4)])
+
+
+def test_stock_over_two_locations_is_taken_from_one_that_has_the_whole_line(ika_shop):
+    """Home (the default) first, then a location with enough; a line no single
+    location can give is refused by the reservation itself, as before."""
+    from merdeka.catalog import services as catalog
+    from merdeka.catalog.models import StockLocation
+
+    _product, [variant] = make_product(ika_shop, name="Putri Salju", stock=3)
+    with shop_scope(ika_shop):
+        toko = StockLocation.objects.create(shop=ika_shop, name="Toko", sells_online=True)
+        gudang = StockLocation.objects.create(shop=ika_shop, name="Gudang", sells_online=False)
+    catalog.stock_adjust(shop=ika_shop, variant=variant, location=toko, on_hand=2)
+    catalog.stock_adjust(shop=ika_shop, variant=variant, location=gudang, on_hand=50)
+    with pytest.raises(ServiceError, match="Only 5 of Putri Salju left"):
+        place(ika_shop, [LineRequest(variant.pk, 4)])
+    ani = Buyer(name="Ani", phone="0813-5555-6666")
+    first, _ = place(ika_shop, [LineRequest(variant.pk, 2)], key="one")
+    second, _ = place(ika_shop, [LineRequest(variant.pk, 2)], buyer=ani, key="two")
+    with pytest.raises(ServiceError, match="Only 1 of Putri Salju left"):
+        place(ika_shop, [LineRequest(variant.pk, 2)], buyer=ani, key="three")
+    with shop_scope(ika_shop):
+        home = StockLevel.objects.get(variant=variant, location__is_default=True)
+        shop_level = StockLevel.objects.get(variant=variant, location=toko)
+        assert (home.reserved, shop_level.reserved) == (2, 2)
+        assert OrderLine.objects.get(order=first).stock_location_id == home.location_id
+        assert OrderLine.objects.get(order=second).stock_location_id == toko.pk
+        assert StockLevel.objects.get(variant=variant, location=gudang).reserved == 0

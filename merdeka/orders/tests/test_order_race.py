@@ -93,6 +93,9 @@ def test_a_flash_sale_never_oversells_duplicates_or_loses_an_order(ika_shop):
         if outcome[0] == "ok":
             by_key.setdefault(key, set()).add(outcome[1])
     assert all(len(ids) == 1 for ids in by_key.values())
+    # ... and no tap of a buyer who got an order was told it was sold out
+    told_short = {key for key, outcome in results if outcome[0] == "short"}
+    assert not told_short & set(by_key)
     # zero lost: every order a buyer was told about exists, whole
     told = {next(iter(ids)) for ids in by_key.values()}
     assert told == {order.pk for order in orders}

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from merdeka.core.demo import demo_login
+from merdeka.core.server import web_command, web_settings
 
 
 class Command(BaseCommand):
@@ -21,21 +22,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("MERDEKA_HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
-        parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("MERDEKA_WEB_WORKERS", "3"))
-        )
+        parser.add_argument("--workers", type=int, default=web_settings()["workers"])
 
     def handle(self, *args, host, port, workers, **options):
         python = sys.executable
-        web = [
-            python, "-m", "gunicorn", "merdeka.wsgi:application",
-            "--bind", f"{host}:{port}",
-            "--workers", str(workers),
-            "--access-logfile", "-",
-            # Paths only: query strings can hold a searched phone number.
-            "--access-logformat", '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
-            "--graceful-timeout", "10",
-        ]  # fmt: skip
+        web = web_command(bind=f"{host}:{port}", **{**web_settings(), "workers": workers})
         worker = [
             python, "-m", "merdeka.cli", "db_worker",
             "--queue-name", "*",
