@@ -392,7 +392,13 @@ def order_cancel(*, shop, order_id: int, reason: str, actor=None, request=None) 
         before, now = order.status, timezone.now()
         _move(shop, order, Status.CANCELLED, now)
         released = _settle_stock(shop, order, ship=False)
+        # a pre-order's units came from its batch's quota, not from stock: give them back
+        from merdeka.preorders.services import preorder_release_order
+
+        returned = preorder_release_order(shop=shop, order=order)
         detail = {"stock_released": released, "was_paid": order.paid_at is not None}
+        if returned:
+            detail["preorder_units_returned"] = returned
         event = _event(
             shop,
             order,

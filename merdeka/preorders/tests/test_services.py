@@ -240,3 +240,20 @@ def test_a_bad_message_sends_nothing(ika_shop, ika, cake, body, message):
         batch_message_buyers(shop=ika_shop, actor=ika, batch=batch, channel="email", body=body)
     with shop_scope(ika_shop):
         assert Delivery.objects.count() == 0
+
+
+def test_cancelling_a_pre_order_in_the_order_book_gives_its_units_back_once(ika_shop, ika, cake):
+    from merdeka.orders.lifecycle import order_cancel
+
+    product, variant = cake  # no stock at all: the units come from the batch's quota
+    batch = open_batch(ika_shop, product, max_quantity=5)
+    order = buy(ika_shop, variant, 3, key="po-cancel")
+    assert reload(ika_shop, batch).reserved == 3
+    outcome = order_cancel(shop=ika_shop, order_id=order.pk, reason="Pembeli batal", actor=ika)
+    assert outcome.event.detail["preorder_units_returned"] == 3
+    assert reload(ika_shop, batch).reserved == 0
+    with pytest.raises(ServiceError):
+        order_cancel(shop=ika_shop, order_id=order.pk, reason="Lagi", actor=ika)
+    assert reload(ika_shop, batch).reserved == 0
+    buy(ika_shop, variant, 5, key="po-after")  # the whole quota sells again
+    assert reload(ika_shop, batch).reserved == 5
