@@ -269,6 +269,19 @@ class RfmGroupCount(ShopOwnedModel):
         ]
 
 
+class RfmGroupDelta(ShopOwnedModel):
+    """A change to a shop's stored RFM group counts since they were last counted whole:
+    appended, never updated, so that buyers placing orders at the same moment never wait
+    for one another on a shared counter row (an upsert of one row per shop serialised
+    every new customer and deadlocked against the stock row on PostgreSQL). The stored
+    count of a group is its ``RfmGroupCount`` plus its deltas; counting a shop whole
+    folds them in and deletes them (``stats.group_counts_refresh``)."""
+
+    shop = models.ForeignKey("core.Shop", on_delete=models.CASCADE, related_name="+")
+    rfm_group = models.CharField(max_length=16, blank=True)
+    delta = models.BigIntegerField()
+
+
 class Tag(ShopOwnedModel):
     """A shop's own label for customers ("reseller", "langganan arisan")."""
 

@@ -85,6 +85,12 @@ def _counts_table() -> str:
     return RfmGroupCount._meta.db_table
 
 
+def _deltas_table() -> str:
+    from merdeka.customers.models import RfmGroupDelta
+
+    return RfmGroupDelta._meta.db_table
+
+
 # -- RFM group counts, kept ------------------------------------------------------------
 
 
@@ -118,6 +124,9 @@ def group_counts_refresh(cursor, shop_id: int) -> dict[str, int]:
         f"AND rfm_group NOT IN ({', '.join(['%s'] * len(stored))})",
         [shop_id, *stored],
     )
+    # the deltas are in the count now (their writers hold a share lock on the rows
+    # locked above until they commit, so none is half in)
+    cursor.execute(f'DELETE FROM "{_deltas_table()}" WHERE shop_id = %s', [shop_id])  # noqa: S608
     return counts
 
 
@@ -130,6 +139,9 @@ def group_counts_add(cursor, shop_id: int, deltas: dict[str, int]) -> None:
         return
     table = _counts_table()
     counted = f'SELECT 1 FROM "{table}" WHERE shop_id = %s LIMIT 1'  # noqa: S608
+    if connection.vendor == "postgresql":
+        # a share lock: adders never wait for one another, a whole count waits for them
+        counted = f'SELECT 1 FROM "{table}" WHERE shop_id = %s FOR SHARE'  # noqa: S608
     cursor.execute(counted, [shop_id])
     if cursor.fetchone() is None:
         if connection.vendor == "postgresql":  # two first counts of one shop: one at a time
@@ -144,22 +156,32 @@ def group_counts_add(cursor, shop_id: int, deltas: dict[str, int]) -> None:
             group_counts_refresh(cursor, shop_id)
             return
     cursor.executemany(
-        f'INSERT INTO "{table}" (shop_id, rfm_group, "count") VALUES (%s, %s, %s) '  # noqa: S608
-        f'ON CONFLICT (shop_id, rfm_group) DO UPDATE SET "count" = "{table}"."count" + '
-        f'excluded."count"',
-        [(shop_id, group, n) for group, n in deltas.items()],
+        f'INSERT INTO "{_deltas_table()}" (shop_id, rfm_group, delta) '  # noqa: S608
+        f"VALUES (%s, %s, %s)",
+        [(shop_id, group, n) for group, n in sorted(deltas.items())],
     )
 
 
 def stored_group_counts(*, shop) -> dict[str, int] | None:
     """group -> count as stored, or None for a shop never counted."""
     with connection.cursor() as cursor:
+        shop_id = getattr(shop, "pk", shop)
         cursor.execute(
             f'SELECT rfm_group, "count" FROM "{_counts_table()}" WHERE shop_id = %s',  # noqa: S608
-            [getattr(shop, "pk", shop)],
+            [shop_id],
         )
         rows = cursor.fetchall()
-    return dict(rows) if rows else None
+        if not rows:
+            return None
+        counts = dict(rows)
+        cursor.execute(
+            f'SELECT rfm_group, SUM(delta) FROM "{_deltas_table()}" '  # noqa: S608
+            f"WHERE shop_id = %s GROUP BY rfm_group",
+            [shop_id],
+        )
+        for group, delta in cursor.fetchall():
+            counts[group] = counts.get(group, 0) + int(delta)
+    return counts
 
 
 @transaction.atomic
