@@ -85,6 +85,9 @@ def _counts_table() -> str:
     return RfmGroupCount._meta.db_table
 
 
+_FIRST_COUNT_LOCK = 0x52464D  # "RFM": the advisory lock space of a shop's first count
+
+
 def _deltas_table() -> str:
     from merdeka.customers.models import RfmGroupDelta
 
@@ -144,13 +147,11 @@ def group_counts_add(cursor, shop_id: int, deltas: dict[str, int]) -> None:
         counted = f'SELECT 1 FROM "{table}" WHERE shop_id = %s FOR SHARE'  # noqa: S608
     cursor.execute(counted, [shop_id])
     if cursor.fetchone() is None:
-        if connection.vendor == "postgresql":  # two first counts of one shop: one at a time
-            from merdeka.core.models import Shop
-
-            cursor.execute(
-                f'SELECT 1 FROM "{Shop._meta.db_table}" WHERE id = %s FOR UPDATE',  # noqa: S608
-                [shop_id],
-            )
+        if connection.vendor == "postgresql":
+            # two first counts of one shop: one at a time. An advisory lock, not a lock
+            # on the shop's row: every order written holds a key-share lock on that row,
+            # so two buyers each waiting for the other's to go deadlocked.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_FIRST_COUNT_LOCK, shop_id])
             cursor.execute(counted, [shop_id])
         if cursor.fetchone() is None:
             group_counts_refresh(cursor, shop_id)
