@@ -311,7 +311,8 @@ class Resolver:
                 customer_id = min(weak)
             else:
                 if not new_ids:
-                    new_ids = bulk.reserve_ids(Customer, max(64, len(buyers) - len(results)))
+                    # the buyers left are the most that can still be new
+                    new_ids = bulk.reserve_ids(Customer, len(buyers) - len(results))
                     new_ids.reverse()
                 customer_id = new_ids.pop()
                 pending[customer_id] = {}

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,51 +165,65 @@ def order_place(
 
 
 def order_by_idempotency_key(shop, key: str) -> Order | None:
+    """The shop's order placed with ``key``, if any. Asked of every placement, retries
+    and refusals included: one raw indexed query (building the ORM's costs more than
+    running it); the raw queryset still decrypts and converts every field."""
     with shop_scope(shop):
-        return Order.objects.filter(shop=shop, idempotency_key=key).first()
+        return next(iter(Order.objects.raw(_IDEMPOTENCY_SQL, [shop.pk, key])), None)
+
+
+_IDEMPOTENCY_SQL = (
+    f'SELECT * FROM "{Order._meta.db_table}" '  # noqa: S608 - our own names
+    'WHERE "shop_id" = %s AND "idempotency_key" = %s'
+)
+
+
+def _sellable_sql(count: int) -> str:
+    """Every variant asked for that is on sale, with its product's name and the units
+    the locations that sell online have free: one query (see ``_sellable``)."""
+    from merdeka.catalog.models import Product, StockLevel, StockLocation, Variant
+
+    return (
+        f'SELECT v.*, p."name" AS "_product_name", '  # noqa: S608 - our own names
+        f'(SELECT COALESCE(SUM(l."on_hand" - l."reserved"), 0) FROM "{StockLevel._meta.db_table}" l'
+        f' JOIN "{StockLocation._meta.db_table}" loc ON loc."id" = l."location_id"'
+        ' WHERE l."shop_id" = v."shop_id" AND l."variant_id" = v."id" AND loc."sells_online")'
+        ' AS "_available" '
+        f'FROM "{Variant._meta.db_table}" v JOIN "{Product._meta.db_table}" p'
+        ' ON p."id" = v."product_id" AND p."shop_id" = v."shop_id" '
+        'WHERE v."shop_id" = %s AND v."id" IN ({}) AND v."is_active" AND p."is_published"'.format(
+            ", ".join(["%s"] * count)
+        )
+    )
 
 
 def _sellable(shop, merged: dict[int, int], policy: LinePolicy) -> dict:
     """The variants of ``merged`` that are on sale (``ServiceError`` otherwise), with
-    their products; raises ``StockShortage`` for a line more than the stock that sells
-    online could give. Two queries, outside the order's transaction: the reservation
-    inside it is what decides, this only spares it a certain refusal."""
-    from merdeka.catalog.models import StockLevel, Variant
+    their products' names loaded; raises ``StockShortage`` for a line more than the
+    stock that sells online could give. One raw query, outside the order's transaction:
+    the reservation inside it is what decides, this only spares it a certain refusal
+    (a flash sale's crowd mostly arrives after the last unit)."""
+    from merdeka.catalog.models import Product, Variant
     from merdeka.catalog.services import stock_shortage
 
+    ids = sorted(merged)
+    variants, available = {}, {}
     with shop_scope(shop):
-        variants = {
-            v.pk: v
-            for v in Variant.objects.filter(
-                shop=shop,
-                pk__in=list(merged),
-                is_active=True,
-                product__is_published=True,
-            ).select_related("product")
-        }
-        if any(pk not in variants for pk in merged):
-            raise ServiceError(
-                _("A product in your cart is no longer sold. Remove it and try again.")
+        for variant in Variant.objects.raw(_sellable_sql(len(ids)), [shop.pk, *ids]):
+            # the product as a deferred instance: its name is here, the rest loads if asked
+            variant.product = Product.from_db(
+                variant._state.db,
+                ["id", "shop_id", "name"],
+                [variant.product_id, variant.shop_id, variant._product_name],
             )
-        tracked = [
-            pk
-            for pk in sorted(merged)
-            if variants[pk].track_stock and policy.from_stock(variants[pk])
-        ]
-        if tracked:
-            available = dict.fromkeys(tracked, 0)
-            rows = (
-                StockLevel.objects.filter(
-                    shop=shop, variant_id__in=tracked, location__sells_online=True
-                )
-                .values_list("variant_id")
-                .annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
-            )
-            for variant_id, on_hand, reserved in rows:
-                available[variant_id] = on_hand - reserved
-            for pk in tracked:
-                if available[pk] < merged[pk]:
-                    raise stock_shortage(variant=variants[pk], available=available[pk])
+            variants[variant.pk] = variant
+            available[variant.pk] = int(variant._available)
+    if any(pk not in variants for pk in merged):
+        raise ServiceError(_("A product in your cart is no longer sold. Remove it and try again."))
+    for pk in ids:
+        variant = variants[pk]
+        if variant.track_stock and policy.from_stock(variant) and available[pk] < merged[pk]:
+            raise stock_shortage(variant=variant, available=available[pk])
     return variants
 
 
