@@ -102,6 +102,16 @@ def batch_public(*, shop, token: str) -> PreorderBatch | None:
         )
 
 
+def preorder_order_ids(*, shop, order_ids) -> set[int]:
+    """Which of these orders took units from a pre-order batch (for the order book)."""
+    with shop_scope(shop):
+        return set(
+            PreorderEntry.objects.filter(shop=shop, order_id__in=order_ids).values_list(
+                "order_id", flat=True
+            )
+        )
+
+
 def batch_orders(*, shop, batch: PreorderBatch) -> list[Order]:
     """The batch's orders that are not cancelled, oldest first, with their customers."""
     with shop_scope(shop):
