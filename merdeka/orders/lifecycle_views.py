@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
@@ -108,20 +109,38 @@ def _act(request, order: Order, service, *, done, **fields) -> HttpResponse:
     return redirect("order_detail", order_id=order.pk)
 
 
-def _act_on_form(
-    request, order: Order, service, form, *, form_key: str, open_form: str, done: str
-) -> HttpResponse:
-    """An action with a form: a valid form is passed to the service by its field names;
-    a refusal is put on the form and the page shown again with it open."""
+# The actions with a form of their own, by the name the order page opens its form under
+# (``open_form``): the form's key in the page's context, the lifecycle service it is
+# passed to by its field names, and what the seller is told when it is done.
+_FORM_ACTIONS = {
+    "pay": (
+        "payment_form",
+        lifecycle.order_payment_record,
+        gettext_lazy("Payment recorded. The order is paid."),
+    ),
+    "ship": ("ship_form", lifecycle.order_ship, gettext_lazy("The order is shipped.")),
+    "cancel": (
+        "cancel_form",
+        lifecycle.order_cancel,
+        gettext_lazy("The order is cancelled; its stock is back on sale."),
+    ),
+    "note": ("note_form", lifecycle.order_note_add, gettext_lazy("Note added.")),
+}
+
+
+def _act_on_form(request, order: Order, name: str, form) -> HttpResponse:
+    """An action with a form: a valid form goes to its service; a refusal is put on the
+    form and the page shown again with that form open."""
+    form_key, service, done = _FORM_ACTIONS[name]
     if form.is_valid():
         try:
             _service(request, order, service, **form.cleaned_data)
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, done)
+            messages.success(request, str(done))
             return redirect("order_detail", order_id=order.pk)
-    return _again(request, order, **{form_key: form}, open_form=open_form)
+    return _again(request, order, **{form_key: form}, open_form=name)
 
 
 @shop_member
@@ -154,30 +173,13 @@ def order_pay(request, order_id: int):
         form.is_valid()
         form.add_error("proof", _("The proof photo is larger than 5 MB. Send a smaller one."))
         return _again(request, order, payment_form=form, open_form="pay")
-    return _act_on_form(
-        request,
-        order,
-        lifecycle.order_payment_record,
-        form,
-        form_key="payment_form",
-        open_form="pay",
-        done=_("Payment recorded. The order is paid."),
-    )
+    return _act_on_form(request, order, "pay", form)
 
 
 @shop_member
 @require_POST
 def order_ship(request, order_id: int):
-    order = _order(request, order_id)
-    return _act_on_form(
-        request,
-        order,
-        lifecycle.order_ship,
-        ShipForm(request.POST),
-        form_key="ship_form",
-        open_form="ship",
-        done=_("The order is shipped."),
-    )
+    return _act_on_form(request, _order(request, order_id), "ship", ShipForm(request.POST))
 
 
 @shop_member
@@ -190,31 +192,13 @@ def order_complete(request, order_id: int):
 @shop_member
 @require_POST
 def order_cancel(request, order_id: int):
-    order = _order(request, order_id)
-    return _act_on_form(
-        request,
-        order,
-        lifecycle.order_cancel,
-        CancelForm(request.POST),
-        form_key="cancel_form",
-        open_form="cancel",
-        done=_("The order is cancelled; its stock is back on sale."),
-    )
+    return _act_on_form(request, _order(request, order_id), "cancel", CancelForm(request.POST))
 
 
 @shop_member
 @require_POST
 def order_note(request, order_id: int):
-    order = _order(request, order_id)
-    return _act_on_form(
-        request,
-        order,
-        lifecycle.order_note_add,
-        NoteForm(request.POST),
-        form_key="note_form",
-        open_form="note",
-        done=_("Note added."),
-    )
+    return _act_on_form(request, _order(request, order_id), "note", NoteForm(request.POST))
 
 
 @shop_member
