@@ -4,10 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.services import ServiceError
 from merdeka.groupbuy.tiers import tiers_parse
-from merdeka.storefront.forms import CheckoutForm
+from merdeka.storefront.forms import BuyerContactMixin, CheckoutForm
 
 CONSENT_TEXT_VERSION = "groupbuy-2026-12"
 
@@ -47,7 +46,7 @@ class OfferForm(forms.Form):
             raise forms.ValidationError(str(exc)) from None
 
 
-class OpenForm(forms.Form):
+class OpenForm(BuyerContactMixin, forms.Form):
     """A buyer opens a group: who they are and how long it runs."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -64,20 +63,6 @@ class OpenForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["days"].choices = _day_choices(max_days)
         self.fields["days"].initial = min(3, max_days)
-
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if len(name) < 2:
-            raise forms.ValidationError(_("Write your name."))
-        return name
-
-    def clean_whatsapp(self):
-        value = self.cleaned_data["whatsapp"]
-        if is_masked(value) or normalize_phone(value) is None:
-            raise forms.ValidationError(
-                _("This is not a WhatsApp number we can reach. Write it like 0812-3456-7890.")
-            )
-        return normalize_phone(value)
 
 
 class SellerOpenForm(forms.Form):

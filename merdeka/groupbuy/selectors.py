@@ -99,3 +99,13 @@ def first_name(full_name: str | None) -> str:
 
 def is_open(group: GroupBuy) -> bool:
     return group.status == GroupStatus.OPEN
+
+
+def group_order_ids(*, shop, order_ids) -> set[int]:
+    """Which of these orders are a member's order in a group buy (for the order book)."""
+    with shop_scope(shop):
+        return set(
+            GroupMember.objects.filter(shop=shop, order_id__in=order_ids).values_list(
+                "order_id", flat=True
+            )
+        )

@@ -4,7 +4,6 @@ tokens, in the storefront shop's scope) and the seller's dashboard (staff, own s
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -16,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from merdeka.catalog.models import Variant
-from merdeka.core import regions
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
@@ -31,13 +29,15 @@ from merdeka.groupbuy.forms import (
 )
 from merdeka.groupbuy.models import CloseReason, GroupStatus
 from merdeka.groupbuy.tiers import tiers_text
-from merdeka.orders.models import DeliveryMethod
-from merdeka.orders.services import Buyer
 from merdeka.privacy.audit import audit_record
 from merdeka.storefront import selectors as storefront_selectors
-from merdeka.storefront.views import _context, _new_token, public_storefront
-
-TOKENS_SESSION_KEY = "merdeka_checkout_tokens"  # the storefront's own form tokens
+from merdeka.storefront.views import (
+    _context,
+    _new_token,
+    form_renewed,
+    public_storefront,
+    token_known,
+)
 
 
 def _no_store(response):
@@ -99,11 +99,8 @@ def groupbuy_open(request, storefront, offer_id):
     form = OpenForm(request.POST or None, max_days=offer.max_days)
     if request.method == "POST":
         token = request.POST.get("token", "")[:64]
-        if token not in (request.session.get(TOKENS_SESSION_KEY) or []):
-            data = request.POST.copy()
-            data["token"] = _new_token(request)
-            form = OpenForm(data, max_days=offer.max_days)
-            messages.error(request, _("The form had expired. Check it and send it again."))
+        if not token_known(request, token):
+            form = form_renewed(request, OpenForm, max_days=offer.max_days)
         elif not storefront.is_open:
             messages.error(request, _("This shop is not taking orders right now."))
         elif form.is_valid():
@@ -138,43 +135,6 @@ def groupbuy_open(request, storefront, offer_id):
     return _no_store(render(request, "groupbuy/open.html", context))
 
 
-def _buyer_and_fee(storefront, form):
-    """The member as the checkout builds a buyer: Kemendagri names, the shop's fee."""
-    data = form.cleaned_data
-    fee = Decimal(0)
-    if data["delivery"] in (DeliveryMethod.COURIER, DeliveryMethod.COD):
-        fee = storefront_selectors.shipping_fee(
-            shop=storefront.shop,
-            settings=storefront,
-            province_code=data["province"],
-            city_code=data["city"],
-        )
-        if fee is None:
-            form.add_error(
-                "city",
-                _("The shop does not send to this city yet. Choose pick-up or ask the seller."),
-            )
-            return None, None
-    village = regions.region(data["village"])
-    names = {
-        k: (regions.region(data[k]).name if data[k] else "")
-        for k in ("province", "city", "district")
-    }
-    buyer = Buyer(
-        name=data["name"],
-        phone=data["whatsapp"],
-        email=data.get("email") or "",
-        street=data.get("street") or "",
-        village=village.name if village else "",
-        district=names["district"],
-        city=names["city"],
-        province=names["province"],
-        postal_code=village.postal_code if village else "",
-        marketing=form.marketing_channels(),
-    )
-    return buyer, fee
-
-
 @public_storefront
 def groupbuy_public(request, storefront, token):
     """The page the share link opens: how far the group is, and the form to join."""
@@ -188,11 +148,8 @@ def groupbuy_public(request, storefront, token):
         repeated = services.member_by_key(shop, key) if key else None
         if repeated is not None and repeated.group_id == group.pk:  # a double tap
             return redirect(member_url(storefront, group, repeated))
-        if key not in (request.session.get(TOKENS_SESSION_KEY) or []):
-            data = request.POST.copy()
-            data["token"] = _new_token(request)
-            form = JoinForm(data, storefront=storefront)
-            messages.error(request, _("The form had expired. Check it and send it again."))
+        if not token_known(request, key):
+            form = form_renewed(request, JoinForm, storefront=storefront)
         elif services.group_refusal(group):
             messages.error(request, services.group_refusal(group))
         elif not storefront.is_open:
@@ -200,7 +157,7 @@ def groupbuy_public(request, storefront, token):
         elif request.POST.get("step") == "regions":
             pass
         elif form.is_valid():
-            buyer, fee = _buyer_and_fee(storefront, form)
+            buyer, fee = form.buyer_and_fee()
             if buyer is not None:
                 data = form.cleaned_data
                 try:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
@@ -88,8 +89,58 @@ def _again(request, order: Order, **forms) -> HttpResponse:
     )
 
 
-def _refused(form, exc: ServiceError) -> None:
-    form.add_error(None, str(exc))
+def _service(request, order: Order, service, **fields):
+    """Call a ``merdeka.orders.lifecycle`` action on this order as this seller."""
+    return service(
+        shop=request.shop, order_id=order.pk, actor=request.user, request=request, **fields
+    )
+
+
+def _act(request, order: Order, service, *, done, **fields) -> HttpResponse:
+    """An action without a form of its own: do it, say how it went, back to the order.
+
+    ``done`` is the success message, or a function of the service's result giving it."""
+    try:
+        result = _service(request, order, service, **fields)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done(result) if callable(done) else done)
+    return redirect("order_detail", order_id=order.pk)
+
+
+# The actions with a form of their own, by the name the order page opens its form under
+# (``open_form``): the form's key in the page's context, the lifecycle service it is
+# passed to by its field names, and what the seller is told when it is done.
+_FORM_ACTIONS = {
+    "pay": (
+        "payment_form",
+        lifecycle.order_payment_record,
+        gettext_lazy("Payment recorded. The order is paid."),
+    ),
+    "ship": ("ship_form", lifecycle.order_ship, gettext_lazy("The order is shipped.")),
+    "cancel": (
+        "cancel_form",
+        lifecycle.order_cancel,
+        gettext_lazy("The order is cancelled; its stock is back on sale."),
+    ),
+    "note": ("note_form", lifecycle.order_note_add, gettext_lazy("Note added.")),
+}
+
+
+def _act_on_form(request, order: Order, name: str, form) -> HttpResponse:
+    """An action with a form: a valid form goes to its service; a refusal is put on the
+    form and the page shown again with that form open."""
+    form_key, service, done = _FORM_ACTIONS[name]
+    if form.is_valid():
+        try:
+            _service(request, order, service, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, str(done))
+            return redirect("order_detail", order_id=order.pk)
+    return _again(request, order, **{form_key: form}, open_form=name)
 
 
 @shop_member
@@ -101,19 +152,16 @@ def order_step(request, order_id: int):
     if to not in lifecycle.PLAIN_STEPS:
         messages.error(request, _("Choose a step of the order."))
         return redirect("order_detail", order_id=order.pk)
-    try:
-        outcome = lifecycle.order_status_set(
-            shop=request.shop, order_id=order.pk, to=to, actor=request.user, request=request
-        )
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
+    return _act(
+        request,
+        order,
+        lifecycle.order_status_set,
+        to=to,
+        done=lambda outcome: (
             _("The order is now %(status)s.")
-            % {"status": outcome.order.get_status_display().lower()},
-        )
-    return redirect("order_detail", order_id=order.pk)
+            % {"status": outcome.order.get_status_display().lower()}
+        ),
+    )
 
 
 @shop_member
@@ -125,107 +173,32 @@ def order_pay(request, order_id: int):
         form.is_valid()
         form.add_error("proof", _("The proof photo is larger than 5 MB. Send a smaller one."))
         return _again(request, order, payment_form=form, open_form="pay")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            lifecycle.order_payment_record(
-                shop=request.shop,
-                order_id=order.pk,
-                method=data["method"],
-                amount=data["amount"],
-                reference=data["reference"],
-                proof=data["proof"],
-                actor=request.user,
-                request=request,
-            )
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("Payment recorded. The order is paid."))
-            return redirect("order_detail", order_id=order.pk)
-    return _again(request, order, payment_form=form, open_form="pay")
+    return _act_on_form(request, order, "pay", form)
 
 
 @shop_member
 @require_POST
 def order_ship(request, order_id: int):
-    order = _order(request, order_id)
-    form = ShipForm(request.POST)
-    if form.is_valid():
-        try:
-            lifecycle.order_ship(
-                shop=request.shop,
-                order_id=order.pk,
-                courier=form.cleaned_data["courier"],
-                tracking=form.cleaned_data["tracking"],
-                actor=request.user,
-                request=request,
-            )
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("The order is shipped."))
-            return redirect("order_detail", order_id=order.pk)
-    return _again(request, order, ship_form=form, open_form="ship")
+    return _act_on_form(request, _order(request, order_id), "ship", ShipForm(request.POST))
 
 
 @shop_member
 @require_POST
 def order_complete(request, order_id: int):
     order = _order(request, order_id)
-    try:
-        lifecycle.order_complete(
-            shop=request.shop, order_id=order.pk, actor=request.user, request=request
-        )
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("The order is complete."))
-    return redirect("order_detail", order_id=order.pk)
+    return _act(request, order, lifecycle.order_complete, done=_("The order is complete."))
 
 
 @shop_member
 @require_POST
 def order_cancel(request, order_id: int):
-    order = _order(request, order_id)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            lifecycle.order_cancel(
-                shop=request.shop,
-                order_id=order.pk,
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-                request=request,
-            )
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("The order is cancelled; its stock is back on sale."))
-            return redirect("order_detail", order_id=order.pk)
-    return _again(request, order, cancel_form=form, open_form="cancel")
+    return _act_on_form(request, _order(request, order_id), "cancel", CancelForm(request.POST))
 
 
 @shop_member
 @require_POST
 def order_note(request, order_id: int):
-    order = _order(request, order_id)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            lifecycle.order_note_add(
-                shop=request.shop,
-                order_id=order.pk,
-                note=form.cleaned_data["note"],
-                actor=request.user,
-                request=request,
-            )
-        except ServiceError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, _("Note added."))
-            return redirect("order_detail", order_id=order.pk)
-    return _again(request, order, note_form=form, open_form="note")
+    return _act_on_form(request, _order(request, order_id), "note", NoteForm(request.POST))
 
 
 @shop_member

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from merdeka.core.phone import normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.orders.lines import order_line_for, recipient_fields
 from merdeka.orders.models import Channel, DeliveryMethod, Order, OrderLine, PaymentMethod, Status
 from merdeka.orders.services import (
     _CONFLICTS,
@@ -225,13 +226,7 @@ def _create(
             shipping_fee=shipping_fee,
             total=subtotal + shipping_fee,
             recipient_name=" ".join(buyer.name.split()),
-            recipient_phone=normalize_phone(buyer.phone),
-            street=buyer.street.strip() or None,
-            village=buyer.village[:80],
-            district=buyer.district[:80],
-            city=buyer.city[:80],
-            province=buyer.province[:80],
-            postal_code=buyer.postal_code[:10],
+            **recipient_fields(buyer),
             idempotency_key=key,
             public_token=secrets.token_urlsafe(24)[:32],
             delivery_method=delivery_method,
@@ -257,18 +252,15 @@ def _create(
                 ) from None
         OrderLine.objects.bulk_create(
             [
-                OrderLine(
+                order_line_for(
                     shop=shop,
                     order=order,
                     position=position,
-                    sku=variant.sku if variant else "",
-                    name=variant.product.name if variant else line.name.strip(),
-                    variant=variant.label if variant else "",
                     quantity=line.quantity,
                     unit_price=price,
-                    total=price * line.quantity,
-                    product_variant=variant,
-                    stock_location_id=getattr(locations.get(position), "pk", None),
+                    variant=variant,
+                    name=line.name,
+                    location=locations.get(position),
                 )
                 for position, (line, variant, price) in enumerate(priced)
             ]

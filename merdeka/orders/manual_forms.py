@@ -12,18 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import regions
-from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.orders.manual import MAX_LINE_NAME, MAX_NAME, MAX_NOTE, ManualLine
 from merdeka.orders.models import DeliveryMethod, PaymentMethod
 from merdeka.orders.services import Buyer
-from merdeka.storefront.forms import RegionFields
+from merdeka.storefront.forms import BuyerContactMixin, RegionFields
 
 LINE_ROWS = 5
 MAX_ROWS = 50
 _MONEY = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1_000_000_000))]
 
 
-class ManualOrderForm(forms.Form):
+class ManualOrderForm(BuyerContactMixin, forms.Form):
+    name_missing = _("Write the buyer's name.")
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     name = forms.CharField(label=_("Buyer's name"), max_length=MAX_NAME)
     whatsapp = forms.CharField(
@@ -98,20 +98,6 @@ class ManualOrderForm(forms.Form):
             self.line_rows.append(
                 [self[f"line-{i}-{part}"] for part in ("variant", "name", "quantity", "price")]
             )
-
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if len(name) < 2:
-            raise forms.ValidationError(_("Write the buyer's name."))
-        return name
-
-    def clean_whatsapp(self):
-        value = self.cleaned_data["whatsapp"]
-        if is_masked(value) or normalize_phone(value) is None:
-            raise forms.ValidationError(
-                _("This is not a WhatsApp number we can reach. Write it like 0812-3456-7890.")
-            )
-        return normalize_phone(value)
 
     def clean_ordered_at(self):
         value = self.cleaned_data["ordered_at"]

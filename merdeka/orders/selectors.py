@@ -60,6 +60,21 @@ def _search(shop, query: str) -> Q:
     return by_number | Q(customer__in=customers)
 
 
+def orders_mark_origin(*, shop, orders) -> None:
+    """Mark the orders (a page of the book) placed through a group buy
+    (``order.in_group_buy``) or a pre-order batch (``order.in_preorder``): two queries
+    for the page, whatever its length. The orders app knows those apps only here."""
+    from merdeka.groupbuy.selectors import group_order_ids
+    from merdeka.preorders.selectors import preorder_order_ids
+
+    ids = [order.pk for order in orders]
+    groups = group_order_ids(shop=shop, order_ids=ids) if ids else set()
+    preorders = preorder_order_ids(shop=shop, order_ids=ids) if ids else set()
+    for order in orders:
+        order.in_group_buy = order.pk in groups
+        order.in_preorder = order.pk in preorders
+
+
 def order_summary(orders) -> dict:
     """How many orders a (filtered) list holds and what they are worth."""
     totals = orders.order_by().aggregate(count=Count("id"), total=Sum("total"))

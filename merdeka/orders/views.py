@@ -17,6 +17,8 @@ def order_list(request):
     filters = form.filters()
     orders = selectors.order_list(shop=request.shop, **filters)
     page = Paginator(orders, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)  # marked once, shown as marked
+    selectors.orders_mark_origin(shop=request.shop, orders=page.object_list)
     context = {
         "form": form,
         "page": page,

@@ -102,6 +102,16 @@ def batch_public(*, shop, token: str) -> PreorderBatch | None:
         )
 
 
+def preorder_order_ids(*, shop, order_ids) -> set[int]:
+    """Which of these orders took units from a pre-order batch (for the order book)."""
+    with shop_scope(shop):
+        return set(
+            PreorderEntry.objects.filter(shop=shop, order_id__in=order_ids).values_list(
+                "order_id", flat=True
+            )
+        )
+
+
 def batch_orders(*, shop, batch: PreorderBatch) -> list[Order]:
     """The batch's orders that are not cancelled, oldest first, with their customers."""
     with shop_scope(shop):
@@ -156,13 +166,42 @@ def product_batches(*, shop, product, now=None) -> list[tuple[PreorderBatch, Bat
     return [(b, batch_totals(shop=shop, batch=b), variants.get(b.pk, set())) for b in batches]
 
 
+def closed_batches_by_variant(*, shop, variant_ids, now=None) -> dict[int, PreorderBatch]:
+    """variant id -> the last batch that sold it and is over now (closed by the seller or
+    the schedule, past its closing time, or cancelled), for these variants."""
+    now = now or timezone.now()
+    open_now = Q(batch__state=PreorderBatch.State.OPEN, batch__closes_at__gt=now)
+    with shop_scope(shop):
+        rows = (
+            PreorderBatchVariant.objects.filter(
+                shop=shop, variant_id__in=variant_ids, batch__opens_at__lte=now
+            )
+            .exclude(open_now)
+            .select_related("batch")
+            .order_by("batch__closes_at", "batch_id")
+        )
+        return {row.variant_id: row.batch for row in rows}  # the last one wins
+
+
 def cart_annotate(*, shop, lines, now=None) -> None:
     """Mark the cart lines of variants in an open batch: the batch's price, what is left
-    of its quota (None: no cap) in place of stock, and the batch itself."""
+    of its quota (None: no cap) in place of stock, and the batch itself. A line of a
+    batch that is over and has no stock to sell instead gets ``preorder_closed``: the
+    cart says the pre-order is closed, not that the product is sold out."""
     if not lines:
         return
+    now = now or timezone.now()
     batches = open_batches_by_variant(shop=shop, now=now)
+    unsold = [
+        line.variant.pk
+        for line in lines
+        if line.variant.pk not in batches
+        and line.available is not None
+        and line.available < line.quantity
+    ]
+    closed = closed_batches_by_variant(shop=shop, variant_ids=unsold, now=now) if unsold else {}
     for line in lines:
+        line.preorder_closed = closed.get(line.variant.pk)
         batch = batches.get(line.variant.pk)
         if batch is None:
             continue

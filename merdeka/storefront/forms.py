@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from merdeka.core import regions
 from merdeka.core.phone import format_phone, is_masked, normalize_phone
 from merdeka.orders.models import DeliveryMethod, PaymentMethod
+from merdeka.orders.services import Buyer
 from merdeka.privacy.models import ConsentChannel
+from merdeka.storefront import selectors
 from merdeka.storefront.services import accounts_text
 
 CONSENT_TEXT_VERSION = "checkout-2026-12"
@@ -69,7 +71,28 @@ class RegionFields:
             parent = picked.get(name, "")
 
 
-class CheckoutForm(forms.Form):
+class BuyerContactMixin:
+    """The cleaning of a buyer's ``name`` and ``whatsapp`` fields (E.164 out), shared by
+    the checkout, the group buy forms and the seller's manual order."""
+
+    name_missing = _("Write your name.")
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if len(name) < 2:
+            raise forms.ValidationError(self.name_missing)
+        return name
+
+    def clean_whatsapp(self):
+        value = self.cleaned_data["whatsapp"]
+        if is_masked(value) or normalize_phone(value) is None:
+            raise forms.ValidationError(
+                _("This is not a WhatsApp number we can reach. Write it like 0812-3456-7890.")
+            )
+        return normalize_phone(value)
+
+
+class CheckoutForm(BuyerContactMixin, forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     name = forms.CharField(label=_("Your name"), max_length=100)
     whatsapp = forms.CharField(
@@ -132,20 +155,6 @@ class CheckoutForm(forms.Form):
                  "marketing_email"]  # fmt: skip
         self.order_fields(order)
 
-    def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if len(name) < 2:
-            raise forms.ValidationError(_("Write your name."))
-        return name
-
-    def clean_whatsapp(self):
-        value = self.cleaned_data["whatsapp"]
-        if is_masked(value) or normalize_phone(value) is None:
-            raise forms.ValidationError(
-                _("This is not a WhatsApp number we can reach. Write it like 0812-3456-7890.")
-            )
-        return normalize_phone(value)
-
     def clean(self):
         data = super().clean()
         delivery = data.get("delivery")
@@ -182,6 +191,44 @@ class CheckoutForm(forms.Form):
         if self.cleaned_data.get("marketing_email"):
             chosen.add(ConsentChannel.EMAIL)
         return frozenset(chosen)
+
+    def buyer_and_fee(self) -> tuple[Buyer, Decimal] | tuple[None, None]:
+        """The buyer of a valid form (Kemendagri region names, the marketing consent
+        given) and the shop's delivery fee to them; ``(None, None)``, with the error on
+        the city, when the shop does not send there."""
+        data = self.cleaned_data
+        fee = Decimal(0)
+        if data["delivery"] in (DeliveryMethod.COURIER, DeliveryMethod.COD):
+            fee = selectors.shipping_fee(
+                shop=self.storefront.shop,
+                settings=self.storefront,
+                province_code=data["province"],
+                city_code=data["city"],
+            )
+            if fee is None:
+                self.add_error(
+                    "city",
+                    _("The shop does not send to this city yet. Choose pick-up or ask the seller."),
+                )
+                return None, None
+        village = regions.region(data["village"])
+        names = {
+            k: (regions.region(data[k]).name if data[k] else "")
+            for k in ("province", "city", "district")
+        }
+        buyer = Buyer(
+            name=data["name"],
+            phone=data["whatsapp"],
+            email=data.get("email") or "",
+            street=data.get("street") or "",
+            village=village.name if village else "",
+            district=names["district"],
+            city=names["city"],
+            province=names["province"],
+            postal_code=village.postal_code if village else "",
+            marketing=self.marketing_channels(),
+        )
+        return buyer, fee
 
 
 class StorefrontSettingsForm(forms.Form):

@@ -116,6 +116,7 @@ class CartLine:
     available: int | None
     price: Decimal | None = None  # a pre-order's own price (merdeka.preorders)
     preorder: object = None
+    preorder_closed: object = None  # the batch it came from, over now (merdeka.preorders)
 
     @property
     def unit_price(self) -> Decimal:

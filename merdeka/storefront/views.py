@@ -27,14 +27,12 @@ from django.views.decorators.http import require_GET, require_POST
 from merdeka.catalog import photos as photo_files
 from merdeka.catalog.cache import catalog_version
 from merdeka.catalog.models import ProductPhoto
-from merdeka.core import regions
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders.models import DeliveryMethod, PaymentMethod
+from merdeka.orders.models import PaymentMethod
 from merdeka.orders.services import (
-    Buyer,
     LineRequest,
     order_by_idempotency_key,
     order_place,
@@ -291,6 +289,20 @@ def _new_token(request) -> str:
     return token
 
 
+def token_known(request, token: str) -> bool:
+    """Whether this session handed out the form's token (the last ten are kept)."""
+    return token in (request.session.get(TOKENS_SESSION_KEY) or [])
+
+
+def form_renewed(request, form_class, **kwargs):
+    """The form again with what the buyer typed, under a fresh token, saying that theirs
+    had expired (nothing is placed)."""
+    data = request.POST.copy()
+    data["token"] = _new_token(request)
+    messages.error(request, _("The form had expired. Check it and send it again."))
+    return form_class(data, **kwargs)
+
+
 @public_storefront
 def checkout(request, storefront):
     shop = storefront.shop
@@ -303,12 +315,8 @@ def checkout(request, storefront):
         placed = order_by_idempotency_key(shop, token) if token else None
         if placed is not None:  # a double tap or a retry: the first order stands
             return redirect(confirmation_url(storefront, placed))
-        if token not in (request.session.get(TOKENS_SESSION_KEY) or []):
-            # keep what the buyer typed, under a fresh token; nothing is placed yet
-            data = request.POST.copy()
-            data["token"] = _new_token(request)
-            form = CheckoutForm(data, storefront=storefront)
-            messages.error(request, _("The form had expired. Check it and send it again."))
+        if not token_known(request, token):
+            form = form_renewed(request, CheckoutForm, storefront=storefront)
         elif not lines:
             messages.error(request, _("Your cart is empty."))
             return redirect("storefront_shop", slug=storefront.slug)
@@ -337,42 +345,16 @@ def checkout(request, storefront):
 def _place(request, storefront, form, lines):
     shop = storefront.shop
     data = form.cleaned_data
-    delivery = data["delivery"]
-    fee = Decimal(0)
-    if delivery in (DeliveryMethod.COURIER, DeliveryMethod.COD):
-        fee = selectors.shipping_fee(
-            shop=shop, settings=storefront, province_code=data["province"], city_code=data["city"]
-        )
-        if fee is None:
-            form.add_error(
-                "city",
-                _("The shop does not send to this city yet. Choose pick-up or ask the seller."),
-            )
-            return None
-    village = regions.region(data["village"])
-    names = {
-        k: (regions.region(data[k]).name if data[k] else "")
-        for k in ("province", "city", "district")
-    }
-    buyer = Buyer(
-        name=data["name"],
-        phone=data["whatsapp"],
-        email=data.get("email") or "",
-        street=data.get("street") or "",
-        village=village.name if village else "",
-        district=names["district"],
-        city=names["city"],
-        province=names["province"],
-        postal_code=village.postal_code if village else "",
-        marketing=form.marketing_channels(),
-    )
+    buyer, fee = form.buyer_and_fee()
+    if buyer is None:
+        return None
     try:
         order, _created = order_place(
             shop=shop,
             lines=[LineRequest(line.variant.pk, line.quantity) for line in lines],
             buyer=buyer,
             idempotency_key=data["token"],
-            delivery_method=delivery,
+            delivery_method=data["delivery"],
             payment_method=data["payment"],
             shipping_fee=fee,
             note=data.get("note") or "",

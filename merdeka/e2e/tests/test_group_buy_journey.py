@@ -12,50 +12,31 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from merdeka.core.scoping import shop_scope
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import (
+    fill_buyer,
+    no_sideways_scroll,
+    open_storefront,
+    phone_context,
+    sign_in,
+)
 from merdeka.groupbuy import services
 from merdeka.groupbuy.models import GroupBuy
 from merdeka.groupbuy.tiers import Tier
 from merdeka.orders.models import Order
-from merdeka.storefront.models import StorefrontSettings
-from merdeka.storefront.services import storefront_ensure
-from merdeka.storefront.tests.conftest import make_product, static_qris
+from merdeka.storefront.tests.conftest import make_product
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 TIERS = [Tier(1, Decimal(50000)), Tier(10, Decimal(45000)), Tier(30, Decimal(40000))]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def offer(ika_shop, ika):
-    front = storefront_ensure(shop=ika_shop)
-    with shop_scope(ika_shop):
-        StorefrontSettings.objects.filter(pk=front.pk).update(
-            qris_payload=static_qris(),
-            qris_merchant="DAPUR KUE BU IKA",
-            whatsapp="+6281311112222",
-            pickup_enabled=True,
-            pickup_address="Jl. Mawar No. 3, Bandung",
-        )
+    open_storefront(ika_shop)
     _product, [variant] = make_product(
         ika_shop, name="Kue Lapis Legit", stock=50, prices=(Decimal(55000),)
     )
     return services.offer_save(shop=ika_shop, actor=ika, variant=variant, tiers=TIERS, max_days=7)
-
-
-def phone_context(page):
-    return page.context.browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="id-ID", is_mobile=True, has_touch=True
-    )
 
 
 def join(context, url, name, phone, quantity, shot, label):
@@ -63,10 +44,8 @@ def join(context, url, name, phone, quantity, shot, label):
     member.goto(url)
     expect(member.get_by_test_id("join-form")).to_be_visible()
     member.fill("#id_quantity", str(quantity))
-    member.fill("#id_name", name)
-    member.fill("#id_whatsapp", phone)
-    member.locator("input[name=delivery][value=pickup]").check()
-    assert member.evaluate("document.documentElement.scrollWidth") <= 360
+    fill_buyer(member, name=name, whatsapp=phone)
+    no_sideways_scroll(member)
     shot(f"{label}-form", member)
     member.get_by_test_id("join").click()
     expect(member.locator("main h1")).to_have_text("Kamu sudah ikut beli bareng!")
@@ -115,7 +94,7 @@ def test_a_coordinator_opens_a_group_buy_two_members_join_and_the_lower_price_is
     assert "Budi" not in body and "0813" not in body
     og = ani.locator('meta[property="og:title"]').get_attribute("content")
     assert og == "Beli bareng: Kue Lapis Legit — Rp45.000"
-    assert ani.evaluate("document.documentElement.scrollWidth") <= 360
+    no_sideways_scroll(ani)
     shot("public", ani)
     context.close()
     other.close()

@@ -4,7 +4,6 @@ payment with a proof photo and ships it; stock and the buyer's email follow."""
 from __future__ import annotations
 
 import io
-import re
 from decimal import Decimal
 
 import pytest
@@ -14,40 +13,24 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from merdeka.catalog.models import StockLevel
 from merdeka.core.scoping import shop_scope
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import (
+    check_out,
+    no_sideways_scroll,
+    open_storefront,
+    phone_context,
+    sign_in,
+)
 from merdeka.orders.models import Order, Payment
 from merdeka.outreach.tests.conftest import smtp  # noqa: F401 - the real SMTP server
-from merdeka.storefront.models import StorefrontSettings
-from merdeka.storefront.services import storefront_ensure
-from merdeka.storefront.tests.conftest import make_product, static_qris, tlv_decode
+from merdeka.storefront.tests.conftest import make_product, tlv_decode
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def open_shop(ika_shop):
-    front = storefront_ensure(shop=ika_shop)
-    with shop_scope(ika_shop):
-        StorefrontSettings.objects.filter(pk=front.pk).update(
-            qris_payload=static_qris(),
-            qris_merchant="DAPUR KUE BU IKA",
-            whatsapp="+6281311112222",
-            pickup_enabled=True,
-            pickup_address="Jl. Mawar No. 3, Bandung",
-            courier_enabled=True,
-            courier_flat_fee=Decimal(15000),
-        )
+    front = open_storefront(ika_shop, courier_enabled=True, courier_flat_fee=Decimal(15000))
     _product, [variant] = make_product(ika_shop, name="Kue Lapis Legit", stock=5)
-    front.refresh_from_db()
     return front, variant
 
 
@@ -77,21 +60,9 @@ def test_a_storefront_order_is_paid_with_proof_and_shipped_from_the_sellers_phon
     page.fill("input[name=quantity]", "2")
     page.locator("form.add-to-cart button[type=submit]").click()
     expect(page.get_by_test_id("subtotal")).to_have_text("Rp170.000")
-    page.get_by_role("button", name=re.compile("Pesan sekarang")).click()
-    page.fill("#id_name", "Siti Nurhaliza")
-    page.fill("#id_whatsapp", "0812 2222 3333")
-    page.fill("#id_email", "siti@example.id")
-    page.locator("input[name=delivery][value=courier]").check()
-    page.select_option("#id_province", "32")
-    expect(page.locator("#id_city option[value='32.73']")).to_be_attached()
-    page.select_option("#id_city", "32.73")
-    expect(page.locator("#id_district option[value='32.73.05']")).to_be_attached()
-    page.select_option("#id_district", "32.73.05")
-    expect(page.locator("#id_village option[value='32.73.05.1001']")).to_be_attached()
-    page.select_option("#id_village", "32.73.05.1001")
-    page.fill("#id_street", "Jl. Melati No. 7 RT 02/RW 05")
-    page.locator("input[name=payment][value=qris]").check()
-    page.get_by_test_id("place-order").click()
+    check_out(
+        page, email="siti@example.id", delivery="courier", street="Jl. Melati No. 7 RT 02/RW 05"
+    )
     expect(page.get_by_test_id("order-total")).to_have_text("Rp185.000")
     assert tlv_decode(page.get_by_test_id("qris-payload").input_value())["54"] == "185000"
     number = page.get_by_test_id("order-number").inner_text()
@@ -99,9 +70,7 @@ def test_a_storefront_order_is_paid_with_proof_and_shipped_from_the_sellers_phon
     assert smtp.messages == []
 
     # the seller, on hers
-    context = page.context.browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="id-ID", is_mobile=True, has_touch=True
-    )
+    context = phone_context(page)
     seller = context.new_page()
     seller_errors: list[str] = []
     seller.on("console", lambda m: seller_errors.append(m.text) if m.type == "error" else None)
@@ -133,7 +102,7 @@ def test_a_storefront_order_is_paid_with_proof_and_shipped_from_the_sellers_phon
     expect(seller.get_by_test_id("order-status")).to_have_text("Dikirim")
     expect(seller.get_by_test_id("order-shipment")).to_contain_text("JP1234567890")
     expect(seller.get_by_test_id("order-history")).to_contain_text("Pembayaran dicatat")
-    assert seller.evaluate("document.documentElement.scrollWidth") <= 360
+    no_sideways_scroll(seller)
     shot("seller-shipped", seller)
 
     # the packing slip to stick on the parcel, without prices

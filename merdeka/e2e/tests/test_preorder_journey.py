@@ -12,43 +12,24 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from merdeka.core.scoping import shop_scope
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import (
+    check_out,
+    choose_region,
+    no_sideways_scroll,
+    open_storefront,
+    sign_in,
+)
 from merdeka.orders.models import Order
 from merdeka.preorders.models import PreorderEntry
 from merdeka.preorders.services import batch_open
-from merdeka.storefront.models import StorefrontSettings
-from merdeka.storefront.services import storefront_ensure
-from merdeka.storefront.tests.conftest import make_product, static_qris
+from merdeka.storefront.tests.conftest import make_product
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def open_shop(ika_shop):
-    front = storefront_ensure(shop=ika_shop)
-    with shop_scope(ika_shop):
-        StorefrontSettings.objects.filter(pk=front.pk).update(
-            qris_payload=static_qris(),
-            qris_merchant="DAPUR KUE BU IKA",
-            whatsapp="+6281311112222",
-            pickup_enabled=True,
-            pickup_address="Jl. Mawar No. 3, Bandung",
-        )
-    front.refresh_from_db()
-    return front
-
-
-def no_sideways_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    return open_storefront(ika_shop)
 
 
 def test_a_buyer_joins_an_open_pre_order_and_sees_the_total_go_up(
@@ -82,13 +63,7 @@ def test_a_buyer_joins_an_open_pre_order_and_sees_the_total_go_up(
 
     expect(page.get_by_test_id("cart-preorder")).to_be_visible()
     expect(page.get_by_test_id("subtotal")).to_have_text("Rp180.000")
-    page.get_by_role("button", name="Pesan sekarang").click()
-    page.fill("#id_name", "Siti Nurhaliza")
-    page.fill("#id_whatsapp", "0812 2222 3333")
-    page.locator("input[name=delivery][value=pickup]").check()
-    page.locator("input[name=payment][value=qris]").check()
-    shot("checkout")
-    page.get_by_test_id("place-order").click()
+    check_out(page, shot=shot)
     expect(page.get_by_test_id("order-total")).to_have_text("Rp180.000")
 
     page.goto(f"{live_server.url}/s/{open_shop.slug}/po/{batch.token}/")
@@ -119,9 +94,7 @@ def test_the_seller_types_in_an_order_from_a_chat_and_finds_it_in_the_book(
     page.fill("#id_line-1-price", "30000")
     page.select_option("#id_delivery", "courier")
     page.fill("#id_shipping_fee", "15000")
-    page.select_option("#id_province", "32")
-    expect(page.locator("#id_city option[value='32.73']")).to_be_attached()
-    page.select_option("#id_city", "32.73")
+    choose_region(page, "32", "32.73")
     page.fill("#id_street", "Jl. Kenanga 5")
     no_sideways_scroll(page)
     shot("manual-form")

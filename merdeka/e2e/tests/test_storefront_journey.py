@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from urllib.parse import unquote
 
@@ -12,42 +11,26 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import (
+    check_out,
+    no_sideways_scroll,
+    open_storefront,
+    phone_context,
+    sign_in,
+)
 from merdeka.orders.models import Order
-from merdeka.storefront.models import StorefrontSettings
-from merdeka.storefront.services import storefront_ensure
 from merdeka.storefront.tests.conftest import make_product, static_qris, tlv_decode
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_page_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def open_shop(ika_shop):
-    front = storefront_ensure(shop=ika_shop)
-    with shop_scope(ika_shop):
-        StorefrontSettings.objects.filter(pk=front.pk).update(
-            qris_payload=static_qris(),
-            qris_merchant="DAPUR KUE BU IKA",
-            whatsapp="+6281311112222",
-            pickup_enabled=True,
-            pickup_address="Jl. Mawar No. 3, Bandung",
-            courier_enabled=True,
-            courier_flat_fee=Decimal(15000),
-        )
+    front = open_storefront(ika_shop, courier_enabled=True, courier_flat_fee=Decimal(15000))
     make_product(
         ika_shop, name="Kue Lapis Legit", stock=5, prices=(Decimal(85000), Decimal(150000))
     )
     make_product(ika_shop, name="Nastar Keju", stock=0)
-    front.refresh_from_db()
     return front
 
 
@@ -72,24 +55,13 @@ def test_a_new_buyer_orders_from_the_shop_and_gets_a_qris_with_the_right_amount(
     expect(page.get_by_test_id("cart-line")).to_have_count(1)
     expect(page.get_by_test_id("subtotal")).to_have_text("Rp300.000")
     expect(page.get_by_test_id("cart-count")).to_have_text("2")
-    page.get_by_role("button", name=re.compile("Pesan sekarang")).click()
-
-    page.fill("#id_name", "Siti Nurhaliza")
-    page.fill("#id_whatsapp", "0812 2222 3333")
-    page.locator("input[name=delivery][value=courier]").check()
-    page.select_option("#id_province", "32")
-    expect(page.locator("#id_city option[value='32.73']")).to_be_attached()
-    page.select_option("#id_city", "32.73")
-    expect(page.locator("#id_district option[value='32.73.05']")).to_be_attached()
-    page.select_option("#id_district", "32.73.05")
-    expect(page.locator("#id_village option[value='32.73.05.1001']")).to_be_attached()
-    page.select_option("#id_village", "32.73.05.1001")
-    page.fill("#id_street", "Jl. Melati No. 7 RT 02/RW 05")
-    page.locator("input[name=payment][value=qris]").check()
-    page.check("#id_marketing_whatsapp")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    shot("checkout")
-    page.get_by_test_id("place-order").click()
+    check_out(
+        page,
+        delivery="courier",
+        street="Jl. Melati No. 7 RT 02/RW 05",
+        marketing_whatsapp=True,
+        shot=shot,
+    )
 
     expect(page.get_by_test_id("qris").locator("svg")).to_be_visible()
     expect(page.get_by_test_id("order-total")).to_have_text("Rp315.000")
@@ -102,7 +74,7 @@ def test_a_new_buyer_orders_from_the_shop_and_gets_a_qris_with_the_right_amount(
     number = page.get_by_test_id("order-number").inner_text()
     assert href.startswith("https://wa.me/6281311112222?text=") and number in unquote(href)
     assert tlv_decode(tags["62"])["01"] == number
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    no_sideways_scroll(page)
     shot("confirmation")
     assert not console_errors, console_errors
 
@@ -112,9 +84,7 @@ def test_a_new_buyer_orders_from_the_shop_and_gets_a_qris_with_the_right_amount(
         assert Customer.objects.get().pk == order.customer_id
 
     # the seller sees the product's stock go down in her catalog
-    context = page.context.browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="id-ID", is_mobile=True
-    )
+    context = phone_context(page)
     seller = context.new_page()
     sign_in(seller, live_server, "ika", PASSWORD)
     seller.wait_for_load_state()
@@ -141,7 +111,7 @@ def test_a_seller_adds_a_product_sets_stock_and_opens_her_online_shop(
     page.get_by_role("button", name="Simpan jumlah").first.click()
     expect(page.locator(".message")).to_contain_text("disimpan")
     expect(page.locator(".stock-moves")).to_contain_text("Penyesuaian")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    no_sideways_scroll(page)
     shot("stock")
 
     page.get_by_role("link", name="Toko online", exact=True).click()
@@ -157,7 +127,7 @@ def test_a_seller_adds_a_product_sets_stock_and_opens_her_online_shop(
     page.get_by_role("button", name="Simpan").click()
     expect(page.locator(".message")).to_contain_text("Pengaturan toko online disimpan")
     shot("settings")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    no_sideways_scroll(page)
     page.get_by_test_id("public-url").click()
     expect(page.get_by_test_id("card-kue-sus-vla")).to_contain_text("Rp35.000")
     assert not console_errors, console_errors

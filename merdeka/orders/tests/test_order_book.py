@@ -151,3 +151,25 @@ def test_the_selector_reads_days_in_the_shops_zone_even_outside_a_request(ika_sh
             shop=ika_shop, date_from=dt.date(2024, 12, 2), date_to=dt.date(2024, 12, 2)
         )
         assert [o.external_id for o in orders] == ["577000111222333444"]
+
+
+def test_orders_from_a_group_buy_or_a_pre_order_are_marked_in_the_book(ika_client, ika_shop):
+    from merdeka.groupbuy.tests.world import groupbuy_world
+    from merdeka.preorders.tests.conftest import buy, open_batch
+    from merdeka.storefront.tests.conftest import make_product
+
+    _lapis, [lapis] = make_product(ika_shop, name="Kue Lapis Legit", stock=10)
+    member = groupbuy_world(ika_shop, lapis)["member"]
+    cake, [bolu] = make_product(ika_shop, name="Bolu Pandan", stock=0)
+    open_batch(ika_shop, cake)
+    preorder = buy(ika_shop, bolu)
+    plain = buy(ika_shop, lapis, key="plain-1")
+
+    response = ika_client.get(reverse("order_list"))
+    rows = {o.external_id: o for o in response.context["page"].object_list}
+    assert rows[member.order.external_id].in_group_buy
+    assert rows[preorder.external_id].in_preorder
+    assert not rows[plain.external_id].in_group_buy and not rows[plain.external_id].in_preorder
+    body = response.content.decode()
+    assert body.count('data-testid="badge-group-buy">Beli bareng<') == 1
+    assert body.count('data-testid="badge-preorder">PO<') == 1

@@ -61,6 +61,24 @@ class TestStorefront:
         body = client.get(public_url(storefront, batch)).content.decode()
         assert 'data-testid="preorder-closed"' in body and "join-preorder" not in body
 
+    def test_a_cart_item_of_a_closed_batch_says_the_pre_order_is_closed_not_sold_out(
+        self, client, storefront, ika_shop, ika, cake
+    ):
+        from merdeka.preorders.services import batch_close
+
+        product, variant = cake
+        batch = open_batch(ika_shop, product)
+        add(client, storefront, variant, 2)
+        batch_close(shop=ika_shop, actor=ika, batch=batch)
+        cart = client.get(reverse("storefront_cart", args=[storefront.slug])).content.decode()
+        assert 'data-testid="cart-preorder-closed">PO sudah ditutup.<' in cart
+        assert "Habis" not in cart and 'data-testid="cart-preorder"' not in cart
+        # a product sold out without ever being in a batch still says so
+        _other, [plain] = make_product(ika_shop, name="Nastar Keju", stock=0)
+        add(client, storefront, plain, 1)
+        cart = client.get(reverse("storefront_cart", args=[storefront.slug])).content.decode()
+        assert cart.count("cart-preorder-closed") == 1 and "Habis." in cart
+
     def test_a_storefront_never_shows_another_shops_batch(
         self, client, storefront, ika_shop, citra_shop, cake
     ):

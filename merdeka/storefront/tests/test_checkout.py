@@ -183,3 +183,22 @@ def test_a_shop_ships_only_where_it_has_a_rate(client, storefront, lapis, ika_sh
     assert near.status_code == 302
     with shop_scope(ika_shop):
         assert Order.objects.get().shipping_fee == Decimal(8000)  # the city's own rate
+
+
+def test_an_expired_form_comes_back_filled_in_under_a_fresh_token(
+    client, storefront, lapis, ika_shop
+):
+    _product, variant = lapis
+    add(client, storefront, variant)
+    response = checkout_post(client, storefront, token="not-issued-here")
+    assert response.status_code == 200
+    assert "Formulir sudah kedaluwarsa" in response.content.decode()
+    form = response.context["form"]
+    assert form.data["name"] == "Siti Nurhaliza" and form.data["token"] != "not-issued-here"
+    with shop_scope(ika_shop):
+        assert not Order.objects.exists()
+    # sent again as it came back, it is placed
+    again = client.post(reverse("storefront_checkout", args=[storefront.slug]), form.data)
+    assert again.status_code == 302
+    with shop_scope(ika_shop):
+        assert Order.objects.count() == 1
