@@ -51,7 +51,6 @@ def test_a_known_marketplace_buyer_signs_up_from_a_card_and_is_joined(
     phone.fill("#id_name", "Sari")
     phone.fill("#id_phone", "0812 3456 7890")
     phone.check("#id_consent_whatsapp")
-    shot("signup", phone)
     phone.get_by_role("button", name="Daftar").click()
     expect(phone.get_by_test_id("voucher")).to_contain_text("KUEHEMAT10")
     buyer.close()

@@ -108,7 +108,6 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     search(page, "+62 812 9999 0000")
     expect(page.locator(".customer-row")).to_have_count(1)
     expect(page.locator(".customer-row")).to_contain_text("Dewi Sartika")
-    shot("phone-search")
 
     # 2. filter by province, sort by name, keep it as a segment
     search(page, "")
@@ -131,7 +130,6 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     segment = page.locator(".segment-list li", has_text="Pembeli Jawa Barat")
     expect(segment.get_by_test_id("segment-count")).to_have_text("3")
     fits_the_phone(page)
-    shot("segments")
 
     # 3. a wa.me campaign to that segment, sent from the queue
     open_segment_composer(page, "Pembeli Jawa Barat")
@@ -143,7 +141,6 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     preview = page.get_by_test_id("preview")
     expect(preview).to_contain_text("Halo Siti, PO produk kami dari Dapur Kue Bu Ika dibuka!")
     expect(preview).to_contain_text("wa.me/6281234567801")
-    shot("wa-composer")
     page.get_by_test_id("save-campaign").click()
     expect(page.get_by_test_id("audience-segment")).to_have_text("Pembeli Jawa Barat")
     expect(page.get_by_test_id("audience-total")).to_have_text("3")
@@ -176,7 +173,6 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     whatsapp.close()
     expect(siti_row).to_contain_text("Terkirim")
     expect(page.get_by_test_id("waiting")).to_have_text("1 menunggu")
-    shot("wa-after-tap")
     with shop_scope(ika_shop):
         assert Delivery.objects.get(pk=siti_wa.pk).status == DeliveryStatus.SENT
 
@@ -248,7 +244,6 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     shot("signup", phone)
     phone.get_by_role("button", name="Daftar").click()
     expect(phone.get_by_test_id("voucher")).to_contain_text("KUEHEMAT10")
-    shot("thanks", phone)
     buyer.close()
     assert not buyer_errors, buyer_errors
 
