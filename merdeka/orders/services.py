@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from merdeka.core.phone import normalize_email, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.orders.lines import order_line_for, recipient_fields
 from merdeka.orders.models import Channel, DeliveryMethod, Order, OrderLine, PaymentMethod, Status
 from merdeka.privacy.crypto import data_key_versions_pinned
 
@@ -275,13 +276,7 @@ def _place(
             shipping_fee=shipping_fee,
             total=subtotal + shipping_fee,
             recipient_name=buyer.name.strip(),
-            recipient_phone=normalize_phone(buyer.phone),
-            street=buyer.street.strip() or None,
-            village=buyer.village[:80],
-            district=buyer.district[:80],
-            city=buyer.city[:80],
-            province=buyer.province[:80],
-            postal_code=buyer.postal_code[:10],
+            **recipient_fields(buyer),
             idempotency_key=key,
             public_token=secrets.token_urlsafe(24)[:32],
             delivery_method=delivery_method,
@@ -294,20 +289,15 @@ def _place(
         for position, pk in enumerate(sorted(merged)):
             variant, quantity = variants[pk], merged[pk]
             location = policy.reserve(shop=shop, variant=variant, quantity=quantity, order=order)
-            price = policy.price(variant)
             rows.append(
-                OrderLine(
+                order_line_for(
                     shop=shop,
                     order=order,
                     position=position,
-                    sku=variant.sku,
-                    name=variant.product.name,
-                    variant=variant.label,
                     quantity=quantity,
-                    unit_price=price,
-                    total=price * quantity,
-                    product_variant=variant,
-                    stock_location_id=getattr(location, "pk", None),
+                    unit_price=policy.price(variant),
+                    variant=variant,
+                    location=location,
                 )
             )
         OrderLine.objects.bulk_create(rows)
