@@ -10,6 +10,7 @@ from merdeka.privacy.audit import audit_record
 
 
 @transaction.atomic
+@transaction.atomic
 def customer_create(
     *,
     shop,
@@ -22,17 +23,32 @@ def customer_create(
     province: str = "",
     request=None,
 ) -> Customer:
+    """Add a customer by hand. The number and email are stored normalised and become
+    the customer's identities, so that the next import or checkout with that number (in
+    any format) finds her; one that belongs to another customer is refused
+    (``CustomerConflict``: merge the two instead)."""
+    normalized_phone = normalize_phone(phone) if phone else None
+    if phone and normalized_phone is None:
+        raise ValueError("not a phone number Merdeka can reach (the form checks this)")
+    values = {
+        "phone": normalized_phone,
+        "email": normalize_email(email) if email else None,
+    }
     with shop_scope(shop):
         customer = Customer(
             shop=shop,
             name=name.strip(),
-            phone=phone or None,
-            email=(email or "").strip().lower() or None,
             address=address.strip() or None,
             city=city.strip(),
             province=province.strip(),
         )
         customer.save()
+        changed = [attr for attr, value in values.items() if value]
+        _identities_follow(shop, customer, values, changed, source="manual")
+        for attr in changed:
+            setattr(customer, attr, values[attr])
+        if changed:
+            customer.save(update_fields=changed)
         workspace.customer_changed(shop=shop, customer=customer)
     audit_record(
         action="customer.created", shop=shop, actor=actor, target=customer, request=request

@@ -20,11 +20,15 @@ from merdeka.privacy.selectors import audit_events
 def customer_add(request):
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        customer = services.customer_create(
-            shop=request.shop, actor=request.user, request=request, **form.cleaned_data
-        )
-        messages.success(request, _("Customer saved."))
-        return redirect("customer_detail", customer_id=customer.pk)
+        try:
+            customer = services.customer_create(
+                shop=request.shop, actor=request.user, request=request, **form.cleaned_data
+            )
+        except services.CustomerConflict as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect("customer_detail", customer_id=customer.pk)
     return render(request, "customers/form.html", {"form": form})
 
 

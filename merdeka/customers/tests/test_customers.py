@@ -80,3 +80,55 @@ def test_staff_can_serve_customers(rina_client, ika_shop):
     response = rina_client.post(reverse("customer_add"), {"name": "Dari Rina"})
     assert response.status_code == 302
     assert rina_client.get(reverse("customer_list")).status_code == 200
+
+
+def test_a_customer_typed_in_by_hand_is_found_by_the_next_import_of_her_number(ika_shop):
+    """The seller adds a regular by hand; her Shopee order arrives later with the number
+    written another way: it joins her record instead of making a second customer."""
+    from django.db import transaction
+
+    from merdeka.customers.models import Identity
+    from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phone_claim
+
+    siti = customer_create(
+        shop=ika_shop, name="Siti Aminah", phone="0812-3456-7000", email="Siti@Example.id"
+    )
+    with shop_scope(ika_shop):
+        assert siti.phone == "+6281234567000"  # stored normalised, like the form does
+        assert sorted(Identity.objects.filter(customer=siti).values_list("kind", flat=True)) == [
+            "email",
+            "phone",
+        ]
+    with transaction.atomic(), shop_scope(ika_shop):
+        [by_phone, by_email] = Resolver(shop=ika_shop, source="shopee").resolve_many(
+            [
+                BuyerInput(claims=[phone_claim("+62 812 3456 7000")], name="siti a"),
+                BuyerInput(claims=[email_claim("siti@example.id")], name="Siti"),
+            ]
+        )
+    assert by_phone == by_email == siti.pk
+    with shop_scope(ika_shop):
+        assert Customer.objects.count() == 1
+
+
+def test_adding_a_customer_with_another_customers_number_is_refused(ika_shop):
+    import pytest
+
+    from merdeka.customers.services import CustomerConflict
+
+    customer_create(shop=ika_shop, name="Siti", phone="+6281234567000")
+    with pytest.raises(CustomerConflict):
+        customer_create(shop=ika_shop, name="Orang Lain", phone="0812 3456 7000")
+    with shop_scope(ika_shop):
+        assert Customer.objects.count() == 1
+
+
+def test_the_form_says_whose_number_it_is_and_saves_nothing(ika_client, ika_shop):
+    customer_create(shop=ika_shop, name="Siti", phone="+6281234567000")
+    response = ika_client.post(
+        reverse("customer_add"), {"name": "Orang Lain", "phone": "0812-3456-7000"}
+    )
+    assert response.status_code == 200
+    assert "Nomor ini milik pelanggan lain" in response.content.decode()
+    with shop_scope(ika_shop):
+        assert Customer.objects.count() == 1

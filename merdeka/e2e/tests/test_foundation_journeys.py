@@ -17,8 +17,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def shop_with_customers(ika_shop):
-    for name in ("Siti Nurhaliza", "Budi Santoso", "Dewi Anggraini"):
-        customer_create(shop=ika_shop, name=name, phone="+6281234500001")
+    for i, name in enumerate(("Siti Nurhaliza", "Budi Santoso", "Dewi Anggraini"), start=1):
+        customer_create(shop=ika_shop, name=name, phone=f"+628123450000{i}")
     return ika_shop
 
 
