@@ -12,6 +12,7 @@ from merdeka.customers.resolution import Resolver
 from merdeka.customers.tests.test_resolution import live_customers, masked_order, order
 from merdeka.imports.formats.whatsapp import Participant
 from merdeka.imports.writer import write_orders, write_participants
+from merdeka.orders.models import Order
 
 
 def orders(shop, *parsed):
@@ -102,3 +103,70 @@ def test_a_chat_name_shared_by_two_unrelated_buyers_stays_unsuggested(ika_shop):
         )
         members(ika_shop, Participant(name="SITI LUBIS"))
         assert suggest_matches(shop=ika_shop) == 0
+
+
+def test_a_gift_shipped_to_another_customer_does_not_merge_the_two(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="ratna", name="Ratna Siregar", phone="+6281211112222",
+                  city="Kota Medan"),
+            order("T1", channel="tiktok", username="agus", name="Agus Salim",
+                  phone="+6281333334444", city="Kota Bandung"),
+        )  # fmt: skip
+        # Ratna sends a present to Agus: her account, his name and number
+        orders(
+            ika_shop,
+            order(
+                "S2",
+                username="ratna",
+                name="Agus Salim",
+                phone="+6281333334444",
+                city="Kota Bandung",
+            ),
+        )
+        assert live_customers(ika_shop).count() == 2
+        ratna = live_customers(ika_shop).get(identities__channel="shopee")
+        assert Order.objects.filter(customer=ratna).count() == 2  # the order is still hers
+        assert ratna.phone == "+6281211112222"
+        # her own next order with her number still joins her
+        orders(
+            ika_shop,
+            order("S3", username="ratna", name="Bu Ratna Siregar", phone="0812-1111-2222"),
+        )
+        assert live_customers(ika_shop).count() == 2
+
+
+def test_a_gift_to_a_new_number_does_not_give_the_account_that_number(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="ratna", name="Ratna Siregar", phone="+6281211112222"),
+        )
+        orders(
+            ika_shop,
+            order("S2", username="ratna", name="Dodi Hutapea", phone="+6281955556666"),
+        )
+        # later Dodi buys for himself on TikTok with his number: a customer of his own
+        orders(
+            ika_shop,
+            order("T1", channel="tiktok", username="dodi", name="Dodi Hutapea",
+                  phone="+6281955556666"),
+        )  # fmt: skip
+        assert live_customers(ika_shop).count() == 2
+
+
+def test_the_same_account_with_a_new_number_and_its_own_name_still_merges(ika_shop):
+    # not a gift: the name fits (a typo), so the number is the buyer's
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="ratna", name="Ratna Siregar", phone="+6281211112222"),
+            order("T1", channel="tiktok", username="ratna_s", name="Ratna Siregor",
+                  phone="+6281955556666"),
+        )  # fmt: skip
+        orders(
+            ika_shop,
+            order("S2", username="ratna", name="RATNA SIREGOR", phone="+6281955556666"),
+        )
+        assert live_customers(ika_shop).count() == 1
