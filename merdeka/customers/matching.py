@@ -132,6 +132,7 @@ class Profile(NamedTuple):
     wa_only: bool  # known only by a WhatsApp display name
     phone: bool = False  # has a full phone number (a phone identity)
     phone_only: bool = False  # known by nothing but full phone numbers
+    address: bool = False  # has a street address
 
 
 def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
@@ -143,9 +144,9 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
         kinds_of[customer_id].add(kind)
     profiles = {}
     customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).values_list(
-        "pk", "uid", "name", "city"
+        "pk", "uid", "name", "city", "address"
     )
-    for customer_id, uid, sealed, city in _rows(customers, "pk", ids):
+    for customer_id, uid, sealed, city, address in _rows(customers, "pk", ids):
         name = None
         if sealed is not None:
             name = name_key(
@@ -160,6 +161,7 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
             wa_only=kinds == {IdentityKind.WHATSAPP_NAME},
             phone=IdentityKind.PHONE in kinds,
             phone_only=kinds == {IdentityKind.PHONE},
+            address=address is not None,  # sealed: only told present or not
         )
     return profiles
 
@@ -188,13 +190,18 @@ def _judge(kinds: set[str], a: Profile, b: Profile) -> tuple[float, list[dict]] 
     names_agree = similarity is None or similarity >= 60
     if Kind.ADDRESS in kinds and same_city and names_agree:
         return 0.95, [{"code": "same_address"}, *evidence]
+    # Both have a street in the same city and it is not the same one: one person would
+    # have given one street, so a name or the visible digits alone do not say it is.
+    other_streets = same_city and a.address and b.address
     if Kind.PHONE_MASK in kinds and (
-        (same_city and (similarity is None or similarity >= 50))
+        (same_city and not other_streets and (similarity is None or similarity >= 50))
         or (similarity is not None and similarity >= 85)
     ):
         return 0.9, [{"code": "same_phone_digits"}, *evidence]
     if ONLY_NUMBER in kinds:
         return 0.85, [{"code": "same_phone_digits"}, {"code": "only_number"}, *evidence]
+    if other_streets:
+        return None
     if Kind.NAME + ONLY in kinds and (same_city or wa_a or wa_b) and not (wa_a and wa_b):
         # the same name, and nobody else in the shop is called so
         return 0.85, [{"code": "same_name"}, *evidence]

@@ -170,3 +170,29 @@ def test_the_same_account_with_a_new_number_and_its_own_name_still_merges(ika_sh
             order("S2", username="ratna", name="RATNA SIREGOR", phone="+6281955556666"),
         )
         assert live_customers(ika_shop).count() == 1
+
+
+def test_the_same_name_in_one_city_on_two_different_streets_is_not_suggested(ika_shop):
+    def at(parsed, street):
+        parsed.address.street = street
+        return parsed
+
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            at(order("T1", channel="tiktok", username="wati.u2883", name="Wati Utomo",
+                     city="Kota Jakarta Barat"), "Jl. Hutapea No. 17"),
+            at(order("S1", username="watiutom4673", name="Wati Utomo",
+                     phone="+6281377771234", city="Kota Jakarta Barat"), "Jl. Sinaga No. 120"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 0
+        # without a street on one side nothing contradicts the name: it is asked
+        orders(
+            ika_shop,
+            masked_order("S2", username="hidden", hint="899|0000", city="Kota Padang"),
+            order("T2", channel="tiktok", username="dwinur", name="Dwi Nur Rahmawati",
+                  city="Kota Padang"),
+            at(order("S3", username="nurdwi", name="Dwi Nur Rahmawati", city="Kota Padang"),
+               "Jl. Purba No. 3"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 1
