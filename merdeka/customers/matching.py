@@ -13,7 +13,14 @@ Each pair is judged on its evidence, strongest first:
   another) in the same city, or with clearly similar names;
 * the same full name that nobody else in the shop has, in the same city or from a
   WhatsApp contact that only has a name;
-* very similar names sharing a rare word, in the same city.
+* very similar names sharing a rare word, in the same city;
+* a WhatsApp member shown only by number, and the one buyer under its visible digits
+  whose phone was always masked (``_only_number``).
+
+What speaks against a pair: two different full numbers (one number would have merged
+them), or two different streets in one city for name- or digit-only evidence. A name
+held by several customers counts as "nobody else's" when strong evidence already ties
+those customers into one person (``_one_person_names``).
 
 Nothing here merges: every pair becomes a ``MatchSuggestion`` for a person to decide.
 """
@@ -53,7 +60,7 @@ _KINDS = [
 
 
 def _candidate_pairs(
-    shop, wanted: set[int] | None = None, groups: dict[str, list[list[int]]] | None = None
+    shop, wanted: set[int] | None = None, groups: dict[str, list[tuple[int, ...]]] | None = None
 ) -> dict[tuple[int, int], int]:
     """Pairs of customers sharing a key that is rare enough to mean something (with at
     least one of them in ``wanted``, if given), each with its evidence as bits. The
@@ -92,8 +99,10 @@ def _pair_up(pairs, group: list[int], current, wanted, groups=None) -> None:
     kind = current[0]
     if groups is not None and kind in _GROUPED:
         members = sorted(set(group))
-        if len(members) >= 2 and (wanted is None or any(c in wanted for c in members)):
-            groups.setdefault(kind, []).append(members)
+        # two members are the pair itself, with its ":only" bit: only larger groups are
+        # kept (as tuples), a year of orders has hundreds of thousands of keys
+        if len(members) >= 3 and (wanted is None or any(c in wanted for c in members)):
+            groups.setdefault(kind, []).append(tuple(members))
     bit = _BIT.get(kind, 0)
     members = sorted(set(group))
     if len(members) == 2:  # nobody else in the shop has this key
@@ -232,7 +241,9 @@ def _only_number(pairs, groups, profiles) -> None:
     that buyer, or a buyer the shop has never seen unmasked. Two such buyers count as
     one when they agree on city and name.
     """
-    for members in groups.get(str(Kind.PHONE_MASK), ()):
+    only = _BIT[str(Kind.PHONE_MASK) + ONLY]
+    alone = [pair for pair, mask in pairs.items() if mask & only]  # groups of two
+    for members in [*alone, *groups.get(str(Kind.PHONE_MASK), ())]:
         known = [c for c in members if c in profiles]
         by_number = [c for c in known if profiles[c].phone_only]
         masked = [c for c in known if not profiles[c].phone]
@@ -272,9 +283,7 @@ def _one_person_names(pairs, groups, profiles, roots) -> list[tuple[int, int]]:
     already ties together (a buyer's Shopee and TikTok accounts, both "Siti Lubis"): the
     name fits one person, as if nobody else had it. Returns the pairs it makes."""
     made = []
-    for members in groups.get(str(Kind.NAME), ()):
-        if len(members) < 3:
-            continue  # two members are the plain "nobody else" case
+    for members in groups.get(str(Kind.NAME), ()):  # two members: plain "nobody else"
         known = [c for c in members if c in profiles]
         chat = [c for c in known if profiles[c].wa_only]
         others = [c for c in known if not profiles[c].wa_only]
@@ -292,7 +301,7 @@ def _one_person_names(pairs, groups, profiles, roots) -> list[tuple[int, int]]:
 def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
     """Record review suggestions involving ``customer_ids`` (or anyone); returns how many
     are new. Pairs decided before, either way, are never suggested again."""
-    groups: dict[str, list[list[int]]] = {}
+    groups: dict[str, list[tuple[int, ...]]] = {}
     pairs = _candidate_pairs(shop, None if customer_ids is None else set(customer_ids), groups)
     decided = set(
         MatchSuggestion.objects.filter(shop=shop)
