@@ -13,7 +13,14 @@ Each pair is judged on its evidence, strongest first:
   another) in the same city, or with clearly similar names;
 * the same full name that nobody else in the shop has, in the same city or from a
   WhatsApp contact that only has a name;
-* very similar names sharing a rare word, in the same city.
+* very similar names sharing a rare word, in the same city;
+* a WhatsApp member shown only by number, and the one buyer under its visible digits
+  whose phone was always masked (``_only_number``).
+
+What speaks against a pair: two different full numbers (one number would have merged
+them), or two different streets in one city for name- or digit-only evidence. A name
+held by several customers counts as "nobody else's" when strong evidence already ties
+those customers into one person (``_one_person_names``).
 
 Nothing here merges: every pair becomes a ``MatchSuggestion`` for a person to decide.
 """
@@ -21,6 +28,7 @@ Nothing here merges: every pair becomes a ``MatchSuggestion`` for a person to de
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.db import connection
 from rapidfuzz import fuzz
@@ -39,9 +47,11 @@ ONLY = ":only"  # marks a key that exactly these two customers share
 # A pair's evidence as bits of one small int instead of a set of codes: the review pass
 # holds every candidate pair of the shop (millions for a year of orders), and a set
 # per pair was most of its memory.
-_CODES = tuple(
-    code for kind in (Kind.NAME, Kind.NAME_WORD, Kind.PHONE_MASK, Kind.ADDRESS)
-    for code in (str(kind), str(kind) + ONLY)
+ONLY_NUMBER = "pm:number"  # visible digits a lone phone-only contact shares (_only_number)
+_CODES = (
+    *(code for kind in (Kind.NAME, Kind.NAME_WORD, Kind.PHONE_MASK, Kind.ADDRESS)
+      for code in (str(kind), str(kind) + ONLY)),
+    ONLY_NUMBER,
 )  # fmt: skip
 _BIT = {code: 1 << i for i, code in enumerate(_CODES)}
 _KINDS = [
@@ -49,9 +59,13 @@ _KINDS = [
 ]
 
 
-def _candidate_pairs(shop, wanted: set[int] | None = None) -> dict[tuple[int, int], int]:
+def _candidate_pairs(
+    shop, wanted: set[int] | None = None, groups: dict[str, list[tuple[int, ...]]] | None = None
+) -> dict[tuple[int, int], int]:
     """Pairs of customers sharing a key that is rare enough to mean something (with at
-    least one of them in ``wanted``, if given), each with its evidence as bits."""
+    least one of them in ``wanted``, if given), each with its evidence as bits. The
+    members of each shared phone-digits and name key go into ``groups`` (by kind), if
+    given: some evidence is about who *else* shares a key."""
     table = MatchKey._meta.db_table
     sql = f"""
         SELECT m.kind, m.key, m.customer_id
@@ -69,17 +83,26 @@ def _candidate_pairs(shop, wanted: set[int] | None = None) -> dict[tuple[int, in
         current = None
         for kind, key, customer_id in cursor:  # streamed: a shop has millions of keys
             if (kind, key) != current:
-                _pair_up(pairs, group, current, wanted)
+                _pair_up(pairs, group, current, wanted, groups)
                 group, current = [], (kind, key)
             group.append(customer_id)
-        _pair_up(pairs, group, current, wanted)
+        _pair_up(pairs, group, current, wanted, groups)
     return pairs
 
 
-def _pair_up(pairs, group: list[int], current, wanted) -> None:
+_GROUPED = (str(Kind.PHONE_MASK), str(Kind.NAME))
+
+
+def _pair_up(pairs, group: list[int], current, wanted, groups=None) -> None:
     if current is None or len(group) < 2:
         return
     kind = current[0]
+    if groups is not None and kind in _GROUPED:
+        members = sorted(set(group))
+        # two members are the pair itself, with its ":only" bit: only larger groups are
+        # kept (as tuples), a year of orders has hundreds of thousands of keys
+        if len(members) >= 3 and (wanted is None or any(c in wanted for c in members)):
+            groups.setdefault(kind, []).append(tuple(members))
     bit = _BIT.get(kind, 0)
     members = sorted(set(group))
     if len(members) == 2:  # nobody else in the shop has this key
@@ -110,21 +133,29 @@ def _rows(queryset, field: str, ids: list[int]):
             yield row
 
 
-def _profiles(shop, ids: list[int]) -> dict[int, tuple[str | None, str, bool]]:
-    """(name key, city, known only by a WhatsApp name) of each live customer in ``ids``."""
+class Profile(NamedTuple):
+    """What the review pass knows of a customer beyond its match keys."""
+
+    name: str | None  # name key (``name_key``)
+    city: str  # case-folded
+    wa_only: bool  # known only by a WhatsApp display name
+    phone: bool = False  # has a full phone number (a phone identity)
+    phone_only: bool = False  # known by nothing but full phone numbers
+    address: bool = False  # has a street address
+
+
+def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
+    """The ``Profile`` of each live customer in ``ids``."""
     label = Customer._meta.label_lower
-    other_kinds: dict[int, bool] = {}
+    kinds_of: dict[int, set[str]] = defaultdict(set)
     identities = Identity.objects.filter(shop=shop).values_list("customer_id", "kind")
     for customer_id, kind in _rows(identities, "customer_id", ids):
-        if kind != IdentityKind.WHATSAPP_NAME:
-            other_kinds[customer_id] = True
-        else:
-            other_kinds.setdefault(customer_id, False)
+        kinds_of[customer_id].add(kind)
     profiles = {}
     customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).values_list(
-        "pk", "uid", "name", "city"
+        "pk", "uid", "name", "city", "address"
     )
-    for customer_id, uid, sealed, city in _rows(customers, "pk", ids):
+    for customer_id, uid, sealed, city, address in _rows(customers, "pk", ids):
         name = None
         if sealed is not None:
             name = name_key(
@@ -132,15 +163,22 @@ def _profiles(shop, ids: list[int]) -> dict[int, tuple[str | None, str, bool]]:
                     sealed.token, shop_id=shop.pk, label=label, column="name", row=str(uid)
                 )
             )
-        wa_only = other_kinds.get(customer_id) is False
-        profiles[customer_id] = (name, city.casefold(), wa_only)
+        kinds = kinds_of.get(customer_id, set())
+        profiles[customer_id] = Profile(
+            name=name,
+            city=city.casefold(),
+            wa_only=kinds == {IdentityKind.WHATSAPP_NAME},
+            phone=IdentityKind.PHONE in kinds,
+            phone_only=kinds == {IdentityKind.PHONE},
+            address=address is not None,  # sealed: only told present or not
+        )
     return profiles
 
 
-def _judge(kinds: set[str], a, b) -> tuple[float, list[dict]] | None:
+def _judge(kinds: set[str], a: Profile, b: Profile) -> tuple[float, list[dict]] | None:
     """Is this pair worth a person's look? Returns (score, evidence) or None."""
-    name_a, city_a, wa_a = a
-    name_b, city_b, wa_b = b
+    name_a, city_a, wa_a = a.name, a.city, a.wa_only
+    name_b, city_b, wa_b = b.name, b.city, b.wa_only
     similarity = fuzz.token_set_ratio(name_a, name_b) if name_a and name_b else None
     same_city = bool(city_a) and city_a == city_b
     evidence: list[dict] = []
@@ -150,14 +188,29 @@ def _judge(kinds: set[str], a, b) -> tuple[float, list[dict]] | None:
         evidence.append({"code": "same_city"})
     if wa_a or wa_b:
         evidence.append({"code": "whatsapp_name"})
+    if a.phone and b.phone:
+        # Each has a full number and they differ (one number would have merged them):
+        # two people, as a rule, who happen to share a street, visible digits or a name.
+        # Only the same street and the very same name in one city still asks a person
+        # (someone with a second SIM card at home).
+        if Kind.ADDRESS in kinds and same_city and similarity == 100:
+            return 0.8, [{"code": "same_address"}, *evidence]
+        return None
     names_agree = similarity is None or similarity >= 60
     if Kind.ADDRESS in kinds and same_city and names_agree:
         return 0.95, [{"code": "same_address"}, *evidence]
+    # Both have a street in the same city and it is not the same one: one person would
+    # have given one street, so a name or the visible digits alone do not say it is.
+    other_streets = same_city and a.address and b.address
     if Kind.PHONE_MASK in kinds and (
-        (same_city and (similarity is None or similarity >= 50))
+        (same_city and not other_streets and (similarity is None or similarity >= 50))
         or (similarity is not None and similarity >= 85)
     ):
         return 0.9, [{"code": "same_phone_digits"}, *evidence]
+    if ONLY_NUMBER in kinds:
+        return 0.85, [{"code": "same_phone_digits"}, {"code": "only_number"}, *evidence]
+    if other_streets:
+        return None
     if Kind.NAME + ONLY in kinds and (same_city or wa_a or wa_b) and not (wa_a and wa_b):
         # the same name, and nobody else in the shop is called so
         return 0.85, [{"code": "same_name"}, *evidence]
@@ -175,35 +228,121 @@ def _by_name_alone(evidence: list[dict]) -> bool:
     return evidence[0]["code"] in ("same_name", "similar_name")
 
 
+_STRONG = frozenset({"same_address", "same_phone_digits"})
+
+
+def _only_number(pairs, groups, profiles) -> None:
+    """Visible digits shared with exactly one customer known by a full number alone.
+
+    A WhatsApp member shown by number (``+62 812-3456-7801``) carries nothing else to
+    compare. Every other customer with a full number under these digits has another
+    number, so they are someone else; if exactly one customer under them has no full
+    number at all (a marketplace buyer whose every phone was masked), the member is
+    that buyer, or a buyer the shop has never seen unmasked. Two such buyers count as
+    one when they agree on city and name.
+    """
+    only = _BIT[str(Kind.PHONE_MASK) + ONLY]
+    alone = [pair for pair, mask in pairs.items() if mask & only]  # groups of two
+    for members in [*alone, *groups.get(str(Kind.PHONE_MASK), ())]:
+        known = [c for c in members if c in profiles]
+        by_number = [c for c in known if profiles[c].phone_only]
+        masked = [c for c in known if not profiles[c].phone]
+        if len(by_number) != 1 or not 1 <= len(masked) <= 2:
+            continue
+        if len(masked) == 2:
+            first, second = (profiles[c] for c in masked)
+            if not (first.city and first.city == second.city and first.name and second.name):
+                continue
+            if fuzz.token_set_ratio(first.name, second.name) < SIMILAR_NAMES:
+                continue
+        for other in masked:
+            pair = (min(by_number[0], other), max(by_number[0], other))
+            pairs[pair] = pairs.get(pair, 0) | _BIT[ONLY_NUMBER]
+
+
+def _cluster_roots(judged) -> dict[int, int]:
+    """Customers joined by strong evidence (address, phone digits), as union-find roots."""
+    parent: dict[int, int] = {}
+
+    def root(c: int) -> int:
+        while parent.get(c, c) != c:
+            parent[c] = parent.get(parent[c], parent[c])
+            c = parent[c]
+        return c
+
+    for a, b, _score, evidence in judged:
+        if evidence[0]["code"] in _STRONG:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {c: root(c) for c in list(parent)}
+
+
+def _one_person_names(pairs, groups, profiles, roots) -> list[tuple[int, int]]:
+    """Name keys held by one WhatsApp-name contact and by customers that strong evidence
+    already ties together (a buyer's Shopee and TikTok accounts, both "Siti Lubis"): the
+    name fits one person, as if nobody else had it. Returns the pairs it makes."""
+    made = []
+    for members in groups.get(str(Kind.NAME), ()):  # two members: plain "nobody else"
+        known = [c for c in members if c in profiles]
+        chat = [c for c in known if profiles[c].wa_only]
+        others = [c for c in known if not profiles[c].wa_only]
+        if len(chat) != 1 or len(others) != len(members) - 1:
+            continue
+        if len({roots.get(c, c) for c in others}) != 1:
+            continue
+        for other in others:
+            pair = (min(chat[0], other), max(chat[0], other))
+            pairs[pair] = pairs.get(pair, 0) | _BIT[str(Kind.NAME) + ONLY]
+            made.append(pair)
+    return made
+
+
 def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
     """Record review suggestions involving ``customer_ids`` (or anyone); returns how many
     are new. Pairs decided before, either way, are never suggested again."""
-    pairs = _candidate_pairs(shop, None if customer_ids is None else set(customer_ids))
-    decided = MatchSuggestion.objects.filter(shop=shop).values_list(
-        "customer_a_id", "customer_b_id"
+    groups: dict[str, list[tuple[int, ...]]] = {}
+    pairs = _candidate_pairs(shop, None if customer_ids is None else set(customer_ids), groups)
+    decided = set(
+        MatchSuggestion.objects.filter(shop=shop)
+        .values_list("customer_a_id", "customer_b_id")
+        .iterator(chunk_size=WHOLE_SHOP)
     )
-    for pair in decided.iterator(chunk_size=WHOLE_SHOP):
+    for pair in decided:
         pairs.pop(pair, None)
     if not pairs:
         return 0
     profiles = _profiles(shop, sorted({c for pair in pairs for c in pair}))
-    judged = []
-    name_only = defaultdict(int)  # WhatsApp-name customer -> how many name-only candidates
-    for (a, b), mask in pairs.items():
-        if a not in profiles or b not in profiles:
-            continue  # merged away meanwhile
-        result = _judge(_KINDS[mask], profiles[a], profiles[b])
-        if result is None:
-            continue
-        judged.append((a, b, *result))
-        if _by_name_alone(result[1]):
-            for customer_id in (a, b):
-                if profiles[customer_id][2]:
-                    name_only[customer_id] += 1
+    _only_number(pairs, groups, profiles)
+
+    def judge(items):
+        result = []
+        for (a, b), mask in items:
+            if a not in profiles or b not in profiles or (a, b) in decided:
+                continue  # merged away meanwhile, or decided before
+            verdict = _judge(_KINDS[mask], profiles[a], profiles[b])
+            if verdict is not None:
+                result.append((a, b, *verdict))
+        return result
+
+    judged = judge(pairs.items())
+    roots = _cluster_roots(judged)
+    again = set(_one_person_names(pairs, groups, profiles, roots))
+    if again:
+        judged = [j for j in judged if (j[0], j[1]) not in again]
+        judged += judge((pair, pairs[pair]) for pair in again)
+    # A chat name that fits several customers says nothing about which, unless strong
+    # evidence already makes them one person.
+    name_only: dict[int, set[int]] = defaultdict(set)
+    for a, b, _score, evidence in judged:
+        if _by_name_alone(evidence):
+            for this, other in ((a, b), (b, a)):
+                if profiles[this].wa_only:
+                    name_only[this].add(roots.get(other, other))
     new = []
     for a, b, score, evidence in judged:
-        if _by_name_alone(evidence) and max(name_only[a], name_only[b]) > 1:
-            continue  # a chat name that fits several customers says nothing about which
+        if _by_name_alone(evidence) and max(len(name_only[a]), len(name_only[b])) > 1:
+            continue
         new.append(
             MatchSuggestion(
                 shop=shop, customer_a_id=a, customer_b_id=b, score=score, evidence=evidence

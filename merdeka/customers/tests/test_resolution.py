@@ -397,4 +397,4 @@ def test_profiles_read_in_chunks_or_whole_are_the_same(ika_shop, monkeypatch):
         monkeypatch.setattr(matching, "WHOLE_SHOP", 1)
         whole = matching._profiles(ika_shop, ids)
     assert whole == chunked and len(whole) == len(ids)
-    assert any(wa_only for _, _, wa_only in whole.values())
+    assert any(profile.wa_only for profile in whole.values())

@@ -1,0 +1,198 @@
+"""The resolution rules that bench/bench_import.py's error breakdown asked for, each on a
+small world shaped like the exports (Shopee masks, WhatsApp members, gifts)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.matching import suggest_matches
+from merdeka.customers.models import MatchSuggestion
+from merdeka.customers.resolution import Resolver
+from merdeka.customers.tests.test_resolution import live_customers, masked_order, order
+from merdeka.imports.formats.whatsapp import Participant
+from merdeka.imports.writer import write_orders, write_participants
+from merdeka.orders.models import Order
+
+
+def orders(shop, *parsed):
+    write_orders(shop=shop, orders=list(parsed), resolver=Resolver(shop=shop, source="mixed"))
+
+
+def members(shop, *participants):
+    write_participants(
+        participants=list(participants), resolver=Resolver(shop=shop, source="whatsapp")
+    )
+
+
+def test_two_customers_with_different_full_numbers_are_not_suggested(ika_shop):
+    # Same common name, same city, same visible digits: but each has a full number,
+    # and one number would have merged them. Two people.
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("T1", channel="tiktok", username="siti1", name="Siti Lubis",
+                  phone="+6281234567801", city="Kota Makassar"),
+            order("T2", channel="tiktok", username="siti2", name="Siti Lubis",
+                  phone="+6281299997801", city="Kota Makassar"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 0
+
+
+def test_a_whatsapp_number_is_suggested_for_the_one_buyer_whose_phone_was_always_masked(
+    ika_shop,
+):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            masked_order("S1", username="yoga_2018", hint="855|2762", city="Kota Ambon"),
+            # the same visible digits on someone whose full number is another one
+            order("T1", channel="tiktok", username="agus", name="Agus Salim",
+                  phone="+6285511112762", city="Kota Medan"),
+        )  # fmt: skip
+        members(ika_shop, Participant(name="+62 855-9689-2762", phone="+6285596892762"))
+        assert suggest_matches(shop=ika_shop) == 1
+        suggestion = MatchSuggestion.objects.get()
+        assert {e["code"] for e in suggestion.evidence} >= {"same_phone_digits", "only_number"}
+        masked = live_customers(ika_shop).get(identities__channel="shopee")
+        assert masked.pk in {c.pk for c in suggestion.pair}
+
+
+def test_a_whatsapp_number_is_not_guessed_among_two_masked_strangers(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            masked_order("S1", username="a", hint="855|2762", city="Kota Ambon"),
+            masked_order("S2", username="b", hint="855|2762", city="Kota Medan"),
+        )
+        members(ika_shop, Participant(name="+62 855-9689-2762", phone="+6285596892762"))
+        assert suggest_matches(shop=ika_shop) == 0
+
+
+def test_a_chat_name_fits_one_person_with_two_marketplace_accounts(ika_shop):
+    # "SITI LUBIS" in a chat; the shop knows Siti Lubis from Shopee and TikTok, the two
+    # accounts tied by their street: one person, so the chat name is hers.
+    def at(parsed, street):
+        parsed.address.street = street
+        return parsed
+
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            at(order("S1", username="siti", name="Siti Lubis", city="Kota Makassar"),
+               "Jl. Daulay No. 12"),
+            at(order("T1", channel="tiktok", username="siti_l1137", name="Siti Lubis",
+                     city="Kota Makassar"), "Jl. Daulay No. 12"),
+            order("S2", username="yohanes", name="Yohanes Pattiasina", city="Kota Ambon"),
+        )  # fmt: skip
+        members(ika_shop, Participant(name="SITI LUBIS"))
+        assert suggest_matches(shop=ika_shop) == 3  # the accounts, and the chat with each
+        chat = live_customers(ika_shop).get(identities__channel="whatsapp")
+        with_chat = MatchSuggestion.objects.filter(Q(customer_a=chat) | Q(customer_b=chat))
+        assert with_chat.count() == 2
+        assert all(s.evidence[0]["code"] == "same_name" for s in with_chat)
+
+
+def test_a_chat_name_shared_by_two_unrelated_buyers_stays_unsuggested(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="siti", name="Siti Lubis", city="Kota Makassar"),
+            order("S2", username="siti2", name="Siti Lubis", city="Kota Bogor"),
+            order("S3", username="siti3", name="Siti Lubis", city="Kota Medan"),
+        )
+        members(ika_shop, Participant(name="SITI LUBIS"))
+        assert suggest_matches(shop=ika_shop) == 0
+
+
+def test_a_gift_shipped_to_another_customer_does_not_merge_the_two(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="ratna", name="Ratna Siregar", phone="+6281211112222",
+                  city="Kota Medan"),
+            order("T1", channel="tiktok", username="agus", name="Agus Salim",
+                  phone="+6281333334444", city="Kota Bandung"),
+        )  # fmt: skip
+        # Ratna sends a present to Agus: her account, his name and number
+        orders(
+            ika_shop,
+            order(
+                "S2",
+                username="ratna",
+                name="Agus Salim",
+                phone="+6281333334444",
+                city="Kota Bandung",
+            ),
+        )
+        assert live_customers(ika_shop).count() == 2
+        ratna = live_customers(ika_shop).get(identities__channel="shopee")
+        assert Order.objects.filter(customer=ratna).count() == 2  # the order is still hers
+        assert ratna.phone == "+6281211112222"
+        # her own next order with her number still joins her
+        orders(
+            ika_shop,
+            order("S3", username="ratna", name="Bu Ratna Siregar", phone="0812-1111-2222"),
+        )
+        assert live_customers(ika_shop).count() == 2
+
+
+def test_a_gift_to_a_new_number_does_not_give_the_account_that_number(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="ratna", name="Ratna Siregar", phone="+6281211112222"),
+        )
+        orders(
+            ika_shop,
+            order("S2", username="ratna", name="Dodi Hutapea", phone="+6281955556666"),
+        )
+        # later Dodi buys for himself on TikTok with his number: a customer of his own
+        orders(
+            ika_shop,
+            order("T1", channel="tiktok", username="dodi", name="Dodi Hutapea",
+                  phone="+6281955556666"),
+        )  # fmt: skip
+        assert live_customers(ika_shop).count() == 2
+
+
+def test_the_same_account_with_a_new_number_and_its_own_name_still_merges(ika_shop):
+    # not a gift: the name fits (a typo), so the number is the buyer's
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="ratna", name="Ratna Siregar", phone="+6281211112222"),
+            order("T1", channel="tiktok", username="ratna_s", name="Ratna Siregor",
+                  phone="+6281955556666"),
+        )  # fmt: skip
+        orders(
+            ika_shop,
+            order("S2", username="ratna", name="RATNA SIREGOR", phone="+6281955556666"),
+        )
+        assert live_customers(ika_shop).count() == 1
+
+
+def test_the_same_name_in_one_city_on_two_different_streets_is_not_suggested(ika_shop):
+    def at(parsed, street):
+        parsed.address.street = street
+        return parsed
+
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            at(order("T1", channel="tiktok", username="wati.u2883", name="Wati Utomo",
+                     city="Kota Jakarta Barat"), "Jl. Hutapea No. 17"),
+            at(order("S1", username="watiutom4673", name="Wati Utomo",
+                     phone="+6281377771234", city="Kota Jakarta Barat"), "Jl. Sinaga No. 120"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 0
+        # without a street on one side nothing contradicts the name: it is asked
+        orders(
+            ika_shop,
+            masked_order("S2", username="hidden", hint="899|0000", city="Kota Padang"),
+            order("T2", channel="tiktok", username="dwinur", name="Dwi Nur Rahmawati",
+                  city="Kota Padang"),
+            at(order("S3", username="nurdwi", name="Dwi Nur Rahmawati", city="Kota Padang"),
+               "Jl. Purba No. 3"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 1
