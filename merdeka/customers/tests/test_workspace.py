@@ -84,6 +84,14 @@ def test_it_finds_customers_by_the_start_of_any_word_of_their_name(buyers, citra
     assert found(buyers, "citra") == []  # another shop's customer
 
 
+def test_a_query_of_several_words_finds_the_same_listed_or_as_a_subquery(buyers, monkeypatch):
+    # PostgreSQL lists a small intersection's ids; a big one stays a subquery
+    expected = {"sit batu": ["Sitompul Batubara"], "sartika dewi": ["Dewi Sartika"]}
+    for limit in (search.MATERIALIZE_MAX, 0):
+        monkeypatch.setattr(search, "MATERIALIZE_MAX", limit)
+        assert {query: found(buyers, query) for query in expected} == expected
+
+
 @pytest.mark.parametrize(
     "query",
     ["0812-3456-7801", "+62 812 3456 7801", "6281234567801", "0812-3456", "+62812345",

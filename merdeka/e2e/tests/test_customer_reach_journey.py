@@ -79,6 +79,15 @@ def open_segment_composer(page, segment_name):
     expect(page.locator("#id_audience_segment option:checked")).to_have_text(segment_name)
 
 
+def save_and_send(page, *, segment: str, total: int, will_get: int) -> None:
+    """Save the draft, check whom the composer says it reaches, and send it."""
+    page.get_by_test_id("save-campaign").click()
+    expect(page.get_by_test_id("audience-segment")).to_have_text(segment)
+    expect(page.get_by_test_id("audience-total")).to_have_text(str(total))
+    expect(page.get_by_test_id("audience-will-get")).to_have_text(str(will_get))
+    page.get_by_test_id("send-campaign").click()
+
+
 def consent_shown(page, channel):
     return page.locator("#consent dt", has_text=channel).locator("xpath=following-sibling::dd[1]")
 
@@ -141,11 +150,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     preview = page.get_by_test_id("preview")
     expect(preview).to_contain_text("Halo Siti, PO produk kami dari Dapur Kue Bu Ika dibuka!")
     expect(preview).to_contain_text("wa.me/6281234567801")
-    page.get_by_test_id("save-campaign").click()
-    expect(page.get_by_test_id("audience-segment")).to_have_text("Pembeli Jawa Barat")
-    expect(page.get_by_test_id("audience-total")).to_have_text("3")
-    expect(page.get_by_test_id("audience-will-get")).to_have_text("2")
-    page.get_by_test_id("send-campaign").click()
+    save_and_send(page, segment="Pembeli Jawa Barat", total=3, will_get=2)
 
     expect(page.locator("main h1")).to_have_text("Antrean kirim")
     expect(page.get_by_test_id("waiting")).to_have_text("2 menunggu")
@@ -183,11 +188,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     expect(page.locator("#id_subject")).to_be_visible()
     page.fill("#id_subject", "{nama_depan}, kue Lebaran sudah siap")
     page.fill("#id_body", "Halo {nama},\nPO kue Lebaran {toko} sudah dibuka.")
-    page.get_by_test_id("save-campaign").click()
-    expect(page.get_by_test_id("audience-segment")).to_have_text("Pembeli Jawa Barat")
-    expect(page.get_by_test_id("audience-total")).to_have_text("3")
-    expect(page.get_by_test_id("audience-will-get")).to_have_text("1")
-    page.get_by_test_id("send-campaign").click()
+    save_and_send(page, segment="Pembeli Jawa Barat", total=3, will_get=1)
     expect(page.locator(".message")).to_contain_text("1 pesan siap, 2 pelanggan dilewati")
     expect(page.get_by_test_id("count-sent")).to_contain_text("1")
     for who in ("dewi", "rahmat"):
