@@ -25,6 +25,12 @@ def members(shop, *participants):
     )
 
 
+def at(parsed, street):
+    """An order shipped to ``street``."""
+    parsed.address.street = street
+    return parsed
+
+
 def test_two_customers_with_different_full_numbers_are_not_suggested(ika_shop):
     # Same common name, same city, same visible digits: but each has a full number,
     # and one number would have merged them. Two people.
@@ -72,10 +78,6 @@ def test_a_whatsapp_number_is_not_guessed_among_two_masked_strangers(ika_shop):
 def test_a_chat_name_fits_one_person_with_two_marketplace_accounts(ika_shop):
     # "SITI LUBIS" in a chat; the shop knows Siti Lubis from Shopee and TikTok, the two
     # accounts tied by their street: one person, so the chat name is hers.
-    def at(parsed, street):
-        parsed.address.street = street
-        return parsed
-
     with shop_scope(ika_shop):
         orders(
             ika_shop,
@@ -173,10 +175,6 @@ def test_the_same_account_with_a_new_number_and_its_own_name_still_merges(ika_sh
 
 
 def test_the_same_name_in_one_city_on_two_different_streets_is_not_suggested(ika_shop):
-    def at(parsed, street):
-        parsed.address.street = street
-        return parsed
-
     with shop_scope(ika_shop):
         orders(
             ika_shop,
