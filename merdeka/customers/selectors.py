@@ -131,7 +131,7 @@ def _where(rows, col, name: str, lookup: str, value):
     return rows.alias(**{alias: col(name)}).filter(**{f"{alias}__{lookup}": value})
 
 
-def stats_filtered(*, shop, filters: dict, walk_order: bool = False):
+def stats_filtered(*, shop, filters: dict, walk_order: bool = False, search_ids=...):
     """The list rows (``CustomerStats``) of the shop's live customers matching cleaned
     ``filters``, in the chosen order. Every filter is one indexed condition on the
     narrow stats table or a subquery on an indexed table (tokens, tags, consent).
@@ -140,6 +140,9 @@ def stats_filtered(*, shop, filters: dict, walk_order: bool = False):
     and test each row, stopping after a page, rather than collect every match and sort
     them (SQLite's planner prefers an equality index even when it matches a quarter of
     the shop; PostgreSQL weighs that itself and ignores the hint).
+
+    ``search_ids``: what ``search.matching_customer_ids`` gave for ``filters["q"]``,
+    when the caller asks for the same filters twice (a page's count and its walk).
     """
     from merdeka.customers import search
     from merdeka.customers.models import CustomerTag
@@ -151,7 +154,9 @@ def stats_filtered(*, shop, filters: dict, walk_order: bool = False):
     with shop_scope(shop):
         rows = CustomerStats.objects.filter(shop=shop)
         if f.get("q"):
-            ids = search.matching_customer_ids(shop=shop, query=f["q"])
+            ids = search_ids
+            if ids is ...:
+                ids = search.matching_customer_ids(shop=shop, query=f["q"])
             rows = rows.none() if ids is None else _where(rows, col, "customer_id", "in", ids)
         if f.get("channel"):
             # every mask holding the channel's bit: seeks in the (shop, channels) index

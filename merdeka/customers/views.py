@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
+from merdeka.core.scoping import shop_scope
 from merdeka.customers import search, selectors, services
 from merdeka.customers.forms import ConsentForm, CustomerForm, NoteForm, SegmentForm, TagForm
 from merdeka.customers.models import Customer
@@ -190,9 +191,15 @@ class _ListPaginator(Paginator):
 
 
 def _rows(request, filters):
+    """The list's rows for counting and for walking; a search is matched once for both."""
+    shop = request.shop
+    ids = ...
+    if filters.get("q"):
+        with shop_scope(shop):
+            ids = search.matching_customer_ids(shop=shop, query=filters["q"])
     return (
-        selectors.stats_filtered(shop=request.shop, filters=filters),
-        selectors.stats_filtered(shop=request.shop, filters=filters, walk_order=True),
+        selectors.stats_filtered(shop=shop, filters=filters, search_ids=ids),
+        selectors.stats_filtered(shop=shop, filters=filters, walk_order=True, search_ids=ids),
     )
 
 
