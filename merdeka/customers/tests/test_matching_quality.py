@@ -4,6 +4,7 @@ small world shaped like the exports (Shopee masks, WhatsApp members, gifts)."""
 from __future__ import annotations
 
 from django.db.models import Q
+from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.matching import suggest_matches
@@ -46,7 +47,7 @@ def test_two_customers_with_different_full_numbers_are_not_suggested(ika_shop):
 
 
 def test_a_whatsapp_number_is_suggested_for_the_one_buyer_whose_phone_was_always_masked(
-    ika_shop,
+    ika_shop, ika_client
 ):
     with shop_scope(ika_shop):
         orders(
@@ -62,6 +63,9 @@ def test_a_whatsapp_number_is_suggested_for_the_one_buyer_whose_phone_was_always
         assert {e["code"] for e in suggestion.evidence} >= {"same_phone_digits", "only_number"}
         masked = live_customers(ika_shop).get(identities__channel="shopee")
         assert masked.pk in {c.pk for c in suggestion.pair}
+    # the review queue names that evidence to the seller
+    page = ika_client.get(reverse("review_queue")).content.decode()
+    assert "Satu-satunya pembeli dengan angka ini yang nomornya selalu disamarkan" in page
 
 
 def test_a_whatsapp_number_is_not_guessed_among_two_masked_strangers(ika_shop):
