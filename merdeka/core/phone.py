@@ -159,6 +159,39 @@ def _name_key(name: str) -> str | None:
     return " ".join(words) or None
 
 
+_MASKED_NAME = re.compile(r"^\W*([^\W\d_])[*•]{2,}([^\W\d_])\W*$")
+
+
+def masked_name_initials(value: str | None) -> str | None:
+    """The two letters a marketplace leaves of a masked name (``A***i`` gives ``a|i``).
+
+    Evidence for the review queue only, hashed like every match key: never a name."""
+    if not value or not is_masked(value):
+        return None
+    match = _MASKED_NAME.match(value.strip())
+    return f"{match.group(1)}|{match.group(2)}".casefold() if match else None
+
+
+@lru_cache(maxsize=1 << 16)
+def name_initials(value: str | None) -> frozenset[str]:
+    """The first and last letter of a name as a marketplace's mask would show them:
+    of the name as written, and without a leading title (``Bu Siti Rahma`` gives
+    ``b|a`` and ``s|a``), so that ``S***a`` on another order can be compared."""
+    name = normalize_name(value)
+    if not name:
+        return frozenset()
+    words = re.sub(r"[^\w\s]", " ", name).split()
+    if not words or len(words[-1]) == 1:
+        # "Siti R.": the last letter of the name as typed elsewhere is unknown
+        return frozenset()
+    result = set()
+    for kept in (words, [w for w in words if w not in HONORIFICS]):
+        letters = [c for c in "".join(kept) if c.isalpha()]
+        if letters:
+            result.add(f"{letters[0]}|{letters[-1]}")
+    return frozenset(result)
+
+
 _ADDRESS_WORDS = {"jalan": "jl", "jln": "jl", "nomor": "no", "nomer": "no", "gang": "gg"}
 
 

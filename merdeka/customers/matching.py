@@ -10,7 +10,8 @@ Each pair is judged on its evidence, strongest first:
 
 * the same street address in the same city, with names that do not contradict it;
 * the same visible phone digits (``0812****7801`` on one export, the full number on
-  another) in the same city, or with clearly similar names;
+  another) in the same city, with names that agree or, for a masked name, the same
+  first and last letter (``D***i`` and Dewi Lestari);
 * the same full name that nobody else in the shop has, in the same city or from a
   WhatsApp contact that only has a name;
 * very similar names sharing a rare word, in the same city;
@@ -18,7 +19,9 @@ Each pair is judged on its evidence, strongest first:
   whose phone was always masked (``_only_number``).
 
 What speaks against a pair: two different full numbers (one number would have merged
-them), or two different streets in one city for name- or digit-only evidence. A name
+them, but for the same street and a name nobody else has), two different streets in one
+city for name- or digit-only evidence, or visible digits that two full numbers of the
+city share as well (``_ambiguous_digits``). A name
 held by several customers counts as "nobody else's" when strong evidence already ties
 those customers into one person (``_one_person_names``).
 
@@ -49,7 +52,8 @@ ONLY = ":only"  # marks a key that exactly these two customers share
 # per pair was most of its memory.
 ONLY_NUMBER = "pm:number"  # visible digits a lone phone-only contact shares (_only_number)
 _CODES = (
-    *(code for kind in (Kind.NAME, Kind.NAME_WORD, Kind.PHONE_MASK, Kind.ADDRESS)
+    *(code for kind in (Kind.NAME, Kind.NAME_WORD, Kind.PHONE_MASK, Kind.ADDRESS,
+                        Kind.PHONE_NAME)
       for code in (str(kind), str(kind) + ONLY)),
     ONLY_NUMBER,
 )  # fmt: skip
@@ -77,26 +81,50 @@ def _candidate_pairs(
         ORDER BY m.kind, m.key
     """  # noqa: S608 - the table name is ours, the values are parameters
     pairs: dict[tuple[int, int], int] = {}
+    city_of = _cities(shop)
     with connection.cursor() as cursor:
         cursor.execute(sql, [shop.pk, COMMON_KEY_CAP, shop.pk])
         group: list[int] = []
         current = None
         for kind, key, customer_id in cursor:  # streamed: a shop has millions of keys
             if (kind, key) != current:
-                _pair_up(pairs, group, current, wanted, groups)
+                _pair_up(pairs, group, current, wanted, groups, city_of)
                 group, current = [], (kind, key)
             group.append(customer_id)
-        _pair_up(pairs, group, current, wanted, groups)
+        _pair_up(pairs, group, current, wanted, groups, city_of)
     return pairs
 
 
+def _cities(shop) -> dict[int, str]:
+    """Each customer's city (plain text, case-folded), one shared string per city."""
+    shared: dict[str, str] = {}
+    rows = Customer.objects.filter(shop=shop).values_list("pk", "city")
+    return {
+        pk: shared.setdefault(city.casefold(), city.casefold())
+        for pk, city in rows.iterator(chunk_size=WHOLE_SHOP)
+        if city
+    }
+
+
 _GROUPED = (str(Kind.PHONE_MASK), str(Kind.NAME))
+_ADDRESS = str(Kind.ADDRESS)
 
 
-def _pair_up(pairs, group: list[int], current, wanted, groups=None) -> None:
+def _pair_up(pairs, group: list[int], current, wanted, groups=None, city_of=None) -> None:
     if current is None or len(group) < 2:
         return
     kind = current[0]
+    if kind == _ADDRESS and city_of is not None:
+        # a street is evidence only within one city (``_judge``): "Jl. Mawar No. 3" is in
+        # every town, and its pairs across towns were most of a large shop's candidates
+        by_city: dict[str, list[int]] = defaultdict(list)
+        for c in group:
+            city = city_of.get(c)
+            if city:
+                by_city[city].append(c)
+        for members in by_city.values():
+            _pair_up(pairs, members, current, wanted, groups)
+        return
     if groups is not None and kind in _GROUPED:
         members = sorted(set(group))
         # two members are the pair itself, with its ":only" bit: only larger groups are
@@ -142,6 +170,7 @@ class Profile(NamedTuple):
     phone: bool = False  # has a full phone number (a phone identity)
     phone_only: bool = False  # known by nothing but full phone numbers
     address: bool = False  # has a street address
+    initials: bool = False  # its name's first and last letter are known (a PHONE_NAME key)
 
 
 def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
@@ -151,6 +180,10 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
     identities = Identity.objects.filter(shop=shop).values_list("customer_id", "kind")
     for customer_id, kind in _rows(identities, "customer_id", ids):
         kinds_of[customer_id].add(kind)
+    with_initials = set()
+    keys = MatchKey.objects.filter(shop=shop, kind=Kind.PHONE_NAME).values_list("customer_id")
+    for (customer_id,) in _rows(keys, "customer_id", ids):
+        with_initials.add(customer_id)
     profiles = {}
     customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).values_list(
         "pk", "uid", "name", "city", "address"
@@ -171,6 +204,7 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
             phone=IdentityKind.PHONE in kinds,
             phone_only=kinds == {IdentityKind.PHONE},
             address=address is not None,  # sealed: only told present or not
+            initials=customer_id in with_initials,
         )
     return profiles
 
@@ -191,20 +225,27 @@ def _judge(kinds: set[str], a: Profile, b: Profile) -> tuple[float, list[dict]] 
     if a.phone and b.phone:
         # Each has a full number and they differ (one number would have merged them):
         # two people, as a rule, who happen to share a street, visible digits or a name.
-        # Only the same street and the very same name in one city still asks a person
-        # (someone with a second SIM card at home).
-        if Kind.ADDRESS in kinds and same_city and similarity == 100:
+        # Only the same street and the very same name, held by nobody else in the shop,
+        # in one city still asks a person (someone with a second SIM card at home).
+        if Kind.ADDRESS in kinds and same_city and Kind.NAME + ONLY in kinds:
             return 0.8, [{"code": "same_address"}, *evidence]
         return None
-    names_agree = similarity is None or similarity >= 60
-    if Kind.ADDRESS in kinds and same_city and names_agree:
+    if Kind.ADDRESS in kinds and same_city and (similarity is None or similarity >= 80):
         return 0.95, [{"code": "same_address"}, *evidence]
     # Both have a street in the same city and it is not the same one: one person would
     # have given one street, so a name or the visible digits alone do not say it is.
     other_streets = same_city and a.address and b.address
-    if Kind.PHONE_MASK in kinds and (
-        (same_city and not other_streets and (similarity is None or similarity >= 50))
-        or (similarity is not None and similarity >= 85)
+    if (
+        Kind.PHONE_MASK in kinds
+        and same_city
+        and not other_streets
+        # seven visible digits are shared by chance in a large shop: the names must
+        # agree too, or what a masked name still shows (its first and last letter)
+        and (
+            similarity >= 50
+            if similarity is not None
+            else Kind.PHONE_NAME in kinds or not (a.initials and b.initials)
+        )
     ):
         return 0.9, [{"code": "same_phone_digits"}, *evidence]
     if ONLY_NUMBER in kinds:
@@ -218,7 +259,7 @@ def _judge(kinds: set[str], a: Profile, b: Profile) -> tuple[float, list[dict]] 
         Kind.NAME_WORD in kinds
         and similarity is not None
         and similarity >= SIMILAR_NAMES
-        and (same_city or ((wa_a or wa_b) and not (wa_a and wa_b) and similarity >= 92))
+        and same_city
     ):
         return 0.6 + similarity / 500, evidence
     return None
@@ -258,6 +299,27 @@ def _only_number(pairs, groups, profiles) -> None:
         for other in masked:
             pair = (min(by_number[0], other), max(by_number[0], other))
             pairs[pair] = pairs.get(pair, 0) | _BIT[ONLY_NUMBER]
+
+
+def _ambiguous_digits(pairs, groups, profiles) -> None:
+    """Visible digits that two full numbers in one city share leave a masked buyer of
+    that city between two people: the digits say nothing about which (it is dropped
+    from those pairs; a name or a street may still speak)."""
+    drop = ~(_BIT[str(Kind.PHONE_MASK)] | _BIT[str(Kind.PHONE_MASK) + ONLY])
+    for members in groups.get(str(Kind.PHONE_MASK), ()):
+        by_city: dict[str, list[int]] = defaultdict(list)
+        for c in members:
+            if c in profiles and profiles[c].city:
+                by_city[profiles[c].city].append(c)
+        for people in by_city.values():
+            full = [c for c in people if profiles[c].phone]
+            if len(full) < 2:
+                continue
+            for masked in (c for c in people if not profiles[c].phone):
+                for other in full:
+                    pair = (min(masked, other), max(masked, other))
+                    if pair in pairs:
+                        pairs[pair] &= drop
 
 
 def _cluster_roots(judged) -> dict[int, int]:
@@ -314,6 +376,7 @@ def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
         return 0
     profiles = _profiles(shop, sorted({c for pair in pairs for c in pair}))
     _only_number(pairs, groups, profiles)
+    _ambiguous_digits(pairs, groups, profiles)
 
     def judge(items):
         result = []

@@ -97,6 +97,7 @@ class MatchKey(ShopOwnedModel):
         NAME_WORD = "nw", _("Word of the name")
         PHONE_MASK = "pm", _("Visible digits of a phone number")
         ADDRESS = "ad", _("Address")
+        PHONE_NAME = "pn", _("Visible phone digits with the name's first and last letter")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=2, choices=Kind.choices)

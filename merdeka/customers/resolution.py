@@ -22,6 +22,7 @@ from rapidfuzz import fuzz
 from merdeka.core import bulk
 from merdeka.core.phone import (
     address_key,
+    name_initials,
     name_key,
     normalize_email,
     normalize_name,
@@ -108,6 +109,7 @@ class BuyerInput:
     address: str | None = None
     seen_at: datetime | None = None
     phone_hint: str | None = None  # visible digits of a masked phone, for the review queue
+    name_hint: str | None = None  # the letters a masked name shows ("a|i"), likewise
     # Filled by ``Keys.prepare`` (in the resolver, or ahead in the import's read-ahead
     # worker): the distinct claims with their blind indexes, and the match keys.
     indexed: list[tuple[Claim, str]] | None = None
@@ -116,24 +118,32 @@ class BuyerInput:
 
 _NAME, _NAME_WORD = str(MatchKey.Kind.NAME), str(MatchKey.Kind.NAME_WORD)
 _PHONE_MASK, _ADDRESS = str(MatchKey.Kind.PHONE_MASK), str(MatchKey.Kind.ADDRESS)
+_PHONE_NAME = str(MatchKey.Kind.PHONE_NAME)
 _PHONE = str(IdentityKind.PHONE)
 
 
 def buyer_evidence(buyer: BuyerInput, claims) -> set[tuple[str, str]]:
     """What may tie this buyer to another customer for the review queue, in plaintext
-    (``Keys.key`` hashes each): the name and its words, visible phone digits, street."""
+    (``Keys.key`` hashes each): the name and its words, visible phone digits, street,
+    and the visible digits with the name's first and last letter (what a masked order
+    still shows of both)."""
     keys = set()
     name = name_key(buyer.name)
     if name:
         keys.add((_NAME, name))
         keys.update((_NAME_WORD, w) for w in name.split() if len(w) >= 3)
+    digits = set()
     for claim in claims:
         if claim.kind == _PHONE:
             hint = phone_mask_key(claim.value)
             if hint:
-                keys.add((_PHONE_MASK, hint))
+                digits.add(hint)
     if buyer.phone_hint:
-        keys.add((_PHONE_MASK, buyer.phone_hint))
+        digits.add(buyer.phone_hint)
+    if digits:
+        keys.update((_PHONE_MASK, hint) for hint in digits)
+        initials = {buyer.name_hint} if buyer.name_hint else name_initials(buyer.name)
+        keys.update((_PHONE_NAME, f"{hint}|{i}") for hint in digits for i in initials)
     address = address_key(buyer.address)
     if address:
         keys.add((_ADDRESS, address))

@@ -86,6 +86,8 @@ class Buyer:
     # the digits a masked phone still shows ("812|7801"): evidence for the review
     # queue, never contact data (see merdeka.core.phone.phone_mask_key)
     phone_hint: str | None = None
+    # the two letters a masked name still shows ("a|i" of "A***i"), likewise evidence only
+    name_hint: str | None = None
 
 
 @dataclass

@@ -216,6 +216,7 @@ def order_buyer(p: records.Order) -> BuyerInput:
         address=p.address.street,
         seen_at=p.ordered_at,
         phone_hint=p.buyer.phone_hint,
+        name_hint=p.buyer.name_hint,
     )
 
 

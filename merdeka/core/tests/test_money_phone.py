@@ -153,3 +153,24 @@ def test_names_and_addresses_are_compared_without_titles_and_punctuation():
     assert name_key("Pak") is None and name_key("S***a") is None
     assert address_key("Jl. Mawar No. 3") == address_key("JALAN MAWAR NOMOR 3")
     assert address_key("******") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "letters"),
+    [("A***i", "a|i"), (" S*****A ", "s|a"), ("******", None), ("Ani", None), ("6***0", None),
+     ("", None), (None, None)],
+)  # fmt: skip
+def test_a_masked_name_shows_only_its_first_and_last_letter(raw, letters):
+    from merdeka.core.phone import masked_name_initials
+
+    assert masked_name_initials(raw) == letters
+
+
+def test_a_name_gives_the_letters_its_mask_would_show_with_and_without_a_title():
+    from merdeka.core.phone import masked_name_initials, name_initials
+
+    assert name_initials("Bu Siti Rahma") == {"b|a", "s|a"}
+    assert name_initials("SITI RAHMA.") == {"s|a"}
+    assert name_initials("Siti R.") == frozenset()  # its last letter is not known
+    assert name_initials("S***a") == frozenset()
+    assert masked_name_initials("S***a") in name_initials("Siti Rahma")

@@ -198,3 +198,90 @@ def test_the_same_name_in_one_city_on_two_different_streets_is_not_suggested(ika
                "Jl. Purba No. 3"),
         )  # fmt: skip
         assert suggest_matches(shop=ika_shop) == 1
+
+
+def initials(parsed, letters):
+    """A masked order whose name still shows its first and last letter (``S***i``)."""
+    parsed.buyer.name_hint = letters
+    return parsed
+
+
+def test_the_letters_of_a_masked_name_must_fit_the_buyer_under_the_same_digits(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            # "A***i" under 812…7801 in Bandung is not Dewi Lestari, who has those digits
+            initials(masked_order("S1", username="hidden1", hint="812|7801",
+                                  city="Kota Bandung"), "a|i"),
+            order("T1", channel="tiktok", username="dewi", name="Dewi Lestari",
+                  phone="+6281234567801", city="Kota Bandung"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 0
+        # "D***i" fits her: asked, with the digits as the evidence
+        orders(
+            ika_shop,
+            initials(masked_order("S2", username="hidden2", hint="812|7801",
+                                  city="Kota Bandung"), "d|i"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 1
+        suggestion = MatchSuggestion.objects.get()
+        assert suggestion.evidence[0]["code"] == "same_phone_digits"
+        assert {suggestion.customer_a_id, suggestion.customer_b_id} == {
+            Order.objects.get(external_id="S2").customer_id,
+            Order.objects.get(external_id="T1").customer_id,
+        }
+
+
+def test_a_masked_buyer_between_two_full_numbers_with_its_digits_is_not_guessed(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            masked_order("S1", username="hidden", hint="812|7801", city="Kota Bandung"),
+            order("T1", channel="tiktok", username="dewi", name="Dewi Lestari",
+                  phone="+6281234567801", city="Kota Bandung"),
+            order("T2", channel="tiktok", username="agus", name="Agus Salim",
+                  phone="+6281299997801", city="Kota Bandung"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 0
+
+
+def test_the_same_digits_and_a_similar_name_in_other_cities_are_not_suggested(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            order("S1", username="dewi.l", name="Dewi Lestari", city="Kota Bandung"),
+            order("T1", channel="tiktok", username="dewi", name="Dewi Lestari",
+                  phone="+6281234567801", city="Kota Medan"),
+        )  # fmt: skip
+        orders(
+            ika_shop,
+            initials(masked_order("S2", username="dewi.l", hint="812|7801",
+                                  city="Kota Bandung"), "d|i"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 0
+
+
+def test_a_second_number_at_the_same_street_is_asked_only_for_a_name_nobody_else_has(ika_shop):
+    with shop_scope(ika_shop):
+        orders(
+            ika_shop,
+            at(order("T1", channel="tiktok", username="siti1", name="Siti Aminah",
+                     phone="+6281234560001", city="Kota Bogor"), "Jl. Mawar No. 3"),
+            at(order("T2", channel="tiktok", username="siti2", name="Siti Aminah",
+                     phone="+6281234560002", city="Kota Bogor"), "Jl. Mawar No. 3"),
+        )  # fmt: skip
+        assert suggest_matches(shop=ika_shop) == 1  # one person with a second SIM card?
+        MatchSuggestion.objects.all().delete()
+        orders(
+            ika_shop,
+            order(
+                "T3",
+                channel="tiktok",
+                username="siti3",
+                name="Siti Aminah",
+                phone="+6281234560003",
+                city="Kota Depok",
+            ),
+        )
+        # a third Siti Aminah in the shop: the name is common, the pair is two neighbours
+        assert suggest_matches(shop=ika_shop) == 0

@@ -16,7 +16,13 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from merdeka.core.phone import is_masked, normalize_email, normalize_phone, phone_mask_key
+from merdeka.core.phone import (
+    is_masked,
+    masked_name_initials,
+    normalize_email,
+    normalize_phone,
+    phone_mask_key,
+)
 from merdeka.imports import records
 from merdeka.imports.formats import regions, tabular
 from merdeka.imports.records import Problem, RejectedFile
@@ -225,6 +231,10 @@ def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -
             masked_fields=tuple(dict.fromkeys(masked)),
             phone_hint=phone_mask_key(row.get("buyer_phone", ""))
             or phone_mask_key(row.get("phone", "")),
+            name_hint=None
+            if buyer_name or recipient
+            else masked_name_initials(row.get("buyer_name", ""))
+            or masked_name_initials(row.get("recipient", "")),
         ),
         address=records.Address(
             recipient=recipient,

@@ -51,6 +51,9 @@ def test_it_reads_a_shopee_export_with_masked_buyers():
     assert first.buyer.username == "sitinur88"
     assert first.buyer.phone is None and first.address.street is None
     assert set(first.buyer.masked_fields) == {"recipient", "phone", "address"}
+    # what the masks still show is kept only as review-queue evidence: "S***a" and
+    # "62812****7801" give these, never a name or a number
+    assert (first.buyer.name_hint, first.buyer.phone_hint) == ("s|a", "812|7801")
     assert (first.address.city, first.address.province) == ("Kota Bandung", "Jawa Barat")
     second = orders["2504236B11CDEQY"]
     assert second.buyer.phone == "+6281322334455" and second.status == "awaiting_payment"
