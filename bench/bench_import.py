@@ -90,6 +90,8 @@ def run_import(shop, files: list[Path]) -> dict:
     totals["cpu_seconds"] = round(time.process_time() - cpu_started, 2)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     totals["workers_cpu_seconds"] = round(children.ru_utime + children.ru_stime, 2)
+    # the read-ahead worker holds a parsed file too: its peak counts as well
+    totals["workers_peak_rss_mib"] = round(children.ru_maxrss / 1024)
     return dict(totals)
 
 

@@ -62,12 +62,26 @@ _KINDS = [
     frozenset(code for code, bit in _BIT.items() if mask & bit) for mask in range(1 << len(_CODES))
 ]
 
+# A pair of customer ids (a < b, both below 2**32) as one int, ``a << 32 | b``: a dict
+# of a million pairs keyed by tuples held two more objects per pair (a tuple, an int).
+_SHIFT = 32
+_LOW = (1 << _SHIFT) - 1
+
+
+def _pair(a: int, b: int) -> int:
+    return (a << _SHIFT | b) if a < b else (b << _SHIFT | a)
+
+
+def _ids(pair: int) -> tuple[int, int]:
+    return pair >> _SHIFT, pair & _LOW
+
 
 def _candidate_pairs(
     shop, wanted: set[int] | None = None, groups: dict[str, list[tuple[int, ...]]] | None = None
-) -> dict[tuple[int, int], int]:
+) -> dict[int, int]:
     """Pairs of customers sharing a key that is rare enough to mean something (with at
-    least one of them in ``wanted``, if given), each with its evidence as bits. The
+    least one of them in ``wanted``, if given), each with its evidence as bits, keyed by
+    ``_pair``. The
     members of each shared phone-digits and name key go into ``groups`` (by kind), if
     given: some evidence is about who *else* shares a key."""
     table = MatchKey._meta.db_table
@@ -80,7 +94,7 @@ def _candidate_pairs(
         WHERE m.shop_id = %s
         ORDER BY m.kind, m.key
     """  # noqa: S608 - the table name is ours, the values are parameters
-    pairs: dict[tuple[int, int], int] = {}
+    pairs: dict[int, int] = {}
     city_of = _cities(shop)
     with connection.cursor() as cursor:
         cursor.execute(sql, [shop.pk, COMMON_KEY_CAP, shop.pk])
@@ -134,15 +148,18 @@ def _pair_up(pairs, group: list[int], current, wanted, groups=None, city_of=None
     bit = _BIT.get(kind, 0)
     members = sorted(set(group))
     if len(members) == 2:  # nobody else in the shop has this key
-        pair = (members[0], members[1])
-        if wanted is None or pair[0] in wanted or pair[1] in wanted:
+        a, b = members
+        if wanted is None or a in wanted or b in wanted:
+            pair = a << _SHIFT | b
             pairs[pair] = pairs.get(pair, 0) | bit | _BIT.get(kind + ONLY, 0)
         return
     for i, a in enumerate(members):
         a_wanted = wanted is None or a in wanted
+        high = a << _SHIFT
         for b in members[i + 1 :]:
             if a_wanted or b in wanted:
-                pairs[(a, b)] = pairs.get((a, b), 0) | bit
+                pair = high | b
+                pairs[pair] = pairs.get(pair, 0) | bit
 
 
 WHOLE_SHOP = 20_000  # from this many customers on, one streamed query beats many IN lists
@@ -173,18 +190,26 @@ class Profile(NamedTuple):
     initials: bool = False  # its name's first and last letter are known (a PHONE_NAME key)
 
 
+_WA_NAME, _PHONE, _OTHER = 1, 2, 4
+_IDENTITY_BIT = {IdentityKind.WHATSAPP_NAME: _WA_NAME, IdentityKind.PHONE: _PHONE}
+
+
 def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
     """The ``Profile`` of each live customer in ``ids``."""
     label = Customer._meta.label_lower
-    kinds_of: dict[int, set[str]] = defaultdict(set)
+    # the kinds of identity each customer has, as bits (a set per customer was most of
+    # this pass's memory in a large shop)
+    kinds_of: dict[int, int] = {}
     identities = Identity.objects.filter(shop=shop).values_list("customer_id", "kind")
     for customer_id, kind in _rows(identities, "customer_id", ids):
-        kinds_of[customer_id].add(kind)
+        kinds_of[customer_id] = kinds_of.get(customer_id, 0) | _IDENTITY_BIT.get(kind, _OTHER)
     with_initials = set()
     keys = MatchKey.objects.filter(shop=shop, kind=Kind.PHONE_NAME).values_list("customer_id")
     for (customer_id,) in _rows(keys, "customer_id", ids):
         with_initials.add(customer_id)
     profiles = {}
+    names: dict[str | None, str | None] = {}
+    cities: dict[str, str] = {}
     customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).values_list(
         "pk", "uid", "name", "city", "address"
     )
@@ -196,13 +221,13 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
                     sealed.token, shop_id=shop.pk, label=label, column="name", row=str(uid)
                 )
             )
-        kinds = kinds_of.get(customer_id, set())
+        kinds = kinds_of.get(customer_id, 0)
         profiles[customer_id] = Profile(
-            name=name,
-            city=city.casefold(),
-            wa_only=kinds == {IdentityKind.WHATSAPP_NAME},
-            phone=IdentityKind.PHONE in kinds,
-            phone_only=kinds == {IdentityKind.PHONE},
+            name=names.setdefault(name, name),  # one string per name: common names repeat
+            city=cities.setdefault(city, city.casefold()),
+            wa_only=kinds == _WA_NAME,
+            phone=bool(kinds & _PHONE),
+            phone_only=kinds == _PHONE,
             address=address is not None,  # sealed: only told present or not
             initials=customer_id in with_initials,
         )
@@ -283,7 +308,7 @@ def _only_number(pairs, groups, profiles) -> None:
     one when they agree on city and name.
     """
     only = _BIT[str(Kind.PHONE_MASK) + ONLY]
-    alone = [pair for pair, mask in pairs.items() if mask & only]  # groups of two
+    alone = [_ids(pair) for pair, mask in pairs.items() if mask & only]  # groups of two
     for members in [*alone, *groups.get(str(Kind.PHONE_MASK), ())]:
         known = [c for c in members if c in profiles]
         by_number = [c for c in known if profiles[c].phone_only]
@@ -297,7 +322,7 @@ def _only_number(pairs, groups, profiles) -> None:
             if fuzz.token_set_ratio(first.name, second.name) < SIMILAR_NAMES:
                 continue
         for other in masked:
-            pair = (min(by_number[0], other), max(by_number[0], other))
+            pair = _pair(by_number[0], other)
             pairs[pair] = pairs.get(pair, 0) | _BIT[ONLY_NUMBER]
 
 
@@ -317,7 +342,7 @@ def _ambiguous_digits(pairs, groups, profiles) -> None:
                 continue
             for masked in (c for c in people if not profiles[c].phone):
                 for other in full:
-                    pair = (min(masked, other), max(masked, other))
+                    pair = _pair(masked, other)
                     if pair in pairs:
                         pairs[pair] &= drop
 
@@ -340,7 +365,7 @@ def _cluster_roots(judged) -> dict[int, int]:
     return {c: root(c) for c in list(parent)}
 
 
-def _one_person_names(pairs, groups, profiles, roots) -> list[tuple[int, int]]:
+def _one_person_names(pairs, groups, profiles, roots) -> list[int]:
     """Name keys held by one WhatsApp-name contact and by customers that strong evidence
     already ties together (a buyer's Shopee and TikTok accounts, both "Siti Lubis"): the
     name fits one person, as if nobody else had it. Returns the pairs it makes."""
@@ -354,7 +379,7 @@ def _one_person_names(pairs, groups, profiles, roots) -> list[tuple[int, int]]:
         if len({roots.get(c, c) for c in others}) != 1:
             continue
         for other in others:
-            pair = (min(chat[0], other), max(chat[0], other))
+            pair = _pair(chat[0], other)
             pairs[pair] = pairs.get(pair, 0) | _BIT[str(Kind.NAME) + ONLY]
             made.append(pair)
     return made
@@ -365,23 +390,30 @@ def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
     are new. Pairs decided before, either way, are never suggested again."""
     groups: dict[str, list[tuple[int, ...]]] = {}
     pairs = _candidate_pairs(shop, None if customer_ids is None else set(customer_ids), groups)
-    decided = set(
-        MatchSuggestion.objects.filter(shop=shop)
+    decided = {
+        _pair(a, b)
+        for a, b in MatchSuggestion.objects.filter(shop=shop)
         .values_list("customer_a_id", "customer_b_id")
         .iterator(chunk_size=WHOLE_SHOP)
-    )
+    }
     for pair in decided:
         pairs.pop(pair, None)
     if not pairs:
         return 0
-    profiles = _profiles(shop, sorted({c for pair in pairs for c in pair}))
+    involved = set()
+    for pair in pairs:
+        involved.add(pair >> _SHIFT)
+        involved.add(pair & _LOW)
+    profiles = _profiles(shop, sorted(involved))
+    del involved
     _only_number(pairs, groups, profiles)
     _ambiguous_digits(pairs, groups, profiles)
 
     def judge(items):
         result = []
-        for (a, b), mask in items:
-            if a not in profiles or b not in profiles or (a, b) in decided:
+        for pair, mask in items:
+            a, b = _ids(pair)
+            if a not in profiles or b not in profiles or pair in decided:
                 continue  # merged away meanwhile, or decided before
             verdict = _judge(_KINDS[mask], profiles[a], profiles[b])
             if verdict is not None:
@@ -392,7 +424,7 @@ def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
     roots = _cluster_roots(judged)
     again = set(_one_person_names(pairs, groups, profiles, roots))
     if again:
-        judged = [j for j in judged if (j[0], j[1]) not in again]
+        judged = [j for j in judged if _pair(j[0], j[1]) not in again]
         judged += judge((pair, pairs[pair]) for pair in again)
     # A chat name that fits several customers says nothing about which, unless strong
     # evidence already makes them one person.

@@ -229,6 +229,7 @@ class Resolver:
         self._parent: dict[int, int] = {}  # union-find over customer ids merged in this run
         self._keys = Keys(shop.pk)
         self._names: dict[int, str] = {}  # name keys decrypted to tell gifts (_name_of)
+        self._nameless: set[int] = set()  # customers without a name, as of this batch
 
     # -- union-find -------------------------------------------------------------
     def find(self, customer_id: int) -> int:
@@ -281,6 +282,7 @@ class Resolver:
             wanted.update(index for _, index in indexed)
             prepared.append(indexed)
         self._lookup(wanted)
+        self._prefetch_names(prepared)
 
         existing_before = set(self._known.values())
         new_ids: list[int] = []
@@ -382,28 +384,47 @@ class Resolver:
             return False
         return fuzz.token_set_ratio(theirs, ours) < NAMES_DIFFER
 
+    def _prefetch_names(self, prepared) -> None:
+        """Decrypt, in one query per chunk, the names ``_shipped_elsewhere`` may need:
+        those of the known accounts that this batch's orders with a phone come from."""
+        self._nameless = set()  # a name may have been given since the last batch
+        known, find = self._known, self.find
+        accounts = set()
+        for indexed in prepared:
+            if not any(claim.kind == IdentityKind.PHONE for claim, _ in indexed):
+                continue
+            for claim, index in indexed:
+                if claim.kind == IdentityKind.USERNAME and index in known:
+                    accounts.add(find(known[index]))
+        self._load_names([c for c in accounts if c not in self._names])
+
+    def _load_names(self, ids: list[int]) -> None:
+        label = Customer._meta.label_lower
+        nameless = set(ids)
+        for part in bulk.chunks(ids):
+            rows = Customer.objects.filter(shop=self.shop, pk__in=part).values_list(
+                "pk", "uid", "name"
+            )
+            for pk, uid, sealed in rows:
+                if sealed is None:
+                    continue
+                text = crypto.decrypt(
+                    sealed.token, shop_id=self.shop.pk, label=label, column="name", row=str(uid)
+                )
+                name = name_key(text)
+                if name:
+                    self._names[pk] = name
+                    nameless.discard(pk)
+        self._nameless |= nameless  # until the next batch, which may have named them
+
     def _name_of(self, customer_id: int, pending, gaps) -> str | None:
         """The name key of a customer: from this batch, or decrypted from its row."""
         fields = pending.get(customer_id) or gaps.get(customer_id) or {}
         if fields.get("name"):
             return name_key(fields["name"])
-        if customer_id in self._names:
-            return self._names[customer_id]
-        row = Customer.objects.filter(shop=self.shop, pk=customer_id).values_list("uid", "name")
-        name = None
-        for uid, sealed in row:
-            if sealed is not None:
-                text = crypto.decrypt(
-                    sealed.token,
-                    shop_id=self.shop.pk,
-                    label=Customer._meta.label_lower,
-                    column="name",
-                    row=str(uid),
-                )
-                name = name_key(text)
-        if name:  # a customer without a name may get one later
-            self._names[customer_id] = name
-        return name
+        if customer_id not in self._names and customer_id not in self._nameless:
+            self._load_names([customer_id])
+        return self._names.get(customer_id)
 
     @staticmethod
     def _remember(customer_id, buyer: BuyerInput, indexed, pending, gaps) -> None:

@@ -350,15 +350,26 @@ def index_customers(
         SearchToken.objects.filter(shop=shop, customer_id__in=part).delete()
     hasher = Hasher(shop.pk)
     shop_id = shop.pk
+    # In the order of the lookup index: an import's batch brings hundreds of thousands
+    # of tokens, and inserted in index order they touch each index page once instead of
+    # a random page per row (the index outgrows the page cache in a large shop).
+    # (Each row is packed into one int, token then customer id, to sort half the size.)
+    if max(known) > _ID_BITS:
+        raise ValueError("customer ids above 2**32 do not pack")
+    rows = sorted(
+        (token + _TOKEN_OFFSET) << 32 | customer_id
+        for customer_id, (name, phones) in known.items()
+        for token in {hasher(term) for term in customer_terms(name, phones)}
+    )
     return bulk.insert(
         SearchToken,
         ("shop", "customer", "token"),
-        (
-            (shop_id, customer_id, token)
-            for customer_id, (name, phones) in known.items()
-            for token in {hasher(term) for term in customer_terms(name, phones)}
-        ),
+        ((shop_id, row & _ID_BITS, (row >> 32) - _TOKEN_OFFSET) for row in rows),
     )
+
+
+_TOKEN_OFFSET = 1 << 63  # a signed 64-bit token made non-negative, order kept
+_ID_BITS = (1 << 32) - 1  # customer ids stay below 2**32
 
 
 def forget_customers(*, shop, customer_ids: Iterable[int]) -> None:
