@@ -26,6 +26,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from itertools import combinations
@@ -63,7 +64,56 @@ def files_of(folder: Path) -> list[Path]:
     return sorted(p for sub in ("shopee", "tiktok", "whatsapp") for p in (folder / sub).iterdir())
 
 
+def _tree_rss_kib() -> int:
+    """Resident memory of this process and its children (the read-ahead worker), now."""
+    me = os.getpid()
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as handle:
+                parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            if int(entry.name) != me and parent != me:
+                continue
+            with open(f"/proc/{entry.name}/status") as handle:
+                total += next(int(line.split()[1]) for line in handle if line.startswith("VmRSS"))
+        except (OSError, StopIteration, ValueError, IndexError):
+            continue  # gone meanwhile
+    return total
+
+
+class TreePeak:
+    """The highest resident memory of the whole import (the writer and its read-ahead
+    worker together), sampled four times a second: each process's own peak alone hides
+    that they run at the same time."""
+
+    def __init__(self):
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.wait(0.25):
+            self.peak_kib = max(self.peak_kib, _tree_rss_kib())
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
 def run_import(shop, files: list[Path]) -> dict:
+    with TreePeak() as sampler:
+        totals = _run_import(shop, files)
+    totals["both_peak_rss_mib"] = round(sampler.peak_kib / 1024)
+    return totals
+
+
+def _run_import(shop, files: list[Path]) -> dict:
     from merdeka.imports import pipeline
 
     run = pipeline.run_create(shop=shop)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -160,7 +161,7 @@ def _parsed_ahead(future, path, name):
     """Stands in for ``sources.parse_file`` with what the worker found."""
     kind, value = future.result()
     if kind == "parsed":
-        return value
+        return pickle.loads(value)  # noqa: S301 - our own worker's output, over a pipe
     cls, problem = value
     exc = cls(problem.message, row=problem.row, column=problem.column)
     exc.problem = problem

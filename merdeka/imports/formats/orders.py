@@ -8,6 +8,7 @@ parsed and is never kept as contact data; the marketplace username is then the k
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,40 +101,47 @@ def parse(
         index = columns.get(field_name or "")
         return header[index] if index is not None and index < len(header) else field_name
 
-    rows = []
     plan = tuple(columns.items())
     widest = max(columns.values()) + 1 if columns else 0
     combine, pattern = spec.combine, spec.order_id_pattern
     filled = result.filled
-    for number, cells in table.rows:
-        if not any(cells):
-            continue
-        if len(cells) >= widest:
-            row = {f: cells[i] for f, i in plan}
-        else:
-            row = {f: (cells[i] if i < len(cells) else "") for f, i in plan}
-        if combine:
-            combine(row)
-        order_id = row.get("order_id", "").strip()
-        if not order_id:
-            continue
-        if pattern and not pattern.fullmatch(order_id):
-            continue  # e.g. TikTok's description row under the header
-        rows.append((number, row))
-        if not filled.issuperset(row):
-            filled.update(f for f in row.keys() - filled if row[f])
-    result.rows_read = len(rows)
-    if not rows:
+
+    def order_rows():
+        for number, cells in table.rows:
+            if not any(cells):
+                continue
+            if len(cells) >= widest:
+                row = {f: cells[i] for f, i in plan}
+            else:
+                row = {f: (cells[i] if i < len(cells) else "") for f, i in plan}
+            if combine:
+                combine(row)
+            order_id = row.get("order_id", "").strip()
+            if not order_id:
+                continue
+            if pattern and not pattern.fullmatch(order_id):
+                continue  # e.g. TikTok's description row under the header
+            if not filled.issuperset(row):
+                filled.update(f for f in row.keys() - filled if row[f])
+            yield number, row
+
+    # One pass, row by row: the first rows decide how the file writes numbers and dates,
+    # the rest are never held all at once (a month of orders is ~50,000 rows).
+    rows = order_rows()
+    head = list(itertools.islice(rows, 500))
+    if not head:
         raise RejectedFile(_("The export has a header but no orders."))
 
     money_fields = ("unit_price", "line_total", "order_total", "shipping_fee")
-    samples = [row[f] for _, row in rows[:500] for f in money_fields if row.get(f)]
+    samples = [row[f] for _, row in head for f in money_fields if row.get(f)]
     locale = tabular.money_locale(samples)
-    month_first = tabular.month_first_file([row.get("created_at", "") for _, row in rows[:500]])
+    month_first = tabular.month_first_file([row.get("created_at", "") for _, row in head])
 
     orders: dict[str, records.Order] = {}
     first_created: dict[str, str] = {}
-    for number, row in rows:
+    read = 0
+    for number, row in itertools.chain(head, rows):
+        read += 1
         order_id = row["order_id"].strip()
         order = orders.get(order_id)
         try:
@@ -150,6 +158,7 @@ def parse(
             continue
         if line is not None:
             order.lines.append(line)
+    result.rows_read = read
     result.orders = list(orders.values())
     return result
 
