@@ -144,7 +144,12 @@ def _import_paths(*, shop, run: ImportRun, paths, actor, on_start) -> list[FileR
 
     reports = []
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # A fresh worker per file: a worker that has read a month of orders keeps its heap at
+    # the high-water mark of the biggest sheet it read (the spreadsheet reader holds a
+    # whole sheet), next to the writer's; the writer is the slower side anyway.
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=1
+    ) as pool:
         queued = [submit(pool, path) for path in paths[: workers + 1]]
         for i, path in enumerate(paths):
             if i + workers + 1 < len(paths):
