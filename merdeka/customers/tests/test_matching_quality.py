@@ -192,9 +192,12 @@ def _gifts_from(shop, accounts: int) -> int:
 
 
 def test_telling_gifts_apart_reads_the_accounts_names_set_wise(ika_shop):
-    # one query per account (and per order) was 5 % of a large import's time
+    # one query per account (and per order) was 5 % of a large import's time; more
+    # accounts never need more queries (on PostgreSQL many rows go by COPY, which is
+    # not counted, so the larger batch may even show fewer)
     with shop_scope(ika_shop):
-        assert _gifts_from(ika_shop, 3) == _gifts_from(ika_shop, 40)
+        few, many = _gifts_from(ika_shop, 3), _gifts_from(ika_shop, 40)
+        assert many <= few
 
 
 def test_an_account_named_by_a_later_batch_tells_gifts_from_then_on(ika_shop):
