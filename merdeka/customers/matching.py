@@ -400,10 +400,9 @@ def suggest_matches(*, shop, customer_ids: set[int] | None = None) -> int:
         pairs.pop(pair, None)
     if not pairs:
         return 0
-    involved = set()
+    involved: set[int] = set()
     for pair in pairs:
-        involved.add(pair >> _SHIFT)
-        involved.add(pair & _LOW)
+        involved.update(_ids(pair))
     profiles = _profiles(shop, sorted(involved))
     del involved
     _only_number(pairs, groups, profiles)

@@ -16,7 +16,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
 from merdeka.customers.services import customer_create
 from merdeka.customers.stats import customer_stats_refresh
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import no_sideways_scroll, sign_in
 from merdeka.outreach.models import Delivery, DeliveryStatus
 from merdeka.outreach.tests.conftest import smtp as inbox  # noqa: F401 - the fixture
 from merdeka.privacy import consent
@@ -56,13 +56,6 @@ def buyers(ika_shop):
     with shop_scope(ika_shop):
         customer_stats_refresh(shop=ika_shop)
     return people
-
-
-def fits_the_phone(page):
-    # measured once the page's stylesheet has applied: a click's navigation can still
-    # be loading it when the first element shows (the width was then the unstyled one)
-    page.wait_for_load_state("load")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def search(page, words):
@@ -141,7 +134,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     page.get_by_role("link", name="Semua segmen").click()
     segment = page.locator(".segment-list li", has_text="Pembeli Jawa Barat")
     expect(segment.get_by_test_id("segment-count")).to_have_text("3")
-    fits_the_phone(page)
+    no_sideways_scroll(page)
 
     # 3. a wa.me campaign to that segment, sent from the queue
     open_segment_composer(page, "Pembeli Jawa Barat")
@@ -171,7 +164,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     assert parse_qs(url.query)["text"] == [siti_wa.body]
     assert siti_wa.body.startswith("Halo Siti, PO produk kami dari Dapur Kue Bu Ika dibuka!")
     assert "https://toko.example.id/berhenti/" in siti_wa.body
-    fits_the_phone(page)
+    no_sideways_scroll(page)
     shot("wa-queue")
     with page.expect_popup() as opened:
         link.click()
@@ -221,7 +214,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     expect(page.locator(".sheet .card")).to_have_count(4)
     expect(page.locator(".card svg.qr")).to_have_count(4)
     expect(page.locator(".card").first).to_contain_text("Dapur Kue Bu Ika")
-    fits_the_phone(page)
+    no_sideways_scroll(page)
     shot("cards")
     page.emulate_media(media="print")
     size = page.locator(".sheet").first.bounding_box()
@@ -244,7 +237,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     phone.fill("#id_phone", "0811 2233 4455")
     phone.fill("#id_email", "ayu@example.id")
     phone.check("#id_consent_whatsapp")
-    fits_the_phone(phone)
+    no_sideways_scroll(phone)
     shot("signup", phone)
     phone.get_by_role("button", name="Daftar").click()
     expect(phone.get_by_test_id("voucher")).to_contain_text("KUEHEMAT10")
@@ -268,7 +261,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     expect(consent_shown(page, "WhatsApp")).to_contain_text("Halaman pendaftaran")
     expect(consent_shown(page, "Email")).to_contain_text("Belum ditanya")
     expect(page.get_by_test_id("audit-history")).to_contain_text("Mendaftar dari kartu paket")
-    fits_the_phone(page)
+    no_sideways_scroll(page)
     shot("new-customer")
     with shop_scope(ika_shop):
         [ayu] = Customer.objects.exclude(pk__in=[c.pk for c in buyers.values()])
