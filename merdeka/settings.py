@@ -249,6 +249,10 @@ FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = ["merdeka.imports.uploads.LimitedUploadHandler"]
 
+# One owner per state change (merdeka.core.ownership): every SQL write to an order's
+# status or to stock outside its owner raises. On in the test suite.
+OWNERSHIP_GUARD = env_bool("MERDEKA_OWNERSHIP_GUARD", TESTING)
+
 TASKS = {
     "default": {
         "BACKEND": (

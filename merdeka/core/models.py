@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel
@@ -68,3 +69,24 @@ class Membership(ShopOwnedModel):
     @property
     def is_owner(self) -> bool:
         return self.role == Role.OWNER
+
+
+class EventOutbox(ShopOwnedModel):
+    """An event waiting for one subscriber (``merdeka.core.events``): written in the
+    transaction of the change, deleted in the transaction of its delivery."""
+
+    subscriber = models.CharField(max_length=80)
+    event_id = models.CharField(max_length=32)
+    kind = models.CharField(max_length=40)
+    data = models.JSONField(default=dict)
+    happened_at = models.DateTimeField()
+    not_before = models.DateTimeField(default=timezone.now, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "event_id"], name="core_outbox_once_per_subscriber"
+            )
+        ]

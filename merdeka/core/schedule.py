@@ -15,6 +15,8 @@ from django.utils.module_loading import import_string
 log = logging.getLogger(__name__)
 
 PERIODIC = (
+    # domain events a dead worker left in the outbox (merdeka.core.events)
+    "merdeka.core.events.outbox_due",
     "merdeka.privacy.retention.retention_enqueue_due",
     # sealed uploads nobody mapped are deleted after WAITING_UPLOAD_DAYS
     "merdeka.imports.mapping.waiting_uploads_expire",

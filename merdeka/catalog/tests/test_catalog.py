@@ -14,6 +14,7 @@ from merdeka.catalog.services import (
     stock_reserve,
     stock_ship,
 )
+from merdeka.core.ownership import STOCK, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 
@@ -133,7 +134,8 @@ def test_reserved_stock_is_released_or_shipped_with_a_logged_reason(ika_shop, la
 
 def test_the_database_itself_refuses_an_oversold_level(ika_shop, lapis):
     _product, variant = lapis
-    with shop_scope(ika_shop), pytest.raises(IntegrityError), transaction.atomic():
+    # acting as the stock service (the owner) to reach the database's own check
+    with shop_scope(ika_shop), owning(STOCK), pytest.raises(IntegrityError), transaction.atomic():
         StockLevel.objects.filter(variant=variant).update(reserved=6)  # on hand is 5
 
 
