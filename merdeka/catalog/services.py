@@ -1,5 +1,10 @@
-"""Writes to the catalog and to stock. Every stock change is one conditional UPDATE plus
-a ``StockMove`` row, inside the caller's transaction."""
+"""Writes to the catalog and to stock.
+
+This module is the one owner of stock (``merdeka.core.ownership.STOCK``): orders,
+purchases and stock counts all move stock through the functions below, never by writing
+``StockLevel`` or ``StockMove`` themselves. Every stock change is one conditional
+UPDATE plus a ``StockMove`` row (the ledger), inside the caller's transaction.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ from merdeka.catalog.models import (
     StockMove,
     Variant,
 )
+from merdeka.catalog.selectors import stock_held_for_orders
+from merdeka.core.ownership import STOCK, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 
@@ -181,9 +188,10 @@ def product_save(
 
 
 def _level(shop, variant_id: int, location_id: int) -> StockLevel:
-    level, _created = StockLevel.objects.get_or_create(
-        shop=shop, variant_id=variant_id, location_id=location_id
-    )
+    with owning(STOCK):
+        level, _created = StockLevel.objects.get_or_create(
+            shop=shop, variant_id=variant_id, location_id=location_id
+        )
     return level
 
 
@@ -205,7 +213,7 @@ def stock_adjust(
     """
     if (on_hand is None) == (change is None):
         raise ValueError("give on_hand or change")
-    with shop_scope(shop):
+    with shop_scope(shop), owning(STOCK):
         if variant.shop_id != shop.pk or location.shop_id != shop.pk:
             raise ServiceError(_("That stock belongs to another shop."))
         _level(shop, variant.pk, location.pk)
@@ -253,7 +261,7 @@ def stock_reserve(*, shop, variant: Variant, quantity: int, order=None) -> Stock
         raise ValueError("quantity must be positive")
     if not variant.track_stock:
         return None
-    with shop_scope(shop):
+    with shop_scope(shop), owning(STOCK):
         reserved = _reserve_first(shop.pk, variant.pk, quantity)
         if reserved is not None:
             level_id, location_id, on_hand, reserved_now = reserved
@@ -357,7 +365,7 @@ def stock_ship(*, shop, variant_id: int, location_id: int, quantity: int, order=
 
 
 def _reserved_change(shop, variant_id, location_id, reserved, on_hand, reason, order) -> None:
-    with transaction.atomic(), shop_scope(shop):
+    with transaction.atomic(), shop_scope(shop), owning(STOCK):
         updated = StockLevel.objects.filter(
             shop=shop,
             variant_id=variant_id,
@@ -376,8 +384,28 @@ def _reserved_change(shop, variant_id, location_id, reserved, on_hand, reason, o
             reserved_change=reserved,
             on_hand_after=level.on_hand,
             reserved_after=level.reserved,
-            order=order,
+            order_id=getattr(order, "pk", order),  # an Order or its id
         )
+
+
+def stock_settle_orders(*, shop, order_ids, ship: bool) -> dict[int, int]:
+    """Ship (``ship=True``) or give back everything the stock ledger still holds for
+    these orders; returns ``order id -> units`` settled. Read from the ledger inside
+    the caller's transaction, so settling twice moves nothing the second time."""
+    settle = stock_ship if ship else stock_release
+    settled: dict[int, int] = {}
+    held = stock_held_for_orders(shop=shop, order_ids=order_ids)
+    for order_id, rows in held.items():
+        for variant_id, location_id, quantity in rows:
+            settle(
+                shop=shop,
+                variant_id=variant_id,
+                location_id=location_id,
+                quantity=quantity,
+                order=order_id,
+            )
+            settled[order_id] = settled.get(order_id, 0) + quantity
+    return settled
 
 
 def variant_available(*, shop, variant_id: int) -> int:

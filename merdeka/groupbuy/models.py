@@ -118,6 +118,8 @@ class GroupMember(ShopOwnedModel):
     )
     quantity = models.PositiveIntegerField()
     joined_at = models.DateTimeField()
+    # when the member's order was cancelled: their pieces left the group's count, once
+    left_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]

@@ -12,7 +12,13 @@ Rules kept here (see models.py for the shape):
 * closing (the deadline, the coordinator or the seller) fixes the price of the tier the
   whole group reached on every member's order and asks them to pay; below the first
   tier's quantity the group failed and its orders are cancelled with their stock given
-  back. Members are told either way by a service message.
+  back. Members are told either way by a service message. Every order change goes
+  through ``merdeka.orders.lifecycle`` (set-wise: ``orders_reprice``,
+  ``orders_await_payment``, ``orders_cancel``), which settles stock from the ledger;
+* a member's order cancelled by anyone (the seller, the buyer's request) takes their
+  pieces out of the group's count, once (``members_left``, a subscriber of
+  ``order.cancelled`` in the cancel's transaction); a closed group's price follows
+  what the others still reach, for those who have not paid yet.
 """
 
 from __future__ import annotations
@@ -24,16 +30,18 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from merdeka.catalog.services import StockShortage, stock_release
+from merdeka.catalog.cache import catalog_changed
+from merdeka.catalog.services import StockShortage
 from merdeka.core.money import format_rupiah
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.customers.resolution import BuyerInput, Resolver, phone_claim
 from merdeka.groupbuy.models import (
     GroupBuy,
     GroupMember,
@@ -41,8 +49,9 @@ from merdeka.groupbuy.models import (
     GroupStatus,
     PriceTier,
 )
-from merdeka.groupbuy.tiers import Tier, price_at, tier_at, tiers_validate
-from merdeka.orders.models import Order, OrderLine, Status
+from merdeka.groupbuy.tiers import Tier, price_at, tier_at, tier_next, tiers_validate
+from merdeka.orders import lifecycle
+from merdeka.orders.models import Order, Status
 from merdeka.orders.services import (
     MAX_QUANTITY,
     Buyer,
@@ -50,7 +59,10 @@ from merdeka.orders.services import (
     order_by_idempotency_key,
     order_place,
 )
+from merdeka.outreach.models import ChannelKind, WhatsAppCloudSettings
+from merdeka.outreach.services import public_url, service_message_send, window_open
 from merdeka.privacy.audit import audit_record
+from merdeka.storefront.models import StorefrontSettings
 
 MAX_DAYS = 60
 
@@ -95,8 +107,6 @@ def offer_save(
                 for t in tiers
             ]
         )
-    from merdeka.catalog.cache import catalog_changed
-
     catalog_changed(shop_id=shop.pk)  # the product page shows the offer
     audit_record(
         action="groupbuy.offer_saved",
@@ -170,8 +180,6 @@ def group_open(
             with transaction.atomic():
                 customer_id = None
                 if phone is not None:
-                    from merdeka.customers.resolution import BuyerInput, Resolver, phone_claim
-
                     [customer_id] = Resolver(shop=shop, source="storefront").resolve_many(
                         [BuyerInput(claims=[phone_claim(phone)], name=name, seen_at=now)]
                     )
@@ -293,7 +301,10 @@ def group_join(
             if not created:  # the same tap a moment ago: undo our count, keep the first
                 raise _Repeated(order)
             # the price reached with this member in it, until the group closes
-            _reprice(shop, order, price_at(tiers, total) or tiers[0].price)
+            lifecycle.orders_reprice(
+                shop=shop, order_ids=[order.pk], unit_price=price_at(tiers, total) or tiers[0].price
+            )
+            order.refresh_from_db(fields=["subtotal", "total"])
             member = GroupMember.objects.create(
                 shop=shop, group=group, order=order, quantity=join.quantity, joined_at=now
             )
@@ -306,21 +317,6 @@ def group_join(
     with shop_scope(shop):
         group.refresh_from_db()
     return member, True
-
-
-def _reprice(shop, order: Order, price: Decimal) -> None:
-    """Every line of a group order at ``price`` a piece; totals follow."""
-    with shop_scope(shop):
-        OrderLine.objects.filter(shop=shop, order=order).update(
-            unit_price=price, total=F("quantity") * price
-        )
-        subtotal = OrderLine.objects.filter(shop=shop, order=order).aggregate(s=Sum("total"))["s"]
-        subtotal = subtotal or Decimal(0)
-        fee = order.shipping_fee or Decimal(0)
-        Order.objects.filter(shop=shop, pk=order.pk).update(
-            subtotal=subtotal, total=subtotal + fee, updated_at=timezone.now()
-        )
-        order.subtotal, order.total = subtotal, subtotal + fee
 
 
 # -- closing ----------------------------------------------------------------------------
@@ -339,25 +335,24 @@ def group_close(
         if not closed:
             return None
         group = GroupBuy.objects.select_related("variant__product").get(pk=group_id, shop=shop)
-        tiers = group_tiers(group)
-        members = list(
-            GroupMember.objects.filter(shop=shop, group=group).select_related("order__customer")
-        )
-        price = price_at(tiers, group.total_quantity)
+        members = _members(shop, group)
+        price = price_at(group_tiers(group), group.total_quantity)
         if price is None:
             group.status = GroupStatus.FAILED
-            for member in members:
-                _order_cancel(shop, member.order)
+            group.save(update_fields=["status"])
+            lifecycle.orders_cancel(
+                shop=shop,
+                order_ids=list(members),
+                reason=_("The group buy did not reach its minimum."),
+                tell=partial(_member_text, group, members),
+            )
         else:
             group.final_price = price
-            for member in members:
-                _reprice(shop, member.order, price)
-            Order.objects.filter(
-                shop=shop, pk__in=[m.order_id for m in members], status=Status.NEW
-            ).update(status=Status.AWAITING_PAYMENT, updated_at=now)
-        group.save(update_fields=["status", "final_price"])
-        for member in members:
-            _notify(shop, group, member)
+            group.save(update_fields=["final_price"])
+            lifecycle.orders_reprice(shop=shop, order_ids=list(members), unit_price=price)
+            lifecycle.orders_await_payment(
+                shop=shop, order_ids=list(members), tell=partial(_member_text, group, members)
+            )
         if actor is not None:
             audit_record(
                 action="groupbuy.closed",
@@ -380,12 +375,15 @@ def group_cancel(*, shop, group_id: int, actor=None, request=None, now=None) -> 
         if not cancelled:
             return None
         group = GroupBuy.objects.select_related("variant__product").get(pk=group_id, shop=shop)
-        members = list(
-            GroupMember.objects.filter(shop=shop, group=group).select_related("order__customer")
+        members = _members(shop, group)
+        lifecycle.orders_cancel(
+            shop=shop,
+            order_ids=list(members),
+            reason=_("The group buy was cancelled."),
+            actor=actor,
+            request=request,
+            tell=partial(_member_text, group, members),
         )
-        for member in members:
-            _order_cancel(shop, member.order)
-            _notify(shop, group, member)
         if actor is not None:
             audit_record(
                 action="groupbuy.cancelled", shop=shop, actor=actor, target=group, request=request
@@ -393,30 +391,77 @@ def group_cancel(*, shop, group_id: int, actor=None, request=None, now=None) -> 
     return group
 
 
-def _order_cancel(shop, order: Order) -> None:
-    """Cancel a group member's order (still "new": nothing paid) and give its stock back."""
-    if order.status != Status.NEW:
-        return
-    for line in OrderLine.objects.filter(shop=shop, order=order):
-        if line.product_variant_id and line.stock_location_id:
-            stock_release(
-                shop=shop,
-                variant_id=line.product_variant_id,
-                location_id=line.stock_location_id,
-                quantity=line.quantity,
-                order=order,
+def _members(shop, group: GroupBuy) -> dict[int, GroupMember]:
+    """The group's members still in it, by their order's id."""
+    return {
+        member.order_id: member
+        for member in GroupMember.objects.filter(shop=shop, group=group, left_at__isnull=True)
+        .select_related("order")
+        .order_by("pk")
+    }
+
+
+def members_left(events) -> None:
+    """Subscriber of ``order.cancelled`` (inline, in the cancel's transaction): a
+    member whose order was cancelled leaves the group's count, once. An open group
+    closes later at what the others reach; a closed group's price is set again to what
+    the others reach now (the first tier's price below it), on the orders not paid
+    yet, and those members are told their new total. A failed or cancelled group keeps
+    its figures: it is over."""
+    now = timezone.now()
+    for shop_id, order_ids in _by_shop(events).items():
+        with shop_scope(shop_id):
+            left = list(
+                GroupMember.objects.filter(
+                    shop_id=shop_id, order_id__in=order_ids, left_at__isnull=True
+                ).select_related("group")
             )
-    Order.objects.filter(shop=shop, pk=order.pk).update(
-        status=Status.CANCELLED, updated_at=timezone.now()
-    )
-    order.status = Status.CANCELLED
+            groups = {}
+            for member in left:
+                marked = GroupMember.objects.filter(pk=member.pk, left_at__isnull=True).update(
+                    left_at=now
+                )
+                if not marked or member.group.status not in (
+                    GroupStatus.OPEN,
+                    GroupStatus.CLOSED,
+                ):
+                    continue
+                GroupBuy.objects.filter(pk=member.group_id, shop_id=shop_id).update(
+                    total_quantity=F("total_quantity") - member.quantity,
+                    member_count=F("member_count") - 1,
+                )
+                groups[member.group_id] = member.group
+            for group in groups.values():
+                group.refresh_from_db()
+                if group.status == GroupStatus.CLOSED:
+                    _closed_group_repriced(shop_id, group)
+
+
+def _closed_group_repriced(shop_id: int, group: GroupBuy) -> None:
+    tiers = group_tiers(group)
+    price = price_at(tiers, group.total_quantity) or tiers[0].price
+    if price == group.final_price:
+        return
+    group.final_price = price
+    group.save(update_fields=["final_price"])
+    members = _members(shop_id, group)
+    repriced = lifecycle.orders_reprice(shop=group.shop, order_ids=list(members), unit_price=price)
+    for order_id in repriced:
+        _notify(group.shop, group, members[order_id])
+
+
+def _by_shop(events) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for event in events:
+        found.setdefault(event.shop_id, []).append(event.data["order_id"])
+    return found
 
 
 def groups_close_due(*, now=None) -> list[int]:
     """Periodic: queue the close of every open group whose deadline has passed.
 
     Closing is a conditional update, so a group queued twice is closed once."""
-    from merdeka.groupbuy.tasks import close_group
+    from merdeka.groupbuy.tasks import close_group  # the task module imports this one
 
     now = now or timezone.now()
     with scopes_disabled():
@@ -436,8 +481,6 @@ def groups_close_due(*, now=None) -> list[int]:
 
 
 def member_url(group: GroupBuy, member: GroupMember) -> str:
-    from merdeka.storefront.models import StorefrontSettings
-
     slug = StorefrontSettings.objects.filter(shop_id=group.shop_id).values_list("slug", flat=True)[
         0
     ]
@@ -479,13 +522,17 @@ def notification_text(group: GroupBuy, member: GroupMember, url: str) -> str:
     ) % {"product": product, "number": order.external_id}
 
 
+def _member_text(group: GroupBuy, members: dict[int, GroupMember], order: Order) -> str:
+    """What lifecycle tells a member about their order when the group closes or ends."""
+    member = members[order.pk]
+    member.order = order  # as lifecycle just changed it (status, price)
+    return notification_text(group, member, public_url(member_url(group, member)))
+
+
 def _notify(shop, group: GroupBuy, member: GroupMember) -> None:
     """A service message to the member (consent and restrictions enforced by outreach):
     by the WhatsApp Cloud API where the shop has it and the member wrote in the last 24
     hours (free text is allowed then), else a wa.me link the seller sends from her phone."""
-    from merdeka.outreach.models import ChannelKind, WhatsAppCloudSettings
-    from merdeka.outreach.services import public_url, service_message_send, window_open
-
     customer = member.order.customer
     if customer is None:
         return
@@ -515,8 +562,6 @@ class Progress:
 
 
 def group_progress(group: GroupBuy) -> Progress:
-    from merdeka.groupbuy.tiers import tier_next
-
     tiers = group_tiers(group)
     reached = tier_at(tiers, group.total_quantity)
     following = tier_next(tiers, group.total_quantity)

@@ -2,7 +2,9 @@
 
 Called inside one transaction per file by the pipeline, so a file lands whole or not
 at all. Re-importing the same orders adds nothing twice: orders are keyed by shop,
-channel and the channel's order id, and a changed status is updated in place.
+channel and the channel's order id, and what the export now says of a known order (its
+status, payment date, total) is synced through the order lifecycle
+(``lifecycle.orders_sync``), the one owner of an order's status.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from merdeka.customers.resolution import (
     wa_name_claim,
 )
 from merdeka.imports import records
+from merdeka.orders import lifecycle
 from merdeka.orders.models import Order, OrderLine
 from merdeka.privacy import crypto
 
@@ -126,12 +129,22 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
             else:
                 row.append(current)
         if changed:
-            updates.append((*row, now, pk))
+            status, status_raw, paid_at, total = row
+            # the marketplace keeps the status: the lifecycle syncs it, set-wise
+            updates.append(
+                lifecycle.SourceChange(
+                    order_id=pk,
+                    status=status,
+                    status_raw=status_raw,
+                    paid_at=paid_at,
+                    total=total,
+                    before=values[0],
+                )
+            )
             counts.orders_updated += 1
         else:
             counts.orders_unchanged += 1
-    if updates:
-        bulk.update(Order, (*_UPDATABLE, "updated_at"), updates)
+    lifecycle.orders_sync(shop=shop, changes=updates, source="import")
     if not new:
         return
 

@@ -9,12 +9,23 @@ Every action is one function that owns its transaction:
   told what happened;
 * it writes one append-only ``OrderEvent`` (the order's history) and the audit log;
 * stock follows the ledger: what ``StockMove`` rows say is still reserved for *this*
-  order is shipped (``stock_ship``) when the order ships or completes, and given back
-  (``stock_release``) when it is cancelled — computed inside the locked transaction,
-  so it can never be applied twice;
+  order is shipped when the order ships or completes, and given back when it is
+  cancelled (``merdeka.catalog.services.stock_settle_orders``) — computed inside the
+  locked transaction, so it can never be applied twice;
+* it announces the change as a domain event (``merdeka.core.events``: ``order.paid``,
+  ``order.cancelled``, ...) in the same transaction; other domains react there
+  (pre-order quotas, group-buy counts, the books) or through the outbox (the customer
+  list's figures);
 * the buyer is told through ``merdeka.outreach.services.service_message_send`` (consent
   is enforced there: a restricted or erased customer gets nothing), queued in the same
   transaction and sent after commit.
+
+**One owner.** This module is the only place an order's status changes
+(``merdeka.core.ownership.ORDER_STATUS``; the test suite's guard fails any other
+write). Group buys, pre-orders and imports call the set-wise forms below
+(``orders_cancel``, ``orders_await_payment``, ``orders_sync``), which lock, check,
+write the history, settle stock once, announce and notify exactly like the single
+actions.
 
 **Whose status is it?** Orders of the marketplaces (Shopee, TikTok Shop, Tokopedia,
 Lazada, ...) and every imported order follow their source: the next import of the
@@ -36,13 +47,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from merdeka.catalog.services import stock_settle_orders
+from merdeka.core import bulk
+from merdeka.core.events import Event, emit_events
 from merdeka.core.money import format_rupiah
+from merdeka.core.ownership import ORDER_STATUS, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.customers.models import Customer
+from merdeka.orders import proofs
 from merdeka.orders.models import (
     Channel,
     Courier,
@@ -50,13 +67,30 @@ from merdeka.orders.models import (
     EventKind,
     Order,
     OrderEvent,
+    OrderLine,
     Payment,
     PaymentMethod,
     PaymentMethodReceived,
     Shipment,
     Status,
 )
+from merdeka.outreach.channels import get_channel
+from merdeka.outreach.channels.walink import wa_me_url
+from merdeka.outreach.models import ChannelKind, DeliveryStatus
+from merdeka.outreach.services import delivery_send, service_message_send, window_open
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.consent import consent_allows
+
+# the domain events this module announces (merdeka.core.events); data: order_id,
+# customer_id, channel, status and the facts of the change
+ORDER_PLACED = "order.placed"
+ORDER_STATUS_CHANGED = "order.status_changed"
+ORDER_PAID = "order.paid"
+ORDER_SHIPPED = "order.shipped"
+ORDER_COMPLETED = "order.completed"
+ORDER_CANCELLED = "order.cancelled"
+ORDER_REPRICED = "order.repriced"
+ORDER_SYNCED = "order.synced"  # a marketplace's export changed the status
 
 OWN_CHANNELS = frozenset({Channel.STOREFRONT, Channel.MANUAL, Channel.WHATSAPP})
 
@@ -176,9 +210,10 @@ def _locked(shop, order_id: int) -> Order:
 
 def _move(shop, order: Order, to: str, now, **fields) -> None:
     """The conditional UPDATE: applies only if nobody changed the status meanwhile."""
-    updated = Order.objects.filter(shop=shop, pk=order.pk, status=order.status).update(
-        status=to, updated_at=now, **fields
-    )
+    with owning(ORDER_STATUS):
+        updated = Order.objects.filter(shop=shop, pk=order.pk, status=order.status).update(
+            status=to, updated_at=now, **fields
+        )
     if not updated:
         raise _Changed(_("Someone changed this order just now. Look at it again."))
     order.status = to
@@ -186,8 +221,8 @@ def _move(shop, order: Order, to: str, now, **fields) -> None:
         setattr(order, name, value)
 
 
-def _event(shop, order, *, kind, from_status, actor, note="", detail=None, now) -> OrderEvent:
-    event = OrderEvent(
+def _history(shop, order, *, kind, from_status, actor, note="", detail=None, now) -> OrderEvent:
+    return OrderEvent(
         shop=shop,
         order=order,
         customer_id=order.customer_id,
@@ -199,14 +234,47 @@ def _event(shop, order, *, kind, from_status, actor, note="", detail=None, now) 
         detail=detail or {},
         at=now,
     )
+
+
+def _event(shop, order, **fields) -> OrderEvent:
+    event = _history(shop, order, **fields)
     event.save()
     return event
+
+
+def _announce(shop, kind: str, orders, **facts) -> None:
+    """The domain event of each order's change (``merdeka.core.events``), in the
+    transaction of the change. ``facts`` may be a value for all or a dict by order id."""
+    shop_id = getattr(shop, "pk", shop)
+    emit_events(
+        Event(
+            kind=kind,
+            shop_id=shop_id,
+            data={
+                "order_id": order.pk,
+                "customer_id": order.customer_id,
+                "channel": order.channel,
+                "status": order.status,
+                **{
+                    name: (value.get(order.pk) if isinstance(value, dict) else value)
+                    for name, value in facts.items()
+                },
+            },
+        )
+        for order in orders
+    )
 
 
 def _audit(action, shop, order, actor, request, detail):
     audit_record(
         action=action, shop=shop, actor=actor, target=order, request=request, detail=detail
     )
+
+
+def orders_placed(*, shop, orders) -> None:
+    """A new order exists (``merdeka.orders.placement`` calls it in the transaction that
+    wrote it): it is announced as ``order.placed``."""
+    _announce(shop, ORDER_PLACED, orders)
 
 
 def order_status_set(*, shop, order_id: int, to: str, actor=None, request=None) -> Outcome:
@@ -221,6 +289,7 @@ def order_status_set(*, shop, order_id: int, to: str, actor=None, request=None) 
         before, now = order.status, timezone.now()
         _move(shop, order, to, now)
         event = _event(shop, order, kind=EventKind.STATUS, from_status=before, actor=actor, now=now)
+        _announce(shop, ORDER_STATUS_CHANGED, [order], from_status=before)
         _audit("order.status_changed", shop, order, actor, request, {"from": before, "to": to})
     return Outcome(order, event)
 
@@ -242,8 +311,6 @@ def order_payment_record(
     ``proof`` is an uploaded photo: checked and re-encoded before anything is written,
     so a bad file leaves the order as it was.
     """
-    from merdeka.orders import proofs
-
     if method not in PaymentMethodReceived.values:
         raise ServiceError(_("Choose how the buyer paid."))
     if amount is not None and (amount <= 0 or amount >= MAX_AMOUNT):
@@ -264,9 +331,10 @@ def order_payment_record(
             raise ServiceError(_("Write the amount received, such as 125.000."))
         before, now = order.status, timezone.now()
         to = Status.PAID if before in UNPAID else before
-        updated = Order.objects.filter(
-            shop=shop, pk=order.pk, status=before, paid_at__isnull=True
-        ).update(status=to, paid_at=now, updated_at=now)
+        with owning(ORDER_STATUS):
+            updated = Order.objects.filter(
+                shop=shop, pk=order.pk, status=before, paid_at__isnull=True
+            ).update(status=to, paid_at=now, updated_at=now)
         if not updated:
             raise _Changed(_("Someone changed this order just now. Look at it again."))
         order.status, order.paid_at = to, now
@@ -295,6 +363,15 @@ def order_payment_record(
             actor=actor,
             detail=detail,
             now=now,
+        )
+        _announce(
+            shop,
+            ORDER_PAID,
+            [order],
+            from_status=before,
+            payment_id=payment.pk,
+            amount=int(amount),
+            method=method,
         )
         _notify(shop, order, event, EventKind.PAYMENT, amount=amount)
         _audit("order.payment_recorded", shop, order, actor, request, detail)
@@ -336,7 +413,7 @@ def order_ship(
             shipped_by=actor if actor is not None and actor.pk else None,
             shipped_at=now,
         )
-        shipped = _settle_stock(shop, order, ship=True)
+        shipped = stock_settle_orders(shop=shop, order_ids=[order.pk], ship=True).get(order.pk, 0)
         detail = {"courier": courier, "tracking": tracking, "stock_shipped": shipped}
         event = _event(
             shop,
@@ -347,6 +424,7 @@ def order_ship(
             detail=detail,
             now=now,
         )
+        _announce(shop, ORDER_SHIPPED, [order], from_status=before)
         _notify(shop, order, event, EventKind.SHIPPED, courier=courier, tracking=tracking)
         _audit("order.shipped", shop, order, actor, request, detail)
     return Outcome(order, event)
@@ -361,7 +439,7 @@ def order_complete(*, shop, order_id: int, actor=None, request=None) -> Outcome:
             raise ServiceError(problem)
         before, now = order.status, timezone.now()
         _move(shop, order, Status.COMPLETED, now)
-        shipped = _settle_stock(shop, order, ship=True)
+        shipped = stock_settle_orders(shop=shop, order_ids=[order.pk], ship=True).get(order.pk, 0)
         detail = {"stock_shipped": shipped} if shipped else {}
         event = _event(
             shop,
@@ -372,46 +450,242 @@ def order_complete(*, shop, order_id: int, actor=None, request=None) -> Outcome:
             detail=detail,
             now=now,
         )
+        _announce(shop, ORDER_COMPLETED, [order], from_status=before)
         _notify(shop, order, event, EventKind.COMPLETED)
         _audit("order.completed", shop, order, actor, request, {"from": before, **detail})
     return Outcome(order, event)
 
 
-def order_cancel(*, shop, order_id: int, reason: str, actor=None, request=None) -> Outcome:
-    """Cancel with a reason; the stock reserved for the order goes back on sale, once."""
+def _reason_clean(reason: str) -> str:
     reason = " ".join(reason.split())
     if not reason:
         raise ServiceError(_("Write why the order is cancelled."))
     if len(reason) > 300:
         raise ServiceError(_("The reason can be at most 300 characters."))
+    return reason
+
+
+def order_cancel(*, shop, order_id: int, reason: str, actor=None, request=None) -> Outcome:
+    """Cancel with a reason; the stock reserved for the order goes back on sale, once."""
+    reason = _reason_clean(reason)
     with transaction.atomic(), shop_scope(shop):
         order = _locked(shop, order_id)
         problem = transition_problem(order, Status.CANCELLED)
         if problem:
             raise ServiceError(problem)
-        before, now = order.status, timezone.now()
-        _move(shop, order, Status.CANCELLED, now)
-        released = _settle_stock(shop, order, ship=False)
-        # a pre-order's units came from its batch's quota, not from stock: give them back
-        from merdeka.preorders.services import preorder_release_order
+        [event] = _cancel(shop, [order], reason=reason, actor=actor, request=request)
+    return Outcome(order, event)
 
-        returned = preorder_release_order(shop=shop, order=order)
-        detail = {"stock_released": released, "was_paid": order.paid_at is not None}
-        if returned:
-            detail["preorder_units_returned"] = returned
+
+def _cancel(shop, orders, *, reason, actor, request, tell=None) -> list[OrderEvent]:
+    """Cancel locked ``orders`` that may be cancelled: status, stock back from the
+    ledger once, history, event, the buyer told, audit."""
+    now = timezone.now()
+    before = {order.pk: order.status for order in orders}
+    for order in orders:
+        _move(shop, order, Status.CANCELLED, now)
+    released = stock_settle_orders(shop=shop, order_ids=list(before), ship=False)
+    events = []
+    for order in orders:
+        detail = {
+            "stock_released": released.get(order.pk, 0),
+            "was_paid": order.paid_at is not None,
+        }
         event = _event(
             shop,
             order,
             kind=EventKind.CANCELLED,
-            from_status=before,
+            from_status=before[order.pk],
             actor=actor,
             note=reason,
             detail=detail,
             now=now,
         )
-        _notify(shop, order, event, EventKind.CANCELLED, reason=reason)
-        _audit("order.cancelled", shop, order, actor, request, {"from": before, **detail})
-    return Outcome(order, event)
+        events.append(event)
+        _audit(
+            "order.cancelled",
+            shop,
+            order,
+            actor,
+            request,
+            {"from": before[order.pk], **detail},
+        )
+    # subscribers (pre-order quotas, group-buy counts) react inside this transaction
+    _announce(shop, ORDER_CANCELLED, orders, from_status=before, reason=reason)
+    for order, event in zip(orders, events, strict=True):
+        _notify(shop, order, event, EventKind.CANCELLED, reason=reason, text=tell)
+    return events
+
+
+def _locked_many(shop, order_ids) -> list[Order]:
+    return list(
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .filter(shop=shop, pk__in=list(order_ids))
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class ManyOutcome:
+    changed: list[Order]
+    skipped: dict[int, str]  # order id -> why it was left as it was
+
+
+def orders_cancel(
+    *, shop, order_ids, reason: str, actor=None, request=None, tell=None
+) -> ManyOutcome:
+    """Cancel many orders at once (a failed or cancelled group buy, a cancelled
+    pre-order batch): each one that may be cancelled is, exactly as ``order_cancel``
+    would; the others are skipped with the reason. ``tell(order)`` may give the text
+    the buyer gets instead of the standard one."""
+    reason = _reason_clean(reason)
+    with transaction.atomic(), shop_scope(shop):
+        orders, skipped = [], {}
+        for order in _locked_many(shop, order_ids):
+            problem = transition_problem(order, Status.CANCELLED)
+            if problem:
+                skipped[order.pk] = problem
+            else:
+                orders.append(order)
+        if orders:
+            _cancel(shop, orders, reason=reason, actor=actor, request=request, tell=tell)
+    return ManyOutcome(orders, skipped)
+
+
+def orders_await_payment(*, shop, order_ids, actor=None, request=None, tell=None) -> ManyOutcome:
+    """Ask many new orders for payment at once (a group buy closed at its price).
+    ``tell(order)`` is the text the buyer gets (none is sent without it)."""
+    with transaction.atomic(), shop_scope(shop):
+        orders, skipped = [], {}
+        for order in _locked_many(shop, order_ids):
+            problem = transition_problem(order, Status.AWAITING_PAYMENT)
+            if problem:
+                skipped[order.pk] = problem
+            else:
+                orders.append(order)
+        now = timezone.now()
+        before = {order.pk: order.status for order in orders}
+        for order in orders:
+            _move(shop, order, Status.AWAITING_PAYMENT, now)
+            event = _event(
+                shop,
+                order,
+                kind=EventKind.STATUS,
+                from_status=before[order.pk],
+                actor=actor,
+                now=now,
+            )
+            _audit(
+                "order.status_changed",
+                shop,
+                order,
+                actor,
+                request,
+                {"from": before[order.pk], "to": Status.AWAITING_PAYMENT},
+            )
+            if tell is not None:
+                _notify(shop, order, event, EventKind.STATUS, text=tell)
+        _announce(shop, ORDER_STATUS_CHANGED, orders, from_status=before)
+    return ManyOutcome(orders, skipped)
+
+
+def orders_reprice(*, shop, order_ids, unit_price: Decimal) -> list[int]:
+    """Every line of these unpaid orders at ``unit_price`` a piece, totals following
+    (a group buy's price moves with its count). Paid, shipped or cancelled orders keep
+    the price they were billed; returns the ids repriced."""
+    with transaction.atomic(), shop_scope(shop):
+        orders = [
+            order
+            for order in _locked_many(shop, order_ids)
+            if order.status in UNPAID and order.paid_at is None
+        ]
+        now = timezone.now()
+        changed = []
+        for order in orders:
+            OrderLine.objects.filter(shop=shop, order=order).update(
+                unit_price=unit_price, total=F("quantity") * unit_price
+            )
+            subtotal = OrderLine.objects.filter(shop=shop, order=order).aggregate(s=Sum("total"))[
+                "s"
+            ] or Decimal(0)
+            fee = order.shipping_fee or Decimal(0)
+            if order.subtotal == subtotal and order.total == subtotal + fee:
+                continue
+            Order.objects.filter(shop=shop, pk=order.pk).update(
+                subtotal=subtotal, total=subtotal + fee, updated_at=now
+            )
+            order.subtotal, order.total = subtotal, subtotal + fee
+            changed.append(order)
+        _announce(shop, ORDER_REPRICED, changed, unit_price=int(unit_price))
+    return [order.pk for order in changed]
+
+
+@dataclass(frozen=True)
+class SourceChange:
+    """What a marketplace's export now says of an order Merdeka already has."""
+
+    order_id: int
+    status: str
+    status_raw: str
+    paid_at: object
+    total: Decimal | None
+    before: str  # the status Merdeka had
+
+
+def orders_sync(*, shop, changes: list[SourceChange], source: str) -> None:
+    """Set-wise: orders of a marketplace take what its newest export says (their
+    source keeps their status, see the module doc). One bulk write, one history row
+    per status that moved, announced as ``order.synced``. Called inside the import's
+    transaction."""
+    if not changes:
+        return
+    now = timezone.now()
+    with owning(ORDER_STATUS):
+        bulk.update(
+            Order,
+            ("status", "status_raw", "paid_at", "total", "updated_at"),
+            [(c.status, c.status_raw, c.paid_at, c.total, now, c.order_id) for c in changes],
+        )
+    moved = [c for c in changes if c.status != c.before]
+    if not moved:
+        return
+    with shop_scope(shop):
+        customers = dict(
+            Order.objects.filter(shop=shop, pk__in=[c.order_id for c in moved]).values_list(
+                "pk", "customer_id"
+            )
+        )
+        OrderEvent.objects.bulk_create(
+            [
+                OrderEvent(
+                    shop_id=shop.pk,
+                    order_id=c.order_id,
+                    customer_id=customers.get(c.order_id),
+                    kind=EventKind.STATUS,
+                    from_status=c.before,
+                    to_status=c.status,
+                    detail={"source": source},
+                    at=now,
+                )
+                for c in moved
+            ],
+            batch_size=1000,
+        )
+    emit_events(
+        Event(
+            kind=ORDER_SYNCED,
+            shop_id=shop.pk,
+            data={
+                "order_id": c.order_id,
+                "customer_id": customers.get(c.order_id),
+                "status": c.status,
+                "from_status": c.before,
+                "source": source,
+            },
+        )
+        for c in moved
+    )
 
 
 def order_note_add(*, shop, order_id: int, note: str, actor=None, request=None) -> OrderEvent:
@@ -434,42 +708,6 @@ def order_note_add(*, shop, order_id: int, note: str, actor=None, request=None) 
         )
         _audit("order.note_added", shop, order, actor, request, {})
     return event
-
-
-# -- stock ------------------------------------------------------------------------------
-
-
-def reserved_for(*, shop, order) -> list[tuple[int, int, int]]:
-    """``(variant id, location id, quantity)`` still reserved for the order, by the
-    stock ledger: its reservations minus what was already shipped or released."""
-    from merdeka.catalog.models import StockMove
-
-    with shop_scope(shop):
-        rows = (
-            StockMove.objects.filter(shop=shop, order=order)
-            .values("variant_id", "location_id")
-            .annotate(held=Sum("reserved_change"))
-            .order_by("variant_id", "location_id")
-        )
-        return [(r["variant_id"], r["location_id"], r["held"]) for r in rows if r["held"] > 0]
-
-
-def _settle_stock(shop, order, *, ship: bool) -> int:
-    """Ship (or release) everything still reserved for the order; returns the units."""
-    from merdeka.catalog.services import stock_release, stock_ship
-
-    settle = stock_ship if ship else stock_release
-    units = 0
-    for variant_id, location_id, quantity in reserved_for(shop=shop, order=order):
-        settle(
-            shop=shop,
-            variant_id=variant_id,
-            location_id=location_id,
-            quantity=quantity,
-            order=order,
-        )
-        units += quantity
-    return units
 
 
 # -- telling the buyer ---------------------------------------------------------------
@@ -552,10 +790,6 @@ def notify_channel(shop, customer) -> str | None:
     """How to reach the buyer: the WhatsApp Cloud API while the buyer's 24-hour window
     is open, else email (sent by the server), else a wa.me link for the seller's own
     phone (one tap on the order page). None when there is no way to reach them."""
-    from merdeka.outreach.channels import get_channel
-    from merdeka.outreach.models import ChannelKind
-    from merdeka.outreach.services import window_open
-
     cloud = get_channel(ChannelKind.CLOUDAPI)
     if (
         cloud.address(customer)
@@ -571,14 +805,13 @@ def notify_channel(shop, customer) -> str | None:
     return None
 
 
-def _notify(shop, order: Order, event: OrderEvent, kind: str, **facts) -> None:
-    from merdeka.outreach.services import service_message_send
-
+def _notify(shop, order: Order, event: OrderEvent, kind: str, *, text=None, **facts) -> None:
+    """Tell the buyer (a service message: consent and restrictions are outreach's).
+    ``text(order)`` replaces the standard wording of ``kind`` (a group buy says its
+    own)."""
     customer = order.customer
     if customer is None or customer.merged_into_id:
         if customer is not None:
-            from merdeka.customers.models import Customer
-
             customer = Customer.objects.filter(
                 shop=shop, pk=customer.merged_into_id, merged_into__isnull=True
             ).first()
@@ -587,7 +820,12 @@ def _notify(shop, order: Order, event: OrderEvent, kind: str, **facts) -> None:
     channel = notify_channel(shop, customer)
     if channel is None:
         return
-    subject, body = buyer_message(order, kind, **facts)
+    if text is not None:
+        with translation.override("id"):
+            subject = _("Order #%(number)s") % {"number": _plain(order.external_id)}
+        body = text(order)
+    else:
+        subject, body = buyer_message(order, kind, **facts)
     delivery = service_message_send(
         shop=shop, customer=customer, body=body, subject=subject, channel=channel
     )
@@ -601,12 +839,6 @@ def notify_send_walink(*, shop, order_id: int, event_id: int) -> str | None:
     """The seller tapped "tell the buyer on WhatsApp": the message is recorded as sent
     (consent is asked again, by outreach) and the wa.me link to open is returned; None
     when the buyer may not (or can no longer) be sent it."""
-    from merdeka.outreach.channels import get_channel
-    from merdeka.outreach.channels.walink import wa_me_url
-    from merdeka.outreach.models import ChannelKind, DeliveryStatus
-    from merdeka.outreach.services import delivery_send
-    from merdeka.privacy.consent import consent_allows
-
     with shop_scope(shop):
         event = OrderEvent.objects.select_related("delivery__customer").get(
             shop=shop, pk=event_id, order_id=order_id

@@ -1,9 +1,9 @@
 """Manual orders: what a seller copies out of a WhatsApp chat into Merdeka by hand.
 
-``manual_order_create`` is the sibling of ``order_place`` for the seller's side and
-shares its parts: the idempotency key under the (shop, key) unique constraint, the
-order number, the stock reservation by conditional UPDATE (``LinePolicy.reserve``), and
-identity resolution of the buyer into a customer (source "manual"). What differs:
+``manual_order_create`` is the seller's entry point beside the buyer's ``order_place``;
+both stand on ``merdeka.orders.placement`` (the idempotency key and retry loop, the
+order row, identity resolution of the buyer into a customer, source "manual") and
+reserve stock through the catalog's stock service. What differs:
 
 * lines come from the whole catalog (also products not shown in the online shop), at a
   price the seller may change, and free-text lines (name, quantity, price) that take
@@ -18,27 +18,27 @@ transaction: a shortage of one line writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from merdeka.catalog.models import Variant
+from merdeka.catalog.services import StockShortage, stock_reserve
 from merdeka.core.phone import normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders.lines import order_line_for, recipient_fields
+from merdeka.orders.lines import order_line_for
 from merdeka.orders.models import Channel, DeliveryMethod, Order, OrderLine, PaymentMethod, Status
-from merdeka.orders.services import (
-    _CONFLICTS,
+from merdeka.orders.placement import (
     MAX_LINES,
     MAX_QUANTITY,
     Buyer,
-    LinePolicy,
-    order_by_idempotency_key,
-    order_number,
+    buyer_customer_id,
+    check_key,
+    new_order,
+    place,
 )
 from merdeka.privacy.audit import audit_record
 
@@ -124,8 +124,7 @@ def manual_order_create(
     ``created`` is False when the same form was sent twice (the first order stands).
     Raises ``ServiceError`` in the seller's language; nothing is written then.
     """
-    if not idempotency_key or len(idempotency_key) > 64:
-        raise ValueError("an idempotency key of 1-64 characters is needed")
+    check_key(idempotency_key)
     if delivery_method not in DeliveryMethod.values or payment_method not in PaymentMethod.values:
         raise ServiceError(_("Choose a delivery method and a payment method from the list."))
     now = timezone.now()
@@ -140,63 +139,35 @@ def manual_order_create(
         ordered_at=ordered_at,
         now=now,
     )
-    for attempt in range(5):
-        existing = order_by_idempotency_key(shop, idempotency_key)
-        if existing is not None:
-            return existing, False
-        try:
-            with transaction.atomic():
-                order = _create(
-                    shop=shop,
-                    buyer=buyer,
-                    lines=lines,
-                    key=idempotency_key,
-                    delivery_method=delivery_method,
-                    payment_method=payment_method,
-                    shipping_fee=shipping_fee or Decimal(0),
-                    note=note,
-                    ordered_at=ordered_at,
-                )
-                audit_record(
-                    action="order.manual_created",
-                    shop=shop,
-                    actor=actor,
-                    target=order,
-                    request=request,
-                    detail={"number": order.external_id, "lines": len(lines)},
-                )
-            return order, True
-        except _CONFLICTS:  # the same key won in another request, or a new buyer met
-            if attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+
+    def write(_prepared) -> Order:
+        order = _write(
+            shop=shop,
+            buyer=buyer,
+            lines=lines,
+            key=idempotency_key,
+            delivery_method=delivery_method,
+            payment_method=payment_method,
+            shipping_fee=shipping_fee or Decimal(0),
+            note=note,
+            ordered_at=ordered_at,
+        )
+        audit_record(
+            action="order.manual_created",
+            shop=shop,
+            actor=actor,
+            target=order,
+            request=request,
+            detail={"number": order.external_id, "lines": len(lines)},
+        )
+        return order
+
+    return place(shop=shop, key=idempotency_key, write=write)
 
 
-def _customer_id(shop, buyer: Buyer, now) -> int | None:
-    from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phone_claim
-
-    [customer_id] = Resolver(shop=shop, source=Channel.MANUAL).resolve_many(
-        [
-            BuyerInput(
-                claims=[phone_claim(buyer.phone), email_claim(buyer.email)],
-                name=" ".join(buyer.name.split()),
-                city=buyer.city,
-                province=buyer.province,
-                address=buyer.street or None,
-                seen_at=now,
-            )
-        ]
-    )
-    return customer_id
-
-
-def _create(
+def _write(
     *, shop, buyer, lines, key, delivery_method, payment_method, shipping_fee, note, ordered_at
 ):
-    from merdeka.catalog.models import Variant
-    from merdeka.catalog.services import StockShortage
-
-    policy = LinePolicy()
     with shop_scope(shop):
         wanted = {line.variant_id for line in lines if line.variant_id is not None}
         variants = {
@@ -212,28 +183,25 @@ def _create(
         priced = []
         for line in lines:
             variant = variants.get(line.variant_id)
-            price = line.unit_price if line.unit_price is not None else policy.price(variant)
+            price = line.unit_price if line.unit_price is not None else variant.price
             priced.append((line, variant, price))
         subtotal = sum((price * line.quantity for line, _v, price in priced), Decimal(0))
-        order = Order(
+        order = new_order(
             shop=shop,
+            key=key,
             channel=Channel.MANUAL,
-            external_id=order_number(),
-            customer_id=_customer_id(shop, buyer, ordered_at),
             status=Status.AWAITING_PAYMENT,
+            buyer=buyer,
+            customer_id=buyer_customer_id(
+                shop=shop, buyer=buyer, source=Channel.MANUAL, seen_at=ordered_at
+            ),
             ordered_at=ordered_at,
             subtotal=subtotal,
             shipping_fee=shipping_fee,
-            total=subtotal + shipping_fee,
-            recipient_name=" ".join(buyer.name.split()),
-            **recipient_fields(buyer),
-            idempotency_key=key,
-            public_token=secrets.token_urlsafe(24)[:32],
             delivery_method=delivery_method,
             payment_method=payment_method,
-            note=note.strip() or None,
+            note=note,
         )
-        order.save()
         # reserve in a fixed order (by variant id) so that concurrent orders lock alike
         locations = {}
         for index in sorted(
@@ -242,7 +210,7 @@ def _create(
         ):
             line, variant, _price = priced[index]
             try:
-                locations[index] = policy.reserve(
+                locations[index] = stock_reserve(
                     shop=shop, variant=variant, quantity=line.quantity, order=order
                 )
             except StockShortage as exc:  # the buyer's wording talks of a cart
@@ -270,8 +238,6 @@ def _create(
 
 def manual_catalog(*, shop) -> list:
     """The variants a seller can put on a manual order: every active one, by product."""
-    from merdeka.catalog.models import Variant
-
     with shop_scope(shop):
         return list(
             Variant.objects.filter(shop=shop, is_active=True)

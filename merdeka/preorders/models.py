@@ -89,6 +89,8 @@ class PreorderEntry(ShopOwnedModel):
     quantity = models.PositiveIntegerField()
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
+    # when the order was cancelled and these units went back to the quota (once)
+    released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

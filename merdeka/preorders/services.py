@@ -31,7 +31,8 @@ from merdeka.catalog.cache import catalog_changed
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders.models import Order, Status
+from merdeka.orders import lifecycle
+from merdeka.orders.models import Order
 from merdeka.orders.services import LinePolicy
 from merdeka.preorders.models import PreorderBatch, PreorderBatchVariant, PreorderEntry
 from merdeka.privacy.audit import audit_record
@@ -41,8 +42,6 @@ MAX_NOTE = 1000
 MAX_MESSAGE = 1000
 MAX_UNITS = 1_000_000
 MAX_PRICE = Decimal(1_000_000_000)
-# orders that are past the point where cancelling a batch can undo them
-_SETTLED = (Status.SHIPPED, Status.COMPLETED, Status.CANCELLED, Status.RETURNED)
 MESSAGE_PLACEHOLDERS = ("nama", "nama_depan", "toko", "pesanan", "total")
 
 
@@ -195,61 +194,55 @@ def preorders_close_due(*, now=None) -> list[int]:
     return closed
 
 
-def preorder_release_order(*, shop, order: Order) -> int:
-    """Give a cancelled order's units back to its batches; returns the units returned.
-
-    Call it inside the transaction that cancels the order (the batch cancel below does;
-    the order book's own cancel action should too)."""
-    returned = 0
-    with shop_scope(shop):
-        entries = list(PreorderEntry.objects.filter(shop=shop, order=order, quantity__gt=0))
-        for entry in entries:
-            PreorderBatch.objects.filter(
-                shop=shop, pk=entry.batch_id, reserved__gte=entry.quantity
-            ).update(reserved=F("reserved") - entry.quantity)
-            returned += entry.quantity
-    return returned
+def quota_release(events) -> None:
+    """Subscriber of ``order.cancelled`` (inline, in the cancel's transaction): a
+    cancelled order's units go back to its batches' quotas, once per entry (an entry
+    is marked released in the same conditional UPDATE that decides it)."""
+    now = timezone.now()
+    by_shop: dict[int, list[int]] = {}
+    for event in events:
+        by_shop.setdefault(event.shop_id, []).append(event.data["order_id"])
+    for shop_id, order_ids in by_shop.items():
+        with shop_scope(shop_id):
+            entries = list(
+                PreorderEntry.objects.filter(
+                    shop_id=shop_id, order_id__in=order_ids, released_at__isnull=True
+                ).values_list("pk", "batch_id", "quantity")
+            )
+            for pk, batch_id, quantity in entries:
+                marked = PreorderEntry.objects.filter(pk=pk, released_at__isnull=True).update(
+                    released_at=now
+                )
+                if marked and quantity:
+                    PreorderBatch.objects.filter(
+                        shop_id=shop_id, pk=batch_id, reserved__gte=quantity
+                    ).update(reserved=F("reserved") - quantity)
 
 
 def batch_cancel(*, shop, actor, batch: PreorderBatch, request=None) -> int:
-    """Cancel a batch and every order of it not yet sent: the batch's units go back
-    to its quota and the catalog stock of any other line in those orders is released.
-    Returns how many orders were cancelled."""
-    from merdeka.catalog.services import stock_release
-
+    """Cancel a batch and every order of it not yet sent, through the order lifecycle:
+    the batch's units go back to its quota (``quota_release``), the catalog stock of
+    any other line in those orders is released from the ledger, and each buyer is
+    told. Returns how many orders were cancelled."""
     if batch.state == PreorderBatch.State.CANCELLED:
         return 0
-    cancelled = 0
     with transaction.atomic(), shop_scope(shop):
         batch = PreorderBatch.objects.select_for_update().get(shop=shop, pk=batch.pk)
         if batch.state == PreorderBatch.State.CANCELLED:
             return 0
-        order_ids = PreorderEntry.objects.filter(shop=shop, batch=batch).values("order_id")
-        orders = list(
-            Order.objects.filter(shop=shop, pk__in=order_ids)
-            .exclude(status__in=_SETTLED)
-            .prefetch_related("lines")
-            .order_by("pk")
+        order_ids = list(
+            PreorderEntry.objects.filter(shop=shop, batch=batch)
+            .values_list("order_id", flat=True)
+            .distinct()
         )
-        for order in orders:
-            updated = (
-                Order.objects.filter(shop=shop, pk=order.pk)
-                .exclude(status__in=_SETTLED)
-                .update(status=Status.CANCELLED, updated_at=timezone.now())
-            )
-            if not updated:
-                continue
-            for line in order.lines.all():
-                if line.stock_location_id and line.product_variant_id:
-                    stock_release(
-                        shop=shop,
-                        variant_id=line.product_variant_id,
-                        location_id=line.stock_location_id,
-                        quantity=line.quantity,
-                        order=order,
-                    )
-            preorder_release_order(shop=shop, order=order)
-            cancelled += 1
+        outcome = lifecycle.orders_cancel(
+            shop=shop,
+            order_ids=order_ids,
+            reason=_("The pre-order %(title)s was cancelled.") % {"title": batch.title},
+            actor=actor,
+            request=request,
+        )
+        cancelled = len(outcome.changed)
         PreorderBatch.objects.filter(shop=shop, pk=batch.pk).update(
             state=PreorderBatch.State.CANCELLED, closed_at=batch.closed_at or timezone.now()
         )

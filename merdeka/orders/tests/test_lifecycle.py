@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from merdeka.catalog.models import StockLevel, StockMove
+from merdeka.catalog.selectors import stock_held_for_orders
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.orders import lifecycle
@@ -252,7 +253,7 @@ def test_cancelling_gives_the_reserved_stock_back_exactly_once(ika_shop, ika, la
         event = OrderEvent.objects.get(order=order)
     assert event.kind == "cancelled" and event.note == "Stok rusak"
     assert event.detail["stock_released"] == 3
-    assert lifecycle.reserved_for(shop=ika_shop, order=order) == []
+    assert stock_held_for_orders(shop=ika_shop, order_ids=[order.pk]) == {}
 
 
 def test_a_paid_order_can_be_cancelled_and_says_the_money_must_go_back(ika_shop, lapis):
