@@ -1,9 +1,11 @@
 """Keeping the customer workspace (search tokens, list numbers, RFM) in step with writes.
 
 Called from the places that write customers and orders: the import resolver (set-wise,
-``customers_resolving``), the end of an import run (``import_run_finished``), and the
-customer services (one customer at a time). Everything here is bulk and in SQL; no
-signals.
+``customers_resolving``), the end of an import run (``import_run_finished``), the
+customer services (one customer at a time), and the order lifecycle's events
+(``orders_changed``, an outbox subscriber: every order placed, paid, repriced or
+cancelled in any channel moves its buyer's figures). Everything here is bulk and in
+SQL; no signals.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from merdeka.core import bulk
+from merdeka.core.scoping import shop_scope
 from merdeka.customers import search, stats
 
 
@@ -130,3 +133,35 @@ def customers_regrouped(*, shop, customer_ids: Iterable[int]) -> None:
     search.index_customers(shop=shop, customer_ids=live)
     stats.customer_stats_refresh(shop=shop, customer_ids=ids)
     schedule_refresh(shop=shop)
+
+
+# the order lifecycle's events that move a buyer's figures (orders, spend, first and
+# last order). ``order.synced`` is not among them: an import refreshes every customer
+# its run touched in one set-wise pass at its end (``import_run_finished``).
+FIGURES_EVENTS = (
+    "order.placed",
+    "order.paid",
+    "order.status_changed",
+    "order.shipped",
+    "order.completed",
+    "order.cancelled",
+    "order.repriced",
+)
+
+
+def orders_changed(events) -> None:
+    """Outbox subscriber of the order lifecycle: the figures of every buyer whose
+    orders changed (and of whom they were merged into since), set-wise per shop."""
+    from merdeka.customers.models import Customer
+
+    by_shop: dict[int, set[int]] = {}
+    for event in events:
+        customer_id = event.data.get("customer_id")
+        if customer_id is not None:
+            by_shop.setdefault(event.shop_id, set()).add(customer_id)
+    for shop_id, ids in by_shop.items():
+        with shop_scope(shop_id):
+            survivors = Customer.objects.filter(
+                shop_id=shop_id, pk__in=ids, merged_into__isnull=False
+            ).values_list("merged_into_id", flat=True)
+            stats.customer_stats_refresh(shop=shop_id, customer_ids=sorted(ids | set(survivors)))
