@@ -166,12 +166,15 @@ def cart(request, storefront):
     if request.method == "POST":
         form = CartUpdateForm(request.POST)
         if form.is_valid():
-            services.cart_set(
-                request.session,
-                storefront.shop,
-                form.cleaned_data["variant"],
-                form.cleaned_data["quantity"],
-            )
+            try:
+                services.cart_update(
+                    request.session,
+                    storefront.shop,
+                    form.cleaned_data["variant"],
+                    form.cleaned_data["quantity"],
+                )
+            except ServiceError as exc:
+                messages.error(request, str(exc))
         return redirect("storefront_cart", slug=storefront.slug)
     lines = selectors.cart_lines(
         shop=storefront.shop, cart=services.cart_get(request.session, storefront.shop)
