@@ -23,6 +23,7 @@ from merdeka.catalog import photos as photo_files
 from merdeka.catalog.models import ProductPhoto
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
+from merdeka.core.redirects import safe_next
 from merdeka.core.services import ServiceError
 from merdeka.orders.models import PaymentMethod
 from merdeka.orders.services import (
@@ -143,9 +144,7 @@ def cart_add(request, storefront):
     form = CartAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a variant first."))
-        return redirect(
-            request.POST.get("next") or reverse("storefront_shop", args=[storefront.slug])
-        )
+        return redirect(safe_next(request, reverse("storefront_shop", args=[storefront.slug])))
     variant_id = form.cleaned_data["variant"]
     lines = selectors.cart_lines(shop=storefront.shop, cart={str(variant_id): 1})
     if not lines:

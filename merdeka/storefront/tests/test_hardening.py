@@ -1,5 +1,5 @@
 """What a buyer can send that the storefront must survive: a cart over the order's
-limit."""
+limit, a ``next`` address to another site."""
 
 from __future__ import annotations
 
@@ -86,3 +86,39 @@ def test_a_cart_kept_over_the_limit_can_be_changed_and_says_why_it_cannot_be_ord
     assert response.status_code == 302
     with shop_scope(ika_shop):
         assert Order.objects.get().lines.count() == 50
+
+
+# -- next ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "https://evil.example/phish",
+        "//evil.example/phish",
+        "///evil.example/phish",
+        "/\\evil.example/phish",
+        "\\\\evil.example/phish",
+        "https:evil.example",
+        "javascript:alert(1)",
+        "\x01https://evil.example/",
+        " https://evil.example/",
+    ],
+)
+def test_add_to_cart_never_sends_the_buyer_to_another_site(client, storefront, elsewhere):
+    response = client.post(
+        reverse("storefront_cart_add", args=[storefront.slug]), {"variant": "", "next": elsewhere}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("storefront_shop", args=[storefront.slug])
+
+
+def test_add_to_cart_goes_back_to_a_page_of_this_site(client, storefront, lapis):
+    product, _variant = lapis
+    page = reverse("storefront_product", args=[storefront.slug, product.slug])
+    response = client.post(
+        reverse("storefront_cart_add", args=[storefront.slug]), {"variant": "x", "next": page}
+    )
+    assert response["Location"] == page
+    followed = client.get(page)
+    assert "Pilih variannya dulu." in followed.content.decode()
