@@ -1,5 +1,5 @@
 """What a buyer can send that the storefront must survive: a cart over the order's
-limit, a ``next`` address to another site."""
+limit, a ``next`` address to another site, direction overrides in what they type."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import pytest
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer
 from merdeka.orders.models import Order
 from merdeka.storefront import services
 from merdeka.storefront.tests.conftest import make_product
 from merdeka.storefront.tests.test_checkout import add, checkout_post
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: shows everything after it backwards
 
 
 @pytest.fixture
@@ -122,3 +125,28 @@ def test_add_to_cart_goes_back_to_a_page_of_this_site(client, storefront, lapis)
     assert response["Location"] == page
     followed = client.get(page)
     assert "Pilih variannya dulu." in followed.content.decode()
+
+
+# -- direction overrides -------------------------------------------------------------------
+
+
+def test_direction_overrides_in_what_the_buyer_types_are_not_stored(
+    client, storefront, ika_shop, lapis
+):
+    _product, variant = lapis
+    add(client, storefront, variant)
+    response = checkout_post(
+        client,
+        storefront,
+        name=f"Siti{RLO} Nurhaliza\u2066",
+        street=f"Jl. Melati{RLO} No. 7",
+        note=f"\u200fTolong{RLO} dibungkus kado\u061c",
+    )
+    assert response.status_code == 302
+    with shop_scope(ika_shop):
+        order = Order.objects.get()
+        customer = Customer.objects.get()
+    assert order.recipient_name == "Siti Nurhaliza"
+    assert order.street == "Jl. Melati No. 7"
+    assert order.note == "Tolong dibungkus kado"
+    assert customer.name == "Siti Nurhaliza"
