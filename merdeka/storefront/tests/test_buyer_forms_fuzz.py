@@ -9,19 +9,16 @@ exception a view lets through."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from merdeka.groupbuy import services as groupbuy
-from merdeka.groupbuy.tests.world import TIERS
-from merdeka.preorders.services import batch_open
+from merdeka.groupbuy.tests.world import groupbuy_world
+from merdeka.preorders.tests.conftest import open_batch
 from merdeka.storefront.tests.conftest import make_product
 
 FUZZ = settings(
@@ -85,29 +82,12 @@ def with_token(draw, client, url, data: dict) -> dict:
 
 
 @pytest.fixture
-def world(ika_shop, ika, storefront):
+def world(ika_shop, storefront):
     """A cake in stock, a cake baked to order (an open pre-order) and an open group buy."""
     _product, [lapis] = make_product(ika_shop, name="Kue Lapis Legit", stock=1000)
     bolu, [pandan] = make_product(ika_shop, name="Bolu Pandan", stock=0)
-    now = timezone.now()
-    batch_open(
-        shop=ika_shop,
-        actor=None,
-        product_id=bolu.pk,
-        title="PO Lebaran",
-        opens_at=now - dt.timedelta(hours=1),
-        closes_at=now + dt.timedelta(days=2),
-    )
-    offer = groupbuy.offer_save(shop=ika_shop, actor=ika, variant=lapis, tiers=TIERS, max_days=7)
-    group, _ = groupbuy.group_open(
-        shop=ika_shop,
-        offer=offer,
-        days=3,
-        key="fuzz-open",
-        coordinator_name="Sari Dewi",
-        coordinator_phone="0812 1111 2222",
-    )
-    return {"variants": [lapis, pandan], "offer": offer, "group": group}
+    open_batch(ika_shop, bolu)
+    return {"variants": [lapis, pandan], **groupbuy_world(ika_shop, lapis)}
 
 
 @FUZZ
