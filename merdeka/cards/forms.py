@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core.forms import CleanCharField
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.orders.models import Channel
 
@@ -39,7 +40,7 @@ class BatchForm(forms.Form):
 
 
 class SignUpForm(forms.Form):
-    name = forms.CharField(
+    name = CleanCharField(
         label=_("Your name"),
         max_length=100,
         error_messages={"required": _("Write your name.")},

@@ -7,11 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.catalog.models import StockLocation
+from merdeka.core.forms import CleanCharField
 
 
 class ProductForm(forms.Form):
-    name = forms.CharField(label=_("Product name"), max_length=120)
-    description = forms.CharField(
+    name = CleanCharField(label=_("Product name"), max_length=120)
+    description = CleanCharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     category = forms.TypedChoiceField(
@@ -28,8 +29,8 @@ class ProductForm(forms.Form):
 
 class VariantForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    size = forms.CharField(label=_("Size"), max_length=60, required=False)
-    flavour = forms.CharField(label=_("Flavour"), max_length=60, required=False)
+    size = CleanCharField(label=_("Size"), max_length=60, required=False)
+    flavour = CleanCharField(label=_("Flavour"), max_length=60, required=False)
     price = forms.DecimalField(
         label=_("Price (Rp)"),
         max_digits=12,
@@ -62,15 +63,15 @@ class StockAdjustForm(forms.Form):
     variant = forms.IntegerField(widget=forms.HiddenInput)
     location = forms.IntegerField(widget=forms.HiddenInput)
     on_hand = forms.IntegerField(label=_("In stock"), min_value=0, max_value=1_000_000)
-    note = forms.CharField(label=_("Why (optional)"), max_length=200, required=False)
+    note = CleanCharField(label=_("Why (optional)"), max_length=200, required=False)
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(label=_("New category"), max_length=80)
+    name = CleanCharField(label=_("New category"), max_length=80)
 
 
 class LocationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = CleanCharField(label=_("Name"), max_length=80)
     kind = forms.ChoiceField(label=_("Kind"), choices=StockLocation.Kind.choices)
     is_default = forms.BooleanField(label=_("Sell from here first"), required=False)
     sells_online = forms.BooleanField(

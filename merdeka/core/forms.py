@@ -6,6 +6,16 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.models import TIME_ZONES, Role
+from merdeka.core.text import clean_text
+
+
+class CleanCharField(forms.CharField):
+    """A ``CharField`` without bidirectional control characters (``clean_text``),
+    removed before the length is checked: for names, notes, products' names and
+    descriptions."""
+
+    def to_python(self, value):
+        return clean_text(super().to_python(value))
 
 
 class LoginForm(AuthenticationForm):
@@ -16,7 +26,7 @@ class LoginForm(AuthenticationForm):
 
 
 class ShopSettingsForm(forms.Form):
-    name = forms.CharField(label=_("Shop name"), max_length=120)
+    name = CleanCharField(label=_("Shop name"), max_length=120)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES)
 
 
@@ -32,7 +42,7 @@ class StaffAddForm(forms.Form):
         ],
         help_text=_("An existing account joins this shop; a new one is created otherwise."),
     )
-    first_name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    first_name = CleanCharField(label=_("Name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 

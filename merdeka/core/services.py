@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from merdeka.core.models import Membership, Role, Shop, User
 from merdeka.core.scoping import shop_scope
+from merdeka.core.text import clean_text
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.services import shop_keys_create
 
@@ -48,7 +49,7 @@ def user_create(
     generated = None
     if password is None:
         generated = password = temporary_password()
-    user = User(username=username, first_name=first_name.strip(), email=email.strip())
+    user = User(username=username, first_name=clean_text(first_name).strip(), email=email.strip())
     if generated is None:
         validate_password(password, user)
     user.set_password(password)
@@ -66,7 +67,7 @@ def shop_create(
     time_zone: str = "Asia/Jakarta",
     actor: User | None = None,
 ) -> Shop:
-    name = name.strip()
+    name = clean_text(name).strip()
     if not name:
         raise ServiceError(_("A shop needs a name."))
     slug = slugify(slug) if slug else unique_slug(name)
@@ -82,7 +83,7 @@ def shop_create(
 
 @transaction.atomic
 def shop_update(*, shop: Shop, actor: User, name: str, time_zone: str, request=None) -> Shop:
-    shop.name = name.strip()
+    shop.name = clean_text(name).strip()
     shop.time_zone = time_zone
     shop.save(update_fields=["name", "time_zone"])
     audit_record(

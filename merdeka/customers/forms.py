@@ -3,11 +3,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core.forms import CleanCharField
 from merdeka.core.phone import is_masked, normalize_phone
 
 
 class CustomerForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = CleanCharField(label=_("Name"), max_length=200)
     phone = forms.CharField(
         label=_("WhatsApp number"),
         max_length=40,
@@ -15,11 +16,11 @@ class CustomerForm(forms.Form):
         help_text=_("For example 0812-3456-7890 or +62 812 3456 7890."),
     )
     email = forms.EmailField(label=_("Email"), required=False)
-    address = forms.CharField(
+    address = CleanCharField(
         label=_("Address"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    city = forms.CharField(label=_("City / regency"), max_length=80, required=False)
-    province = forms.CharField(label=_("Province"), max_length=80, required=False)
+    city = CleanCharField(label=_("City / regency"), max_length=80, required=False)
+    province = CleanCharField(label=_("Province"), max_length=80, required=False)
 
     def clean_phone(self):
         value = self.cleaned_data["phone"].strip()
@@ -70,7 +71,7 @@ class CustomerFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or number"), max_length=100, required=False)
     channel = forms.ChoiceField(label=_("Bought on"), required=False)
     province = forms.ChoiceField(label=_("Province"), required=False)
-    city = forms.CharField(label=_("City / regency"), max_length=80, required=False)
+    city = CleanCharField(label=_("City / regency"), max_length=80, required=False)
     first_from = forms.DateField(label=_("First order from"), required=False, widget=_date_input())
     first_to = forms.DateField(label=_("First order until"), required=False, widget=_date_input())
     last_from = forms.DateField(label=_("Last order from"), required=False, widget=_date_input())
@@ -133,7 +134,7 @@ class CustomerFilterForm(forms.Form):
 
 
 class SegmentForm(forms.Form):
-    name = forms.CharField(label=_("Segment name"), max_length=80)
+    name = CleanCharField(label=_("Segment name"), max_length=80)
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -143,7 +144,7 @@ class SegmentForm(forms.Form):
 
 
 class TagForm(forms.Form):
-    name = forms.CharField(label=_("Tag"), max_length=40)
+    name = CleanCharField(label=_("Tag"), max_length=40)
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
@@ -153,7 +154,7 @@ class TagForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(
+    body = CleanCharField(
         label=_("Private note"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),

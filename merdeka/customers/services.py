@@ -4,6 +4,7 @@ from django.db import transaction
 
 from merdeka.core.phone import normalize_email, normalize_phone
 from merdeka.core.scoping import shop_scope
+from merdeka.core.text import clean_text
 from merdeka.customers import workspace
 from merdeka.customers.models import Customer
 from merdeka.privacy.audit import audit_record
@@ -37,10 +38,10 @@ def customer_create(
     with shop_scope(shop):
         customer = Customer(
             shop=shop,
-            name=name.strip(),
-            address=address.strip() or None,
-            city=city.strip(),
-            province=province.strip(),
+            name=clean_text(name).strip(),
+            address=clean_text(address).strip() or None,
+            city=clean_text(city).strip(),
+            province=clean_text(province).strip(),
         )
         customer.save()
         changed = [attr for attr, value in values.items() if value]
@@ -92,12 +93,12 @@ def customer_edit(
     if customer.shop_id != shop.pk:
         raise ValueError("the customer belongs to another shop")
     values = {
-        "name": " ".join((name or "").split()) or None,
+        "name": " ".join(clean_text(name or "").split()) or None,
         "phone": normalize_phone(phone) if phone else None,
         "email": normalize_email(email) if email else None,
-        "address": (address or "").strip() or None,
-        "city": customer.city if city is None else city.strip(),
-        "province": customer.province if province is None else province.strip(),
+        "address": clean_text(address or "").strip() or None,
+        "city": customer.city if city is None else clean_text(city).strip(),
+        "province": customer.province if province is None else clean_text(province).strip(),
     }
     with shop_scope(shop):
         customer = Customer.objects.select_for_update().get(shop=shop, pk=customer.pk)

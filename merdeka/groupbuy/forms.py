@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from merdeka.core.forms import CleanCharField
 from merdeka.core.services import ServiceError
 from merdeka.groupbuy.tiers import tiers_parse
 from merdeka.storefront.forms import BuyerContactMixin, CheckoutForm
@@ -50,7 +51,7 @@ class OpenForm(BuyerContactMixin, forms.Form):
     """A buyer opens a group: who they are and how long it runs."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    name = forms.CharField(label=_("Your name"), max_length=100)
+    name = CleanCharField(label=_("Your name"), max_length=100)
     whatsapp = forms.CharField(
         label=_("WhatsApp number"),
         max_length=30,

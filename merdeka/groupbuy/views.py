@@ -31,13 +31,8 @@ from merdeka.groupbuy.models import CloseReason, GroupStatus
 from merdeka.groupbuy.tiers import tiers_text
 from merdeka.privacy.audit import audit_record
 from merdeka.storefront import selectors as storefront_selectors
-from merdeka.storefront.views import (
-    _context,
-    _new_token,
-    form_renewed,
-    public_storefront,
-    token_known,
-)
+from merdeka.storefront.public import page_context, public_storefront
+from merdeka.storefront.tokens import form_renewed, token_issue, token_known
 
 
 def _no_store(response):
@@ -123,8 +118,8 @@ def groupbuy_open(request, storefront, offer_id):
                 )
                 return redirect(coordinator_url(storefront, group))
     else:
-        form = OpenForm(initial={"token": _new_token(request)}, max_days=offer.max_days)
-    context = _context(
+        form = OpenForm(initial={"token": token_issue(request)}, max_days=offer.max_days)
+    context = page_context(
         request,
         storefront,
         form=form,
@@ -180,8 +175,8 @@ def groupbuy_public(request, storefront, token):
                 else:
                     return redirect(member_url(storefront, group, member))
     else:
-        form = JoinForm(storefront=storefront, initial={"token": _new_token(request)})
-    context = _context(
+        form = JoinForm(storefront=storefront, initial={"token": token_issue(request)})
+    context = page_context(
         request, storefront, form=form, **_progress_context(request, storefront, group)
     )
     return _no_store(render(request, "groupbuy/public.html", context))
@@ -213,7 +208,7 @@ def groupbuy_member(request, storefront, token, order_token):
         raise Http404
     progress = services.group_progress(group)
     price_now = group.final_price or progress.price or progress.base_price
-    context = _context(
+    context = page_context(
         request,
         storefront,
         member=member,
@@ -250,7 +245,7 @@ def groupbuy_coordinator(request, storefront, token):
         (selectors.first_name(m.order.recipient_name), m.quantity)
         for m in selectors.members(shop=shop, group=group)
     ]
-    context = _context(
+    context = page_context(
         request, storefront, rows=rows, **_progress_context(request, storefront, group)
     )
     return _no_store(render(request, "groupbuy/coordinator.html", context))

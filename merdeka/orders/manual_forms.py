@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import regions
+from merdeka.core.forms import CleanCharField
 from merdeka.orders.manual import MAX_LINE_NAME, MAX_NAME, MAX_NOTE, ManualLine
 from merdeka.orders.models import DeliveryMethod, PaymentMethod
 from merdeka.orders.services import Buyer
@@ -25,14 +26,14 @@ _MONEY = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1_000_000_000
 class ManualOrderForm(BuyerContactMixin, forms.Form):
     name_missing = _("Write the buyer's name.")
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    name = forms.CharField(label=_("Buyer's name"), max_length=MAX_NAME)
+    name = CleanCharField(label=_("Buyer's name"), max_length=MAX_NAME)
     whatsapp = forms.CharField(
         label=_("Buyer's WhatsApp number"),
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
         help_text=_("Any format: 0812…, +62 812…, 62812…"),
     )
-    street = forms.CharField(
+    street = CleanCharField(
         label=_("Street address"),
         max_length=300,
         required=False,
@@ -51,7 +52,7 @@ class ManualOrderForm(BuyerContactMixin, forms.Form):
         decimal_places=0,
         validators=_MONEY,
     )
-    note = forms.CharField(
+    note = CleanCharField(
         label=_("Note"),
         max_length=MAX_NOTE,
         required=False,
@@ -81,7 +82,7 @@ class ManualOrderForm(BuyerContactMixin, forms.Form):
             self.fields[f"line-{i}-variant"] = forms.ChoiceField(
                 label=_("Product"), choices=choices, required=False
             )
-            self.fields[f"line-{i}-name"] = forms.CharField(
+            self.fields[f"line-{i}-name"] = CleanCharField(
                 label=_("Or what was ordered"), max_length=MAX_LINE_NAME, required=False
             )
             self.fields[f"line-{i}-quantity"] = forms.IntegerField(

@@ -4,6 +4,13 @@ The text is parsed explicitly: every ``{word}`` must be one of ``PLACEHOLDERS`` 
 is replaced by a plain value. Nothing in the text can reach an attribute, an index or
 a format spec (no ``str.format`` on user text), and values are inserted once, so a
 customer named ``{toko}`` stays ``{toko}``.
+
+Values are people's text put into the shop's sentence. Bidirectional control
+characters are removed from them (a name ending in U+202E RIGHT-TO-LEFT OVERRIDE would
+show the rest of the message backwards, in the preview, the ``wa.me`` link and the
+message itself), whether or not they were stored before input was cleaned; a value
+with right-to-left letters (an Arabic name) is wrapped in an isolate, so it cannot
+reorder the words around it either (``merdeka.core.text.isolate``).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import HONORIFICS
+from merdeka.core.text import clean_text, isolate
 
 PLACEHOLDERS = {
     "nama": _("the customer's name"),
@@ -78,13 +86,13 @@ def placeholder_values(*, shop, recipient: Recipient, unsubscribe_url: str) -> d
     with override("id"):  # the message is for the customer, in Indonesian
         fallback_name = gettext("Kak")
         fallback_product = gettext("our products")
-    name = " ".join((recipient.name or "").split())
+    name = " ".join(clean_text(recipient.name or "").split())
     return {
-        "nama": name or fallback_name,
-        "nama_depan": first_name(name) or fallback_name,
-        "produk_terakhir": recipient.last_product or fallback_product,
-        "toko": shop.name,
-        "kota": recipient.city or "",
+        "nama": isolate(name) or fallback_name,
+        "nama_depan": isolate(first_name(name)) or fallback_name,
+        "produk_terakhir": isolate(recipient.last_product or "") or fallback_product,
+        "toko": isolate(shop.name),
+        "kota": isolate(recipient.city or ""),
         "tautan_berhenti": unsubscribe_url,
     }
 

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core.forms import CleanCharField
 from merdeka.outreach.models import ChannelKind
 from merdeka.preorders.services import MAX_MESSAGE, MAX_NOTE, MAX_TITLE, MAX_UNITS
 
@@ -25,7 +26,7 @@ class BatchForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None chosen: every variant of the product."),
     )
-    title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)
+    title = CleanCharField(label=_("Title"), max_length=MAX_TITLE)
     opens_at = forms.DateTimeField(label=_("Opens at"), **_WHEN)
     closes_at = forms.DateTimeField(label=_("Closes at"), **_WHEN)
     ships_on = forms.DateField(
@@ -49,7 +50,7 @@ class BatchForm(forms.Form):
         validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(1_000_000_000))],
         help_text=_("Empty: the product's own price."),
     )
-    note = forms.CharField(
+    note = CleanCharField(
         label=_("Note for buyers"),
         max_length=MAX_NOTE,
         required=False,

@@ -16,7 +16,7 @@ from merdeka.orders.manual import manual_catalog
 from merdeka.preorders import selectors, services
 from merdeka.preorders.forms import BatchForm, MessageForm
 from merdeka.privacy.audit import audit_record
-from merdeka.storefront.views import _context, public_storefront
+from merdeka.storefront.public import page_context, public_storefront
 
 
 @shop_member
@@ -160,7 +160,7 @@ def public_batch(request, storefront, token):
     response = render(
         request,
         "preorders/public.html",
-        _context(
+        page_context(
             request,
             storefront,
             batch=batch,

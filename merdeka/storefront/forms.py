@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import regions
+from merdeka.core.forms import CleanCharField
 from merdeka.core.phone import format_phone, is_masked, normalize_phone
 from merdeka.orders.models import DeliveryMethod, PaymentMethod
 from merdeka.orders.services import Buyer
@@ -94,7 +95,7 @@ class BuyerContactMixin:
 
 class CheckoutForm(BuyerContactMixin, forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    name = forms.CharField(label=_("Your name"), max_length=100)
+    name = CleanCharField(label=_("Your name"), max_length=100)
     whatsapp = forms.CharField(
         label=_("WhatsApp number"),
         max_length=30,
@@ -102,7 +103,7 @@ class CheckoutForm(BuyerContactMixin, forms.Form):
         help_text=_("The seller confirms your order here."),
     )
     delivery = forms.ChoiceField(label=_("How do you get it?"), widget=forms.RadioSelect)
-    street = forms.CharField(
+    street = CleanCharField(
         label=_("Street address"),
         max_length=300,
         required=False,
@@ -112,7 +113,7 @@ class CheckoutForm(BuyerContactMixin, forms.Form):
     payment = forms.ChoiceField(
         label=_("How do you pay?"), widget=forms.RadioSelect, required=False
     )
-    note = forms.CharField(
+    note = CleanCharField(
         label=_("Note for the seller"),
         max_length=500,
         required=False,
@@ -234,7 +235,7 @@ class CheckoutForm(BuyerContactMixin, forms.Form):
 class StorefrontSettingsForm(forms.Form):
     slug = forms.SlugField(label=_("Address of the online shop"), max_length=60)
     is_open = forms.BooleanField(label=_("The online shop takes orders"), required=False)
-    tagline = forms.CharField(label=_("Short description"), max_length=160, required=False)
+    tagline = CleanCharField(label=_("Short description"), max_length=160, required=False)
     whatsapp = forms.CharField(
         label=_("Shop WhatsApp number"),
         max_length=30,
@@ -256,13 +257,13 @@ class StorefrontSettingsForm(forms.Form):
         required=False,
         help_text=_("Merdeka reads the code from the picture; the picture is not kept."),
     )
-    banks = forms.CharField(
+    banks = CleanCharField(
         label=_("Bank accounts"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One a line: bank | account number | account holder."),
     )
-    ewallets = forms.CharField(
+    ewallets = CleanCharField(
         label=_("E-wallets"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -271,7 +272,7 @@ class StorefrontSettingsForm(forms.Form):
         ),
     )
     pickup_enabled = forms.BooleanField(label=_("Buyers may pick up"), required=False)
-    pickup_address = forms.CharField(
+    pickup_address = CleanCharField(
         label=_("Pick-up address"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     courier_enabled = forms.BooleanField(label=_("Send by courier"), required=False)

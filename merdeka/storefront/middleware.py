@@ -25,7 +25,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from django.utils.translation import get_language_from_request
 
-from merdeka.storefront import views
+from merdeka.storefront import pagecache
 
 # What a visitor without a session does not need: each reads or writes the session,
 # or acts on sign-in (the shop of a signed-in member, login throttling).
@@ -106,7 +106,7 @@ class CachedProductPageMiddleware:
         if match is None:
             return None
         try:
-            key = views.page_key(
+            key = pagecache.page_key(
                 request,
                 slug=match["slug"],
                 product_slug=match["product_slug"],
@@ -115,11 +115,11 @@ class CachedProductPageMiddleware:
             )
         except DisallowedHost:  # the usual way answers it (400)
             return None
-        return views.cached_page(key)
+        return pagecache.cached_page(key)
 
     @staticmethod
     def _from_cache(request):
-        response = views.fill_page(
+        response = pagecache.fill_page(
             request, request.merdeka_cached_page, cart_count=0, token=csrf_token(request)
         )
         patch_vary_headers(response, ("Cookie",))  # as the session would have

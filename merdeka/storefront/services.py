@@ -22,6 +22,7 @@ from merdeka.storefront.models import ShippingRate, StorefrontSettings
 RESERVED_SLUGS = {"admin", "static", "media", "api", "masuk", "keluar", "toko", "s"}
 CART_SESSION_KEY = "merdeka_cart"
 MAX_CART_QUANTITY = 999
+MAX_CART_LINES = 50  # what one order takes (merdeka.orders.services.MAX_LINES)
 
 
 def storefront_ensure(*, shop) -> StorefrontSettings:
@@ -215,16 +216,28 @@ def cart_get(session, shop) -> dict[str, int]:
 
 
 def cart_set(session, shop, variant_id: int, quantity: int) -> None:
+    """Set a line's quantity (0 removes it). A product new to a full cart is refused
+    with a ``ServiceError`` for the buyer; a cart that is already over the limit (kept
+    from before it) may still be changed and emptied, and checkout says what is too much.
+    """
     carts = dict(session.get(CART_SESSION_KEY) or {})
     cart = dict(carts.get(str(shop.pk)) or {})
+    key = str(variant_id)
     if quantity <= 0:
-        cart.pop(str(variant_id), None)
+        cart.pop(key, None)
     else:
-        cart[str(variant_id)] = min(quantity, MAX_CART_QUANTITY)
-    if len(cart) > 50:
-        raise ServiceError(_("A cart can hold at most 50 different products."))
+        if key not in cart and len(cart) >= MAX_CART_LINES:
+            raise ServiceError(_("A cart can hold at most 50 different products."))
+        cart[key] = min(quantity, MAX_CART_QUANTITY)
     carts[str(shop.pk)] = cart
     session[CART_SESSION_KEY] = carts
+
+
+def cart_update(session, shop, variant_id: int, quantity: int) -> None:
+    """The cart page's change to one of its lines. A product that is not in the cart is
+    left out: adding goes through ``cart_add``, after the view checked it is sold."""
+    if str(variant_id) in cart_get(session, shop):
+        cart_set(session, shop, variant_id, quantity)
 
 
 def cart_add(session, shop, variant_id: int, quantity: int) -> None:

@@ -1,35 +1,29 @@
 """The public storefront (no account needed) and the seller's storefront settings.
 
-Public views find the shop by its public slug and run in that shop's scope, whoever
-is signed in: a seller looking at another shop's storefront sees only that shop.
+Public views run under ``merdeka.storefront.public.public_storefront`` (the shop's
+scope, found by its public slug); the forms that place something carry a one-time token
+(``merdeka.storefront.tokens``); the product page is cached (``merdeka.storefront.pagecache``).
 """
 
 from __future__ import annotations
 
-import secrets
-import zoneinfo
 from decimal import Decimal
-from functools import wraps
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from merdeka.catalog import photos as photo_files
-from merdeka.catalog.cache import catalog_version
 from merdeka.catalog.models import ProductPhoto
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
-from merdeka.core.scoping import shop_scope
+from merdeka.core.redirects import safe_next
 from merdeka.core.services import ServiceError
 from merdeka.orders.models import PaymentMethod
 from merdeka.orders.services import (
@@ -39,7 +33,7 @@ from merdeka.orders.services import (
 )
 from merdeka.preorders import selectors as preorder_selectors
 from merdeka.preorders.services import checkout_policy
-from merdeka.storefront import qris, selectors, services
+from merdeka.storefront import pagecache, qris, selectors, services
 from merdeka.storefront.forms import (
     CONSENT_TEXT_VERSION,
     CartAddForm,
@@ -47,41 +41,8 @@ from merdeka.storefront.forms import (
     CheckoutForm,
     StorefrontSettingsForm,
 )
-
-TOKENS_SESSION_KEY = "merdeka_checkout_tokens"
-
-
-def public_storefront(view):
-    """Resolve ``slug`` to a storefront (404 otherwise) and scope the request to its shop."""
-
-    @wraps(view)
-    def wrapper(request, slug, *args, **kwargs):
-        storefront = selectors.storefront_by_slug(slug=slug)
-        if storefront is None:
-            raise Http404
-        request.storefront = storefront
-        shop = storefront.shop
-        timezone.activate(zoneinfo.ZoneInfo(shop.time_zone))
-        try:
-            with shop_scope(shop):
-                return view(request, storefront, *args, **kwargs)
-        finally:
-            timezone.deactivate()
-
-    return wrapper
-
-
-def _cart_count(request, storefront) -> int:
-    return sum(services.cart_get(request.session, storefront.shop).values())
-
-
-def _context(request, storefront, **extra):
-    return {
-        "storefront": storefront,
-        "store": storefront.shop,
-        "cart_count": _cart_count(request, storefront),
-        **extra,
-    }
+from merdeka.storefront.public import page_context, public_storefront
+from merdeka.storefront.tokens import form_renewed, token_issue, token_known
 
 
 @require_GET
@@ -91,76 +52,19 @@ def shop_page(request, storefront):
     cards = selectors.product_cards(shop=storefront.shop, category_slug=category)
     preorder_selectors.cards_annotate(shop=storefront.shop, cards=cards)
     categories = selectors.categories_public(shop=storefront.shop)
-    context = _context(request, storefront, cards=cards, categories=categories, category=category)
-    return render(request, "storefront/shop.html", context)
-
-
-# The product page is the same for every visitor but for two things: the CSRF token of
-# its add-to-cart form and the cart badge. It is cached whole, with markers in their
-# place that are filled per request, for a few seconds (stock shown on it may be that
-# old; placing the order is what checks stock) and until the shop's catalog changes.
-# A visitor without a session (most of a flash sale's crowd) is served from this cache
-# by ``merdeka.storefront.middleware.CachedProductPageMiddleware`` before the session,
-# the sign-in and the shop are looked up: no database query at all.
-PAGE_SECONDS = 10
-_CSRF_MARK = "merdeka-csrf-mark-6f1c"
-_CART_MARK = "<!--merdeka-cart-badge-->"
-
-
-def page_key(request, *, slug: str, product_slug: str, language: str) -> str:
-    """The cache key of a product page; the entry is ``(shop_id, catalog version, html)``.
-
-    Keyed by the public slugs (a slug given up by one shop and taken by another bumps
-    both catalogs' versions), the language, and the host: the page names its own
-    absolute address (Open Graph)."""
-    from hashlib import sha256
-
-    where = sha256(f"{request.scheme}://{request.get_host()}".encode()).hexdigest()[:12]
-    return f"storefront:page:{slug}:{product_slug}:{language}:{where}"
-
-
-def cached_page(key: str) -> str | None:
-    """The cached page under ``key`` if its shop's catalog has not changed since."""
-    entry = cache.get(key)
-    if entry is None:
-        return None
-    shop_id, version, html = entry
-    return html if version == catalog_version(shop_id=shop_id) else None
-
-
-def fill_page(request, html: str, *, cart_count: int, token: str | None = None) -> HttpResponse:
-    """The cached page with this visitor's CSRF token and cart badge in place."""
-    from django.middleware.csrf import get_token
-    from django.template.loader import render_to_string
-
-    badge = (
-        render_to_string("storefront/cart_badge.html", {"cart_count": cart_count})
-        if cart_count
-        else ""
+    context = page_context(
+        request, storefront, cards=cards, categories=categories, category=category
     )
-    html = html.replace(_CSRF_MARK, token or get_token(request)).replace(_CART_MARK, badge)
-    return HttpResponse(html)
+    return render(request, "storefront/shop.html", context)
 
 
 @require_GET
 @public_storefront
 def product_page(request, storefront, product_slug):
-    has_messages = request.session.get("_messages") if request.COOKIES else None
-    key = page_key(
-        request, slug=storefront.slug, product_slug=product_slug, language=get_language()
-    )
-    if not has_messages:
-        html = cached_page(key)
-        if html is not None:
-            return fill_page(request, html, cart_count=_cart_count(request, storefront))
-    # read before rendering: a change committed meanwhile must not be cached as current
-    version = catalog_version(shop_id=storefront.shop_id)
-    response = _product_page(request, storefront, product_slug, marked=not has_messages)
-    if has_messages or response.status_code != 200:
-        return response
-    html = response.content.decode()
-    cache.set(key, (storefront.shop_id, version, html), PAGE_SECONDS)
-    return fill_page(request, html, cart_count=_cart_count(request, storefront))
+    def render_page(*, marked: bool):
+        return _product_page(request, storefront, product_slug, marked=marked)
+
+    return pagecache.page_cached(request, storefront, product_slug, render_page)
 
 
 def _product_page(request, storefront, product_slug, *, marked: bool):
@@ -180,7 +84,7 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
                 prices[pk] = batch.price or prices[pk]
     url = request.build_absolute_uri(product_url(storefront, product))
     share = f"{product.name} — {format_rupiah(min(v.price for v in variants))}\n{url}"
-    context = _context(
+    context = page_context(
         request,
         storefront,
         product=product,
@@ -196,7 +100,7 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
         group_offers=_group_offers(storefront.shop, product),
     )
     if marked:  # rendered once for everyone: per-visitor parts are filled in later
-        context.update(csrf_token=_CSRF_MARK, cart_badge=mark_safe(_CART_MARK))  # noqa: S308
+        context.update(pagecache.page_marks())
     return render(request, "storefront/product.html", context)
 
 
@@ -240,9 +144,7 @@ def cart_add(request, storefront):
     form = CartAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a variant first."))
-        return redirect(
-            request.POST.get("next") or reverse("storefront_shop", args=[storefront.slug])
-        )
+        return redirect(safe_next(request, reverse("storefront_shop", args=[storefront.slug])))
     variant_id = form.cleaned_data["variant"]
     lines = selectors.cart_lines(shop=storefront.shop, cart={str(variant_id): 1})
     if not lines:
@@ -263,12 +165,15 @@ def cart(request, storefront):
     if request.method == "POST":
         form = CartUpdateForm(request.POST)
         if form.is_valid():
-            services.cart_set(
-                request.session,
-                storefront.shop,
-                form.cleaned_data["variant"],
-                form.cleaned_data["quantity"],
-            )
+            try:
+                services.cart_update(
+                    request.session,
+                    storefront.shop,
+                    form.cleaned_data["variant"],
+                    form.cleaned_data["quantity"],
+                )
+            except ServiceError as exc:
+                messages.error(request, str(exc))
         return redirect("storefront_cart", slug=storefront.slug)
     lines = selectors.cart_lines(
         shop=storefront.shop, cart=services.cart_get(request.session, storefront.shop)
@@ -278,29 +183,8 @@ def cart(request, storefront):
     return render(
         request,
         "storefront/cart.html",
-        _context(request, storefront, lines=lines, subtotal=subtotal),
+        page_context(request, storefront, lines=lines, subtotal=subtotal),
     )
-
-
-def _new_token(request) -> str:
-    token = secrets.token_urlsafe(24)
-    tokens = list(request.session.get(TOKENS_SESSION_KEY) or [])[-9:]
-    request.session[TOKENS_SESSION_KEY] = [*tokens, token]
-    return token
-
-
-def token_known(request, token: str) -> bool:
-    """Whether this session handed out the form's token (the last ten are kept)."""
-    return token in (request.session.get(TOKENS_SESSION_KEY) or [])
-
-
-def form_renewed(request, form_class, **kwargs):
-    """The form again with what the buyer typed, under a fresh token, saying that theirs
-    had expired (nothing is placed)."""
-    data = request.POST.copy()
-    data["token"] = _new_token(request)
-    messages.error(request, _("The form had expired. Check it and send it again."))
-    return form_class(data, **kwargs)
 
 
 @public_storefront
@@ -331,12 +215,12 @@ def checkout(request, storefront):
     else:
         if not lines:
             return redirect("storefront_cart", slug=storefront.slug)
-        form = CheckoutForm(storefront=storefront, initial={"token": _new_token(request)})
+        form = CheckoutForm(storefront=storefront, initial={"token": token_issue(request)})
     subtotal = sum((line.total for line in lines), Decimal(0))
     response = render(
         request,
         "storefront/checkout.html",
-        _context(request, storefront, form=form, lines=lines, subtotal=subtotal),
+        page_context(request, storefront, form=form, lines=lines, subtotal=subtotal),
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -412,7 +296,7 @@ def order_confirmation(request, storefront, token):
     response = render(
         request,
         "storefront/confirmation.html",
-        _context(
+        page_context(
             request,
             storefront,
             order=order,

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import is_masked, normalize_email, normalize_phone
+from merdeka.core.text import clean_text
 from merdeka.imports.formats import tabular
 from merdeka.imports.records import Contact, Problem, RejectedFile, Severity
 
@@ -157,7 +158,7 @@ def parse_vcard(data: bytes) -> tuple[list[Contact], list[Problem]]:
 
 
 def _finish(card: dict, contacts: list[Contact]) -> None:
-    name = card["fn"] or card["n"]
+    name = clean_text(card["fn"] or card["n"])
     phones = list(dict.fromkeys(card["tel"]))
     emails = list(dict.fromkeys(card["email"]))
     if phones or emails:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core.text import clean_text
 from merdeka.imports.records import RejectedFile
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -58,6 +59,8 @@ class Table:
                 # text cells are the common case: skip the type checks of clean()
                 if value.__class__ is str:
                     if value:
+                        if not value.isascii():  # O(1) in CPython: free on ASCII cells
+                            value = clean_text(value)
                         value = value.replace("\t", "").strip(_STRIP)
                         if value[:1] == "'" and value[1:2] in _FORMULA_STARTS:
                             value = value[1:]
@@ -82,7 +85,8 @@ def clean(value) -> str:
         return str(value)
     if isinstance(value, bool):
         return "1" if value else "0"
-    text = str(value).replace("\t", "").strip(_STRIP)
+    # direction marks and overrides never belong in a cell (merdeka.core.text)
+    text = clean_text(str(value)).replace("\t", "").strip(_STRIP)
     # reverse a formula escape added by a spreadsheet export: '=..., '+62...
     if text.startswith("'") and text[1:2] in _FORMULA_STARTS:
         text = text[1:]
