@@ -101,9 +101,10 @@ def test_a_preparer_that_stopped_is_started_again_by_the_sweep(db_tasks, ika_sho
     assert services.campaigns_prepare_stalled(now=clock.now + timedelta(hours=1)) == 0
 
 
-def test_prepared_in_small_chunks_the_messages_are_the_same(ika_shop, people, monkeypatch):
-    monkeypatch.setattr(services, "PREPARE_CHUNK", 1)
+def test_prepared_in_small_chunks_the_messages_are_the_same(db_tasks, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    assert services.campaign_send(shop=ika_shop, campaign=campaign) == {"queued": 2, "skipped": 2}
+    assert services.campaign_send(shop=ika_shop, campaign=campaign) is None  # the task waits
+    counts = services.campaign_prepare(shop=ika_shop, campaign_id=campaign.pk, chunk=1)
+    assert counts == {"queued": 2, "skipped": 2}
     assert statuses(ika_shop, campaign) == EXPECTED
     assert not campaign_of(ika_shop, campaign).preparing
