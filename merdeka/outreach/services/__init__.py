@@ -1,39 +1,33 @@
-"""Outreach's services, one module per job (see each module).
+"""Outreach's services, one module per job:
 
-For now every name the callers use is imported here too, so that the move changes
-no caller; they move to the modules next.
+* ``campaigns``: saving, previewing and sending a campaign, and the background fan-out
+  that makes its messages;
+* ``sending``: the one place a message is sent (consent asked right before), order-service
+  messages, retries and the catch-up sweep;
+* ``cloudapi``: the shop's WhatsApp Cloud API account and its templates;
+* ``unsubscribe``: the signed link in every message, and withdrawing consent through it;
+* ``webhooks``: what WhatsApp tells us (statuses, replies, STOP);
+* ``common``: what several of them need (``OutreachError``, links, composing a message,
+  handing a message to the worker).
+
+The modules import one another one way only (``sending`` uses ``campaigns``, both use
+``unsubscribe`` and ``common``), so none of them imports this package. Inside outreach,
+import from the module that owns the service. Other apps import from here: exactly the
+names in ``__all__``.
 """
 
-from merdeka.outreach.services.campaigns import (  # noqa: F401
-    _deliveries_make,
-    campaign_counts,
-    campaign_prepare,
-    campaign_preview,
-    campaign_save,
-    campaign_send,
-    campaigns_prepare_stalled,
-)
-from merdeka.outreach.services.cloudapi import (  # noqa: F401
-    template_delete,
-    template_save,
-    templates_sync,
-    whatsapp_settings_save,
-)
-from merdeka.outreach.services.common import OutreachError, public_url  # noqa: F401
-from merdeka.outreach.services.sending import (  # noqa: F401
-    BACKOFF_CAP,
-    MAX_ATTEMPTS,
-    backoff,
+from merdeka.outreach.services.common import public_url
+from merdeka.outreach.services.sending import (
     deliveries_send_due,
     delivery_send,
     service_message_send,
-    walink_mark_sent,
     window_open,
 )
-from merdeka.outreach.services.unsubscribe import (  # noqa: F401
-    unsubscribe_confirm,
-    unsubscribe_lookup,
-    unsubscribe_token,
-    unsubscribe_url,
-)
-from merdeka.outreach.services.webhooks import webhook_receive  # noqa: F401
+
+__all__ = [
+    "deliveries_send_due",
+    "delivery_send",
+    "public_url",
+    "service_message_send",
+    "window_open",
+]
