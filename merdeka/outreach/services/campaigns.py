@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from merdeka.core.scoping import shop_scope
+from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.outreach import clock
 from merdeka.outreach.channels import get_channel
+from merdeka.outreach.channels.walink import wa_me_url
 from merdeka.outreach.models import (
     OPEN_STATUSES,
     SKIPPED_STATUSES,
@@ -20,6 +22,7 @@ from merdeka.outreach.models import (
     DeliveryStatus,
     Purpose,
 )
+from merdeka.outreach.selectors import audience_problem, campaign_audience, with_last_product
 from merdeka.outreach.services.common import (
     STALE_SENDING,
     OutreachError,
@@ -28,6 +31,7 @@ from merdeka.outreach.services.common import (
     recipient_of,
 )
 from merdeka.outreach.services.unsubscribe import example_unsubscribe_url, unsubscribe_url
+from merdeka.outreach.tasks import prepare_campaign
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.models import Consent
 
@@ -46,8 +50,6 @@ def campaign_preview(*, shop, campaign_fields: dict, customer) -> dict:
         unsubscribe=example_unsubscribe_url(),
     )
     if campaign_fields["channel"] == ChannelKind.WALINK:
-        from merdeka.outreach.channels.walink import wa_me_url
-
         phone = get_channel(ChannelKind.WALINK).address(customer)
         preview["wa_url"] = wa_me_url(phone, preview["body"]) if phone else ""
     return preview
@@ -110,9 +112,6 @@ def campaign_send(*, shop, campaign, actor=None, request=None) -> dict | None:
     ``campaign_counts`` when the messages are already made (a backend that runs tasks
     at once), else None.
     """
-    from merdeka.outreach.selectors import audience_problem, campaign_audience
-    from merdeka.outreach.tasks import prepare_campaign
-
     channel = get_channel(campaign.channel)
     reason = channel.unavailable_reason(shop)
     if reason:
@@ -163,8 +162,6 @@ def campaign_send(*, shop, campaign, actor=None, request=None) -> dict | None:
 
 def campaign_counts(*, shop, campaign) -> dict:
     """Messages made for a campaign so far: waiting to go (or gone), and skipped."""
-    from django.db.models import Count, Q
-
     with shop_scope(shop):
         counts = Delivery.objects.filter(shop=shop, campaign_id=campaign.pk).aggregate(
             made=Count("id"), skipped=Count("id", filter=Q(status__in=SKIPPED_STATUSES))
@@ -217,8 +214,6 @@ def campaign_prepare(*, shop, campaign_id: int, chunk: int | None = None) -> dic
 def _deliveries_make(shop, campaign, channel, *, after: int, limit: int) -> int | None:
     """The deliveries of the next ``limit`` customers of the audience after id
     ``after``; returns the last customer id read (None when none was left)."""
-    from merdeka.outreach.selectors import campaign_audience, with_last_product
-
     audience = campaign_audience(shop=shop, campaign=campaign).filter(pk__gt=after)
     customers = list(with_last_product(audience, shop=shop).order_by("pk")[:limit])
     if not customers:
@@ -282,9 +277,6 @@ def campaigns_prepare_stalled(*, now=None) -> int:
     """Start again the fan-out of campaigns whose preparer stopped (a worker that died
     with it): sending, not prepared, and not touched for ``STALE_SENDING``. Returns
     how many were enqueued again."""
-    from merdeka.core.scoping import scopes_disabled
-    from merdeka.outreach.tasks import prepare_campaign
-
     now = now or clock.now()
     with scopes_disabled():
         stalled = list(

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach.channels.cloudapi import account_for
+from merdeka.outreach.channels.cloudapi import GraphError, account_for, classify, fetch_templates
 from merdeka.outreach.models import (
     Campaign,
     ChannelKind,
@@ -74,8 +74,6 @@ def templates_sync(*, shop, actor, request=None) -> dict:
     Marketing templates that give the customer no way to stop (no STOP/BERHENTI in the
     text, no "stop promotions" button) are left out; so are authentication templates.
     """
-    from merdeka.outreach.channels.cloudapi import GraphError, classify, fetch_templates
-
     account = account_for(shop)
     if account is None or not account.business_account_id:
         raise OutreachError(_("Save the WhatsApp Business account ID in the settings first."))

@@ -3,6 +3,7 @@ composing of a message and the handing of a message to the worker."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from functools import partial
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from merdeka.core.scoping import shop_scope
+from merdeka.orders.models import OrderLine
 from merdeka.outreach.channels import get_channel
 from merdeka.outreach.models import Purpose
 from merdeka.outreach.placeholders import (
@@ -20,6 +22,7 @@ from merdeka.outreach.placeholders import (
     render,
     template_fill,
 )
+from merdeka.outreach.tasks import send_delivery
 
 STALE_SENDING = timedelta(minutes=15)
 
@@ -29,8 +32,6 @@ class OutreachError(Exception):
 
 
 def public_url(path: str) -> str:
-    import os
-
     local = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"  # what `merdeka run` serves
     base = (settings.MERDEKA_PUBLIC_URL or local).rstrip("/")
     return base + path
@@ -39,8 +40,6 @@ def public_url(path: str) -> str:
 def delivery_schedule(shop_id: int, delivery_id: int, at=None) -> None:
     """Enqueue a send after commit; a later one only where the task backend can wait
     (the database backend of ``merdeka run``). Otherwise ``deliveries_send_due`` finds it."""
-    from merdeka.outreach.tasks import send_delivery
-
     task = send_delivery
     if at is not None:
         if not task.get_backend().supports_defer:
@@ -53,8 +52,6 @@ def recipient_of(customer, last_product: str | None = None) -> Recipient:
     if last_product is None:
         last_product = getattr(customer, "last_product", None)
     if last_product is None:
-        from merdeka.orders.models import OrderLine
-
         with shop_scope(customer.shop_id):
             last_product = (
                 OrderLine.objects.filter(shop_id=customer.shop_id, order__customer=customer)

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from merdeka.core.scoping import shop_scope
+from merdeka.core.models import Shop
+from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.outreach import clock
 from merdeka.outreach.channels import ChannelError, Outgoing, get_channel
 from merdeka.outreach.channels.cloudapi import SERVICE_WINDOW
@@ -300,9 +301,6 @@ def deliveries_send_due(*, now=None) -> int:
     """Send every queued message whose retry time has come (all shops). The worker
     schedules these itself; this sweep catches up after a restart or where the task
     backend cannot wait. Returns how many were tried."""
-    from merdeka.core.models import Shop
-    from merdeka.core.scoping import scopes_disabled
-
     now = now or clock.now()
     campaigns_prepare_stalled(now=now)
     with scopes_disabled():

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import transaction
 
 from merdeka.core.scoping import shop_scope
+from merdeka.customers.selectors import customer_list
 from merdeka.outreach import clock
-from merdeka.outreach.channels.cloudapi import STOP_BUTTONS
+from merdeka.outreach.channels.cloudapi import STOP_BUTTONS, GraphError, classify
 from merdeka.outreach.models import (
     ChannelKind,
     Delivery,
@@ -36,8 +39,6 @@ _WEBHOOK_STATUS = {
 
 
 def _timestamp(value):
-    from datetime import UTC, datetime
-
     try:
         return datetime.fromtimestamp(int(value), tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
@@ -93,8 +94,6 @@ def status_apply(*, shop, status: dict) -> bool:
                 return False
             errors = status.get("errors") or [{}]
             code = errors[0].get("code") if isinstance(errors[0], dict) else None
-            from merdeka.outreach.channels.cloudapi import GraphError, classify
-
             exc = classify(GraphError(400, code, None, ""))
             update = {"status": new, "failed_at": at, "error_code": exc.code, "error": exc.message}
             if exc.opted_out:
@@ -146,8 +145,6 @@ def inbound_apply(*, shop, message: dict) -> bool:
     The customer is found by the blind index of their number, never by plaintext.
     Returns True when the message withdrew consent.
     """
-    from merdeka.customers.selectors import customer_list
-
     sender = "".join(ch for ch in str(message.get("from", "")) if ch.isdigit())
     if not sender:
         return False
