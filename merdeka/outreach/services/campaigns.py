@@ -1,5 +1,17 @@
 """Campaigns: saving a draft, previewing it, sending it, and the background fan-out
-that makes one delivery per customer of its audience."""
+that makes one delivery per customer of its audience.
+
+Each service checks what the seller asked first (an ``OutreachError`` says what to fix),
+then acts in one transaction, and hands work on only with the rows it needs: a
+message's send is enqueued when its delivery commits (``delivery_schedule``); the
+fan-out task is enqueued inside ``campaign_send``'s transaction, on purpose (see there).
+
+Locks: the campaign row (``select_for_update``) wherever its state moves on:
+``campaign_send`` (draft to sending) and each chunk of ``campaign_prepare`` (one
+preparer at a time). ``campaign_maybe_done`` takes none; its update matches only a
+sending, prepared campaign. ``campaign_save`` takes none either: it checks the state of
+the campaign it is given.
+"""
 
 from __future__ import annotations
 
@@ -72,6 +84,9 @@ CAMPAIGN_FIELDS = (
 
 @transaction.atomic
 def campaign_save(*, shop, actor, fields: dict, campaign=None, request=None) -> Campaign:
+    """Save a new campaign or a draft, with the seller's fields.
+
+    Locks: none; the draft check reads ``campaign`` as the caller loaded it."""
     with shop_scope(shop):
         if campaign is None:
             campaign = Campaign(shop=shop, created_by=actor)
@@ -111,6 +126,8 @@ def campaign_send(*, shop, campaign, actor=None, request=None) -> dict | None:
     task (nor a task for a campaign that stayed a draft). Returns the counts of
     ``campaign_counts`` when the messages are already made (a backend that runs tasks
     at once), else None.
+
+    Locks: the campaign row, from the draft check to the new state.
     """
     channel = get_channel(campaign.channel)
     reason = channel.unavailable_reason(shop)
@@ -185,6 +202,9 @@ def campaign_prepare(*, shop, campaign_id: int, chunk: int | None = None) -> dic
     Safe to run again, whole or after a crash half-way: a customer who already has
     the campaign's delivery is passed over (and the database refuses a second one),
     and a prepared campaign is left alone. Returns ``campaign_counts``.
+
+    Locks: the campaign row, for each chunk's transaction; the chunk's sends are
+    enqueued when it commits.
     """
     chunk = chunk or PREPARE_CHUNK
     channel = None
@@ -276,7 +296,9 @@ def _deliveries_make(shop, campaign, channel, *, after: int, limit: int) -> int 
 def campaigns_prepare_stalled(*, now=None) -> int:
     """Start again the fan-out of campaigns whose preparer stopped (a worker that died
     with it): sending, not prepared, and not touched for ``STALE_SENDING``. Returns
-    how many were enqueued again."""
+    how many were enqueued again.
+
+    Locks: none; a campaign enqueued twice is prepared once (``campaign_prepare``)."""
     now = now or clock.now()
     with scopes_disabled():
         stalled = list(
@@ -292,6 +314,9 @@ def campaigns_prepare_stalled(*, now=None) -> int:
 
 
 def campaign_maybe_done(shop, campaign_id: int | None) -> None:
+    """Mark the campaign done once it is prepared and none of its messages is open.
+
+    Locks: none; the update matches only a sending, prepared campaign."""
     if campaign_id is None:
         return
     with shop_scope(shop):

@@ -1,4 +1,14 @@
-"""The shop's WhatsApp Cloud API account and its message templates."""
+"""The shop's WhatsApp Cloud API account and its message templates.
+
+Each service checks what the seller asked (an ``OutreachError`` says what to fix), saves
+in one transaction and records it in the audit log; messages that a new token lets go
+again are enqueued when the account commits (``delivery_schedule``).
+
+Locks: the shop's ``WhatsAppCloudSettings`` row while it is saved, the lock a send's
+claim takes to read the rate limit and a pause (``sending._claim``). A template is
+saved by its (shop, name, language) key with ``update_or_create``, which locks the row
+of one that exists. Meta is asked outside any transaction.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +31,9 @@ from merdeka.privacy.audit import audit_record
 
 @transaction.atomic
 def whatsapp_settings_save(*, shop, actor, fields: dict, request=None) -> WhatsAppCloudSettings:
-    """Save the shop's Cloud API account; a new token resumes the waiting messages."""
+    """Save the shop's Cloud API account; a new token resumes the waiting messages.
+
+    Locks: the account row, so that no send reads it half saved."""
     with shop_scope(shop):
         account = WhatsAppCloudSettings.objects.select_for_update().filter(shop=shop).first()
         if account is None:
@@ -58,6 +70,9 @@ def whatsapp_settings_save(*, shop, actor, fields: dict, request=None) -> WhatsA
 
 @transaction.atomic
 def template_save(*, shop, actor, name: str, language: str, category: str, body: str, request=None):
+    """Save a template by hand (one per name and language).
+
+    Locks: the template's row where it exists (``update_or_create``)."""
     with shop_scope(shop):
         template, _created = WhatsAppTemplate.objects.update_or_create(
             shop=shop, name=name, language=language, defaults={"category": category, "body": body}
@@ -73,6 +88,9 @@ def templates_sync(*, shop, actor, request=None) -> dict:
 
     Marketing templates that give the customer no way to stop (no STOP/BERHENTI in the
     text, no "stop promotions" button) are left out; so are authentication templates.
+
+    Locks: each saved template's row (``update_or_create``), in one transaction that
+    starts after Meta has answered.
     """
     account = account_for(shop)
     if account is None or not account.business_account_id:
@@ -114,6 +132,9 @@ def templates_sync(*, shop, actor, request=None) -> dict:
 
 @transaction.atomic
 def template_delete(*, shop, actor, template_id: int, request=None) -> None:
+    """Delete a template that no campaign uses.
+
+    Locks: none; the check and the delete share one transaction."""
     with shop_scope(shop):
         template = WhatsAppTemplate.objects.get(shop=shop, pk=template_id)
         if Campaign.objects.filter(shop=shop, template=template).exists():

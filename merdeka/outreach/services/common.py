@@ -1,5 +1,10 @@
 """What the outreach services share: the error the seller reads, public links, the
-composing of a message and the handing of a message to the worker."""
+composing of a message and the handing of a message to the worker.
+
+Locks: none here. ``delivery_schedule`` is how every service notifies the worker: the
+send is enqueued when the caller's transaction commits, so a rolled back message is
+never sent.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,18 @@
 """Sending messages. Every message of every channel goes through ``delivery_send``,
 which asks the consent ledger right before the channel sends (fails closed). Here too:
-order-service messages, retries with backoff and the catch-up sweep."""
+order-service messages, retries with backoff and the catch-up sweep.
+
+``delivery_send`` checks (the message is still queued, consent, an address, the
+24-hour window), claims the message, sends it, and records the outcome; a next try
+is enqueued when its row commits (``delivery_schedule``).
+
+Locks: the claim (``_claim``) is a short transaction of its own. For the Cloud API it
+locks the shop's ``WhatsAppCloudSettings`` row, under which the rate limit and a pause
+are read (``whatsapp_settings_save`` takes the same lock); for every channel a
+conditional update moves the message from queued to sending, so one worker sends it.
+No lock is held while the channel talks to the provider, as long as ``delivery_send``
+is called outside a transaction (the task, the sweep and the views do).
+"""
 
 from __future__ import annotations
 
@@ -63,6 +75,8 @@ def service_message_send(
     Sent under the contract basis: no marketing opt-in needed, but restricted or
     erased customers still get nothing (``consent_allows`` with purpose ``service``).
     Outside the 24-hour window the Cloud API needs an approved (utility) template.
+
+    Locks: none; an automatic channel's send is enqueued when the delivery commits.
     """
     kind = get_channel(channel)
     if customer.shop_id != shop.pk:
@@ -138,6 +152,8 @@ def delivery_send(*, shop, delivery_id: int) -> Delivery:
     recorded opt-in for the channel, no marketing message; restricted or erased
     customers get nothing). Errors are retried with exponential backoff when the
     provider says so; a paused account keeps the message waiting.
+
+    Locks: only inside the claim (see the module); none while the channel sends.
     """
     now = clock.now()
     with shop_scope(shop):
@@ -300,7 +316,10 @@ def _failed(shop, delivery, exc: ChannelError, now) -> Delivery:
 def deliveries_send_due(*, now=None) -> int:
     """Send every queued message whose retry time has come (all shops). The worker
     schedules these itself; this sweep catches up after a restart or where the task
-    backend cannot wait. Returns how many were tried."""
+    backend cannot wait. Returns how many were tried.
+
+    Locks: none; each message is claimed in ``delivery_send``, so a message the worker
+    is sending at the same time still goes once."""
     now = now or clock.now()
     campaigns_prepare_stalled(now=now)
     with scopes_disabled():
@@ -320,7 +339,9 @@ def deliveries_send_due(*, now=None) -> int:
 
 
 def walink_mark_sent(*, shop, delivery_id: int, campaign_id: int) -> Delivery:
-    """The seller tapped a wa.me link: record the message as sent (consent checked)."""
+    """The seller tapped a wa.me link: record the message as sent (consent checked).
+
+    Locks: none of its own; see ``delivery_send``."""
     with shop_scope(shop):
         delivery = Delivery.objects.get(
             shop=shop, pk=delivery_id, campaign_id=campaign_id, channel=ChannelKind.WALINK

@@ -1,5 +1,9 @@
 """Unsubscribe links: the signed link each message carries, and withdrawing consent
-when the customer uses it."""
+when the customer uses it.
+
+Locks: none. ``unsubscribe_confirm`` stamps the message with a conditional update, so
+of two uses of one link only the first records the withdrawal.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +58,8 @@ def unsubscribe_confirm(*, delivery) -> bool:
     """Withdraw the customer's consent for the message's channel, at once.
 
     Returns False when the link was used already (nothing is recorded twice).
+
+    Locks: none; the stamp and the consent record share one transaction.
     """
     shop = delivery.shop
     with shop_scope(shop):

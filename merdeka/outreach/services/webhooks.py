@@ -1,5 +1,13 @@
 """What WhatsApp tells us: delivery statuses, and customers' messages (which open the
-24-hour window, and STOP/BERHENTI, which withdraws consent)."""
+24-hour window, and STOP/BERHENTI, which withdraws consent).
+
+``webhook_receive`` checks that each change is for the account's own number, and
+applies each status and each message in a transaction of its own.
+
+Locks: ``status_apply`` locks the delivery row, so that statuses arriving together
+are ranked against each other (a late "sent" never undoes "read"); ``inbound_apply``
+locks the customer's ``ServiceWindow`` row, so that the window only moves forward.
+"""
 
 from __future__ import annotations
 
@@ -50,6 +58,8 @@ def webhook_receive(*, account: WhatsAppCloudSettings, payload: dict) -> dict:
 
     Only changes for the account's own phone number id are read, and every lookup is
     limited to its shop, so one shop's webhook cannot touch another shop's messages.
+
+    Locks: none of its own; each status and message takes its own transaction.
     """
     shop = account.shop
     counts = {"statuses": 0, "messages": 0, "stops": 0}
@@ -75,6 +85,10 @@ def webhook_receive(*, account: WhatsAppCloudSettings, payload: dict) -> dict:
 
 @transaction.atomic
 def status_apply(*, shop, status: dict) -> bool:
+    """Apply one status of a Cloud API message; a failure that says the customer
+    stopped marketing withdraws their WhatsApp consent.
+
+    Locks: the delivery row. Returns whether anything changed."""
     new = _WEBHOOK_STATUS.get(str(status.get("status", "")))
     provider_id = str(status.get("id", ""))[:200]
     if new is None or not provider_id:
@@ -144,6 +158,8 @@ def inbound_apply(*, shop, message: dict) -> bool:
 
     The customer is found by the blind index of their number, never by plaintext.
     Returns True when the message withdrew consent.
+
+    Locks: the customer's service-window row, where they have one.
     """
     sender = "".join(ch for ch in str(message.get("from", "")) if ch.isdigit())
     if not sender:
