@@ -79,7 +79,7 @@ class Campaign(ShopOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # the background fan-out (services.campaign_prepare): how many customers the
+    # the background fan-out (services.campaigns.campaign_prepare): how many customers the
     # audience had when the seller pressed send, and when every delivery was made
     audience_size = models.PositiveIntegerField(default=0)
     prepared_at = models.DateTimeField(null=True, blank=True)

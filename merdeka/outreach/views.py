@@ -16,7 +16,7 @@ from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.customers.models import Customer
 from merdeka.customers.selectors import customer_get
-from merdeka.outreach import selectors, services
+from merdeka.outreach import selectors
 from merdeka.outreach.channels import get_channel
 from merdeka.outreach.channels.cloudapi import signature_valid
 from merdeka.outreach.channels.walink import wa_me_url
@@ -35,6 +35,8 @@ from merdeka.outreach.models import (
     WhatsAppTemplate,
 )
 from merdeka.outreach.placeholders import PLACEHOLDERS
+from merdeka.outreach.services import campaigns, cloudapi, common, sending, webhooks
+from merdeka.outreach.services.unsubscribe import unsubscribe_confirm, unsubscribe_lookup
 from merdeka.privacy.consent import consent_allows
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ def _campaign_or_404(request, campaign_id: int) -> Campaign:
 
 
 def _public_url_warning() -> bool:
-    url = services.public_url("/")
+    url = common.public_url("/")
     return "127.0.0.1" in url or "localhost" in url
 
 
@@ -90,7 +92,7 @@ def campaign_new(request):
     if request.method == "POST":
         form = CampaignForm(request.POST, shop=request.shop)
         if form.is_valid():
-            campaign = services.campaign_save(
+            campaign = campaigns.campaign_save(
                 shop=request.shop,
                 actor=request.user,
                 fields=form.campaign_fields(),
@@ -122,7 +124,7 @@ def campaign_edit(request, campaign_id: int):
     if request.method == "POST":
         form = CampaignForm(request.POST, shop=request.shop)
         if form.is_valid():
-            services.campaign_save(
+            campaigns.campaign_save(
                 shop=request.shop,
                 actor=request.user,
                 fields=form.campaign_fields(),
@@ -162,7 +164,7 @@ def campaign_preview(request):
             "template": form.cleaned_data.get("template"),
             "template_params": form.cleaned_data.get("template_params", []),
         }
-        context["preview"] = services.campaign_preview(
+        context["preview"] = campaigns.campaign_preview(
             shop=request.shop, campaign_fields=fields, customer=customer
         )
         context["preview_customer"] = customer
@@ -192,7 +194,7 @@ def campaign_detail(request, campaign_id: int):
         "public_url_warning": _public_url_warning(),
         "segment": selectors.campaign_segment(shop=request.shop, campaign=campaign),
         "audience_problem": selectors.audience_problem(shop=request.shop, campaign=campaign),
-        "made": services.campaign_counts(shop=request.shop, campaign=campaign)
+        "made": campaigns.campaign_counts(shop=request.shop, campaign=campaign)
         if campaign.preparing
         else None,
     }
@@ -206,7 +208,7 @@ def campaign_detail(request, campaign_id: int):
         context["preview_customers"] = customers
         if chosen is not None:
             context["preview_customer"] = chosen
-            context["preview"] = services.campaign_preview(
+            context["preview"] = campaigns.campaign_preview(
                 shop=request.shop,
                 campaign_fields={
                     "channel": campaign.channel,
@@ -233,10 +235,10 @@ def campaign_detail(request, campaign_id: int):
 def campaign_send(request, campaign_id: int):
     campaign = _campaign_or_404(request, campaign_id)
     try:
-        counts = services.campaign_send(
+        counts = campaigns.campaign_send(
             shop=request.shop, campaign=campaign, actor=request.user, request=request
         )
-    except services.OutreachError as exc:
+    except common.OutreachError as exc:
         messages.error(request, str(exc))
         return redirect("outreach_campaign", campaign_id=campaign.pk)
     if counts is None:  # made in the background: the campaign page shows how far it got
@@ -300,7 +302,7 @@ def campaign_queue_mark(request, campaign_id: int, delivery_id: int):
     """A tap on a wa.me link (or the "mark as sent" button): record it as sent."""
     campaign = _campaign_or_404(request, campaign_id)
     try:
-        delivery = services.walink_mark_sent(
+        delivery = sending.walink_mark_sent(
             shop=request.shop, delivery_id=delivery_id, campaign_id=campaign.pk
         )
     except Delivery.DoesNotExist:
@@ -340,7 +342,7 @@ def whatsapp_settings(request):
         }
     form = WhatsAppSettingsForm(request.POST or None, initial=initial, existing=account)
     if request.method == "POST" and form.is_valid():
-        services.whatsapp_settings_save(
+        cloudapi.whatsapp_settings_save(
             shop=request.shop, actor=request.user, fields=form.cleaned_data, request=request
         )
         messages.success(request, _("WhatsApp Cloud API settings saved."))
@@ -349,7 +351,7 @@ def whatsapp_settings(request):
     if account is not None:
         from django.urls import reverse
 
-        webhook_url = services.public_url(reverse("outreach_webhook", args=[account.webhook_key]))
+        webhook_url = common.public_url(reverse("outreach_webhook", args=[account.webhook_key]))
     return render(
         request,
         "outreach/whatsapp_settings.html",
@@ -366,7 +368,7 @@ def whatsapp_settings(request):
 def templates(request):
     form = TemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.template_save(
+        cloudapi.template_save(
             shop=request.shop, actor=request.user, request=request, **form.cleaned_data
         )
         messages.success(request, _("Template saved."))
@@ -382,8 +384,8 @@ def templates(request):
 @require_POST
 def templates_sync(request):
     try:
-        counts = services.templates_sync(shop=request.shop, actor=request.user, request=request)
-    except services.OutreachError as exc:
+        counts = cloudapi.templates_sync(shop=request.shop, actor=request.user, request=request)
+    except common.OutreachError as exc:
         messages.error(request, str(exc))
         return redirect("outreach_templates")
     messages.success(
@@ -397,12 +399,12 @@ def templates_sync(request):
 @require_POST
 def template_delete(request, template_id: int):
     try:
-        services.template_delete(
+        cloudapi.template_delete(
             shop=request.shop, actor=request.user, template_id=template_id, request=request
         )
     except WhatsAppTemplate.DoesNotExist:
         raise Http404 from None
-    except services.OutreachError as exc:
+    except common.OutreachError as exc:
         messages.error(request, str(exc))
         return redirect("outreach_templates")
     messages.success(request, _("Template deleted."))
@@ -442,7 +444,7 @@ def webhook(request, key: str):
         payload = json.loads(body)
     except ValueError:
         return HttpResponse(status=400)
-    services.webhook_receive(account=account, payload=payload)
+    webhooks.webhook_receive(account=account, payload=payload)
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -455,7 +457,7 @@ def _same(a: str, b: str) -> bool:
 @csrf_exempt  # the signed token is the authority; mail apps POST one-click (RFC 8058)
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
-    delivery = services.unsubscribe_lookup(token=token)
+    delivery = unsubscribe_lookup(token=token)
     if delivery is None:
         return render(request, "outreach/unsubscribe.html", {"invalid": True}, status=404)
     context = {
@@ -467,6 +469,6 @@ def unsubscribe(request, token: str):
         context["already"] = True
         return render(request, "outreach/unsubscribe.html", context)
     if request.method == "POST":
-        services.unsubscribe_confirm(delivery=delivery)
+        unsubscribe_confirm(delivery=delivery)
         context["done"] = True
     return render(request, "outreach/unsubscribe.html", context)

@@ -3,7 +3,7 @@
 A channel knows the customer's address on it, the words of the way out that it adds
 to a marketing message, whether it can be used by a shop right now, and how to send
 one message. It never decides *whether* a message may be sent: consent is checked in
-one place, ``merdeka.outreach.services.delivery_send``, right before ``send``.
+one place, ``merdeka.outreach.services.sending.delivery_send``, right before ``send``.
 """
 
 from __future__ import annotations

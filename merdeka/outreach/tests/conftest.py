@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from merdeka.customers.services import customer_create
+from merdeka.outreach.services.cloudapi import whatsapp_settings_save
 from merdeka.outreach.tests.fakegraph import FakeGraph
 from merdeka.privacy.consent import consent_record
 
@@ -47,8 +48,6 @@ def clock(monkeypatch):
 @pytest.fixture
 def cloud(ika_shop, graph):
     """Ika's shop set up for the Cloud API against the fake Graph server."""
-    from merdeka.outreach.services import whatsapp_settings_save
-
     return whatsapp_settings_save(
         shop=ika_shop,
         actor=None,

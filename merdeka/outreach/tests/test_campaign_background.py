@@ -12,8 +12,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import services
 from merdeka.outreach.models import Campaign, Delivery, DeliveryStatus
+from merdeka.outreach.services.campaigns import (
+    _deliveries_make,
+    campaign_prepare,
+    campaign_send,
+    campaigns_prepare_stalled,
+)
 from merdeka.outreach.tests.test_walink import statuses, walink_campaign
 
 EXPECTED = {
@@ -67,18 +72,16 @@ def test_sending_answers_at_once_and_the_worker_makes_the_messages(
 @pytest.mark.django_db(transaction=True)
 def test_preparing_again_after_a_crash_makes_no_second_message(db_tasks, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    assert services.campaign_send(shop=ika_shop, campaign=campaign) is None
+    assert campaign_send(shop=ika_shop, campaign=campaign) is None
     # a first run made the first two customers' messages, committed, and died
     sent = campaign_of(ika_shop, campaign)
     with shop_scope(ika_shop):
         from merdeka.outreach.channels import get_channel
 
-        last = services._deliveries_make(
-            ika_shop, sent, get_channel(sent.channel), after=0, limit=2
-        )
+        last = _deliveries_make(ika_shop, sent, get_channel(sent.channel), after=0, limit=2)
     assert last is not None and len(statuses(ika_shop, campaign)) == 2
     work()  # the task the send enqueued runs after all
-    counts = services.campaign_prepare(shop=ika_shop, campaign_id=campaign.pk)  # and again
+    counts = campaign_prepare(shop=ika_shop, campaign_id=campaign.pk)  # and again
     assert counts == {"queued": 2, "skipped": 2}
     assert statuses(ika_shop, campaign) == EXPECTED
     with shop_scope(ika_shop):
@@ -90,20 +93,21 @@ def test_a_preparer_that_stopped_is_started_again_by_the_sweep(db_tasks, ika_sho
     from django_tasks_db.models import DBTaskResult
 
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     DBTaskResult.objects.all().delete()  # the worker died with the task
     clock.advance(minutes=5)
-    assert services.campaigns_prepare_stalled() == 0  # still fresh
+    assert campaigns_prepare_stalled() == 0  # still fresh
     clock.advance(minutes=11)
     call_command("outreach", "due", stdout=io.StringIO())
     work()
     assert statuses(ika_shop, campaign) == EXPECTED
-    assert services.campaigns_prepare_stalled(now=clock.now + timedelta(hours=1)) == 0
+    assert campaigns_prepare_stalled(now=clock.now + timedelta(hours=1)) == 0
 
 
-def test_prepared_in_small_chunks_the_messages_are_the_same(ika_shop, people, monkeypatch):
-    monkeypatch.setattr(services, "PREPARE_CHUNK", 1)
+def test_prepared_in_small_chunks_the_messages_are_the_same(db_tasks, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    assert services.campaign_send(shop=ika_shop, campaign=campaign) == {"queued": 2, "skipped": 2}
+    assert campaign_send(shop=ika_shop, campaign=campaign) is None  # the task waits
+    counts = campaign_prepare(shop=ika_shop, campaign_id=campaign.pk, chunk=1)
+    assert counts == {"queued": 2, "skipped": 2}
     assert statuses(ika_shop, campaign) == EXPECTED
     assert not campaign_of(ika_shop, campaign).preparing

@@ -8,15 +8,22 @@ from datetime import timedelta
 import pytest
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import services
 from merdeka.outreach.models import Campaign, Delivery, DeliveryStatus, ServiceWindow
-from merdeka.outreach.services import backoff
+from merdeka.outreach.services.campaigns import campaign_save, campaign_send
+from merdeka.outreach.services.cloudapi import template_save, whatsapp_settings_save
+from merdeka.outreach.services.sending import (
+    BACKOFF_CAP,
+    MAX_ATTEMPTS,
+    backoff,
+    deliveries_send_due,
+    service_message_send,
+)
 from merdeka.privacy.consent import consent_allows, consent_state
 
 
 @pytest.fixture
 def promo_template(ika_shop):
-    return services.template_save(
+    return template_save(
         shop=ika_shop,
         actor=None,
         name="promo_po",
@@ -27,7 +34,7 @@ def promo_template(ika_shop):
 
 
 def cloud_campaign(shop, template=None, **fields):
-    return services.campaign_save(
+    return campaign_save(
         shop=shop,
         actor=None,
         fields={
@@ -63,7 +70,7 @@ def test_a_template_campaign_sends_documented_payloads_to_consenting_customers(
 ):
     campaign = cloud_campaign(ika_shop, template=promo_template)
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     assert sorted(p["to"] for p in graph.sent) == ["6281211112222", "6285755556666"]
     siti = next(p for p in graph.sent if p["to"] == "6281211112222")
     assert siti == {
@@ -102,7 +109,7 @@ def test_free_text_only_inside_the_24_hour_window(
     open_window(ika_shop, people["dewi"], clock.now - timedelta(hours=25))
     campaign = cloud_campaign(ika_shop)
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     assert [p["to"] for p in graph.sent] == ["6281211112222"]
     assert graph.sent[0]["type"] == "text"
     assert graph.sent[0]["text"]["body"].startswith("Halo Siti, stok")
@@ -120,7 +127,7 @@ def test_retryable_errors_back_off_exponentially_then_succeed(
         ika_shop, template=promo_template, audience_kind="chosen", audience_ids=[people["siti"].pk]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
     assert siti.status == DeliveryStatus.QUEUED
     assert siti.attempts == 1 and siti.error_code == "wa_130429"
@@ -128,16 +135,16 @@ def test_retryable_errors_back_off_exponentially_then_succeed(
 
     # not due yet: nothing is tried
     clock.advance(seconds=29)
-    assert services.deliveries_send_due() == 0
+    assert deliveries_send_due() == 0
     clock.advance(seconds=1)
-    assert services.deliveries_send_due() == 1
+    assert deliveries_send_due() == 1
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
     assert siti.attempts == 2 and siti.error_code == "wa_131000"
     assert siti.next_attempt_at == clock.now + backoff(2)
     assert backoff(2) == 2 * backoff(1)
 
     clock.advance(minutes=1)
-    assert services.deliveries_send_due() == 1
+    assert deliveries_send_due() == 1
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
     assert siti.status == DeliveryStatus.SENT and siti.attempts == 3 and siti.error_code == ""
     assert len(graph.requests) == 3
@@ -146,18 +153,18 @@ def test_retryable_errors_back_off_exponentially_then_succeed(
 def test_it_gives_up_after_the_last_attempt(
     ika_shop, people, cloud, graph, clock, promo_template, django_capture_on_commit_callbacks
 ):
-    graph.fail_next(131000, times=services.MAX_ATTEMPTS)
+    graph.fail_next(131000, times=MAX_ATTEMPTS)
     campaign = cloud_campaign(
         ika_shop, template=promo_template, audience_kind="chosen", audience_ids=[people["siti"].pk]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
-    for _ in range(services.MAX_ATTEMPTS - 1):
+        campaign_send(shop=ika_shop, campaign=campaign)
+    for _ in range(MAX_ATTEMPTS - 1):
         clock.advance(hours=2)
-        services.deliveries_send_due()
+        deliveries_send_due()
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
-    assert siti.status == DeliveryStatus.FAILED and siti.attempts == services.MAX_ATTEMPTS
-    assert backoff(20) == services.BACKOFF_CAP
+    assert siti.status == DeliveryStatus.FAILED and siti.attempts == MAX_ATTEMPTS
+    assert backoff(20) == BACKOFF_CAP
 
 
 @pytest.mark.parametrize(
@@ -184,7 +191,7 @@ def test_permanent_errors_fail_the_message_without_retrying(
         ika_shop, template=promo_template, audience_kind="chosen", audience_ids=[people["siti"].pk]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
     assert siti.status == status and siti.error_code == f"wa_{code}"
     assert siti.next_attempt_at is None and siti.failed_at is not None
@@ -199,7 +206,7 @@ def test_a_person_who_stopped_marketing_in_whatsapp_is_opted_out(
         ika_shop, template=promo_template, audience_kind="chosen", audience_ids=[people["siti"].pk]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     assert deliveries(ika_shop, campaign)["Siti Nurhaliza"].status == DeliveryStatus.OPTED_OUT
     assert not consent_allows(shop=ika_shop, customer=people["siti"], channel="whatsapp")
     assert consent_state(shop=ika_shop, customer=people["siti"])["whatsapp"].source == "reply_stop"
@@ -211,7 +218,7 @@ def test_an_expired_token_pauses_the_shop_until_a_new_one_is_saved(
     graph.token = "a-new-token"  # Meta now refuses the saved one (code 190)
     campaign = cloud_campaign(ika_shop, template=promo_template)
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     log = deliveries(ika_shop, campaign)
     assert log["Siti Nurhaliza"].status == DeliveryStatus.QUEUED
     assert log["Dewi Anggraini"].status == DeliveryStatus.QUEUED
@@ -221,7 +228,7 @@ def test_an_expired_token_pauses_the_shop_until_a_new_one_is_saved(
     assert cloud.token_invalid_at is not None
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.whatsapp_settings_save(
+        whatsapp_settings_save(
             shop=ika_shop,
             actor=None,
             fields={
@@ -253,15 +260,15 @@ def test_the_shops_rate_limit_spreads_sends_over_minutes(
         make_customer(ika_shop, f"Pembeli {n}", phone=f"0812000000{n:02d}", consent=("whatsapp",))
     campaign = cloud_campaign(ika_shop, template=promo_template)
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     assert len(graph.sent) == 2
     clock.advance(seconds=30)
-    assert services.deliveries_send_due() == 0  # not before the minute is over
+    assert deliveries_send_due() == 0  # not before the minute is over
     clock.advance(seconds=31)
-    services.deliveries_send_due()
+    deliveries_send_due()
     assert len(graph.sent) == 4
     clock.advance(minutes=1, seconds=1)
-    services.deliveries_send_due()
+    deliveries_send_due()
     assert len(graph.sent) == 5
     assert {d.status for d in deliveries(ika_shop, campaign).values()} == {DeliveryStatus.SENT}
 
@@ -276,12 +283,12 @@ def test_consent_withdrawn_before_a_retry_stops_the_retry(
         ika_shop, template=promo_template, audience_kind="chosen", audience_ids=[people["siti"].pk]
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     consent_record(
         shop=ika_shop, customer=people["siti"], channel="whatsapp", granted=False, source="staff"
     )
     clock.advance(minutes=5)
-    services.deliveries_send_due()
+    deliveries_send_due()
     assert deliveries(ika_shop, campaign)["Siti Nurhaliza"].status == DeliveryStatus.OPTED_OUT
     assert len(graph.requests) == 1
 
@@ -289,7 +296,7 @@ def test_consent_withdrawn_before_a_retry_stops_the_retry(
 def test_an_order_service_message_outside_the_window_uses_a_utility_template(
     ika_shop, people, cloud, graph, django_capture_on_commit_callbacks
 ):
-    shipped = services.template_save(
+    shipped = template_save(
         shop=ika_shop,
         actor=None,
         name="pesanan_dikirim",
@@ -298,7 +305,7 @@ def test_an_order_service_message_outside_the_window_uses_a_utility_template(
         body="Pesanan {{1}} sudah dikirim, resi {{2}}.",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        delivery = services.service_message_send(
+        delivery = service_message_send(
             shop=ika_shop,
             customer=people["budi"],
             body="",
@@ -323,14 +330,14 @@ def test_a_message_left_sending_by_a_dead_worker_is_tried_again(
     campaign = cloud_campaign(
         ika_shop, template=promo_template, audience_kind="chosen", audience_ids=[people["siti"].pk]
     )
-    services.campaign_send(shop=ika_shop, campaign=campaign)  # no on-commit: nothing sent
+    campaign_send(shop=ika_shop, campaign=campaign)  # no on-commit: nothing sent
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]
     with shop_scope(ika_shop):
         Delivery.objects.filter(pk=siti.pk).update(
             status=DeliveryStatus.SENDING, attempts=1, last_attempt_at=clock.now
         )
     clock.advance(minutes=5)
-    assert services.deliveries_send_due() == 0
+    assert deliveries_send_due() == 0
     clock.advance(minutes=11)
     call_command("outreach", "due")
     siti = deliveries(ika_shop, campaign)["Siti Nurhaliza"]

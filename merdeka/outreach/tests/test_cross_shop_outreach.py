@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import services
 from merdeka.outreach.models import Campaign, Delivery, WhatsAppCloudSettings, WhatsAppTemplate
+from merdeka.outreach.services.campaigns import campaign_save, campaign_send
+from merdeka.outreach.services.cloudapi import template_save
+from merdeka.outreach.services.common import OutreachError
 from merdeka.outreach.tests.conftest import make_customer
 
 
@@ -24,7 +26,7 @@ def state(shop):
 @pytest.fixture
 def ika_outreach(ika_shop, cloud):
     siti = make_customer(ika_shop, "Siti Rahasia", phone="0812-1111-2222", consent=("whatsapp",))
-    draft = services.campaign_save(
+    draft = campaign_save(
         shop=ika_shop,
         actor=None,
         fields={
@@ -35,7 +37,7 @@ def ika_outreach(ika_shop, cloud):
             "audience_kind": "all",
         },
     )
-    sent = services.campaign_save(
+    sent = campaign_save(
         shop=ika_shop,
         actor=None,
         fields={
@@ -46,8 +48,8 @@ def ika_outreach(ika_shop, cloud):
             "audience_kind": "all",
         },
     )
-    services.campaign_send(shop=ika_shop, campaign=sent)
-    template = services.template_save(
+    campaign_send(shop=ika_shop, campaign=sent)
+    template = template_save(
         shop=ika_shop,
         actor=None,
         name="rahasia",
@@ -97,8 +99,8 @@ def test_another_owner_gets_404_and_changes_nothing(
 
 
 def test_a_campaign_cannot_use_another_shops_template(citra_shop, ika_outreach):
-    with pytest.raises(services.OutreachError):
-        services.campaign_save(
+    with pytest.raises(OutreachError):
+        campaign_save(
             shop=citra_shop,
             actor=None,
             fields={
@@ -116,7 +118,7 @@ def test_a_campaign_cannot_use_another_shops_template(citra_shop, ika_outreach):
 def test_a_chosen_audience_never_reaches_another_shops_customers(citra_shop, ika_outreach):
     from merdeka.outreach.selectors import campaign_audience
 
-    campaign = services.campaign_save(
+    campaign = campaign_save(
         shop=citra_shop,
         actor=None,
         fields={

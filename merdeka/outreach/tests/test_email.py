@@ -5,12 +5,15 @@ from __future__ import annotations
 import pytest
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import services
 from merdeka.outreach.models import Delivery, DeliveryStatus
+from merdeka.outreach.services.campaigns import campaign_save, campaign_send
+from merdeka.outreach.services.common import OutreachError
+from merdeka.outreach.services.sending import deliveries_send_due, service_message_send
+from merdeka.outreach.services.unsubscribe import unsubscribe_url
 
 
 def email_campaign(shop, **fields):
-    return services.campaign_save(
+    return campaign_save(
         shop=shop,
         actor=None,
         fields={
@@ -38,14 +41,14 @@ def test_only_customers_who_agreed_to_email_get_marketing(
 ):
     campaign = email_campaign(ika_shop)
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     assert smtp.recipients() == ["siti@example.id"]
     mail = smtp.messages[0]
     assert mail["Subject"] == "Siti, kue Lebaran sudah siap"
     assert mail["From"].addresses[0].display_name == "Dapur Kue Bu Ika"
     assert mail["From"].addresses[0].addr_spec == "toko@merdeka.example"
     delivery = log(ika_shop, campaign)["Siti Nurhaliza"]
-    link = services.unsubscribe_url(delivery)
+    link = unsubscribe_url(delivery)
     assert link.startswith("https://toko.example.id/berhenti/")
     assert str(mail["List-Unsubscribe"]).strip() == f"<{link}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -65,7 +68,7 @@ def test_a_service_email_reaches_a_customer_without_opt_in(
     ika_shop, people, smtp, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        delivery = services.service_message_send(
+        delivery = service_message_send(
             shop=ika_shop,
             customer=people["budi"],
             channel="email",
@@ -87,7 +90,7 @@ def test_a_refused_address_fails_and_others_still_go(
     smtp.refuse.add("siti@example.id")
     campaign = email_campaign(ika_shop)
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     assert smtp.recipients() == ["rani@example.id"]
     siti = log(ika_shop, campaign)["Siti Nurhaliza"]
     assert siti.status == DeliveryStatus.FAILED and siti.error_code == "smtp_550"
@@ -102,17 +105,17 @@ def test_an_unreachable_mail_server_is_retried_later(
     settings.MERDEKA_SMTP = {**real, "port": free_port()}  # nobody listens there
     campaign = email_campaign(ika_shop)
     with django_capture_on_commit_callbacks(execute=True):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     siti = log(ika_shop, campaign)["Siti Nurhaliza"]
     assert siti.status == DeliveryStatus.QUEUED and siti.error_code == "smtp_unreachable"
     settings.MERDEKA_SMTP = real
     clock.advance(minutes=1)
-    services.deliveries_send_due()
+    deliveries_send_due()
     assert smtp.recipients() == ["siti@example.id"]
     assert log(ika_shop, campaign)["Siti Nurhaliza"].status == DeliveryStatus.SENT
 
 
 def test_email_cannot_be_sent_without_a_mail_server(ika_shop, people, settings):
     settings.MERDEKA_SMTP = {**settings.MERDEKA_SMTP, "host": ""}
-    with pytest.raises(services.OutreachError):
-        services.campaign_send(shop=ika_shop, campaign=email_campaign(ika_shop))
+    with pytest.raises(OutreachError):
+        campaign_send(shop=ika_shop, campaign=email_campaign(ika_shop))

@@ -8,8 +8,10 @@ from django.urls import reverse
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Segment
 from merdeka.customers.services import segment_create, segment_delete
-from merdeka.outreach import selectors, services
+from merdeka.outreach import selectors
 from merdeka.outreach.models import Campaign, Delivery, DeliveryStatus
+from merdeka.outreach.services.campaigns import campaign_save, campaign_send
+from merdeka.outreach.services.common import OutreachError
 from merdeka.outreach.tests.conftest import make_customer
 
 FORM = {
@@ -54,7 +56,7 @@ def test_a_segment_campaign_reaches_exactly_the_segment_and_only_who_agreed(
     assert 'data-testid="audience-will-get">1<' in page
     assert "Orang Bandung" in page
 
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         statuses = dict(
             Delivery.objects.filter(campaign=campaign).values_list("customer_id", "status")
@@ -69,7 +71,7 @@ def test_a_segment_campaign_reaches_exactly_the_segment_and_only_who_agreed(
 def test_the_segment_is_worked_out_when_sending_and_merged_customers_stay_out(
     ika_shop, people, bandung
 ):
-    campaign = services.campaign_save(
+    campaign = campaign_save(
         shop=ika_shop,
         actor=None,
         fields={**FORM, "audience_segment": bandung},
@@ -97,10 +99,8 @@ def test_a_segment_is_required_and_another_shops_segment_is_refused(
     assert "Segmen itu tidak ada di toko ini." in foreign
     assert "Milik Citra" not in foreign
     assert campaigns(ika_shop) == []
-    with pytest.raises(services.OutreachError):
-        services.campaign_save(
-            shop=ika_shop, actor=None, fields={**FORM, "audience_segment": theirs}
-        )
+    with pytest.raises(OutreachError):
+        campaign_save(shop=ika_shop, actor=None, fields={**FORM, "audience_segment": theirs})
     assert campaigns(ika_shop) == []
 
 
@@ -117,7 +117,7 @@ def test_the_segment_is_dropped_when_another_audience_is_chosen(ika_client, ika_
 def test_a_deleted_segment_reaches_nobody_and_the_campaign_page_says_so(
     ika_client, ika_shop, people, bandung
 ):
-    campaign = services.campaign_save(
+    campaign = campaign_save(
         shop=ika_shop, actor=None, fields={**FORM, "audience_segment": bandung}
     )
     segment_delete(shop=ika_shop, actor=None, segment=bandung)
@@ -142,13 +142,11 @@ def test_a_deleted_segment_reaches_nobody_and_the_campaign_page_says_so(
 def test_a_segment_whose_filters_no_longer_validate_reaches_nobody(ika_shop, people):
     with shop_scope(ika_shop):
         broken = Segment.objects.create(shop=ika_shop, name="Rusak", filters={"orders_min": "-3"})
-    campaign = services.campaign_save(
-        shop=ika_shop, actor=None, fields={**FORM, "audience_segment": broken}
-    )
+    campaign = campaign_save(shop=ika_shop, actor=None, fields={**FORM, "audience_segment": broken})
     assert selectors.campaign_audience(shop=ika_shop, campaign=campaign).count() == 0
     assert selectors.audience_problem(shop=ika_shop, campaign=campaign) == "invalid"
-    with pytest.raises(services.OutreachError):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+    with pytest.raises(OutreachError):
+        campaign_send(shop=ika_shop, campaign=campaign)
 
 
 def test_segmen_in_the_address_preselects_the_segment(ika_client, ika_shop, citra_shop, bandung):
@@ -170,7 +168,7 @@ def test_segmen_in_the_address_preselects_the_segment(ika_client, ika_shop, citr
 
 
 def test_editing_keeps_the_chosen_segment(ika_client, ika_shop, bandung):
-    campaign = services.campaign_save(
+    campaign = campaign_save(
         shop=ika_shop, actor=None, fields={**FORM, "audience_segment": bandung}
     )
     page = ika_client.get(reverse("outreach_campaign_edit", args=[campaign.pk])).content.decode()

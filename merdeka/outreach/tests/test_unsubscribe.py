@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import services
 from merdeka.outreach.models import Delivery
+from merdeka.outreach.services.unsubscribe import unsubscribe_token
 from merdeka.privacy.consent import consent_allows, consent_state
 
 
@@ -18,7 +18,7 @@ def a_delivery(shop, customer, channel="walink"):
 
 
 def path_of(delivery):
-    return reverse("outreach_unsubscribe", args=[services.unsubscribe_token(delivery)])
+    return reverse("outreach_unsubscribe", args=[unsubscribe_token(delivery)])
 
 
 def test_the_link_has_no_personal_data(ika_shop, people):
@@ -69,7 +69,7 @@ def test_a_used_link_says_so_and_records_nothing_twice(client, ika_shop, people)
 
 def test_a_tampered_or_made_up_link_is_refused(client, ika_shop, citra_shop, people):
     delivery = a_delivery(ika_shop, people["siti"])
-    token = services.unsubscribe_token(delivery)
+    token = unsubscribe_token(delivery)
     shop_id, rest = token.split(".", 1)
     for bad in (token[:-2] + "xx", f"{citra_shop.pk}.{rest}", "contoh", f"{shop_id}.abc:def"):
         answer = client.post(reverse("outreach_unsubscribe", args=[bad]))

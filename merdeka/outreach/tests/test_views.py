@@ -6,8 +6,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import selectors, services
+from merdeka.outreach import selectors
 from merdeka.outreach.models import Campaign, Delivery, WhatsAppCloudSettings, WhatsAppTemplate
+from merdeka.outreach.services.campaigns import campaign_save, campaign_send
+from merdeka.outreach.services.cloudapi import template_save
 from merdeka.outreach.tests.conftest import make_customer
 from merdeka.privacy.models import AuditEvent
 
@@ -112,7 +114,7 @@ def test_another_shops_customer_cannot_be_previewed(citra_client, citra_shop, pe
 
 
 def test_sending_a_walink_campaign_leads_to_the_queue(ika_client, ika_shop, people):
-    campaign = services.campaign_save(shop=ika_shop, actor=None, fields=FORM)
+    campaign = campaign_save(shop=ika_shop, actor=None, fields=FORM)
     response = ika_client.post(reverse("outreach_campaign_send", args=[campaign.pk]))
     assert response["Location"] == reverse("outreach_queue", args=[campaign.pk])
     page = ika_client.get(reverse("outreach_campaign", args=[campaign.pk])).content.decode()
@@ -190,7 +192,7 @@ def test_a_marketing_template_must_say_how_to_stop(ika_client, ika_shop):
 
 
 def test_a_template_in_use_cannot_be_deleted(ika_client, ika_shop):
-    template = services.template_save(
+    template = template_save(
         shop=ika_shop,
         actor=None,
         name="promo",
@@ -198,7 +200,7 @@ def test_a_template_in_use_cannot_be_deleted(ika_client, ika_shop):
         category="MARKETING",
         body="Halo {{1}} BERHENTI",
     )
-    services.campaign_save(
+    campaign_save(
         shop=ika_shop,
         actor=None,
         fields={**FORM, "channel": "cloudapi", "template": template, "template_params": ["{nama}"]},
@@ -209,7 +211,7 @@ def test_a_template_in_use_cannot_be_deleted(ika_client, ika_shop):
 
 
 def test_a_cloud_campaign_needs_a_value_per_template_parameter(ika_client, ika_shop):
-    template = services.template_save(
+    template = template_save(
         shop=ika_shop,
         actor=None,
         name="promo",
@@ -226,8 +228,8 @@ def test_a_cloud_campaign_needs_a_value_per_template_parameter(ika_client, ika_s
 
 
 def test_the_customer_page_include_lists_their_messages(rf, ika, ika_shop, people):
-    campaign = services.campaign_save(shop=ika_shop, actor=None, fields=FORM)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign = campaign_save(shop=ika_shop, actor=None, fields=FORM)
+    campaign_send(shop=ika_shop, campaign=campaign)
     request = rf.get("/")
     request.user = ika
     html = render_to_string(

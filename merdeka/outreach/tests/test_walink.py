@@ -9,14 +9,18 @@ import pytest
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import selectors, services
+from merdeka.outreach import selectors
 from merdeka.outreach.models import Campaign, Delivery, DeliveryStatus
+from merdeka.outreach.services.campaigns import campaign_save, campaign_send
+from merdeka.outreach.services.common import OutreachError
+from merdeka.outreach.services.sending import delivery_send
+from merdeka.outreach.services.unsubscribe import unsubscribe_url
 from merdeka.privacy.consent import consent_record
 from merdeka.privacy.models import ConsentEvent
 
 
 def walink_campaign(shop, **fields):
-    return services.campaign_save(
+    return campaign_save(
         shop=shop,
         actor=None,
         fields={
@@ -40,7 +44,7 @@ def statuses(shop, campaign):
 
 def test_marketing_goes_only_to_customers_who_agreed_on_whatsapp(ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    counts = services.campaign_send(shop=ika_shop, campaign=campaign)
+    counts = campaign_send(shop=ika_shop, campaign=campaign)
     assert counts == {"queued": 2, "skipped": 2}
     assert statuses(ika_shop, campaign) == {
         "Siti Nurhaliza": DeliveryStatus.QUEUED,
@@ -52,7 +56,7 @@ def test_marketing_goes_only_to_customers_who_agreed_on_whatsapp(ika_shop, peopl
 
 def test_an_order_service_campaign_needs_no_opt_in_but_a_number(ika_shop, people):
     campaign = walink_campaign(ika_shop, purpose="service", body="Pesanan {nama} siap diambil")
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     result = statuses(ika_shop, campaign)
     assert result["Budi Santoso"] == DeliveryStatus.QUEUED
     assert result["Eka Putri"] == DeliveryStatus.SKIPPED_NO_CONTACT
@@ -64,14 +68,14 @@ def test_an_order_service_campaign_needs_no_opt_in_but_a_number(ika_shop, people
 def test_the_stored_message_is_encrypted_and_carries_a_way_out(ika_shop, people, settings):
     settings.MERDEKA_PUBLIC_URL = "https://toko.example.id"
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         delivery = Delivery.objects.get(campaign=campaign, customer=people["siti"])
         raw = Delivery.objects.filter(pk=delivery.pk).values_list("body", flat=True).get().token
     assert "Siti" not in raw and "Nastar" not in raw
     assert delivery.body.startswith("Halo Siti, PO produk kami dibuka lagi di Dapur Kue Bu Ika!")
-    assert services.unsubscribe_url(delivery) in delivery.body
-    assert services.unsubscribe_url(delivery).startswith("https://toko.example.id/berhenti/")
+    assert unsubscribe_url(delivery) in delivery.body
+    assert unsubscribe_url(delivery).startswith("https://toko.example.id/berhenti/")
 
 
 def test_the_last_product_comes_from_the_latest_order(ika_shop, people):
@@ -92,7 +96,7 @@ def test_the_last_product_comes_from_the_latest_order(ika_shop, people):
                 shop=ika_shop, order=order, name=product, quantity=1, unit_price=1, total=1
             )
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         body = Delivery.objects.get(campaign=campaign, customer=people["siti"]).body
     assert "PO Putri Salju dibuka" in body
@@ -100,7 +104,7 @@ def test_the_last_product_comes_from_the_latest_order(ika_shop, people):
 
 def test_the_queue_links_open_whatsapp_with_the_number_and_text(ika_client, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     page = ika_client.get(reverse("outreach_queue", args=[campaign.pk])).content.decode()
     with shop_scope(ika_shop):
         siti = Delivery.objects.get(campaign=campaign, customer=people["siti"])
@@ -118,7 +122,7 @@ def test_the_queue_links_open_whatsapp_with_the_number_and_text(ika_client, ika_
 
 def test_a_tap_marks_the_customer_sent(ika_client, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         siti = Delivery.objects.get(campaign=campaign, customer=people["siti"])
     url = reverse("outreach_queue_mark", args=[campaign.pk, siti.pk])
@@ -136,7 +140,7 @@ def test_a_tap_marks_the_customer_sent(ika_client, ika_shop, people):
 
 def test_without_javascript_the_button_marks_and_returns_to_the_queue(ika_client, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         dewi = Delivery.objects.get(campaign=campaign, customer=people["dewi"])
     response = ika_client.post(reverse("outreach_queue_mark", args=[campaign.pk, dewi.pk]))
@@ -148,7 +152,7 @@ def test_without_javascript_the_button_marks_and_returns_to_the_queue(ika_client
 
 def test_consent_withdrawn_after_queueing_wins_at_the_tap(ika_client, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     consent_record(
         shop=ika_shop, customer=people["siti"], channel="whatsapp", granted=False, source="staff"
     )
@@ -165,7 +169,7 @@ def test_consent_withdrawn_after_queueing_wins_at_the_tap(ika_client, ika_shop, 
 
 def test_the_campaign_finishes_when_every_tap_is_done(ika_client, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         queued = list(Delivery.objects.filter(campaign=campaign, status="queued"))
     for delivery in queued:
@@ -180,9 +184,9 @@ def test_the_campaign_finishes_when_every_tap_is_done(ika_client, ika_shop, peop
 
 def test_a_campaign_is_sent_once(ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
-    with pytest.raises(services.OutreachError):
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
+    with pytest.raises(OutreachError):
+        campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         assert Delivery.objects.filter(campaign=campaign).count() == 4
 
@@ -209,10 +213,10 @@ def test_no_marketing_without_consent_over_many_campaigns(ika_shop, people):
     """Fails closed, every time: nobody without a WhatsApp opt-in gets anything."""
     for n in range(25):
         campaign = walink_campaign(ika_shop, name=f"c{n}")
-        services.campaign_send(shop=ika_shop, campaign=campaign)
+        campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         for delivery in Delivery.objects.filter(status="queued"):
-            services.delivery_send(shop=ika_shop, delivery_id=delivery.pk)
+            delivery_send(shop=ika_shop, delivery_id=delivery.pk)
         sent_to = set(Delivery.objects.filter(status="sent").values_list("customer_id", flat=True))
         assert ConsentEvent.objects.filter(granted=False).count() == 0
     assert sent_to == {people["siti"].pk, people["dewi"].pk}
@@ -220,7 +224,7 @@ def test_no_marketing_without_consent_over_many_campaigns(ika_shop, people):
 
 def test_the_queue_hides_the_link_once_consent_is_withdrawn(ika_client, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     consent_record(
         shop=ika_shop, customer=people["dewi"], channel="whatsapp", granted=False, source="staff"
     )
@@ -232,7 +236,7 @@ def test_the_queue_hides_the_link_once_consent_is_withdrawn(ika_client, ika_shop
 
 def test_a_sent_row_can_be_opened_again_without_counting_twice(ika_client, ika_shop, people):
     campaign = walink_campaign(ika_shop)
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign_send(shop=ika_shop, campaign=campaign)
     with shop_scope(ika_shop):
         siti = Delivery.objects.get(campaign=campaign, customer=people["siti"])
     ika_client.post(reverse("outreach_queue_mark", args=[campaign.pk, siti.pk]))

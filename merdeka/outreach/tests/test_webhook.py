@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.outreach import services
 from merdeka.outreach.models import Delivery, DeliveryStatus, ServiceWindow
+from merdeka.outreach.services.cloudapi import whatsapp_settings_save
+from merdeka.outreach.services.sending import window_open
 from merdeka.outreach.tests.conftest import make_customer, sign, webhook_body
 from merdeka.privacy.consent import consent_allows, consent_state
 from merdeka.privacy.models import ConsentEvent
@@ -180,9 +181,9 @@ def test_an_inbound_message_opens_the_24_hour_window(client, ika_shop, cloud, pe
             messages=[inbound("6281211112222", "Kak, nastar masih ada?", at=written.timestamp())],
         ),
     )
-    assert services.window_open(shop=ika_shop, customer=siti)
+    assert window_open(shop=ika_shop, customer=siti)
     clock.advance(hours=24)
-    assert not services.window_open(shop=ika_shop, customer=siti)
+    assert not window_open(shop=ika_shop, customer=siti)
 
 
 def test_the_sender_is_found_by_the_blind_index_not_plaintext(client, ika_shop, cloud, people):
@@ -197,7 +198,7 @@ def test_a_webhook_of_one_shop_cannot_touch_another_shops_messages(
     client, ika_shop, citra_shop, cloud, people
 ):
     # Citra has her own account and a customer with Siti's number
-    citra_account = services.whatsapp_settings_save(
+    citra_account = whatsapp_settings_save(
         shop=citra_shop,
         actor=None,
         fields={

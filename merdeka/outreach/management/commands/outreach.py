@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from merdeka.outreach.services.sending import deliveries_send_due
+
 
 class Command(BaseCommand):
     help = "Outreach upkeep: `merdeka outreach due` sends every message whose retry time came."
@@ -10,7 +12,5 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["due"])
 
     def handle(self, *args, action, **options):
-        from merdeka.outreach.services import deliveries_send_due
-
         tried = deliveries_send_due()
         self.stdout.write(f"{tried} messages tried")
