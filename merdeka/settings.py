@@ -29,7 +29,21 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DATA_DIR = Path(os.environ.get("MERDEKA_DATA_DIR") or Path.cwd() / "var").resolve()
+def default_data_dir(project_dir: Path) -> Path:
+    """Where the data lives when ``MERDEKA_DATA_DIR`` is not set.
+
+    In a source checkout (what ``make run`` installs, editable) it is the checkout's
+    ``var/``; installed elsewhere (a wheel in site-packages), the user's data folder.
+    Never the working directory: a command run from another folder must find the same
+    database and keys, not start an empty data directory where it stands.
+    """
+    if (project_dir / "pyproject.toml").is_file():
+        return project_dir / "var"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "merdeka"
+
+
+DATA_DIR = Path(os.environ.get("MERDEKA_DATA_DIR") or default_data_dir(BASE_DIR.parent)).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
