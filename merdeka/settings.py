@@ -232,6 +232,9 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Jakarta"
 LANGUAGE_COOKIE_NAME = "merdeka_language"
+# Like the session and CSRF cookies: never sent over plain HTTP once the site is on HTTPS,
+# never sent on cross-site subrequests, never read by scripts (the switch is a form POST).
+LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 
