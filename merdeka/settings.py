@@ -150,7 +150,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # One writer at a time without "database is locked" errors: writers queue on
-        # BEGIN IMMEDIATE and wait up to the busy timeout (research/architecture.md §1.1).
+        # BEGIN IMMEDIATE and wait up to the busy timeout
+        # (docs/decisions/sqlite-immediate-transactions.md).
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
