@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -292,6 +292,16 @@ MERDEKA_SMTP = {
     "ssl": env_bool("MERDEKA_SMTP_SSL"),  # TLS from the first byte (port 465)
 }
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# /.well-known/security.txt (RFC 9116) and the disclosure policy page: who hears of a
+# security problem (comma-separated: emails, https: or tel: addresses) and, if set, the
+# date the file stops being valid (ISO 8601; by default it is renewed a year ahead).
+MERDEKA_SECURITY_CONTACT = env_list("MERDEKA_SECURITY_CONTACT", "")
+MERDEKA_SECURITY_TXT_EXPIRES = (
+    datetime.fromisoformat(os.environ["MERDEKA_SECURITY_TXT_EXPIRES"])
+    if os.environ.get("MERDEKA_SECURITY_TXT_EXPIRES")
+    else None
+)
 
 LOGGING = {
     "version": 1,
