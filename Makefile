@@ -4,18 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run setup test lint format test-sqlite test-postgres test-e2e messages bench bench-tools bench-storefront clean
+.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e messages bench bench-tools bench-storefront clean
 
-$(BIN)/.installed: pyproject.toml
+# The exact versions of requirements.lock, then Merdeka itself without resolving again;
+# a change to pyproject.toml or a lock file reinstalls on the next make.
+$(BIN)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Merdeka needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(BIN)/.test-installed: $(BIN)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(BIN)/.test-installed: $(BIN)/.installed requirements-test.lock
+	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-test.lock
 	@touch $@
+
+# Refresh the pins: the newest versions pyproject.toml allows, into .venv, written out
+# to the lock files. Then `make test` and commit them (README: Dependencies).
+lock: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	$(BIN)/python scripts/lock.py
 
 setup: $(BIN)/.installed
 	$(BIN)/merdeka setup
@@ -52,7 +61,7 @@ messages: $(BIN)/.test-installed
 	cd merdeka && ../$(BIN)/merdeka compilemessages
 
 $(BIN)/.bench-installed: $(BIN)/.test-installed
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -c requirements-test.lock -e '.[test,bench]'
 	@touch $@
 
 # wrk is the storefront bench's load generator (a C client that costs the two cores

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,7 +29,21 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DATA_DIR = Path(os.environ.get("MERDEKA_DATA_DIR") or Path.cwd() / "var").resolve()
+def default_data_dir(project_dir: Path) -> Path:
+    """Where the data lives when ``MERDEKA_DATA_DIR`` is not set.
+
+    In a source checkout (what ``make run`` installs, editable) it is the checkout's
+    ``var/``; installed elsewhere (a wheel in site-packages), the user's data folder.
+    Never the working directory: a command run from another folder must find the same
+    database and keys, not start an empty data directory where it stands.
+    """
+    if (project_dir / "pyproject.toml").is_file():
+        return project_dir / "var"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "merdeka"
+
+
+DATA_DIR = Path(os.environ.get("MERDEKA_DATA_DIR") or default_data_dir(BASE_DIR.parent)).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
@@ -136,7 +150,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # One writer at a time without "database is locked" errors: writers queue on
-        # BEGIN IMMEDIATE and wait up to the busy timeout (research/architecture.md §1.1).
+        # BEGIN IMMEDIATE and wait up to the busy timeout
+        # (docs/decisions/sqlite-immediate-transactions.md).
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": (
@@ -218,6 +233,9 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Jakarta"
 LANGUAGE_COOKIE_NAME = "merdeka_language"
+# Like the session and CSRF cookies: never sent over plain HTTP once the site is on HTTPS,
+# never sent on cross-site subrequests, never read by scripts (the switch is a form POST).
+LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 
@@ -278,6 +296,16 @@ MERDEKA_SMTP = {
     "ssl": env_bool("MERDEKA_SMTP_SSL"),  # TLS from the first byte (port 465)
 }
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# /.well-known/security.txt (RFC 9116) and the disclosure policy page: who hears of a
+# security problem (comma-separated: emails, https: or tel: addresses) and, if set, the
+# date the file stops being valid (ISO 8601; by default it is renewed a year ahead).
+MERDEKA_SECURITY_CONTACT = env_list("MERDEKA_SECURITY_CONTACT", "")
+MERDEKA_SECURITY_TXT_EXPIRES = (
+    datetime.fromisoformat(os.environ["MERDEKA_SECURITY_TXT_EXPIRES"])
+    if os.environ.get("MERDEKA_SECURITY_TXT_EXPIRES")
+    else None
+)
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from merdeka.core import disclosure
 from merdeka.core import views as core_views
 from merdeka.customers import views as customer_views
 from merdeka.imports import mapping_views
@@ -65,4 +66,6 @@ urlpatterns = [
     path("", include("merdeka.groupbuy.urls")),
     path("", include("merdeka.preorders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(".well-known/security.txt", disclosure.security_txt, name="security_txt"),
+    path("kebijakan-keamanan/", disclosure.security_policy, name="security_policy"),
 ]

@@ -1,7 +1,7 @@
 """Set-based writes for the hot paths (imports): many rows in, no model instances.
 
 Building a Django model per row and saving it costs ~40 µs; an import of a million
-order lines cannot afford that (research/architecture.md §3a). These helpers write
+order lines cannot afford that (docs/decisions/set-based-bulk-writes.md). These helpers write
 plain tuples the way each backend is fastest at:
 
 * SQLite: ``executemany`` inside the caller's transaction (one ``BEGIN IMMEDIATE``);

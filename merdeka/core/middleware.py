@@ -10,7 +10,14 @@ from merdeka.core import selectors
 from merdeka.core.scoping import shop_scope
 
 SESSION_SHOP_KEY = "merdeka_shop_id"
-_PASSWORD_FREE_PATHS = ("/akun/", "/keluar/", "/static/", "/i18n/")
+_PASSWORD_FREE_PATHS = (
+    "/akun/",
+    "/keluar/",
+    "/static/",
+    "/i18n/",
+    "/.well-known/",
+    "/kebijakan-keamanan/",
+)
 
 
 class ShopMiddleware:

@@ -10,6 +10,12 @@ response (no keep-alive), so a phone fetching the page and its stylesheets conne
 three times, and a worker waiting on SQLite's write lock (checkout) or a slow client
 serves no one. Threads release the GIL while they wait; one process per core keeps
 both cores busy. Measured in bench/bench_storefront.py (the same command line).
+
+No control socket: gunicorn (25.1+) otherwise opens one for ``gunicornc`` at
+``$XDG_RUNTIME_DIR/gunicorn.ctl`` or ``~/.gunicorn/gunicorn.ctl``, one path for every
+gunicorn of that user, so a second Merdeka (or any other app) on the machine takes it
+over or fails on it, and whoever reaches it can add or stop workers. ``merdeka run``
+already owns its processes; stop it with Ctrl+C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ def web_command(
         "--worker-class", worker_class,
         "--keep-alive", str(keepalive),
         "--graceful-timeout", "10",
+        "--no-control-socket",
     ]  # fmt: skip
     if worker_class == "gthread":
         argv += ["--threads", str(threads)]

@@ -4,7 +4,7 @@ Names are encrypted, so candidates are found through ``MatchKey`` rows (keyed ha
 of a name, its words, the visible digits of a phone, an address) and only the pairs
 that share a key are decrypted and compared, inside one shop. A key shared by many
 customers ("siti", a common full name) tells nobody apart and is skipped, which keeps
-the work proportional to the shop, not to its square (research/architecture.md §3b).
+the work proportional to the shop, not to its square (docs/decisions/match-keys.md).
 
 Each pair is judged on its evidence, strongest first:
 

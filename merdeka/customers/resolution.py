@@ -367,7 +367,7 @@ class Resolver:
         Marketplaces give the *recipient's* name and phone. When the phone is not one
         the account already has (a number new to it, or another customer's) and the
         recipient's name does not fit the account's name, the phone is the recipient's:
-        merging on it would join two people (research: 0.3 % of orders are gifts)."""
+        merging on it would join two people (bench/dataset.py: 0.3 % of orders are gifts)."""
         new_number = False
         for claim, index in indexed:
             if claim.kind == IdentityKind.PHONE:

@@ -40,7 +40,7 @@ for its "transformations"), and it is acceptable here because the threat the
 encryption answers is the leaked dump or backup, where it leaves no name, no number
 and no search term readable, while the shop on a phone gets an instant search. A
 compromise of the running application is not covered by any of this (it holds the
-keys), as research/security.md §3.4 says. Search words are never stored, logged or
+keys), as docs/decisions/search-tokens.md says. Search words are never stored, logged or
 put in a URL in plaintext: the list page carries them sealed (``seal_query``).
 """
 

@@ -45,6 +45,9 @@ PUBLIC |= {
 }
 # Public, but keyed by a secret in the URL (tested in merdeka/outreach/tests).
 PUBLIC |= {"outreach_webhook", "outreach_unsubscribe"}
+# How to report a security problem: the same text for everyone, no shop's data
+# (merdeka/core/tests/test_disclosure.py).
+PUBLIC |= {"security_txt", "security_policy"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(own_shop=True, post=None),

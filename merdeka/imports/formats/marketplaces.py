@@ -1,6 +1,6 @@
 """The marketplaces Merdeka reads, as specs for the order engine (formats/orders.py).
 
-Header lists: shared/research/marketplace-headers/. Map by name, never by position.
+Header lists: tests/data/marketplaces/*_headers.txt. Map by name, never by position.
 """
 
 from __future__ import annotations

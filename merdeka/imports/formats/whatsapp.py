@@ -6,7 +6,7 @@ Indonesian), ``[14/07/26, 11.12.08] Nama: teks`` (iOS), ``3/6/18, 1:55 PM - a: m
 learnt from the file's first lines and then matched with one compiled expression;
 day-first or month-first is decided per file. Message bodies are parsed, but the
 importer stores only participants and their first/last contact unless asked to keep
-text (research: shared/research/formats.md §2).
+text (docs/decisions/whatsapp-chat-exports.md).
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
     .venv/bin/python merdeka/imports/tests/data/other/make_samples.py
 
 * ``blibli_pesanan_2025-01.xlsx``: Blibli's order columns as one public source lists
-  them (shared/research/formats.md §1.5, unverified); one row per order item.
+  them (docs/decisions/marketplace-exports-by-header-name.md, unverified); one row per item.
 * ``bukalapak_transaksi_2024-12.csv`` and ``..._2025-01.csv``: no Bukalapak header list
-  is public (research §1.6; the marketplace closed in 2025), so these columns are
+  is public (the same page; the marketplace closed in 2025), so these columns are
   invented, shaped like an Indonesian seller-centre export: semicolons, ``Rp`` amounts.
   The two months share their columns, as two exports of one marketplace do.
 * ``catatan_pelanggan.xlsx``: a seller's own customer notes: a title row, a blank row,
