@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from merdeka.core import rawsql
+from merdeka.core import bulk, rawsql
 from merdeka.core.rawsql import ShopParameterError
 from merdeka.core.scoping import ScopeError, shop_scope
 from merdeka.customers.models import Customer, MatchKey
@@ -118,6 +118,27 @@ def test_rows_are_checked_one_by_one(two_shops):
         rawsql.executemany(cursor, sql, rows[:1], shop_id=ika.shop_id)
     assert MatchKey.unscoped.filter(key="a").exists()
     assert not MatchKey.unscoped.filter(key="b").exists()
+
+
+def test_bulk_writes_refuse_a_row_of_another_shop(two_shops):
+    """Through ``executemany`` on SQLite, ``COPY`` (many rows) or one ``INSERT`` (a
+    few) on PostgreSQL."""
+    ika, citra = two_shops
+    for count in (2, bulk.PG_INSERT_ROWS + 5):
+        rows = [(ika.shop_id, ika.pk, NAME, f"k{i}") for i in range(count - 1)]
+        rows.append((citra.shop_id, citra.pk, NAME, "theirs"))
+        with pytest.raises(ShopParameterError), transaction.atomic():
+            bulk.insert(MatchKey, ("shop", "customer", "kind", "key"), rows, shop_id=ika.shop_id)
+    assert not MatchKey.unscoped.exists()
+
+
+def test_a_bulk_update_leaves_another_shops_rows_alone(two_shops):
+    ika, citra = two_shops
+    with transaction.atomic():
+        rows = [("Kota A", ika.pk), ("Kota B", citra.pk)]
+        bulk.update(Customer, ("city",), rows, shop_id=ika.shop_id)
+    cities = dict(Customer.unscoped.values_list("pk", "city"))
+    assert cities == {ika.pk: "Kota A", citra.pk: "Medan"}
 
 
 def test_an_unscoped_statement_needs_a_reason(db):
