@@ -345,23 +345,20 @@ def stored_group_counts(*, shop) -> dict[str, int] | None:
     from merdeka.customers.models import RfmGroupCount, RfmGroupDelta
 
     shop_id = getattr(shop, "pk", shop)
+    counts_table, deltas_table = RfmGroupCount._meta.db_table, RfmGroupDelta._meta.db_table
     with rawsql.cursor() as cursor:
-        rows = rawsql.fetchall(
-            cursor,
-            f'SELECT rfm_group, "count" FROM "{RfmGroupCount._meta.db_table}" '  # noqa: S608
-            "WHERE shop_id = %s",
-            [shop_id],
-            shop_id=shop_id,
+
+        def rows(sql: str) -> list:
+            return rawsql.fetchall(cursor, sql, [shop_id], shop_id=shop_id)
+
+        counts = dict(
+            rows(f'SELECT rfm_group, "count" FROM "{counts_table}" WHERE shop_id = %s')  # noqa: S608
         )
-        if not rows:
+        if not counts:
             return None
-        counts = dict(rows)
-        deltas = rawsql.fetchall(
-            cursor,
-            f'SELECT rfm_group, SUM(delta) FROM "{RfmGroupDelta._meta.db_table}" '  # noqa: S608
-            "WHERE shop_id = %s GROUP BY rfm_group",
-            [shop_id],
-            shop_id=shop_id,
+        deltas = rows(
+            f'SELECT rfm_group, SUM(delta) FROM "{deltas_table}" '  # noqa: S608
+            "WHERE shop_id = %s GROUP BY rfm_group"
         )
         for group, delta in deltas:
             counts[group] = counts.get(group, 0) + int(delta)
