@@ -46,7 +46,10 @@ BULK_CACHE_KIB = 128 * 1024
 BULK_CHECKPOINT_PAGES = 16384
 
 
-_PRAGMA = "a setting of this SQLite connection, not a shop's rows"
+def _pragma(cursor, setting: str):
+    return rawsql.execute_unscoped(
+        cursor, f"PRAGMA {setting}", why="a setting of this SQLite connection, not a shop's rows"
+    )
 
 
 @contextmanager
@@ -57,25 +60,19 @@ def tuned_for_bulk() -> Iterator[None]:
         yield
         return
     with rawsql.cursor() as cursor:
-        cache = int(rawsql.execute_unscoped(cursor, "PRAGMA cache_size", why=_PRAGMA).fetchone()[0])
-        checkpoint = int(
-            rawsql.execute_unscoped(cursor, "PRAGMA wal_autocheckpoint", why=_PRAGMA).fetchone()[0]
-        )
-        rawsql.execute_unscoped(cursor, f"PRAGMA cache_size = -{BULK_CACHE_KIB}", why=_PRAGMA)
+        cache = int(_pragma(cursor, "cache_size").fetchone()[0])
+        checkpoint = int(_pragma(cursor, "wal_autocheckpoint").fetchone()[0])
+        _pragma(cursor, f"cache_size = -{BULK_CACHE_KIB}")
         # copy the log into the database every 64 MiB instead of every 4 MiB: each
         # file's commit rewrites the same index pages, copied once instead of each time
-        rawsql.execute_unscoped(
-            cursor, f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}", why=_PRAGMA
-        )
+        _pragma(cursor, f"wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
     try:
         yield
     finally:
         if connection.connection is not None:
             with rawsql.cursor() as cursor:
-                rawsql.execute_unscoped(cursor, f"PRAGMA cache_size = {cache}", why=_PRAGMA)
-                rawsql.execute_unscoped(
-                    cursor, f"PRAGMA wal_autocheckpoint = {checkpoint}", why=_PRAGMA
-                )
+                _pragma(cursor, f"cache_size = {cache}")
+                _pragma(cursor, f"wal_autocheckpoint = {checkpoint}")
 
 
 def chunks(items: Sequence, size: int = LOOKUP_CHUNK) -> Iterable[Sequence]:
@@ -160,39 +157,25 @@ def reserve_ids(model, count: int) -> list[int]:
         raise RuntimeError("reserve_ids() must run inside transaction.atomic()")
     table = model._meta.db_table
     pk = model._meta.pk.column
-    why = "primary keys are drawn for the whole table, not per shop"
     with rawsql.cursor() as cursor:
+
+        def ids(sql: str, params: Sequence | None = None):
+            why = "primary keys are drawn for the whole table, not per shop"
+            return rawsql.execute_unscoped(cursor, sql, params, why=why)
+
         if connection.vendor == "sqlite":
-            highest = rawsql.execute_unscoped(
-                cursor,
-                f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"',  # noqa: S608
-                why=why,
-            ).fetchone()[0]
-            row = rawsql.execute_unscoped(
-                cursor, "SELECT seq FROM sqlite_sequence WHERE name = %s", [table], why=why
-            ).fetchone()
+            highest = ids(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"').fetchone()[0]  # noqa: S608
+            row = ids("SELECT seq FROM sqlite_sequence WHERE name = %s", [table]).fetchone()
             start = max(highest, row[0] if row else 0) + 1
             last = start + count - 1
             if row:
-                rawsql.execute_unscoped(
-                    cursor,
-                    "UPDATE sqlite_sequence SET seq = %s WHERE name = %s",
-                    [last, table],
-                    why=why,
-                )
+                ids("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
             else:
-                rawsql.execute_unscoped(
-                    cursor,
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)",
-                    [table, last],
-                    why=why,
-                )
+                ids("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
             return list(range(start, last + 1))
-        rawsql.execute_unscoped(
-            cursor,
+        ids(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [table, pk, count],
-            why=why,
         )
         return [row[0] for row in cursor.fetchall()]
 
