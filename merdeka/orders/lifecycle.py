@@ -646,6 +646,7 @@ def orders_sync(*, shop, changes: list[SourceChange], source: str) -> None:
             Order,
             ("status", "status_raw", "paid_at", "total", "updated_at"),
             [(c.status, c.status_raw, c.paid_at, c.total, now, c.order_id) for c in changes],
+            shop_id=shop.pk,
         )
     moved = [c for c in changes if c.status != c.before]
     if not moved:
