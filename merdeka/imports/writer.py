@@ -210,6 +210,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
         ("shop", "order", "position", "sku", "name", "variant", "quantity", "unit_price", "total"),
         line_rows,
     )
+    lifecycle.orders_imported(shop=shop, order_ids=order_ids)
     counts.orders_new += len(new)
     counts.lines_new += len(line_rows)
 
