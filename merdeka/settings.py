@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "merdeka.outreach",
     "merdeka.groupbuy",
     "merdeka.preorders",
+    "merdeka.books",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -210,6 +210,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
         line_rows,
         shop_id=shop_id,
     )
+    lifecycle.orders_imported(shop=shop, order_ids=order_ids)
     counts.orders_new += len(new)
     counts.lines_new += len(line_rows)
 
