@@ -41,14 +41,15 @@ from merdeka.core.scoping import shop_scope
 from merdeka.orders.lifecycle import OWN_CHANNELS
 from merdeka.orders.models import Order, Payment, Status
 
+# the lifecycle's events that can move an order's postings. Not among them: placing
+# (an order is placed unpaid and undelivered), asking for payment or processing, and
+# repricing (only unpaid, undelivered orders are repriced): none changes ``target``,
+# and the order book's hot path (placing) stays free of the books' reads.
 ORDER_EVENTS = (
-    "order.placed",
     "order.paid",
-    "order.status_changed",
     "order.shipped",
     "order.completed",
     "order.cancelled",
-    "order.repriced",
     "order.synced",
     "order.imported",
 )
