@@ -115,7 +115,7 @@ def test_it_finds_orders_by_number_prefix_and_by_the_buyers_phone_in_any_format(
 def test_the_summary_counts_the_filtered_orders_in_rupiah(ika_client, book):
     response = ika_client.get(reverse("order_list"), {"q": "081234567890"})
     summary = response.content.decode()
-    assert "2 pesanan, Rp127.500" in summary
+    assert '2 pesanan, <span class="money">Rp127.500</span>' in summary
 
 
 def test_the_order_page_shows_lines_and_delivery_escaped_and_is_audited(ika_client, ika_shop, book):
