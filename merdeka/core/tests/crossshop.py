@@ -53,6 +53,14 @@ ROUTES: dict[str, Route] = {
     "home": Route(own_shop=True, post=None),
     "logout": Route(own_shop=True),
     "password_change": Route(own_shop=True, post=lambda w: {"old_password": "x"}),
+    # two-factor sign-in: the visitor's own account only (merdeka/core/tests/test_twofactor.py)
+    "login_verify": Route(own_shop=True, post=lambda w: {"code": "123456"}),
+    "two_factor": Route(own_shop=True, post=None),
+    "two_factor_enrol": Route(own_shop=True, post=lambda w: {"code": "123456"}),
+    "two_factor_disable": Route(own_shop=True, post=lambda w: {"password": "x", "code": "1"}),
+    "two_factor_recovery_codes": Route(
+        own_shop=True, post=lambda w: {"password": "x", "code": "1"}
+    ),
     "shop_switch": Route(post=lambda w: {"shop_id": w["shop"].pk}),
     "shop_settings": Route(own_shop=True, post=lambda w: {"name": ""}),
     "staff": Route(own_shop=True, post=lambda w: {"username": ""}),
