@@ -15,6 +15,7 @@ from merdeka.core.decorators import shop_member
 from merdeka.core.forms import LoginForm, RoleForm, ShopSettingsForm, ShopSwitchForm, StaffAddForm
 from merdeka.core.middleware import SESSION_SHOP_KEY
 from merdeka.core.models import Membership
+from merdeka.privacy import incidents
 from merdeka.privacy.audit import audit_record
 
 
@@ -71,6 +72,8 @@ def home(request):
     context = {"figures": figures}
     if request.membership.is_owner:
         context["offer_two_factor"] = not twofactor.has_two_factor(request.user)
+        # the 3 x 24-hour duty of UU PDP art. 46, until the owner marks the notices sent
+        context["incidents_due"] = incidents.incidents_due(shop=request.shop)
     return render(request, "core/home.html", context)
 
 

@@ -49,6 +49,12 @@ ACTION_LABELS = {
     "customer.restriction_lifted": _("Processing restriction lifted"),
     "customer.erased": _("Customer erased"),
     "privacy.retention_changed": _("Retention period changed"),
+    # the breach register (UU PDP art. 46)
+    "incident.recorded": _("Data protection incident recorded"),
+    "incident.notices_sent": _("Incident notices sent to customers"),
+    "incident.notices_downloaded": _("Incident notices downloaded"),
+    "incident.customers_notified": _("Customers' notice of an incident marked sent"),
+    "incident.authority_notified": _("Authority's notice of an incident marked sent"),
     "privacy.retention_run": _("Retention check run"),
     "outreach.campaign_saved": _("Campaign saved"),
     "outreach.campaign_sent": _("Campaign sent"),
