@@ -430,7 +430,11 @@ def customer_notice(*, shop, incident: Incident, name: str = "{nama}") -> dict[s
                 % {"shop": shop.name, "what": incident.what_happened},
                 _("When: %(when)s.") % {"when": when_text(shop, incident)},
                 _("Your data involved: %(data)s.")
-                % {"data": ", ".join(category_labels(incident)).lower()},
+                % {
+                    "data": ", ".join(
+                        label[:1].lower() + label[1:] for label in category_labels(incident)
+                    )
+                },
                 _("What we are doing about it: %(measures)s") % {"measures": incident.measures},
                 _("Questions? Contact us: %(contact)s") % {"contact": incident.contact},
                 _(

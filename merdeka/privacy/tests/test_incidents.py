@@ -222,7 +222,7 @@ def test_the_customers_notice_is_drafted_in_indonesian_with_what_the_law_asks(
     body = notice["body"]
     assert body.startswith("Halo Ani,")
     assert "Dapur Kue Bu Ika" in body and "HP toko dicuri di pasar" in body
-    assert "nama, nomor whatsapp atau telepon" in body  # which data
+    assert "nama, nomor WhatsApp atau telepon" in body  # which data
     assert "antara" in body and "WIB" in body  # when
     assert "Kata sandi sudah diganti" in body  # what the shop does
     assert "0812-1111-2222" in body  # whom to ask
