@@ -61,6 +61,7 @@ urlpatterns = [
         name="import_mapping_cancel",
     ),
     path("pesanan/", include("merdeka.orders.urls")),
+    path("buku/", include("merdeka.books.urls")),
     path(
         "impor/pemetaan/<int:mapping_id>/hapus/",
         mapping_views.import_mapping_delete,

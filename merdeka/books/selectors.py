@@ -87,3 +87,16 @@ def report(*, shop, date_from: dt.date, date_to: dt.date) -> dict[str, dict[str,
         "profit_and_loss": profit_and_loss(shop=shop, date_from=date_from, date_to=date_to),
         "balance_sheet": balance_sheet(shop=shop, at=date_to),
     }
+
+
+def money_balances(*, shop, at: dt.date) -> list[Balance]:
+    """Where her money sits at the end of ``at``: cash, bank, e-wallets, the
+    marketplaces' seller balances (accounts with a balance or a default one)."""
+    keys = ("cash", "bank", "ewallet")
+    return [
+        row
+        for row in balances(shop=shop, date_to=at)
+        if row.account.kind == Kind.ASSET
+        and (row.account.key in keys or (row.account.key or "").startswith("marketplace:"))
+        and (row.amount or row.account.key in keys)
+    ]

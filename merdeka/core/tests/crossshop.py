@@ -88,6 +88,9 @@ ROUTES: dict[str, Route] = {
     ),
     "import_mapping_delete": Route(kwargs=lambda w: {"mapping_id": w["column_mapping"].pk}),
     "order_list": Route(own_shop=True, post=None),
+    # the books: the visitor's own shop only (merdeka/books/tests/test_views.py)
+    "books_home": Route(own_shop=True, post=lambda w: {"amount": "1.000"}),
+    "books_report": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(
