@@ -37,6 +37,7 @@ MORE = [
     (
         _("Selling"),
         [
+            Place("books_home", _("Books")),
             Place("storefront_settings", _("Online shop"), owner_only=True),
             Place("groupbuy_list", _("Group buys")),
             Place("preorder_list", _("Pre-orders")),

@@ -60,6 +60,7 @@ def full_shop(shop, owner) -> dict:
     _group_buys(world)
     _outreach(world)
     _cards(world)
+    _books_and_incidents(world)
     # the customers' numbers and RFM groups, as the nightly work leaves them
     from merdeka.customers import stats
 
@@ -331,4 +332,33 @@ def _cards(world):
         channel="shopee",
         count=8,
         voucher_code="LEBARAN10",
+    )
+
+
+def _books_and_incidents(world):
+    """An expense in the books, and a data-breach incident with its deadline."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from merdeka.books import services as books
+    from merdeka.books.chart import accounts_by_key
+    from merdeka.privacy.incidents import incident_record
+    from merdeka.privacy.models import Incident
+
+    shop, owner = world["shop"], world["owner"]
+    accounts = accounts_by_key(shop=shop, keys=["expense:packaging", "cash"])
+    books.expense_record(
+        shop=shop, key="walk", amount=963_000, category_id=accounts["expense:packaging"],
+        paid_from_id=accounts["cash"], actor=owner, note="Kardus dan pita untuk bulan ini",
+    )  # fmt: skip
+    world["incident"] = incident_record(
+        shop=shop,
+        actor=owner,
+        what_happened="Ponsel toko yang berisi daftar pelanggan hilang di angkot.",
+        found_at=timezone.now() - dt.timedelta(hours=5),
+        categories=["name", "phone", "address"],
+        measures="Kata sandi diganti dan sesi lain dikeluarkan.",
+        contact="0812-1111-2222",
+        scope=Incident.Scope.ALL,
     )
