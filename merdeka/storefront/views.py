@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from merdeka.catalog import photos as photo_files
 from merdeka.catalog.models import ProductPhoto
+from merdeka.core.addresses import public_address_context, public_url
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.redirects import safe_next
@@ -82,7 +83,7 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
             for pk in batch_variants & set(available):
                 available[pk] = totals.left if batch.max_quantity else None
                 prices[pk] = batch.price or prices[pk]
-    url = request.build_absolute_uri(product_url(storefront, product))
+    url = public_url(request, product_url(storefront, product))
     share = f"{product.name} — {format_rupiah(min(v.price for v in variants))}\n{url}"
     context = page_context(
         request,
@@ -351,9 +352,10 @@ def storefront_settings(request):
         else:
             messages.success(request, _("Online shop settings saved."))
             return redirect("storefront_settings")
-    public_url = request.build_absolute_uri(reverse("storefront_shop", args=[settings.slug]))
-    return render(
-        request,
-        "storefront/settings.html",
-        {"form": form, "settings": settings, "public_url": public_url},
-    )
+    context = {
+        "form": form,
+        "settings": settings,
+        "public_url": public_url(request, reverse("storefront_shop", args=[settings.slug])),
+        **public_address_context(request),
+    }
+    return render(request, "storefront/settings.html", context)
