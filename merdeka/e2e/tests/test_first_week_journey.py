@@ -13,12 +13,15 @@ import qriskit
 from PIL import Image
 from playwright.sync_api import expect
 
+from conftest import PASSWORD
+from merdeka.catalog.models import Product
 from merdeka.core.scoping import shop_scope
 from merdeka.e2e.tests.conftest import (
     PHONE,
     check_out,
     no_sideways_scroll,
     open_storefront,
+    sign_in,
 )
 from merdeka.orders.models import Order
 from merdeka.storefront.tests.conftest import make_product, tlv_decode
@@ -126,3 +129,53 @@ def test_a_bank_transfer_without_copying_or_javascript_still_shows_every_number(
         shot("order-transfer-no-js", other)
     finally:
         plain.close()
+
+
+# -- the seller adds a product with its photo ---------------------------------------------
+
+
+def photo_file(folder: Path, name: str, kind: str = "JPEG") -> Path:
+    path = folder / name
+    Image.new("RGB", (900, 700), (214, 160, 90)).save(path, format=kind)
+    return path
+
+
+def test_a_seller_adds_a_product_with_its_photo_in_one_go(
+    live_server, page, shot, ika_shop, tmp_path, settings, console_errors
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    front = open_storefront(ika_shop)
+    sign_in(page, live_server, "ika", PASSWORD)
+    page.get_by_role("link", name="Produk", exact=True).click()
+    page.get_by_role("button", name="Tambah produk pertamamu").click()
+    page.fill("#id_name", "Bolu Pandan")
+    page.fill("#id_variants-0-price", "45000")
+    # a file that is not a photo refuses the whole form, naming it
+    not_a_photo = tmp_path / "struk.jpg"
+    not_a_photo.write_bytes(b"%PDF-1.4 bukan foto")
+    page.set_input_files("#id_photos", [str(photo_file(tmp_path, "bolu.jpg")), str(not_a_photo)])
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.locator(".form-errors")).to_contain_text("Tidak ada yang disimpan")
+    expect(page.locator(".form-errors")).to_contain_text("struk.jpg")
+    expect(page.locator("#id_photos_error")).to_contain_text("Pilih fotonya lagi")
+    expect(page.locator("#id_name")).to_have_value("Bolu Pandan")
+    no_sideways_scroll(page)
+    shot("product-photo-refused")
+    with shop_scope(ika_shop):
+        assert not Product.objects.exists()
+    assert not list((tmp_path / "media").rglob("*.webp"))
+
+    # the photo alone: saved with the product, on to its stock
+    page.set_input_files("#id_photos", str(photo_file(tmp_path, "bolu-pandan.png", "PNG")))
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.locator(".message")).to_contain_text("Bolu Pandan")
+    with shop_scope(ika_shop):
+        product = Product.objects.get()
+        assert product.photos.count() == 1
+    # and buyers see it in the online shop
+    page.goto(f"{live_server.url}/s/{front.slug}/")
+    photo = page.get_by_test_id("card-bolu-pandan").locator("img")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth") > 0
+    shot("shop-with-photo")
+    assert not console_errors, console_errors
