@@ -64,7 +64,7 @@ def test_without_a_public_address_the_card_pages_warn_before_printing(ika_client
     assert "MERDEKA_PUBLIC_URL" not in printing  # in words, not a setting's name
     # the warning comes before the print button, and is not printed itself
     assert printing.index("public-address-warning") < printing.index("data-print")
-    assert 'class="notice no-print"' in printing
+    assert 'class="notice no-print public-address-warning"' in printing
     listing = page(ika_client, reverse("card_batches"))
     assert 'data-testid="public-address-warning"' in listing
 

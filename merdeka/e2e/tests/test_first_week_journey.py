@@ -5,15 +5,18 @@ while the public address is not set."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import qriskit
+from django.urls import reverse
 from PIL import Image
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from merdeka.cards.services import batch_create
 from merdeka.catalog.models import Product
 from merdeka.core.scoping import shop_scope
 from merdeka.e2e.tests.conftest import (
@@ -178,4 +181,44 @@ def test_a_seller_adds_a_product_with_its_photo_in_one_go(
     expect(photo).to_be_visible()
     assert photo.evaluate("img => img.complete && img.naturalWidth") > 0
     shot("shop-with-photo")
+    assert not console_errors, console_errors
+
+
+# -- the pages that hand out links, before the public address is set -----------------------
+
+
+def test_the_cards_and_links_pages_warn_before_printing_until_the_public_address_is_set(
+    live_server, page, shot, ika, ika_shop, settings, console_errors
+):
+    settings.MERDEKA_PUBLIC_URL = ""
+    open_storefront(ika_shop)
+    batch = batch_create(
+        shop=ika_shop, actor=ika, label="Paket Shopee", channel="shopee", count=4, voucher_code=""
+    )
+    sign_in(page, live_server, "ika", PASSWORD)
+    page.goto(f"{live_server.url}{reverse('card_print', args=[batch.pk])}")
+    warning = page.get_by_test_id("public-address-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("HP pembeli tidak bisa membukanya")
+    expect(warning).to_contain_text(f"{live_server.url}/")
+    assert "MERDEKA_PUBLIC_URL" not in page.locator("body").inner_text()
+    # said before the print button, and not printed on the cards
+    box, button = warning.bounding_box(), page.locator("[data-print]").bounding_box()
+    assert box["y"] < button["y"]
+    no_sideways_scroll(page)
+    shot("cards-warning")
+    page.emulate_media(media="print")
+    expect(warning).to_be_hidden()
+    page.emulate_media(media="screen")
+
+    page.get_by_role("link", name="Toko online", exact=True).click()
+    expect(page.get_by_test_id("public-address-warning")).to_be_visible()
+
+    # with the public address set, the cards carry it and nothing warns
+    settings.MERDEKA_PUBLIC_URL = "https://toko.example.id"
+    page.goto(f"{live_server.url}{reverse('card_print', args=[batch.pk])}")
+    expect(page.get_by_test_id("signup-url")).to_have_text(
+        re.compile(r"^https://toko\.example\.id/daftar/")
+    )
+    expect(page.get_by_test_id("public-address-warning")).to_have_count(0)
     assert not console_errors, console_errors
