@@ -179,7 +179,9 @@ def test_a_seller_adds_a_product_with_its_photo_in_one_go(
     page.goto(f"{live_server.url}/s/{front.slug}/")
     photo = page.get_by_test_id("card-bolu-pandan").locator("img")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") > 0
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
     shot("shop-with-photo")
     assert not console_errors, console_errors
 
