@@ -224,3 +224,23 @@ def test_ctrl_c_while_it_is_still_starting_stops_it_without_a_traceback(data_dir
     assert_clean(run.text)
     assert not [pid for pid in children if alive(pid)]
     assert not startup.port_taken("127.0.0.1", port)
+
+
+def test_a_child_that_ends_by_itself_stops_the_rest_and_says_which(data_dir):
+    port = free_port()
+    run = Started(data_dir, port)
+    run.wait_for("press Ctrl+C")
+    children = children_of(run.proc.pid)
+    scheduler = next(
+        pid for pid in children if b"scheduler" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    )
+    os.kill(scheduler, signal.SIGTERM)
+    run.proc.wait(timeout=30)
+    run.wait_for("stopped unexpectedly", timeout=5)
+    assert run.proc.returncode == 1
+    assert (
+        "The scheduler stopped unexpectedly; see the messages above. Merdeka is stopped."
+        in run.text
+    )
+    assert not [pid for pid in children if alive(pid)]
+    assert not startup.port_taken("127.0.0.1", port)

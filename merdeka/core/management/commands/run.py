@@ -63,6 +63,12 @@ def _parent_death_signal():
     return preexec
 
 
+def _listed(names: list[str]) -> str:
+    """'the web server, the task worker and the scheduler'"""
+    named = [f"the {name}" for name in names]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
 class Command(BaseCommand):
     help = (
         "Serve Merdeka with gunicorn and run the background task worker and the scheduler "
@@ -132,7 +138,7 @@ class Command(BaseCommand):
             self._stop(procs, web_quick=False, web_ready=ready)
             self._wait(procs, requests, web_ready=ready)
             raise CommandError(
-                f"The {' and the '.join(ended)} stopped unexpectedly; see the messages above. "
+                f"{_listed(ended).capitalize()} stopped unexpectedly; see the messages above. "
                 "Merdeka is stopped."
             )
         self.stdout.write("Stopping Merdeka...")
@@ -164,7 +170,7 @@ class Command(BaseCommand):
                 told = True
                 busy = [name for name, proc in procs.items() if proc.poll() is None]
                 self.stdout.write(
-                    f"Waiting for the {' and the '.join(busy)} to finish the work under way "
+                    f"Still stopping {_listed(busy)}: work under way finishes first "
                     "(press Ctrl+C again to stop at once)..."
                 )
             if forced_at is not None and time.monotonic() - forced_at > KILL_AFTER_FORCE:
