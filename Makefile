@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e messages bench bench-tools bench-storefront clean
+.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e browser messages bench bench-tools bench-storefront clean
 
 # The exact versions of requirements.lock, then Merdeka itself without resolving again;
 # a change to pyproject.toml or a lock file reinstalls on the next make.
@@ -43,8 +43,32 @@ format: $(BIN)/.test-installed
 test-sqlite: $(BIN)/.test-installed
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q
 
-test-e2e: $(BIN)/.test-installed
+test-e2e: $(BIN)/.test-installed browser
 	$(BIN)/pytest -m e2e -q
+
+# The browser tests drive Debian's chromium (never `playwright install`). Missing, it is
+# installed here: as root directly, otherwise through sudo (which may ask for your
+# password); where neither works this says what to run, and `make test` stops.
+APT_CHROMIUM := env DEBIAN_FRONTEND=noninteractive apt-get
+browser:
+	@command -v chromium >/dev/null 2>&1 && exit 0; \
+	echo "== installing Debian's chromium for the browser tests"; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium is missing and this is not Debian (no apt-get): install Chromium so that"; \
+		echo "the command \`chromium\` starts it, then run make test again."; exit 1; \
+	fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else \
+		echo "chromium is missing. As root, run:"; \
+		echo "    apt-get update && apt-get install -y chromium"; \
+		echo "then run make test again."; exit 1; \
+	fi; \
+	if $$sudo $(APT_CHROMIUM) update -qq && $$sudo $(APT_CHROMIUM) install -y -qq chromium >/dev/null \
+		&& command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	echo "chromium could not be installed. Run:"; \
+	echo "    $${sudo:+sudo }apt-get update && $${sudo:+sudo }apt-get install -y chromium"; \
+	echo "then run make test again."; exit 1
 
 test-postgres: $(BIN)/.test-installed
 	@url="$$($(BIN)/python scripts/postgres_test_url.py)" || exit 1; \
@@ -54,7 +78,8 @@ test-postgres: $(BIN)/.test-installed
 		echo "== PostgreSQL half passed"; \
 	fi
 
-test: lint test-sqlite test-e2e test-postgres
+# the browser first: a password sudo asks for comes now, not after the first half
+test: browser lint test-sqlite test-e2e test-postgres
 
 messages: $(BIN)/.test-installed
 	cd merdeka && ../$(BIN)/merdeka makemessages -l id --no-obsolete --ignore 'static/*' --ignore '*/tests/*' --ignore 'e2e/*'

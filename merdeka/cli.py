@@ -94,16 +94,21 @@ def database_problem() -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "merdeka.settings")
-    from django.core.management import execute_from_command_line
+    try:
+        from django.core.management import execute_from_command_line
 
-    argv = list(sys.argv if argv is None else argv)
-    argv[0] = "merdeka"
-    if needs_database(argv[1:]):
-        problem = database_problem()
-        if problem:
-            print(problem, file=sys.stderr)
-            return 1
-    execute_from_command_line(argv)
+        argv = list(sys.argv if argv is None else argv)
+        argv[0] = "merdeka"
+        if needs_database(argv[1:]):
+            problem = database_problem()
+            if problem:
+                print(problem, file=sys.stderr)
+                return 1
+        execute_from_command_line(argv)
+    except KeyboardInterrupt:
+        # Ctrl+C while a command starts or works: one line, not a traceback
+        print("Stopped (Ctrl+C).", file=sys.stderr)
+        return 130
     return 0
 
 

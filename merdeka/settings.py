@@ -10,9 +10,11 @@ import os
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -78,6 +80,17 @@ TESTING = env_bool("MERDEKA_TESTING")
 HTTPS = env_bool("MERDEKA_HTTPS")
 ALLOWED_HOSTS = env_list("MERDEKA_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("MERDEKA_CSRF_TRUSTED_ORIGINS", "")
+# The public address (MERDEKA_PUBLIC_URL, below) is one this site answers at: setting it
+# is enough for its host to be allowed and its origin trusted by the forms.
+_public = urlsplit(os.environ.get("MERDEKA_PUBLIC_URL", "").strip())
+if _public.geturl() and (_public.scheme not in ("http", "https") or not _public.hostname):
+    raise ImproperlyConfigured(
+        "MERDEKA_PUBLIC_URL must be a whole address such as https://toko.example.id"
+    )
+if _public.hostname:
+    _host = f"[{_public.hostname}]" if ":" in _public.hostname else _public.hostname
+    ALLOWED_HOSTS += [] if _host in ALLOWED_HOSTS else [_host]
+    CSRF_TRUSTED_ORIGINS += [f"{_public.scheme}://{_public.netloc}"]
 
 INSTALLED_APPS = [
     "merdeka.core",
@@ -298,7 +311,7 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # Outreach: the address customers reach this Merdeka at (unsubscribe links, the
 # WhatsApp webhook), and the mail server campaigns are sent through.
-MERDEKA_PUBLIC_URL = os.environ.get("MERDEKA_PUBLIC_URL", "").rstrip("/")
+MERDEKA_PUBLIC_URL = os.environ.get("MERDEKA_PUBLIC_URL", "").strip().rstrip("/")
 MERDEKA_SMTP = {
     "host": os.environ.get("MERDEKA_SMTP_HOST", ""),
     "port": int(os.environ.get("MERDEKA_SMTP_PORT", "587")),

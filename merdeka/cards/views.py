@@ -13,6 +13,7 @@ from merdeka.cards.forms import BatchForm, SignUpForm
 from merdeka.cards.models import CardBatch
 from merdeka.cards.qr import qr_shared
 from merdeka.cards.wording import NOTICE_TEXT, consent_text
+from merdeka.core.addresses import public_address_context, public_url
 from merdeka.core.decorators import shop_member
 from merdeka.privacy.audit import client_ip
 
@@ -22,8 +23,9 @@ MAX_SIGNUP_BODY = 8 * 1024  # the form is a few short fields
 
 
 def signup_url(request, batch: CardBatch) -> str:
+    """The address a card's QR code carries: printed, so at the public address."""
     path = reverse("signup", kwargs={"shop_slug": batch.shop.slug, "token": batch.token})
-    return request.build_absolute_uri(path)
+    return public_url(request, path)
 
 
 @shop_member
@@ -38,7 +40,8 @@ def batch_list(request):
     batches = selectors.batch_list(shop=request.shop)
     for batch in batches:
         batch.conversion = round(100 * batch.signups_total / batch.count) if batch.count else 0
-    return render(request, "cards/batches.html", {"form": form, "batches": batches})
+    context = {"form": form, "batches": batches, **public_address_context(request)}
+    return render(request, "cards/batches.html", context)
 
 
 @shop_member
@@ -57,7 +60,13 @@ def card_print(request, batch_id: int):
         range(start, min(start + CARDS_PER_SHEET, batch.count))
         for start in range(0, batch.count, CARDS_PER_SHEET)
     ]
-    context = {"batch": batch, "qr": qr, "url": url, "sheets": sheets}
+    context = {
+        "batch": batch,
+        "qr": qr,
+        "url": url,
+        "sheets": sheets,
+        **public_address_context(request),
+    }
     return render(request, "cards/print.html", context)
 
 

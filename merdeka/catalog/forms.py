@@ -7,7 +7,30 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.catalog.models import StockLocation
+from merdeka.catalog.services import MAX_PHOTOS
 from merdeka.core.forms import CleanCharField
+
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos from one input (a phone's gallery lets you pick a few at once)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", MultiplePhotoInput(attrs={"multiple": True, "accept": PHOTO_TYPES})
+        )
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("A product can have at most 8 photos."))
+        return [super(PhotosField, self).clean(item, initial) for item in files]
 
 
 class ProductForm(forms.Form):
@@ -15,13 +38,19 @@ class ProductForm(forms.Form):
     description = CleanCharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    photos = PhotosField(
+        label=_("Photos"),
+        help_text=_("JPEG, PNG or WebP, up to 10 MB each. Pick one or a few at once."),
+    )
     category = forms.TypedChoiceField(
         label=_("Category"), required=False, coerce=int, empty_value=None
     )
     is_published = forms.BooleanField(label=_("Show in the online shop"), required=False)
 
-    def __init__(self, *args, categories=(), **kwargs):
+    def __init__(self, *args, categories=(), with_photos=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not with_photos:  # a saved product's page has its own photo section
+            del self.fields["photos"]
         self.fields["category"].choices = [("", _("No category"))] + [
             (c.pk, c.name) for c in categories
         ]

@@ -9,6 +9,7 @@ UPDATE plus a ``StockMove`` row (the ledger), inside the caller's transaction.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -125,7 +126,9 @@ class VariantInput:
     delete: bool = False
 
 
-@transaction.atomic
+MAX_PHOTOS = 8  # a product's photos, all told
+
+
 def product_save(
     *,
     shop,
@@ -135,8 +138,75 @@ def product_save(
     is_published: bool,
     variants: list[VariantInput],
     product: Product | None = None,
+    photos: Sequence = (),
 ) -> Product:
-    """Create or change a product with its variants in one go (all or nothing)."""
+    """Create or change a product with its variants, and add ``photos`` (uploads), in one
+    go: all or nothing. A photo Merdeka cannot use refuses the whole save, naming the file,
+    and nothing is written: no product, no variant, no photo file.
+
+    The photos are checked and re-encoded (``merdeka.catalog.photos``) before the
+    transaction, so that decoding them never holds the database's write lock; their files
+    are removed again if anything after that fails."""
+    from merdeka.catalog import photos as photo_files
+
+    uploads = list(photos)
+    with shop_scope(shop):
+        had = ProductPhoto.objects.filter(shop=shop, product=product).count() if product else 0
+    if had + len(uploads) > MAX_PHOTOS:
+        raise ServiceError(_("A product can have at most 8 photos."))
+    stored = []
+    try:
+        for upload in uploads:
+            try:
+                stored.append(photo_files.store(shop_id=shop.pk, upload=upload))
+            except ServiceError as exc:
+                raise ServiceError(
+                    _("Nothing was saved: the photo %(name)s cannot be used. %(problem)s")
+                    % {"name": _upload_name(upload), "problem": exc}
+                ) from None
+        with transaction.atomic():
+            product = _product_write(
+                shop=shop,
+                name=name,
+                description=description,
+                category_id=category_id,
+                is_published=is_published,
+                variants=variants,
+                product=product,
+            )
+            with shop_scope(shop):
+                for position, photo in enumerate(stored, start=had):
+                    ProductPhoto.objects.create(
+                        shop=shop,
+                        product=product,
+                        key=photo.key,
+                        width=photo.width,
+                        height=photo.height,
+                        widths=photo.widths,
+                        position=position,
+                    )
+    except BaseException:
+        for photo in stored:
+            photo_files.remove(shop_id=shop.pk, key=photo.key, widths=photo.widths)
+        raise
+    return product
+
+
+def _upload_name(upload) -> str:
+    name = str(getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return f"“{name[:80]}”" if name else _("you chose")
+
+
+def _product_write(
+    *,
+    shop,
+    name: str,
+    description: str,
+    category_id: int | None,
+    is_published: bool,
+    variants: list[VariantInput],
+    product: Product | None,
+) -> Product:
     with shop_scope(shop):
         kept = [v for v in variants if not v.delete]
         if not kept:
@@ -426,7 +496,7 @@ def photo_add(*, shop, product: Product, upload) -> ProductPhoto:
     with shop_scope(shop):
         if product.shop_id != shop.pk:
             raise ServiceError(_("That product belongs to another shop."))
-        if ProductPhoto.objects.filter(shop=shop, product=product).count() >= 8:
+        if ProductPhoto.objects.filter(shop=shop, product=product).count() >= MAX_PHOTOS:
             raise ServiceError(_("A product can have at most 8 photos."))
         position = ProductPhoto.objects.filter(shop=shop, product=product).count()
         stored = photos.store(shop_id=shop.pk, upload=upload)

@@ -82,13 +82,18 @@ def _product_form(request, product: Product | None):
             }
             for v in product.variants.all()
         ]
+    with_photos = product is None  # a new product's photos come with it, in one go
     if request.method == "POST":
-        form = ProductForm(request.POST, categories=categories)
+        # reading the files runs the upload handler, which stops an oversized request
+        files = request.FILES if with_photos else None
+        form = ProductForm(request.POST, files, categories=categories, with_photos=with_photos)
         formset = VariantFormSet(request.POST, prefix="variants")
     else:
-        form = ProductForm(initial=initial, categories=categories)
+        form = ProductForm(initial=initial, categories=categories, with_photos=with_photos)
         formset = VariantFormSet(initial=variants_initial, prefix="variants")
         formset.extra = 1  # one empty row for another size or flavour
+    if request.method == "POST" and getattr(request, "upload_too_large", False):
+        form.add_error(None, _("The photos together are too large. Send fewer at once."))
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
             saved = services.product_save(
@@ -99,6 +104,7 @@ def _product_form(request, product: Product | None):
                 category_id=form.cleaned_data["category"],
                 is_published=form.cleaned_data["is_published"],
                 variants=_variant_inputs(formset),
+                photos=form.cleaned_data.get("photos") or (),
             )
         except ServiceError as exc:
             form.add_error(None, str(exc))
@@ -108,6 +114,12 @@ def _product_form(request, product: Product | None):
                 services.location_default(shop=request.shop)
                 return redirect("product_stock", product_id=saved.pk)
             return redirect("product_edit", product_id=saved.pk)
+    if request.method == "POST" and with_photos and request.FILES.getlist("photos"):
+        # a browser never fills a file input in again: say so where the photos go
+        form.add_error(
+            "photos",
+            _("Choose the photos again: a browser does not keep them when a form comes back."),
+        )
     return form, formset
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from merdeka.catalog.models import Variant
+from merdeka.core.addresses import public_address_context, public_url
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
@@ -52,7 +53,7 @@ def coordinator_url(storefront, group) -> str:
 
 
 def _share_text(request, storefront, group, progress) -> str:
-    url = request.build_absolute_uri(share_url(storefront, group))
+    url = public_url(request, share_url(storefront, group))
     price = progress.price or progress.base_price
     text = _("Let's buy %(product)s together: %(price)s a piece now, cheaper as we grow.") % {
         "product": str(group.variant),
@@ -75,7 +76,7 @@ def _progress_context(request, storefront, group):
         "progress": progress,
         "time_left": group.deadline - now if group.deadline > now else None,
         "refusal": services.group_refusal(group, now),
-        "share_link": request.build_absolute_uri(share_url(storefront, group)),
+        "share_link": public_url(request, share_url(storefront, group)),
         "wa_share": "https://wa.me/?text="
         + quote(_share_text(request, storefront, group, progress)),
         "photo": group.variant.product.photos.order_by("position", "id").first(),
@@ -400,11 +401,10 @@ def groupbuy_detail(request, group_id: int):
         "progress": services.group_progress(group),
         "storefront": storefront,
         "is_open": group.status == GroupStatus.OPEN,
-        "share_link": request.build_absolute_uri(share_url(storefront, group))
+        "share_link": public_url(request, share_url(storefront, group)) if storefront else "",
+        "coordinator_link": public_url(request, coordinator_url(storefront, group))
         if storefront
         else "",
-        "coordinator_link": request.build_absolute_uri(coordinator_url(storefront, group))
-        if storefront
-        else "",
+        **public_address_context(request),
     }
     return render(request, "groupbuy/detail.html", context)

@@ -4,7 +4,7 @@ Built on qriskit (pinned; EMVCo TLV, CRC-16/CCITT-FALSE, stable issue codes): we
 map its issue codes to Indonesian messages and decide the rules of a storefront. The
 dynamic payload changes tag 01 to 12 (dynamic), puts the amount in tag 54 and the
 order number in tag 62 (01 bill number and 05 reference label), and recomputes the
-CRC. The QR image is an SVG made with segno.
+CRC. The QR image is an SVG made with segno (and a PNG the buyer can save).
 """
 
 from __future__ import annotations
@@ -121,6 +121,16 @@ def dynamic_payload(static_payload: str, *, amount: Decimal | int, reference: st
 def amount_of(payload: str) -> Decimal | None:
     value = qriskit.parse(_clean(payload)).get("54")
     return Decimal(value) if value else None
+
+
+def png(payload: str) -> bytes:
+    """The QR image as a PNG, for the buyer's gallery: banking apps scan a saved picture
+    ("scan from gallery"), and galleries show PNG, not SVG. Big enough to scan."""
+    buffer = io.BytesIO()
+    segno.make_qr(payload, error="m", boost_error=False).save(
+        buffer, kind="png", scale=10, border=4
+    )
+    return buffer.getvalue()
 
 
 def svg(payload: str) -> str:

@@ -29,4 +29,9 @@ urlpatterns = [
     path("s/<slug:slug>/pesan/", views.checkout, name="storefront_checkout"),
     path("s/<slug:slug>/wilayah/", views.regions_partial, name="storefront_regions"),
     path("s/<slug:slug>/pesanan/<str:token>/", views.order_confirmation, name="storefront_order"),
+    path(
+        "s/<slug:slug>/pesanan/<str:token>/qris.png",
+        views.order_qris_png,
+        name="storefront_order_qris",
+    ),
 ]

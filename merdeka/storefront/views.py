@@ -11,7 +11,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from merdeka.catalog import photos as photo_files
 from merdeka.catalog.models import ProductPhoto
+from merdeka.core.addresses import public_address_context, public_url
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.redirects import safe_next
@@ -82,7 +83,7 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
             for pk in batch_variants & set(available):
                 available[pk] = totals.left if batch.max_quantity else None
                 prices[pk] = batch.price or prices[pk]
-    url = request.build_absolute_uri(product_url(storefront, product))
+    url = public_url(request, product_url(storefront, product))
     share = f"{product.name} — {format_rupiah(min(v.price for v in variants))}\n{url}"
     context = page_context(
         request,
@@ -268,6 +269,19 @@ def regions_partial(request, storefront):
     )
 
 
+def _order_qris(storefront, order) -> str | None:
+    """The QRIS payload a buyer pays this order with: its amount and its number."""
+    total = order.total or Decimal(0)
+    if order.payment_method != PaymentMethod.QRIS or not storefront.qris_payload or total <= 0:
+        return None
+    return qris.dynamic_payload(storefront.qris_payload, amount=total, reference=order.external_id)
+
+
+def _digits(text: str) -> str:
+    """What a bank app's field takes: the digits of an amount or an account number."""
+    return "".join(ch for ch in str(text) if ch.isdigit())
+
+
 @require_GET
 @public_storefront
 def order_confirmation(request, storefront, token):
@@ -275,12 +289,8 @@ def order_confirmation(request, storefront, token):
     if order is None:
         raise Http404
     total = order.total or Decimal(0)
-    qris_svg = qris_payload = None
-    if order.payment_method == PaymentMethod.QRIS and storefront.qris_payload and total > 0:
-        qris_payload = qris.dynamic_payload(
-            storefront.qris_payload, amount=total, reference=order.external_id
-        )
-        qris_svg = qris.svg(qris_payload)
+    qris_payload = _order_qris(storefront, order)
+    qris_svg = qris.svg(qris_payload) if qris_payload else None
     wa_url = None
     if storefront.whatsapp:
         text = _(
@@ -293,6 +303,8 @@ def order_confirmation(request, storefront, token):
             "payment": order.get_payment_method_display(),
         }
         wa_url = f"https://wa.me/{storefront.whatsapp.lstrip('+')}?text={quote(text)}"
+    shop_link = public_url(request, reverse("storefront_shop", args=[storefront.slug]))
+    share_text = _("Order from %(shop)s online:") % {"shop": storefront.shop.name}
     response = render(
         request,
         "storefront/confirmation.html",
@@ -304,11 +316,44 @@ def order_confirmation(request, storefront, token):
             qris_svg=qris_svg,
             qris_payload=qris_payload,
             wa_url=wa_url,
+            total_digits=_digits(int(total)),
+            accounts=[
+                {**account, "digits": _digits(account.get("number", ""))}
+                for account in storefront.bank_accounts
+            ],
+            wallets=[
+                {**wallet, "digits": _digits(wallet.get("number", ""))}
+                for wallet in storefront.ewallets
+            ],
+            shop_link=shop_link,
+            share_text=share_text,
+            share_whatsapp="https://wa.me/?text=" + quote(f"{share_text} {shop_link}"),
         ),
     )
     response["Cache-Control"] = "no-store, private"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+@require_GET
+@public_storefront
+def order_qris_png(request, storefront, token):
+    """The order's QRIS as a picture to save: the buyer's banking app scans it from the
+    gallery when the code cannot be scanned off this very phone's screen."""
+    order = selectors.order_by_token(shop=storefront.shop, token=token)
+    payload = _order_qris(storefront, order) if order is not None else None
+    if payload is None:
+        raise Http404
+    response = HttpResponse(qris.png(payload), content_type="image/png")
+    filename = f"QRIS-{storefront.slug}-{_safe_name(order.external_id)}.png"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _safe_name(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)[:40]
 
 
 # -- the seller's side ------------------------------------------------------------------
@@ -351,9 +396,10 @@ def storefront_settings(request):
         else:
             messages.success(request, _("Online shop settings saved."))
             return redirect("storefront_settings")
-    public_url = request.build_absolute_uri(reverse("storefront_shop", args=[settings.slug]))
-    return render(
-        request,
-        "storefront/settings.html",
-        {"form": form, "settings": settings, "public_url": public_url},
-    )
+    context = {
+        "form": form,
+        "settings": settings,
+        "public_url": public_url(request, reverse("storefront_shop", args=[settings.slug])),
+        **public_address_context(request),
+    }
+    return render(request, "storefront/settings.html", context)

@@ -40,6 +40,7 @@ PUBLIC |= {
     "storefront_checkout",
     "storefront_regions",
     "storefront_order",
+    "storefront_order_qris",
     # a pre-order batch behind its unguessable token (merdeka/preorders/tests/test_views.py)
     "storefront_preorder",
 }
