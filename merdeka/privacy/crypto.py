@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from merdeka.privacy import keys
+from merdeka.privacy.models import ShopKey
 
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BI")  # format version, key version
@@ -69,7 +70,6 @@ def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
         key = _key_cache.get(cache_key)
     if key is not None:
         return key
-    from merdeka.privacy.models import ShopKey
 
     row = (
         ShopKey.unscoped.filter(shop_id=shop_id, purpose=purpose, version=version)
@@ -82,6 +82,18 @@ def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
     with _cache_lock:
         _key_cache[cache_key] = key
     return key
+
+
+def shop_keys_verify() -> int:
+    """Unwrap every shop's live keys with the configured master key (after a restore);
+    returns the shops checked. Raises ``keys.KeyError_`` for the first that fails."""
+    checked = set()
+    for shop_id, purpose, version in ShopKey.unscoped.filter(retired_at__isnull=True).values_list(
+        "shop_id", "purpose", "version"
+    ):
+        _shop_key(shop_id, purpose, version)
+        checked.add(shop_id)
+    return len(checked)
 
 
 _pinned_versions: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
