@@ -39,6 +39,7 @@ _cipher_cache: dict[tuple[int, int], AESGCM] = {}
 _mac_cache: dict[int, hmac.HMAC] = {}
 
 
+@keys.on_forget
 def clear_key_cache() -> None:
     with _cache_lock:
         _key_cache.clear()
