@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from merdeka.privacy import keys
 from merdeka.privacy.models import ShopKey
+from merdeka.privacy.selectors import newest_data_key_version
 
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BI")  # format version, key version
@@ -127,8 +128,6 @@ def active_data_key_version(shop_id: int) -> int:
 
 def _active_data_key_version(shop_id: int) -> int:
     """The shop's newest data key version (``selectors.newest_data_key_version``)."""
-    from merdeka.privacy.selectors import newest_data_key_version
-
     version = newest_data_key_version(shop_id)
     if version is None:
         raise keys.KeyUnwrapError(f"shop {shop_id} has no data key yet")

@@ -24,9 +24,11 @@ from django.utils import timezone
 
 from merdeka.core import bulk
 from merdeka.core.scoping import scopes_disabled, shop_scope
+from merdeka.customers.models import Customer
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group
 from merdeka.privacy.models import PrivacySettings, ProcessingRestriction
+from merdeka.privacy.rights import customer_erase
 
 SWEEP_EVERY = timedelta(days=1)
 
@@ -71,8 +73,6 @@ def _inactive(shop, cutoff, queryset):
 
 def retention_candidates(*, shop, months: int, now=None) -> list[int]:
     """The customers (survivors of merges) that retention would erase now."""
-    from merdeka.customers.models import Customer
-
     now = now or timezone.now()
     cutoff = months_before(now, months)
     with shop_scope(shop):
@@ -108,8 +108,6 @@ class RetentionReport:
 
 def retention_run(*, shop, now=None) -> RetentionReport:
     """Erase this shop's inactive customers, if it set a retention period."""
-    from merdeka.privacy.rights import customer_erase
-
     now = now or timezone.now()
     with shop_scope(shop):
         settings = PrivacySettings.objects.filter(shop=shop).first()
