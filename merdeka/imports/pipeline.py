@@ -27,6 +27,7 @@ from merdeka.customers.matching import suggest_matches
 from merdeka.customers.resolution import Resolver
 from merdeka.customers.workspace import import_run_finished
 from merdeka.imports import ahead, mapping
+from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Problem, RejectedFile, Severity
 from merdeka.privacy.audit import audit_record
@@ -330,10 +331,6 @@ def run_finish(run: ImportRun) -> None:
         run.state = ImportRun.State.DONE
         run.finished_at = timezone.now()
         run.save(update_fields=["state", "finished_at", "review_waiting"])
-
-
-def upload_path(record: ImportFile) -> Path:
-    return Path(settings.DATA_DIR) / "uploads" / str(record.shop_id) / f"{record.pk}.sealed"
 
 
 def uploads_receive(*, shop, actor, files, request=None) -> ImportRun:
