@@ -25,7 +25,9 @@ from merdeka.imports import sources, writer
 from merdeka.imports.formats import mapped
 from merdeka.imports.models import ColumnMapping, ImportFile, ImportRun
 from merdeka.imports.records import RejectedFile, Severity
+from merdeka.imports.tasks import process_import_file
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.files import unsealed_copy
 
 MAX_SHOWN_PROBLEMS = 5
 
@@ -69,8 +71,6 @@ def upload_path(record: ImportFile) -> Path:
 
 
 def _unsealed(*, shop, record: ImportFile):
-    from merdeka.privacy.files import unsealed_copy
-
     sealed = upload_path(record)
     if not sealed.exists():
         raise RejectedFile(_("The uploaded file is no longer here. Upload it again."))
@@ -200,8 +200,6 @@ def mapping_save(
 
     Raises ``MappingInvalid`` (and writes nothing) when the choices are incomplete or the
     file, read with them, would be refused."""
-    from merdeka.imports.tasks import process_import_file
-
     if record.state != ImportFile.State.MAPPING:
         raise MappingInvalid([_("This file is no longer waiting for its columns.")])
     try:
