@@ -25,7 +25,7 @@ def retention_sweep(shop_id: int, now: str | None = None) -> dict:
     at the moment the sweep was queued."""
     from datetime import datetime
 
-    from merdeka.privacy.retention import retention_run  # it queues this task: lazy, as tasks do
+    from merdeka.privacy.retention import retention_run  # retention imports this module
 
     moment = datetime.fromisoformat(now) if now else None
     report = retention_run(shop=Shop.objects.get(pk=shop_id), now=moment)
