@@ -31,7 +31,7 @@ from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import normalize_phone
-from merdeka.outreach.channels import Channel, ChannelError, Outgoing, SendResult
+from merdeka.outreach.channels.base import Channel, ChannelError, Outgoing, SendResult
 from merdeka.privacy.models import ConsentChannel
 
 SERVICE_WINDOW = timedelta(hours=24)
