@@ -29,6 +29,7 @@ from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group
 from merdeka.privacy.models import PrivacySettings, ProcessingRestriction
 from merdeka.privacy.rights import customer_erase
+from merdeka.privacy.tasks import retention_sweep
 
 SWEEP_EVERY = timedelta(days=1)
 
@@ -134,8 +135,6 @@ def retention_enqueue_due(*, now=None) -> list[int]:
     The row lock and the "checked" time written in the same transaction make a second
     scheduler (or a second call) find nothing due.
     """
-    from merdeka.privacy.tasks import retention_sweep
-
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
         due = list(
