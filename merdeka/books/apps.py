@@ -6,8 +6,8 @@ class BooksConfig(AppConfig):
     label = "books"
 
     def ready(self) -> None:
-        from merdeka.books.orders import ORDER_EVENTS, orders_changed
-        from merdeka.core import events
+        from merdeka.books.orders import ORDER_EVENTS, orders_changed  # ready(): it imports models
+        from merdeka.core import events  # ready(): it imports models
 
         # exact and atomic with the change: an order's postings follow it in its transaction
         events.subscribe(*ORDER_EVENTS, name="books.orders", handler=orders_changed)

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from merdeka.catalog import photos
 from merdeka.catalog.cache import catalog_changed
 from merdeka.catalog.models import (
     Category,
@@ -491,8 +492,6 @@ def variant_available(*, shop, variant_id: int) -> int:
 
 @transaction.atomic
 def photo_add(*, shop, product: Product, upload) -> ProductPhoto:
-    from merdeka.catalog import photos
-
     with shop_scope(shop):
         if product.shop_id != shop.pk:
             raise ServiceError(_("That product belongs to another shop."))
@@ -520,8 +519,6 @@ def photo_add(*, shop, product: Product, upload) -> ProductPhoto:
 
 @transaction.atomic
 def photo_delete(*, shop, photo: ProductPhoto) -> None:
-    from merdeka.catalog import photos
-
     with shop_scope(shop):
         key, widths, product_id = photo.key, list(photo.widths), photo.product_id
         photo.delete()

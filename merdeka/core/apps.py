@@ -9,6 +9,6 @@ class CoreConfig(AppConfig):
         from django.conf import settings
 
         if getattr(settings, "OWNERSHIP_GUARD", False):
-            from merdeka.core.ownership import install_guard
+            from merdeka.core.ownership import install_guard  # ready(), and only when on
 
             install_guard()

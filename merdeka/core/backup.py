@@ -100,17 +100,3 @@ def backup_restore(*, backup: Path, force: bool = False) -> Path:
         Path(str(target) + suffix).unlink(missing_ok=True)
     os.replace(tmp, target)
     return target
-
-
-def verify_keys() -> int:
-    """Unwrap every shop's keys with the configured master key; returns shops checked."""
-    from merdeka.privacy.crypto import _shop_key
-    from merdeka.privacy.models import ShopKey
-
-    checked = set()
-    for shop_id, purpose, version in ShopKey.unscoped.filter(retired_at__isnull=True).values_list(
-        "shop_id", "purpose", "version"
-    ):
-        _shop_key(shop_id, purpose, version)
-        checked.add(shop_id)
-    return len(checked)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from merdeka.core import services
 from merdeka.core.models import Role, Shop, User
+from merdeka.core.phone import normalize_phone
 from merdeka.customers.services import customer_create
 
 DEMO_SLUG = "demo"
@@ -82,8 +83,6 @@ def demo_shop_ensure() -> tuple[Shop, bool]:
         shop=shop, actor=owner, username="rina", role=Role.STAFF, first_name="Rina Wulandari"
     )
     for name, phone, email, address, city, province in DEMO_CUSTOMERS:
-        from merdeka.core.phone import normalize_phone
-
         customer_create(
             shop=shop,
             actor=owner,

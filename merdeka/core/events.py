@@ -36,6 +36,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from merdeka.core.models import EventOutbox
+from merdeka.core.tasks import drain_outbox
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,6 @@ def emit_events(events: Iterable[Event]) -> None:
 
 
 def _enqueue_drain() -> None:
-    from merdeka.core.tasks import drain_outbox  # the task module imports this one
-
     drain_outbox.enqueue()
 
 

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from merdeka.core.models import Membership, Shop, User
 from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer
+from merdeka.privacy.models import AuditEvent
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -25,9 +27,6 @@ def staff_list(*, shop: Shop) -> list[Membership]:
 
 
 def home_figures(*, shop: Shop) -> dict:
-    from merdeka.customers.models import Customer
-    from merdeka.privacy.models import AuditEvent
-
     now = timezone.now()
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     with shop_scope(shop):

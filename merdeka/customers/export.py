@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import selectors
+from merdeka.customers.models import Customer
 from merdeka.customers.stats import RFM_LABELS, channels_of
 from merdeka.imports.exporting import formula_safe
 from merdeka.privacy.audit import audit_record
@@ -50,8 +51,6 @@ def _when(value):
 
 def rows(*, shop, stats_rows):
     """The export's rows (lists of cells, formula-safe), header first."""
-    from merdeka.customers.models import Customer
-
     yield header()
     with shop_scope(shop):
         ids = list(stats_rows.values_list("customer_id", flat=True))

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import bulk, rawsql
-from merdeka.customers.models import UNRANKED, Customer, CustomerStats
+from merdeka.customers.models import UNRANKED, Customer, CustomerStats, RfmGroupCount, RfmGroupDelta
+from merdeka.customers.search import customer_fields, live_customer_fields, normalize_words
 from merdeka.orders.models import Channel, Order, Status
 
 RANK_SPACING = 1024  # room for hand-added names between two ranked ones
@@ -80,8 +81,6 @@ def _tables():
 
 
 def _counts_table() -> str:
-    from merdeka.customers.models import RfmGroupCount
-
     return RfmGroupCount._meta.db_table
 
 
@@ -89,8 +88,6 @@ _FIRST_COUNT_LOCK = 0x52464D  # "RFM": the advisory lock space of a shop's first
 
 
 def _deltas_table() -> str:
-    from merdeka.customers.models import RfmGroupDelta
-
     return RfmGroupDelta._meta.db_table
 
 
@@ -506,8 +503,6 @@ def rfm_refresh(*, shop) -> dict[str, int]:
 
 
 def name_sort_key(name: str | None) -> tuple:
-    from merdeka.customers.search import normalize_words
-
     words = normalize_words(name)
     return (0 if words else 1, " ".join(words))
 
@@ -524,8 +519,6 @@ def name_ranks_refresh(*, shop, batch: int = 5000) -> int:
     until the next run (after every import and every added customer, in the
     background).
     """
-    from merdeka.customers.search import live_customer_fields
-
     keys = [
         (name_sort_key(name), pk)
         for pk, name, _phone in live_customer_fields(shop=shop, batch=batch, phone=False)
@@ -550,8 +543,6 @@ def name_rank_place(*, shop, customer_id: int, name: str | None) -> bool:
     ranks: about 20 indexed lookups and as many decryptions at a million customers.
     Returns False when the neighbours have no room left (the next full run places it).
     """
-    from merdeka.customers.search import customer_fields
-
     key = name_sort_key(name)
     ranked = CustomerStats.objects.filter(shop=shop, name_rank__lt=UNRANKED).exclude(
         customer_id=customer_id

@@ -20,6 +20,9 @@ from django.db.models import Q
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import search, stats
+from merdeka.customers.models import Customer
+from merdeka.customers.tasks import refresh_workspace
+from merdeka.orders.models import Order
 
 
 @contextmanager
@@ -66,8 +69,6 @@ def customers_resolving(
 
 
 def _lacking_name_or_phone(shop, ids: list[int]) -> list[int]:
-    from merdeka.customers.models import Customer
-
     found: list[int] = []
     for part in bulk.chunks(ids):
         found.extend(
@@ -81,8 +82,6 @@ def _lacking_name_or_phone(shop, ids: list[int]) -> list[int]:
 def import_run_finished(*, shop, customer_ids: Iterable[int], since=None) -> None:
     """After an import run: the numbers of every customer it touched (and of those whose
     orders it updated in place), then RFM and name order in the background."""
-    from merdeka.orders.models import Order
-
     ids = set(customer_ids)
     if since is not None:
         ids.update(
@@ -92,8 +91,6 @@ def import_run_finished(*, shop, customer_ids: Iterable[int], since=None) -> Non
             .distinct()
         )
     if ids:
-        from merdeka.customers.models import Customer
-
         live = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
         # a run that touched most of the shop (a first import, a year of exports): one
         # whole-shop pass instead of hundreds of passes over chunks of ids (at a million
@@ -105,8 +102,6 @@ def import_run_finished(*, shop, customer_ids: Iterable[int], since=None) -> Non
 
 def schedule_refresh(*, shop) -> None:
     """RFM groups and name order for the whole shop, in the background after commit."""
-    from merdeka.customers.tasks import refresh_workspace
-
     transaction.on_commit(partial(refresh_workspace.enqueue, shop_id=shop.pk))
 
 
@@ -121,8 +116,6 @@ def customer_changed(*, shop, customer) -> None:
 
 def customers_regrouped(*, shop, customer_ids: Iterable[int]) -> None:
     """After a merge or an undo: who is live, their numbers and tokens."""
-    from merdeka.customers.models import Customer
-
     ids = list(dict.fromkeys(customer_ids))
     live = list(
         Customer.objects.filter(shop=shop, pk__in=ids, merged_into__isnull=True).values_list(
@@ -152,8 +145,6 @@ FIGURES_EVENTS = (
 def orders_changed(events) -> None:
     """Outbox subscriber of the order lifecycle: the figures of every buyer whose
     orders changed (and of whom they were merged into since), set-wise per shop."""
-    from merdeka.customers.models import Customer
-
     by_shop: dict[int, set[int]] = {}
     for event in events:
         customer_id = event.data.get("customer_id")

@@ -49,6 +49,7 @@ from merdeka.groupbuy.models import (
     GroupStatus,
     PriceTier,
 )
+from merdeka.groupbuy.tasks import close_group
 from merdeka.groupbuy.tiers import Tier, price_at, tier_at, tier_next, tiers_validate
 from merdeka.orders import lifecycle
 from merdeka.orders.models import Order, Status
@@ -461,8 +462,6 @@ def groups_close_due(*, now=None) -> list[int]:
     """Periodic: queue the close of every open group whose deadline has passed.
 
     Closing is a conditional update, so a group queued twice is closed once."""
-    from merdeka.groupbuy.tasks import close_group  # the task module imports this one
-
     now = now or timezone.now()
     with scopes_disabled():
         due = list(

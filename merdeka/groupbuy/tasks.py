@@ -3,6 +3,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from merdeka.core.models import Shop
+from merdeka.groupbuy.models import CloseReason
 
 
 @task()
@@ -10,8 +11,7 @@ def close_group(shop_id: int, group_id: int, now: str | None = None) -> bool:
     """Close one group whose deadline passed (queued by the scheduler)."""
     from datetime import datetime
 
-    from merdeka.groupbuy.models import CloseReason
-    from merdeka.groupbuy.services import group_close
+    from merdeka.groupbuy.services import group_close  # services imports this module
 
     shop = Shop.objects.get(pk=shop_id)
     moment = datetime.fromisoformat(now) if now else None

@@ -23,8 +23,8 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
 
     django.setup()  # once per worker; later calls return at once
 
-    from merdeka.imports import sources
-    from merdeka.imports.records import RejectedFile
+    from merdeka.imports import sources  # after django.setup(): see the module's doc
+    from merdeka.imports.records import RejectedFile  # after django.setup()
 
     try:
         parsed = sources.parse_file(Path(path), name)
@@ -46,8 +46,8 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
 def _prepare(parsed, shop_id: int, database, check: str) -> None:
     from django.db import connection
 
-    from merdeka.imports import sources
-    from merdeka.privacy import crypto
+    from merdeka.imports import sources  # after django.setup(): see the module's doc
+    from merdeka.privacy import crypto  # after django.setup()
 
     if database is not None and connection.settings_dict["NAME"] != database:
         connection.close()

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +25,9 @@ from merdeka.imports import sources, writer
 from merdeka.imports.formats import mapped
 from merdeka.imports.models import ColumnMapping, ImportFile, ImportRun
 from merdeka.imports.records import RejectedFile, Severity
+from merdeka.imports.tasks import process_import_file
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.files import unsealed_copy
 
 MAX_SHOWN_PROBLEMS = 5
 
@@ -61,16 +64,14 @@ def waiting_file(*, shop, run_id: int, file_id: int) -> ImportFile:
     return ImportFile.objects.select_related("run").get(shop=shop, run_id=run_id, pk=file_id)
 
 
-def _sealed(record: ImportFile) -> Path:
-    from merdeka.imports.pipeline import upload_path
-
-    return upload_path(record)
+def upload_path(record: ImportFile) -> Path:
+    """Where an uploaded file waits, sealed, until it is imported: the pipeline stores
+    it there, and it stays there while the file waits for its columns."""
+    return Path(settings.DATA_DIR) / "uploads" / str(record.shop_id) / f"{record.pk}.sealed"
 
 
 def _unsealed(*, shop, record: ImportFile):
-    from merdeka.privacy.files import unsealed_copy
-
-    sealed = _sealed(record)
+    sealed = upload_path(record)
     if not sealed.exists():
         raise RejectedFile(_("The uploaded file is no longer here. Upload it again."))
     suffix = Path(record.name).suffix.lower()[:10]
@@ -199,8 +200,6 @@ def mapping_save(
 
     Raises ``MappingInvalid`` (and writes nothing) when the choices are incomplete or the
     file, read with them, would be refused."""
-    from merdeka.imports.tasks import process_import_file
-
     if record.state != ImportFile.State.MAPPING:
         raise MappingInvalid([_("This file is no longer waiting for its columns.")])
     try:
@@ -324,7 +323,7 @@ def _refuse_waiting(*, shop, record: ImportFile, message, action: str, actor, re
         locked.finished_at = timezone.now()
         locked.save(update_fields=["report", "state", "finished_at"])
         audit_record(action=action, shop=shop, actor=actor, target=locked, request=request)
-        sealed = _sealed(locked)
+        sealed = upload_path(locked)
         transaction.on_commit(partial(sealed.unlink, missing_ok=True))
     return True
 

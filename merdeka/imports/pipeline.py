@@ -24,12 +24,18 @@ from django.utils.translation import gettext as _
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.matching import suggest_matches
+from merdeka.customers.models import Identity
 from merdeka.customers.resolution import Resolver
 from merdeka.customers.workspace import import_run_finished
 from merdeka.imports import ahead, mapping
+from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Problem, RejectedFile, Severity
+from merdeka.imports.tasks import process_import_run
+from merdeka.orders.models import Order
+from merdeka.privacy import crypto
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.files import seal_stream, unsealed_copy
 
 
 @dataclass
@@ -128,8 +134,6 @@ def _import_paths(*, shop, run: ImportRun, paths, actor, on_start) -> list[FileR
     # the worker may prepare orders (seal them, make their keyed hashes) when it
     # opens this database and holds the same keys; ahead.parse_ahead checks both
     from django.db import connection
-
-    from merdeka.privacy import crypto
 
     database = connection.settings_dict["NAME"]
     try:
@@ -292,9 +296,6 @@ def _import(
 
 def run_touched_customers(run: ImportRun) -> set[int]:
     """Every customer the run's files added to or told something about."""
-    from merdeka.customers.models import Identity
-    from merdeka.orders.models import Order
-
     files = run.files.filter(state=ImportFile.State.IMPORTED)
     touched = set(
         Identity.objects.filter(shop_id=run.shop_id, import_file__in=files).values_list(
@@ -332,16 +333,9 @@ def run_finish(run: ImportRun) -> None:
         run.save(update_fields=["state", "finished_at", "review_waiting"])
 
 
-def upload_path(record: ImportFile) -> Path:
-    return Path(settings.DATA_DIR) / "uploads" / str(record.shop_id) / f"{record.pk}.sealed"
-
-
 def uploads_receive(*, shop, actor, files, request=None) -> ImportRun:
     """Store uploaded files sealed with the shop's key and queue them for import."""
     from functools import partial
-
-    from merdeka.imports.tasks import process_import_run
-    from merdeka.privacy.files import seal_stream
 
     with transaction.atomic(), shop_scope(shop):
         run = ImportRun.objects.create(shop=shop, created_by=actor)
@@ -366,8 +360,6 @@ def uploads_receive(*, shop, actor, files, request=None) -> ImportRun:
 
 def _process_upload(*, shop, run: ImportRun, record: ImportFile) -> None:
     """Import one sealed upload; keep it (sealed) only while it waits for a column mapping."""
-    from merdeka.privacy.files import unsealed_copy
-
     sealed = upload_path(record)
     if not sealed.exists():
         _finish(record, FileReport(name=record.name, state=""), ImportFile.State.REJECTED)

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from merdeka.core import rawsql
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import shop_scope
+from merdeka.customers.selectors import customer_list
 from merdeka.orders.models import Order
 
 
@@ -51,8 +52,6 @@ def order_list(
 
 
 def _search(shop, query: str) -> Q:
-    from merdeka.customers.selectors import customer_list
-
     by_number = Q(external_id__istartswith=query)
     phone = normalize_phone(query) if not is_masked(query) else None
     if phone is None:
@@ -65,8 +64,8 @@ def orders_mark_origin(*, shop, orders) -> None:
     """Mark the orders (a page of the book) placed through a group buy
     (``order.in_group_buy``) or a pre-order batch (``order.in_preorder``): two queries
     for the page, whatever its length. The orders app knows those apps only here."""
-    from merdeka.groupbuy.selectors import group_order_ids
-    from merdeka.preorders.selectors import preorder_order_ids
+    from merdeka.groupbuy.selectors import group_order_ids  # cycle: groupbuy builds on orders
+    from merdeka.preorders.selectors import preorder_order_ids  # cycle: preorders build on orders
 
     ids = [order.pk for order in orders]
     groups = group_order_ids(shop=shop, order_ids=ids) if ids else set()

@@ -5,7 +5,16 @@ from django.db.models import Count, OuterRef, Subquery
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer, Segment
 from merdeka.customers.selectors import FilterError, segment_customers
-from merdeka.outreach.models import Campaign, Delivery, DeliveryStatus, WhatsAppTemplate
+from merdeka.orders.models import OrderLine
+from merdeka.outreach.channels import get_channel
+from merdeka.outreach.models import (
+    Campaign,
+    ChannelKind,
+    Delivery,
+    DeliveryStatus,
+    Purpose,
+    WhatsAppTemplate,
+)
 from merdeka.privacy.consent import consented_customer_ids
 
 
@@ -60,8 +69,6 @@ def audience_problem(*, shop, campaign) -> str:
 
 def with_last_product(customers, *, shop):
     """Annotate ``last_product``: the first line of the customer's latest order."""
-    from merdeka.orders.models import OrderLine
-
     with shop_scope(shop):
         last = (
             OrderLine.objects.filter(shop=shop, order__customer=OuterRef("pk"))
@@ -73,9 +80,6 @@ def with_last_product(customers, *, shop):
 
 def audience_summary(*, shop, campaign) -> dict:
     """How many customers the campaign reaches, without decrypting anyone."""
-    from merdeka.outreach.channels import get_channel
-    from merdeka.outreach.models import ChannelKind, Purpose
-
     channel = get_channel(campaign.channel)
     with shop_scope(shop):
         audience = campaign_audience(shop=shop, campaign=campaign)

@@ -28,13 +28,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merdeka.catalog.cache import catalog_changed
+from merdeka.catalog.models import Product, Variant
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.customers.models import Customer
 from merdeka.orders import lifecycle
 from merdeka.orders.models import Order
 from merdeka.orders.services import LinePolicy
+from merdeka.outreach.models import ChannelKind
+from merdeka.outreach.placeholders import _TOKEN, placeholders_used
+from merdeka.outreach.services import service_message_send
 from merdeka.preorders.models import PreorderBatch, PreorderBatchVariant, PreorderEntry
+from merdeka.preorders.selectors import batch_orders, open_batches_by_variant
 from merdeka.privacy.audit import audit_record
 
 MAX_TITLE = 120
@@ -67,8 +73,6 @@ def batch_open(
     now=None,
 ) -> PreorderBatch:
     """Open a batch for a product (all its variants, or the chosen ones)."""
-    from merdeka.catalog.models import Product, Variant
-
     now = _now(now)
     title = " ".join((title or "").split())
     if not title or len(title) > MAX_TITLE:
@@ -319,8 +323,6 @@ class PreorderLinePolicy(LinePolicy):
 
 def checkout_policy(*, shop, now=None) -> LinePolicy:
     """The line policy of a checkout now: pre-order lines where a batch is open."""
-    from merdeka.preorders.selectors import open_batches_by_variant
-
     now = _now(now)
     return PreorderLinePolicy(open_batches_by_variant(shop=shop, now=now), now)
 
@@ -329,8 +331,6 @@ def checkout_policy(*, shop, now=None) -> LinePolicy:
 
 
 def message_check(body: str) -> None:
-    from merdeka.outreach.placeholders import placeholders_used
-
     if not body.strip() or len(body) > MAX_MESSAGE:
         raise ServiceError(_("Write a message of at most 1000 characters."))
     unknown = [p for p in dict.fromkeys(placeholders_used(body)) if p not in MESSAGE_PLACEHOLDERS]
@@ -346,8 +346,6 @@ def message_check(body: str) -> None:
 
 def _fill_order_values(body: str, *, numbers: list[str], total: Decimal) -> str:
     """{pesanan} and {total} of this buyer; {nama} and the rest are outreach's."""
-    from merdeka.outreach.placeholders import _TOKEN
-
     values = {"pesanan": ", ".join(numbers), "total": format_rupiah(total)}
 
     def replace(match):
@@ -362,11 +360,6 @@ def batch_message_buyers(
 ) -> dict[str, int]:
     """One text to every buyer of the batch, as a service message (about the order
     they placed); consent and erasure are checked by outreach. Returns the counts."""
-    from merdeka.customers.models import Customer
-    from merdeka.outreach.models import ChannelKind
-    from merdeka.outreach.services import service_message_send
-    from merdeka.preorders.selectors import batch_orders
-
     message_check(body)
     if channel not in ChannelKind.values:
         raise ServiceError(_("Choose a channel from the list."))

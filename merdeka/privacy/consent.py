@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.models import (
     Consent,
@@ -148,8 +149,6 @@ def consented_customer_ids(*, shop, channel: str):
 
 def _merged_group(shop, customer_ids: Iterable[int]) -> dict[int, set[int]]:
     """customer id -> itself and every customer merged into it, directly or in a chain."""
-    from merdeka.customers.models import Customer
-
     groups = {cid: {cid} for cid in customer_ids}
     owner = {cid: cid for cid in groups}
     frontier = list(groups)

@@ -22,6 +22,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from merdeka.privacy import keys
+from merdeka.privacy.models import ShopKey
+from merdeka.privacy.selectors import newest_data_key_version
 
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BI")  # format version, key version
@@ -38,6 +40,7 @@ _cipher_cache: dict[tuple[int, int], AESGCM] = {}
 _mac_cache: dict[int, hmac.HMAC] = {}
 
 
+@keys.on_forget
 def clear_key_cache() -> None:
     with _cache_lock:
         _key_cache.clear()
@@ -69,7 +72,6 @@ def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
         key = _key_cache.get(cache_key)
     if key is not None:
         return key
-    from merdeka.privacy.models import ShopKey
 
     row = (
         ShopKey.unscoped.filter(shop_id=shop_id, purpose=purpose, version=version)
@@ -82,6 +84,18 @@ def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
     with _cache_lock:
         _key_cache[cache_key] = key
     return key
+
+
+def shop_keys_verify() -> int:
+    """Unwrap every shop's live keys with the configured master key (after a restore);
+    returns the shops checked. Raises ``keys.KeyError_`` for the first that fails."""
+    checked = set()
+    for shop_id, purpose, version in ShopKey.unscoped.filter(retired_at__isnull=True).values_list(
+        "shop_id", "purpose", "version"
+    ):
+        _shop_key(shop_id, purpose, version)
+        checked.add(shop_id)
+    return len(checked)
 
 
 _pinned_versions: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
@@ -114,8 +128,6 @@ def active_data_key_version(shop_id: int) -> int:
 
 def _active_data_key_version(shop_id: int) -> int:
     """The shop's newest data key version (``selectors.newest_data_key_version``)."""
-    from merdeka.privacy.selectors import newest_data_key_version
-
     version = newest_data_key_version(shop_id)
     if version is None:
         raise keys.KeyUnwrapError(f"shop {shop_id} has no data key yet")

@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -39,6 +40,7 @@ class KeyUnwrapError(KeyError_):
 
 _lock = threading.Lock()
 _master_cache: dict[str, bytes] = {}
+_forget_hooks: list[Callable[[], None]] = []
 
 
 def master_key_location() -> str:
@@ -94,13 +96,19 @@ def master_key_id() -> str:
     return hashlib.sha256(b"merdeka-master-id" + master_key()).hexdigest()[:16]
 
 
+def on_forget(hook: Callable[[], None]) -> Callable[[], None]:
+    """Have ``forget_cached_keys`` also empty a cache of keys kept above this module
+    (``crypto``'s unwrapped shop keys), which this module does not import."""
+    _forget_hooks.append(hook)
+    return hook
+
+
 def forget_cached_keys() -> None:
     """Drop every unwrapped key from memory (tests, and after rotation)."""
     with _lock:
         _master_cache.clear()
-    from merdeka.privacy import crypto
-
-    crypto.clear_key_cache()
+    for hook in _forget_hooks:
+        hook()
 
 
 def _wrap_aad(shop_id: int, purpose: str, version: int) -> bytes:

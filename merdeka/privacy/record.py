@@ -16,7 +16,11 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import shop_scope
+from merdeka.core.selectors import staff_list
+from merdeka.customers.models import Customer, Identity
 from merdeka.privacy.fields import BlindIndexField, EncryptedModel, EncryptedTextField
+from merdeka.privacy.models import AuditEvent, PrivacySettings, ProcessingRestriction
+from merdeka.privacy.services import keys_status
 
 TECHNICAL = {"id", "uid", "key_version", "shop"}
 
@@ -189,11 +193,6 @@ def _field_rows(model) -> tuple[list[dict], int]:
 
 
 def processing_record(*, shop) -> dict:
-    from merdeka.core.selectors import staff_list
-    from merdeka.customers.models import Customer, Identity
-    from merdeka.privacy.models import AuditEvent, PrivacySettings, ProcessingRestriction
-    from merdeka.privacy.services import keys_status
-
     with shop_scope(shop):
         settings = PrivacySettings.objects.filter(shop=shop).first()
         activities = []

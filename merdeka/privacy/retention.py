@@ -24,9 +24,12 @@ from django.utils import timezone
 
 from merdeka.core import bulk
 from merdeka.core.scoping import scopes_disabled, shop_scope
+from merdeka.customers.models import Customer
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group
 from merdeka.privacy.models import PrivacySettings, ProcessingRestriction
+from merdeka.privacy.rights import customer_erase
+from merdeka.privacy.tasks import retention_sweep
 
 SWEEP_EVERY = timedelta(days=1)
 
@@ -71,8 +74,6 @@ def _inactive(shop, cutoff, queryset):
 
 def retention_candidates(*, shop, months: int, now=None) -> list[int]:
     """The customers (survivors of merges) that retention would erase now."""
-    from merdeka.customers.models import Customer
-
     now = now or timezone.now()
     cutoff = months_before(now, months)
     with shop_scope(shop):
@@ -108,8 +109,6 @@ class RetentionReport:
 
 def retention_run(*, shop, now=None) -> RetentionReport:
     """Erase this shop's inactive customers, if it set a retention period."""
-    from merdeka.privacy.rights import customer_erase
-
     now = now or timezone.now()
     with shop_scope(shop):
         settings = PrivacySettings.objects.filter(shop=shop).first()
@@ -136,8 +135,6 @@ def retention_enqueue_due(*, now=None) -> list[int]:
     The row lock and the "checked" time written in the same transaction make a second
     scheduler (or a second call) find nothing due.
     """
-    from merdeka.privacy.tasks import retention_sweep
-
     now = now or timezone.now()
     with transaction.atomic(), scopes_disabled():
         due = list(

@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 
 from merdeka.core import rawsql
 from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer, Identity
+from merdeka.customers.services import CustomerConflict, customer_edit
+from merdeka.customers.stats import stats_rows_delete
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group, consent_record
 from merdeka.privacy.fields import BlindIndexField, EncryptedModel, EncryptedTextField
@@ -42,8 +45,6 @@ class RightsError(Exception):
 
 
 def _customer(shop, customer_id: int, *, lock: bool = False):
-    from merdeka.customers.models import Customer
-
     customers = Customer.objects.filter(shop=shop, merged_into__isnull=True)
     if lock:
         customers = customers.select_for_update()
@@ -67,8 +68,6 @@ def customer_correct(
     """Correct a customer's personal data at their request; returns the fields that
     changed. The same change as the customer page's form (``customer_edit``), recorded
     as a correction."""
-    from merdeka.customers.services import CustomerConflict, customer_edit
-
     with shop_scope(shop):
         customer = _customer(shop, customer_id, lock=False)
     try:
@@ -159,8 +158,6 @@ def customer_consent_withdraw(*, shop, customer_id: int, actor, channel: str, re
 def customer_relations():
     """Every relation that points at a customer, hidden ones (``related_name="+"``)
     included."""
-    from merdeka.customers.models import Customer
-
     return [
         f
         for f in Customer._meta.get_fields(include_hidden=True)
@@ -205,9 +202,6 @@ def customer_erase(
     phone, street or marketplace username. The audit log keeps one event with counts
     only. Irreversible.
     """
-    from merdeka.customers.models import Customer, Identity
-    from merdeka.customers.stats import stats_rows_delete
-
     with shop_scope(shop):
         customer = _customer(shop, customer_id, lock=True)
         group = sorted(_merged_group(shop, [customer.pk])[customer.pk])

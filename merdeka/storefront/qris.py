@@ -18,6 +18,8 @@ import segno
 from django.utils.translation import gettext as _
 from qriskit import convert
 
+from merdeka.catalog.photos import open_checked
+
 _MESSAGES = {
     "crc.missing": lambda: _("The QRIS code has no checksum (it ends too early)."),
     "crc.mismatch": lambda: _(
@@ -90,8 +92,6 @@ def static_parse(text: str) -> StaticQris:
 
 def static_from_image(upload) -> StaticQris:
     """Read the shop's QRIS from a photo or screenshot of the sticker (zxing-cpp)."""
-    from merdeka.catalog.photos import open_checked
-
     image = open_checked(upload)  # size, pixel-count and format checks first
     try:
         found = qriskit.scan(image)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Min, Prefetch, Sum
 
-from merdeka.catalog.models import Product, ProductPhoto, StockLevel, Variant
+from merdeka.catalog.models import Category, Product, ProductPhoto, StockLevel, Variant
 from merdeka.core import regions
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order
@@ -82,8 +82,6 @@ def product_cards(*, shop, category_slug: str | None = None) -> list[ProductCard
 
 def categories_public(*, shop) -> list:
     """The categories that have a published product, for the shop page's filter."""
-    from merdeka.catalog.models import Category
-
     with shop_scope(shop):
         return list(
             Category.objects.filter(

@@ -31,7 +31,9 @@ from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import normalize_phone
-from merdeka.outreach.channels import Channel, ChannelError, Outgoing, SendResult
+from merdeka.core.scoping import shop_scope
+from merdeka.outreach.channels.base import Channel, ChannelError, Outgoing, SendResult
+from merdeka.outreach.models import WhatsAppCloudSettings
 from merdeka.privacy.models import ConsentChannel
 
 SERVICE_WINDOW = timedelta(hours=24)
@@ -227,9 +229,6 @@ def signature_valid(*, app_secret: str, body: bytes, header: str | None) -> bool
 
 
 def account_for(shop):
-    from merdeka.core.scoping import shop_scope
-    from merdeka.outreach.models import WhatsAppCloudSettings
-
     with shop_scope(shop):
         return WhatsAppCloudSettings.objects.filter(shop=shop).first()
 

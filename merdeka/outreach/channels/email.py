@@ -16,7 +16,7 @@ from django.utils.translation import gettext, override
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import normalize_email
-from merdeka.outreach.channels import Channel, ChannelError, Outgoing, SendResult
+from merdeka.outreach.channels.base import Channel, ChannelError, Outgoing, SendResult
 from merdeka.privacy.models import ConsentChannel
 
 

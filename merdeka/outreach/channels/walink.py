@@ -11,7 +11,7 @@ from urllib.parse import quote
 from django.utils.translation import gettext, override
 
 from merdeka.core.phone import normalize_phone
-from merdeka.outreach.channels import Channel, Outgoing, SendResult
+from merdeka.outreach.channels.base import Channel, Outgoing, SendResult
 from merdeka.privacy.models import ConsentChannel
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from merdeka.core.backup import BackupError, backup_restore, verify_keys
+from merdeka.core.backup import BackupError, backup_restore
+from merdeka.privacy.crypto import shop_keys_verify
 from merdeka.privacy.keys import KeyError_
 
 
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, backup, force=False, **options):
         try:
             target = backup_restore(backup=backup, force=force)
-            shops = verify_keys()
+            shops = shop_keys_verify()
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         except KeyError_ as exc:
