@@ -535,6 +535,18 @@ def _locked_many(shop, order_ids) -> list[Order]:
     )
 
 
+def _movable(shop, order_ids, to: str) -> tuple[list[Order], dict[int, str]]:
+    """Lock the orders; those that may move to ``to`` now, and why each other may not."""
+    orders, skipped = [], {}
+    for order in _locked_many(shop, order_ids):
+        problem = transition_problem(order, to)
+        if problem:
+            skipped[order.pk] = problem
+        else:
+            orders.append(order)
+    return orders, skipped
+
+
 @dataclass(frozen=True)
 class ManyOutcome:
     changed: list[Order]
@@ -550,13 +562,7 @@ def orders_cancel(
     the buyer gets instead of the standard one."""
     reason = _reason_clean(reason)
     with transaction.atomic(), shop_scope(shop):
-        orders, skipped = [], {}
-        for order in _locked_many(shop, order_ids):
-            problem = transition_problem(order, Status.CANCELLED)
-            if problem:
-                skipped[order.pk] = problem
-            else:
-                orders.append(order)
+        orders, skipped = _movable(shop, order_ids, Status.CANCELLED)
         if orders:
             _cancel(shop, orders, reason=reason, actor=actor, request=request, tell=tell)
     return ManyOutcome(orders, skipped)
@@ -566,13 +572,7 @@ def orders_await_payment(*, shop, order_ids, actor=None, request=None, tell=None
     """Ask many new orders for payment at once (a group buy closed at its price).
     ``tell(order)`` is the text the buyer gets (none is sent without it)."""
     with transaction.atomic(), shop_scope(shop):
-        orders, skipped = [], {}
-        for order in _locked_many(shop, order_ids):
-            problem = transition_problem(order, Status.AWAITING_PAYMENT)
-            if problem:
-                skipped[order.pk] = problem
-            else:
-                orders.append(order)
+        orders, skipped = _movable(shop, order_ids, Status.AWAITING_PAYMENT)
         now = timezone.now()
         before = {order.pk: order.status for order in orders}
         for order in orders:
