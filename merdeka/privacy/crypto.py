@@ -20,10 +20,9 @@ import threading
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.apps import apps
 
 from merdeka.privacy import keys
-from merdeka.privacy.models import ShopKey
-from merdeka.privacy.selectors import newest_data_key_version
 
 FORMAT_VERSION = 1
 _HEADER = struct.Struct(">BI")  # format version, key version
@@ -74,7 +73,8 @@ def _shop_key(shop_id: int, purpose: str, version: int) -> bytes:
         return key
 
     row = (
-        ShopKey.unscoped.filter(shop_id=shop_id, purpose=purpose, version=version)
+        _shop_keys()
+        .filter(shop_id=shop_id, purpose=purpose, version=version)
         .values_list("wrapped", flat=True)
         .first()
     )
@@ -90,8 +90,8 @@ def shop_keys_verify() -> int:
     """Unwrap every shop's live keys with the configured master key (after a restore);
     returns the shops checked. Raises ``keys.KeyError_`` for the first that fails."""
     checked = set()
-    for shop_id, purpose, version in ShopKey.unscoped.filter(retired_at__isnull=True).values_list(
-        "shop_id", "purpose", "version"
+    for shop_id, purpose, version in (
+        _shop_keys().filter(retired_at__isnull=True).values_list("shop_id", "purpose", "version")
     ):
         _shop_key(shop_id, purpose, version)
         checked.add(shop_id)
@@ -128,6 +128,8 @@ def active_data_key_version(shop_id: int) -> int:
 
 def _active_data_key_version(shop_id: int) -> int:
     """The shop's newest data key version (``selectors.newest_data_key_version``)."""
+    from merdeka.privacy.selectors import newest_data_key_version  # cycle: models seal with us
+
     version = newest_data_key_version(shop_id)
     if version is None:
         raise keys.KeyUnwrapError(f"shop {shop_id} has no data key yet")
@@ -263,3 +265,9 @@ def blind_indexer(*, shop_id: int, purpose: str):
         return digest.hexdigest()[:32]
 
     return index
+
+
+def _shop_keys():
+    """Every shop's key rows. By the app registry, not an import: privacy.models
+    declares sealed fields (privacy.fields), which seal with this module."""
+    return apps.get_model("privacy", "ShopKey").unscoped.all()
