@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from merdeka.catalog import photos
+from merdeka.catalog import photos as photos_store  # where product_save's ``photos`` is a list
 from merdeka.catalog.cache import catalog_changed
 from merdeka.catalog.models import (
     Category,
@@ -148,8 +149,6 @@ def product_save(
     The photos are checked and re-encoded (``merdeka.catalog.photos``) before the
     transaction, so that decoding them never holds the database's write lock; their files
     are removed again if anything after that fails."""
-    from merdeka.catalog import photos as photo_files
-
     uploads = list(photos)
     with shop_scope(shop):
         had = ProductPhoto.objects.filter(shop=shop, product=product).count() if product else 0
@@ -159,7 +158,7 @@ def product_save(
     try:
         for upload in uploads:
             try:
-                stored.append(photo_files.store(shop_id=shop.pk, upload=upload))
+                stored.append(photos_store.store(shop_id=shop.pk, upload=upload))
             except ServiceError as exc:
                 raise ServiceError(
                     _("Nothing was saved: the photo %(name)s cannot be used. %(problem)s")
@@ -188,7 +187,7 @@ def product_save(
                     )
     except BaseException:
         for photo in stored:
-            photo_files.remove(shop_id=shop.pk, key=photo.key, widths=photo.widths)
+            photos_store.remove(shop_id=shop.pk, key=photo.key, widths=photo.widths)
         raise
     return product
 

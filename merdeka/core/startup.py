@@ -14,6 +14,7 @@ import socket
 from django.conf import settings
 
 from merdeka.core.demo import DEMO_SLUG, demo_login
+from merdeka.core.models import Shop, User
 
 EXAMPLE_PUBLIC_URL = "https://toko.example.id"
 
@@ -76,8 +77,6 @@ def command_prefix() -> str:
 def login_lines() -> list[str]:
     """How to log in: the demo owner's login while it still works, else what to do."""
     from django.contrib.auth.hashers import check_password
-
-    from merdeka.core.models import Shop, User
 
     login = demo_login()
     demo = Shop.objects.filter(slug=DEMO_SLUG).first()

@@ -213,7 +213,7 @@ def test_merdeka_run_starts_the_scheduler_beside_the_web_server_and_worker(monke
     started = []
 
     class Finished:
-        def __init__(self, argv, env=None):
+        def __init__(self, argv, **kwargs):
             started.append(argv)
 
         def poll(self):
@@ -227,8 +227,10 @@ def test_merdeka_run_starts_the_scheduler_beside_the_web_server_and_worker(monke
 
     monkeypatch.setattr(subprocess, "Popen", Finished)
     monkeypatch.setattr(run.signal, "signal", lambda *a: None)
-    monkeypatch.setattr(run, "demo_login", lambda: None)
-    with pytest.raises(SystemExit, match="stopped unexpectedly"):
+    monkeypatch.setattr(run.startup, "demo_login", lambda: None)
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="stopped unexpectedly"):
         call_command("run")  # the fake processes end at once, which run reports
     assert any(argv[-1] == "scheduler" for argv in started)
     assert any("db_worker" in argv for argv in started)
