@@ -38,6 +38,7 @@ ORDER_COLUMNS = [
     "paid_at",
     "total",
     "shipping_fee",
+    "discount",
     "buyer_username",
     "recipient_name",
     "recipient_phone",

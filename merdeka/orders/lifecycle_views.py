@@ -52,6 +52,7 @@ def detail_context(request, order: Order, **forms) -> dict:
     initial_amount = int(order.total) if order.total else ""
     return {
         "order": order,
+        "total_gap": selectors.order_total_gap(order),
         "manages": manages,
         "steps": steps,
         "plain_steps": [s for s in steps if s in lifecycle.PLAIN_STEPS],

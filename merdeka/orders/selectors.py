@@ -126,3 +126,18 @@ def order_get(*, shop, order_id: int) -> Order:
             .prefetch_related("lines")
             .get(pk=order_id)
         )
+
+
+def order_total_gap(order: Order):
+    """The gap between the order's total and its lines + shipping - discounts
+    (``merdeka.orders.totals``, the rule imports check by), or None when they agree or
+    it cannot be told. Reads the order's (prefetched) lines."""
+    from merdeka.orders.totals import total_gap
+
+    lines = list(order.lines.all())
+    return total_gap(
+        total=order.total,
+        line_totals=[line.total for line in lines],
+        shipping=order.shipping_fee,
+        discount=order.discount,
+    )
