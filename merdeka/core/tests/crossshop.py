@@ -38,6 +38,7 @@ PUBLIC |= {
     "storefront_cart",
     "storefront_cart_add",
     "storefront_checkout",
+    "storefront_checkout_totals",
     "storefront_regions",
     "storefront_order",
     # a pre-order batch behind its unguessable token (merdeka/preorders/tests/test_views.py)
