@@ -34,6 +34,9 @@ class Shop(models.Model):
         _("time zone"), max_length=40, choices=TIME_ZONES, default="Asia/Jakarta"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # exports (customers, orders, the whole shop) are an owner's right; an owner may grant
+    # it to the staff role too (merdeka.core.selectors.may_export)
+    staff_may_export = models.BooleanField(_("staff may export"), default=False)
 
     class Meta:
         ordering = ["name"]

@@ -57,6 +57,7 @@ ROUTES: dict[str, Route] = {
     "shop_switch": Route(post=lambda w: {"shop_id": w["shop"].pk}),
     "shop_settings": Route(own_shop=True, post=lambda w: {"name": ""}),
     "staff": Route(own_shop=True, post=lambda w: {"username": ""}),
+    "staff_export": Route(own_shop=True, post=lambda w: {"staff_may_export": "on"}),
     "staff_remove": Route(kwargs=lambda w: {"membership_id": w["membership"].pk}),
     "staff_role": Route(
         kwargs=lambda w: {"membership_id": w["membership"].pk}, post=lambda w: {"role": "owner"}
@@ -71,6 +72,7 @@ ROUTES: dict[str, Route] = {
     ),
     "merge_undo": Route(kwargs=lambda w: {"merge_id": w["merge"].pk}),
     "import_home": Route(own_shop=True, post=lambda w: {}),
+    "shop_export": Route(own_shop=True, post=lambda w: {}),
     "import_run": Route(kwargs=lambda w: {"run_id": w["run"].pk}, post=None),
     "import_mapping": Route(
         kwargs=lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk},
@@ -81,6 +83,7 @@ ROUTES: dict[str, Route] = {
     ),
     "import_mapping_delete": Route(kwargs=lambda w: {"mapping_id": w["column_mapping"].pk}),
     "order_list": Route(own_shop=True, post=None),
+    "order_export": Route(own_shop=True, post=lambda w: {"format": "csv"}),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(
