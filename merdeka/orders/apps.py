@@ -22,5 +22,6 @@ class OrdersConfig(AppConfig):
                 "order.note_added": _("Note added to an order"),
                 "order.invoice_printed": _("Invoice opened for printing"),
                 "order.packing_slip_printed": _("Packing slip opened for printing"),
+                "order.label_printed": _("Shipping label opened for printing"),
             }
         )

@@ -141,3 +141,23 @@ def order_total_gap(order: Order):
         shipping=order.shipping_fee,
         discount=order.discount,
     )
+
+
+MAX_LABELS = 200
+
+
+def orders_for_labels(*, shop, order_ids) -> list[Order]:
+    """The shop's orders to print shipping labels for, in the order they were asked,
+    with their lines and parcel. Raises ``Order.DoesNotExist`` when any id is not an
+    order of this shop (another shop's id is not skipped silently: the page is refused)."""
+    wanted = list(dict.fromkeys(order_ids))
+    with shop_scope(shop):
+        found = {
+            order.pk: order
+            for order in Order.objects.filter(shop=shop, pk__in=wanted)
+            .select_related("customer")
+            .prefetch_related("lines", "shipments")
+        }
+    if not wanted or len(found) != len(wanted):
+        raise Order.DoesNotExist
+    return [found[pk] for pk in wanted]

@@ -84,6 +84,9 @@ ROUTES: dict[str, Route] = {
     "import_mapping_delete": Route(kwargs=lambda w: {"mapping_id": w["column_mapping"].pk}),
     "order_list": Route(own_shop=True, post=None),
     "order_export": Route(own_shop=True, post=lambda w: {"format": "csv"}),
+    # labels take their orders in the query (?id=...): another shop's ids give 404, tested
+    # in merdeka/orders/tests/test_labels.py
+    "order_labels": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(

@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order
-from merdeka.orders.tests.test_order_book import WIB, book  # noqa: F401 - a fixture
 from merdeka.privacy.models import AuditEvent
 
 
@@ -33,7 +32,7 @@ def workbook(response):
 
 
 @pytest.fixture
-def tricky(ika_shop, book, in_shop):  # noqa: F811 - the fixture above
+def tricky(ika_shop, book, in_shop):
     """An order whose recipient is a formula in full-width letters and whose phone
     starts with +62."""
     with in_shop(ika_shop):
@@ -65,7 +64,7 @@ def test_the_csv_has_indonesian_headers_and_the_lists_filters(ika_client, tricky
     assert row["Produk"] == "2x Kue Lapis Legit"
 
 
-def test_a_search_and_a_date_range_filter_the_export_as_they_filter_the_list(ika_client, book):  # noqa: F811
+def test_a_search_and_a_date_range_filter_the_export_as_they_filter_the_list(ika_client, book):
     rows = csv_rows(export(ika_client, q="0812-3456-7890"))
     assert [r[0] for r in rows[1:]] == ["WA-7", "577000111222333444"]
     rows = csv_rows(export(ika_client, date_from="2024-12-03"))
@@ -96,7 +95,7 @@ def test_exports_are_an_owners_right_unless_staff_are_allowed(
     ika,
     rina,
     ika_shop,
-    book,  # noqa: F811
+    book,
 ):
     client.force_login(rina)
     assert export(client).status_code == 403
@@ -125,7 +124,7 @@ def test_exports_are_an_owners_right_unless_staff_are_allowed(
     assert export(client).status_code == 403
 
 
-def test_every_export_is_audited_without_the_search_words(ika_client, ika_shop, book):  # noqa: F811
+def test_every_export_is_audited_without_the_search_words(ika_client, ika_shop, book):
     export(ika_client, q="0812-3456-7890")
     export(ika_client, format="xlsx")
     response = ika_client.post(reverse("shop_export"))
@@ -148,7 +147,7 @@ def test_the_cli_export_writes_indonesian_spreadsheets_and_keeps_json_keys(
     ika_shop,
     book,
     tmp_path,
-    in_shop,  # noqa: F811
+    in_shop,
 ):
     with in_shop(ika_shop):  # a refund-like negative amount is a number, not a formula
         Order.objects.filter(external_id="2412010ABCD").update(discount=Decimal(-5000))
