@@ -64,8 +64,11 @@ def password_change(request):
 
 @shop_member
 def home(request):
+    from merdeka.catalog.alerts import low_stock
+
     figures = selectors.home_figures(shop=request.shop)
-    return render(request, "core/home.html", {"figures": figures})
+    context = {"figures": figures, "low_stock": low_stock(shop=request.shop)}
+    return render(request, "core/home.html", context)
 
 
 @login_required

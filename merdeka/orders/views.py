@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -68,3 +68,16 @@ def order_export(request):
         request=request,
     )
     return export.download(shop=request.shop, fmt=fmt, orders=orders)
+
+
+@shop_member
+def order_news(request):
+    """The shop's buyers' orders since the one the browser saw last (``?since=<id>``),
+    for ``orders/notify.js``: a few plain facts, never the buyer."""
+    from merdeka.orders.notify import new_orders_since
+
+    raw = request.GET.get("since", "")
+    since = int(raw) if raw.isdigit() else None
+    response = JsonResponse(new_orders_since(shop=request.shop, since=since))
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -87,6 +87,7 @@ ROUTES: dict[str, Route] = {
     # labels take their orders in the query (?id=...): another shop's ids give 404, tested
     # in merdeka/orders/tests/test_labels.py
     "order_labels": Route(own_shop=True, post=None),
+    "order_news": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(
