@@ -139,6 +139,7 @@ def build(shop, customers: int, orders: int, seed: int, figures: dict) -> list[t
             ("id", "shop", "uid", "key_version", "name", "phone", "city", "province",
              "phone_index", "created_at"),
             crows,
+            shop_id=shop.pk,
         )  # fmt: skip
         del crows
         bulk.insert(
@@ -146,6 +147,7 @@ def build(shop, customers: int, orders: int, seed: int, figures: dict) -> list[t
             ("shop", "uid", "key_version", "customer", "kind", "channel", "value",
              "value_index", "source", "first_seen_at", "last_seen_at", "created_at"),
             irows,
+            shop_id=shop.pk,
         )  # fmt: skip
         del irows
 
@@ -185,14 +187,14 @@ def build(shop, customers: int, orders: int, seed: int, figures: dict) -> list[t
                              at, total, 10000, *blob, at, at))  # fmt: skip
                 written += 1
             if len(rows) >= 50_000:
-                _insert_orders(rows)
+                _insert_orders(rows, shop.pk)
                 rows = []
-        _insert_orders(rows)
+        _insert_orders(rows, shop.pk)
     figures["orders"] = written
     return samples
 
 
-def _insert_orders(rows):
+def _insert_orders(rows, shop_id: int):
     from merdeka.core import bulk
     from merdeka.orders.models import Order
 
@@ -202,6 +204,7 @@ def _insert_orders(rows):
          "status_raw", "ordered_at", "total", "shipping_fee", "recipient_name",
          "recipient_phone", "street", "created_at", "updated_at"),
         rows,
+        shop_id=shop_id,
     )  # fmt: skip
 
 

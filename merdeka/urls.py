@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from merdeka.core import disclosure
+from merdeka.core import disclosure, twofactor_views
 from merdeka.core import views as core_views
 from merdeka.customers import views as customer_views
 from merdeka.imports import mapping_views
@@ -10,6 +10,17 @@ from merdeka.privacy import views as privacy_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("masuk/", core_views.LoginView.as_view(), name="login"),
+    path("masuk/kode/", twofactor_views.login_verify, name="login_verify"),
+    path("akun/dua-langkah/", twofactor_views.two_factor, name="two_factor"),
+    path("akun/dua-langkah/pasang/", twofactor_views.two_factor_enrol, name="two_factor_enrol"),
+    path(
+        "akun/dua-langkah/matikan/", twofactor_views.two_factor_disable, name="two_factor_disable"
+    ),
+    path(
+        "akun/dua-langkah/kode-cadangan/",
+        twofactor_views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("keluar/", core_views.logout_view, name="logout"),
     path("akun/kata-sandi/", core_views.password_change, name="password_change"),
     path("toko/ganti/", core_views.shop_switch, name="shop_switch"),
@@ -52,6 +63,7 @@ urlpatterns = [
         name="import_mapping_cancel",
     ),
     path("pesanan/", include("merdeka.orders.urls")),
+    path("buku/", include("merdeka.books.urls")),
     path(
         "impor/pemetaan/<int:mapping_id>/hapus/",
         mapping_views.import_mapping_delete,

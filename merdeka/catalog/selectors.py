@@ -13,6 +13,7 @@ from merdeka.catalog.models import (
     StockMove,
     Variant,
 )
+from merdeka.core import rawsql
 from merdeka.core.scoping import shop_scope
 
 
@@ -150,7 +151,8 @@ def variants_on_sale(*, shop, variant_ids) -> tuple[dict[int, Variant], dict[int
     if not ids:
         return variants, available
     with shop_scope(shop):
-        for variant in Variant.objects.raw(_sellable_sql(len(ids)), [shop.pk, *ids]):
+        found = rawsql.raw(Variant, _sellable_sql(len(ids)), [shop.pk, *ids], shop_id=shop.pk)
+        for variant in found:
             # the product as a deferred instance: its name is here, the rest loads if asked
             variant.product = Product.from_db(
                 variant._state.db,

@@ -32,6 +32,7 @@ from merdeka.catalog.models import (
     Variant,
 )
 from merdeka.catalog.selectors import stock_held_for_orders
+from merdeka.core import rawsql
 from merdeka.core.events import emit
 from merdeka.core.ownership import STOCK, owning
 from merdeka.core.scoping import shop_scope
@@ -342,9 +343,9 @@ def _reserve_first(shop_id: int, variant_id: int, quantity: int) -> tuple | None
         ) AND "shop_id" = %s AND "on_hand" >= "reserved" + %s
         RETURNING "id", "location_id", "on_hand", "reserved"
     """  # noqa: S608 - our own table names
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [quantity, shop_id, variant_id, True, quantity, shop_id, quantity])
-        return cursor.fetchone()
+    params = [quantity, shop_id, variant_id, True, quantity, shop_id, quantity]
+    with rawsql.cursor() as cursor:
+        return rawsql.fetchone(cursor, sql, params, shop_id=shop_id)
 
 
 def stock_shortage(*, variant: Variant, available: int) -> StockShortage:

@@ -12,7 +12,9 @@ Ids are reserved up front (``reserve_ids``) so that rows can point at each other
 each backend stores for the model field, exactly as the ORM would.
 
 Always call these inside ``transaction.atomic()``: the caller owns the transaction,
-so a failure leaves nothing behind.
+so a failure leaves nothing behind. Every statement goes through ``rawsql``: writes
+name their shop (``shop_id=``), and what is about no shop's rows (id counters,
+PRAGMAs, indexes, planner statistics) says why.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.utils import timezone
 
+from merdeka.core import rawsql
+from merdeka.core.rawsql import LOOKUP_CHUNK
+
 SQLITE_BATCH = 5000
 PG_INSERT_ROWS = 16  # up to this many rows: INSERT … VALUES; more: COPY
-LOOKUP_CHUNK = 900  # values per IN (...) lookup; below every backend's variable limit
 
 
 # SQLite's page cache while an import writes: the default 2 MiB holds a sliver of the
@@ -42,6 +46,12 @@ BULK_CACHE_KIB = 128 * 1024
 BULK_CHECKPOINT_PAGES = 16384
 
 
+def _pragma(cursor, setting: str):
+    return rawsql.execute_unscoped(
+        cursor, f"PRAGMA {setting}", why="a setting of this SQLite connection, not a shop's rows"
+    )
+
+
 @contextmanager
 def tuned_for_bulk() -> Iterator[None]:
     """Give this connection a large page cache for a bulk import (SQLite), and put the
@@ -49,34 +59,20 @@ def tuned_for_bulk() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        cache = int(cursor.fetchone()[0])
-        cursor.execute("PRAGMA wal_autocheckpoint")
-        checkpoint = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    with rawsql.cursor() as cursor:
+        cache = int(_pragma(cursor, "cache_size").fetchone()[0])
+        checkpoint = int(_pragma(cursor, "wal_autocheckpoint").fetchone()[0])
+        _pragma(cursor, f"cache_size = -{BULK_CACHE_KIB}")
         # copy the log into the database every 64 MiB instead of every 4 MiB: each
         # file's commit rewrites the same index pages, copied once instead of each time
-        cursor.execute(f"PRAGMA wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
+        _pragma(cursor, f"wal_autocheckpoint = {BULK_CHECKPOINT_PAGES}")
     try:
         yield
     finally:
         if connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(f"PRAGMA cache_size = {cache}")
-                cursor.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
-
-
-def select_in(sql: str, params: Sequence, values: Sequence) -> Iterator[tuple]:
-    """Rows of ``sql`` (ending in ``IN``) for ``values``, in chunks of ``LOOKUP_CHUNK``.
-
-    The hot lookups of an import, without building a queryset per chunk; ``sql`` must
-    restrict the shop itself (``WHERE shop_id = %s ...``).
-    """
-    with connection.cursor() as cursor:
-        for part in chunks(values):
-            cursor.execute(f"{sql} ({', '.join(['%s'] * len(part))})", [*params, *part])
-            yield from cursor.fetchall()
+            with rawsql.cursor() as cursor:
+                _pragma(cursor, f"cache_size = {cache}")
+                _pragma(cursor, f"wal_autocheckpoint = {checkpoint}")
 
 
 def chunks(items: Sequence, size: int = LOOKUP_CHUNK) -> Iterable[Sequence]:
@@ -139,9 +135,10 @@ def _column(model, name: str):
     return field.column, _adapter(field)
 
 
-def _adapted(rows: Iterable[Sequence], adapters: list[tuple[int, Callable]]):
+def _adapted(rows: Iterable[Sequence], adapters: list[tuple[int, Callable]], tail: tuple = ()):
+    """The rows with each value adapted to the backend (and ``tail`` appended)."""
     for row in rows:
-        row = list(row)
+        row = [*row, *tail]
         for i, adapt in adapters:
             row[i] = adapt(row[i])
         yield row
@@ -160,22 +157,23 @@ def reserve_ids(model, count: int) -> list[int]:
         raise RuntimeError("reserve_ids() must run inside transaction.atomic()")
     table = model._meta.db_table
     pk = model._meta.pk.column
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
+
+        def ids(sql: str, params: Sequence | None = None):
+            why = "primary keys are drawn for the whole table, not per shop"
+            return rawsql.execute_unscoped(cursor, sql, params, why=why)
+
         if connection.vendor == "sqlite":
-            cursor.execute(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"')  # noqa: S608
-            highest = cursor.fetchone()[0]
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cursor.fetchone()
+            highest = ids(f'SELECT COALESCE(MAX("{pk}"), 0) FROM "{table}"').fetchone()[0]  # noqa: S608
+            row = ids("SELECT seq FROM sqlite_sequence WHERE name = %s", [table]).fetchone()
             start = max(highest, row[0] if row else 0) + 1
             last = start + count - 1
             if row:
-                cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
+                ids("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
             else:
-                cursor.execute(
-                    "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last]
-                )
+                ids("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
             return list(range(start, last + 1))
-        cursor.execute(
+        ids(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [table, pk, count],
         )
@@ -208,8 +206,10 @@ def _omitted(model, columns: Sequence[str]) -> tuple[list[str], list, list[tuple
     return names, constants, per_row
 
 
-def insert(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert ``rows`` (tuples in the order of ``columns``, field names) into ``model``.
+def insert(model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: int) -> int:
+    """Insert ``rows`` (tuples in the order of ``columns``, field names) into ``model``,
+    all of shop ``shop_id``: ``columns`` holds ``"shop"`` and every row's value there
+    must be ``shop_id`` (``rawsql`` refuses the rows otherwise).
 
     Fields left out get what the ORM would give them: their default (called per row
     when it is a callable, like a uid), the time for ``auto_now`` fields, else empty.
@@ -236,7 +236,7 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
     if adapters:
         rows = _adapted(rows, adapters)
     one = f"({', '.join(['%s'] * len(meta))})"
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A few rows (one buyer's customer and identity at checkout) go in one
             # INSERT: a COPY costs three round trips and its own setup whatever its size.
@@ -244,43 +244,100 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
             head = list(itertools.islice(rows, PG_INSERT_ROWS + 1))
             if len(head) <= PG_INSERT_ROWS:
                 if head:
-                    cursor.execute(
+                    rawsql.execute(
+                        cursor,
                         f'INSERT INTO "{table}" ({names}) VALUES '  # noqa: S608 - our names
                         + ", ".join([one] * len(head)),
                         [value for row in head for value in row],
+                        shop_id=shop_id,
                     )
                 return len(head)
-            with cursor.cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
-                for row in itertools.chain(head, rows):
-                    copy.write_row(row)
-                    written += 1
-            return written
+            return rawsql.copy(
+                cursor,
+                f'COPY "{table}" ({names}) FROM STDIN',
+                itertools.chain(head, rows),
+                shop_id=shop_id,
+            )
         sql = f'INSERT INTO "{table}" ({names}) VALUES {one}'  # noqa: S608
         batch: list = []
         for row in rows:
             batch.append(row)
             if len(batch) >= SQLITE_BATCH:
-                cursor.executemany(sql, batch)
+                rawsql.executemany(cursor, sql, batch, shop_id=shop_id)
                 written += len(batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            rawsql.executemany(cursor, sql, batch, shop_id=shop_id)
             written += len(batch)
     return written
 
 
-def update(model, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """``UPDATE model SET columns… WHERE id = …`` for rows ``(*values, id)``."""
+def update(
+    model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: int, key: str = "pk"
+) -> None:
+    """``UPDATE model SET columns… WHERE key = … AND shop_id = …`` for rows
+    ``(*values, key value)`` of shop ``shop_id``; ``key`` is a field name (the primary
+    key by default, or e.g. ``"customer"`` to move every row of one customer)."""
     meta = [_column(model, name) for name in columns]
     assignments = ", ".join(f'"{column}" = %s' for column, _ in meta)
     table = model._meta.db_table
-    pk = model._meta.pk.column
-    sql = f'UPDATE "{table}" SET {assignments} WHERE "{pk}" = %s'  # noqa: S608
+    where = model._meta.pk.column if key == "pk" else model._meta.get_field(key).column
+    sql = (
+        f'UPDATE "{table}" SET {assignments} '  # noqa: S608 - our names
+        f'WHERE "{where}" = %s AND "shop_id" = %s'
+    )
     adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
-    prepared = list(_adapted(rows, adapters))
-    with connection.cursor() as cursor:
+    prepared = list(_adapted(rows, adapters, (shop_id,)))
+    with rawsql.cursor() as cursor:
         for part in chunks(prepared, SQLITE_BATCH):
-            cursor.executemany(sql, part)
+            rawsql.executemany(cursor, sql, part, shop_id=shop_id)
+
+
+def analyze(*models) -> None:
+    """Fresh planner statistics of the models' tables (``ANALYZE``)."""
+    with rawsql.cursor() as cursor:
+        for model in models:
+            rawsql.execute_unscoped(
+                cursor,
+                f'ANALYZE "{model._meta.db_table}"',
+                why="planner statistics of the whole table",
+            )
+
+
+def empty_table(model, *, why: str) -> None:
+    """Delete every row of ``model``'s table, every shop's (SQLite drops the table's
+    pages at once instead of row by row): only where the caller knows why that is
+    right, e.g. a single-shop rebuild."""
+    with rawsql.cursor() as cursor:
+        rawsql.execute_unscoped(cursor, f'DELETE FROM "{model._meta.db_table}"', why=why)  # noqa: S608
+
+
+def _indexes(model, names: Sequence[str]) -> list:
+    declared = {index.name: index for index in model._meta.indexes}
+    return [declared[name] for name in names]
+
+
+def indexes_drop(model, names: Sequence[str]) -> None:
+    """Drop these declared indexes of ``model`` (rebuilt by ``indexes_create``)."""
+    with rawsql.cursor() as cursor:
+        for index in _indexes(model, names):
+            rawsql.execute_unscoped(
+                cursor, f'DROP INDEX IF EXISTS "{index.name}"', why="schema: a rebuild"
+            )
+
+
+def indexes_create(model, names: Sequence[str]) -> None:
+    """Create these indexes as ``model``'s ``Meta.indexes`` declares them (plain column
+    indexes), e.g. once after a bulk load instead of row by row."""
+    table = model._meta.db_table
+    with rawsql.cursor() as cursor:
+        for index in _indexes(model, names):
+            columns = ", ".join(f'"{model._meta.get_field(f).column}"' for f in index.fields)
+            rawsql.execute_unscoped(
+                cursor,
+                f'CREATE INDEX "{index.name}" ON "{table}" ({columns})',
+                why="schema: a rebuild",
+            )
 
 
 class _Random(threading.local):

@@ -28,6 +28,45 @@ class LoginForm(AuthenticationForm):
 class ShopSettingsForm(forms.Form):
     name = CleanCharField(label=_("Shop name"), max_length=120)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONES)
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-factor sign-in for everyone in this shop"),
+        required=False,
+        help_text=_(
+            "Everyone then confirms each sign-in with a code from an app on their phone. "
+            "Whoever has not set it up is asked to right after their password."
+        ),
+    )
+
+
+def _code_field(label):
+    return forms.CharField(
+        label=label,
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
+class SecondStepForm(forms.Form):
+    code = _code_field(_("Code"))
+    code.help_text = _(
+        "The 6 digits your authenticator app shows for Merdeka, or one of your recovery codes."
+    )
+
+
+class TwoFactorConfirmForm(forms.Form):
+    code = _code_field(_("The 6-digit code the app shows now"))
+    code.widget.attrs["inputmode"] = "numeric"
+
+
+class PasswordAndCodeForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = _code_field(_("Code from the app, or a recovery code"))
 
 
 class StaffAddForm(forms.Form):

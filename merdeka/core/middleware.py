@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from merdeka.core import selectors
+from merdeka.core import selectors, twofactor
 from merdeka.core.scoping import shop_scope
 
 SESSION_SHOP_KEY = "merdeka_shop_id"
@@ -40,6 +40,10 @@ class ShopMiddleware:
 
         memberships = selectors.user_memberships(user=user)
         request.memberships = memberships
+        # the second step of signing in before anything else (merdeka.core.twofactor)
+        elsewhere = twofactor.gate(request, user=user, memberships=memberships)
+        if elsewhere is not None:
+            return redirect(elsewhere)
         wanted = request.session.get(SESSION_SHOP_KEY)
         membership = next((m for m in memberships if m.shop_id == wanted), None)
         if membership is None and memberships:

@@ -33,6 +33,8 @@ class Shop(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=40, choices=TIME_ZONES, default="Asia/Jakarta"
     )
+    # everyone in the shop signs in with a second step (merdeka.core.twofactor)
+    require_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # exports (customers, orders, the whole shop) are an owner's right; an owner may grant
     # it to the staff role too (merdeka.core.selectors.may_export)

@@ -11,6 +11,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from merdeka.core import twofactor
 from merdeka.core.models import Membership, Role, Shop, User
 from merdeka.core.scoping import shop_scope
 from merdeka.core.text import clean_text
@@ -82,17 +83,35 @@ def shop_create(
 
 
 @transaction.atomic
-def shop_update(*, shop: Shop, actor: User, name: str, time_zone: str, request=None) -> Shop:
+def shop_update(
+    *,
+    shop: Shop,
+    actor: User,
+    name: str,
+    time_zone: str,
+    require_two_factor: bool | None = None,
+    request=None,
+) -> Shop:
+    """Change the shop's settings. Requiring two-factor sign-in of everyone needs the
+    owner who turns it on to have it first (they would be sent to set it up at once)."""
+    detail = {"time_zone": time_zone}
+    if require_two_factor is not None and require_two_factor != shop.require_two_factor:
+        if require_two_factor and not twofactor.has_two_factor(actor):
+            raise ServiceError(
+                _("Turn on two-factor sign-in for yourself first (Security → Two-factor sign-in).")
+            )
+        shop.require_two_factor = require_two_factor
+        detail["require_two_factor"] = require_two_factor
     shop.name = clean_text(name).strip()
     shop.time_zone = time_zone
-    shop.save(update_fields=["name", "time_zone"])
+    shop.save(update_fields=["name", "time_zone", "require_two_factor"])
     audit_record(
         action="shop.updated",
         shop=shop,
         actor=actor,
         target=shop,
         request=request,
-        detail={"time_zone": time_zone},
+        detail=detail,
     )
     return shop
 
@@ -245,4 +264,7 @@ def staff_password_reset(*, shop: Shop, actor: User, membership_id: int, request
     audit_record(
         action="staff.password_reset", shop=shop, actor=actor, target=user, request=request
     )
+    # a person who lost their password may have lost the phone too: the account starts
+    # over, and sets up its second step again (at once, where the shop requires it)
+    twofactor.two_factor_disable(user=user, actor=actor, request=request, shop=shop)
     return password

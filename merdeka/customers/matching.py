@@ -33,12 +33,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db import connection
 from rapidfuzz import fuzz
 
 from merdeka.core import bulk
 from merdeka.core.phone import name_key
 from merdeka.customers.models import Customer, Identity, IdentityKind, MatchKey, MatchSuggestion
+from merdeka.customers.selectors import shared_match_keys
 from merdeka.privacy import crypto
 
 COMMON_KEY_CAP = 25  # a key shared by more customers than this tells nobody apart
@@ -84,28 +84,16 @@ def _candidate_pairs(
     ``_pair``. The
     members of each shared phone-digits and name key go into ``groups`` (by kind), if
     given: some evidence is about who *else* shares a key."""
-    table = MatchKey._meta.db_table
-    sql = f"""
-        SELECT m.kind, m.key, m.customer_id
-        FROM {table} m
-        JOIN (SELECT kind, key FROM {table} WHERE shop_id = %s
-              GROUP BY kind, key HAVING COUNT(*) BETWEEN 2 AND %s) useful
-          ON useful.kind = m.kind AND useful.key = m.key
-        WHERE m.shop_id = %s
-        ORDER BY m.kind, m.key
-    """  # noqa: S608 - the table name is ours, the values are parameters
     pairs: dict[int, int] = {}
     city_of = _cities(shop)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [shop.pk, COMMON_KEY_CAP, shop.pk])
-        group: list[int] = []
-        current = None
-        for kind, key, customer_id in cursor:  # streamed: a shop has millions of keys
-            if (kind, key) != current:
-                _pair_up(pairs, group, current, wanted, groups, city_of)
-                group, current = [], (kind, key)
-            group.append(customer_id)
-        _pair_up(pairs, group, current, wanted, groups, city_of)
+    group: list[int] = []
+    current = None
+    for kind, key, customer_id in shared_match_keys(shop=shop, cap=COMMON_KEY_CAP):
+        if (kind, key) != current:
+            _pair_up(pairs, group, current, wanted, groups, city_of)
+            group, current = [], (kind, key)
+        group.append(customer_id)
+    _pair_up(pairs, group, current, wanted, groups, city_of)
     return pairs
 
 

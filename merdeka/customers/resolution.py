@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from rapidfuzz import fuzz
@@ -37,6 +37,7 @@ from merdeka.customers.models import (
     MatchSuggestion,
     Merge,
 )
+from merdeka.customers.selectors import customer_rows, identity_owners, match_keys_of
 from merdeka.customers.workspace import customers_resolving
 from merdeka.orders.models import Order
 from merdeka.privacy import crypto
@@ -246,11 +247,7 @@ class Resolver:
     def _lookup(self, indexes: set[str]) -> None:
         known = self._known
         missing = [i for i in indexes if i not in known]
-        sql = (
-            f'SELECT "value_index", "customer_id" FROM "{Identity._meta.db_table}" '  # noqa: S608
-            'WHERE "shop_id" = %s AND "value_index" IN'
-        )
-        for index, customer_id in bulk.select_in(sql, [self.shop.pk], missing):
+        for index, customer_id in identity_owners(shop=self.shop, indexes=missing):
             known[index] = customer_id
 
     # -- resolution ----------------------------------------------------------------
@@ -447,11 +444,7 @@ class Resolver:
             if keys:
                 wanted.setdefault(self.find(customer_id), set()).update(keys)
         known = [c for c in wanted if c in existing_before]  # only they may have keys
-        sql = (
-            f'SELECT "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
-            'WHERE "shop_id" = %s AND "customer_id" IN'
-        )
-        for customer_id, kind, key in bulk.select_in(sql, [self.shop.pk], known):
+        for customer_id, kind, key in match_keys_of(shop=self.shop, customer_ids=known):
             wanted.get(customer_id, set()).discard((kind, key))
         shop_id = self.shop.pk
         bulk.insert(
@@ -462,6 +455,7 @@ class Resolver:
                 for customer_id, keys in wanted.items()
                 for kind, key in keys
             ),
+            shop_id=shop_id,
         )
 
     def _write(self, pending, gaps, merges, identities, existing_before) -> None:
@@ -515,6 +509,7 @@ class Resolver:
                     "created_at",
                 ),
                 rows,
+                shop_id=shop_id,
             )
         if identities:
             sealer = crypto.Sealer(shop_id=shop.pk, label=Identity._meta.label_lower)
@@ -557,6 +552,7 @@ class Resolver:
                     "created_at",
                 ),
                 rows,
+                shop_id=shop_id,
             )
             self.outcome.identities_new += len(rows)
         survivors: dict[int, dict] = {}  # two absorbed customers may share a survivor
@@ -586,12 +582,8 @@ class Resolver:
         updates: dict[tuple[str, ...], list[tuple]] = defaultdict(list)
         old_key: list[int] = []
         # raw rows: a sealed column only needs to be told empty or not, never opened
-        columns_sql = ", ".join(f'"{Customer._meta.get_field(f).column}"' for f in fields)
-        sql = (
-            f'SELECT "id", "uid", "key_version", {columns_sql} '  # noqa: S608 - our names
-            f'FROM "{Customer._meta.db_table}" WHERE "shop_id" = %s AND "id" IN'
-        )
-        for pk, uid, key_version, *current in bulk.select_in(sql, [self.shop.pk], list(gaps)):
+        rows = customer_rows(shop=self.shop, customer_ids=list(gaps), fields=fields)
+        for pk, uid, key_version, *current in rows:
             wanted = gaps[pk]
             changed = tuple(
                 attr
@@ -616,8 +608,8 @@ class Resolver:
                     columns.append(attr)
                     values.append(value[:80])
             updates[tuple(columns)].append((*values, pk))
-        for columns, rows in updates.items():
-            bulk.update(Customer, columns, rows)
+        for columns, changes in updates.items():
+            bulk.update(Customer, columns, changes, shop_id=self.shop.pk)
         for customer in Customer.objects.filter(pk__in=old_key):
             wanted = gaps[customer.pk]
             changed = [attr for attr in fields if wanted.get(attr) and not getattr(customer, attr)]
@@ -646,19 +638,9 @@ def customers_merge_many(*, shop, merges: list[tuple[int, int, str]], actor=None
                 found[customer_id].append(pk)
         moved[model] = found
     pairs = [(survivor, absorbed) for survivor, absorbed, _ in merges]
-    with connection.cursor() as cursor:
-        for model in (Identity, Order, MatchKey):
-            table = model._meta.db_table
-            cursor.executemany(
-                f'UPDATE "{table}" SET "customer_id" = %s '  # noqa: S608 - our table name
-                'WHERE "shop_id" = %s AND "customer_id" = %s',
-                [(survivor, shop.pk, absorbed) for survivor, absorbed in pairs],
-            )
-        cursor.executemany(
-            f'UPDATE "{Customer._meta.db_table}" SET "merged_into_id" = %s '  # noqa: S608
-            'WHERE "shop_id" = %s AND "id" = %s',
-            [(survivor, shop.pk, absorbed) for survivor, absorbed in pairs],
-        )
+    for model in (Identity, Order, MatchKey):
+        bulk.update(model, ("customer",), pairs, shop_id=shop.pk, key="customer")
+    bulk.update(Customer, ("merged_into",), pairs, shop_id=shop.pk)
     now = timezone.now()
     settled = []
     for part in bulk.chunks(list(survivor_of)):
@@ -682,6 +664,7 @@ def customers_merge_many(*, shop, merges: list[tuple[int, int, str]], actor=None
              getattr(actor, "pk", None), now)
             for survivor, absorbed, reason in merges
         ],
+        shop_id=shop.pk,
     )  # fmt: skip
     consent_recompute(shop=shop, customer_ids=[survivor for survivor, _ in pairs])
 

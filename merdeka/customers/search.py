@@ -365,6 +365,7 @@ def index_customers(
         SearchToken,
         ("shop", "customer", "token"),
         ((shop_id, row & _ID_BITS, (row >> 32) - _TOKEN_OFFSET) for row in rows),
+        shop_id=shop_id,
     )
 
 
@@ -380,10 +381,7 @@ def forget_customers(*, shop, customer_ids: Iterable[int]) -> None:
         SearchToken.objects.filter(shop=shop, customer_id__in=part).delete()
 
 
-_TOKEN_INDEXES = {  # as the model declares them
-    "searchtoken_lookup": '"shop_id", "token", "customer_id"',
-    "searchtoken_customer": '"shop_id", "customer_id"',
-}
+_TOKEN_INDEXES = ("searchtoken_lookup", "searchtoken_customer")
 
 
 def reindex_shop(*, shop, batch: int = 5000, progress=None) -> int:
@@ -394,22 +392,19 @@ def reindex_shop(*, shop, batch: int = 5000, progress=None) -> int:
     from merdeka.customers.models import SearchToken
 
     written = 0
-    table = SearchToken._meta.db_table
     with transaction.atomic():
         alone = (
             connection.vendor == "sqlite"
             and not SearchToken.unscoped.exclude(shop_id=shop.pk).exists()
         )
-        with connection.cursor() as cursor:
-            if alone:
-                # The only shop here (the usual self-hosted case): empty the table and
-                # build its indexes once at the end, sorted, instead of row by row
-                # (PostgreSQL maintains them well enough under COPY).
-                cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608
-                for index in _TOKEN_INDEXES:
-                    cursor.execute(f'DROP INDEX IF EXISTS "{index}"')
-            else:
-                SearchToken.objects.filter(shop=shop).delete()
+        if alone:
+            # The only shop here (the usual self-hosted case): empty the table and
+            # build its indexes once at the end, sorted, instead of row by row
+            # (PostgreSQL maintains them well enough under COPY).
+            bulk.empty_table(SearchToken, why="no other shop has search tokens")
+            bulk.indexes_drop(SearchToken, _TOKEN_INDEXES)
+        else:
+            SearchToken.objects.filter(shop=shop).delete()
         pending: dict[int, tuple] = {}
 
         def flush():
@@ -429,12 +424,9 @@ def reindex_shop(*, shop, batch: int = 5000, progress=None) -> int:
         if pending:
             flush()
         if alone:
-            with connection.cursor() as cursor:
-                for index, columns in _TOKEN_INDEXES.items():
-                    cursor.execute(f'CREATE INDEX "{index}" ON "{table}" ({columns})')
+            bulk.indexes_create(SearchToken, _TOKEN_INDEXES)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f'ANALYZE "{SearchToken._meta.db_table}"')
+        bulk.analyze(SearchToken)
     return written
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.db.models import F, Func
 
+from merdeka.core import rawsql
 from merdeka.core.phone import normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer, CustomerStats
@@ -267,7 +270,7 @@ def rfm_group_counts(*, shop) -> list[tuple[str, str, int]]:
     from django.db.models import Count
 
     from merdeka.customers.models import CustomerStats
-    from merdeka.customers.stats import RFM_LABELS, stored_group_counts
+    from merdeka.customers.stats import RFM_LABELS
 
     with shop_scope(shop):
         counts = stored_group_counts(shop=shop)
@@ -329,3 +332,87 @@ def customer_stats(*, shop, customer):
 
     with shop_scope(shop):
         return CustomerStats.objects.filter(shop=shop, customer=customer).first()
+
+
+# -- raw reads ---------------------------------------------------------------------------
+# The customers' hot reads in plain SQL (imports and the review queue read millions of
+# rows: no model instances), each bound to its shop through ``rawsql``.
+
+
+def stored_group_counts(*, shop) -> dict[str, int] | None:
+    """group -> count as stored (``stats.group_counts_add``), or None for a shop never
+    counted."""
+    from merdeka.customers.models import RfmGroupCount, RfmGroupDelta
+
+    shop_id = getattr(shop, "pk", shop)
+    counts_table, deltas_table = RfmGroupCount._meta.db_table, RfmGroupDelta._meta.db_table
+    with rawsql.cursor() as cursor:
+
+        def rows(sql: str) -> list:
+            return rawsql.fetchall(cursor, sql, [shop_id], shop_id=shop_id)
+
+        counts = dict(
+            rows(f'SELECT rfm_group, "count" FROM "{counts_table}" WHERE shop_id = %s')  # noqa: S608
+        )
+        if not counts:
+            return None
+        deltas = rows(
+            f'SELECT rfm_group, SUM(delta) FROM "{deltas_table}" '  # noqa: S608
+            "WHERE shop_id = %s GROUP BY rfm_group"
+        )
+        for group, delta in deltas:
+            counts[group] = counts.get(group, 0) + int(delta)
+    return counts
+
+
+def identity_owners(*, shop, indexes: list[str]) -> Iterator[tuple[str, int]]:
+    """(blind index, customer id) of the shop's identities with these blind indexes:
+    resolution's lookup of the claims it is given."""
+    from merdeka.customers.models import Identity
+
+    sql = (
+        f'SELECT "value_index", "customer_id" FROM "{Identity._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "value_index" IN'
+    )
+    return rawsql.select_in(sql, [shop.pk], indexes, shop_id=shop.pk)
+
+
+def match_keys_of(*, shop, customer_ids: list[int]) -> Iterator[tuple[int, str, str]]:
+    """(customer id, kind, key) of the stored match keys of these customers."""
+    from merdeka.customers.models import MatchKey
+
+    sql = (
+        f'SELECT "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop.pk], customer_ids, shop_id=shop.pk)
+
+
+def customer_rows(*, shop, customer_ids: list[int], fields) -> Iterator[tuple]:
+    """(id, uid, key_version, *fields) of these customers as stored: a sealed column
+    comes back sealed, enough to tell empty from not without opening it."""
+    columns = ", ".join(f'"{Customer._meta.get_field(f).column}"' for f in fields)
+    sql = (
+        f'SELECT "id", "uid", "key_version", {columns} '  # noqa: S608 - our names
+        f'FROM "{Customer._meta.db_table}" WHERE "shop_id" = %s AND "id" IN'
+    )
+    return rawsql.select_in(sql, [shop.pk], customer_ids, shop_id=shop.pk)
+
+
+def shared_match_keys(*, shop, cap: int) -> Iterator[tuple[str, str, int]]:
+    """(kind, key, customer id) of every match key that two to ``cap`` customers of the
+    shop share, in (kind, key) order, streamed: a shop has millions of keys."""
+    from merdeka.customers.models import MatchKey
+
+    table = MatchKey._meta.db_table
+    sql = f"""
+        SELECT m.kind, m.key, m.customer_id
+        FROM {table} m
+        JOIN (SELECT kind, key FROM {table} WHERE shop_id = %s
+              GROUP BY kind, key HAVING COUNT(*) BETWEEN 2 AND %s) useful
+          ON useful.kind = m.kind AND useful.key = m.key
+        WHERE m.shop_id = %s
+        ORDER BY m.kind, m.key
+    """  # noqa: S608 - the table name is ours, the values are parameters
+    with rawsql.cursor() as cursor:
+        yield from rawsql.execute(cursor, sql, [shop.pk, cap, shop.pk], shop_id=shop.pk)

@@ -1,5 +1,8 @@
 """The customer list's numbers, kept in ``CustomerStats`` and recomputed set-wise in SQL.
 
+The customers' module of set-wise SQL writes: every statement goes through ``rawsql``
+with its shop (reads of these tables for pages are in ``selectors``).
+
 * ``customer_stats_refresh`` — orders (valid ones: not cancelled or returned), spend,
   first and last order, channels, city and province of some or all customers;
 * ``rfm_refresh`` — recency, frequency and monetary scores 1-5 by percentile among the
@@ -18,9 +21,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from merdeka.core import bulk
-from merdeka.customers.models import UNRANKED
-from merdeka.orders.models import Channel, Status
+from merdeka.core import bulk, rawsql
+from merdeka.customers.models import UNRANKED, Customer, CustomerStats
+from merdeka.orders.models import Channel, Order, Status
 
 RANK_SPACING = 1024  # room for hand-added names between two ranked ones
 INVALID_STATUSES = (Status.CANCELLED.value, Status.RETURNED.value)
@@ -69,9 +72,6 @@ def rfm_group(recency: int, frequency: int) -> str:
 
 
 def _tables():
-    from merdeka.customers.models import Customer, CustomerStats
-    from merdeka.orders.models import Order
-
     return (
         CustomerStats._meta.db_table,
         Customer._meta.db_table,
@@ -106,30 +106,44 @@ def group_counts_refresh(cursor, shop_id: int) -> dict[str, int]:
     adds its delta after this one commits."""
     stats, table = _tables()[0], _counts_table()
     if connection.vendor == "postgresql":
-        cursor.execute(
+        rawsql.execute(
+            cursor,
             f'SELECT 1 FROM "{table}" WHERE shop_id = %s FOR UPDATE',  # noqa: S608
             [shop_id],
+            shop_id=shop_id,
         )
-    cursor.execute(
-        f"SELECT rfm_group, COUNT(*) FROM {stats} WHERE shop_id = %s "  # noqa: S608
-        f"GROUP BY rfm_group",
-        [shop_id],
+    counts = dict(
+        rawsql.fetchall(
+            cursor,
+            f"SELECT rfm_group, COUNT(*) FROM {stats} WHERE shop_id = %s "  # noqa: S608
+            f"GROUP BY rfm_group",
+            [shop_id],
+            shop_id=shop_id,
+        )
     )
-    counts = dict(cursor.fetchall())
     stored = dict.fromkeys(RFM_LABELS, 0) | counts
-    cursor.executemany(
+    rawsql.executemany(
+        cursor,
         f'INSERT INTO "{table}" (shop_id, rfm_group, "count") VALUES (%s, %s, %s) '  # noqa: S608
         f'ON CONFLICT (shop_id, rfm_group) DO UPDATE SET "count" = excluded."count"',
         [(shop_id, group, n) for group, n in stored.items()],
+        shop_id=shop_id,
     )
-    cursor.execute(
+    rawsql.execute(
+        cursor,
         f'UPDATE "{table}" SET "count" = 0 WHERE shop_id = %s AND "count" <> 0 '  # noqa: S608
         f"AND rfm_group NOT IN ({', '.join(['%s'] * len(stored))})",
         [shop_id, *stored],
+        shop_id=shop_id,
     )
     # the deltas are in the count now (their writers hold a share lock on the rows
     # locked above until they commit, so none is half in)
-    cursor.execute(f'DELETE FROM "{_deltas_table()}" WHERE shop_id = %s', [shop_id])  # noqa: S608
+    rawsql.execute(
+        cursor,
+        f'DELETE FROM "{_deltas_table()}" WHERE shop_id = %s',  # noqa: S608
+        [shop_id],
+        shop_id=shop_id,
+    )
     return counts
 
 
@@ -145,44 +159,28 @@ def group_counts_add(cursor, shop_id: int, deltas: dict[str, int]) -> None:
     if connection.vendor == "postgresql":
         # a share lock: adders never wait for one another, a whole count waits for them
         counted = f'SELECT 1 FROM "{table}" WHERE shop_id = %s FOR SHARE'  # noqa: S608
-    cursor.execute(counted, [shop_id])
-    if cursor.fetchone() is None:
+    if rawsql.fetchone(cursor, counted, [shop_id], shop_id=shop_id) is None:
         if connection.vendor == "postgresql":
             # two first counts of one shop: one at a time. An advisory lock, not a lock
             # on the shop's row: every order written holds a key-share lock on that row,
             # so two buyers each waiting for the other's to go deadlocked.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_FIRST_COUNT_LOCK, shop_id])
-            cursor.execute(counted, [shop_id])
+            rawsql.execute_unscoped(
+                cursor,
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_FIRST_COUNT_LOCK, shop_id],
+                why="a lock keyed by the shop's id, no rows read",
+            )
+            rawsql.execute(cursor, counted, [shop_id], shop_id=shop_id)
         if cursor.fetchone() is None:
             group_counts_refresh(cursor, shop_id)
             return
-    cursor.executemany(
+    rawsql.executemany(
+        cursor,
         f'INSERT INTO "{_deltas_table()}" (shop_id, rfm_group, delta) '  # noqa: S608
         f"VALUES (%s, %s, %s)",
         [(shop_id, group, n) for group, n in sorted(deltas.items())],
+        shop_id=shop_id,
     )
-
-
-def stored_group_counts(*, shop) -> dict[str, int] | None:
-    """group -> count as stored, or None for a shop never counted."""
-    with connection.cursor() as cursor:
-        shop_id = getattr(shop, "pk", shop)
-        cursor.execute(
-            f'SELECT rfm_group, "count" FROM "{_counts_table()}" WHERE shop_id = %s',  # noqa: S608
-            [shop_id],
-        )
-        rows = cursor.fetchall()
-        if not rows:
-            return None
-        counts = dict(rows)
-        cursor.execute(
-            f'SELECT rfm_group, SUM(delta) FROM "{_deltas_table()}" '  # noqa: S608
-            f"WHERE shop_id = %s GROUP BY rfm_group",
-            [shop_id],
-        )
-        for group, delta in cursor.fetchall():
-            counts[group] = counts.get(group, 0) + int(delta)
-    return counts
 
 
 @transaction.atomic
@@ -192,14 +190,16 @@ def stats_rows_delete(*, shop, customer_ids: Iterable[int]) -> int:
     stats = _tables()[0]
     shop_id = getattr(shop, "pk", shop)
     gone: Counter = Counter()
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         for part in bulk.chunks(list(customer_ids)):
-            cursor.execute(
+            deleted = rawsql.fetchall(
+                cursor,
                 f"DELETE FROM {stats} WHERE shop_id = %s AND customer_id IN "  # noqa: S608
                 f"({', '.join(['%s'] * len(part))}) RETURNING rfm_group",
                 [shop_id, *part],
+                shop_id=shop_id,
             )
-            gone.update(group for (group,) in cursor.fetchall())
+            gone.update(group for (group,) in deleted)
         group_counts_add(cursor, shop_id, {group: -n for group, n in gone.items()})
     return sum(gone.values())
 
@@ -218,6 +218,7 @@ def _channel_mask_sql() -> str:
 
 
 TOTALS = "customers_stats_totals"  # a temporary table of a whole-shop refresh
+_TEMPORARY = "this connection's temporary table of one refresh"
 
 
 def _totals_sql(where_o: str) -> str:
@@ -255,15 +256,18 @@ def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> Counter:
         args_a = [shop_id, *args_o, *INVALID_STATUSES]
     moved: Counter = Counter()
     # 1. merged-away customers have no row
-    cursor.execute(
+    deleted = rawsql.fetchall(
+        cursor,
         f"DELETE FROM {stats} WHERE shop_id = %s{where_s} AND customer_id IN "  # noqa: S608
         f"(SELECT c.id FROM {customers} c WHERE c.shop_id = %s "
         f"AND c.merged_into_id IS NOT NULL{where_c}) RETURNING rfm_group",
         [shop_id, *args_s, shop_id, *args_c],
+        shop_id=shop_id,
     )
-    moved.subtract(group for (group,) in cursor.fetchall())
+    moved.subtract(group for (group,) in deleted)
     # 2. every live customer has one, with their numbers
-    cursor.execute(
+    rawsql.execute(
+        cursor,
         f"INSERT INTO {stats} (customer_id, shop_id, order_count, total_spend, "  # noqa: S608
         f"first_order_at, last_order_at, channels, city, province, created_at, rfm_group, "
         f"name_rank) "
@@ -276,13 +280,15 @@ def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> Counter:
         # inserted, quadratic (a 100k shop took minutes)
         f"ON CONFLICT (customer_id) DO NOTHING",
         [NO_ORDERS, UNRANKED, *args_a, shop_id, *args_c],
+        shop_id=shop_id,
     )
     moved[NO_ORDERS] += max(cursor.rowcount, 0)
     if ids is None and connection.vendor == "postgresql":
-        cursor.execute(f'ANALYZE "{stats}"')  # it may have been empty a moment ago
+        bulk.analyze(CustomerStats)  # it may have been empty a moment ago
     # 3. the numbers from valid orders, where they changed
     invalid = ", ".join(["%s"] * len(INVALID_STATUSES))
-    cursor.execute(
+    rawsql.execute(
+        cursor,
         f"UPDATE {stats} SET order_count = a.n, total_spend = a.spend, "  # noqa: S608
         f"first_order_at = a.first_at, last_order_at = a.last_at, channels = a.mask "
         f"FROM {source} "
@@ -291,22 +297,27 @@ def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> Counter:
         f"OR {stats}.last_order_at IS NULL OR {stats}.last_order_at <> a.last_at "
         f"OR {stats}.first_order_at <> a.first_at OR {stats}.channels <> a.mask)",
         [*args_a, shop_id],
+        shop_id=shop_id,
     )
     # 4. customers whose valid orders are all gone (moved by an undo, cancelled)
-    cursor.execute(
+    rawsql.execute(
+        cursor,
         f"UPDATE {stats} SET order_count = 0, total_spend = 0, first_order_at = NULL, "  # noqa: S608
         f"last_order_at = NULL, channels = 0 WHERE shop_id = %s{where_s} "
         f"AND (order_count <> 0 OR last_order_at IS NOT NULL) AND NOT EXISTS "
         f"(SELECT 1 FROM {orders} o WHERE o.shop_id = %s "
         f"AND o.customer_id = {stats}.customer_id AND o.status NOT IN ({invalid}))",
         [shop_id, *args_s, shop_id, *INVALID_STATUSES],
+        shop_id=shop_id,
     )
     # 5. plain city and province, as the customer now has them
-    cursor.execute(
+    rawsql.execute(
+        cursor,
         f"UPDATE {stats} SET city = c.city, province = c.province "  # noqa: S608
         f"FROM {customers} c WHERE c.id = {stats}.customer_id AND {stats}.shop_id = %s"
         f"{where_c} AND ({stats}.city <> c.city OR {stats}.province <> c.province)",
         [shop_id, *args_c],
+        shop_id=shop_id,
     )
     return moved
 
@@ -314,14 +325,19 @@ def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> Counter:
 def _totals_create(cursor, shop_id: int) -> None:
     """The numbers of every customer of the shop, computed once into a temporary table
     (one pass over the orders) for the insert and the update of a whole-shop refresh."""
-    cursor.execute(f"DROP TABLE IF EXISTS {TOTALS}")
-    cursor.execute(
+    rawsql.execute_unscoped(cursor, f"DROP TABLE IF EXISTS {TOTALS}", why=_TEMPORARY)
+    rawsql.execute(
+        cursor,
         f"CREATE TEMPORARY TABLE {TOTALS} AS {_totals_sql('')}",
         [shop_id, *INVALID_STATUSES],
+        shop_id=shop_id,
     )
-    cursor.execute(f"CREATE UNIQUE INDEX {TOTALS}_cid ON {TOTALS} (cid)")
+    rawsql.execute_unscoped(
+        cursor, f"CREATE UNIQUE INDEX {TOTALS}_cid ON {TOTALS} (cid)", why=_TEMPORARY
+    )
     if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {TOTALS}")  # autovacuum never sees temporary tables
+        # autovacuum never sees temporary tables
+        rawsql.execute_unscoped(cursor, f"ANALYZE {TOTALS}", why=_TEMPORARY)
 
 
 @transaction.atomic
@@ -331,13 +347,14 @@ def customer_stats_refresh(*, shop, customer_ids: Iterable[int] | None = None) -
     away lose their row; customers without a row get one (and the RFM group counts
     follow: rows gone leave their group, new rows join "no orders yet")."""
     shop_id = getattr(shop, "pk", shop)
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         if customer_ids is None:
-            _analyze(cursor, *_tables()[1:])  # after a big import the planner must know it
+            _analyze(Customer, Order)  # after a big import the planner must know it
             _totals_create(cursor, shop_id)
             _refresh_part(cursor, shop_id, None)
-            cursor.execute(f"DROP TABLE {TOTALS}")  # on an error the rollback drops it
-            _analyze(cursor, _tables()[0])
+            # on an error the rollback drops it
+            rawsql.execute_unscoped(cursor, f"DROP TABLE {TOTALS}", why=_TEMPORARY)
+            _analyze(CustomerStats)
             group_counts_refresh(cursor, shop_id)
             return
         ids = list(dict.fromkeys(customer_ids))
@@ -347,7 +364,7 @@ def customer_stats_refresh(*, shop, customer_ids: Iterable[int] | None = None) -
         group_counts_add(cursor, shop_id, moved)
 
 
-def _analyze(cursor, *tables: str) -> None:
+def _analyze(*models) -> None:
     """Fresh planner statistics after a whole-shop refresh. PostgreSQL (sampled, a
     fraction of a second): rows loaded by COPY a moment ago are otherwise unknown to the
     planner until autovacuum comes by, and it picks nested loops over a million rows.
@@ -355,27 +372,23 @@ def _analyze(cursor, *tables: str) -> None:
     index looks more selective than it is, and a list page of many matches sorts them
     all instead of walking the order's index."""
     if connection.vendor == "postgresql":
-        for table in tables:
-            cursor.execute(f'ANALYZE "{table}"')
-    elif connection.vendor == "sqlite":
-        stats = _tables()[0]
-        if stats in tables:
-            cursor.execute(f'ANALYZE "{stats}"')
+        bulk.analyze(*models)
+    elif connection.vendor == "sqlite" and CustomerStats in models:
+        bulk.analyze(CustomerStats)
 
 
 def stats_rows_create(*, shop, rows: Iterable[tuple[int, str, str]]) -> None:
     """Empty stats rows for new customers (id, city, province): they show in the list
     at once, and ``customer_stats_refresh`` fills in their orders."""
-    from merdeka.customers.models import CustomerStats
-
     now = timezone.now()
     made = bulk.insert(
         CustomerStats,
         ("customer", "shop", "city", "province", "created_at", "rfm_group"),
         ((pk, shop.pk, (city or "")[:80], (province or "")[:80], now, NO_ORDERS)
          for pk, city, province in rows),
+        shop_id=shop.pk,
     )  # fmt: skip
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         group_counts_add(cursor, shop.pk, {NO_ORDERS: made})
 
 
@@ -393,12 +406,14 @@ def _boundaries(cursor, stats: str, shop_id: int, column: str, where: str, n: in
     found = []
     for k in range(1, 5):
         t = -(-(k * (n - 1)) // 5)  # ceil
-        cursor.execute(
+        [value] = rawsql.fetchone(
+            cursor,
             f"SELECT {column} FROM {stats} WHERE shop_id = %s{where} "  # noqa: S608
             f"ORDER BY {column} LIMIT 1 OFFSET %s",
             [shop_id, skip + t - 1],
+            shop_id=shop_id,
         )
-        found.append(cursor.fetchone()[0])
+        found.append(value)
     return found
 
 
@@ -422,17 +437,19 @@ def rfm_refresh(*, shop) -> dict[str, int]:
     stats, _customers, _orders = _tables()
     shop_id = getattr(shop, "pk", shop)
     distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    with connection.cursor() as cursor:
-        cursor.execute(
+    with rawsql.cursor() as cursor:
+        [buyers] = rawsql.fetchone(
+            cursor,
             f"SELECT COUNT(*) FROM {stats} WHERE shop_id = %s AND order_count > 0",  # noqa: S608
             [shop_id],
+            shop_id=shop_id,
         )
-        buyers = cursor.fetchone()[0]
-        cursor.execute(
+        [idle] = rawsql.fetchone(
+            cursor,
             f"SELECT COUNT(*) FROM {stats} WHERE shop_id = %s AND order_count = 0",  # noqa: S608
             [shop_id],
+            shop_id=shop_id,
         )
-        idle = cursor.fetchone()[0]
         if buyers > 1:
             r_sql, r_args = _score_sql(
                 "last_order_at",
@@ -464,19 +481,23 @@ def rfm_refresh(*, shop) -> dict[str, int]:
         )
         g_sql = f"(CASE ({r_sql} * 10 + {f_sql}) {groups} ELSE '{NO_ORDERS}' END)"
         g_args = [*r_args, *f_args]
-        cursor.execute(
+        rawsql.execute(
+            cursor,
             f"UPDATE {stats} SET rfm_recency = {r_sql}, rfm_frequency = {f_sql}, "  # noqa: S608
             f"rfm_monetary = {m_sql}, rfm_group = {g_sql} "
             f"WHERE shop_id = %s AND order_count > 0 AND (rfm_recency {distinct} {r_sql} "
             f"OR rfm_frequency {distinct} {f_sql} OR rfm_monetary {distinct} {m_sql} "
             f"OR rfm_group <> {g_sql})",
             [*r_args, *f_args, *m_args, *g_args, shop_id, *r_args, *f_args, *m_args, *g_args],
+            shop_id=shop_id,
         )
-        cursor.execute(
+        rawsql.execute(
+            cursor,
             f"UPDATE {stats} SET rfm_recency = NULL, rfm_frequency = NULL, "  # noqa: S608
             f"rfm_monetary = NULL, rfm_group = %s WHERE shop_id = %s AND order_count = 0 "
             f"AND (rfm_recency IS NOT NULL OR rfm_group <> %s)",
             [NO_ORDERS, shop_id, NO_ORDERS],
+            shop_id=shop_id,
         )
         return group_counts_refresh(cursor, shop_id)
 
@@ -503,7 +524,6 @@ def name_ranks_refresh(*, shop, batch: int = 5000) -> int:
     until the next run (after every import and every added customer, in the
     background).
     """
-    from merdeka.customers.models import CustomerStats
     from merdeka.customers.search import live_customer_fields
 
     keys = [
@@ -518,13 +538,7 @@ def name_ranks_refresh(*, shop, batch: int = 5000) -> int:
         for i, (_key, pk) in enumerate(keys, start=1)
         if current.get(pk) != i * spacing
     ]
-    table = CustomerStats._meta.db_table
-    with connection.cursor() as cursor:
-        for part in bulk.chunks(changed, bulk.SQLITE_BATCH):
-            cursor.executemany(
-                f'UPDATE "{table}" SET "name_rank" = %s WHERE "customer_id" = %s',  # noqa: S608
-                part,
-            )
+    bulk.update(CustomerStats, ("name_rank",), changed, shop_id=shop.pk)
     return len(changed)
 
 
@@ -536,7 +550,6 @@ def name_rank_place(*, shop, customer_id: int, name: str | None) -> bool:
     ranks: about 20 indexed lookups and as many decryptions at a million customers.
     Returns False when the neighbours have no room left (the next full run places it).
     """
-    from merdeka.customers.models import CustomerStats
     from merdeka.customers.search import customer_fields
 
     key = name_sort_key(name)

@@ -26,6 +26,7 @@ from merdeka.customers.resolution import (
     wa_name_claim,
 )
 from merdeka.imports import records
+from merdeka.imports.selectors import orders_by_external_id
 from merdeka.orders import lifecycle
 from merdeka.orders.models import Order, OrderLine
 from merdeka.privacy import crypto
@@ -75,14 +76,12 @@ def _existing_orders(shop, batch) -> dict[tuple[str, str], tuple]:
     for parsed in batch:
         by_channel.setdefault(parsed.channel, []).append(parsed.external_id)
     found = {}
-    columns = ", ".join(f'"{Order._meta.get_field(f).column}"' for f in _UPDATABLE)
-    sql = (
-        f'SELECT "external_id", "id", {columns} FROM "{Order._meta.db_table}" '  # noqa: S608
-        'WHERE "shop_id" = %s AND "channel" = %s AND "external_id" IN'
-    )
     converters = [_from_db(Order._meta.get_field(f)) for f in _UPDATABLE]
     for channel, ids in by_channel.items():
-        for external_id, pk, *values in bulk.select_in(sql, [shop.pk, channel], ids):
+        rows = orders_by_external_id(
+            shop=shop, channel=channel, external_ids=ids, fields=_UPDATABLE
+        )
+        for external_id, pk, *values in rows:
             values = [convert(v) for convert, v in zip(converters, values, strict=True)]
             found[(channel, external_id)] = (pk, values)
     return found
@@ -205,12 +204,14 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                     _line_total(line),
                 )
             )
-    bulk.insert(Order, ORDER_COLUMNS, order_rows)
+    bulk.insert(Order, ORDER_COLUMNS, order_rows, shop_id=shop_id)
     bulk.insert(
         OrderLine,
         ("shop", "order", "position", "sku", "name", "variant", "quantity", "unit_price", "total"),
         line_rows,
+        shop_id=shop_id,
     )
+    lifecycle.orders_imported(shop=shop, order_ids=order_ids)
     counts.orders_new += len(new)
     counts.lines_new += len(line_rows)
 

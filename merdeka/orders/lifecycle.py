@@ -91,6 +91,7 @@ ORDER_COMPLETED = "order.completed"
 ORDER_CANCELLED = "order.cancelled"
 ORDER_REPRICED = "order.repriced"
 ORDER_SYNCED = "order.synced"  # a marketplace's export changed the status
+ORDER_IMPORTED = "order.imported"  # new orders of an export (one event per batch)
 
 OWN_CHANNELS = frozenset({Channel.STOREFRONT, Channel.MANUAL, Channel.WHATSAPP})
 
@@ -275,6 +276,14 @@ def orders_placed(*, shop, orders) -> None:
     """A new order exists (``merdeka.orders.placement`` calls it in the transaction that
     wrote it): it is announced as ``order.placed``."""
     _announce(shop, ORDER_PLACED, orders)
+
+
+def orders_imported(*, shop, order_ids) -> None:
+    """New orders written by an import (in its transaction), announced as one
+    ``order.imported`` event per batch: the books post them set-wise."""
+    ids = list(order_ids)
+    if ids:
+        emit_events([Event(kind=ORDER_IMPORTED, shop_id=shop.pk, data={"order_ids": ids})])
 
 
 def order_status_set(*, shop, order_id: int, to: str, actor=None, request=None) -> Outcome:
@@ -646,6 +655,7 @@ def orders_sync(*, shop, changes: list[SourceChange], source: str) -> None:
             Order,
             ("status", "status_raw", "paid_at", "total", "updated_at"),
             [(c.status, c.status_raw, c.paid_at, c.total, now, c.order_id) for c in changes],
+            shop_id=shop.pk,
         )
     moved = [c for c in changes if c.status != c.before]
     if not moved:

@@ -26,12 +26,12 @@ from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
-from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phone_claim
 from merdeka.orders import lifecycle
 from merdeka.orders.lines import recipient_fields
 from merdeka.orders.models import Order
+from merdeka.orders.selectors import order_by_idempotency_key
 from merdeka.privacy.crypto import data_key_versions_pinned
 
 try:  # bulk writes on PostgreSQL (COPY) raise psycopg's own error, not Django's
@@ -70,20 +70,6 @@ def order_number() -> str:
 def check_key(key: str) -> None:
     if not key or len(key) > 64:
         raise ValueError("an idempotency key of 1-64 characters is needed")
-
-
-def order_by_idempotency_key(shop, key: str) -> Order | None:
-    """The shop's order placed with ``key``, if any. Asked of every placement, retries
-    and refusals included: one raw indexed query (building the ORM's costs more than
-    running it); the raw queryset still decrypts and converts every field."""
-    with shop_scope(shop):
-        return next(iter(Order.objects.raw(_IDEMPOTENCY_SQL, [shop.pk, key])), None)
-
-
-_IDEMPOTENCY_SQL = (
-    f'SELECT * FROM "{Order._meta.db_table}" '  # noqa: S608 - our own names
-    'WHERE "shop_id" = %s AND "idempotency_key" = %s'
-)
 
 
 def place(

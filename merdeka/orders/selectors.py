@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.db.models import Count, Q, Sum
 
+from merdeka.core import rawsql
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import DeliveryMethod, Order, PaymentMethod, Status
@@ -161,3 +162,18 @@ def orders_for_labels(*, shop, order_ids) -> list[Order]:
     if not wanted or len(found) != len(wanted):
         raise Order.DoesNotExist
     return [found[pk] for pk in wanted]
+
+
+def order_by_idempotency_key(shop, key: str) -> Order | None:
+    """The shop's order placed with ``key``, if any. Asked of every placement, retries
+    and refusals included: one raw indexed query (building the ORM's costs more than
+    running it); the raw queryset still decrypts and converts every field."""
+    with shop_scope(shop):
+        found = rawsql.raw(Order, _IDEMPOTENCY_SQL, [shop.pk, key], shop_id=shop.pk)
+        return next(iter(found), None)
+
+
+_IDEMPOTENCY_SQL = (
+    f'SELECT * FROM "{Order._meta.db_table}" '  # noqa: S608 - our own names
+    'WHERE "shop_id" = %s AND "idempotency_key" = %s'
+)

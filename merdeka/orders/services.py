@@ -37,10 +37,10 @@ from merdeka.orders.placement import (
     buyer_customer_id,
     check_key,
     new_order,
-    order_by_idempotency_key,
     order_number,
     place,
 )
+from merdeka.orders.selectors import order_by_idempotency_key
 from merdeka.privacy.consent import consent_record
 
 __all__ = [

@@ -113,19 +113,10 @@ def active_data_key_version(shop_id: int) -> int:
 
 
 def _active_data_key_version(shop_id: int) -> int:
-    """The shop's newest data key version: asked by every write that seals (each
-    checkout), so one raw indexed query rather than an ORM one."""
-    from django.db import connection
+    """The shop's newest data key version (``selectors.newest_data_key_version``)."""
+    from merdeka.privacy.selectors import newest_data_key_version
 
-    from merdeka.privacy.models import ShopKey
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'SELECT MAX("version") FROM "{ShopKey._meta.db_table}" '  # noqa: S608 - our names
-            'WHERE "shop_id" = %s AND "purpose" = %s',
-            [shop_id, ShopKey.DATA],
-        )
-        [version] = cursor.fetchone()
+    version = newest_data_key_version(shop_id)
     if version is None:
         raise keys.KeyUnwrapError(f"shop {shop_id} has no data key yet")
     return version

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel, ShopScopedManager
+from merdeka.privacy.fields import EncryptedModel, EncryptedTextField
 
 
 class ShopKey(ShopOwnedModel):
@@ -216,4 +217,58 @@ class PrivacySettings(ShopOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["shop"], name="privacysettings_one_per_shop")
+        ]
+
+
+class Incident(ShopOwnedModel, EncryptedModel):
+    """A failure of personal-data protection the shop found (UU PDP art. 46): what
+    happened, when it was found, whose data and which kinds. The shop must tell the
+    people affected and the authority in writing within 3 x 24 hours of finding it
+    (``merdeka.privacy.incidents``). The owner's words are encrypted like customers'
+    notes: they may name people."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("Every customer of the shop")
+        CHOSEN = "chosen", _("Customers I choose")
+        WINDOW = "window", _("Customers whose data was opened or exported in a time window")
+
+    what_happened = EncryptedTextField()
+    measures = EncryptedTextField()
+    contact = EncryptedTextField()
+    found_at = models.DateTimeField()
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    # only what this account opened in the window (a stolen or misused account), if set
+    window_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    categories = models.JSONField(default=list)
+    customers_notified_at = models.DateTimeField(null=True, blank=True)
+    authority_notified_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        indexes = [models.Index(fields=["shop", "found_at"], name="incident_found")]
+
+
+class IncidentCustomer(ShopOwnedModel):
+    """A customer whose data the incident touched: listed when it was recorded, so the
+    notices go to the same people whatever happens to the list afterwards. Erasing the
+    customer removes the row; their own data download shows it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="incidents"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "incident", "customer"], name="incident_customer_once"
+            )
         ]

@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from merdeka.core import rawsql
 from merdeka.core.scoping import shop_scope
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group, consent_record
@@ -181,8 +182,12 @@ def _scrub_sqlite() -> None:
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         return
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with rawsql.cursor() as cursor:
+            rawsql.execute_unscoped(
+                cursor,
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+                why="the whole database file: erased rows must not linger in its log",
+            )
     except DatabaseError:  # busy: the next automatic checkpoint reuses those pages
         log.warning("the WAL checkpoint after an erasure could not run now")
 
@@ -214,9 +219,11 @@ def customer_erase(
         }
         secure = connection.vendor == "sqlite"
         if secure:
-            with connection.cursor() as cursor:
+            with rawsql.cursor() as cursor:
                 # freed space is overwritten with zeros, not left in the file
-                cursor.execute("PRAGMA secure_delete = ON")
+                rawsql.execute_unscoped(
+                    cursor, "PRAGMA secure_delete = ON", why="a setting of this connection"
+                )
         kept = {}
         for relation in customer_relations():
             model = relation.related_model

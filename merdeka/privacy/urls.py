@@ -1,5 +1,6 @@
 from django.urls import path
 
+from merdeka.privacy import incident_views
 from merdeka.privacy import rights_views as views
 
 urlpatterns = [
@@ -14,4 +15,14 @@ urlpatterns = [
     path("pelanggan/<int:customer_id>/tarik-persetujuan/", views.customer_consent_withdraw,
          name="customer_consent_withdraw"),
     path("pelanggan/<int:customer_id>/hapus/", views.customer_erase, name="customer_erase"),
+    # the breach register (UU PDP art. 46)
+    path("insiden/", incident_views.incident_list, name="incident_list"),
+    path("insiden/baru/", incident_views.incident_new, name="incident_new"),
+    path("insiden/<int:incident_id>/", incident_views.incident_detail, name="incident_detail"),
+    path("insiden/<int:incident_id>/kirim/", incident_views.incident_send, name="incident_send"),
+    path("insiden/<int:incident_id>/unduh/", incident_views.incident_download,
+         name="incident_download"),
+    path("insiden/<int:incident_id>/surat/", incident_views.incident_authority_notice,
+         name="incident_authority_notice"),
+    path("insiden/<int:incident_id>/tandai/", incident_views.incident_mark, name="incident_mark"),
 ]  # fmt: skip

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_catalog_and_stock'),
-        ('core', '0003_shop_staff_may_export'),
+        ('core', '0004_shop_staff_may_export'),
     ]
 
     operations = [

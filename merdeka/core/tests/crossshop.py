@@ -54,6 +54,14 @@ ROUTES: dict[str, Route] = {
     "home": Route(own_shop=True, post=None),
     "logout": Route(own_shop=True),
     "password_change": Route(own_shop=True, post=lambda w: {"old_password": "x"}),
+    # two-factor sign-in: the visitor's own account only (merdeka/core/tests/test_twofactor.py)
+    "login_verify": Route(own_shop=True, post=lambda w: {"code": "123456"}),
+    "two_factor": Route(own_shop=True, post=None),
+    "two_factor_enrol": Route(own_shop=True, post=lambda w: {"code": "123456"}),
+    "two_factor_disable": Route(own_shop=True, post=lambda w: {"password": "x", "code": "1"}),
+    "two_factor_recovery_codes": Route(
+        own_shop=True, post=lambda w: {"password": "x", "code": "1"}
+    ),
     "shop_switch": Route(post=lambda w: {"shop_id": w["shop"].pk}),
     "shop_settings": Route(own_shop=True, post=lambda w: {"name": ""}),
     "staff": Route(own_shop=True, post=lambda w: {"username": ""}),
@@ -88,6 +96,9 @@ ROUTES: dict[str, Route] = {
     # in merdeka/orders/tests/test_labels.py
     "order_labels": Route(own_shop=True, post=None),
     "order_news": Route(own_shop=True, post=None),
+    # the books: the visitor's own shop only (merdeka/books/tests/test_views.py)
+    "books_home": Route(own_shop=True, post=lambda w: {"amount": "1.000"}),
+    "books_report": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(
@@ -169,6 +180,33 @@ ROUTES: dict[str, Route] = {
     ),
     "card_print": Route(kwargs=lambda w: {"batch_id": _card_batch(w).pk}, post=None),
     "processing_record": Route(own_shop=True, post=lambda w: {"retention_months": "6"}),
+    # the breach register (merdeka.privacy.incidents): an incident of the walked shop that
+    # lists the canary customer
+    "incident_list": Route(kwargs=lambda w: _incident(w) and {}, own_shop=True, post=None),
+    "incident_new": Route(
+        kwargs=lambda w: _incident(w) and {},
+        own_shop=True,
+        post=lambda w: {
+            "what_happened": "x",
+            "found_at": "2026-01-01T10:00",
+            "categories": ["name"],
+            "scope": "chosen",
+            "chosen": f"#{w['customer'].pk}",
+            "measures": "x",
+            "contact": "x",
+        },
+    ),
+    "incident_detail": Route(kwargs=lambda w: {"incident_id": _incident(w).pk}, post=None),
+    "incident_send": Route(
+        kwargs=lambda w: {"incident_id": _incident(w).pk}, post=lambda w: {"channel": "email"}
+    ),
+    "incident_download": Route(kwargs=lambda w: {"incident_id": _incident(w).pk}, post=None),
+    "incident_authority_notice": Route(
+        kwargs=lambda w: {"incident_id": _incident(w).pk}, post=None
+    ),
+    "incident_mark": Route(
+        kwargs=lambda w: {"incident_id": _incident(w).pk}, post=lambda w: {"notice": "customers"}
+    ),
     "customer_rights": Route(kwargs=lambda w: {"customer_id": w["customer"].pk}, post=None),
     "customer_data_export": Route(kwargs=lambda w: {"customer_id": w["customer"].pk}, post=None),
     "customer_correct": Route(
@@ -318,6 +356,27 @@ def _card_batch(world):
             shop=world["shop"], label="Kanari Rahasia Ika", channel="shopee", count=8
         )
     return world["card_batch"]
+
+
+def _incident(world):
+    """An open incident of the walked shop; its words and its customer are canaries."""
+    if "incident" not in world:
+        from django.utils import timezone
+
+        from merdeka.privacy.incidents import incident_record
+
+        world["incident"] = incident_record(
+            shop=world["shop"],
+            actor=None,
+            what_happened="Kanari Rahasia Ika lost her phone",
+            found_at=timezone.now(),
+            categories=["name", "phone"],
+            measures="Kanari Rahasia Ika changed passwords",
+            contact="Kanari Rahasia Ika",
+            scope="chosen",
+            chosen=[f"#{world['customer'].pk}"],
+        )
+    return world["incident"]
 
 
 def _order_world(world):

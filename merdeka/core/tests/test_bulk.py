@@ -34,6 +34,7 @@ def test_fields_left_out_get_the_defaults_the_orm_would_give(ika_shop):
             Order,
             ("id", "shop", "channel", "external_id", "ordered_at"),
             [(order_id, ika_shop.pk, "manual", "M-1", when)],
+            shop_id=ika_shop.pk,
         )
         order = Order.objects.get(pk=order_id)
         assert order.status == "new" and order.city == "" and order.total is None
@@ -68,6 +69,7 @@ def test_bulk_rows_read_back_through_the_orm_unchanged(ika_shop):
                     when,
                 )
             ],
+            shop_id=ika_shop.pk,
         )
         [order_id] = bulk.reserve_ids(Order, 1)
         bulk.insert(
@@ -75,11 +77,13 @@ def test_bulk_rows_read_back_through_the_orm_unchanged(ika_shop):
             ("id", "shop", "uid", "channel", "external_id", "customer", "ordered_at", "total"),
             [(order_id, ika_shop.pk, bulk.new_uid(), "shopee", "250501ABC", customer_id, when,
               Decimal("125000.50"))],
+            shop_id=ika_shop.pk,
         )  # fmt: skip
         bulk.insert(
             OrderLine,
             ("shop", "order", "name", "quantity", "unit_price", "total"),
             [(ika_shop.pk, order_id, "Nastar", 2, Decimal("62500.25"), Decimal("125000.50"))],
+            shop_id=ika_shop.pk,
         )
         customer = Customer.objects.get(pk=customer_id)
         assert str(customer.uid) == row
@@ -143,6 +147,7 @@ def test_json_columns_round_trip_on_every_backend(ika_shop):
             Merge,
             ("shop", "survivor", "absorbed", "reason", "moved_identities", "moved_orders"),
             [(ika_shop.pk, a.pk, b.pk, "phone", [20365, 7], [])],
+            shop_id=ika_shop.pk,
         )
         merge = Merge.objects.get()
         assert (merge.moved_identities, merge.moved_orders, merge.moved_keys) == (

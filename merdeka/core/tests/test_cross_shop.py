@@ -139,7 +139,22 @@ def snapshot(shop, in_shop):
             sorted(StorefrontSettings.objects.values_list("slug", "qris_payload")),
             sorted(PreorderBatch.objects.values_list("state", "reserved", "title")),
             PreorderEntry.objects.count(),
+            *_snapshot_incidents(),
         )
+
+
+def _snapshot_incidents():
+    from merdeka.privacy.models import Incident, IncidentCustomer
+
+    return (
+        sorted(
+            (str(a), str(b))
+            for a, b in Incident.objects.values_list(
+                "customers_notified_at", "authority_notified_at"
+            )
+        ),
+        IncidentCustomer.objects.count(),
+    )
 
 
 def _snapshot_core(shop, in_shop):
@@ -236,6 +251,13 @@ def test_a_visitor_who_is_not_signed_in_gets_nothing(name, world, client, in_sho
         "audit_log",
         "security",
         "keys_rotate",
+        "incident_list",
+        "incident_new",
+        "incident_detail",
+        "incident_send",
+        "incident_download",
+        "incident_authority_notice",
+        "incident_mark",
     ],
 )
 def test_staff_cannot_use_owner_pages(name, world, client, rina, in_shop):

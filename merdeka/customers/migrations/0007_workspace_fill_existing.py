@@ -11,7 +11,8 @@ def fill(apps, schema_editor):
     from merdeka.customers.models import Customer
     from merdeka.privacy.keys import KeyError_
     with scopes_disabled():
-        for shop in Shop.objects.all():
+        # only the columns this migration's time had: later migrations add others
+        for shop in Shop.objects.only("id", "name", "slug", "time_zone", "created_at"):
             if not Customer.objects.filter(shop_id=shop.pk).exists():
                 continue
             stats.customer_stats_refresh(shop=shop.pk)

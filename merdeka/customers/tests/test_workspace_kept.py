@@ -36,7 +36,7 @@ def live_counts(shop) -> dict[str, int]:
 
 
 def kept_counts(shop) -> dict[str, int]:
-    stored = stats.stored_group_counts(shop=shop)
+    stored = selectors.stored_group_counts(shop=shop)
     assert stored is not None, "the shop's counts were never stored"
     return {group: n for group, n in stored.items() if n}
 
@@ -120,7 +120,7 @@ def test_a_shop_counted_for_the_first_time_counts_everyone(ika_shop):
         from merdeka.customers.models import RfmGroupCount
 
         RfmGroupCount.objects.filter(shop=ika_shop).delete()
-    assert stats.stored_group_counts(shop=ika_shop) is None
+    assert selectors.stored_group_counts(shop=ika_shop) is None
     assert {c: n for c, _l, n in selectors.rfm_group_counts(shop=ika_shop) if n} == {"none": 1}
     customer_create(shop=ika_shop, name="Dua")
     assert kept_counts(ika_shop) == {"none": 2} == live_counts(ika_shop)

@@ -95,6 +95,16 @@ def sign_in(page, live_server, username: str, password: str):
     page.click("main form button[type=submit]")
 
 
+def menu_go(page, name: str):
+    """Open a page through the seller's menu: one of the four daily places in the phone's
+    bottom bar, or one of the rest behind "Lainnya" (opened first)."""
+    menu = page.get_by_role("navigation", name=re.compile(r"^(Menu utama|Main menu)$"))
+    link = menu.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        menu.locator("#more-menu > summary").click()
+    link.click()
+
+
 def phone_context(page):
     """Another person's phone: a browser context of its own (cookies, session)."""
     return page.context.browser.new_context(**PHONE)

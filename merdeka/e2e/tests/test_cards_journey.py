@@ -16,7 +16,7 @@ from merdeka.cards.services import batch_create
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
 from merdeka.customers.resolution import Resolver, phone_claim, username_claim
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import menu_go, sign_in
 from merdeka.privacy import consent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -58,7 +58,7 @@ def test_a_known_marketplace_buyer_signs_up_from_a_card_and_is_joined(
     assert [e for e in buyer_errors if "status of 400" not in e] == [], buyer_errors
 
     sign_in(page, live_server, "ika", PASSWORD)
-    page.get_by_role("link", name="Kartu paket", exact=True).click()
+    menu_go(page, "Kartu paket")
     card_batch = page.locator("article.batch").first
     expect(card_batch.get_by_test_id("printed")).to_have_text("8")
     expect(card_batch.get_by_test_id("signups")).to_have_text("1")

@@ -16,7 +16,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
 from merdeka.customers.services import customer_create
 from merdeka.customers.stats import customer_stats_refresh
-from merdeka.e2e.tests.conftest import no_sideways_scroll, sign_in
+from merdeka.e2e.tests.conftest import menu_go, no_sideways_scroll, sign_in
 from merdeka.outreach.models import Delivery, DeliveryStatus
 from merdeka.outreach.tests.conftest import smtp as inbox  # noqa: F401 - the fixture
 from merdeka.privacy import consent
@@ -203,7 +203,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     assert "PO kue Lebaran Dapur Kue Bu Ika sudah dibuka." in text
 
     # 5. parcel-insert cards for the Shopee parcels
-    page.get_by_role("link", name="Kartu paket", exact=True).click()
+    menu_go(page, "Kartu paket")
     expect(page.locator("main h1")).to_have_text("Kartu paket")
     page.fill("#id_label", "Paket Shopee Desember")
     page.select_option("#id_channel", "shopee")
@@ -244,7 +244,7 @@ def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     buyer.close()
     assert not buyer_errors, buyer_errors
 
-    page.get_by_role("link", name="Kartu paket", exact=True).click()
+    menu_go(page, "Kartu paket")
     batch = page.locator("article.batch", has_text="Paket Shopee Desember")
     expect(batch.get_by_test_id("printed")).to_have_text("4")
     expect(batch.get_by_test_id("signups")).to_have_text("1")

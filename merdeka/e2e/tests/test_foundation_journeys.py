@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from conftest import PASSWORD
 from merdeka.core import services
 from merdeka.customers.services import customer_create
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import menu_go, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +58,7 @@ def test_an_owner_adds_a_staff_member_who_then_signs_in(
     live_server, page, browser, browser_context_args, shot, ika_shop, console_errors
 ):
     sign_in(page, live_server, "ika", PASSWORD)
-    page.get_by_role("link", name="Tim", exact=True).click()
+    menu_go(page, "Tim")
     expect(page).to_have_url(f"{live_server.url}/tim/")
     page.fill("#id_username", "dimas")
     page.fill("#id_first_name", "Dimas Prasetyo")

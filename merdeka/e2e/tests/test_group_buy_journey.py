@@ -14,6 +14,7 @@ from conftest import PASSWORD
 from merdeka.core.scoping import shop_scope
 from merdeka.e2e.tests.conftest import (
     fill_buyer,
+    menu_go,
     no_sideways_scroll,
     open_storefront,
     phone_context,
@@ -108,7 +109,7 @@ def test_a_coordinator_opens_a_group_buy_two_members_join_and_the_lower_price_is
     seller_context = phone_context(page)
     seller = seller_context.new_page()
     sign_in(seller, live_server, "ika", PASSWORD)
-    seller.get_by_role("link", name="Beli bareng", exact=True).click()
+    menu_go(seller, "Beli bareng")
     row = seller.get_by_test_id("group-row")
     expect(row).to_have_count(1)
     expect(row.get_by_test_id("row-total")).to_have_text("10")

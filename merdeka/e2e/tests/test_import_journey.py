@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import menu_go, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def test_a_seller_uploads_a_shopee_export_and_a_chat_then_reviews_a_merge(
     live_server, page, shot, ika_shop, console_errors
 ):
     sign_in(page, live_server, "ika", PASSWORD)
-    page.get_by_role("link", name="Impor", exact=True).click()
+    menu_go(page, "Impor")
     expect(page.locator("main h1")).to_have_text("Bawa pulang pelangganmu")
     page.set_input_files("#id_files", [str(SHOPEE), str(GROUP)])
     shot("upload")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import menu_go, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,7 @@ JANUARY = OTHER / "bukalapak_transaksi_2025-01.csv"
 
 
 def upload(page, path: Path) -> None:
-    page.get_by_role("link", name="Impor", exact=True).click()
+    menu_go(page, "Impor")
     page.set_input_files("#id_files", [str(path)])
     page.get_by_role("button", name="Unggah dan impor").click()
     expect(page.locator("main h1")).to_have_text("Laporan impor")

@@ -14,7 +14,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
 from merdeka.customers.resolution import Resolver, phone_claim
 from merdeka.customers.selectors import customer_list
-from merdeka.e2e.tests.conftest import sign_in
+from merdeka.e2e.tests.conftest import menu_go, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +58,7 @@ def test_an_owner_answers_a_customers_data_request(
         assert not Customer.objects.exists()
     assert not customer_list(shop=ika_shop, phone="081211112222").exists()
 
-    page.get_by_role("link", name="Keamanan", exact=True).click()
+    menu_go(page, "Keamanan")
     page.get_by_role("button", name="Buka catatan pemrosesan").click()
     page.select_option("#id_retention_months", "24")
     page.get_by_role("button", name="Simpan").click()

@@ -13,6 +13,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
 from merdeka.e2e.tests.conftest import (
     check_out,
+    menu_go,
     no_sideways_scroll,
     open_storefront,
     phone_context,
@@ -114,7 +115,7 @@ def test_a_seller_adds_a_product_sets_stock_and_opens_her_online_shop(
     no_sideways_scroll(page)
     shot("stock")
 
-    page.get_by_role("link", name="Toko online", exact=True).click()
+    menu_go(page, "Toko online")
     page.fill("#id_whatsapp", "0813-1111-2222")
     page.fill("#id_qris", static_qris()[:-1] + ("0" if static_qris()[-1] != "0" else "1"))
     page.fill("#id_banks", "BCA | 1234567890 | Ika Rahmawati")

@@ -98,11 +98,11 @@ def test_a_crash_in_the_middle_of_a_file_leaves_the_shop_as_it_was(ika_shop, cap
 
     real = writer.bulk.insert
 
-    def crash_at_the_order_lines(model, columns, rows):
+    def crash_at_the_order_lines(model, columns, rows, *, shop_id):
         # customers, identities and orders are written by then: the last step fails
         if model is writer.OrderLine:
             raise RuntimeError("power cut")
-        return real(model, columns, rows)
+        return real(model, columns, rows, shop_id=shop_id)
 
     monkeypatch.setattr(writer.bulk, "insert", crash_at_the_order_lines)
     with pytest.raises(RuntimeError):

@@ -11,9 +11,9 @@ from django.urls import reverse
 from merdeka.core.scoping import shop_scope
 from merdeka.core.text import BIDI_CONTROLS, FSI, PDI
 from merdeka.customers.models import Customer
-from merdeka.outreach import services
 from merdeka.outreach.models import Delivery
 from merdeka.outreach.placeholders import Recipient, placeholder_values, render
+from merdeka.outreach.services import campaigns
 from merdeka.outreach.tests.conftest import make_customer
 
 RLO = "\u202e"
@@ -64,8 +64,8 @@ def test_the_preview_and_the_wa_me_text_keep_the_shops_words_in_order(ika_client
     assert expected in page
     assert not set(BIDI_CONTROLS) & set(page)
 
-    campaign = services.campaign_save(shop=ika_shop, actor=None, fields={**form, "body": BODY})
-    services.campaign_send(shop=ika_shop, campaign=campaign)
+    campaign = campaigns.campaign_save(shop=ika_shop, actor=None, fields={**form, "body": BODY})
+    campaigns.campaign_send(shop=ika_shop, campaign=campaign)
     queue = ika_client.get(reverse("outreach_queue", args=[campaign.pk])).content.decode()
     link = next(p.split('"')[0] for p in queue.split('href="') if p.startswith("https://wa.me/"))
     [text] = parse_qs(urlsplit(link.replace("&amp;", "&")).query)["text"]

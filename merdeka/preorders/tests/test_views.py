@@ -149,7 +149,7 @@ class TestSeller:
         batch = open_batch(ika_shop, product, min_quantity=10)
         buy(ika_shop, variant, 2, name=HOSTILE)
         body = owner.get(reverse("preorder_detail", args=[batch.pk])).content.decode()
-        assert "2 unit, 1 pesanan, Rp170.000" in body
+        assert '2 unit, 1 pesanan, <span class="money">Rp170.000</span>' in body
         assert HOSTILE not in body and "&lt;img src=x" in body
         assert "belum tercapai" in body
         with shop_scope(ika_shop):

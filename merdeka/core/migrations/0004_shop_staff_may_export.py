@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_eventoutbox'),
+        ('core', '0003_shop_require_two_factor'),
     ]
 
     operations = [

@@ -1,0 +1,71 @@
+"""``merdeka books report|backfill``: the books for scripts and accountants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from merdeka.books import selectors
+from merdeka.books.backfill import backfill
+from merdeka.core.models import Shop
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+class Command(BaseCommand):
+    help = "The books: report for a period, or post every existing order once (backfill)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        report = sub.add_parser("report", help="trial balance, profit and loss, balance sheet")
+        report.add_argument("--shop", required=True)
+        report.add_argument("--from", dest="date_from", required=True, type=_day)
+        report.add_argument("--to", dest="date_to", required=True, type=_day)
+        report.add_argument("--json", action="store_true")
+        fill = sub.add_parser("backfill", help="post every existing order once (idempotent)")
+        fill.add_argument("--shop", help="one shop (default: every shop)")
+
+    def handle(self, *args, **options):
+        if options["action"] == "report":
+            return self._report(options)
+        return self._backfill(options)
+
+    def _shops(self, slug):
+        shops = Shop.objects.filter(slug=slug) if slug else Shop.objects.order_by("pk")
+        if slug and not shops.exists():
+            raise CommandError(f"no shop {slug!r}")
+        return list(shops)
+
+    def _report(self, options):
+        [shop] = self._shops(options["shop"])
+        if options["date_to"] < options["date_from"]:
+            raise CommandError("--to is before --from")
+        figures = selectors.report(
+            shop=shop, date_from=options["date_from"], date_to=options["date_to"]
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(figures))
+            return
+        for part, values in figures.items():
+            self.stdout.write(part)
+            for name, value in values.items():
+                self.stdout.write(f"  {name}: {value}")
+
+    def _backfill(self, options):
+        from rich.progress import Progress
+
+        from merdeka.orders.models import Order
+
+        for shop in self._shops(options.get("shop")):
+            total = Order.unscoped.filter(shop=shop).count()
+            with Progress(disable=not self.stdout.isatty()) as bar:
+                task = bar.add_task(f"{shop.slug}", total=total)
+                written = backfill(shop=shop, progress=lambda n, t=task: bar.advance(t, n))
+            self.stdout.write(f"{shop.slug}: {total} orders, {written} entries posted")

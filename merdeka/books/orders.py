@@ -1,0 +1,205 @@
+"""Orders post themselves, once, on the accrual basis SAK EMKM asks for.
+
+For every order the books know what its postings should add up to now (``target``),
+from its state alone:
+
+* money received moves into where it sits: cash, the bank, an e-wallet (by how the
+  buyer paid), or the marketplace's seller balance for a marketplace's order;
+* before delivery, money received is a **customer deposit** (a paid pre-order or
+  group buy is not revenue yet);
+* on delivery (completed, or shipped if the shop chose so) the goods are **revenue**
+  and the shipping charged is shipping income; what is not paid yet is a
+  **receivable** ("belum lunas");
+* a cancelled or returned order adds up to nothing: everything it posted is reversed.
+
+``order_postings_sync`` compares that target with what the order's entries already add
+up to and posts the difference as one adjusting entry (nothing when they agree). So a
+change posts an adjusting entry and never edits a posted line, and running it again —
+a retried event, a re-import, the backfill — posts nothing twice, in whatever order it
+runs. It is an inline subscriber of the order lifecycle's events: the postings commit
+with the change of the order.
+
+Imported marketplace orders post gross from the order export into the marketplace's
+balance when delivered; their fees and payouts come from the marketplaces' income
+reports (not from order exports). Cost of goods follows with the stock's average cost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Sum
+
+from merdeka.books.chart import MARKETPLACES, accounts_by_key, marketplace_key
+from merdeka.books.models import BooksSettings, JournalEntry, JournalLine, RevenueOn, Source
+from merdeka.books.posting import Posting, entries_post, lines_from_changes, local_date
+from merdeka.core import bulk
+from merdeka.core.models import Shop
+from merdeka.core.scoping import shop_scope
+from merdeka.orders.lifecycle import OWN_CHANNELS
+from merdeka.orders.models import Order, Payment, Status
+
+# the lifecycle's events that can move an order's postings. Not among them: placing
+# (an order is placed unpaid and undelivered), asking for payment or processing, and
+# repricing (only unpaid, undelivered orders are repriced): none changes ``target``,
+# and the order book's hot path (placing) stays free of the books' reads.
+ORDER_EVENTS = (
+    "order.paid",
+    "order.shipped",
+    "order.completed",
+    "order.cancelled",
+    "order.synced",
+    "order.imported",
+)
+# where money received by each payment method sits
+MONEY_ACCOUNT = {
+    "cash": "cash",
+    "cod": "cash",
+    "transfer": "bank",
+    "qris": "bank",
+    "ewallet": "ewallet",
+}
+VOID = frozenset({Status.CANCELLED, Status.RETURNED})
+
+
+def rupiah(value) -> int:
+    """A Decimal amount of the orders' columns as whole rupiah."""
+    if value is None:
+        return 0
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def revenue_on(shop) -> str:
+    with shop_scope(shop):
+        found = BooksSettings.objects.filter(shop=shop).values_list("revenue_on", flat=True)
+        return found.first() or RevenueOn.COMPLETED
+
+
+def delivered(status: str, rule: str) -> bool:
+    if status == Status.COMPLETED:
+        return True
+    return rule == RevenueOn.SHIPPED and status == Status.SHIPPED
+
+
+def target(order: dict, paid: dict[str, int], *, rule: str) -> dict[str, int]:
+    """What the order's postings should add up to: account key -> signed amount
+    (debit positive). ``paid`` is the money received by account key."""
+    if order["status"] in VOID:
+        return {}
+    effect: dict[str, int] = defaultdict(int)
+    total = rupiah(order["total"])
+    shipping = rupiah(order["shipping_fee"])
+    own = order["channel"] in OWN_CHANNELS and order["import_file_id"] is None
+    is_delivered = delivered(order["status"], rule)
+    if own:
+        received = dict(paid)
+    elif order["channel"] in MARKETPLACES:
+        # the marketplace holds the buyer's money until it releases it on completion
+        received = {marketplace_key(order["channel"]): total} if is_delivered else {}
+    else:  # another channel's export: paid when it says it was
+        received = {"cash": total} if order["paid_at"] is not None else {}
+    for key, amount in received.items():
+        effect[key] += amount
+    got = sum(received.values())
+    if is_delivered:
+        effect["sales"] -= total - shipping
+        effect["shipping_income"] -= shipping
+        effect["receivable" if total > got else "customer_deposits"] += total - got
+    else:
+        effect["customer_deposits"] -= got
+    return {key: amount for key, amount in effect.items() if amount}
+
+
+ORDER_FIELDS = ("pk", "channel", "status", "total", "shipping_fee", "paid_at", "import_file_id")
+
+
+def order_postings_sync(
+    *, shop, order_ids, on: dt.date | None = None, status_as: dict | None = None
+) -> int:
+    """Post, for each order, the difference between what it should add up to and what
+    it has posted; returns how many entries were written. ``on`` is the day they post
+    on (default: each order's day); ``status_as`` may give an order another status to
+    post as (the backfill's first step: paid before it was delivered)."""
+    ids = sorted(set(order_ids))
+    if not ids:
+        return 0
+    rule = revenue_on(shop)
+    postings = []
+    with shop_scope(shop):
+        orders, paid, posted, counts = {}, defaultdict(dict), defaultdict(dict), {}
+        for part in bulk.chunks(ids):
+            for row in Order.objects.filter(shop=shop, pk__in=part).values(
+                *ORDER_FIELDS, "ordered_at"
+            ):
+                orders[row["pk"]] = row
+            for order_id, method, amount in (
+                Payment.objects.filter(shop=shop, order_id__in=part)
+                .values("order_id", "method")
+                .annotate(amount=Sum("amount"))
+                .values_list("order_id", "method", "amount")
+            ):
+                key = MONEY_ACCOUNT.get(method, "cash")
+                paid[order_id][key] = paid[order_id].get(key, 0) + rupiah(amount)
+            for order_id, account_id, debit, credit in (
+                JournalLine.objects.filter(shop=shop, entry__order_id__in=part)
+                .values("entry__order_id", "account_id")
+                .annotate(d=Sum("debit"), c=Sum("credit"))
+                .values_list("entry__order_id", "account_id", "d", "c")
+            ):
+                posted[order_id][account_id] = debit - credit
+            counts.update(
+                JournalEntry.objects.filter(shop=shop, order_id__in=part)
+                .values("order_id")
+                .annotate(n=Count("id"))
+                .values_list("order_id", "n")
+            )
+        targets = {}
+        keys = set()
+        for order_id, order in orders.items():
+            if status_as and order_id in status_as:
+                order = {**order, "status": status_as[order_id]}
+            targets[order_id] = target(order, paid.get(order_id, {}), rule=rule)
+            keys.update(targets[order_id])
+        account_of = accounts_by_key(shop=shop, keys=keys)
+        for order_id, wanted in targets.items():
+            changes: dict[int, int] = defaultdict(int)
+            for key, amount in wanted.items():
+                changes[account_of[key]] += amount
+            for account_id, amount in posted.get(order_id, {}).items():
+                changes[account_id] -= amount
+            lines = lines_from_changes(changes)
+            if not lines:
+                continue
+            order = orders[order_id]
+            seq = counts.get(order_id, 0) + 1
+            postings.append(
+                Posting(
+                    date=on or local_date(shop, order["ordered_at"]),
+                    source=Source.ORDER,
+                    key=f"order:{order_id}:{seq}",
+                    lines=lines,
+                    order_id=order_id,
+                )
+            )
+    entries_post(shop=shop, postings=postings)
+    return len(postings)
+
+
+# what an export says happened to an order, not when it was imported: on its own day
+HISTORY = frozenset({"order.imported", "order.synced"})
+
+
+def orders_changed(events) -> None:
+    """Inline subscriber of the order lifecycle: the orders' postings follow, on the
+    day of the change in the shop's time zone (an import's orders: on their own day)."""
+    by_shop: dict[tuple[int, dt.datetime | None], set[int]] = defaultdict(set)
+    for event in events:
+        ids = event.data.get("order_ids") or [event.data["order_id"]]
+        by_shop[(event.shop_id, None if event.kind in HISTORY else event.at)].update(ids)
+    shops: dict[int, Shop] = {}
+    for (shop_id, at), ids in by_shop.items():
+        shop = shops.setdefault(shop_id, Shop.objects.get(pk=shop_id))
+        on = local_date(shop, at) if at is not None else None
+        order_postings_sync(shop=shop, order_ids=ids, on=on)

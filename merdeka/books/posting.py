@@ -1,0 +1,283 @@
+"""Posting to the journal: the one way entries are written.
+
+Rules kept here:
+
+* an entry balances (debits = credits), in whole rupiah, each line on one side;
+* an entry is written once and never edited; ``key`` makes posting idempotent (posting
+  the same key again returns the first entry), a correction is ``entry_reverse`` or a
+  new adjusting entry;
+* a change that belongs to a closed month posts on the first day of the first open
+  month after it, and says which date it belongs to (``belongs_to``);
+* each account's total per day (``AccountDay``) moves in the same transaction, so that
+  reports read days, not lines.
+
+Call inside the transaction of the change that posts (an order's lifecycle event, an
+expense saved): the entry commits or rolls back with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from merdeka.books.models import AccountDay, ClosedMonth, JournalEntry, JournalLine, Source
+from merdeka.core.scoping import shop_scope
+from merdeka.core.services import ServiceError
+from merdeka.privacy.audit import audit_record
+
+MAX_AMOUNT = 10**15  # Rp1 kuadriliun: anything above is a typo
+
+
+@dataclass(frozen=True)
+class Line:
+    account_id: int
+    debit: int = 0
+    credit: int = 0
+
+
+@dataclass
+class Posting:
+    """An entry to write: what ``entries_post`` takes."""
+
+    date: dt.date
+    source: str
+    key: str
+    lines: list[Line]
+    memo: str = ""
+    order_id: int | None = None
+    reverses_id: int | None = None
+    actor: object = None
+    belongs_to: dt.date | None = field(default=None, init=False)
+
+
+def lines_from_changes(changes: dict[int, int]) -> list[Line]:
+    """Signed changes per account (debit positive) as journal lines, zeros dropped."""
+    return [
+        Line(account_id, debit=amount) if amount > 0 else Line(account_id, credit=-amount)
+        for account_id, amount in sorted(changes.items())
+        if amount
+    ]
+
+
+def _check(posting: Posting) -> None:
+    lines = [line for line in posting.lines if line.debit or line.credit]
+    if len(lines) < 2:
+        raise ServiceError(_("An entry needs at least two lines."))
+    for line in lines:
+        for amount in (line.debit, line.credit):
+            if not isinstance(amount, int) or isinstance(amount, bool):
+                raise TypeError("amounts are whole rupiah (int)")
+            if amount < 0 or amount >= MAX_AMOUNT:
+                raise ServiceError(_("An amount must be a whole number of rupiah above 0."))
+        if line.debit and line.credit:
+            raise ServiceError(_("A line is either a debit or a credit."))
+    if sum(line.debit for line in lines) != sum(line.credit for line in lines):
+        raise ServiceError(_("The entry does not balance: debits and credits differ."))
+    if len(posting.key) > 120 or not posting.key:
+        raise ValueError("an entry key of 1-120 characters is needed")
+    posting.lines = lines
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
+def _open_dates(shop, postings: list[Posting]) -> None:
+    """Move postings that fall into closed months to the first open day after."""
+    closed = set(ClosedMonth.objects.filter(shop=shop).values_list("month", flat=True))
+    if not closed:
+        return
+    for posting in postings:
+        month = month_of(posting.date)
+        if month not in closed:
+            continue
+        while month in closed:
+            month = _next_month(month)
+        posting.belongs_to, posting.date = posting.date, month
+
+
+def entries_post(*, shop, postings: Iterable[Posting]) -> list[JournalEntry]:
+    """Write entries set-wise; an entry whose key exists already is not written again
+    (the existing one is returned in its place)."""
+    postings = list(postings)
+    for posting in postings:
+        _check(posting)
+    if not postings:
+        return []
+    with transaction.atomic(), shop_scope(shop):
+        keys = [p.key for p in postings]
+        existing = {e.key: e for e in JournalEntry.objects.filter(shop=shop, key__in=keys)}
+        unique: dict[str, Posting] = {}
+        for posting in postings:
+            unique.setdefault(posting.key, posting)  # the first of a key in one batch
+        fresh = [p for p in unique.values() if p.key not in existing]
+        _open_dates(shop, fresh)
+        entries = JournalEntry.objects.bulk_create(
+            [
+                JournalEntry(
+                    shop=shop,
+                    date=p.date,
+                    source=p.source,
+                    key=p.key,
+                    memo=p.memo[:200],
+                    order_id=p.order_id,
+                    reverses_id=p.reverses_id,
+                    belongs_to=p.belongs_to,
+                    created_by=p.actor if getattr(p.actor, "pk", None) else None,
+                )
+                for p in fresh
+            ]
+        )
+        days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+        rows = []
+        for entry, posting in zip(entries, fresh, strict=True):
+            for line in posting.lines:
+                rows.append(
+                    JournalLine(
+                        shop=shop,
+                        entry=entry,
+                        account_id=line.account_id,
+                        date=entry.date,
+                        debit=line.debit,
+                        credit=line.credit,
+                    )
+                )
+                day = days[(line.account_id, entry.date)]
+                day[0] += line.debit
+                day[1] += line.credit
+        JournalLine.objects.bulk_create(rows, batch_size=1000)
+        _days_add(shop, days)
+    by_key = {e.key: e for e in entries} | existing
+    return [by_key[p.key] for p in postings]
+
+
+def _days_add(shop, days: dict[tuple[int, dt.date], list[int]]) -> None:
+    """Each (account, day) total moves by what was posted to it."""
+    for (account_id, date), (debit, credit) in sorted(days.items()):
+        moved = AccountDay.objects.filter(shop=shop, account_id=account_id, date=date).update(
+            debit=F("debit") + debit, credit=F("credit") + credit
+        )
+        if moved:
+            continue
+        try:
+            with transaction.atomic():
+                AccountDay.objects.create(
+                    shop=shop, account_id=account_id, date=date, debit=debit, credit=credit
+                )
+        except IntegrityError:  # another writer made the row a moment ago
+            AccountDay.objects.filter(shop=shop, account_id=account_id, date=date).update(
+                debit=F("debit") + debit, credit=F("credit") + credit
+            )
+
+
+def entry_post(
+    *,
+    shop,
+    date: dt.date,
+    source: str,
+    key: str,
+    lines: list[Line],
+    memo: str = "",
+    order_id: int | None = None,
+    actor=None,
+) -> JournalEntry:
+    """Write one entry (or find it, when ``key`` was posted before)."""
+    [entry] = entries_post(
+        shop=shop,
+        postings=[
+            Posting(
+                date=date,
+                source=source,
+                key=key,
+                lines=lines,
+                memo=memo,
+                order_id=order_id,
+                actor=actor,
+            )
+        ],
+    )
+    return entry
+
+
+def entry_reverse(*, shop, entry_id: int, memo: str = "", actor=None, date=None) -> JournalEntry:
+    """Undo an entry with its mirror image (the original stays as it was)."""
+    with transaction.atomic(), shop_scope(shop):
+        entry = JournalEntry.objects.select_for_update().get(shop=shop, pk=entry_id)
+        if entry.source == Source.REVERSAL:
+            raise ServiceError(_("A reversal cannot be reversed; post a new entry instead."))
+        lines = [
+            Line(line.account_id, debit=line.credit, credit=line.debit)
+            for line in entry.lines.all()
+        ]
+        [reversal] = entries_post(
+            shop=shop,
+            postings=[
+                Posting(
+                    date=date or today(shop),
+                    source=Source.REVERSAL,
+                    key=f"reversal:{entry.pk}",
+                    lines=lines,
+                    memo=memo or _("Reversal of entry %(id)s") % {"id": entry.pk},
+                    order_id=entry.order_id,
+                    reverses_id=entry.pk,
+                    actor=actor,
+                )
+            ],
+        )
+    return reversal
+
+
+def today(shop) -> dt.date:
+    return local_date(shop, timezone.now())
+
+
+def local_date(shop, moment: dt.datetime) -> dt.date:
+    """The shop's calendar day of ``moment`` (WIB, WITA or WIT)."""
+    return moment.astimezone(zoneinfo.ZoneInfo(shop.time_zone)).date()
+
+
+def month_close(*, shop, month: dt.date, actor=None, request=None) -> bool:
+    """Close a month: nothing posts into it any more. False if it was closed already."""
+    month = month_of(month)
+    with transaction.atomic(), shop_scope(shop):
+        try:
+            with transaction.atomic():
+                ClosedMonth.objects.create(shop=shop, month=month, closed_by=actor)
+        except IntegrityError:
+            return False
+        audit_record(
+            action="books.month_closed",
+            shop=shop,
+            actor=actor,
+            request=request,
+            detail={"month": month.isoformat()},
+        )
+    return True
+
+
+def month_reopen(*, shop, month: dt.date, actor=None, request=None) -> bool:
+    """The owner reopens a closed month (audited). False if it was not closed."""
+    month = month_of(month)
+    with transaction.atomic(), shop_scope(shop):
+        deleted, _by_model = ClosedMonth.objects.filter(shop=shop, month=month).delete()
+        if deleted:
+            audit_record(
+                action="books.month_reopened",
+                shop=shop,
+                actor=actor,
+                request=request,
+                detail={"month": month.isoformat()},
+            )
+    return bool(deleted)

@@ -1,0 +1,77 @@
+"""The books on the phone: today's and this month's figures, an expense in three taps,
+and the statements for any period (owners)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from merdeka.books import selectors, services
+from merdeka.books.chart import chart_ensure
+from merdeka.books.forms import ExpenseForm, PeriodForm
+from merdeka.books.posting import today
+from merdeka.core.decorators import shop_member
+from merdeka.core.services import ServiceError
+
+
+@shop_member
+def books_home(request):
+    shop = request.shop
+    chart_ensure(shop=shop)
+    form = ExpenseForm(request.POST or None, shop=shop, initial={"key": secrets.token_hex(8)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.expense_record(
+                shop=shop,
+                key=data["key"],
+                amount=int(data["amount"]),
+                category_id=data["category"],
+                paid_from_id=data["paid_from"],
+                note=data["note"],
+                actor=request.user,
+                request=request,
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The expense is recorded."))
+            return redirect("books_home")
+    day = today(shop)
+    context = {"form": form, "day": day, "is_owner": request.membership.is_owner}
+    if request.membership.is_owner:
+        context |= {
+            "today": selectors.profit_and_loss(shop=shop, date_from=day, date_to=day),
+            "month": selectors.profit_and_loss(
+                shop=shop, date_from=day.replace(day=1), date_to=day
+            ),
+            "money": selectors.money_balances(shop=shop, at=day),
+        }
+    return render(request, "books/home.html", context)
+
+
+@shop_member(owner=True)
+def books_report(request):
+    shop = request.shop
+    day = today(shop)
+    form = PeriodForm(request.GET or {"date_from": day.replace(day=1), "date_to": day})
+    context = {"form": form}
+    if form.is_valid():
+        start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        context |= {
+            "start": start,
+            "end": end,
+            "pnl": selectors.profit_and_loss(shop=shop, date_from=start, date_to=end),
+            "sheet": selectors.balance_sheet(shop=shop, at=end),
+            "rows": [
+                row
+                for row in selectors.balances(shop=shop, date_from=start, date_to=end)
+                if row.debit or row.credit
+            ],
+            "previous": start - dt.timedelta(days=1),
+        }
+    return render(request, "books/report.html", context)
