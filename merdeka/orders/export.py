@@ -10,11 +10,12 @@ Indonesian). The web export takes the order list's filters; the whole-shop expor
 from __future__ import annotations
 
 from django.db.models import BooleanField, Case, Value, When
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from merdeka.core import sheets
 from merdeka.core.scoping import shop_scope
-from merdeka.orders.models import OrderLine
+from merdeka.orders.models import Order, OrderLine
 from merdeka.orders.selectors import paid_q
 from merdeka.privacy.audit import audit_record
 
@@ -71,9 +72,14 @@ def _products(lines) -> str:
 
 def order_rows(*, shop, orders):
     """The orders of the queryset ``orders`` (in its order) as lists of typed values,
-    read in chunks with their lines and parcel; personal data decrypted in memory."""
-    yes, no = _("yes"), _("no")
-    with shop_scope(shop):
+    read in chunks with their lines and parcel; personal data decrypted in memory. The
+    rows are made while a download streams, in the language active now."""
+    return _order_rows(shop, orders, translation.get_language())
+
+
+def _order_rows(shop, orders, language):
+    with translation.override(language), shop_scope(shop):
+        yes, no = _("yes"), _("no")
         marked = orders.annotate(
             export_paid=Case(
                 When(paid_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -111,12 +117,19 @@ def order_rows(*, shop, orders):
             ]
 
 
+def _through_order(name: str) -> str:
+    """An ordering of orders as an ordering of their lines."""
+    sign, field_name = ("-", name[1:]) if name.startswith("-") else ("", name)
+    return sign + ("order_id" if field_name in ("pk", "id") else f"order__{field_name}")
+
+
 def line_rows(*, shop, orders):
-    """Every line of the orders of ``orders``, in the same order of orders."""
+    """Every line of the orders of ``orders``, the orders in the same order."""
+    ordering = [_through_order(n) for n in orders.query.order_by or Order._meta.ordering]
     with shop_scope(shop):
         lines = (
             OrderLine.objects.filter(shop=shop, order__in=orders.values("pk"))
-            .order_by("-order__ordered_at", "-order_id", "position")
+            .order_by(*ordering, "order_id", "position")
             .values_list(
                 "order__external_id", "name", "variant", "sku", "quantity", "unit_price", "total"
             )

@@ -165,3 +165,11 @@ def test_the_cli_export_writes_indonesian_spreadsheets_and_keeps_json_keys(
     assert set(jsonl[0]) >= {"channel", "external_id", "total", "discount", "lines"}
     sheetnames = load_workbook(tmp_path / "merdeka-export.xlsx").sheetnames
     assert sheetnames == ["pelanggan", "pesanan", "baris pesanan"]
+
+
+def test_the_lines_sheet_follows_the_order_of_the_orders_sheet(ika_client, book):
+    sheets_ = workbook(export(ika_client, format="xlsx")).worksheets
+    orders = [row[0].value for row in sheets_[0].iter_rows(min_row=2)]
+    lines = [row[0].value for row in sheets_[1].iter_rows(min_row=2)]
+    assert orders == ["M-1001", "WA-7", "577000111222333444", "2412010ABCD"]  # newest first
+    assert lines == orders  # one line each, in the same order
