@@ -26,6 +26,7 @@ urlpatterns = [
     path("toko/ganti/", core_views.shop_switch, name="shop_switch"),
     path("toko/pengaturan/", core_views.shop_settings, name="shop_settings"),
     path("tim/", core_views.staff, name="staff"),
+    path("tim/ekspor/", core_views.staff_export, name="staff_export"),
     path("tim/<int:membership_id>/hapus/", core_views.staff_remove, name="staff_remove"),
     path("tim/<int:membership_id>/peran/", core_views.staff_role, name="staff_role"),
     path(
@@ -49,6 +50,7 @@ urlpatterns = [
     ),
     path("pelanggan/", include("merdeka.customers.urls")),
     path("impor/", import_views.import_home, name="import_home"),
+    path("impor/ekspor-semua/", import_views.shop_export, name="shop_export"),
     path("impor/<int:run_id>/", import_views.import_run, name="import_run"),
     path(
         "impor/<int:run_id>/berkas/<int:file_id>/petakan/",

@@ -72,6 +72,14 @@ class VariantForm(forms.Form):
         label=_("Weight (grams)"), min_value=0, max_value=100_000, required=False
     )
     track_stock = forms.BooleanField(label=_("Count stock"), required=False, initial=True)
+    low_stock_threshold = forms.IntegerField(
+        label=_("Tell me when fewer than this are left"),
+        min_value=0,
+        max_value=100_000,
+        required=False,
+        help_text=_("An email and a note on the home page, once. 0: never. Empty: 5."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+    )
 
 
 class BaseVariantFormSet(forms.BaseFormSet):

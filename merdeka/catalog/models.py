@@ -16,6 +16,9 @@ from django.utils.translation import pgettext_lazy
 
 from merdeka.core.scoping import ShopOwnedModel
 
+# a variant is low on stock when fewer than this can still be sold, unless set otherwise
+LOW_STOCK_DEFAULT = 5
+
 
 class Category(ShopOwnedModel):
     name = models.CharField(_("name"), max_length=80)
@@ -62,6 +65,10 @@ class Variant(ShopOwnedModel):
     price = models.DecimalField(_("price (Rp)"), max_digits=12, decimal_places=0)
     weight_grams = models.PositiveIntegerField(_("weight (grams)"), default=0)
     track_stock = models.BooleanField(_("count stock"), default=True)
+    # the owner hears of it once when what can still be sold falls below this (0: never)
+    low_stock_threshold = models.PositiveIntegerField(
+        _("low stock alert below"), default=LOW_STOCK_DEFAULT
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -171,3 +178,25 @@ class StockMove(ShopOwnedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["shop", "variant", "created_at"], name="stockmove_variant")]
+
+
+class LowStockAlert(ShopOwnedModel):
+    """A variant whose available stock fell below its threshold: raised once by the
+    stock service when it crosses, shown on the home page and mailed to the owners,
+    cleared when stock is back at the threshold (the next fall raises a new one)."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    threshold = models.PositiveIntegerField()
+    available = models.IntegerField()  # what could still be sold when it was raised
+    raised_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "variant"],
+                condition=Q(cleared_at__isnull=True),
+                name="lowstock_one_open_per_variant",
+            )
+        ]

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from merdeka.catalog import photos as photos_store  # where product_save's ``pho
 from merdeka.catalog.cache import catalog_changed
 from merdeka.catalog.models import (
     Category,
+    LowStockAlert,
     Product,
     ProductPhoto,
     StockLevel,
@@ -34,9 +36,14 @@ from merdeka.catalog.models import (
 )
 from merdeka.catalog.selectors import stock_held_for_orders
 from merdeka.core import rawsql
+from merdeka.core.events import emit
 from merdeka.core.ownership import STOCK, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+
+# the domain event of a variant whose available stock fell below its threshold
+# (merdeka.core.events); data: variant_id, alert_id, available, threshold
+STOCK_LOW = "stock.low"
 
 
 class StockShortage(ServiceError):
@@ -126,6 +133,7 @@ class VariantInput:
     weight_grams: int
     track_stock: bool = True
     delete: bool = False
+    low_stock_threshold: int | None = None  # None: the variant's own, or the default
 
 
 MAX_PHOTOS = 8  # a product's photos, all told
@@ -246,6 +254,8 @@ def _product_write(
             variant.size, variant.flavour = row.size.strip(), row.flavour.strip()
             variant.sku, variant.price = row.sku.strip(), row.price
             variant.weight_grams, variant.track_stock = row.weight_grams, row.track_stock
+            if row.low_stock_threshold is not None:
+                variant.low_stock_threshold = row.low_stock_threshold
             variant.position, variant.is_active = position, True
             try:
                 with transaction.atomic():
@@ -317,6 +327,7 @@ def stock_adjust(
             actor=actor if actor is not None and actor.pk else None,
         )
         _touch(variant.product_id)
+        stock_low_check(shop=shop, variant_ids=[variant.pk], fell=delta < 0)
         return level
 
 
@@ -457,6 +468,71 @@ def _reserved_change(shop, variant_id, location_id, reserved, on_hand, reason, o
             reserved_after=level.reserved,
             order_id=getattr(order, "pk", order),  # an Order or its id
         )
+
+
+def stock_low_check(*, shop, variant_ids, fell: bool = True) -> list[LowStockAlert]:
+    """Raise the low-stock alert of each variant whose available stock (on hand minus
+    reserved, in every location) is below its threshold and has no open alert yet, and
+    announce it as ``stock.low`` (the owners are mailed through the outbox); clear the
+    open alert of each that is back at its threshold, so that its next fall tells again.
+    One alert per fall, however many orders follow; a check after stock only rose
+    (``fell=False``: a count went up, an order was cancelled) only clears. Called by
+    ``stock_adjust`` in its
+    transaction, and after orders are placed or cancelled by the outbox subscriber
+    ``catalog.low_stock`` (never inside a checkout's transaction: it stays fast).
+    Returns the alerts raised."""
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return []
+    with transaction.atomic(), shop_scope(shop):
+        thresholds = dict(
+            Variant.objects.filter(
+                shop=shop, pk__in=ids, track_stock=True, is_active=True, low_stock_threshold__gt=0
+            ).values_list("pk", "low_stock_threshold")
+        )
+        if not thresholds:
+            return []
+        available = dict(
+            StockLevel.objects.filter(shop=shop, variant_id__in=list(thresholds))
+            .values("variant_id")
+            .annotate(available=Sum(F("on_hand") - F("reserved")))
+            .values_list("variant_id", "available")
+        )
+        open_alerts = dict(
+            LowStockAlert.objects.filter(
+                shop=shop, variant_id__in=list(thresholds), cleared_at__isnull=True
+            ).values_list("variant_id", "pk")
+        )
+        now = timezone.now()
+        back = [
+            open_alerts[pk]
+            for pk, threshold in thresholds.items()
+            if pk in open_alerts and available.get(pk, 0) >= threshold
+        ]
+        if back:
+            LowStockAlert.objects.filter(shop=shop, pk__in=back).update(cleared_at=now)
+        raised = []
+        for pk, threshold in thresholds.items():
+            left = available.get(pk, 0)
+            if not fell or pk in open_alerts or left >= threshold:
+                continue
+            try:
+                with transaction.atomic():  # a concurrent check may have raised it already
+                    alert = LowStockAlert.objects.create(
+                        shop=shop, variant_id=pk, threshold=threshold, available=left, raised_at=now
+                    )
+            except IntegrityError:
+                continue
+            emit(
+                STOCK_LOW,
+                shop_id=shop.pk,
+                variant_id=pk,
+                alert_id=alert.pk,
+                available=left,
+                threshold=threshold,
+            )
+            raised.append(alert)
+        return raised
 
 
 def stock_settle_orders(*, shop, order_ids, ship: bool) -> dict[int, int]:

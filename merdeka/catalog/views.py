@@ -17,7 +17,7 @@ from merdeka.catalog.forms import (
     StockAdjustForm,
     VariantFormSet,
 )
-from merdeka.catalog.models import Product, ProductPhoto
+from merdeka.catalog.models import LOW_STOCK_DEFAULT, Product, ProductPhoto
 from merdeka.core.decorators import shop_member
 from merdeka.core.services import ServiceError
 from merdeka.storefront.services import storefront_ensure
@@ -53,6 +53,11 @@ def _variant_inputs(formset) -> list[services.VariantInput]:
                 weight_grams=data.get("weight_grams") or 0,
                 track_stock=bool(data.get("track_stock")),
                 delete=bool(data.get("DELETE")),
+                low_stock_threshold=(
+                    LOW_STOCK_DEFAULT
+                    if data.get("low_stock_threshold") is None
+                    else data["low_stock_threshold"]
+                ),
             )
         )
     return [r for r in rows if r.delete or r.price is not None]
@@ -79,6 +84,7 @@ def _product_form(request, product: Product | None):
                 "sku": v.sku,
                 "weight_grams": v.weight_grams,
                 "track_stock": v.track_stock,
+                "low_stock_threshold": v.low_stock_threshold,
             }
             for v in product.variants.all()
         ]

@@ -86,6 +86,17 @@ class StaffAddForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 
 
+class ExportPolicyForm(forms.Form):
+    staff_may_export = forms.BooleanField(
+        label=_("Staff may export customers and orders"),
+        required=False,
+        help_text=_(
+            "Exported files hold names, phone numbers and addresses outside Merdeka. "
+            "Without this, only owners can export; every export is in the audit log."
+        ),
+    )
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
 

@@ -36,6 +36,9 @@ class Shop(models.Model):
     # everyone in the shop signs in with a second step (merdeka.core.twofactor)
     require_two_factor = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # exports (customers, orders, the whole shop) are an owner's right; an owner may grant
+    # it to the staff role too (merdeka.core.selectors.may_export)
+    staff_may_export = models.BooleanField(_("staff may export"), default=False)
 
     class Meta:
         ordering = ["name"]

@@ -19,6 +19,15 @@ def membership_for(*, user: User, shop_id: int) -> Membership | None:
     return Membership.unscoped.filter(user=user, shop_id=shop_id).select_related("shop").first()
 
 
+def may_export(membership: Membership | None) -> bool:
+    """May this member take the shop's data out in a file (customers, orders, the whole
+    shop)? Exports carry personal data out of Merdeka: an owner's right, and staff's
+    only where an owner allowed it (``Shop.staff_may_export``, on the team page)."""
+    if membership is None:
+        return False
+    return membership.is_owner or membership.shop.staff_may_export
+
+
 def staff_list(*, shop: Shop) -> list[Membership]:
     with shop_scope(shop):
         return list(

@@ -204,6 +204,23 @@ def staff_set_role(
     return membership
 
 
+@transaction.atomic
+def staff_export_set(*, shop: Shop, actor: User, allowed: bool, request=None) -> Shop:
+    """Let the staff role export customers and orders (files with personal data), or
+    keep exports an owner's right (the default)."""
+    shop.staff_may_export = bool(allowed)
+    shop.save(update_fields=["staff_may_export"])
+    audit_record(
+        action="shop.export_policy_changed",
+        shop=shop,
+        actor=actor,
+        target=shop,
+        request=request,
+        detail={"staff_may_export": shop.staff_may_export},
+    )
+    return shop
+
+
 def password_change(*, user: User, new_password: str, request=None) -> None:
     try:
         validate_password(new_password, user)

@@ -12,7 +12,14 @@ from django.views.decorators.http import require_POST
 
 from merdeka.core import selectors, services, twofactor
 from merdeka.core.decorators import shop_member
-from merdeka.core.forms import LoginForm, RoleForm, ShopSettingsForm, ShopSwitchForm, StaffAddForm
+from merdeka.core.forms import (
+    ExportPolicyForm,
+    LoginForm,
+    RoleForm,
+    ShopSettingsForm,
+    ShopSwitchForm,
+    StaffAddForm,
+)
 from merdeka.core.middleware import SESSION_SHOP_KEY
 from merdeka.core.models import Membership
 from merdeka.privacy import incidents
@@ -68,8 +75,10 @@ def password_change(request):
 
 @shop_member
 def home(request):
+    from merdeka.catalog.alerts import low_stock
+
     figures = selectors.home_figures(shop=request.shop)
-    context = {"figures": figures}
+    context = {"figures": figures, "low_stock": low_stock(shop=request.shop)}
     if request.membership.is_owner:
         context["offer_two_factor"] = not twofactor.has_two_factor(request.user)
         # the 3 x 24-hour duty of UU PDP art. 46, until the owner marks the notices sent
@@ -139,11 +148,33 @@ def staff(request):
         "created": created,
         "members": selectors.staff_list(shop=request.shop),
         "role_form": RoleForm(),
+        "export_form": _export_form(request.shop),
     }
     response = render(request, "core/staff.html", context)
     if created and created["password"]:
         response["Cache-Control"] = "no-store"
     return response
+
+
+def _export_form(shop) -> ExportPolicyForm:
+    return ExportPolicyForm(initial={"staff_may_export": shop.staff_may_export})
+
+
+@shop_member(owner=True)
+@require_POST
+def staff_export(request):
+    """What the staff role may do: export customers and orders, or not."""
+    form = ExportPolicyForm(request.POST)
+    if form.is_valid():
+        allowed = form.cleaned_data["staff_may_export"]
+        services.staff_export_set(
+            shop=request.shop, actor=request.user, allowed=allowed, request=request
+        )
+        if allowed:
+            messages.success(request, _("Staff may now export customers and orders."))
+        else:
+            messages.success(request, _("Only owners may export now."))
+    return redirect("staff")
 
 
 def _membership_or_404(request, membership_id: int) -> Membership:
@@ -212,6 +243,7 @@ def staff_password_reset(request, membership_id: int):
         "created": {"membership": membership, "password": password, "reset": True},
         "members": selectors.staff_list(shop=request.shop),
         "role_form": RoleForm(),
+        "export_form": _export_form(request.shop),
     }
     response = render(request, "core/staff.html", context)
     response["Cache-Control"] = "no-store"

@@ -1,24 +1,20 @@
-"""Export of a customer list or segment as formula-safe CSV or XLSX, streamed.
+"""Export of a customer list or segment as CSV or XLSX, streamed.
 
-Rows are read in chunks in the list's order and decrypted in memory; every cell goes
-through ``formula_safe`` (the same escape as the full shop export, which Merdeka's
-importers undo). Starting an export is written to the audit log.
+Rows are read in chunks in the list's order and decrypted in memory; they are handed
+as typed values (text, numbers, dates) to ``merdeka.core.sheets``, where the rules of
+writing spreadsheet cells live (typed XLSX cells, formula-safe CSV text). Starting an
+export is written to the audit log.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-
 from django.utils.translation import gettext as _
 
-from merdeka.core import bulk
+from merdeka.core import bulk, sheets
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import selectors
 from merdeka.customers.models import Customer
 from merdeka.customers.stats import RFM_LABELS, channels_of
-from merdeka.imports.exporting import formula_safe
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.models import Consent
 
@@ -45,13 +41,8 @@ def header() -> list[str]:
     ]
 
 
-def _when(value):
-    return value.isoformat() if value is not None else ""
-
-
 def rows(*, shop, stats_rows):
-    """The export's rows (lists of cells, formula-safe), header first."""
-    yield header()
+    """The export's rows: lists of typed values (text, numbers, dates), header apart."""
     with shop_scope(shop):
         ids = list(stats_rows.values_list("customer_id", flat=True))
         for part in bulk.chunks(ids, CHUNK):
@@ -77,15 +68,15 @@ def rows(*, shop, stats_rows):
                     customer.province,
                     stat.order_count,
                     stat.total_spend,
-                    _when(stat.first_order_at),
-                    _when(stat.last_order_at),
+                    stat.first_order_at,
+                    stat.last_order_at,
                     " ".join(channels_of(stat.channels)),
                     ", ".join(tags.get(pk, [])),
                     str(RFM_LABELS.get(stat.rfm_group, "")),
                     _consent_text(consent.get((pk, "whatsapp"))),
                     _consent_text(consent.get((pk, "email"))),
                 ]
-                yield [formula_safe(cell) for cell in cells]
+                yield cells
 
 
 def _consent_text(granted: bool | None) -> str:
@@ -94,32 +85,10 @@ def _consent_text(granted: bool | None) -> str:
     return _("yes") if granted else _("no")
 
 
-def csv_chunks(cell_rows):
-    """CSV text in pieces for a streaming response (UTF-8 with BOM for spreadsheets)."""
-    yield "\ufeff"
-    buffer = io.StringIO()
-    block = csv.writer(buffer)
-    for i, row in enumerate(cell_rows, start=1):
-        block.writerow(row)
-        if i % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def xlsx_file(cell_rows):
-    """The rows as an XLSX workbook in a temporary file (write-only mode: constant memory)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("customers"))
-    for row in cell_rows:
-        sheet.append(row)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+def download(*, shop, fmt: str, name: str, stats_rows):
+    """The customers of ``stats_rows`` as a CSV or XLSX download."""
+    table = sheets.Sheet(_("customers"), header(), rows(shop=shop, stats_rows=stats_rows))
+    return sheets.download(name=name, fmt=fmt, sheets=[table], tz=shop.time_zone)
 
 
 def export_started(*, shop, actor, fmt: str, count: int, segment=None, filtered: bool, request):

@@ -259,7 +259,7 @@ def customer_list(request):
     return render(request, "customers/list.html", context)
 
 
-@shop_member
+@shop_member(export=True)
 @require_POST
 def customer_export(request):
     """The current list (filters and search as on the page) as CSV or XLSX."""
@@ -274,9 +274,6 @@ def customer_export(request):
 
 
 def _export_response(request, rows, *, filtered: bool, name: str, segment=None):
-    from django.http import FileResponse, StreamingHttpResponse
-    from django.utils import timezone
-
     from merdeka.customers import export
 
     fmt = request.POST.get("format", "csv")
@@ -291,21 +288,7 @@ def _export_response(request, rows, *, filtered: bool, name: str, segment=None):
         filtered=filtered,
         request=request,
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    filename = f"{name}-{stamp}.{fmt}"
-    cells = export.rows(shop=request.shop, stats_rows=rows)
-    if fmt == "xlsx":
-        return FileResponse(
-            export.xlsx_file(cells),
-            as_attachment=True,
-            filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response = StreamingHttpResponse(
-        export.csv_chunks(cells), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return export.download(shop=request.shop, fmt=fmt, name=name, stats_rows=rows)
 
 
 @shop_member
@@ -380,7 +363,7 @@ def segment_detail(request, segment_id: int):
     return render(request, "customers/list.html", context)
 
 
-@shop_member
+@shop_member(export=True)
 @require_POST
 def segment_export(request, segment_id: int):
     segment = _segment_or_404(request, segment_id)

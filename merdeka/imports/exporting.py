@@ -1,31 +1,35 @@
 """Everything about a shop's customers and orders, in open formats: the seller can leave.
 
-``export_shop`` writes JSON Lines (the complete, lossless form, which
-``merdeka import`` reads back into a fresh shop), plus formula-safe CSV and XLSX for
-people and spreadsheets. Spreadsheet cells that start with ``= + - @`` (or a tab or
-carriage return) are prefixed with an apostrophe so that no spreadsheet runs them;
-Merdeka's importers remove that apostrophe again.
+``export_shop`` writes JSON Lines (the complete, lossless form, with stable English keys,
+which ``merdeka import`` reads back into a fresh shop), plus CSV and XLSX for people and
+spreadsheets, in Bahasa Indonesia (headers, channels, statuses). The cells of those are
+written by ``merdeka.core.sheets`` (typed XLSX cells, formula-safe CSV text, times in
+the shop's zone); the orders' table is the order book's export (``merdeka.orders.export``).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from django.utils import timezone
-from openpyxl import Workbook
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from merdeka.core import sheets
 from merdeka.core.scoping import shop_scope
+from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
 from merdeka.customers.models import Customer, Identity
 from merdeka.orders.models import Order, OrderLine
 from merdeka.privacy.audit import audit_record
 
+__all__ = ["FORMULA_TRIGGERS", "export_shop", "formula_safe", "formula_unescape"]
+
 FORMAT = "merdeka-export"
 VERSION = 1
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PEOPLE_LANGUAGE = "id"  # the CSV and XLSX are for people: in Bahasa Indonesia
 
 CUSTOMER_COLUMNS = ["id", "name", "phone", "email", "address", "city", "province", "created_at"]
 ORDER_COLUMNS = [
@@ -38,6 +42,7 @@ ORDER_COLUMNS = [
     "paid_at",
     "total",
     "shipping_fee",
+    "discount",
     "buyer_username",
     "recipient_name",
     "recipient_phone",
@@ -49,19 +54,6 @@ ORDER_COLUMNS = [
     "postal_code",
 ]
 LINE_COLUMNS = ["sku", "name", "variant", "quantity", "unit_price", "total"]
-
-
-def formula_safe(value):
-    """Text that a spreadsheet will show, never evaluate."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def formula_unescape(value: str) -> str:
-    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
 
 
 def _plain(value):
@@ -113,6 +105,49 @@ def _order_rows(shop):
         yield row
 
 
+def _customer_header() -> list[str]:
+    return [
+        "id",
+        _("name"),
+        _("phone"),
+        _("email"),
+        _("address"),
+        _("city"),
+        _("province"),
+        _("added"),
+    ]
+
+
+def _customer_cells(rows):
+    """The JSON rows as typed cells: the time a date again (in the shop's zone there)."""
+    for row in rows:
+        added = datetime.fromisoformat(row["created_at"]) if row["created_at"] else None
+        yield [row["id"], *(row[c] for c in CUSTOMER_COLUMNS[1:-1]), added]
+
+
+def _people_files(shop, out: Path, customers: list[dict]) -> None:
+    """customers.csv, orders.csv and one workbook of customers, orders and their lines."""
+    from merdeka.orders import export as order_export
+
+    tz = shop.time_zone
+    orders = Order.objects.filter(shop=shop).select_related("customer").order_by("pk")
+    customer_table = sheets.Sheet(
+        _("customers"), _customer_header(), list(_customer_cells(customers))
+    )
+    sheets.csv_write(out / "customers.csv", customer_table.header, customer_table.rows, tz=tz)
+    sheets.csv_write(
+        out / "orders.csv",
+        order_export.order_header(),
+        order_export.order_rows(shop=shop, orders=orders),
+        tz=tz,
+    )
+    sheets.xlsx_write(
+        out / "merdeka-export.xlsx",
+        [customer_table, *order_export.order_sheets(shop=shop, orders=orders)],
+        tz=tz,
+    )
+
+
 def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -130,31 +165,8 @@ def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
     jsonl("customers.jsonl", customers)
     jsonl("orders.jsonl", orders)
 
-    tables = {
-        "customers": (CUSTOMER_COLUMNS, customers),
-        "orders": ([*ORDER_COLUMNS, "lines"], orders),
-    }
-    workbook = Workbook(write_only=True)
-    for name, (columns, rows) in tables.items():
-        sheet = workbook.create_sheet(name)
-        sheet.append(columns)
-        with open(out / f"{name}.csv", "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            for row in rows:
-                cells = []
-                for column in columns:
-                    value = row.get(column)
-                    if column == "lines":
-                        value = "; ".join(
-                            f"{line['quantity']}x {line['name']}"
-                            + (f" ({line['variant']})" if line["variant"] else "")
-                            for line in value
-                        )
-                    cells.append(formula_safe(value))
-                writer.writerow(cells)
-                sheet.append(cells)
-    workbook.save(out / "merdeka-export.xlsx")
+    with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):
+        _people_files(shop, out, customers)
 
     manifest = {
         "format": FORMAT,
@@ -173,5 +185,27 @@ def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     for path in out.iterdir():
         path.chmod(0o600)
-    audit_record(action="export.created", shop=shop, actor=actor, request=request, detail=counts)
+    audit_record(
+        action="export.created",
+        shop=shop,
+        actor=actor,
+        request=request,
+        detail={**counts, "scope": "shop"},
+    )
     return ExportReport(directory=out, **counts)
+
+
+def export_zip(*, shop, actor=None, request=None):
+    """The whole-shop export as one zip in a temporary file (the web's download; the
+    response closes it). ``merdeka import`` reads the zip as it is."""
+    import tempfile
+    import zipfile
+
+    handle = tempfile.TemporaryFile(suffix=".zip")  # noqa: SIM115 - the response closes it
+    with tempfile.TemporaryDirectory(prefix="merdeka-export-") as work:
+        report = export_shop(shop=shop, out=Path(work), actor=actor, request=request)
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(report.directory.iterdir()):
+                archive.write(path, path.name)
+    handle.seek(0)
+    return handle

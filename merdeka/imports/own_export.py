@@ -131,6 +131,7 @@ def write_export(*, shop, customers: list[dict], orders: list[dict], import_file
             paid_at=_when(row.get("paid_at")),
             total=_money(row.get("total")),
             shipping_fee=_money(row.get("shipping_fee")),
+            discount=_money(row.get("discount")),
             buyer_username=row.get("buyer_username"),
             recipient_name=row.get("recipient_name"),
             recipient_phone=row.get("recipient_phone"),

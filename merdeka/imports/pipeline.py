@@ -62,6 +62,7 @@ def _problem_dict(problem: Problem) -> dict:
         "row": problem.row,
         "column": problem.column,
         "severity": str(problem.severity),
+        "code": getattr(problem, "code", None),
     }
 
 

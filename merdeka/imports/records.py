@@ -33,6 +33,8 @@ class Problem:
     row: int | None = None
     column: str | None = None
     severity: Severity = Severity.ERROR
+    # what kind of problem, for programs reading the report (e.g. "total_mismatch")
+    code: str | None = None
 
     def __str__(self) -> str:
         where = []
@@ -114,6 +116,7 @@ class Order:
     lines: list[OrderLine] = field(default_factory=list)
     total: Decimal | None = None
     shipping_fee: Decimal | None = None
+    discount: Decimal | None = None  # the order's own discounts (vouchers, coins), if given
     paid_at: datetime | None = None
     rows: list[int] = field(default_factory=list)  # source rows, for messages
     # work done ahead for the writer (imports.writer.prepare_orders), or None

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
@@ -82,3 +83,24 @@ def import_run(request, run_id: int):
     busy = run.state in ("queued", "running")
     template = "imports/run.html#run-status" if request.htmx else "imports/run.html"
     return render(request, template, {"run": run, "files": files, "busy": busy})
+
+
+@shop_member(export=True)
+@require_POST
+def shop_export(request):
+    """Everything about the shop's customers and orders in one zip: what ``merdeka
+    export`` writes and ``merdeka import`` reads back (the seller can leave)."""
+    from django.utils import timezone
+
+    from merdeka.imports.exporting import export_zip
+
+    handle = export_zip(shop=request.shop, actor=request.user, request=request)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"merdeka-{request.shop.slug}-{stamp}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response

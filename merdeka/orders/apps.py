@@ -8,7 +8,19 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from merdeka.core import events
+        from merdeka.orders.lifecycle import ORDER_PLACED
+        from merdeka.orders.notify import new_orders_mail
         from merdeka.privacy.audit import ACTION_LABELS
+
+        # the owners hear of a buyer's new order by mail, after it committed: through
+        # the outbox, so that the checkout does not wait for a mail server
+        events.subscribe(
+            ORDER_PLACED,
+            name="orders.new_order_mail",
+            handler=new_orders_mail,
+            delivery=events.OUTBOX,
+        )
 
         # the audit log's words for the seller's actions on orders (merdeka.orders.lifecycle)
         ACTION_LABELS.update(
@@ -22,5 +34,6 @@ class OrdersConfig(AppConfig):
                 "order.note_added": _("Note added to an order"),
                 "order.invoice_printed": _("Invoice opened for printing"),
                 "order.packing_slip_printed": _("Packing slip opened for printing"),
+                "order.label_printed": _("Shipping label opened for printing"),
             }
         )

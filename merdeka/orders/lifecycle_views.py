@@ -52,6 +52,7 @@ def detail_context(request, order: Order, **forms) -> dict:
     initial_amount = int(order.total) if order.total else ""
     return {
         "order": order,
+        "total_gap": selectors.order_total_gap(order),
         "manages": manages,
         "steps": steps,
         "plain_steps": [s for s in steps if s in lifecycle.PLAIN_STEPS],
@@ -259,3 +260,48 @@ def order_packing_slip(request, order_id: int):
         action="order.packing_slip_printed", shop=request.shop, target=order, request=request
     )
     return render(request, "orders/packing_slip.html", _print_context(request, order))
+
+
+LABEL_SIZES = {"a6": "A6", "80": "80 mm", "58": "58 mm"}
+
+
+@shop_member
+def order_labels(request):
+    """Shipping labels for the orders ticked on the order list, ready to print: A6, or
+    a thermal printer's 80 mm or 58 mm roll. Recipients' names, phones and addresses
+    are read, so each order's printing is audited; another shop's order id gives 404."""
+    from urllib.parse import urlencode
+
+    from merdeka.storefront.models import StorefrontSettings
+
+    raw = request.GET.getlist("id")
+    if not raw:
+        messages.error(request, _("Tick the orders whose labels you want to print."))
+        return redirect("order_list")
+    if len(raw) > selectors.MAX_LABELS:
+        messages.error(
+            request,
+            _("At most %(count)s labels at once.") % {"count": selectors.MAX_LABELS},
+        )
+        return redirect("order_list")
+    if not all(v.isdigit() for v in raw):
+        raise Http404
+    try:
+        orders = selectors.orders_for_labels(shop=request.shop, order_ids=[int(v) for v in raw])
+    except Order.DoesNotExist:
+        raise Http404 from None
+    size = request.GET.get("size", "a6")
+    if size not in LABEL_SIZES:
+        size = "a6"
+    with shop_scope(request.shop):
+        front = StorefrontSettings.objects.filter(shop=request.shop).first()
+    for order in orders:
+        order.shipment = next(iter(order.shipments.all()), None)
+        order.collect = order.total if lifecycle.is_cash_on_delivery(order) else None
+        audit_record(action="order.label_printed", shop=request.shop, target=order, request=request)
+    ids = urlencode([("id", order.pk) for order in orders])
+    sizes = [(key, label, f"?{ids}&size={key}") for key, label in LABEL_SIZES.items()]
+    context = {"orders": orders, "shop": request.shop, "front": front, "size": size, "sizes": sizes}
+    response = render(request, "orders/labels.html", context)
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -65,6 +65,8 @@ class Order(ShopOwnedModel, EncryptedModel):
     paid_at = models.DateTimeField(null=True, blank=True)
     total = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     shipping_fee = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    # the order's own discounts (vouchers, coins) as its channel reports them, if it does
+    discount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     buyer_username = EncryptedTextField(null=True, blank=True)
     recipient_name = EncryptedTextField(null=True, blank=True)
     recipient_phone = EncryptedTextField(null=True, blank=True)

@@ -11,7 +11,10 @@ from merdeka.core import rawsql
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.selectors import customer_list
-from merdeka.orders.models import Order
+from merdeka.orders.models import DeliveryMethod, Order, PaymentMethod, Status
+
+# orders that earn nothing: they are neither revenue nor money still to come
+CLOSED = (Status.CANCELLED, Status.RETURNED)
 
 
 def _day_start(shop, day: dt.date) -> dt.datetime:
@@ -75,10 +78,44 @@ def orders_mark_origin(*, shop, orders) -> None:
         order.in_preorder = order.pk in preorders
 
 
+def paid_q() -> Q:
+    """Orders whose money is in: a payment was recorded (or the marketplace says it was
+    paid), a completed order (cash on delivery is collected at the door), or an order
+    past payment in its workflow that is not cash on delivery. Never a cancelled or
+    returned order."""
+    cod = Q(payment_method=PaymentMethod.COD) | Q(delivery_method=DeliveryMethod.COD)
+    past_payment = Q(status__in=(Status.PAID, Status.PROCESSING, Status.SHIPPED)) & ~cod
+    return ~Q(status__in=CLOSED) & (
+        Q(paid_at__isnull=False) | Q(status=Status.COMPLETED) | past_payment
+    )
+
+
+def unpaid_q() -> Q:
+    """Orders still waiting for their money (new, awaiting payment, cash on delivery on
+    its way): not revenue yet, and not lost either."""
+    return ~Q(status__in=CLOSED) & ~paid_q()
+
+
 def order_summary(orders) -> dict:
-    """How many orders a (filtered) list holds and what they are worth."""
-    totals = orders.order_by().aggregate(count=Count("id"), total=Sum("total"))
-    return {"count": totals["count"] or 0, "total": totals["total"] or 0}
+    """How many orders a (filtered) list holds and what they are worth, in one query:
+    the revenue of the paid ones, the money the unpaid ones still wait for, and how many
+    were cancelled or returned (they count for neither)."""
+    totals = orders.order_by().aggregate(
+        count=Count("id"),
+        paid=Sum("total", filter=paid_q()),
+        paid_count=Count("id", filter=paid_q()),
+        unpaid=Sum("total", filter=unpaid_q()),
+        unpaid_count=Count("id", filter=unpaid_q()),
+        closed_count=Count("id", filter=Q(status__in=CLOSED)),
+    )
+    return {
+        "count": totals["count"] or 0,
+        "paid": totals["paid"] or 0,
+        "paid_count": totals["paid_count"] or 0,
+        "unpaid": totals["unpaid"] or 0,
+        "unpaid_count": totals["unpaid_count"] or 0,
+        "closed_count": totals["closed_count"] or 0,
+    }
 
 
 def order_get(*, shop, order_id: int) -> Order:
@@ -89,6 +126,41 @@ def order_get(*, shop, order_id: int) -> Order:
             .prefetch_related("lines")
             .get(pk=order_id)
         )
+
+
+def order_total_gap(order: Order):
+    """The gap between the order's total and its lines + shipping - discounts
+    (``merdeka.orders.totals``, the rule imports check by), or None when they agree or
+    it cannot be told. Reads the order's (prefetched) lines."""
+    from merdeka.orders.totals import total_gap
+
+    lines = list(order.lines.all())
+    return total_gap(
+        total=order.total,
+        line_totals=[line.total for line in lines],
+        shipping=order.shipping_fee,
+        discount=order.discount,
+    )
+
+
+MAX_LABELS = 200
+
+
+def orders_for_labels(*, shop, order_ids) -> list[Order]:
+    """The shop's orders to print shipping labels for, in the order they were asked,
+    with their lines and parcel. Raises ``Order.DoesNotExist`` when any id is not an
+    order of this shop (another shop's id is not skipped silently: the page is refused)."""
+    wanted = list(dict.fromkeys(order_ids))
+    with shop_scope(shop):
+        found = {
+            order.pk: order
+            for order in Order.objects.filter(shop=shop, pk__in=wanted)
+            .select_related("customer")
+            .prefetch_related("lines", "shipments")
+        }
+    if not wanted or len(found) != len(wanted):
+        raise Order.DoesNotExist
+    return [found[pk] for pk in wanted]
 
 
 def order_by_idempotency_key(shop, key: str) -> Order | None:

@@ -6,6 +6,9 @@ urlpatterns = [
     path("", views.order_list, name="order_list"),
     path("<int:order_id>/", views.order_detail, name="order_detail"),
     path("baru/", manual_views.manual_order_new, name="order_manual_new"),
+    path("ekspor/", views.order_export, name="order_export"),
+    path("label/", lifecycle_views.order_labels, name="order_labels"),
+    path("kabar/", views.order_news, name="order_news"),
     # the seller's actions (merdeka.orders.lifecycle)
     path("<int:order_id>/langkah/", lifecycle_views.order_step, name="order_step"),
     path("<int:order_id>/bayar/", lifecycle_views.order_pay, name="order_pay"),

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
 from merdeka.orders import selectors
@@ -39,3 +42,42 @@ def order_detail(request, order_id: int):
     from merdeka.orders.lifecycle_views import detail_context
 
     return render(request, "orders/detail.html", detail_context(request, order))
+
+
+@shop_member(export=True)
+@require_POST
+def order_export(request):
+    """The order list as on the page (its filters and search) as CSV or XLSX."""
+    from merdeka.orders import export
+
+    form = OrderFilterForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The filters are not valid; nothing was exported."))
+        return redirect("order_list")
+    filters = form.filters()
+    orders = selectors.order_list(shop=request.shop, **filters)
+    fmt = request.POST.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        fmt = "csv"
+    export.export_started(
+        shop=request.shop,
+        actor=request.user,
+        fmt=fmt,
+        count=orders.count(),
+        filtered=any(filters.values()),
+        request=request,
+    )
+    return export.download(shop=request.shop, fmt=fmt, orders=orders)
+
+
+@shop_member
+def order_news(request):
+    """The shop's buyers' orders since the one the browser saw last (``?since=<id>``),
+    for ``orders/notify.js``: a few plain facts, never the buyer."""
+    from merdeka.orders.notify import new_orders_since
+
+    raw = request.GET.get("since", "")
+    since = int(raw) if raw.isdigit() else None
+    response = JsonResponse(new_orders_since(shop=request.shop, since=since))
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from merdeka.core import selectors as core_selectors
+from merdeka.core import sheets
 from merdeka.core.decorators import shop_member
-from merdeka.customers.export import csv_chunks
 from merdeka.privacy import incidents
 from merdeka.privacy.forms import IncidentForm, NoticeMarkForm, NoticeSendForm
 from merdeka.privacy.models import Incident
@@ -117,7 +117,11 @@ def incident_download(request, incident_id: int):
     rows = incidents.notices_rows(
         shop=request.shop, actor=request.user, incident=incident, request=request
     )
-    response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
+    header, *body = rows  # the cells are written by the one place of the rules
+    response = StreamingHttpResponse(
+        sheets.csv_chunks(header, body, tz=request.shop.time_zone),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="pemberitahuan-{incident.pk}.csv"'
     response["Cache-Control"] = "no-store"
     return response

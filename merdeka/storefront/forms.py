@@ -156,6 +156,11 @@ class CheckoutForm(BuyerContactMixin, forms.Form):
                  "marketing_email"]  # fmt: skip
         self.order_fields(order)
 
+    def initial_choices(self) -> dict:
+        """The choices an unsent form starts with (the only way of delivery, if the
+        shop offers one): what the checkout's first total is computed for."""
+        return {"delivery": self.fields["delivery"].initial or ""}
+
     def clean(self):
         data = super().clean()
         delivery = data.get("delivery")

@@ -11,7 +11,7 @@ from django.db.models import Min, Prefetch, Sum
 from merdeka.catalog.models import Category, Product, ProductPhoto, StockLevel, Variant
 from merdeka.core import regions
 from merdeka.core.scoping import shop_scope
-from merdeka.orders.models import Order
+from merdeka.orders.models import DeliveryMethod, Order
 from merdeka.storefront.models import ShippingRate, StorefrontSettings
 
 
@@ -155,6 +155,51 @@ def shipping_fee(*, shop, settings: StorefrontSettings, province_code: str, city
     if (province_code, "") in rates:
         return rates[(province_code, "")]
     return settings.courier_flat_fee
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What the buyer will pay, shown on the checkout before the order is sent."""
+
+    subtotal: Decimal
+    fee: Decimal | None  # None: not known yet, or the shop does not send there
+    state: str  # one of the QUOTE_* below
+
+    @property
+    def total(self) -> Decimal | None:
+        return None if self.fee is None else self.subtotal + self.fee
+
+
+QUOTE_READY = "ready"
+QUOTE_CHOOSE_DELIVERY = "choose_delivery"
+QUOTE_CHOOSE_CITY = "choose_city"
+QUOTE_NOT_SENT = "not_sent"
+
+
+def checkout_quote(
+    *, shop, settings: StorefrontSettings, lines, delivery: str, province_code: str, city_code: str
+) -> Quote:
+    """The cart's subtotal and the fee of the chosen way of delivery, computed the way
+    the order will be (``shipping_fee``, the rule placing an order charges by): pick-up
+    costs nothing; courier and cash on delivery cost the fee to the buyer's city."""
+    subtotal = sum((line.total for line in lines), Decimal(0))
+    offered = {
+        DeliveryMethod.PICKUP: settings.pickup_enabled,
+        DeliveryMethod.COURIER: settings.courier_enabled,
+        DeliveryMethod.COD: settings.cod_enabled,
+    }
+    if not offered.get(delivery):
+        return Quote(subtotal, None, QUOTE_CHOOSE_DELIVERY)
+    if delivery == DeliveryMethod.PICKUP:
+        return Quote(subtotal, Decimal(0), QUOTE_READY)
+    if not (province_code and city_code):
+        return Quote(subtotal, None, QUOTE_CHOOSE_CITY)
+    fee = shipping_fee(
+        shop=shop, settings=settings, province_code=province_code, city_code=city_code
+    )
+    if fee is None:
+        return Quote(subtotal, None, QUOTE_NOT_SENT)
+    return Quote(subtotal, fee, QUOTE_READY)
 
 
 def shipping_rates(*, shop) -> list[dict]:

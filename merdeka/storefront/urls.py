@@ -27,6 +27,7 @@ urlpatterns = [
     path("s/<slug:slug>/keranjang/", views.cart, name="storefront_cart"),
     path("s/<slug:slug>/keranjang/tambah/", views.cart_add, name="storefront_cart_add"),
     path("s/<slug:slug>/pesan/", views.checkout, name="storefront_checkout"),
+    path("s/<slug:slug>/pesan/jumlah/", views.checkout_totals, name="storefront_checkout_totals"),
     path("s/<slug:slug>/wilayah/", views.regions_partial, name="storefront_regions"),
     path("s/<slug:slug>/pesanan/<str:token>/", views.order_confirmation, name="storefront_order"),
     path(

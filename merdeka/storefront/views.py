@@ -40,6 +40,7 @@ from merdeka.storefront.forms import (
     CartAddForm,
     CartUpdateForm,
     CheckoutForm,
+    RegionFields,
     StorefrontSettingsForm,
 )
 from merdeka.storefront.public import page_context, public_storefront
@@ -218,10 +219,42 @@ def checkout(request, storefront):
             return redirect("storefront_cart", slug=storefront.slug)
         form = CheckoutForm(storefront=storefront, initial={"token": token_issue(request)})
     subtotal = sum((line.total for line in lines), Decimal(0))
+    quote = _quote(storefront, lines, form.data if form.is_bound else form.initial_choices())
     response = render(
         request,
         "storefront/checkout.html",
-        page_context(request, storefront, form=form, lines=lines, subtotal=subtotal),
+        page_context(request, storefront, form=form, lines=lines, subtotal=subtotal, quote=quote),
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _quote(storefront, lines, data) -> selectors.Quote:
+    """What the buyer pays for ``lines`` with the delivery and region in ``data`` (a
+    region from another province is not taken)."""
+    picked = RegionFields.chosen(data)
+    return selectors.checkout_quote(
+        shop=storefront.shop,
+        settings=storefront,
+        lines=lines,
+        delivery=(data.get("delivery") or "") if data else "",
+        province_code=picked.get("province", ""),
+        city_code=picked.get("city", ""),
+    )
+
+
+@require_GET
+@public_storefront
+def checkout_totals(request, storefront):
+    """The checkout's subtotal, shipping fee and total for the delivery and city chosen
+    so far (htmx swaps it in as the buyer chooses; it reads only those fields)."""
+    shop = storefront.shop
+    lines = selectors.cart_lines(shop=shop, cart=services.cart_get(request.session, shop))
+    preorder_selectors.cart_annotate(shop=shop, lines=lines)
+    response = render(
+        request,
+        "storefront/checkout.html#totals",
+        {"quote": _quote(storefront, lines, request.GET), "storefront": storefront},
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -38,6 +38,7 @@ PUBLIC |= {
     "storefront_cart",
     "storefront_cart_add",
     "storefront_checkout",
+    "storefront_checkout_totals",
     "storefront_regions",
     "storefront_order",
     "storefront_order_qris",
@@ -65,6 +66,7 @@ ROUTES: dict[str, Route] = {
     "shop_switch": Route(post=lambda w: {"shop_id": w["shop"].pk}),
     "shop_settings": Route(own_shop=True, post=lambda w: {"name": ""}),
     "staff": Route(own_shop=True, post=lambda w: {"username": ""}),
+    "staff_export": Route(own_shop=True, post=lambda w: {"staff_may_export": "on"}),
     "staff_remove": Route(kwargs=lambda w: {"membership_id": w["membership"].pk}),
     "staff_role": Route(
         kwargs=lambda w: {"membership_id": w["membership"].pk}, post=lambda w: {"role": "owner"}
@@ -79,6 +81,7 @@ ROUTES: dict[str, Route] = {
     ),
     "merge_undo": Route(kwargs=lambda w: {"merge_id": w["merge"].pk}),
     "import_home": Route(own_shop=True, post=lambda w: {}),
+    "shop_export": Route(own_shop=True, post=lambda w: {}),
     "import_run": Route(kwargs=lambda w: {"run_id": w["run"].pk}, post=None),
     "import_mapping": Route(
         kwargs=lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk},
@@ -89,6 +92,11 @@ ROUTES: dict[str, Route] = {
     ),
     "import_mapping_delete": Route(kwargs=lambda w: {"mapping_id": w["column_mapping"].pk}),
     "order_list": Route(own_shop=True, post=None),
+    "order_export": Route(own_shop=True, post=lambda w: {"format": "csv"}),
+    # labels take their orders in the query (?id=...): another shop's ids give 404, tested
+    # in merdeka/orders/tests/test_labels.py
+    "order_labels": Route(own_shop=True, post=None),
+    "order_news": Route(own_shop=True, post=None),
     # the books: the visitor's own shop only (merdeka/books/tests/test_views.py)
     "books_home": Route(own_shop=True, post=lambda w: {"amount": "1.000"}),
     "books_report": Route(own_shop=True, post=None),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core.money import format_rupiah
 from merdeka.core.phone import (
     is_masked,
     masked_name_initials,
@@ -26,7 +27,19 @@ from merdeka.core.phone import (
 )
 from merdeka.imports import records
 from merdeka.imports.formats import regions, tabular
-from merdeka.imports.records import Problem, RejectedFile
+from merdeka.imports.records import Problem, RejectedFile, Severity
+from merdeka.orders.totals import total_gap
+
+# order-level discounts a marketplace writes in columns of their own (a seller's voucher,
+# the platform's voucher, coins...): summed into the order's discount
+DISCOUNT_FIELDS = (
+    "discount_seller",
+    "discount_platform",
+    "discount_coins",
+    "discount_card",
+)
+TOTAL_MISMATCH = "total_mismatch"
+TOTAL_DISAGREES = "total_disagrees"
 
 
 @dataclass
@@ -132,13 +145,16 @@ def parse(
     if not head:
         raise RejectedFile(_("The export has a header but no orders."))
 
-    money_fields = ("unit_price", "line_total", "order_total", "shipping_fee")
+    money_fields = ("unit_price", "line_total", "order_total", "shipping_fee", *DISCOUNT_FIELDS)
     samples = [row[f] for _, row in head for f in money_fields if row.get(f)]
     locale = tabular.money_locale(samples)
     month_first = tabular.month_first_file([row.get("created_at", "") for _, row in head])
 
     orders: dict[str, records.Order] = {}
     first_created: dict[str, str] = {}
+    first_total: dict[str, str] = {}  # the order's total as its first row writes it
+    disagreeing: set[str] = set()
+    broken: set[str] = set()
     read = 0
     for number, row in itertools.chain(head, rows):
         read += 1
@@ -148,19 +164,105 @@ def parse(
             if order is None:
                 order = orders[order_id] = _order(spec, row, number, locale, month_first)
                 first_created[order_id] = row.get("created_at", "")
+                first_total[order_id] = row.get("order_total", "")
             else:
                 if row.get("created_at", "") != first_created[order_id]:
                     _check_date(row, month_first)  # a later line of the order disagrees
+                if (
+                    row.get("order_total", "") != first_total[order_id]
+                    and order_id not in disagreeing
+                    and _total_disagrees(order, row, locale)
+                ):
+                    disagreeing.add(order_id)
+                    result.problems.append(
+                        _disagreement(order, row, number, locale, column_name("order_total"))
+                    )
                 order.rows.append(number)
             line = _line(row, number, locale, result.problems)
         except _RowError as exc:
             result.problems.append(Problem(exc.message, row=number, column=column_name(exc.column)))
+            broken.add(order_id)  # its lines are not all read: its total cannot be judged
             continue
         if line is not None:
             order.lines.append(line)
     result.rows_read = read
     result.orders = list(orders.values())
+    if "order_total" in columns and "shipping_fee" in columns:
+        judged = [o for o in result.orders if o.external_id not in broken]
+        result.problems.extend(_totals_checked(judged, column_name("order_total")))
     return result
+
+
+def _total_disagrees(order: records.Order, row: dict, locale: str) -> bool:
+    """Does a later row of ``order`` give another total than its first row? (Texts
+    differ; the amounts may still be equal, "269.000" and "269000".)"""
+    try:
+        later = tabular.parse_money(row.get("order_total", ""), locale)
+    except ValueError:
+        return False  # not a number: not an order-level value to compare
+    return later != order.total
+
+
+def _disagreement(order, row, number, locale, column) -> Problem:
+    later = tabular.parse_money(row.get("order_total", ""), locale)
+    return Problem(
+        _(
+            "Order %(order)s: this row gives a total of %(later)s, its first row (row "
+            "%(first)s) %(total)s. Merdeka kept %(total)s; check the order in the "
+            "marketplace."
+        )
+        % {
+            "order": order.external_id,
+            "later": format_rupiah(later) if later is not None else "—",
+            "first": order.rows[0],
+            "total": format_rupiah(order.total) if order.total is not None else "—",
+        },
+        row=number,
+        column=column,
+        severity=Severity.WARNING,
+        code=TOTAL_DISAGREES,
+    )
+
+
+def _line_amount(line: records.OrderLine) -> Decimal:
+    return line.total if line.total is not None else line.unit_price * line.quantity
+
+
+def _totals_checked(orders: list[records.Order], column: str | None) -> list[Problem]:
+    """One comparison per order: its total against lines + shipping - discounts."""
+    problems = []
+    for order in orders:
+        gap = total_gap(
+            total=order.total,
+            line_totals=[_line_amount(line) for line in order.lines],
+            shipping=order.shipping_fee if order.shipping_fee is not None else Decimal(0),
+            discount=order.discount,
+        )
+        if gap is None:
+            continue
+        problems.append(
+            Problem(
+                _(
+                    "Order %(order)s: the total paid is %(total)s, but its lines (%(lines)s) "
+                    "plus shipping (%(shipping)s) minus discounts (%(discount)s) make "
+                    "%(expected)s. It is imported as the file says; check it in the "
+                    "marketplace."
+                )
+                % {
+                    "order": order.external_id,
+                    "total": format_rupiah(gap.total),
+                    "lines": format_rupiah(gap.lines),
+                    "shipping": format_rupiah(gap.shipping),
+                    "discount": format_rupiah(gap.discount),
+                    "expected": format_rupiah(gap.expected),
+                },
+                row=order.rows[0] if order.rows else None,
+                column=column,
+                severity=Severity.WARNING,
+                code=TOTAL_MISMATCH,
+            )
+        )
+    return problems
 
 
 class _RowError(Exception):
@@ -257,8 +359,20 @@ def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -
         ),
         total=_money(row, "order_total", locale),
         shipping_fee=_money(row, "shipping_fee", locale),
+        discount=_discount(row, locale),
         rows=[number],
     )
+
+
+def _discount(row: dict, locale: str) -> Decimal | None:
+    """The order's own discounts, summed (written as positive or negative amounts);
+    None when the file has no discount column."""
+    found = None
+    for name in DISCOUNT_FIELDS:
+        if name in row:
+            value = _money(row, name, locale)
+            found = (found or Decimal(0)) + (abs(value) if value is not None else 0)
+    return found
 
 
 def _line(row: dict, number: int, locale: str, problems) -> records.OrderLine | None:

@@ -116,7 +116,7 @@ def test_spreadsheet_exports_are_formula_safe(ika_shop, tmp_path):
     call_command("export", "--shop", ika_shop.slug, "--out", str(tmp_path))
     with open(tmp_path / "orders.csv", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert rows[0]["lines"].startswith("2x Nastar Keju")
+    assert rows[0]["Produk"].startswith("2x Nastar Keju")  # headers in Bahasa Indonesia
     with open(tmp_path / "customers.csv", encoding="utf-8-sig") as handle:
         cells = [cell for row in csv.reader(handle) for cell in row]
     assert "'+62 Pelanggan Manual" in cells

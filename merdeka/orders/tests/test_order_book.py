@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -112,10 +113,51 @@ def test_it_finds_orders_by_number_prefix_and_by_the_buyers_phone_in_any_format(
     assert listed(ika_client, q="0812****7890") == []
 
 
+def page_text(response) -> str:
+    """The page's text without tags, its spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", "", response.content.decode()).split())
+
+
 def test_the_summary_counts_the_filtered_orders_in_rupiah(ika_client, book):
     response = ika_client.get(reverse("order_list"), {"q": "081234567890"})
-    summary = response.content.decode()
-    assert '2 pesanan, <span class="money">Rp127.500</span>' in summary
+    summary = page_text(response)
+    # Budi's shipped TikTok order is paid; his new WhatsApp order is not yet
+    assert "2 pesanan" in summary
+    assert "dibayar Rp87.500" in summary
+    assert "Rp40.000 belum dibayar dari 1 pesanan" in summary
+    assert "Rp127.500" not in summary
+
+
+def test_the_summary_shows_paid_revenue_and_keeps_unpaid_and_cancelled_apart(
+    ika_client, ika_shop, book, in_shop
+):
+    with in_shop(ika_shop):  # a cash-on-delivery order on its way is not paid yet
+        Order.objects.create(
+            shop=ika_shop,
+            channel="storefront",
+            external_id="M-1002",
+            status="shipped",
+            payment_method="cod",
+            delivery_method="cod",
+            ordered_at=dt.datetime(2024, 12, 6, 9, 0, tzinfo=WIB),
+            total=Decimal(30000),
+        )
+    summary = ika_client.get(reverse("order_list")).context["summary"]
+    # paid: Shopee completed 150.000 + TikTok shipped 87.500; unpaid: WhatsApp new 40.000
+    # + the COD parcel 30.000; the cancelled storefront order (62.000) counts for neither
+    assert summary == {
+        "count": 5,
+        "paid": Decimal(237500),
+        "paid_count": 2,
+        "unpaid": Decimal(70000),
+        "unpaid_count": 2,
+        "closed_count": 1,
+    }
+    page = page_text(ika_client.get(reverse("order_list")))
+    assert "5 pesanan" in page and "dibayar Rp237.500" in page
+    assert "Rp70.000 belum dibayar dari 2 pesanan" in page
+    assert "1 batal atau dikembalikan, tidak dihitung" in page
+    assert "Rp299.500" not in page and "Rp319.500" not in page
 
 
 def test_the_order_page_shows_lines_and_delivery_escaped_and_is_audited(ika_client, ika_shop, book):

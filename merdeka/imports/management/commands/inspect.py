@@ -17,6 +17,7 @@ def _problem(problem) -> dict:
         "column": problem.column,
         "severity": str(problem.severity),
         "message": str(problem.message),
+        "code": getattr(problem, "code", None),
     }
 
 

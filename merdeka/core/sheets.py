@@ -1,0 +1,198 @@
+"""Spreadsheet cells: the one place where the rules of writing them live.
+
+Every export a person opens in a spreadsheet (customers, orders, the whole shop) hands
+its rows here as *typed* values — text, whole rupiah, dates — and gets CSV or XLSX:
+
+* **XLSX** cells are typed: text is a text cell, never a formula, whatever it starts
+  with (``=HYPERLINK(...)`` or ``+62812...`` stay text, with no apostrophe in the
+  value; a text that looks like a formula gets Excel's own "quote prefix" style so that
+  editing the cell keeps it text); numbers are numbers; dates are dates in the shop's
+  time zone (a spreadsheet has no time zones).
+* **CSV** has no types, so a *text* cell that a spreadsheet would run (starting with
+  ``= + - @``, a tab or a carriage return) gets an apostrophe in front; numbers and
+  dates are written as Merdeka made them (a negative amount is a number, not a formula).
+* Text is checked after Unicode NFKC normalisation, so full-width look-alikes
+  (U+FF1D FULLWIDTH EQUALS SIGN before ``HYPERLINK(...)``, and the full-width plus,
+  minus and at signs) are guarded too.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+import unicodedata
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+XLSX_DATETIME = "yyyy-mm-dd hh:mm"
+XLSX_DATE = "yyyy-mm-dd"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def looks_like_formula(text: str) -> bool:
+    """Would a spreadsheet read this text as a formula (full-width forms included)?"""
+    if not text:
+        return False
+    return unicodedata.normalize("NFKC", text[:2]).startswith(FORMULA_TRIGGERS)
+
+
+def formula_safe(value):
+    """A text a spreadsheet shows and never runs (CSV): an apostrophe in front of one
+    that looks like a formula. Anything that is not text is returned as it is."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def formula_unescape(value: str) -> str:
+    """Undo ``formula_safe`` (Merdeka's importers read their own exports back)."""
+    if value.startswith("'") and looks_like_formula(value[1:]):
+        return value[1:]
+    return value
+
+
+def _zone(tz) -> zoneinfo.ZoneInfo:
+    return tz if isinstance(tz, dt.tzinfo) else zoneinfo.ZoneInfo(tz)
+
+
+def local_time(value: dt.datetime, tz) -> dt.datetime:
+    """An aware datetime as the wall-clock time of the shop's zone, without a zone."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(_zone(tz)).replace(tzinfo=None)
+
+
+def _number(value: Decimal) -> int | Decimal:
+    return int(value) if value == value.to_integral_value() else value
+
+
+def csv_cell(value, tz):
+    """One CSV cell: text formula-safe, whole numbers without decimals, times in the
+    shop's zone, nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, dt.datetime):
+        return local_time(value, tz).strftime(DATETIME_FORMAT)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return value
+    return formula_safe(str(value))
+
+
+def xlsx_cell(sheet, value, tz):
+    """One typed XLSX cell of a write-only ``sheet``."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None:
+        return WriteOnlyCell(sheet, value=None)
+    if isinstance(value, bool):
+        return WriteOnlyCell(sheet, value=value)
+    if isinstance(value, Decimal):
+        return WriteOnlyCell(sheet, value=_number(value))
+    if isinstance(value, int | float):
+        return WriteOnlyCell(sheet, value=value)
+    if isinstance(value, dt.datetime):
+        cell = WriteOnlyCell(sheet, value=local_time(value, tz))
+        cell.number_format = XLSX_DATETIME
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = XLSX_DATE
+        return cell
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # text, even when it starts with "=": never a formula
+    if looks_like_formula(text):
+        cell.quotePrefix = True  # and it stays text when someone edits it
+    return cell
+
+
+@dataclass
+class Sheet:
+    """A table for a workbook: its name, header and rows of typed values."""
+
+    name: str
+    header: list[str]
+    rows: Iterable[list]
+
+
+def csv_chunks(header: list[str], rows: Iterable[list], *, tz) -> Iterator[str]:
+    """CSV text in pieces for a streaming response (UTF-8 with a BOM, which spreadsheet
+    programs need to read it as UTF-8)."""
+    yield "\ufeff"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_cell(cell, tz) for cell in header])
+    for i, row in enumerate(rows, start=1):
+        writer.writerow([csv_cell(cell, tz) for cell in row])
+        if i % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def csv_write(path: Path, header: list[str], rows: Iterable[list], *, tz) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        for chunk in csv_chunks(header, rows, tz=tz):
+            handle.write(chunk)
+
+
+def xlsx_write(target, sheets: Iterable[Sheet], *, tz) -> None:
+    """The sheets as one workbook into ``target`` (a path or a binary file), in
+    write-only mode: rows stream through, memory stays flat."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for table in sheets:
+        sheet = workbook.create_sheet(table.name[:31])
+        sheet.append([xlsx_cell(sheet, name, tz) for name in table.header])
+        for row in table.rows:
+            sheet.append([xlsx_cell(sheet, value, tz) for value in row])
+    workbook.save(target)
+
+
+def xlsx_file(sheets: Iterable[Sheet], *, tz):
+    """The workbook in a temporary file, ready to stream (the response closes it)."""
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
+    xlsx_write(handle, sheets, tz=tz)
+    handle.seek(0)
+    return handle
+
+
+def download(*, name: str, fmt: str, sheets: list[Sheet], tz):
+    """The HTTP response of an export: CSV (the first sheet) streamed, or XLSX. The file
+    name carries the shop's local date and time."""
+    from django.http import FileResponse, StreamingHttpResponse
+    from django.utils import timezone
+
+    stamp = timezone.localtime(timezone.now(), _zone(tz)).strftime("%Y%m%d-%H%M")
+    filename = f"{name}-{stamp}.{fmt}"
+    if fmt == "xlsx":
+        response = FileResponse(
+            xlsx_file(sheets, tz=tz),
+            as_attachment=True,
+            filename=filename,
+            content_type=XLSX_CONTENT_TYPE,
+        )
+    else:
+        first = sheets[0]
+        response = StreamingHttpResponse(
+            csv_chunks(first.header, first.rows, tz=tz), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store, private"  # personal data: never kept on the way
+    return response
