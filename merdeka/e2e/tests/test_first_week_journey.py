@@ -22,6 +22,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.e2e.tests.conftest import (
     PHONE,
     check_out,
+    menu_go,
     no_sideways_scroll,
     open_storefront,
     sign_in,
@@ -213,7 +214,7 @@ def test_the_cards_and_links_pages_warn_before_printing_until_the_public_address
     expect(warning).to_be_hidden()
     page.emulate_media(media="screen")
 
-    page.get_by_role("link", name="Toko online", exact=True).click()
+    menu_go(page, "Toko online")
     expect(page.get_by_test_id("public-address-warning")).to_be_visible()
 
     # with the public address set, the cards carry it and nothing warns
