@@ -35,3 +35,14 @@ def filter_field(field):
         value,
         mark_safe(extra),  # noqa: S308
     )
+
+
+@register.filter
+def customer_name(customer):
+    """A customer as the pages name them: the name, else the marketplace username they
+    are known by (``selectors.with_known_as``), else "(no name)"."""
+    from django.utils.translation import gettext
+
+    from merdeka.customers.selectors import display_name
+
+    return display_name(customer) or gettext("(no name)")
