@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from merdeka.catalog.models import Variant
+from merdeka.core.confirm import confirmed, refuse_unconfirmed
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
@@ -230,7 +231,9 @@ def groupbuy_coordinator(request, storefront, token):
         raise Http404
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "close":
+        if not confirmed(request):
+            refuse_unconfirmed(request)
+        elif action == "close":
             done = services.group_close(
                 shop=shop, group_id=group.pk, reason=CloseReason.COORDINATOR
             )
@@ -373,7 +376,9 @@ def groupbuy_detail(request, group_id: int):
         raise Http404
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "close":
+        if not confirmed(request):
+            refuse_unconfirmed(request)
+        elif action == "close":
             done = services.group_close(
                 shop=shop,
                 group_id=group.pk,
