@@ -64,6 +64,32 @@ def batch_create(
     return batch
 
 
+def invitation_batch(*, shop) -> CardBatch:
+    """The shop's WhatsApp invitation: the sign-up page whose link a consent request
+    carries (``outreach.services.asking``), made on first use. Sign-ups through it are
+    counted apart from the printed cards and record consent as every sign-up does
+    (source "signup", the batch and the wording version as evidence)."""
+    from django.utils.translation import gettext, override
+
+    with shop_scope(shop):
+        batch = (
+            CardBatch.objects.filter(shop=shop, kind=CardBatch.Kind.INVITATION)
+            .order_by("pk")
+            .first()
+        )
+        if batch is None:
+            with override("id"):
+                label = gettext("WhatsApp invitation")
+            batch = CardBatch.objects.create(
+                shop=shop,
+                kind=CardBatch.Kind.INVITATION,
+                label=label,
+                channel="whatsapp",
+                count=0,
+            )
+    return batch
+
+
 def _client_key(shop_id: int, ip: str | None) -> str:
     # the visitor's address is personal data: only a keyed hash of it is stored
     return crypto.blind_index(ip or "-", shop_id=shop_id, purpose="cards.signup_ip")

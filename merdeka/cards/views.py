@@ -38,7 +38,12 @@ def batch_list(request):
     batches = selectors.batch_list(shop=request.shop)
     for batch in batches:
         batch.conversion = round(100 * batch.signups_total / batch.count) if batch.count else 0
-    return render(request, "cards/batches.html", {"form": form, "batches": batches})
+    context = {
+        "form": form,
+        "batches": batches,
+        "invitation_signups": selectors.invitation_signups(shop=request.shop),
+    }
+    return render(request, "cards/batches.html", context)
 
 
 @shop_member
