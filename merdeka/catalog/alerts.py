@@ -21,8 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from merdeka.catalog.models import LowStockAlert, StockLevel
+from merdeka.catalog.services import stock_low_check
 from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
+from merdeka.orders.models import OrderLine
+from merdeka.outreach.owners import owners_mail
 
 MAIL_LANGUAGE = "id"
 
@@ -49,8 +52,6 @@ def low_stock(*, shop) -> list[LowStockAlert]:
 def orders_stock_check(events) -> None:
     """The outbox handler of ``order.placed`` and ``order.cancelled``: the variants of
     those orders are checked against their thresholds (cancelled: only cleared)."""
-    from merdeka.catalog.services import stock_low_check
-    from merdeka.orders.models import OrderLine
 
     by_shop: dict[int, dict[bool, set[int]]] = defaultdict(lambda: defaultdict(set))
     for event in events:
@@ -74,7 +75,6 @@ def _stock_url(alert: LowStockAlert) -> str:
 
 def low_stock_mail(events) -> None:
     """The outbox handler of ``stock.low``: one mail to the owners of each shop."""
-    from merdeka.outreach.owners import owners_mail
 
     by_shop: dict[int, list[int]] = defaultdict(list)
     for event in events:

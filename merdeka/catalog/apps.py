@@ -6,9 +6,12 @@ class CatalogConfig(AppConfig):
     label = "catalog"
 
     def ready(self) -> None:
-        from merdeka.catalog.alerts import low_stock_mail, orders_stock_check
-        from merdeka.catalog.services import STOCK_LOW
-        from merdeka.core import events
+        from merdeka.catalog.alerts import (  # ready(): it imports models
+            low_stock_mail,
+            orders_stock_check,
+        )
+        from merdeka.catalog.services import STOCK_LOW  # ready(): it imports models
+        from merdeka.core import events  # ready(): it imports models
 
         # after an order took stock (or gave it back), its variants are checked against
         # their thresholds: through the outbox, so that the checkout stays fast

@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
         from django.conf import settings
         from django.utils.translation import gettext_lazy as _
 
-        from merdeka.privacy.audit import ACTION_LABELS
+        from merdeka.privacy.audit import ACTION_LABELS  # ready(): it imports models
 
         ACTION_LABELS["shop.export_policy_changed"] = _("Who may export changed")
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from merdeka.catalog.alerts import low_stock
 from merdeka.core import selectors, services, twofactor
 from merdeka.core.decorators import shop_member
 from merdeka.core.forms import (
@@ -75,8 +76,6 @@ def password_change(request):
 
 @shop_member
 def home(request):
-    from merdeka.catalog.alerts import low_stock
-
     figures = selectors.home_figures(shop=request.shop)
     context = {"figures": figures, "low_stock": low_stock(shop=request.shop)}
     if request.membership.is_owner:

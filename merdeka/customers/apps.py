@@ -6,8 +6,11 @@ class CustomersConfig(AppConfig):
     label = "customers"
 
     def ready(self) -> None:
-        from merdeka.core import events
-        from merdeka.customers.workspace import FIGURES_EVENTS, orders_changed
+        from merdeka.core import events  # ready(): it imports models
+        from merdeka.customers.workspace import (  # ready(): it imports models
+            FIGURES_EVENTS,
+            orders_changed,
+        )
 
         # may lag a moment behind the order: through the outbox, so placing stays fast
         events.subscribe(

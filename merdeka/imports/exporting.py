@@ -22,6 +22,7 @@ from merdeka.core import sheets
 from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
 from merdeka.customers.models import Customer, Identity
+from merdeka.orders import export as order_export
 from merdeka.orders.models import Order, OrderLine
 from merdeka.privacy.audit import audit_record
 
@@ -127,7 +128,6 @@ def _customer_cells(rows):
 
 def _people_files(shop, out: Path, customers: list[dict]) -> None:
     """customers.csv, orders.csv and one workbook of customers, orders and their lines."""
-    from merdeka.orders import export as order_export
 
     tz = shop.time_zone
     orders = Order.objects.filter(shop=shop).select_related("customer").order_by("pk")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from merdeka.core.decorators import shop_member
 from merdeka.imports import mapping
 from merdeka.imports.formats import mapped
-from merdeka.imports.models import ImportFile
+from merdeka.imports.models import ColumnMapping, ImportFile
 from merdeka.imports.records import RejectedFile
 
 KIND_PARAM = {"pesanan": mapped.ORDERS, "pelanggan": mapped.CONTACTS}
@@ -162,8 +162,6 @@ def import_mapping_cancel(request, run_id: int, file_id: int):
 @require_POST
 @csrf_protect
 def import_mapping_delete(request, mapping_id: int):
-    from merdeka.imports.models import ColumnMapping
-
     try:
         mapping.mapping_delete(
             shop=request.shop, actor=request.user, mapping_id=mapping_id, request=request

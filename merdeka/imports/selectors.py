@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from merdeka.core import rawsql
+from merdeka.orders.models import Order
 
 
 def orders_by_external_id(
@@ -13,7 +14,6 @@ def orders_by_external_id(
 ) -> Iterator[tuple]:
     """(external id, id, *fields as stored) of the shop's orders of ``channel`` with
     these external ids (SQLite gives text for datetimes and decimals: convert them)."""
-    from merdeka.orders.models import Order
 
     columns = ", ".join(f'"{Order._meta.get_field(f).column}"' for f in fields)
     sql = (

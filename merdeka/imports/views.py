@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.imports import mapping, pipeline
+from merdeka.imports.exporting import export_zip
 from merdeka.imports.models import ImportRun
 
 ACCEPT = ".xlsx,.xls,.ods,.csv,.tsv,.txt,.zip,.vcf,.jsonl,.json"
@@ -91,8 +92,6 @@ def shop_export(request):
     """Everything about the shop's customers and orders in one zip: what ``merdeka
     export`` writes and ``merdeka import`` reads back (the seller can leave)."""
     from django.utils import timezone
-
-    from merdeka.imports.exporting import export_zip
 
     handle = export_zip(shop=request.shop, actor=request.user, request=request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -8,10 +8,10 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
-        from merdeka.core import events
-        from merdeka.orders.lifecycle import ORDER_PLACED
-        from merdeka.orders.notify import new_orders_mail
-        from merdeka.privacy.audit import ACTION_LABELS
+        from merdeka.core import events  # ready(): it imports models
+        from merdeka.orders.lifecycle import ORDER_PLACED  # ready(): it imports models
+        from merdeka.orders.notify import new_orders_mail  # ready(): it imports models
+        from merdeka.privacy.audit import ACTION_LABELS  # ready(): it imports models
 
         # the owners hear of a buyer's new order by mail, after it committed: through
         # the outbox, so that the checkout does not wait for a mail server

@@ -21,6 +21,7 @@ from merdeka.orders import lifecycle, proofs, selectors
 from merdeka.orders.lifecycle_forms import CancelForm, NoteForm, PaymentForm, ShipForm
 from merdeka.orders.models import Courier, Order, OrderEvent, Payment, Status
 from merdeka.privacy.audit import audit_record
+from merdeka.storefront.models import StorefrontSettings
 
 
 def _order(request, order_id: int) -> Order:
@@ -236,8 +237,6 @@ def order_payment_proof(request, order_id: int, payment_id: int):
 
 
 def _print_context(request, order: Order) -> dict:
-    from merdeka.storefront.models import StorefrontSettings
-
     with shop_scope(request.shop):
         front = StorefrontSettings.objects.filter(shop=request.shop).first()
         shipment = order.shipments.filter(shop=request.shop).first()
@@ -271,8 +270,6 @@ def order_labels(request):
     a thermal printer's 80 mm or 58 mm roll. Recipients' names, phones and addresses
     are read, so each order's printing is audited; another shop's order id gives 404."""
     from urllib.parse import urlencode
-
-    from merdeka.storefront.models import StorefrontSettings
 
     raw = request.GET.getlist("id")
     if not raw:

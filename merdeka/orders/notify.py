@@ -31,6 +31,7 @@ from merdeka.core.models import Shop
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Channel, Order
+from merdeka.outreach.owners import owners_mail
 
 # the channels whose new orders the seller hears of: her own, where buyers order
 NOTIFIED_CHANNELS = frozenset({Channel.STOREFRONT})
@@ -68,7 +69,6 @@ def _describe(order: Order) -> str:
 
 def new_orders_mail(events) -> None:
     """The outbox handler of ``order.placed``: one mail to the owners of each shop."""
-    from merdeka.outreach.owners import owners_mail
 
     by_shop: dict[int, list[int]] = defaultdict(list)
     for event in events:

@@ -12,6 +12,7 @@ from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.selectors import customer_list
 from merdeka.orders.models import DeliveryMethod, Order, PaymentMethod, Status
+from merdeka.orders.totals import total_gap
 
 # orders that earn nothing: they are neither revenue nor money still to come
 CLOSED = (Status.CANCELLED, Status.RETURNED)
@@ -132,7 +133,6 @@ def order_total_gap(order: Order):
     """The gap between the order's total and its lines + shipping - discounts
     (``merdeka.orders.totals``, the rule imports check by), or None when they agree or
     it cannot be told. Reads the order's (prefetched) lines."""
-    from merdeka.orders.totals import total_gap
 
     lines = list(order.lines.all())
     return total_gap(

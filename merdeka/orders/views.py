@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
-from merdeka.orders import selectors
+from merdeka.orders import export, selectors
 from merdeka.orders.forms import OrderFilterForm
+from merdeka.orders.lifecycle_views import detail_context
 from merdeka.orders.models import Order
+from merdeka.orders.notify import new_orders_since
 from merdeka.privacy.audit import audit_record
 
 
@@ -39,7 +41,6 @@ def order_detail(request, order_id: int):
         raise Http404 from None
     # the recipient's name, phone and address are personal data: reading them is logged
     audit_record(action="order.viewed", shop=request.shop, target=order, request=request)
-    from merdeka.orders.lifecycle_views import detail_context
 
     return render(request, "orders/detail.html", detail_context(request, order))
 
@@ -48,7 +49,6 @@ def order_detail(request, order_id: int):
 @require_POST
 def order_export(request):
     """The order list as on the page (its filters and search) as CSV or XLSX."""
-    from merdeka.orders import export
 
     form = OrderFilterForm(request.POST)
     if not form.is_valid():
@@ -74,7 +74,6 @@ def order_export(request):
 def order_news(request):
     """The shop's buyers' orders since the one the browser saw last (``?since=<id>``),
     for ``orders/notify.js``: a few plain facts, never the buyer."""
-    from merdeka.orders.notify import new_orders_since
 
     raw = request.GET.get("since", "")
     since = int(raw) if raw.isdigit() else None

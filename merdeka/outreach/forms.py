@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.customers.models import Segment
+from merdeka.customers.selectors import customer_list
 from merdeka.outreach.models import (
     DEFAULT_GRAPH_URL,
     Campaign,
@@ -19,6 +20,7 @@ from merdeka.outreach.placeholders import (
     template_check,
     template_param_numbers,
 )
+from merdeka.outreach.selectors import segments_list, templates_list
 
 BODY_MAX = 2000
 
@@ -97,8 +99,6 @@ class CampaignForm(forms.Form):
     def __init__(self, *args, shop, **kwargs):
         super().__init__(*args, **kwargs)
         self.shop = shop
-        from merdeka.outreach.selectors import segments_list, templates_list
-
         self.fields["template"].queryset = templates_list(shop=shop)
         # names only: a live count would cost a query per segment on every page load
         self.fields["audience_segment"].queryset = segments_list(shop=shop)
@@ -165,8 +165,6 @@ class CampaignForm(forms.Form):
         return data
 
     def _chosen_ids(self, data) -> list[int]:
-        from merdeka.customers.selectors import customer_list
-
         ids = list(data.get("audience_ids") or [])
         ids = list(customer_list(shop=self.shop).filter(pk__in=ids).values_list("pk", flat=True))
         problems = []

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel
+from merdeka.outreach.placeholders import template_param_numbers
 from merdeka.privacy.fields import EncryptedModel, EncryptedTextField
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
@@ -205,8 +206,6 @@ class WhatsAppTemplate(ShopOwnedModel):
 
     @property
     def param_count(self) -> int:
-        from merdeka.outreach.placeholders import template_param_numbers
-
         numbers = template_param_numbers(self.body)
         return max(numbers) if numbers else 0
 

@@ -17,6 +17,7 @@ from merdeka.preorders import selectors, services
 from merdeka.preorders.forms import BatchForm, MessageForm
 from merdeka.privacy.audit import audit_record
 from merdeka.storefront.public import page_context, public_storefront
+from merdeka.storefront.selectors import storefront_for
 
 
 @shop_member
@@ -86,8 +87,6 @@ def _detail(request, batch, message_form=None):
 
 
 def _slug(shop) -> str:
-    from merdeka.storefront.selectors import storefront_for
-
     front = storefront_for(shop=shop)
     return front.slug if front else ""
 

@@ -24,7 +24,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from merdeka.core.models import TIME_ZONE_ABBREVIATIONS
 from merdeka.core.scoping import shop_scope
+from merdeka.core.sheets import formula_safe
+from merdeka.customers.models import Customer
+from merdeka.groupbuy.models import GroupBuy, GroupMember
+from merdeka.orders.models import Order
+from merdeka.outreach.models import ChannelKind
+from merdeka.outreach.services import service_message_send
+from merdeka.preorders.models import PreorderEntry
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.models import AuditEvent, Incident, IncidentCustomer
 
@@ -125,7 +133,6 @@ def incidents_due(*, shop, now: dt.datetime | None = None) -> list[Due]:
 def affected_customers(*, shop, incident: Incident) -> list:
     """The customers listed for the incident as they are now (one merged since is the
     customer they were merged into), oldest first; names decrypt on access."""
-    from merdeka.customers.models import Customer
 
     with shop_scope(shop):
         listed = set(
@@ -144,7 +151,6 @@ def affected_count(*, shop, incident: Incident) -> int:
 def _survivors(shop, ids: set[int]) -> set[int]:
     """Customers as they are now: merged ones as the customer they were merged into,
     erased ones left out."""
-    from merdeka.customers.models import Customer
 
     found: set[int] = set()
     todo = set(ids)
@@ -169,10 +175,6 @@ def affected_from_audit(*, shop, start: dt.datetime, end: dt.datetime, actor=Non
     pre-order's buyers name the people they showed; an export of the customer list
     names no one, so it counts everyone who was a customer when it was made.
     """
-    from merdeka.customers.models import Customer
-    from merdeka.groupbuy.models import GroupBuy, GroupMember
-    from merdeka.orders.models import Order
-    from merdeka.preorders.models import PreorderEntry
 
     actions = CUSTOMER_READS | ORDER_READS | GROUP_READS | BATCH_READS | EXPORTS | NOTICE_DOWNLOADS
     with shop_scope(shop):
@@ -247,7 +249,6 @@ def affected_from_audit(*, shop, start: dt.datetime, end: dt.datetime, actor=Non
 def customers_chosen(*, shop, lines: list[str]) -> tuple[set[int], list[int]]:
     """Customers named one per line by WhatsApp number, email or ``#number`` (the number
     in the customer's page address). Returns the ids found and the lines not found."""
-    from merdeka.customers.models import Customer
 
     phone_index = Customer._meta.get_field("phone_index")
     email_index = Customer._meta.get_field("email_index")
@@ -296,7 +297,6 @@ def incident_record(
     request=None,
 ) -> Incident:
     """Record an incident and list the customers it affects."""
-    from merdeka.customers.models import Customer
 
     now = timezone.now()
     if found_at > now + dt.timedelta(minutes=5):
@@ -395,8 +395,6 @@ def _local(shop, value: dt.datetime) -> str:
 
     from django.utils.formats import date_format
 
-    from merdeka.core.models import TIME_ZONE_ABBREVIATIONS
-
     local = timezone.localtime(value, zoneinfo.ZoneInfo(shop.time_zone))
     label = TIME_ZONE_ABBREVIATIONS.get(shop.time_zone, shop.time_zone)
     return f"{date_format(local, 'DATETIME_FORMAT')} {label}"
@@ -451,8 +449,6 @@ def customer_notice(*, shop, incident: Incident, name: str = "{nama}") -> dict[s
 def notices_send(*, shop, actor, incident: Incident, channel: str, request=None) -> dict:
     """The notice to every affected customer as a service message through outreach
     (consent-aware: restricted or erased customers get nothing). Returns counts."""
-    from merdeka.outreach.models import ChannelKind
-    from merdeka.outreach.services import service_message_send
 
     if channel not in (ChannelKind.CLOUDAPI, ChannelKind.EMAIL):
         raise IncidentError(_("Choose a channel from the list."), field="channel")
@@ -489,8 +485,6 @@ def notices_rows(*, shop, actor, incident: Incident, request=None) -> list[list[
     details, their notice and a wa.me link that opens WhatsApp with it (formula-safe).
     Audited: it is personal data."""
     from urllib.parse import quote
-
-    from merdeka.imports.exporting import formula_safe
 
     customers = affected_customers(shop=shop, incident=incident)
     with translation.override("id"):

@@ -86,7 +86,7 @@ class AuditEvent(ShopOwnedModel):
 
     @property
     def label(self) -> str:
-        from merdeka.privacy.audit import action_label
+        from merdeka.privacy.audit import action_label  # cycle: privacy.audit imports this module
 
         return action_label(self.action)
 

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from merdeka.core import rawsql
 from merdeka.core.scoping import shop_scope
-from merdeka.privacy.models import AuditEvent, ShopKey
+from merdeka.customers.models import Customer, Identity
+from merdeka.orders.models import Order, OrderLine
+from merdeka.privacy.audit import action_label
+from merdeka.privacy.consent import _merged_group
+from merdeka.privacy.fields import BlindIndexField
+from merdeka.privacy.models import AuditEvent, Consent, ConsentEvent, ProcessingRestriction, ShopKey
+from merdeka.privacy.rights import customer_relations
 
 
 def audit_events(*, shop, target=None):
@@ -27,7 +33,6 @@ def _plain(value):
 
 def _row(instance, *, skip: tuple[str, ...] = ()) -> dict:
     """A row's own values, decrypted; blind indexes and key bookkeeping left out."""
-    from merdeka.privacy.fields import BlindIndexField
 
     row = {}
     for field in instance._meta.concrete_fields:
@@ -58,13 +63,6 @@ def customer_data(*, shop, customer) -> dict:
     """Everything the shop holds about one customer, in a structured, machine-readable
     form (UU PDP art. 7, 13 and 32: the data and its processing trail)."""
     from django.utils import timezone
-
-    from merdeka.customers.models import Customer, Identity
-    from merdeka.orders.models import Order, OrderLine
-    from merdeka.privacy.audit import action_label
-    from merdeka.privacy.consent import _merged_group
-    from merdeka.privacy.models import Consent, ConsentEvent, ProcessingRestriction
-    from merdeka.privacy.rights import customer_relations
 
     person = ("name", "phone", "email", "address", "city", "province", "created_at")
     with shop_scope(shop):

@@ -26,6 +26,8 @@ from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.redirects import safe_next
 from merdeka.core.services import ServiceError
+from merdeka.groupbuy.selectors import offers_public
+from merdeka.groupbuy.services import offer_tiers
 from merdeka.orders.models import PaymentMethod
 from merdeka.orders.services import (
     LineRequest,
@@ -108,8 +110,6 @@ def _product_page(request, storefront, product_slug, *, marked: bool):
 
 def _group_offers(shop, product) -> list:
     """The product's group buy offers with their tiers (merdeka.groupbuy)."""
-    from merdeka.groupbuy.selectors import offers_public
-    from merdeka.groupbuy.services import offer_tiers
 
     return [(offer, offer_tiers(offer)) for offer in offers_public(shop=shop, product=product)]
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from merdeka.books import selectors
 from merdeka.books.backfill import backfill
 from merdeka.core.models import Shop
+from merdeka.orders.models import Order
 
 
 def _day(text: str) -> dt.date:
@@ -60,8 +61,6 @@ class Command(BaseCommand):
 
     def _backfill(self, options):
         from rich.progress import Progress
-
-        from merdeka.orders.models import Order
 
         for shop in self._shops(options.get("shop")):
             total = Order.unscoped.filter(shop=shop).count()
