@@ -81,5 +81,6 @@ urlpatterns = [
     path("", include("merdeka.preorders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(".well-known/security.txt", disclosure.security_txt, name="security_txt"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("kebijakan-keamanan/", disclosure.security_policy, name="security_policy"),
 ]

@@ -50,6 +50,8 @@ PUBLIC |= {"outreach_webhook", "outreach_unsubscribe"}
 # How to report a security problem: the same text for everyone, no shop's data
 # (merdeka/core/tests/test_disclosure.py).
 PUBLIC |= {"security_txt", "security_policy"}
+# The app's icon, the same for everyone.
+PUBLIC |= {"favicon"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(own_shop=True, post=None),

@@ -110,3 +110,10 @@ def test_a_signed_in_person_who_must_change_their_password_still_reads_both(clie
     client.force_login(ika)
     assert client.get("/.well-known/security.txt").status_code == 200
     assert client.get(reverse("security_policy")).status_code == 200
+
+
+def test_the_icon_browsers_ask_for_by_themselves_is_there(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(response.streaming_content)

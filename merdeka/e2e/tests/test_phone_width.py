@@ -167,6 +167,7 @@ PAGES: dict[str, list[Page]] = {
 # Patterns not opened, and why: each answers only a POST (the page it came from is walked),
 # or sends a file or a fragment rather than a page.
 SKIPPED: dict[str, str] = {
+    "favicon": "the app's icon, an image",
     "storefront_order_qris": "a PNG image of the order's QRIS (storefront tests scan it back)",
     "security_txt": "plain text for scanners (merdeka/core/tests/test_disclosure.py)",
     "incident_download": "a CSV file of the notices",
