@@ -4,6 +4,7 @@ allowed them), and the labels of the orders she ticks print from the order list.
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -40,6 +41,15 @@ def place(shop, variant, key):
     return order
 
 
+def wait_until(page, expression: str, seconds: float = 15) -> None:
+    """Poll ``expression`` from Python: Playwright's wait_for_function polls with eval,
+    which the app's strict CSP (no 'unsafe-eval') refuses once it has to poll."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {expression}"
+        page.wait_for_timeout(100)
+
+
 def test_a_new_order_shows_as_a_notification_and_its_label_prints(
     live_server, page, shot, ika_shop, console_errors
 ):
@@ -50,12 +60,12 @@ def test_a_new_order_shows_as_a_notification_and_its_label_prints(
     page.goto(f"{live_server.url}/pesanan/")
     # allowed already: no button to ask, and the first visit only learns where it is
     expect(page.get_by_test_id("order-notify")).to_be_hidden()
-    page.wait_for_function("window.localStorage.length > 0")
+    wait_until(page, "window.localStorage.length > 0")
     assert page.evaluate("window.__notes") == []
 
     second = place(ika_shop, variant, "second")
     page.reload()
-    page.wait_for_function("window.__notes.length > 0")
+    wait_until(page, "window.__notes.length > 0")
     notes = page.evaluate("window.__notes")
     assert notes == [{"title": "Pesanan baru", "body": f"#{second.external_id} · Rp100.000"}]
 
