@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders import lifecycle, proofs, selectors
+from merdeka.orders import buyer_notices, lifecycle, proofs, selectors
 from merdeka.orders.lifecycle_forms import CancelForm, NoteForm, PaymentForm, ShipForm
 from merdeka.orders.models import Courier, Order, OrderEvent, Payment, Status
 from merdeka.privacy.audit import audit_record
@@ -209,7 +209,9 @@ def order_notify_whatsapp(request, order_id: int, event_id: int):
     """Open WhatsApp on the seller's phone with the message for the buyer filled in."""
     order = _order(request, order_id)
     try:
-        url = lifecycle.notify_send_walink(shop=request.shop, order_id=order.pk, event_id=event_id)
+        url = buyer_notices.notify_send_walink(
+            shop=request.shop, order_id=order.pk, event_id=event_id
+        )
     except OrderEvent.DoesNotExist:
         raise Http404 from None
     if not url:

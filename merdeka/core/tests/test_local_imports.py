@@ -69,6 +69,7 @@ CLEANED = (
     "merdeka/preorders/selectors.py",
     "merdeka/orders/selectors.py",
     "merdeka/orders/lifecycle.py",
+    "merdeka/orders/buyer_notices.py",
     "merdeka/orders/placement.py",
     "merdeka/orders/lines.py",
     "merdeka/orders/proofs.py",

@@ -12,7 +12,7 @@ from merdeka.catalog.models import StockLevel, StockMove
 from merdeka.catalog.selectors import stock_held_for_orders
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders import lifecycle
+from merdeka.orders import buyer_notices, lifecycle
 from merdeka.orders.models import Order, OrderEvent, Payment, Shipment, Status
 from merdeka.orders.services import Buyer, LineRequest, order_place
 from merdeka.privacy.models import AuditEvent
@@ -262,7 +262,7 @@ def test_a_paid_order_can_be_cancelled_and_says_the_money_must_go_back(ika_shop,
     lifecycle.order_payment_record(shop=ika_shop, order_id=order.pk, method="qris")
     lifecycle.order_cancel(shop=ika_shop, order_id=order.pk, reason="Pembeli minta batal")
     assert level(ika_shop, variant) == (5, 0)
-    _subject, body = lifecycle.buyer_message(
+    _subject, body = buyer_notices.buyer_message(
         fresh(ika_shop, order), "cancelled", reason="Pembeli minta batal"
     )
     assert "mengembalikan pembayaran" in body and "Pembeli minta batal" in body
