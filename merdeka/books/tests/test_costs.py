@@ -185,9 +185,7 @@ def test_a_purchase_tapped_twice_buys_once(ika_shop, kastengel, home):
     assert by_key(ika_shop) == {"inventory": 10000, "payable": 10000}
 
 
-def test_a_purchase_needs_whole_positive_numbers_and_a_money_account(
-    ika_shop, kastengel, home
-):
+def test_a_purchase_needs_whole_positive_numbers_and_a_money_account(ika_shop, kastengel, home):
     for quantity, cost in ((0, 1000), (2, 0), (2, Decimal("10.5")), (-1, 5)):
         with pytest.raises(ServiceError):
             buy(ika_shop, kastengel, home, quantity, cost)
