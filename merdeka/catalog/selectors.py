@@ -253,3 +253,32 @@ def count_sheet(*, shop, location: StockLocation, counts: dict[int, int] | None 
             row["missing"] = moved.missing
         rows.append(row)
     return rows
+
+
+def units_without_cost(*, shop, variants) -> list[dict]:
+    """Per variant: its units on hand (every location), those whose cost is known, and
+    those without one (what an opening value would price)."""
+    ids = [v.pk for v in variants]
+    with shop_scope(shop):
+        totals = dict(
+            StockLevel.objects.filter(shop=shop, variant_id__in=ids)
+            .values("variant_id")
+            .annotate(n=Sum("on_hand"))
+            .values_list("variant_id", "n")
+        )
+    costs = variant_costs(shop=shop, variant_ids=ids)
+    rows = []
+    for variant in variants:
+        cost = costs.get(variant.pk)
+        on_hand = totals.get(variant.pk) or 0
+        costed = cost.quantity if cost else 0
+        rows.append(
+            {
+                "variant": variant,
+                "on_hand": on_hand,
+                "costed": costed,
+                "without": max(0, on_hand - costed),
+                "average": cost.average if cost else None,
+            }
+        )
+    return rows
