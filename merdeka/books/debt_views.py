@@ -19,6 +19,7 @@ from merdeka.books.forms import DebtForm, DebtPaymentForm, ReminderForm
 from merdeka.books.models import Debt, DebtKind
 from merdeka.books.posting import today
 from merdeka.core.decorators import shop_member
+from merdeka.core.money import format_rupiah
 from merdeka.core.services import ServiceError
 from merdeka.customers.models import Customer
 from merdeka.customers.selectors import customer_get, customer_list
@@ -159,6 +160,10 @@ def _detail(request, debt: Debt, pay_form=None, status: int = 200):
             accounts=debts.money_accounts(shop=shop),
             initial={"key": secrets.token_hex(8), "date": today(shop)},
         )
+    if pay_form is not None and state["left"] > 0:
+        pay_form.fields["amount"].help_text = _("What is left: %(left)s") % {
+            "left": format_rupiah(state["left"])
+        }
     return render(
         request,
         "books/debt_detail.html",
