@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +29,10 @@ from merdeka.orders.models import Order
 from merdeka.privacy.audit import audit_record
 
 DEFAULT_TERM = dt.timedelta(days=30)
+# the reminder form's POST answers with a redirect to WhatsApp: pages that hold it let
+# a form lead there (the strict policy allows only this site; wa.me may hand on to
+# api.whatsapp.com)
+TO_WHATSAPP = csp_update({"form-action": ["https://wa.me", "https://api.whatsapp.com"]})
 LIST_URL = {DebtKind.RECEIVABLE: "debt_receivables", DebtKind.PAYABLE: "debt_payables"}
 
 
@@ -180,11 +186,13 @@ def _detail(request, debt: Debt, pay_form=None, status: int = 200):
     )
 
 
+@TO_WHATSAPP
 @shop_member
 def debt_detail(request, debt_id: int):
     return _detail(request, _debt(request, debt_id))
 
 
+@TO_WHATSAPP
 @shop_member
 @require_POST
 def debt_pay(request, debt_id: int):
@@ -210,7 +218,8 @@ def debt_pay(request, debt_id: int):
             form.add_error("amount", str(exc))
         else:
             messages.success(request, _("The payment is recorded."))
-            return redirect("debt_detail", debt_id=debt.pk)
+            # the form posted to #payment (a refusal shows there); the message is on top
+            return redirect(reverse("debt_detail", args=[debt.pk]) + "#top")
     return _detail(request, debt, pay_form=form)
 
 
@@ -263,6 +272,7 @@ def debt_void(request, debt_id: int):
     return redirect("debt_detail", debt_id=debt.pk)
 
 
+@TO_WHATSAPP
 @shop_member
 def order_debt(request, order_id: int):
     """An unpaid delivered order in the receivables: what is left, its reminders, and a
