@@ -30,7 +30,7 @@ from merdeka.orders.manual import ManualLine, manual_order_create
 from merdeka.orders.services import Buyer
 from merdeka.outreach.models import Delivery, DeliveryStatus, Purpose, WhatsAppTemplate
 from merdeka.privacy.models import AuditEvent
-from merdeka.privacy.rights import customer_restrict
+from merdeka.privacy.rights import customer_erase, customer_restrict
 
 FAR = dt.date(2100, 1, 1)
 
@@ -374,3 +374,16 @@ def test_an_unpaid_orders_reminder_names_the_order(ika_shop, ika, sari):
     assert sent.reminder.order_id == order.pk and sent.open_url
     body = sent.reminder.delivery.body
     assert f"#{order.external_id}" in body and "Rp150.000" in body
+
+
+def test_an_erased_customers_debt_stays_in_the_books_without_her(ika_shop, ika, sari, acc):
+    debt = piutang(ika_shop, sari, acc)
+    debts.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
+    customer_erase(shop=ika_shop, customer_id=sari.pk, actor=ika)
+    [item] = debts.owed_list(shop=ika_shop, kind=DebtKind.RECEIVABLE)
+    assert (item.debt_id, item.customer_id, item.name, item.left) == (debt.pk, None, "", 300_000)
+    assert by_key(ika_shop) == {"receivable": 300_000, "sales": 300_000}
+    with pytest.raises(ServiceError, match="pelanggan"):
+        debts.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
+    with shop_scope(ika_shop):  # the reminder's log stays; its message went with her
+        assert DebtReminder.objects.get().delivery is None
