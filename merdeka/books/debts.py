@@ -484,8 +484,10 @@ def _debts(shop, kind: str, at: dt.date, debt_ids=None, customer_ids=None) -> li
     ]
 
 
-def _finish(shop, items: list[Owed], at: dt.date) -> list[Owed]:
+def _finish(shop, items: list[Owed], at: dt.date, *, names: bool = True) -> list[Owed]:
     items = [item for item in items if item.left > 0]
+    if not names:
+        return items
     roots = _roots(shop, [item.customer_id for item in items])
     for item in items:
         if item.customer_id:
@@ -500,15 +502,16 @@ def _finish(shop, items: list[Owed], at: dt.date) -> list[Owed]:
     return items
 
 
-def owed_list(*, shop, kind: str, at: dt.date | None = None) -> list[Owed]:
-    """Every open item of ``kind`` at the end of ``at`` (today), most overdue first."""
+def owed_list(*, shop, kind: str, at: dt.date | None = None, names: bool = True) -> list[Owed]:
+    """Every open item of ``kind`` at the end of ``at`` (today), most overdue first;
+    ``names=False`` leaves the customers' names closed (and the order unsorted)."""
     kind = _kind(kind)
     at = at or today(shop)
     with shop_scope(shop):
         items = _debts(shop, kind, at)
         if kind == DebtKind.RECEIVABLE:
             items += _order_receivables(shop, at)
-        return _finish(shop, items, at)
+        return _finish(shop, items, at, names=names)
 
 
 @dataclass
@@ -597,7 +600,7 @@ def customer_owes(*, shop, customer, at: dt.date | None = None) -> dict:
 def totals(*, shop, at: dt.date | None = None) -> dict[str, int]:
     """What is still owed each way (the books' home page)."""
     return {
-        kind: sum(item.left for item in owed_list(shop=shop, kind=kind, at=at))
+        kind: sum(item.left for item in owed_list(shop=shop, kind=kind, at=at, names=False))
         for kind in DebtKind.values
     }
 
