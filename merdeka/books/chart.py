@@ -28,6 +28,7 @@ DEFAULTS: dict[str, tuple[str, str, str]] = {
     "sales": ("4-100", N_("Sales"), Kind.REVENUE),
     "shipping_income": ("4-200", N_("Shipping charged to buyers"), Kind.REVENUE),
     "discounts": ("4-300", N_("Discounts and vouchers"), Kind.REVENUE),
+    "other_income": ("4-900", N_("Other income"), Kind.REVENUE),
     "cost_of_goods": ("5-100", N_("Cost of goods sold"), Kind.COST_OF_GOODS),
     "expense:raw_materials": ("6-100", N_("Raw materials"), Kind.EXPENSE),
     "expense:packaging": ("6-110", N_("Packaging"), Kind.EXPENSE),

@@ -10,6 +10,9 @@
   kept as entries post, so a report over any period sums days, not journal lines.
 * ``ClosedMonth`` - a month that cannot change any more; a change that belongs to it
   posts in the first open month, with a reference to the date it belongs to.
+* ``Debt`` with its ``DebtPayment`` rows and ``DebtReminder`` log - what a customer owes
+  the seller (*piutang*) or the seller owes a creditor (*utang*), recorded by hand; each
+  debt and each payment posts one entry (``merdeka.books.debts``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel
+from merdeka.outreach.models import ChannelKind
+from merdeka.privacy.fields import EncryptedModel, EncryptedTextField
 
 
 class Kind(models.TextChoices):
@@ -69,6 +74,8 @@ class Source(models.TextChoices):
     MANUAL = "manual", _("Manual entry")
     REVERSAL = "reversal", _("Reversal")
     STOCK = "stock", _("Stock")
+    DEBT = "debt", _("Debt recorded")
+    DEBT_PAYMENT = "debt_payment", _("Debt payment")
 
 
 class JournalEntry(ShopOwnedModel):
@@ -155,3 +162,113 @@ class BooksSettings(ShopOwnedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop"], name="books_settings_once")]
+
+
+class DebtKind(models.TextChoices):
+    RECEIVABLE = "receivable", _("Owed to you")  # piutang
+    PAYABLE = "payable", _("You owe")  # utang
+
+
+class Debt(ShopOwnedModel, EncryptedModel):
+    """A debt recorded by hand: a customer owes the seller (*piutang*, ``customer``) or
+    the seller owes a creditor (*utang*, ``creditor``: a name for now, encrypted, since
+    it may be a person's). Its entry and its payments' entries are the books; ``amount``
+    and the payments are what the pages read. Never edited: a mistaken debt without
+    payments is voided (its entry reversed)."""
+
+    kind = models.CharField(max_length=12, choices=DebtKind.choices)
+    # kept without anyone attached when the customer is erased (the books stay)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    creditor = EncryptedTextField(_("creditor"), null=True, blank=True)
+    note = models.CharField(_("what it is for"), max_length=200, blank=True)
+    amount = models.BigIntegerField()
+    date = models.DateField()  # the shop's day the debt arose
+    due_date = models.DateField()
+    # piutang: the revenue credited or the money account a loan left; utang: the expense,
+    # stock or money account debited
+    counter_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=80, editable=False)  # the form's: a double tap is one
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "key"], name="books_debt_once"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="books_debt_amount"),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "kind", "due_date"], name="books_debt_due"),
+            models.Index(fields=["shop", "customer"], name="books_debt_customer"),
+        ]
+
+
+class DebtPayment(ShopOwnedModel):
+    """Part or all of a debt paid, into (piutang) or out of (utang) a money account."""
+
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="payments")
+    amount = models.BigIntegerField()
+    date = models.DateField()
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=80, editable=False)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "key"], name="books_debt_payment_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="books_debt_payment_amount"
+            ),
+        ]
+
+
+class DebtReminder(ShopOwnedModel):
+    """One reminder sent to a customer about what she owes: a recorded debt, or a
+    delivered order not fully paid. The message itself is outreach's ``Delivery``."""
+
+    debt = models.ForeignKey(
+        Debt, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=ChannelKind.choices)
+    delivery = models.ForeignKey(
+        "outreach.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(debt__isnull=False) | models.Q(order__isnull=False),
+                name="books_reminder_about",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["shop", "debt"], name="books_reminder_debt"),
+            models.Index(fields=["shop", "order"], name="books_reminder_order"),
+        ]

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from merdeka.books import selectors, services
+from merdeka.books import debts, selectors, services
 from merdeka.books.chart import chart_ensure
 from merdeka.books.forms import ExpenseForm, PeriodForm
 from merdeka.books.posting import today
@@ -42,7 +42,12 @@ def books_home(request):
             messages.success(request, _("The expense is recorded."))
             return redirect("books_home")
     day = today(shop)
-    context = {"form": form, "day": day, "is_owner": request.membership.is_owner}
+    context = {
+        "form": form,
+        "day": day,
+        "is_owner": request.membership.is_owner,
+        "owed": debts.totals(shop=shop, at=day),
+    }
     if request.membership.is_owner:
         context |= {
             "today": selectors.profit_and_loss(shop=shop, date_from=day, date_to=day),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from merdeka.books.debts import customer_owes
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import export, search, selectors, services
@@ -76,6 +77,7 @@ def customer_detail(request, customer_id: int):
         "note_form": NoteForm(),
         "consent_form": ConsentForm(),
         "deliveries": customer_deliveries(shop=shop, customer=customer, limit=20),
+        "owes": customer_owes(shop=shop, customer=customer),
     }
     return render(request, "customers/detail.html", context)
 

@@ -56,7 +56,7 @@ ACTIVITIES = (
             "Contract with the buyer (art. 20(2)(b)) and the duty to keep commercial and tax "
             "records (art. 20(2)(c))."
         ),
-        models=("orders.Order", "orders.OrderLine"),
+        models=("orders.Order", "orders.OrderLine", "books.Debt"),
         retention="books",
     ),
     Activity(
@@ -120,6 +120,7 @@ MODEL_LABELS = {
     "customers.MatchKey": _("Keys for finding duplicates"),
     "orders.Order": _("Orders"),
     "orders.OrderLine": _("Order lines"),
+    "books.Debt": _("Debts recorded by hand (who owes, how much, when it is due)"),
     "privacy.ConsentEvent": _("Ledger of consent choices"),
     "privacy.Consent": _("Current consent"),
     "cards.SignUp": _("Sign-ups from parcel cards"),

@@ -331,6 +331,61 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {"channel": "whatsapp", "granted": "1"},
     ),
 }
+# Debts (merdeka.books.debts): the walked shop's receivable of the canary customer, with
+# a payment and a reminder (made by _debt). The lists and the new-debt forms act on the
+# visitor's own shop: a number of the other shop's customer finds nobody there, and
+# another shop's customer in ?pelanggan= gives 404 (merdeka/books/tests/test_debt_views.py).
+ROUTES.update(
+    {
+        "debt_receivables": Route(kwargs=lambda w: _debt(w) and {}, own_shop=True, post=None),
+        "debt_payables": Route(kwargs=lambda w: _debt(w) and {}, own_shop=True, post=None),
+        "debt_receivable_new": Route(
+            kwargs=lambda w: _debt(w) and {},
+            own_shop=True,
+            post=lambda w: {"key": "walk", "phone": "+6281377778888", "amount": "1.000"},
+        ),
+        "debt_payable_new": Route(
+            own_shop=True, post=lambda w: {"key": "walk", "creditor": "x", "amount": "1.000"}
+        ),
+        "debt_detail": Route(kwargs=lambda w: {"debt_id": _debt(w).pk}, post=None),
+        "debt_pay": Route(
+            kwargs=lambda w: {"debt_id": _debt(w).pk},
+            post=lambda w: {"key": "walk", "amount": "1", "account": "1", "date": "2026-01-01"},
+        ),
+        "debt_remind": Route(
+            kwargs=lambda w: {"debt_id": _debt(w).pk}, post=lambda w: {"channel": "walink"}
+        ),
+        "debt_void": Route(kwargs=lambda w: {"debt_id": _debt(w).pk}),
+        "order_debt": Route(
+            kwargs=lambda w: {"order_id": w["order"].pk}, post=lambda w: {"channel": "walink"}
+        ),
+    }
+)
+
+
+def _debt(world):
+    """A receivable of the canary customer (its note a canary), part paid, reminded."""
+    if "debt" not in world:
+        from merdeka.books import debts
+        from merdeka.books.chart import accounts_by_key
+        from merdeka.books.posting import today
+
+        shop = world["shop"]
+        acc = accounts_by_key(shop=shop, keys=["sales", "cash"])
+        day = today(shop)
+        debt = debts.debt_record(
+            shop=shop, kind="receivable", key="walk", amount=250_000,
+            counter_account_id=acc["sales"], due_date=day, customer_id=world["customer"].pk,
+            note="Kanari Rahasia Ika",
+        )  # fmt: skip
+        debts.debt_payment_record(
+            shop=shop, debt_id=debt.pk, key="walk", amount=50_000, account_id=acc["cash"]
+        )
+        debts.reminder_send(shop=shop, channel="walink", debt_id=debt.pk)
+        world["debt"] = debt
+    return world["debt"]
+
+
 # Group buying (merdeka.groupbuy): the seller's dashboard walks the shop's offer and an
 # open group with a member (made by _groupbuy); the public pages under the storefront's
 # slug are reached by unguessable tokens, and merdeka/groupbuy/tests/test_views.py tests

@@ -140,7 +140,21 @@ def snapshot(shop, in_shop):
             sorted(PreorderBatch.objects.values_list("state", "reserved", "title")),
             PreorderEntry.objects.count(),
             *_snapshot_incidents(),
+            *_snapshot_books(),
         )
+
+
+def _snapshot_books():
+    """The journal and the debts: entries, debts (and their cancelling), payments,
+    reminders."""
+    from merdeka.books.models import Debt, DebtPayment, DebtReminder, JournalEntry
+
+    return (
+        JournalEntry.objects.count(),
+        sorted(str(v) for v in Debt.objects.values_list("voided_at", flat=True)),
+        DebtPayment.objects.count(),
+        DebtReminder.objects.count(),
+    )
 
 
 def _snapshot_incidents():

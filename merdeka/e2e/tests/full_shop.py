@@ -61,6 +61,7 @@ def full_shop(shop, owner) -> dict:
     _outreach(world)
     _cards(world)
     _books_and_incidents(world)
+    _debts(world)
     # the customers' numbers and RFM groups, as the nightly work leaves them
     from merdeka.customers import stats
 
@@ -362,3 +363,56 @@ def _books_and_incidents(world):
         contact="0812-1111-2222",
         scope=Incident.Scope.ALL,
     )
+
+
+def _debts(world):
+    """What Bu Ika's customers owe her and what she owes: a big receivable 45 days past
+    due and part paid (reminded on WhatsApp), one not due yet, a payable to a supplier
+    with a long name, and a delivered cash-on-delivery order not paid yet."""
+    from merdeka.books import debts
+    from merdeka.books.chart import accounts_by_key
+    from merdeka.books.posting import today
+    from merdeka.orders import lifecycle
+    from merdeka.orders.manual import ManualLine, manual_order_create
+    from merdeka.orders.services import Buyer
+
+    shop, owner, customer = world["shop"], world["owner"], world["customer"]
+    acc = accounts_by_key(shop=shop, keys=["sales", "other_income", "inventory", "bank"])
+    day = today(shop)
+    overdue = debts.debt_record(
+        shop=shop, kind="receivable", key="walk-overdue", amount=12_750_000,
+        counter_account_id=acc["sales"], day=day - dt.timedelta(days=75),
+        due_date=day - dt.timedelta(days=45), customer_id=customer.pk, actor=owner,
+        note="Hampers Lebaran 25 paket untuk kantor, kartu ucapan nama masing-masing",
+    )  # fmt: skip
+    debts.debt_payment_record(
+        shop=shop, debt_id=overdue.pk, key="walk-part", amount=2_750_000,
+        account_id=acc["bank"], actor=owner, note="Transfer BCA termin pertama",
+    )  # fmt: skip
+    debts.reminder_send(shop=shop, channel="walink", debt_id=overdue.pk, actor=owner)
+    debts.debt_record(
+        shop=shop, kind="receivable", key="walk-soon", amount=450_000,
+        counter_account_id=acc["other_income"], due_date=day + dt.timedelta(days=9),
+        customer_id=customer.pk, actor=owner, note="Sewa loyang",
+    )  # fmt: skip
+    payable = debts.debt_record(
+        shop=shop, kind="payable", key="walk-payable", amount=18_600_000,
+        counter_account_id=acc["inventory"], due_date=day + dt.timedelta(days=20),
+        creditor="CV Sumber Rejeki Bahan Kue dan Kemasan Nusantara Abadi", actor=owner,
+        note="Tepung, mentega Wijsman, dan 500 toples kaca",
+    )  # fmt: skip
+    order, _ = manual_order_create(
+        shop=shop,
+        actor=owner,
+        buyer=Buyer(name="Ni Made Ayu Lestari Kusumawardhani", phone="0812-3456-7801"),
+        lines=[ManualLine(quantity=40, name="Kue Lapis Legit Premium", unit_price=Decimal(185000))],
+        shipping_fee=Decimal(0),
+        idempotency_key="walk-cod",
+        delivery_method="courier",
+        payment_method="cod",
+    )
+    lifecycle.order_ship(
+        shop=shop, order_id=order.pk, courier="jne", tracking="JP9876543210", actor=owner
+    )
+    lifecycle.order_complete(shop=shop, order_id=order.pk, actor=owner)
+    world.update(debt=overdue, payable=payable, unpaid_delivered=order)

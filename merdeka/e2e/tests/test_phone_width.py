@@ -82,6 +82,15 @@ PAGES: dict[str, list[Page]] = {
     "books_report": [Page()],
     "books_gross_profit": [Page()],
     "stock_count": [Page()],
+    "debt_receivables": [Page()],
+    "debt_payables": [Page()],
+    "debt_receivable_new": [Page()],
+    "debt_payable_new": [Page()],
+    "debt_detail": [
+        Page(lambda w: {"debt_id": w["debt"].pk}, state="receivable"),
+        Page(lambda w: {"debt_id": w["payable"].pk}, state="payable"),
+    ],
+    "order_debt": [Page(lambda w: {"order_id": w["unpaid_delivered"].pk})],
     "incident_list": [Page()],
     "incident_new": [Page()],
     "incident_detail": [Page(lambda w: {"incident_id": w["incident"].pk})],
@@ -230,6 +239,9 @@ SKIPPED: dict[str, str] = {
     "preorder_close": "POST only (pre-order page)",
     "preorder_cancel": "POST only (pre-order page)",
     "preorder_message": "POST only; a GET goes back to the pre-order page",
+    "debt_pay": "POST only (debt page)",
+    "debt_remind": "POST only (debt page); a wa.me reminder goes to WhatsApp",
+    "debt_void": "POST only (debt page)",
 }
 
 

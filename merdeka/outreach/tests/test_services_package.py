@@ -12,10 +12,10 @@ from merdeka.outreach.services import common, sending
 
 OTHER_APPS_USE = {
     "deliveries_send_due": sending.deliveries_send_due,  # core.schedule
-    "delivery_send": sending.delivery_send,  # orders
+    "delivery_send": sending.delivery_send,  # orders, books (debt reminders)
     "public_url": common.public_url,  # groupbuy
-    "service_message_send": sending.service_message_send,  # orders, groupbuy, preorders
-    "window_open": sending.window_open,  # orders, groupbuy
+    "service_message_send": sending.service_message_send,  # orders, groupbuy, preorders, books
+    "window_open": sending.window_open,  # orders, groupbuy, books
 }
 
 
