@@ -74,6 +74,7 @@ browser:
 # When WeasyPrint cannot load it, the libraries are installed here the way chromium is.
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 PDF_CHECK ?= $(BIN)/python -c 'import weasyprint'
+APT_GET := env DEBIAN_FRONTEND=noninteractive apt-get
 pdf-libs: $(BIN)/.installed
 	@$(PDF_CHECK) >/dev/null 2>&1 && exit 0; \
 	echo "== installing Debian's Pango for the PDF reports"; \
@@ -88,7 +89,7 @@ pdf-libs: $(BIN)/.installed
 		echo "    apt-get update && apt-get install -y $(PDF_PACKAGES)"; \
 		echo "then run make again."; exit 1; \
 	fi; \
-	if $$sudo $(APT_CHROMIUM) update -qq && $$sudo $(APT_CHROMIUM) install -y -qq $(PDF_PACKAGES) >/dev/null \
+	if $$sudo $(APT_GET) update -qq && $$sudo $(APT_GET) install -y -qq $(PDF_PACKAGES) >/dev/null \
 		&& $(PDF_CHECK) >/dev/null 2>&1; then exit 0; fi; \
 	echo "Pango could not be installed. Run:"; \
 	echo "    $${sudo:+sudo }apt-get update && $${sudo:+sudo }apt-get install -y $(PDF_PACKAGES)"; \

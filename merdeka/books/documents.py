@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from merdeka.books import charts, statements
+from merdeka.books.models import Kind
 from merdeka.core.money import format_rupiah
 from merdeka.orders import sales
 
@@ -49,8 +50,11 @@ class Table:
 
     @property
     def cells(self):
-        """Each row with its values paired with their column's kind (for templates)."""
-        return [(row, list(zip(row.values, self.kinds, strict=True))) for row in self.rows]
+        """Each row with its values paired with their column's kind and name (for
+        templates: a phone shows the name beside each value of a wide table)."""
+        return [
+            (row, list(zip(row.values, self.kinds, self.columns, strict=True))) for row in self.rows
+        ]
 
 
 @dataclass
@@ -177,7 +181,16 @@ def cash_flow(*, shop, start: dt.date, end: dt.date) -> Report:
     t = flow.totals
 
     def moved(items):
-        return [Row(account.name, [amount]) for account, amount in items]
+        return [
+            Row(
+                account.name
+                if account.kind == Kind.EQUITY
+                else _("Change in %(account)s") % {"account": account.name.lower()},
+                [amount],
+                link=_ledger_link(account.pk, start, end),
+            )
+            for account, amount in items
+        ]
 
     rows = [
         Row(_("Operating activities"), [None], "section"),
@@ -344,7 +357,7 @@ def ledger(
         after=after,
         size=size or statements.LEDGER_PAGE,
     )
-    rows = [Row(_("Opening balance"), ["", None, None, page.opening], "total")]
+    rows = [Row(_("Opening balance"), [None, None, None, page.opening], "total")]
     for line, balance in page.lines:
         entry = line.entry
         link = ""
@@ -355,11 +368,13 @@ def ledger(
                 entry.memo or entry.get_source_display(),
                 [line.date, line.debit or None, line.credit or None, balance],
                 link=link,
-                note=f"#{entry.pk} · {entry.get_source_display()}",
+                note=f"#{entry.pk} · {entry.get_source_display()}"
+                if entry.memo
+                else f"#{entry.pk}",
             )
         )
     if page.next_cursor is None:
-        rows.append(Row(_("Closing balance"), ["", None, None, page.closing], "grand"))
+        rows.append(Row(_("Closing balance"), [None, None, None, page.closing], "grand"))
     table = Table(
         f"{page.account.code} {page.account.name}",
         _("Entry"),
@@ -405,7 +420,7 @@ def summary(*, shop, start: dt.date, end: dt.date, by: str | None = None) -> Rep
     starts, channels, series = statements.sales_by_bucket(
         shop=shop, date_from=start, date_to=end, by=by
     )
-    labels = [_bucket_label(s, by) for s in starts]
+    labels = [_bucket_label(max(s, start), by) for s in starts]
     names = [sales.channel_label(c) for c in channels]
     per = [
         charts.Series(n, [series.get(s, {}).get(c, 0) for s in starts])
@@ -484,7 +499,7 @@ def summary(*, shop, start: dt.date, end: dt.date, by: str | None = None) -> Rep
 
     # money held
     money = statements.money_by_bucket(shop=shop, date_from=start, date_to=end, by=by)
-    money_labels = [_bucket_label(m["start"], by) for m in money]
+    money_labels = [_bucket_label(max(m["start"], start), by) for m in money]
     report.charts.append(
         Chart(
             charts.line(
