@@ -85,6 +85,7 @@ def _serve(request, slug: str, build, *, url: str, **extra):
     if fmt in ("pdf", "xlsx"):
         return _file(report, request, fmt)
     day = today(request.shop)
+    is_owner = request.membership.is_owner
     query = f"date_from={start.isoformat()}&date_to={end.isoformat()}"
     context = {
         "report": report,
@@ -99,8 +100,10 @@ def _serve(request, slug: str, build, *, url: str, **extra):
         "reports": [
             (name, reverse(URL_NAMES[key]), key == slug)
             for key, (name, _build) in documents.BUILDERS.items()
-        ],
-        "is_owner": request.membership.is_owner,
+        ]
+        # gross profit per channel and product (merdeka.books.cost_views), the owners'
+        + ([(_("Gross profit"), reverse("books_gross_profit"), False)] if is_owner else []),
+        "is_owner": is_owner,
         "staff_see_reports": statements.staff_see_reports(request.shop),
         "by": request.GET.get("by", ""),
     }

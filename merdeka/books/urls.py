@@ -1,6 +1,6 @@
 from django.urls import path
 
-from merdeka.books import report_views, views
+from merdeka.books import cost_views, report_views, views
 
 urlpatterns = [
     path("", views.books_home, name="books_home"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("laporan/neraca-saldo/", report_views.books_trial_balance, name="books_trial_balance"),
     path("laporan/buku-besar/<int:account_id>/", report_views.books_ledger, name="books_ledger"),
     path("laporan/akses/", report_views.books_reports_access, name="books_reports_access"),
+    path("laba-kotor/", cost_views.books_gross_profit, name="books_gross_profit"),
 ]
