@@ -255,47 +255,38 @@ def cash_flow(*, shop, start: dt.date, end: dt.date) -> Report:
 def daily_recap(*, shop, start: dt.date, end: dt.date) -> Report:
     days, channels = statements.daily_recap(shop=shop, date_from=start, date_to=end)
     names = [sales.channel_label(c) for c in channels]
-    rows = [
-        Row(
-            _day(d.day),
-            [d.sales_total, d.revenue, d.cost_of_goods, d.gross_profit],
-            note=" · ".join(
-                f"{name} {format_rupiah(d.sales.get(c, 0))}"
-                for c, name in zip(channels, names, strict=True)
-                if d.sales.get(c)
-            ),
-        )
-        for d in days
-    ]
     totals = {
         "sales": sum(d.sales_total for d in days),
         "revenue": sum(d.revenue for d in days),
         "cost_of_goods": sum(d.cost_of_goods for d in days),
         "gross_profit": sum(d.gross_profit for d in days),
     }
-    rows.append(Row(_("Total"), list(totals.values()), "grand"))
     recap = Table(
         _("Day by day"),
         _("Day"),
         [_("Sales"), _("Revenue"), _("COGS"), _("Gross profit")],
-        rows,
+        [
+            Row(_day(d.day), [d.sales_total, d.revenue, d.cost_of_goods, d.gross_profit])
+            for d in days
+        ]
+        + [Row(_("Total"), list(totals.values()), "grand")],
         key="recap",
     )
-    per_channel = Table(
+    per_channel = {c: sum(d.sales.get(c, 0) for d in days) for c in channels}
+    by_channel = Table(
         _("Sales per channel"),
-        _("Channel"),
-        [_("Sales")],
+        _("Day"),
+        [*names, _("Total")],
         [
-            Row(name, [sum(d.sales.get(c, 0) for d in days)])
-            for c, name in zip(channels, names, strict=True)
+            Row(_day(d.day), [*(d.sales.get(c, 0) for c in channels), d.sales_total])
+            for d in days
+            if d.sales
         ]
-        + [Row(_("Total"), [totals["sales"]], "grand")],
+        + [Row(_("Total"), [*per_channel.values(), totals["sales"]], "grand")],
         key="recap-channels",
     )
-    report = Report("rekap-harian", _("Daily recap"), start, end, [recap, per_channel])
-    report.figures = totals | {
-        "channels": {c: sum(d.sales.get(c, 0) for d in days) for c in channels}
-    }
+    report = Report("rekap-harian", _("Daily recap"), start, end, [recap, by_channel])
+    report.figures = totals | {"channels": per_channel}
     report.notes.append(
         _(
             "Sales are the orders placed that day, on every channel. Revenue counts an order "

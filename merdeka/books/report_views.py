@@ -98,11 +98,15 @@ def _serve(request, slug: str, build, *, url: str, **extra):
             for label, a, b in _presets(day)
         ],
         "reports": [
-            (name, reverse(URL_NAMES[key]), key == slug)
+            (name, reverse(URL_NAMES[key]), key == slug, f"report-{key}")
             for key, (name, _build) in documents.BUILDERS.items()
         ]
         # gross profit per channel and product (merdeka.books.cost_views), the owners'
-        + ([(_("Gross profit"), reverse("books_gross_profit"), False)] if is_owner else []),
+        + (
+            [(_("Gross profit"), reverse("books_gross_profit"), False, "gross-profit-link")]
+            if is_owner
+            else []
+        ),
         "is_owner": is_owner,
         "staff_see_reports": statements.staff_see_reports(request.shop),
         "by": request.GET.get("by", ""),

@@ -320,7 +320,8 @@ def ledger_page(
             opening += _day_sums(shop, account, date__gte=date_from, date__lt=day)
             got = lines.filter(date=day, pk__lte=pk).aggregate(d=Sum("debit"), c=Sum("credit"))
             opening += _sign(account) * ((got["d"] or 0) - (got["c"] or 0))
-            lines = lines.filter(Q(date__gt=day) | Q(date=day, pk__gt=pk))
+            # the date bound keeps the index range; the OR only orders within its first day
+            lines = lines.filter(date__gte=day).filter(Q(date__gt=day) | Q(date=day, pk__gt=pk))
         found = list(lines.select_related("entry").order_by("date", "pk")[: size + 1])
     more = len(found) > size
     found = found[:size]

@@ -18,9 +18,10 @@ from pypdf import PdfReader
 from merdeka.books import documents, statements
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.charts import short_rupiah
-from merdeka.books.models import Source
+from merdeka.books.models import Account, Kind, Source
 from merdeka.books.posting import Line, entry_post, today
 from merdeka.books.tests.test_views import figure
+from merdeka.core.scoping import shop_scope
 from merdeka.orders import lifecycle
 from merdeka.orders.manual import ManualLine, manual_order_create
 from merdeka.orders.services import Buyer
@@ -90,6 +91,27 @@ def test_the_cash_flow_explains_the_change_in_money(ika_shop, november):
     moves = {m.account.key: (m.opening, m.money_in, m.money_out, m.closing) for m in flow.money}
     assert moves["bank"] == (0, 500_000, 0, 500_000)  # a transfer moves money, adds none
     assert moves["cash"] == (1_000_000, 2_350_000, 650_000, 2_700_000)
+
+
+def test_equipment_is_investing_and_a_loan_is_financing(ika_shop, acc):
+    with shop_scope(ika_shop):
+        oven = Account.objects.create(shop=ika_shop, code="1-500", name="Oven", kind=Kind.ASSET)
+        loan = Account.objects.create(
+            shop=ika_shop, code="2-500", name="Pinjaman KUR", kind=Kind.LIABILITY
+        )
+    acc |= {"oven": oven.pk, "loan": loan.pk}
+    post(ika_shop, acc, "loan", "bank", "loan", 10_000_000)
+    post(ika_shop, acc, "oven", "oven", "bank", 4_500_000)
+    post(ika_shop, acc, "repay", "loan", "bank", 500_000, day=DAY.replace(day=25))
+    flow = statements.cash_flow(
+        shop=ika_shop, date_from=DAY.replace(day=1), date_to=DAY.replace(day=30)
+    )
+    assert [(a.name, v) for a, v in flow.investing] == [("Oven", -4_500_000)]
+    assert [(a.name, v) for a, v in flow.financing] == [("Pinjaman KUR", 9_500_000)]
+    assert flow.totals["net"] == flow.totals["change"] == 5_000_000
+    page = documents.cash_flow(shop=ika_shop, start=DAY.replace(day=1), end=DAY.replace(day=30))
+    labels = [row.label for row in page.tables[0].rows]
+    assert "Aktivitas investasi" in labels or "Investing activities" in labels
 
 
 def test_the_financial_position_balances_and_counts_the_profit_to_date(ika_shop, november):
