@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e browser messages bench bench-tools bench-storefront clean
+.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e browser pdf-libs messages bench bench-tools bench-storefront clean
 
 # The exact versions of requirements.lock, then Merdeka itself without resolving again;
 # a change to pyproject.toml or a lock file reinstalls on the next make.
@@ -26,7 +26,7 @@ lock: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
 	$(BIN)/python scripts/lock.py
 
-setup: $(BIN)/.installed
+setup: $(BIN)/.installed pdf-libs
 	$(BIN)/merdeka setup
 
 run: setup
@@ -40,7 +40,7 @@ format: $(BIN)/.test-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test-sqlite: $(BIN)/.test-installed
+test-sqlite: $(BIN)/.test-installed pdf-libs
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q
 
 test-e2e: $(BIN)/.test-installed browser
@@ -70,7 +70,32 @@ browser:
 	echo "    $${sudo:+sudo }apt-get update && $${sudo:+sudo }apt-get install -y chromium"; \
 	echo "then run make test again."; exit 1
 
-test-postgres: $(BIN)/.test-installed
+# WeasyPrint (the books' PDFs) draws text with Pango, which comes from Debian, not pip.
+# When WeasyPrint cannot load it, the libraries are installed here the way chromium is.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+PDF_CHECK ?= $(BIN)/python -c 'import weasyprint'
+APT_GET := env DEBIAN_FRONTEND=noninteractive apt-get
+pdf-libs: $(BIN)/.installed
+	@$(PDF_CHECK) >/dev/null 2>&1 && exit 0; \
+	echo "== installing Debian's Pango for the PDF reports"; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "Pango is missing and this is not Debian (no apt-get): install Pango 1.44 or newer"; \
+		echo "(WeasyPrint's first steps list the packages), then run make again."; exit 1; \
+	fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else \
+		echo "Pango is missing. As root, run:"; \
+		echo "    apt-get update && apt-get install -y $(PDF_PACKAGES)"; \
+		echo "then run make again."; exit 1; \
+	fi; \
+	if $$sudo $(APT_GET) update -qq && $$sudo $(APT_GET) install -y -qq $(PDF_PACKAGES) >/dev/null \
+		&& $(PDF_CHECK) >/dev/null 2>&1; then exit 0; fi; \
+	echo "Pango could not be installed. Run:"; \
+	echo "    $${sudo:+sudo }apt-get update && $${sudo:+sudo }apt-get install -y $(PDF_PACKAGES)"; \
+	echo "then run make again."; exit 1
+
+test-postgres: $(BIN)/.test-installed pdf-libs
 	@url="$$($(BIN)/python scripts/postgres_test_url.py)" || exit 1; \
 	if [ -n "$$url" ]; then \
 		echo "== PostgreSQL half: $$url"; \
@@ -78,8 +103,8 @@ test-postgres: $(BIN)/.test-installed
 		echo "== PostgreSQL half passed"; \
 	fi
 
-# the browser first: a password sudo asks for comes now, not after the first half
-test: browser lint test-sqlite test-e2e test-postgres
+# the system packages first: a password sudo asks for comes now, not after the first half
+test: browser pdf-libs lint test-sqlite test-e2e test-postgres
 
 messages: $(BIN)/.test-installed
 	cd merdeka && ../$(BIN)/merdeka makemessages -l id --no-obsolete --ignore 'static/*' --ignore '*/tests/*' --ignore 'e2e/*'

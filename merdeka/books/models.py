@@ -159,6 +159,9 @@ class BooksSettings(ShopOwnedModel):
     revenue_on = models.CharField(
         _("revenue is earned"), max_length=12, choices=RevenueOn.choices, default="completed"
     )
+    # the reports (profit, the balance sheet...) are the owners'; an owner may open them
+    # to the staff role too (merdeka.books.statements.may_see_reports)
+    staff_see_reports = models.BooleanField(_("staff may see the reports"), default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shop"], name="books_settings_once")]

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from merdeka.books.chart import accounts_by_key
-from merdeka.books.models import Account, JournalEntry, Kind, Source
+from merdeka.books.models import Account, BooksSettings, JournalEntry, Kind, Source
 from merdeka.books.posting import MAX_AMOUNT, Line, entry_post, today
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
@@ -223,3 +223,22 @@ def opening_balance_record(
         action="books.opening_recorded",
         detail={"amount": amount, "account": account.pk},
     )
+
+
+def reports_access_set(*, shop, staff_see_reports: bool, actor=None, request=None) -> bool:
+    """An owner opens the reports (profit included) to the staff role, or closes them
+    again (audited). False when nothing changed."""
+    with transaction.atomic(), shop_scope(shop):
+        settings, _made = BooksSettings.objects.select_for_update().get_or_create(shop=shop)
+        if settings.staff_see_reports == staff_see_reports:
+            return False
+        settings.staff_see_reports = staff_see_reports
+        settings.save(update_fields=["staff_see_reports"])
+        audit_record(
+            action="books.reports_access_set",
+            shop=shop,
+            actor=actor,
+            request=request,
+            detail={"staff_see_reports": staff_see_reports},
+        )
+    return True

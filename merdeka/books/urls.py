@@ -1,11 +1,19 @@
 from django.urls import path
 
-from merdeka.books import cost_views, debt_views, views
+from merdeka.books import cost_views, debt_views, report_views, views
 from merdeka.books.models import DebtKind
 
 urlpatterns = [
     path("", views.books_home, name="books_home"),
-    path("laporan/", views.books_report, name="books_report"),
+    # the reports (merdeka.books.report_views): pages, PDFs and spreadsheets
+    path("laporan/", report_views.books_report, name="books_report"),
+    path("laporan/rekap-harian/", report_views.books_recap, name="books_recap"),
+    path("laporan/laba-rugi/", report_views.books_profit_and_loss, name="books_profit_and_loss"),
+    path("laporan/arus-kas/", report_views.books_cash_flow, name="books_cash_flow"),
+    path("laporan/posisi-keuangan/", report_views.books_position, name="books_position"),
+    path("laporan/neraca-saldo/", report_views.books_trial_balance, name="books_trial_balance"),
+    path("laporan/buku-besar/<int:account_id>/", report_views.books_ledger, name="books_ledger"),
+    path("laporan/akses/", report_views.books_reports_access, name="books_reports_access"),
     path("laba-kotor/", cost_views.books_gross_profit, name="books_gross_profit"),
     # debts: what customers owe (piutang) and what the shop owes (utang)
     path(

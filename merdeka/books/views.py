@@ -3,7 +3,6 @@ and the statements for any period (owners)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 from django.contrib import messages
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from merdeka.books import debts, selectors, services
 from merdeka.books.chart import chart_ensure
-from merdeka.books.forms import ExpenseForm, PeriodForm
+from merdeka.books.forms import ExpenseForm
 from merdeka.books.posting import today
 from merdeka.core.decorators import shop_member
 from merdeka.core.services import ServiceError
@@ -57,26 +56,3 @@ def books_home(request):
             "money": selectors.money_balances(shop=shop, at=day),
         }
     return render(request, "books/home.html", context)
-
-
-@shop_member(owner=True)
-def books_report(request):
-    shop = request.shop
-    day = today(shop)
-    form = PeriodForm(request.GET or {"date_from": day.replace(day=1), "date_to": day})
-    context = {"form": form}
-    if form.is_valid():
-        start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
-        context |= {
-            "start": start,
-            "end": end,
-            "pnl": selectors.profit_and_loss(shop=shop, date_from=start, date_to=end),
-            "sheet": selectors.balance_sheet(shop=shop, at=end),
-            "rows": [
-                row
-                for row in selectors.balances(shop=shop, date_from=start, date_to=end)
-                if row.debit or row.credit
-            ],
-            "previous": start - dt.timedelta(days=1),
-        }
-    return render(request, "books/report.html", context)

@@ -19,6 +19,7 @@ from merdeka.books.models import BooksSettings, JournalEntry, RevenueOn, Source
 from merdeka.books.orders import order_postings_sync
 from merdeka.books.posting import Line, entry_post, entry_reverse, month_close, today
 from merdeka.books.selectors import balance_sheet, balances, profit_and_loss, report
+from merdeka.books.statements import cash_flow, financial_position, is_money
 from merdeka.catalog import services as catalog
 from merdeka.catalog.models import StockCost
 from merdeka.core import events
@@ -314,6 +315,19 @@ def _play(shop, actor, actions):
         if line.account_id in (acc["cash"], acc["bank"])
     )  # fmt: skip
     assert cash == paid + moved  # Arus Kas: the change in cash is what moved it
+    # the cash flow statement explains exactly the change in money over the period
+    flow = cash_flow(shop=shop, date_from=start, date_to=end).totals
+    closing = sum(
+        b.amount for b in balances(shop=shop, date_to=end) if is_money(b.account)
+    )  # fmt: skip
+    opening_money = sum(
+        b.amount for b in balances(shop=shop, date_to=start - dt.timedelta(days=1))
+        if is_money(b.account)
+    )  # fmt: skip
+    assert flow["net"] == flow["change"] == closing - opening_money
+    assert flow["financing"] == capital - drawings  # no loans here: the owner's money only
+    position = financial_position(shop=shop, at=end).totals
+    assert position["assets"] == position["liabilities_and_equity"]
     # the stock account holds what the stock on the shelf cost (orders leave on delivery)
     inventory = sum(
         b.amount for b in balances(shop=shop, date_from=start, date_to=end)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from merdeka.books.chart import accounts_by_key
 from merdeka.customers.tests import crossshop_world as _ws
 
 
@@ -102,6 +103,13 @@ ROUTES: dict[str, Route] = {
     # the books: the visitor's own shop only (merdeka/books/tests/test_views.py)
     "books_home": Route(own_shop=True, post=lambda w: {"amount": "1.000"}),
     "books_report": Route(own_shop=True, post=None),
+    "books_recap": Route(own_shop=True, post=None),
+    "books_profit_and_loss": Route(own_shop=True, post=None),
+    "books_cash_flow": Route(own_shop=True, post=None),
+    "books_position": Route(own_shop=True, post=None),
+    "books_trial_balance": Route(own_shop=True, post=None),
+    "books_ledger": Route(kwargs=lambda w: {"account_id": _books_account(w)}, post=None),
+    "books_reports_access": Route(own_shop=True, post=lambda w: {"staff_see_reports": "on"}),
     "books_gross_profit": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
@@ -428,6 +436,11 @@ def _groupbuy(world):
 # The public sign-up page of a parcel card: it shows its own shop's name on purpose and is
 # reached only by an unguessable token (merdeka/cards/tests test that a foreign one 404s).
 PUBLIC |= {"signup", "signup_thanks"}
+
+
+def _books_account(world) -> int:
+    """The walked shop's cash account: its ledger is the other shop's to see, never ours."""
+    return accounts_by_key(shop=world["shop"], keys=["cash"])["cash"]
 
 
 def _card_batch(world):

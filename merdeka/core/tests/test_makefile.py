@@ -117,3 +117,85 @@ def test_make_test_and_the_browser_half_get_chromium_first():
     # CI relies on it instead of installing chromium on its own
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get" not in ci and ci.rstrip().endswith("make test")
+
+
+# -- WeasyPrint's Pango (the books' PDFs) -----------------------------------------------
+
+PANGO = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"
+
+
+@pytest.fixture
+def pango_machine(tmp_path):
+    """A PATH of stand-ins where WeasyPrint loads once ``apt-get install`` has put a
+    ``pango`` file in place (the check stands in for ``import weasyprint``)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "log"
+    log.touch()
+    for tool in ("env", "chmod", "test", "touch"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+
+    def script(name: str, body: str):
+        path = bin_dir / name
+        path.write_text("#!/bin/sh\n" + body)
+        path.chmod(0o755)
+
+    script("id", 'echo "$FAKE_UID"\n')
+    script(
+        "apt-get",
+        'echo "apt-get $* ($DEBIAN_FRONTEND)" >> "$LOG"\n'
+        'case "$*" in *install*) touch "$FAKE_BIN/pango";; esac\n',
+    )
+    script("sudo", 'echo "sudo $*" >> "$LOG"\nexec "$@"\n')
+
+    def run(*, uid=0):
+        result = subprocess.run(
+            [
+                MAKE,
+                "--no-print-directory",
+                "-s",
+                "-o",
+                ".venv/bin/.installed",
+                "pdf-libs",
+                f"PDF_CHECK=test -e {bin_dir}/pango",
+            ],
+            cwd=ROOT,
+            env={
+                "PATH": str(bin_dir),
+                "LOG": str(log),
+                "FAKE_BIN": str(bin_dir),
+                "FAKE_UID": str(uid),
+                "HOME": os.environ.get("HOME", "/"),
+            },
+            capture_output=True,
+            text=True,
+        )
+        return result, log.read_text().splitlines()
+
+    run.bin = bin_dir
+    return run
+
+
+def test_a_machine_where_weasyprint_loads_installs_nothing(pango_machine):
+    (pango_machine.bin / "pango").touch()
+    result, asked = pango_machine()
+    assert result.returncode == 0 and result.stdout == "" and asked == []
+
+
+def test_pango_is_installed_from_debian_when_weasyprint_cannot_load_it(pango_machine):
+    result, asked = pango_machine(uid=1000)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "installing Debian's Pango" in result.stdout
+    assert asked == [
+        "sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq",
+        "apt-get update -qq (noninteractive)",
+        f"sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {PANGO}",
+        f"apt-get install -y -qq {PANGO} (noninteractive)",
+    ]
+
+
+def test_make_run_and_make_test_get_pango_first():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^setup: .*\bpdf-libs\b", makefile, re.M)
+    assert re.search(r"^test: browser pdf-libs ", makefile, re.M)
+    assert re.search(r"^test-sqlite: .*\bpdf-libs\b", makefile, re.M)

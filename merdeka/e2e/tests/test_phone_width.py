@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from merdeka.books.chart import accounts_by_key
 from merdeka.e2e.tests.conftest import PHONE, SCREENSHOTS, sign_in
 from merdeka.e2e.tests.full_shop import full_shop
 
@@ -39,6 +40,10 @@ class Page:
 
 def _gb(w):
     return w["groupbuy"]
+
+
+def _cash_account(w):
+    return accounts_by_key(shop=w["shop"], keys=["cash"])["cash"]
 
 
 def _slug(w):
@@ -80,6 +85,12 @@ PAGES: dict[str, list[Page]] = {
     "audit_log": [Page()],
     "books_home": [Page()],
     "books_report": [Page()],
+    "books_recap": [Page()],
+    "books_profit_and_loss": [Page()],
+    "books_cash_flow": [Page()],
+    "books_position": [Page()],
+    "books_trial_balance": [Page()],
+    "books_ledger": [Page(lambda w: {"account_id": _cash_account(w)})],
     "books_gross_profit": [Page()],
     "stock_count": [Page()],
     "debt_receivables": [Page()],
@@ -190,6 +201,7 @@ SKIPPED: dict[str, str] = {
     "two_factor_disable": "needs two-factor on; its form: core/tests/test_twofactor.py",
     "two_factor_recovery_codes": "needs two-factor on; core/tests/test_twofactor.py",
     "logout": "POST only",
+    "books_reports_access": "POST only (the owners' switch on the reports' page)",
     "shop_switch": "POST only (the account menu)",
     "set_language": "POST only (the footer's language buttons)",
     "staff_remove": "POST only (staff page)",

@@ -6,9 +6,12 @@ import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
-from merdeka.books import selectors
+from merdeka.books import documents, selectors
 from merdeka.books.backfill import backfill
+from merdeka.books.pdf import report_pdf
+from merdeka.books.xlsx import report_xlsx
 from merdeka.core.models import Shop
 from merdeka.orders.models import Order
 
@@ -30,6 +33,14 @@ class Command(BaseCommand):
         report.add_argument("--from", dest="date_from", required=True, type=_day)
         report.add_argument("--to", dest="date_to", required=True, type=_day)
         report.add_argument("--json", action="store_true")
+        report.add_argument(
+            "--report",
+            choices=list(documents.BUILDERS),
+            default="laba-rugi",
+            help="which report --pdf and --xlsx write (default: laba-rugi)",
+        )
+        report.add_argument("--pdf", metavar="FILE", help="write the report as PDF")
+        report.add_argument("--xlsx", metavar="FILE", help="write the report as a spreadsheet")
         fill = sub.add_parser("backfill", help="post every existing order once (idempotent)")
         fill.add_argument("--shop", help="one shop (default: every shop)")
 
@@ -51,6 +62,8 @@ class Command(BaseCommand):
         figures = selectors.report(
             shop=shop, date_from=options["date_from"], date_to=options["date_to"]
         )
+        if options.get("pdf") or options.get("xlsx"):
+            self._files(shop, options)
         if options["json"]:
             self.stdout.write(json.dumps(figures))
             return
@@ -58,6 +71,17 @@ class Command(BaseCommand):
             self.stdout.write(part)
             for name, value in values.items():
                 self.stdout.write(f"  {name}: {value}")
+
+    def _files(self, shop, options):
+        """The report a seller downloads, in the shop's language, into files."""
+        _title, build = documents.BUILDERS[options["report"]]
+        with translation.override("id"):
+            report = build(shop=shop, start=options["date_from"], end=options["date_to"])
+            if options.get("pdf"):
+                with open(options["pdf"], "wb") as handle:
+                    handle.write(report_pdf(report, shop=shop))
+            if options.get("xlsx"):
+                report_xlsx(report, options["xlsx"], shop=shop)
 
     def _backfill(self, options):
         from rich.progress import Progress

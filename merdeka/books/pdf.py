@@ -1,0 +1,21 @@
+"""The books' reports as PDF: the report's own template for paper, drawn by WeasyPrint
+(its text through Pango, from Debian), charts included as the same inline SVG."""
+
+from __future__ import annotations
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from merdeka.books.documents import Report
+
+PRINT_CSS = "books/print.css"
+
+
+def report_pdf(report: Report, *, shop) -> bytes:
+    """The report on A4 pages, numbered, its figures as text a reader can copy."""
+    # imported here: WeasyPrint takes about a second to import, which every web worker
+    # and command would pay at start for a file few of them make
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("books/report_print.html", {"report": report, "shop": shop})
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=finders.find(PRINT_CSS))])
