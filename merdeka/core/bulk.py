@@ -293,6 +293,41 @@ def update(
             rawsql.executemany(cursor, sql, part, shop_id=shop_id)
 
 
+def add_to(
+    model,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    shop_id: int,
+) -> None:
+    """Add to running totals: rows ``(shop id, *keys, *amounts)`` (field names; ``keys``
+    are the fields of a unique constraint) are inserted, or, where a row with those
+    keys exists, its ``amounts`` grow by the row's (``INSERT … ON CONFLICT DO UPDATE``,
+    on SQLite and PostgreSQL alike: no lost update between two writers). Each key may
+    appear once in ``rows``."""
+    extra, constants, per_row = _omitted(model, ["shop", *keys, *amounts])
+    if per_row:
+        raise ValueError("add_to() cannot call per-row defaults")
+    meta = [_column(model, name) for name in ("shop", *keys, *amounts, *extra)]
+    names = ", ".join(f'"{column}"' for column, _ in meta)
+    table = model._meta.db_table
+    conflict = ", ".join(f'"{_column(model, name)[0]}"' for name in keys)
+    grow = ", ".join(
+        f'"{column}" = "{table}"."{column}" + excluded."{column}"'
+        for column, _ in (_column(model, name) for name in amounts)
+    )
+    sql = (
+        f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(meta))}) '  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {grow}"
+    )
+    adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
+    prepared = list(_adapted(rows, adapters, tuple(constants)))
+    with rawsql.cursor() as cursor:
+        for part in chunks(prepared, SQLITE_BATCH):
+            rawsql.executemany(cursor, sql, part, shop_id=shop_id)
+
+
 def analyze(*models) -> None:
     """Fresh planner statistics of the models' tables (``ANALYZE``)."""
     with rawsql.cursor() as cursor:
