@@ -21,7 +21,7 @@ from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import EventKind, Order, OrderEvent, Status
 
-BATCH = 2000
+BATCH = 5000  # orders per batch, each its own transaction
 # the statuses an order reaches only after its payment may have come in
 AFTER_PAYMENT = frozenset({Status.PAID, Status.PROCESSING, Status.SHIPPED, Status.COMPLETED})
 
@@ -45,10 +45,14 @@ def backfill(*, shop, progress: Callable[[int], None] | None = None) -> int:
 def _batch(shop, ids: list[int], rule: str) -> int:
     """One batch of orders, read in a few queries, planned in memory by ``target``
     (through ``postings_plan``, as the live path), written in one set of inserts."""
-    books = orders_read(shop=shop, order_ids=ids)
+    # ``ids`` are every order of the shop from the first to the last: read as a range
+    books = orders_read(shop=shop, id_range=(ids[0], ids[-1]))
     delivered_on = dict(
         OrderEvent.objects.filter(
-            shop=shop, order_id__in=ids, kind__in=(EventKind.COMPLETED, EventKind.SHIPPED)
+            shop=shop,
+            order_id__gte=ids[0],
+            order_id__lte=ids[-1],
+            kind__in=(EventKind.COMPLETED, EventKind.SHIPPED),
         )
         .order_by("at")
         .values_list("order_id", "at")

@@ -128,19 +128,30 @@ class OrderBooks:
     counts: dict[int, int] = field(default_factory=dict)
 
 
-def orders_read(*, shop, order_ids, fields=()) -> OrderBooks:
-    """The orders' rows (``ORDER_FIELDS``, ``ordered_at`` and ``fields``), payments and
-    postings: a few queries per chunk of ids, whatever their number."""
+def orders_read(*, shop, order_ids=None, id_range: tuple[int, int] | None = None) -> OrderBooks:
+    """The orders' rows (``ORDER_FIELDS`` and ``ordered_at``), payments and postings, a
+    few queries per chunk of ids whatever their number: of ``order_ids``, or of every
+    order of the shop whose id is in ``id_range`` (both ends included; the backfill's
+    batches, read without a list of ids to send)."""
     books = OrderBooks()
-    ids = sorted(set(order_ids))
+    if id_range is not None:
+        parts = [id_range]
+    else:
+        parts = [(None, part) for part in bulk.chunks(sorted(set(order_ids)))]
     with shop_scope(shop):
-        for part in bulk.chunks(ids):
-            for row in Order.objects.filter(shop=shop, pk__in=part).values(
-                *ORDER_FIELDS, "ordered_at", *fields
+        for first, last in parts:
+
+            def which(field, first=first, last=last):
+                if first is None:
+                    return {f"{field}__in": last}
+                return {f"{field}__gte": first, f"{field}__lte": last}
+
+            for row in Order.objects.filter(shop=shop, **which("pk")).values(
+                *ORDER_FIELDS, "ordered_at"
             ):
                 books.orders[row["pk"]] = row
             for order_id, method, amount in (
-                Payment.objects.filter(shop=shop, order_id__in=part)
+                Payment.objects.filter(shop=shop, **which("order_id"))
                 .values("order_id", "method")
                 .annotate(amount=Sum("amount"))
                 .values_list("order_id", "method", "amount")
@@ -148,14 +159,14 @@ def orders_read(*, shop, order_ids, fields=()) -> OrderBooks:
                 key = MONEY_ACCOUNT.get(method, "cash")
                 books.paid[order_id][key] = books.paid[order_id].get(key, 0) + rupiah(amount)
             for order_id, account_id, debit, credit in (
-                JournalLine.objects.filter(shop=shop, entry__order_id__in=part)
+                JournalLine.objects.filter(shop=shop, **which("entry__order_id"))
                 .values("entry__order_id", "account_id")
                 .annotate(d=Sum("debit"), c=Sum("credit"))
                 .values_list("entry__order_id", "account_id", "d", "c")
             ):
                 books.posted[order_id][account_id] = debit - credit
             books.counts.update(
-                JournalEntry.objects.filter(shop=shop, order_id__in=part)
+                JournalEntry.objects.filter(shop=shop, **which("order_id"))
                 .values("order_id")
                 .annotate(n=Count("id"))
                 .values_list("order_id", "n")

@@ -71,15 +71,18 @@ def _check(posting: Posting) -> None:
     lines = [line for line in posting.lines if line.debit or line.credit]
     if len(lines) < 2:
         raise ServiceError(_("An entry needs at least two lines."))
+    debits = credits = 0
     for line in lines:
-        for amount in (line.debit, line.credit):
-            if not isinstance(amount, int) or isinstance(amount, bool):
-                raise TypeError("amounts are whole rupiah (int)")
-            if amount < 0 or amount >= MAX_AMOUNT:
-                raise ServiceError(_("An amount must be a whole number of rupiah above 0."))
-        if line.debit and line.credit:
+        debit, credit = line.debit, line.credit
+        if type(debit) is not int or type(credit) is not int:  # not a float, Decimal, bool
+            raise TypeError("amounts are whole rupiah (int)")
+        if debit < 0 or credit < 0 or debit >= MAX_AMOUNT or credit >= MAX_AMOUNT:
+            raise ServiceError(_("An amount must be a whole number of rupiah above 0."))
+        if debit and credit:
             raise ServiceError(_("A line is either a debit or a credit."))
-    if sum(line.debit for line in lines) != sum(line.credit for line in lines):
+        debits += debit
+        credits += credit
+    if debits != credits:
         raise ServiceError(_("The entry does not balance: debits and credits differ."))
     if len(posting.key) > 120 or not posting.key:
         raise ValueError("an entry key of 1-120 characters is needed")

@@ -106,6 +106,22 @@ def _sqlite_datetime_memo(value):
     return stored
 
 
+_STORED_DATES: dict = {}
+
+
+def _sqlite_date(value):
+    """What Django's SQLite backend stores for a date (ISO text), each distinct date
+    worked out once: the journal's lines share a few hundred days."""
+    stored = _STORED_DATES.get(value)
+    if stored is None:
+        if value is None or isinstance(value, str):
+            return value
+        if len(_STORED_DATES) >= 100_000:
+            _STORED_DATES.clear()
+        stored = _STORED_DATES[value] = value.isoformat()
+    return stored
+
+
 def _sqlite_uuid(value):
     if value is None or isinstance(value, str):
         return value
@@ -125,6 +141,8 @@ def _adapter(field) -> Callable | None:
     kind = field.get_internal_type()
     if kind == "DateTimeField":
         return _sqlite_datetime_memo
+    if kind == "DateField":
+        return _sqlite_date
     if kind == "UUIDField":
         return _sqlite_uuid
     return None  # text, integers, decimals (sqlite3 adapts Decimal to text) pass through
@@ -215,8 +233,16 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: 
     when it is a callable, like a uid), the time for ``auto_now`` fields, else empty.
     """
     extra, constants, per_row = _omitted(model, columns)
+    settled: set[int] = set()  # the constants' columns, adapted once here, not per row
     if extra:
         offset = len(columns)
+        made = {i for i, _make in per_row}
+        for i, name in enumerate(extra):
+            adapt = _column(model, name)[1]
+            if i not in made:
+                settled.add(offset + i)
+                if adapt is not None:
+                    constants[i] = adapt(constants[i])
         per_row = [(offset + i, make) for i, make in per_row]
         plain = rows
 
@@ -230,7 +256,9 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: 
         columns, rows = [*columns, *extra], completed()
     meta = [_column(model, name) for name in columns]
     names = ", ".join(f'"{column}"' for column, _ in meta)
-    adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
+    adapters = [
+        (i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None and i not in settled
+    ]
     table = model._meta.db_table
     written = 0
     if adapters:
