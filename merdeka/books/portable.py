@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -49,17 +50,13 @@ def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def books_export(*, shop) -> tuple[dict, list[dict]]:
-    """The books of ``shop``: (chart, settings and closed months; the journal)."""
+def books_export(*, shop) -> tuple[dict, Iterator[dict]]:
+    """The books of ``shop``: the chart, settings and closed months, and the journal as
+    rows read as they are written out (a journal of millions of lines is never held
+    whole). Consume the journal inside ``shop_scope(shop)``."""
     User = get_user_model()
     with shop_scope(shop):
         users = dict(User.objects.filter(memberships__shop=shop).values_list("pk", "username"))
-        orders = {
-            pk: [pk, channel, external_id]
-            for pk, channel, external_id in Order.objects.filter(
-                shop=shop, pk__in=JournalEntry.objects.filter(shop=shop).values("order_id")
-            ).values_list("pk", "channel", "external_id")
-        }
         setting = BooksSettings.objects.filter(shop=shop).values("revenue_on").first()
         books = {
             "settings": setting or {},
@@ -73,45 +70,60 @@ def books_export(*, shop) -> tuple[dict, list[dict]]:
                 .values_list("month", "closed_by_id", "closed_at")
             ],
         }
-        lines = defaultdict(list)
-        for entry_id, account_id, debit, credit in (
-            JournalLine.objects.filter(shop=shop)
-            .order_by("pk")
-            .values_list("entry_id", "account_id", "debit", "credit")
-            .iterator(chunk_size=20000)
-        ):
-            lines[entry_id].append([account_id, debit, credit])
-        journal = [
-            {
-                "id": e["pk"],
-                "date": _day(e["date"]),
-                "source": e["source"],
-                "key": e["key"],
-                "memo": e["memo"],
-                "order": orders.get(e["order_id"]),
-                "reverses": e["reverses_id"],
-                "belongs_to": _day(e["belongs_to"]),
-                "created_by": users.get(e["created_by_id"]),
-                "created_at": e["created_at"].isoformat(),
-                "lines": lines.get(e["pk"], []),
-            }
-            for e in JournalEntry.objects.filter(shop=shop)
-            .order_by("pk")
-            .values(
-                "pk",
-                "date",
-                "source",
-                "key",
-                "memo",
-                "order_id",
-                "reverses_id",
-                "belongs_to",
-                "created_by_id",
-                "created_at",
-            )
-            .iterator(chunk_size=20000)
-        ]
-    return books, journal
+    return books, _journal(shop, users)
+
+
+def _journal(shop, users: dict[int, str]) -> Iterator[dict]:
+    orders = {
+        pk: [pk, channel, external_id]
+        for pk, channel, external_id in Order.objects.filter(
+            shop=shop, pk__in=JournalEntry.objects.filter(shop=shop).values("order_id")
+        ).values_list("pk", "channel", "external_id")
+    }
+    lines = (
+        JournalLine.objects.filter(shop=shop)
+        .order_by("entry_id", "pk")
+        .values_list("entry_id", "account_id", "debit", "credit")
+        .iterator(chunk_size=20000)
+    )
+    pending = next(lines, None)
+    for e in (
+        JournalEntry.objects.filter(shop=shop)
+        .order_by("pk")
+        .values(*ENTRY_FIELDS)
+        .iterator(chunk_size=20000)
+    ):
+        mine = []
+        while pending is not None and pending[0] == e["pk"]:  # both in entry order
+            mine.append(list(pending[1:]))
+            pending = next(lines, None)
+        yield {
+            "id": e["pk"],
+            "date": _day(e["date"]),
+            "source": e["source"],
+            "key": e["key"],
+            "memo": e["memo"],
+            "order": orders.get(e["order_id"]),
+            "reverses": e["reverses_id"],
+            "belongs_to": _day(e["belongs_to"]),
+            "created_by": users.get(e["created_by_id"]),
+            "created_at": e["created_at"].isoformat(),
+            "lines": mine,
+        }
+
+
+ENTRY_FIELDS = (
+    "pk",
+    "date",
+    "source",
+    "key",
+    "memo",
+    "order_id",
+    "reverses_id",
+    "belongs_to",
+    "created_by_id",
+    "created_at",
+)
 
 
 # the ids that entry keys carry, and what they are ids of

@@ -174,18 +174,20 @@ def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
         orders = list(_order_rows(shop))
     counts["customers"], counts["orders"] = len(customers), len(orders)
 
-    def jsonl(name, rows):
+    def jsonl(name, rows) -> int:
+        written = 0
         with open(out / name, "w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+        return written
 
     jsonl("customers.jsonl", customers)
     jsonl("orders.jsonl", orders)
     with shop_scope(shop):
         books, journal = books_export(shop=shop)
-    (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
-    jsonl("journal.jsonl", journal)
-    counts["journal_entries"] = len(journal)
+        (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
+        counts["journal_entries"] = jsonl("journal.jsonl", journal)
 
     with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):
         _people_files(shop, out, customers)
