@@ -151,6 +151,8 @@ def test_a_shop_that_has_data_refuses_an_export_with_books(ika, ika_shop, tmp_pa
         record = ImportFile.objects.filter(shop=other).latest("pk")
         assert Order.objects.filter(shop=other).count() == 1  # nothing written
     assert record.state == ImportFile.State.REJECTED
+    [problem] = record.report["problems"]
+    assert "toko baru yang masih kosong" in problem["message"]  # says what to do instead
     assert journal(other) == before
 
 
