@@ -13,8 +13,9 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from merdeka.books.models import AccountDay, JournalEntry, JournalLine
 from merdeka.books.orders import orders_read, postings_plan, revenue_on
 from merdeka.books.posting import entries_write
 from merdeka.core import bulk
@@ -32,14 +33,38 @@ def backfill(*, shop, progress: Callable[[int], None] | None = None) -> int:
     rule = revenue_on(shop)
     with shop_scope(shop):
         ids = list(Order.objects.filter(shop=shop).order_by("pk").values_list("pk", flat=True))
+    statistics = _Statistics()
     with bulk.tuned_for_bulk():
         for start in range(0, len(ids), BATCH):
             part = ids[start : start + BATCH]
             with transaction.atomic(), shop_scope(shop):
-                written += _batch(shop, part, rule)
+                now = _batch(shop, part, rule)
+            written += now
+            statistics.grown(now)
             if progress is not None:
                 progress(len(part))
     return written
+
+
+class _Statistics:
+    """PostgreSQL's planner statistics of the journal, kept fresh while the backfill
+    grows it: planned on an empty journal, the read of what a batch's orders posted
+    (lines joined to their entries) turns into a scan of every line of the shop per
+    entry (3.5 s a batch at 26,000 lines, measured). ``ANALYZE`` whenever the journal
+    has doubled since the last one: a few times a run, whatever its size."""
+
+    def __init__(self):
+        self.active = connection.vendor == "postgresql"
+        self.since = self.base = 0
+        if self.active:
+            bulk.analyze(JournalEntry, JournalLine, AccountDay)
+            self.base = JournalEntry.objects.model._base_manager.count()
+
+    def grown(self, entries: int) -> None:
+        self.since += entries
+        if self.active and self.since > max(self.base, BATCH // 2):
+            bulk.analyze(JournalEntry, JournalLine, AccountDay)
+            self.base, self.since = self.base + self.since, 0
 
 
 def _batch(shop, ids: list[int], rule: str) -> int:
