@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e browser pdf-libs messages bench bench-tools bench-storefront clean
+.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e browser pdf-libs messages bench bench-tools bench-storefront bench-books clean
 
 # The exact versions of requirements.lock, then Merdeka itself without resolving again;
 # a change to pyproject.toml or a lock file reinstalls on the next make.
@@ -129,12 +129,24 @@ bench-storefront: $(BIN)/.bench-installed bench-tools
 	@url="$$($(BIN)/python scripts/postgres_test_url.py)" || exit 1; \
 	if [ -n "$$url" ]; then $(BIN)/python bench/bench_storefront.py --seconds 10 --database-url "$$url"; fi
 
+# the books: the backfill of the 1M-line benchmark's orders (orders/s), then every report
+# page over HTTP with 3M journal lines (p50/p95); SQLite, then PostgreSQL when reachable
+bench-books: $(BIN)/.bench-installed
+	$(BIN)/python bench/bench_books.py
+	$(BIN)/python bench/bench_books_reports.py
+	@url="$$($(BIN)/python scripts/postgres_test_url.py)" || exit 1; \
+	if [ -n "$$url" ]; then \
+		$(BIN)/python bench/bench_books.py --database-url "$${url%/*}/bench_books" && \
+		$(BIN)/python bench/bench_books_reports.py --database-url "$${url%/*}/bench_books_reports"; \
+	fi
+
 bench: $(BIN)/.bench-installed bench-tools
 	$(BIN)/python bench/bench_whatsapp.py
 	@mkdir -p var
 	$(BIN)/python bench/bench_import.py --json | tee var/bench-import.json
 	$(BIN)/python bench/bench_splink.py --merdeka-json var/bench-import.json
 	$(MAKE) bench-storefront
+	$(MAKE) bench-books
 
 clean:
 	rm -rf $(VENV) var/test

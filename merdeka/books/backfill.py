@@ -1,77 +1,113 @@
 """``merdeka books backfill``: post every existing order once.
 
 Idempotent and resumable: each order is brought to what its postings should add up to
-(``order_postings_sync`` posts only a difference), in batches of ids that each commit
-on their own, so a stopped run continues where it was and a second run posts nothing.
+(``postings_plan`` posts only a difference from ``target``, as the live path does), in
+batches of ids that each commit on their own, so a stopped run continues where it was
+and a second run posts nothing. Set-based: a batch is read in a few queries, planned
+in memory and written with plain inserts (``entries_write``), never a save per row.
 An order that was paid before it was delivered posts twice, as it would have live: the
 deposit on the day it was paid, the revenue on the day it was delivered."""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from merdeka.books.models import JournalEntry
-from merdeka.books.orders import order_postings_sync
-from merdeka.books.posting import local_date
+from merdeka.books.models import AccountDay, JournalEntry, JournalLine
+from merdeka.books.orders import orders_read, postings_plan, revenue_on
+from merdeka.books.posting import entries_write
+from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import EventKind, Order, OrderEvent, Status
 
-BATCH = 2000
+BATCH = 5000  # orders per batch, each its own transaction
+# the statuses an order reaches only after its payment may have come in
+AFTER_PAYMENT = frozenset({Status.PAID, Status.PROCESSING, Status.SHIPPED, Status.COMPLETED})
 
 
 def backfill(*, shop, progress: Callable[[int], None] | None = None) -> int:
     """Post every order of the shop not posted yet; returns entries written."""
     written = 0
+    rule = revenue_on(shop)
     with shop_scope(shop):
         ids = list(Order.objects.filter(shop=shop).order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        part = ids[start : start + BATCH]
-        with transaction.atomic(), shop_scope(shop):
-            written += _batch(shop, part)
-        if progress is not None:
-            progress(len(part))
+    statistics = _Statistics()
+    with bulk.tuned_for_bulk():
+        for start in range(0, len(ids), BATCH):
+            part = ids[start : start + BATCH]
+            with transaction.atomic(), shop_scope(shop):
+                now = _batch(shop, part, rule)
+            written += now
+            statistics.grown(now)
+            if progress is not None:
+                progress(len(part))
     return written
 
 
-def _batch(shop, ids: list[int]) -> int:
-    orders = list(
-        Order.objects.filter(shop=shop, pk__in=ids).values("pk", "status", "paid_at", "ordered_at")
-    )
+class _Statistics:
+    """PostgreSQL's planner statistics of the journal, kept fresh while the backfill
+    grows it: planned on an empty journal, the read of what a batch's orders posted
+    (lines joined to their entries) turns into a scan of every line of the shop per
+    entry (3.5 s a batch at 26,000 lines, measured). ``ANALYZE`` whenever the journal
+    has doubled since the last one: a few times a run, whatever its size."""
+
+    def __init__(self):
+        self.active = connection.vendor == "postgresql"
+        self.since = self.base = 0
+        if self.active:
+            bulk.analyze(JournalEntry, JournalLine, AccountDay)
+            self.base = JournalEntry.objects.model._base_manager.count()
+
+    def grown(self, entries: int) -> None:
+        self.since += entries
+        if self.active and self.since > max(self.base, BATCH // 2):
+            bulk.analyze(JournalEntry, JournalLine, AccountDay)
+            self.base, self.since = self.base + self.since, 0
+
+
+def _batch(shop, ids: list[int], rule: str) -> int:
+    """One batch of orders, read in a few queries, planned in memory by ``target``
+    (through ``postings_plan``, as the live path), written in one set of inserts."""
+    # ``ids`` are every order of the shop from the first to the last: read as a range
+    books = orders_read(shop=shop, id_range=(ids[0], ids[-1]))
     delivered_on = dict(
         OrderEvent.objects.filter(
-            shop=shop, order_id__in=ids, kind__in=(EventKind.COMPLETED, EventKind.SHIPPED)
+            shop=shop,
+            order_id__gte=ids[0],
+            order_id__lte=ids[-1],
+            kind__in=(EventKind.COMPLETED, EventKind.SHIPPED),
         )
         .order_by("at")
         .values_list("order_id", "at")
     )
-    posted = set(
-        JournalEntry.objects.filter(shop=shop, order_id__in=ids).values_list("order_id", flat=True)
-    )
-    written = 0
+    zone = zoneinfo.ZoneInfo(shop.time_zone)
     # 1. money received before delivery: a deposit on the day it came in (only for an
     # order never posted: one that was is brought to where it stands in step 2)
-    early = {}
-    for order in orders:
-        if order["pk"] in posted:
-            continue
-        if order["paid_at"] is not None and order["status"] in (
-            Status.PAID,
-            Status.PROCESSING,
-            Status.SHIPPED,
-            Status.COMPLETED,
-        ):
-            early.setdefault(local_date(shop, order["paid_at"]), []).append(order["pk"])
-    for day, part in early.items():
-        written += order_postings_sync(
-            shop=shop, order_ids=part, on=day, status_as=dict.fromkeys(part, Status.PAID)
-        )
+    early = {
+        order_id: order["paid_at"].astimezone(zone).date()
+        for order_id, order in books.orders.items()
+        if order_id not in books.counts
+        and order["paid_at"] is not None
+        and order["status"] in AFTER_PAYMENT
+    }
+    postings = postings_plan(
+        shop=shop,
+        books=books,
+        order_ids=sorted(early),
+        rule=rule,
+        on=early,
+        status_as=dict.fromkeys(early, Status.PAID),
+    )
     # 2. where each order stands now, on the day it got there
-    by_day: dict = {}
-    for order in orders:
-        moment = delivered_on.get(order["pk"]) or order["paid_at"] or order["ordered_at"]
-        by_day.setdefault(local_date(shop, moment), []).append(order["pk"])
-    for day, part in by_day.items():
-        written += order_postings_sync(shop=shop, order_ids=part, on=day)
-    return written
+    now_on = {
+        order_id: (delivered_on.get(order_id) or order["paid_at"] or order["ordered_at"])
+        .astimezone(zone)
+        .date()
+        for order_id, order in books.orders.items()
+    }
+    postings += postings_plan(
+        shop=shop, books=books, order_ids=sorted(now_on), rule=rule, on=now_on
+    )
+    return entries_write(shop=shop, postings=postings)

@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Sum
 
 from merdeka.books.chart import MARKETPLACES, accounts_by_key, marketplace_key
 from merdeka.books.models import BooksSettings, JournalEntry, JournalLine, RevenueOn, Source
-from merdeka.books.posting import Posting, entries_post, lines_from_changes, local_date
+from merdeka.books.posting import Posting, entries_write, lines_from_changes, local_date
 from merdeka.catalog.selectors import order_goods_costs
 from merdeka.core import bulk
 from merdeka.core.models import Shop
@@ -138,6 +139,121 @@ ORDER_FIELDS = (
 )
 
 
+@dataclass
+class OrderBooks:
+    """What the books know of some orders, read set-wise: each order's row, the money
+    received by account key, what its entries add up to per account and how many it
+    has. ``postings_plan`` keeps the last two as if its postings were written."""
+
+    orders: dict[int, dict] = field(default_factory=dict)
+    paid: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    posted: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    counts: dict[int, int] = field(default_factory=dict)
+
+
+def orders_read(*, shop, order_ids=None, id_range: tuple[int, int] | None = None) -> OrderBooks:
+    """The orders' rows (``ORDER_FIELDS`` and ``ordered_at``), payments and postings, a
+    few queries per chunk of ids whatever their number: of ``order_ids``, or of every
+    order of the shop whose id is in ``id_range`` (both ends included; the backfill's
+    batches, read without a list of ids to send)."""
+    books = OrderBooks()
+    if id_range is not None:
+        parts = [id_range]
+    else:
+        parts = [(None, part) for part in bulk.chunks(sorted(set(order_ids)))]
+    with shop_scope(shop):
+        for first, last in parts:
+
+            def which(field, first=first, last=last):
+                if first is None:
+                    return {f"{field}__in": last}
+                return {f"{field}__gte": first, f"{field}__lte": last}
+
+            read = []
+            for row in Order.objects.filter(shop=shop, **which("pk")).values(
+                *ORDER_FIELDS, "ordered_at"
+            ):
+                books.orders[row["pk"]] = row
+                read.append(row["pk"])
+            # what the goods that left for them cost (the stock ledger's moving average)
+            for order_id, goods in order_goods_costs(shop=shop, order_ids=read).items():
+                books.orders[order_id]["cost_of_goods"] = sum(c for _u, c, _m in goods.values())
+            for order_id, method, amount in (
+                Payment.objects.filter(shop=shop, **which("order_id"))
+                .values("order_id", "method")
+                .annotate(amount=Sum("amount"))
+                .values_list("order_id", "method", "amount")
+            ):
+                key = MONEY_ACCOUNT.get(method, "cash")
+                books.paid[order_id][key] = books.paid[order_id].get(key, 0) + rupiah(amount)
+            for order_id, account_id, debit, credit in (
+                JournalLine.objects.filter(shop=shop, **which("entry__order_id"))
+                .values("entry__order_id", "account_id")
+                .annotate(d=Sum("debit"), c=Sum("credit"))
+                .values_list("entry__order_id", "account_id", "d", "c")
+            ):
+                books.posted[order_id][account_id] = debit - credit
+            books.counts.update(
+                JournalEntry.objects.filter(shop=shop, **which("order_id"))
+                .values("order_id")
+                .annotate(n=Count("id"))
+                .values_list("order_id", "n")
+            )
+    return books
+
+
+def postings_plan(
+    *, shop, books: OrderBooks, order_ids, rule: str, on=None, status_as: dict | None = None
+) -> list[Posting]:
+    """For each order, the posting that brings what it has posted to its ``target``
+    (none where they agree), on day ``on`` (a date, a mapping of order id to date, or
+    None: the order's own day). ``books`` moves as if the postings were written, so a
+    second plan over it continues from the first."""
+    targets = {}
+    keys = set()
+    for order_id in order_ids:
+        order = books.orders.get(order_id)
+        if order is None:
+            continue
+        if status_as and order_id in status_as:
+            order = {**order, "status": status_as[order_id]}
+        targets[order_id] = target(order, books.paid.get(order_id, {}), rule=rule)
+        keys.update(targets[order_id])
+    account_of = accounts_by_key(shop=shop, keys=keys)
+    postings = []
+    for order_id, wanted in targets.items():
+        changes: dict[int, int] = defaultdict(int)
+        for key, amount in wanted.items():
+            changes[account_of[key]] += amount
+        has = books.posted.get(order_id, {})
+        for account_id, amount in has.items():
+            changes[account_id] -= amount
+        lines = lines_from_changes(changes)
+        if not lines:
+            continue
+        if isinstance(on, dict):
+            day = on[order_id]
+        else:
+            day = on or local_date(shop, books.orders[order_id]["ordered_at"])
+        seq = books.counts.get(order_id, 0) + 1
+        postings.append(
+            Posting(
+                date=day,
+                source=Source.ORDER,
+                key=f"order:{order_id}:{seq}",
+                lines=lines,
+                order_id=order_id,
+            )
+        )
+        books.counts[order_id] = seq
+        books.posted[order_id] = {  # what it adds up to once written: the target
+            account_id: has.get(account_id, 0) + amount
+            for account_id, amount in changes.items()
+            if has.get(account_id, 0) + amount
+        }
+    return postings
+
+
 def order_postings_sync(
     *, shop, order_ids, on: dt.date | None = None, status_as: dict | None = None
 ) -> int:
@@ -148,67 +264,11 @@ def order_postings_sync(
     ids = sorted(set(order_ids))
     if not ids:
         return 0
-    rule = revenue_on(shop)
-    postings = []
-    with shop_scope(shop):
-        orders, paid, posted, counts = {}, defaultdict(dict), defaultdict(dict), {}
-        for part in bulk.chunks(ids):
-            for row in Order.objects.filter(shop=shop, pk__in=part).values(
-                *ORDER_FIELDS, "ordered_at"
-            ):
-                orders[row["pk"]] = row
-            for order_id, goods in order_goods_costs(shop=shop, order_ids=part).items():
-                orders[order_id]["cost_of_goods"] = sum(cost for _u, cost, _m in goods.values())
-            for order_id, method, amount in (
-                Payment.objects.filter(shop=shop, order_id__in=part)
-                .values("order_id", "method")
-                .annotate(amount=Sum("amount"))
-                .values_list("order_id", "method", "amount")
-            ):
-                key = MONEY_ACCOUNT.get(method, "cash")
-                paid[order_id][key] = paid[order_id].get(key, 0) + rupiah(amount)
-            for order_id, account_id, debit, credit in (
-                JournalLine.objects.filter(shop=shop, entry__order_id__in=part)
-                .values("entry__order_id", "account_id")
-                .annotate(d=Sum("debit"), c=Sum("credit"))
-                .values_list("entry__order_id", "account_id", "d", "c")
-            ):
-                posted[order_id][account_id] = debit - credit
-            counts.update(
-                JournalEntry.objects.filter(shop=shop, order_id__in=part)
-                .values("order_id")
-                .annotate(n=Count("id"))
-                .values_list("order_id", "n")
-            )
-        targets = {}
-        keys = set()
-        for order_id, order in orders.items():
-            if status_as and order_id in status_as:
-                order = {**order, "status": status_as[order_id]}
-            targets[order_id] = target(order, paid.get(order_id, {}), rule=rule)
-            keys.update(targets[order_id])
-        account_of = accounts_by_key(shop=shop, keys=keys)
-        for order_id, wanted in targets.items():
-            changes: dict[int, int] = defaultdict(int)
-            for key, amount in wanted.items():
-                changes[account_of[key]] += amount
-            for account_id, amount in posted.get(order_id, {}).items():
-                changes[account_id] -= amount
-            lines = lines_from_changes(changes)
-            if not lines:
-                continue
-            order = orders[order_id]
-            seq = counts.get(order_id, 0) + 1
-            postings.append(
-                Posting(
-                    date=on or local_date(shop, order["ordered_at"]),
-                    source=Source.ORDER,
-                    key=f"order:{order_id}:{seq}",
-                    lines=lines,
-                    order_id=order_id,
-                )
-            )
-    entries_post(shop=shop, postings=postings)
+    books = orders_read(shop=shop, order_ids=ids)
+    postings = postings_plan(
+        shop=shop, books=books, order_ids=ids, rule=revenue_on(shop), on=on, status_as=status_as
+    )
+    entries_write(shop=shop, postings=postings)
     return len(postings)
 
 

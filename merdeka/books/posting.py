@@ -24,11 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merdeka.books.models import AccountDay, ClosedMonth, JournalEntry, JournalLine, Source
+from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.privacy.audit import audit_record
@@ -71,15 +71,18 @@ def _check(posting: Posting) -> None:
     lines = [line for line in posting.lines if line.debit or line.credit]
     if len(lines) < 2:
         raise ServiceError(_("An entry needs at least two lines."))
+    debits = credits = 0
     for line in lines:
-        for amount in (line.debit, line.credit):
-            if not isinstance(amount, int) or isinstance(amount, bool):
-                raise TypeError("amounts are whole rupiah (int)")
-            if amount < 0 or amount >= MAX_AMOUNT:
-                raise ServiceError(_("An amount must be a whole number of rupiah above 0."))
-        if line.debit and line.credit:
+        debit, credit = line.debit, line.credit
+        if type(debit) is not int or type(credit) is not int:  # not a float, Decimal, bool
+            raise TypeError("amounts are whole rupiah (int)")
+        if debit < 0 or credit < 0 or debit >= MAX_AMOUNT or credit >= MAX_AMOUNT:
+            raise ServiceError(_("An amount must be a whole number of rupiah above 0."))
+        if debit and credit:
             raise ServiceError(_("A line is either a debit or a credit."))
-    if sum(line.debit for line in lines) != sum(line.credit for line in lines):
+        debits += debit
+        credits += credit
+    if debits != credits:
         raise ServiceError(_("The entry does not balance: debits and credits differ."))
     if len(posting.key) > 120 or not posting.key:
         raise ValueError("an entry key of 1-120 characters is needed")
@@ -112,74 +115,100 @@ def entries_post(*, shop, postings: Iterable[Posting]) -> list[JournalEntry]:
     """Write entries set-wise; an entry whose key exists already is not written again
     (the existing one is returned in its place)."""
     postings = list(postings)
-    for posting in postings:
-        _check(posting)
     if not postings:
         return []
     with transaction.atomic(), shop_scope(shop):
-        keys = [p.key for p in postings]
-        existing = {e.key: e for e in JournalEntry.objects.filter(shop=shop, key__in=keys)}
-        unique: dict[str, Posting] = {}
-        for posting in postings:
-            unique.setdefault(posting.key, posting)  # the first of a key in one batch
-        fresh = [p for p in unique.values() if p.key not in existing]
-        _open_dates(shop, fresh)
-        entries = JournalEntry.objects.bulk_create(
-            [
-                JournalEntry(
-                    shop=shop,
-                    date=p.date,
-                    source=p.source,
-                    key=p.key,
-                    memo=p.memo[:200],
-                    order_id=p.order_id,
-                    reverses_id=p.reverses_id,
-                    belongs_to=p.belongs_to,
-                    created_by=p.actor if getattr(p.actor, "pk", None) else None,
-                )
-                for p in fresh
-            ]
-        )
-        days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-        rows = []
-        for entry, posting in zip(entries, fresh, strict=True):
-            for line in posting.lines:
-                rows.append(
-                    JournalLine(
-                        shop=shop,
-                        entry=entry,
-                        account_id=line.account_id,
-                        date=entry.date,
-                        debit=line.debit,
-                        credit=line.credit,
-                    )
-                )
-                day = days[(line.account_id, entry.date)]
-                day[0] += line.debit
-                day[1] += line.credit
-        JournalLine.objects.bulk_create(rows, batch_size=1000)
-        _days_add(shop, days)
-    by_key = {e.key: e for e in entries} | existing
+        entries_write(shop=shop, postings=postings)
+        keys = list({p.key for p in postings})
+        by_key = {e.key: e for e in JournalEntry.objects.filter(shop=shop, key__in=keys)}
     return [by_key[p.key] for p in postings]
 
 
-def _days_add(shop, days: dict[tuple[int, dt.date], list[int]]) -> None:
-    """Each (account, day) total moves by what was posted to it."""
-    for (account_id, date), (debit, credit) in sorted(days.items()):
-        moved = AccountDay.objects.filter(shop=shop, account_id=account_id, date=date).update(
-            debit=F("debit") + debit, credit=F("credit") + credit
-        )
-        if moved:
-            continue
-        try:
-            with transaction.atomic():
-                AccountDay.objects.create(
-                    shop=shop, account_id=account_id, date=date, debit=debit, credit=credit
-                )
-        except IntegrityError:  # another writer made the row a moment ago
-            AccountDay.objects.filter(shop=shop, account_id=account_id, date=date).update(
-                debit=F("debit") + debit, credit=F("credit") + credit
+def entries_write(*, shop, postings: Iterable[Posting]) -> int:
+    """The one writer of the journal: check and write many entries at once, with plain
+    inserts (no model instance per row), and move the day totals; an entry whose key
+    exists already (or comes twice) is written once. Returns how many were written."""
+    postings = list(postings)
+    for posting in postings:
+        _check(posting)
+    if not postings:
+        return 0
+    with transaction.atomic(), shop_scope(shop):
+        unique: dict[str, Posting] = {}
+        for posting in postings:
+            unique.setdefault(posting.key, posting)  # the first of a key in one batch
+        existing: set[str] = set()
+        for part in bulk.chunks(list(unique)):
+            existing.update(
+                JournalEntry.objects.filter(shop=shop, key__in=part).values_list("key", flat=True)
             )
+        fresh = [p for k, p in unique.items() if k not in existing]
+        if not fresh:
+            return 0
+        _open_dates(shop, fresh)
+        ids = bulk.reserve_ids(JournalEntry, len(fresh))
+        bulk.insert(
+            JournalEntry,
+            ENTRY_COLUMNS,
+            (
+                (
+                    entry_id,
+                    shop.pk,
+                    p.date,
+                    p.source,
+                    p.key,
+                    p.memo[:200],
+                    p.order_id,
+                    p.reverses_id,
+                    p.belongs_to,
+                    getattr(p.actor, "pk", None),
+                )
+                for entry_id, p in zip(ids, fresh, strict=True)
+            ),
+            shop_id=shop.pk,
+        )
+        days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+        rows = []
+        for entry_id, posting in zip(ids, fresh, strict=True):
+            date = posting.date
+            for line in posting.lines:
+                rows.append((shop.pk, entry_id, line.account_id, date, line.debit, line.credit))
+                day = days[(line.account_id, date)]
+                day[0] += line.debit
+                day[1] += line.credit
+        bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
+        _days_add(shop, days)
+    return len(fresh)
+
+
+ENTRY_COLUMNS = (
+    "id",
+    "shop",
+    "date",
+    "source",
+    "key",
+    "memo",
+    "order",
+    "reverses",
+    "belongs_to",
+    "created_by",
+)
+LINE_COLUMNS = ("shop", "entry", "account", "date", "debit", "credit")
+
+
+def _days_add(shop, days: dict[tuple[int, dt.date], list[int]]) -> None:
+    """Each (account, day) total moves by what was posted to it, in one statement per
+    row that adds to it (or makes it): two writers never lose each other's amounts."""
+    bulk.add_to(
+        AccountDay,
+        ("account", "date"),
+        ("debit", "credit"),
+        (
+            (shop.pk, account_id, date, debit, credit)
+            for (account_id, date), (debit, credit) in sorted(days.items())
+        ),
+        shop_id=shop.pk,
+    )
 
 
 def entry_post(

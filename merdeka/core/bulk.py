@@ -106,6 +106,22 @@ def _sqlite_datetime_memo(value):
     return stored
 
 
+_STORED_DATES: dict = {}
+
+
+def _sqlite_date(value):
+    """What Django's SQLite backend stores for a date (ISO text), each distinct date
+    worked out once: the journal's lines share a few hundred days."""
+    stored = _STORED_DATES.get(value)
+    if stored is None:
+        if value is None or isinstance(value, str):
+            return value
+        if len(_STORED_DATES) >= 100_000:
+            _STORED_DATES.clear()
+        stored = _STORED_DATES[value] = value.isoformat()
+    return stored
+
+
 def _sqlite_uuid(value):
     if value is None or isinstance(value, str):
         return value
@@ -125,6 +141,8 @@ def _adapter(field) -> Callable | None:
     kind = field.get_internal_type()
     if kind == "DateTimeField":
         return _sqlite_datetime_memo
+    if kind == "DateField":
+        return _sqlite_date
     if kind == "UUIDField":
         return _sqlite_uuid
     return None  # text, integers, decimals (sqlite3 adapts Decimal to text) pass through
@@ -215,8 +233,16 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: 
     when it is a callable, like a uid), the time for ``auto_now`` fields, else empty.
     """
     extra, constants, per_row = _omitted(model, columns)
+    settled: set[int] = set()  # the constants' columns, adapted once here, not per row
     if extra:
         offset = len(columns)
+        made = {i for i, _make in per_row}
+        for i, name in enumerate(extra):
+            adapt = _column(model, name)[1]
+            if i not in made:
+                settled.add(offset + i)
+                if adapt is not None:
+                    constants[i] = adapt(constants[i])
         per_row = [(offset + i, make) for i, make in per_row]
         plain = rows
 
@@ -230,7 +256,9 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: 
         columns, rows = [*columns, *extra], completed()
     meta = [_column(model, name) for name in columns]
     names = ", ".join(f'"{column}"' for column, _ in meta)
-    adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
+    adapters = [
+        (i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None and i not in settled
+    ]
     table = model._meta.db_table
     written = 0
     if adapters:
@@ -288,6 +316,41 @@ def update(
     )
     adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
     prepared = list(_adapted(rows, adapters, (shop_id,)))
+    with rawsql.cursor() as cursor:
+        for part in chunks(prepared, SQLITE_BATCH):
+            rawsql.executemany(cursor, sql, part, shop_id=shop_id)
+
+
+def add_to(
+    model,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    shop_id: int,
+) -> None:
+    """Add to running totals: rows ``(shop id, *keys, *amounts)`` (field names; ``keys``
+    are the fields of a unique constraint) are inserted, or, where a row with those
+    keys exists, its ``amounts`` grow by the row's (``INSERT … ON CONFLICT DO UPDATE``,
+    on SQLite and PostgreSQL alike: no lost update between two writers). Each key may
+    appear once in ``rows``."""
+    extra, constants, per_row = _omitted(model, ["shop", *keys, *amounts])
+    if per_row:
+        raise ValueError("add_to() cannot call per-row defaults")
+    meta = [_column(model, name) for name in ("shop", *keys, *amounts, *extra)]
+    names = ", ".join(f'"{column}"' for column, _ in meta)
+    table = model._meta.db_table
+    conflict = ", ".join(f'"{_column(model, name)[0]}"' for name in keys)
+    grow = ", ".join(
+        f'"{column}" = "{table}"."{column}" + excluded."{column}"'
+        for column, _ in (_column(model, name) for name in amounts)
+    )
+    sql = (
+        f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(meta))}) '  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {grow}"
+    )
+    adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
+    prepared = list(_adapted(rows, adapters, tuple(constants)))
     with rawsql.cursor() as cursor:
         for part in chunks(prepared, SQLITE_BATCH):
             rawsql.executemany(cursor, sql, part, shop_id=shop_id)

@@ -18,12 +18,13 @@ from pathlib import Path
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from merdeka.books.portable import books_export
 from merdeka.core import sheets
 from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
 from merdeka.customers.models import Customer, Identity
 from merdeka.orders import export as order_export
-from merdeka.orders.models import Order, OrderLine
+from merdeka.orders.models import Order, OrderLine, Payment
 from merdeka.privacy.audit import audit_record
 
 __all__ = ["FORMULA_TRIGGERS", "export_shop", "formula_safe", "formula_unescape"]
@@ -53,6 +54,10 @@ ORDER_COLUMNS = [
     "city",
     "province",
     "postal_code",
+    "delivery_method",
+    "payment_method",
+    "subtotal",
+    "note",
 ]
 LINE_COLUMNS = ["sku", "name", "variant", "quantity", "unit_price", "total"]
 
@@ -72,6 +77,7 @@ class ExportReport:
     directory: Path
     customers: int
     orders: int
+    journal_entries: int = 0
 
 
 def _customer_rows(shop):
@@ -94,7 +100,15 @@ def _customer_rows(shop):
         yield row
 
 
+PAYMENT_COLUMNS = ["method", "amount", "reference", "recorded_at"]
+
+
 def _order_rows(shop):
+    payments: dict[int, list[dict]] = {}
+    for payment in Payment.objects.filter(shop=shop).order_by("pk").iterator(chunk_size=2000):
+        payments.setdefault(payment.order_id, []).append(
+            {column: _plain(getattr(payment, column)) for column in PAYMENT_COLUMNS}
+        )
     lines: dict[int, list[dict]] = {}
     for line in OrderLine.objects.filter(shop=shop).order_by("order_id", "position"):
         lines.setdefault(line.order_id, []).append(
@@ -103,6 +117,9 @@ def _order_rows(shop):
     for order in Order.objects.filter(shop=shop).order_by("pk").iterator(chunk_size=2000):
         row = {column: _plain(getattr(order, column)) for column in ORDER_COLUMNS}
         row["lines"] = lines.get(order.pk, [])
+        # an order of the shop's own (not read from an export) stays one when restored
+        row["imported"] = order.import_file_id is not None
+        row["payments"] = payments.get(order.pk, [])
         yield row
 
 
@@ -151,19 +168,26 @@ def _people_files(shop, out: Path, customers: list[dict]) -> None:
 def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    counts = {"customers": 0, "orders": 0}
+    counts = {"customers": 0, "orders": 0, "journal_entries": 0}
     with shop_scope(shop):
         customers = list(_customer_rows(shop))
         orders = list(_order_rows(shop))
     counts["customers"], counts["orders"] = len(customers), len(orders)
 
-    def jsonl(name, rows):
+    def jsonl(name, rows) -> int:
+        written = 0
         with open(out / name, "w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+        return written
 
     jsonl("customers.jsonl", customers)
     jsonl("orders.jsonl", orders)
+    with shop_scope(shop):
+        books, journal = books_export(shop=shop)
+        (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
+        counts["journal_entries"] = jsonl("journal.jsonl", journal)
 
     with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):
         _people_files(shop, out, customers)
@@ -177,6 +201,8 @@ def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
         "files": [
             "customers.jsonl",
             "orders.jsonl",
+            "books.json",
+            "journal.jsonl",
             "customers.csv",
             "orders.csv",
             "merdeka-export.xlsx",

@@ -12,12 +12,14 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.books.models import JournalEntry
+from merdeka.books.portable import BooksNotRestored, books_restore
 from merdeka.customers.models import Customer, Identity
 from merdeka.customers.resolution import Claim, identity_index
 from merdeka.imports.exporting import FORMAT
 from merdeka.imports.records import RejectedFile
 from merdeka.imports.writer import Counts
-from merdeka.orders.models import Order, OrderLine
+from merdeka.orders.models import Order, OrderLine, Payment
 
 
 def _open(path: Path):
@@ -52,9 +54,28 @@ def _money(value):
 
 
 def read_export(path: Path) -> tuple[list[dict], list[dict]]:
+    rows = _read_jsonl(Path(path), ("customers.jsonl", "orders.jsonl"))
+    return rows["customers.jsonl"], rows["orders.jsonl"]
+
+
+def read_books(path: Path) -> tuple[dict, list[dict]]:
+    """The export's books (chart, settings, closed months; the journal): empty for an
+    export made before the books were in it."""
     opener = _open(Path(path))
+    try:
+        with opener("books.json") as handle:
+            books = json.load(handle)
+    except (KeyError, FileNotFoundError):
+        return {}, []
+    except ValueError:
+        raise RejectedFile(_("books.json of the export is not valid JSON.")) from None
+    return books, _read_jsonl(Path(path), ("journal.jsonl",))["journal.jsonl"]
+
+
+def _read_jsonl(path: Path, names) -> dict[str, list[dict]]:
+    opener = _open(path)
     rows = {}
-    for name in ("customers.jsonl", "orders.jsonl"):
+    for name in names:
         rows[name] = []
         try:
             with opener(name) as handle:
@@ -68,13 +89,21 @@ def read_export(path: Path) -> tuple[list[dict], list[dict]]:
                                 % {"line": number, "file": name},
                                 row=number,
                             ) from None
-        except KeyError:
+        except (KeyError, FileNotFoundError):
             raise RejectedFile(_("The export has no %(file)s.") % {"file": name}) from None
-    return rows["customers.jsonl"], rows["orders.jsonl"]
+    return rows
 
 
-def write_export(*, shop, customers: list[dict], orders: list[dict], import_file=None) -> Counts:
+def write_export(
+    *, shop, customers: list[dict], orders: list[dict], import_file=None, books=None, journal=()
+) -> Counts:
+    """Customers and orders (with their payments) not in the shop yet, then the books:
+    a journal goes only into a shop that had neither orders nor a journal of its own
+    (``books_restore``), and the file is refused, with nothing written, otherwise."""
     counts = Counts()
+    had_data = (
+        Order.objects.filter(shop=shop).exists() or JournalEntry.objects.filter(shop=shop).exists()
+    )
     by_old_id: dict = {}
     for row in customers:
         claims = [
@@ -141,9 +170,25 @@ def write_export(*, shop, customers: list[dict], orders: list[dict], import_file
             city=row.get("city") or "",
             province=row.get("province") or "",
             postal_code=row.get("postal_code") or "",
-            import_file=import_file,
+            delivery_method=row.get("delivery_method") or "",
+            payment_method=row.get("payment_method") or "",
+            subtotal=_money(row.get("subtotal")),
+            note=row.get("note"),
+            # an order of the shop's own stays one (the lifecycle and the books tell
+            # the two apart); older exports did not say: read from an export then
+            import_file=import_file if row.get("imported", True) else None,
         )
         order.save()
+        for payment in row.get("payments", []):
+            Payment(
+                shop=shop,
+                order=order,
+                customer_id=order.customer_id,
+                method=payment["method"],
+                amount=_money(payment["amount"]),
+                reference=payment.get("reference"),
+                recorded_at=_when(payment["recorded_at"]),
+            ).save()
         OrderLine.objects.bulk_create(
             OrderLine(
                 shop=shop,
@@ -160,4 +205,8 @@ def write_export(*, shop, customers: list[dict], orders: list[dict], import_file
         )
         counts.orders_new += 1
         counts.lines_new += len(row.get("lines", []))
+    try:
+        books_restore(shop=shop, books=books or {}, journal=list(journal), had_data=had_data)
+    except BooksNotRestored:
+        raise RejectedFile(BooksNotRestored.message) from None
     return counts

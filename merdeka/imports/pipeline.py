@@ -268,6 +268,16 @@ def _import(
         audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
         return _finish(record, report, ImportFile.State.REJECTED)
 
+    try:
+        return _write(shop=shop, record=record, parsed=parsed, report=report, actor=actor,
+                      progress=progress)  # fmt: skip
+    except RejectedFile as exc:  # the writer found the file cannot go into this shop
+        report.problems.append(_problem_dict(exc.problem))
+        audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
+        return _finish(record, report, ImportFile.State.REJECTED)
+
+
+def _write(*, shop, record, parsed, report, actor, progress) -> FileReport:
     with transaction.atomic():
         resolver = Resolver(shop=shop, source=parsed.channel, import_file=record)
         counts = parsed.write(shop=shop, resolver=resolver, import_file=record)

@@ -42,9 +42,16 @@ class Parsed:
 # this one is written (pipeline.import_paths).
 
 
-def _write_own_export(*, shop, resolver, import_file=None, customers, orders):
+def _write_own_export(
+    *, shop, resolver, import_file=None, customers, orders, books=None, journal=()
+):
     return own_export.write_export(
-        shop=shop, customers=customers, orders=orders, import_file=import_file
+        shop=shop,
+        customers=customers,
+        orders=orders,
+        import_file=import_file,
+        books=books,
+        journal=journal,
     )
 
 
@@ -70,12 +77,15 @@ def _write_contacts(*, shop, resolver, import_file=None, contacts):
 
 def _own_export(path: Path, detail: bool = False) -> Parsed:
     customers, orders = own_export.read_export(path)
+    books, journal = own_export.read_books(path)
     return Parsed(
         source="merdeka-export",
         channel="merdeka",
         rows_read=len(customers) + len(orders),
         problems=[],
-        writer=partial(_write_own_export, customers=customers, orders=orders),
+        writer=partial(
+            _write_own_export, customers=customers, orders=orders, books=books, journal=journal
+        ),
         preview={"customers": len(customers), "orders": len(orders)},
     )
 

@@ -100,7 +100,7 @@ def test_an_export_imported_into_a_fresh_shop_gives_the_same_customers_and_order
     out = tmp_path / "export"
     call_command("export", "--shop", ika_shop.slug, "--out", str(out))
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"] == {"customers": 2, "orders": 1}
+    assert manifest["counts"] == {"customers": 2, "orders": 1, "journal_entries": 1}
 
     fresh = services.shop_create(name="Toko Baru", owner=ika, slug="toko-baru")
     call_command("import", str(out), "--shop", "toko-baru", "--json")

@@ -1,0 +1,274 @@
+"""The books in ``merdeka export`` and back: a shop moves with its journal as it was.
+
+``books_export`` gives the chart (accounts), the shop's settings, the closed months
+and every journal entry with its lines, in plain JSON values (ids are the exporting
+shop's, orders named by channel and external id). ``books_restore`` writes them into
+a shop that has no journal yet: ids are drawn anew and remapped (accounts, entries,
+what a reversal reverses, the orders, the ids inside entry keys), dates, sources,
+``belongs_to`` and creators are kept, and each account's day totals are rebuilt from
+the lines. Nothing is posted again: the entries' keys and order links are the ones a
+later lifecycle event or backfill looks for, so they find what is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from merdeka.books.models import (
+    Account,
+    BooksSettings,
+    ClosedMonth,
+    JournalEntry,
+    JournalLine,
+)
+from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, _days_add
+from merdeka.core import bulk
+from merdeka.core.models import Membership
+from merdeka.core.scoping import shop_scope
+from merdeka.orders.models import Order
+
+ACCOUNT_FIELDS = ("id", "code", "name", "kind", "key", "is_active")
+
+
+class BooksNotRestored(Exception):
+    """The export's journal cannot go into this shop (it has data of its own)."""
+
+    message = _(
+        "This export holds the books of a shop: restore it into a new, empty shop. "
+        "This shop has orders or a journal of its own already."
+    )
+
+
+def _day(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def books_export(*, shop) -> tuple[dict, Iterator[dict]]:
+    """The books of ``shop``: the chart, settings and closed months, and the journal as
+    rows read as they are written out (a journal of millions of lines is never held
+    whole). Consume the journal inside ``shop_scope(shop)``."""
+    User = get_user_model()
+    with shop_scope(shop):
+        users = dict(User.objects.filter(memberships__shop=shop).values_list("pk", "username"))
+        setting = BooksSettings.objects.filter(shop=shop).values("revenue_on").first()
+        books = {
+            "settings": setting or {},
+            "accounts": list(
+                Account.objects.filter(shop=shop).order_by("pk").values(*ACCOUNT_FIELDS)
+            ),
+            "closed_months": [
+                {"month": _day(month), "closed_by": users.get(by), "closed_at": at.isoformat()}
+                for month, by, at in ClosedMonth.objects.filter(shop=shop)
+                .order_by("month")
+                .values_list("month", "closed_by_id", "closed_at")
+            ],
+        }
+    return books, _journal(shop, users)
+
+
+def _journal(shop, users: dict[int, str]) -> Iterator[dict]:
+    orders = {
+        pk: [pk, channel, external_id]
+        for pk, channel, external_id in Order.objects.filter(
+            shop=shop, pk__in=JournalEntry.objects.filter(shop=shop).values("order_id")
+        ).values_list("pk", "channel", "external_id")
+    }
+    lines = (
+        JournalLine.objects.filter(shop=shop)
+        .order_by("entry_id", "pk")
+        .values_list("entry_id", "account_id", "debit", "credit")
+        .iterator(chunk_size=20000)
+    )
+    pending = next(lines, None)
+    for e in (
+        JournalEntry.objects.filter(shop=shop)
+        .order_by("pk")
+        .values(*ENTRY_FIELDS)
+        .iterator(chunk_size=20000)
+    ):
+        mine = []
+        while pending is not None and pending[0] == e["pk"]:  # both in entry order
+            mine.append(list(pending[1:]))
+            pending = next(lines, None)
+        yield {
+            "id": e["pk"],
+            "date": _day(e["date"]),
+            "source": e["source"],
+            "key": e["key"],
+            "memo": e["memo"],
+            "order": orders.get(e["order_id"]),
+            "reverses": e["reverses_id"],
+            "belongs_to": _day(e["belongs_to"]),
+            "created_by": users.get(e["created_by_id"]),
+            "created_at": e["created_at"].isoformat(),
+            "lines": mine,
+        }
+
+
+ENTRY_FIELDS = (
+    "pk",
+    "date",
+    "source",
+    "key",
+    "memo",
+    "order_id",
+    "reverses_id",
+    "belongs_to",
+    "created_by_id",
+    "created_at",
+)
+
+
+# the ids that entry keys carry, and what they are ids of
+KEY_IDS = (
+    (re.compile(r"^(order:)(\d+)(:.*)$"), "order"),
+    (re.compile(r"^(reversal:)(\d+)()$"), "entry"),
+    (re.compile(r"^(.*account-)(\d+)()$"), "account"),
+)
+
+
+# keys that name a row the export does not carry (a debt, a payment of one, a stock
+# move): restored under a prefix, so that a new row of the restored shop that happens to
+# get the same id posts its own entry instead of finding the old one
+UNMAPPED_KEY = re.compile(r"^(debt|debt_payment|stock):\d+$")
+
+
+def _key(key: str, maps: dict[str, dict[int, int]]) -> str:
+    for pattern, kind in KEY_IDS:
+        found = pattern.match(key)
+        if found and int(found.group(2)) in maps.get(kind, {}):
+            return f"{found.group(1)}{maps[kind][int(found.group(2))]}{found.group(3)}"
+    if UNMAPPED_KEY.match(key):
+        return f"restored:{key}"
+    return key
+
+
+def books_restore(*, shop, books: dict, journal: list[dict], had_data: bool) -> int:
+    """Write an export's books into ``shop`` (its orders restored already); returns
+    the entries written. A shop that had data of its own (``had_data``) takes the
+    journal only when it holds it already (the same export again: nothing is
+    written); otherwise ``BooksNotRestored``."""
+    with transaction.atomic(), shop_scope(shop):
+        maps: dict[str, dict[int, int]] = {"order": _orders(shop, journal), "entry": {}}
+        if had_data or JournalEntry.objects.filter(shop=shop).exists():
+            if not journal:
+                return 0  # nothing to bring: her own chart stays as it is
+            maps["account"] = _accounts(shop, books.get("accounts", []), create=False)
+            if maps["account"] is None:
+                raise BooksNotRestored
+            existing = dict(JournalEntry.objects.filter(shop=shop).values_list("key", "pk"))
+            for e in journal:  # in id order: a reversal comes after what it reverses
+                found = existing.get(_key(e["key"], maps))
+                if found is None:
+                    raise BooksNotRestored
+                maps["entry"][e["id"]] = found
+            return 0
+        maps["account"] = _accounts(shop, books.get("accounts", []), create=True)
+        setting = books.get("settings") or {}
+        if setting.get("revenue_on"):
+            BooksSettings.objects.update_or_create(
+                shop=shop, defaults={"revenue_on": setting["revenue_on"]}
+            )
+        members = _members(shop)
+        for closed in books.get("closed_months", []):
+            ClosedMonth.objects.get_or_create(
+                shop=shop,
+                month=dt.date.fromisoformat(closed["month"]),
+                defaults={"closed_by_id": members.get(closed.get("closed_by"))},
+            )
+        if not journal:
+            return 0
+        ids = bulk.reserve_ids(JournalEntry, len(journal))
+        maps["entry"] = {e["id"]: new for e, new in zip(journal, ids, strict=True)}
+        bulk.insert(
+            JournalEntry,
+            (*ENTRY_COLUMNS, "created_at"),
+            (
+                (
+                    maps["entry"][e["id"]],
+                    shop.pk,
+                    dt.date.fromisoformat(e["date"]),
+                    e["source"],
+                    _key(e["key"], maps),
+                    e.get("memo") or "",
+                    maps["order"].get(e["order"][0]) if e.get("order") else None,
+                    maps["entry"].get(e.get("reverses")),
+                    dt.date.fromisoformat(e["belongs_to"]) if e.get("belongs_to") else None,
+                    members.get(e.get("created_by")),
+                    dt.datetime.fromisoformat(e["created_at"]),
+                )
+                for e in journal
+            ),
+            shop_id=shop.pk,
+        )
+        days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+        rows = []
+        for e in journal:
+            day = dt.date.fromisoformat(e["date"])
+            for account, debit, credit in e["lines"]:
+                account_id = maps["account"][account]
+                rows.append((shop.pk, maps["entry"][e["id"]], account_id, day, debit, credit))
+                total = days[(account_id, day)]
+                total[0] += debit
+                total[1] += credit
+        bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
+        _days_add(shop, days)  # the day totals, rebuilt from the lines
+    return len(journal)
+
+
+def _orders(shop, journal: list[dict]) -> dict[int, int]:
+    """The exporting shop's order ids -> this shop's, by channel and external id."""
+    wanted = {
+        (channel, external): old
+        for old, channel, external in (e["order"] for e in journal if e.get("order"))
+    }
+    found = {}
+    for part in bulk.chunks(sorted({key[1] for key in wanted})):
+        for pk, channel, external in Order.objects.filter(
+            shop=shop, external_id__in=part
+        ).values_list("pk", "channel", "external_id"):
+            if (channel, external) in wanted:
+                found[wanted[(channel, external)]] = pk
+    return found
+
+
+def _members(shop) -> dict[str, int]:
+    """Usernames of the shop's members: an entry's creator is kept where she belongs
+    to the new shop too (and left empty otherwise)."""
+    return dict(Membership.objects.filter(shop=shop).values_list("user__username", "user_id"))
+
+
+def _accounts(shop, rows: list[dict], *, create: bool) -> dict[int, int] | None:
+    """Old account id -> this shop's: found by key (the chart's accounts) or code (the
+    seller's own), made where missing (``create``; else None when one is missing)."""
+    by_key = dict(Account.objects.filter(shop=shop, key__isnull=False).values_list("key", "pk"))
+    by_code = dict(Account.objects.filter(shop=shop).values_list("code", "pk"))
+    found = {}
+    for row in rows:
+        pk = by_key.get(row["key"]) if row.get("key") else by_code.get(row["code"])
+        if pk is None:
+            if not create:
+                return None
+            code = row["code"] if row["code"] not in by_code else f"{row['code']}-{row['id']}"
+            pk = Account.objects.create(
+                shop=shop,
+                code=code[:12],
+                name=row["name"],
+                kind=row["kind"],
+                key=row.get("key"),
+                is_active=row.get("is_active", True),
+            ).pk
+            by_code[code] = pk
+        elif create:
+            Account.objects.filter(shop=shop, pk=pk).update(
+                name=row["name"], is_active=row.get("is_active", True)
+            )
+        found[row["id"]] = pk
+    return found
