@@ -2,7 +2,7 @@
 database when it last did, so it is safe to call often and from several processes.
 
 ``merdeka scheduler`` (which ``merdeka run`` starts beside the web server and the task
-worker) calls ``tick()`` every few minutes; a deployment without ``merdeka run`` can call
+worker) calls ``tick()`` every minute; a deployment without ``merdeka run`` can call
 ``merdeka scheduler --once`` from cron instead. The work itself runs in the task worker.
 """
 
@@ -18,6 +18,9 @@ PERIODIC = (
     # domain events a dead worker left in the outbox (merdeka.core.events)
     "merdeka.core.events.outbox_due",
     "merdeka.privacy.retention.retention_enqueue_due",
+    # import runs whose worker died (no heartbeat for two minutes) are failed, their
+    # unfinished uploads deleted
+    "merdeka.imports.runs.runs_sweep_dead",
     # sealed uploads nobody mapped are deleted after WAITING_UPLOAD_DAYS
     "merdeka.imports.mapping.waiting_uploads_expire",
     # campaign messages whose retry time came while no worker was there to send them

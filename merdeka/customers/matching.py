@@ -98,11 +98,12 @@ def _candidate_pairs(
 
 
 def _cities(shop) -> dict[int, str]:
-    """Each customer's city (plain text, case-folded), one shared string per city."""
+    """Each customer's city as its blind index (equal for the same city in any case),
+    one shared string per city."""
     shared: dict[str, str] = {}
-    rows = Customer.objects.filter(shop=shop).values_list("pk", "city")
+    rows = Customer.objects.filter(shop=shop).values_list("pk", "city_index")
     return {
-        pk: shared.setdefault(city.casefold(), city.casefold())
+        pk: shared.setdefault(city, city)
         for pk, city in rows.iterator(chunk_size=WHOLE_SHOP)
         if city
     }
@@ -170,7 +171,7 @@ class Profile(NamedTuple):
     """What the review pass knows of a customer beyond its match keys."""
 
     name: str | None  # name key (``name_key``)
-    city: str  # case-folded
+    city: str  # its blind index: equal for the same city, whatever its case
     wa_only: bool  # known only by a WhatsApp display name
     phone: bool = False  # has a full phone number (a phone identity)
     phone_only: bool = False  # known by nothing but full phone numbers
@@ -199,7 +200,7 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
     names: dict[str | None, str | None] = {}
     cities: dict[str, str] = {}
     customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).values_list(
-        "pk", "uid", "name", "city", "address"
+        "pk", "uid", "name", "city_index", "address"
     )
     for customer_id, uid, sealed, city, address in _rows(customers, "pk", ids):
         name = None
@@ -212,7 +213,7 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
         kinds = kinds_of.get(customer_id, 0)
         profiles[customer_id] = Profile(
             name=names.setdefault(name, name),  # one string per name: common names repeat
-            city=cities.setdefault(city, city.casefold()),
+            city=cities.setdefault(city, city) if city else "",
             wa_only=kinds == _WA_NAME,
             phone=bool(kinds & _PHONE),
             phone_only=kinds == _PHONE,

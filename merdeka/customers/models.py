@@ -4,7 +4,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel
+from merdeka.core.text import clean_text
 from merdeka.privacy.fields import BlindIndexField, EncryptedModel, EncryptedTextField
+
+
+def normalize_city(value: str | None) -> str | None:
+    """A city as its blind index sees it: case and spacing do not matter."""
+    return " ".join(clean_text(value or "").casefold().split()) or None
 
 
 class Customer(ShopOwnedModel, EncryptedModel):
@@ -14,10 +20,15 @@ class Customer(ShopOwnedModel, EncryptedModel):
     phone = EncryptedTextField(_("WhatsApp number"), null=True, blank=True)
     email = EncryptedTextField(_("email"), null=True, blank=True)
     address = EncryptedTextField(_("address"), null=True, blank=True)
-    city = models.CharField(_("city"), max_length=80, blank=True)
+    # the city narrows an address down: sealed, and found through its blind index (the
+    # list's city filter, matching); the province alone names no one and stays plain
+    city = EncryptedTextField(_("city"), null=True, blank=True)
     province = models.CharField(_("province"), max_length=80, blank=True)
     phone_index = BlindIndexField(source="phone", normalizer="merdeka.core.phone.normalize_phone")
     email_index = BlindIndexField(source="email", normalizer="merdeka.core.phone.normalize_email")
+    city_index = BlindIndexField(
+        source="city", normalizer="merdeka.customers.models.normalize_city"
+    )
     merged_into = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -201,7 +212,8 @@ class CustomerStats(ShopOwnedModel):
     """What the customer list filters and sorts on, one narrow row per live customer.
 
     Denormalised from orders by ``customer_stats_refresh`` (set-wise SQL) and from the
-    customer's plain city and province; a merged-away customer has no row. Narrow on
+    customer's city (its blind index) and plain province; a merged-away customer has no
+    row. Narrow on
     purpose: counting a filter at a million customers scans this table or one of its
     indexes, never the wide encrypted customer rows.
     """
@@ -217,7 +229,7 @@ class CustomerStats(ShopOwnedModel):
     first_order_at = models.DateTimeField(null=True, blank=True)
     last_order_at = models.DateTimeField(null=True, blank=True)
     channels = models.PositiveIntegerField(default=0)  # bit per orders.Channel, see stats.py
-    city = models.CharField(max_length=80, blank=True)
+    city_index = models.CharField(max_length=32, blank=True)  # Customer.city_index or ""
     province = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField()  # the customer's, for "newest first"
     # position of the name in the shop's alphabetical order (see stats.name_ranks_refresh)
@@ -239,10 +251,10 @@ class CustomerStats(ShopOwnedModel):
             models.Index(fields=["shop", "created_at", "customer"], name="stats_created"),
             # region filters, covering the usual second filter (orders, spend) for counts
             models.Index(
-                fields=["shop", "province", "city", "order_count", "total_spend"],
+                fields=["shop", "province", "city_index", "order_count", "total_spend"],
                 name="stats_region_counts",
             ),
-            models.Index(fields=["shop", "city", "order_count"], name="stats_city_counts"),
+            models.Index(fields=["shop", "city_index", "order_count"], name="stats_city_counts"),
             models.Index(fields=["shop", "rfm_group", "last_order_at"], name="stats_rfm"),
             models.Index(fields=["shop", "channels"], name="stats_channels"),
         ]

@@ -189,8 +189,8 @@ class Keys:
         return buyer
 
 
-_PERSONAL = ("name", "phone", "email", "address")
-_PLAIN = ("city", "province")
+_PERSONAL = ("name", "phone", "email", "address", "city")
+_PLAIN = ("province",)
 
 
 def _customer_indexers(shop_id: int) -> dict:
@@ -484,10 +484,11 @@ class Resolver:
                         sealer.seal(phone, column="phone", row=row),
                         sealer.seal(email, column="email", row=row),
                         sealer.seal(values.get("address"), column="address", row=row),
-                        (values.get("city") or "")[:80],
+                        sealer.seal(values.get("city"), column="city", row=row),
                         (values.get("province") or "")[:80],
                         indexes["phone"](phone),
                         indexes["email"](email),
+                        indexes["city"](values.get("city")),
                         now,
                     )
                 )
@@ -506,6 +507,7 @@ class Resolver:
                     "province",
                     "phone_index",
                     "email_index",
+                    "city_index",
                     "created_at",
                 ),
                 rows,

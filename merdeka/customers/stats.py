@@ -266,10 +266,11 @@ def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> Counter:
     rawsql.execute(
         cursor,
         f"INSERT INTO {stats} (customer_id, shop_id, order_count, total_spend, "  # noqa: S608
-        f"first_order_at, last_order_at, channels, city, province, created_at, rfm_group, "
-        f"name_rank) "
+        f"first_order_at, last_order_at, channels, city_index, province, created_at, "
+        f"rfm_group, name_rank) "
         f"SELECT c.id, c.shop_id, COALESCE(a.n, 0), COALESCE(a.spend, 0), a.first_at, "
-        f"a.last_at, COALESCE(a.mask, 0), c.city, c.province, c.created_at, %s, %s "
+        f"a.last_at, COALESCE(a.mask, 0), COALESCE(c.city_index, ''), c.province, "
+        f"c.created_at, %s, %s "
         f"FROM {customers} c LEFT JOIN {source} ON a.cid = c.id "
         f"WHERE c.shop_id = %s AND c.merged_into_id IS NULL{where_c} "
         # not NOT EXISTS on the table being filled: a planner that takes it for empty
@@ -307,12 +308,14 @@ def _refresh_part(cursor, shop_id: int, ids: list[int] | None) -> Counter:
         [shop_id, *args_s, shop_id, *INVALID_STATUSES],
         shop_id=shop_id,
     )
-    # 5. plain city and province, as the customer now has them
+    # 5. the city (its blind index) and the province, as the customer now has them
     rawsql.execute(
         cursor,
-        f"UPDATE {stats} SET city = c.city, province = c.province "  # noqa: S608
+        f"UPDATE {stats} SET city_index = COALESCE(c.city_index, ''), "  # noqa: S608
+        f"province = c.province "
         f"FROM {customers} c WHERE c.id = {stats}.customer_id AND {stats}.shop_id = %s"
-        f"{where_c} AND ({stats}.city <> c.city OR {stats}.province <> c.province)",
+        f"{where_c} AND ({stats}.city_index <> COALESCE(c.city_index, '') "
+        f"OR {stats}.province <> c.province)",
         [shop_id, *args_c],
         shop_id=shop_id,
     )
@@ -376,12 +379,14 @@ def _analyze(*models) -> None:
 
 def stats_rows_create(*, shop, rows: Iterable[tuple[int, str, str]]) -> None:
     """Empty stats rows for new customers (id, city, province): they show in the list
-    at once, and ``customer_stats_refresh`` fills in their orders."""
+    at once, and ``customer_stats_refresh`` fills in their orders. The city is kept as
+    its blind index, as the customer row has it."""
     now = timezone.now()
+    city_index = Customer._meta.get_field("city_index").indexer(shop.pk)
     made = bulk.insert(
         CustomerStats,
-        ("customer", "shop", "city", "province", "created_at", "rfm_group"),
-        ((pk, shop.pk, (city or "")[:80], (province or "")[:80], now, NO_ORDERS)
+        ("customer", "shop", "city_index", "province", "created_at", "rfm_group"),
+        ((pk, shop.pk, city_index(city) or "", (province or "")[:80], now, NO_ORDERS)
          for pk, city, province in rows),
         shop_id=shop.pk,
     )  # fmt: skip

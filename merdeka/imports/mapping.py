@@ -74,14 +74,14 @@ def _unsealed(*, shop, record: ImportFile):
     sealed = upload_path(record)
     if not sealed.exists():
         raise RejectedFile(_("The uploaded file is no longer here. Upload it again."))
-    suffix = Path(record.name).suffix.lower()[:10]
+    suffix = Path(record.name or "").suffix.lower()[:10]
     return unsealed_copy(sealed, shop_id=shop.pk, file_id=str(record.pk), suffix=suffix)
 
 
 def file_sheet(*, shop, record: ImportFile, samples: int = mapped.SAMPLE_ROWS) -> mapped.Sheet:
     """The waiting file's columns and a few values, read from the sealed upload now."""
     with _unsealed(shop=shop, record=record) as path:
-        return mapped.read_sheet(path, record.name, samples=samples)
+        return mapped.read_sheet(path, record.name or "", samples=samples)
 
 
 def initial_choices(*, shop, sheet: mapped.Sheet, kind: str | None) -> tuple[str, str, dict]:
@@ -204,12 +204,12 @@ def mapping_save(
         raise MappingInvalid([_("This file is no longer waiting for its columns.")])
     try:
         with _unsealed(shop=shop, record=record) as path:
-            sheet = mapped.read_sheet(path, record.name, samples=0)
+            sheet = mapped.read_sheet(path, record.name or "", samples=0)
             errors = mapped.check(kind, channel, choices, sheet.header)
             if errors:
                 raise MappingInvalid(errors)
             mapping = mapped.mapping_from(kind, channel, choices, sheet.header)
-            result = mapped.parse(path, record.name, mapping)
+            result = mapped.parse(path, record.name or "", mapping)
     except RejectedFile as exc:
         raise MappingInvalid([str(exc.problem)]) from None
     refused = [p for p in result.problems if p.severity == Severity.ERROR]

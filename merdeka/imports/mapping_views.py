@@ -133,7 +133,7 @@ def import_mapping(request, run_id: int, file_id: int):
             errors = [e for field_errors in form.errors.values() for e in field_errors]
     else:
         values = {key: str(index) for key, index in initial.items()}
-        values["channel"] = channel or _channel_from_name(record.name)
+        values["channel"] = channel or _channel_from_name(record.name or "")
         form = MappingForm(initial=values, kind=kind, sheet=sheet)
 
     context.update(

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel
+from merdeka.privacy.fields import EncryptedModel, EncryptedTextField
 
 
 class ImportRun(ShopOwnedModel):
@@ -18,18 +19,33 @@ class ImportRun(ShopOwnedModel):
     created_by = models.ForeignKey(
         "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    class Failure(models.TextChoices):
+        WORKER_LOST = "worker_lost", _("The import stopped: its worker died")
+        ERROR = "error", _("The import stopped on an unexpected error")
+        INTERRUPTED = "interrupted", _("The import was interrupted")
+
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     review_waiting = models.PositiveIntegerField(default=0)  # likely duplicates found
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who works on the run ("host:pid") and when it last said it was alive: a run whose
+    # heartbeat stops is failed by the scheduler (imports/liveness.py).
+    worker = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=20, choices=Failure.choices, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
 
-class ImportFile(ShopOwnedModel):
+class ImportFile(ShopOwnedModel, EncryptedModel):
     """One file of a run, its outcome and its report. The file itself is not kept, except
-    sealed while it waits for the seller to map its columns (state ``mapping``)."""
+    sealed while it waits for the seller to map its columns (state ``mapping``).
+
+    The file's name is sealed like other personal data: a chat export is named after the
+    person ("Chat WhatsApp dengan Siti Nurhaliza.txt"). The report holds counts and
+    problems, never the name."""
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -40,7 +56,7 @@ class ImportFile(ShopOwnedModel):
         MAPPING = "mapping", _("Waiting for its columns to be mapped")
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
-    name = models.CharField(max_length=255)
+    name = EncryptedTextField(null=True, blank=True)
     size = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, db_index=True)
     source = models.CharField(max_length=30, blank=True)
@@ -53,6 +69,11 @@ class ImportFile(ShopOwnedModel):
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    def display_name(self) -> str:
+        """The file's name for the seller (decrypted), or a neutral one once erased."""
+        return self.name or _("File %(number)s (name erased)") % {"number": self.pk}
 
 
 class ColumnMapping(ShopOwnedModel):

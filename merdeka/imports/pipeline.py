@@ -9,6 +9,7 @@ the shop as it was before the file, and running the import again finishes it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
@@ -23,19 +24,23 @@ from django.utils.translation import gettext as _
 
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.matching import suggest_matches
-from merdeka.customers.models import Identity
 from merdeka.customers.resolution import Resolver
-from merdeka.customers.workspace import import_run_finished
 from merdeka.imports import ahead, mapping
 from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Problem, RejectedFile, Severity
+from merdeka.imports.runs import (  # noqa: F401 - the run's life, named here as before
+    run_create,
+    run_finish,
+    run_touched_customers,
+    run_working,
+)
 from merdeka.imports.tasks import process_import_run
-from merdeka.orders.models import Order
 from merdeka.privacy import crypto
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.files import seal_stream, unsealed_copy
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -83,11 +88,6 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()
-
-
-def run_create(*, shop, actor=None) -> ImportRun:
-    with shop_scope(shop):
-        return ImportRun.objects.create(shop=shop, created_by=actor)
 
 
 def import_path(
@@ -183,10 +183,17 @@ def _finish(record: ImportFile, report: FileReport, state: str) -> FileReport:
     record.state = state
     record.source = report.source
     record.rows_read = report.rows_read
-    record.report = asdict(report)
+    stored = asdict(report)
+    del stored["name"]  # a chat's file name names a person: the record keeps it sealed only
+    record.report = stored
     record.finished_at = timezone.now()
     record.save()
     return report
+
+
+def _shown_date(record: ImportFile) -> str:
+    moment = record.finished_at or record.started_at or timezone.now()
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M")
 
 
 def _import(
@@ -199,7 +206,7 @@ def _import(
     wait_for_mapping: bool = False,
     parse=None,
 ) -> FileReport:
-    report = FileReport(name=record.name, state="running")
+    report = FileReport(name=record.name or "", state="running")
     record.state = ImportFile.State.RUNNING
     record.started_at = timezone.now()
     record.save(update_fields=["state", "started_at"])
@@ -230,8 +237,8 @@ def _import(
         report.problems.append(
             _problem_dict(
                 Problem(
-                    _("This file was already imported (as %(name)s); nothing was added twice.")
-                    % {"name": earlier.name},
+                    _("This same file was already imported on %(date)s; nothing was added twice.")
+                    % {"date": _shown_date(earlier)},
                     severity=Severity.WARNING,
                 )
             )
@@ -242,7 +249,7 @@ def _import(
         parsed = mapping.parse_file(
             shop=shop,
             path=path,
-            name=record.name,
+            name=record.name or "",
             uploaded_at=record.run.created_at,
             can_wait=wait_for_mapping,
             parse=parse,
@@ -257,6 +264,22 @@ def _import(
         return _finish(record, report, ImportFile.State.REJECTED)
     except RejectedFile as exc:
         report.problems.append(_problem_dict(exc.problem))
+        audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
+        return _finish(record, report, ImportFile.State.REJECTED)
+    except Exception:
+        # Reading a file only reads it: whatever breaks here is the file's content meeting
+        # a case no parser foresaw. The file is refused; the run goes on with the next.
+        log.exception("import file %s could not be read", record.pk)
+        report.problems.append(
+            _problem_dict(
+                Problem(
+                    _(
+                        "Merdeka could not read this file (an unexpected error, written to the "
+                        "server's log). Check that it is the file you meant, or export it again."
+                    )
+                )
+            )
+        )
         audit_record(action="import.rejected", shop=shop, actor=actor, target=record)
         return _finish(record, report, ImportFile.State.REJECTED)
 
@@ -305,49 +328,8 @@ def _write(*, shop, record, parsed, report, actor, progress) -> FileReport:
     return report
 
 
-def run_touched_customers(run: ImportRun) -> set[int]:
-    """Every customer the run's files added to or told something about."""
-    files = run.files.filter(state=ImportFile.State.IMPORTED)
-    touched = set(
-        Identity.objects.filter(shop_id=run.shop_id, import_file__in=files).values_list(
-            "customer_id", flat=True
-        )
-    )
-    touched.update(
-        Order.objects.filter(shop_id=run.shop_id, import_file__in=files)
-        .exclude(customer_id=None)
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
-    return touched
-
-
-def _updates_since(run: ImportRun):
-    """When the run began, if any of its files changed orders in place (else None)."""
-    reports = run.files.filter(state=ImportFile.State.IMPORTED).values_list("report", flat=True)
-    return run.created_at if any((r or {}).get("orders_updated") for r in reports) else None
-
-
-def run_finish(run: ImportRun) -> None:
-    """Close the run: look for likely duplicates among its customers, once for all files.
-
-    One pass at the end instead of one per file: a year of monthly exports shares its
-    buyers, and each pass reads the shop's match keys whole.
-    """
-    with shop_scope(run.shop_id), bulk.tuned_for_bulk(), transaction.atomic():
-        touched = run_touched_customers(run)
-        found = suggest_matches(shop=run.shop, customer_ids=touched) if touched else 0
-        import_run_finished(shop=run.shop, customer_ids=touched, since=_updates_since(run))
-        run.review_waiting += found
-        run.state = ImportRun.State.DONE
-        run.finished_at = timezone.now()
-        run.save(update_fields=["state", "finished_at", "review_waiting"])
-
-
 def uploads_receive(*, shop, actor, files, request=None) -> ImportRun:
     """Store uploaded files sealed with the shop's key and queue them for import."""
-    from functools import partial
-
     with transaction.atomic(), shop_scope(shop):
         run = ImportRun.objects.create(shop=shop, created_by=actor)
         for upload in files:
@@ -373,9 +355,9 @@ def _process_upload(*, shop, run: ImportRun, record: ImportFile) -> None:
     """Import one sealed upload; keep it (sealed) only while it waits for a column mapping."""
     sealed = upload_path(record)
     if not sealed.exists():
-        _finish(record, FileReport(name=record.name, state=""), ImportFile.State.REJECTED)
+        _finish(record, FileReport(name=record.name or "", state=""), ImportFile.State.REJECTED)
         return
-    suffix = Path(record.name).suffix.lower()[:10]
+    suffix = Path(record.name or "").suffix.lower()[:10]
     with unsealed_copy(sealed, shop_id=shop.pk, file_id=str(record.pk), suffix=suffix) as p:
         _import(
             shop=shop,
@@ -393,9 +375,9 @@ def run_process(*, run_id: int) -> None:
     """Import every queued file of an uploaded run (the background task's body)."""
     run = ImportRun.unscoped.select_related("shop", "created_by").get(pk=run_id)
     shop = run.shop
-    with shop_scope(shop), bulk.tuned_for_bulk():
-        run.state = ImportRun.State.RUNNING
-        run.save(update_fields=["state"])
+    if run.state not in (ImportRun.State.QUEUED, ImportRun.State.RUNNING):
+        return  # failed meanwhile (its worker was given up for dead), or already done
+    with shop_scope(shop), run_working(run), bulk.tuned_for_bulk():
         for record in run.files.filter(state__in=["queued", "running"]).order_by("pk"):
             _process_upload(shop=shop, run=run, record=record)
         run_finish(run)
@@ -410,6 +392,7 @@ def file_process(*, file_id: int) -> None:
         queued = ImportFile.objects.filter(pk=record.pk, state=ImportFile.State.QUEUED)
         if not queued.update(state=ImportFile.State.RUNNING):
             return
+    with shop_scope(run.shop), run_working(run):
         _process_upload(shop=run.shop, run=run, record=record)
         if not run.files.filter(state__in=["queued", "running"]).exists():
             run_finish(run)

@@ -9,6 +9,8 @@ Each source's parser is its own module (``marketplaces``, ``whatsapp``, ``contac
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -226,4 +228,13 @@ def parse_file(path: Path, name: str, *, detail: bool = False) -> Parsed:
                 "and its own exports."
             )
         )
-    return scored[0][2](path, name, detail)
+    try:
+        return scored[0][2](path, name, detail)
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        # a zip (an .xlsx, an export) whose own records disagree with what it holds
+        raise RejectedFile(
+            _(
+                "The file is damaged or incomplete (cut off while it was copied or "
+                "downloaded). Export it again and import the new file."
+            )
+        ) from None

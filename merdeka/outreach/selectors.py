@@ -38,7 +38,11 @@ def campaign_audience(*, shop, campaign):
                 return customers.none()
             customers = members.filter(merged_into__isnull=True)
         elif campaign.audience_kind == Campaign.Audience.CITY:
-            customers = customers.filter(city__iexact=campaign.audience_city.strip())
+            # the city is sealed: found through its blind index (any case, any spacing)
+            index = Customer._meta.get_field("city_index").index_for(
+                shop.pk, campaign.audience_city
+            )
+            customers = customers.filter(city_index=index) if index else customers.none()
         elif campaign.audience_kind == Campaign.Audience.CHOSEN:
             customers = customers.filter(pk__in=[int(i) for i in campaign.audience_ids])
         return customers.order_by("pk")

@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "import.finished": _("File imported"),
     "export.created": _("Data exported"),
     "import.rejected": _("File rejected"),
+    "import.failed": _("Import stopped before it finished"),
     "import.mapping_saved": _("Column mapping saved"),
     "import.mapping_cancelled": _("Column mapping cancelled"),
     "import.mapping_expired": _("Upload waiting for its columns deleted"),

@@ -18,6 +18,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer, Identity
 from merdeka.customers.services import CustomerConflict, customer_edit
 from merdeka.customers.stats import stats_rows_delete
+from merdeka.imports.names import file_names_forget
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group, consent_record
 from merdeka.privacy.fields import BlindIndexField, EncryptedModel, EncryptedTextField
@@ -199,8 +200,8 @@ def customer_erase(
     The customer rows go, and with them their identities, match keys, merge records,
     review suggestions, current consent and consent ledger. Orders (and any other row
     kept for the books) stay without anyone attached and without the recipient's name,
-    phone, street or marketplace username. The audit log keeps one event with counts
-    only. Irreversible.
+    phone, street or marketplace username. Import files named after them (a WhatsApp
+    chat) lose their name. The audit log keeps one event with counts only. Irreversible.
     """
     with shop_scope(shop):
         customer = _customer(shop, customer_id, lock=True)
@@ -218,6 +219,9 @@ def customer_erase(
                 rawsql.execute_unscoped(
                     cursor, "PRAGMA secure_delete = ON", why="a setting of this connection"
                 )
+        # the names of the files they came from ("Chat WhatsApp dengan <name>.txt"),
+        # found while the customers and their links to those files are still there
+        tombstone["import_file_names"] = file_names_forget(shop=shop, customer_ids=group)
         kept = {}
         for relation in customer_relations():
             model = relation.related_model

@@ -56,7 +56,7 @@ def test_bulk_rows_read_back_through_the_orm_unchanged(ika_shop):
         row = bulk.dashed(uid)
         bulk.insert(
             Customer,
-            ("id", "shop", "uid", "key_version", "name", "phone", "city", "created_at"),
+            ("id", "shop", "uid", "key_version", "name", "phone", "province", "created_at"),
             [
                 (
                     customer_id,
@@ -65,7 +65,7 @@ def test_bulk_rows_read_back_through_the_orm_unchanged(ika_shop):
                     sealer.version,
                     sealer.seal("Siti Nurhaliza", column="name", row=row),
                     sealer.seal("+6281234567890", column="phone", row=row),
-                    "Kota Bandung",
+                    "Jawa Barat",
                     when,
                 )
             ],
@@ -87,10 +87,10 @@ def test_bulk_rows_read_back_through_the_orm_unchanged(ika_shop):
         )
         customer = Customer.objects.get(pk=customer_id)
         assert str(customer.uid) == row
-        assert (customer.name, customer.phone, customer.city) == (
+        assert (customer.name, customer.phone, customer.province) == (
             "Siti Nurhaliza",
             "+6281234567890",
-            "Kota Bandung",
+            "Jawa Barat",
         )
         assert customer.created_at == when
         order = Order.objects.get(pk=order_id)

@@ -17,9 +17,9 @@ CUSTOMERS = f'SELECT "id" FROM "{Customer._meta.db_table}"'
 @pytest.fixture
 def two_shops(ika_shop, citra_shop):
     with shop_scope(ika_shop):
-        ika = Customer.objects.create(shop=ika_shop, name="Siti", city="Bandung")
+        ika = Customer.objects.create(shop=ika_shop, name="Siti", province="Jawa Barat")
     with shop_scope(citra_shop):
-        citra = Customer.objects.create(shop=citra_shop, name="Dewi", city="Medan")
+        citra = Customer.objects.create(shop=citra_shop, name="Dewi", province="Sumatera Utara")
     return ika, citra
 
 
@@ -135,10 +135,10 @@ def test_bulk_writes_refuse_a_row_of_another_shop(two_shops):
 def test_a_bulk_update_leaves_another_shops_rows_alone(two_shops):
     ika, citra = two_shops
     with transaction.atomic():
-        rows = [("Kota A", ika.pk), ("Kota B", citra.pk)]
-        bulk.update(Customer, ("city",), rows, shop_id=ika.shop_id)
-    cities = dict(Customer.unscoped.values_list("pk", "city"))
-    assert cities == {ika.pk: "Kota A", citra.pk: "Medan"}
+        rows = [("Provinsi A", ika.pk), ("Provinsi B", citra.pk)]
+        bulk.update(Customer, ("province",), rows, shop_id=ika.shop_id)
+    provinces = dict(Customer.unscoped.values_list("pk", "province"))
+    assert provinces == {ika.pk: "Provinsi A", citra.pk: "Sumatera Utara"}
 
 
 def test_an_unscoped_statement_needs_a_reason(db):

@@ -164,6 +164,7 @@ def _customers(world):
 def _imports(world):
     from merdeka.imports.models import ImportFile, ImportRun
     from merdeka.imports.pipeline import import_path, run_create, run_finish, upload_path
+    from merdeka.imports.runs import run_fail
     from merdeka.privacy.files import seal_stream
 
     shop, owner = world["shop"], world["owner"]
@@ -189,13 +190,23 @@ def _imports(world):
             sha256="",
             state="running",
         )
+        # an import whose worker died: failed by the scheduler, its page says what to do
+        failed = ImportRun.objects.create(shop=shop, created_by=owner, state="running")
+        ImportFile.objects.create(
+            shop=shop,
+            run=failed,
+            name="Chat WhatsApp dengan Pelanggan Setia Sejak Toko Ini Masih Kecil.zip",
+            sha256="",
+            state="running",
+        )
+    run_fail(run=failed, failure=ImportRun.Failure.WORKER_LOST)
     seal_stream(
         iter([b"Nama Pelanggan;Nomor WA;Kota\nSiti Nurhaliza;0812 2222 3333;Bandung\n"]),
         upload_path(waiting),
         shop_id=shop.pk,
         file_id=str(waiting.pk),
     )
-    world.update(run=run, waiting_file=waiting, busy_run=busy)
+    world.update(run=run, waiting_file=waiting, busy_run=busy, failed_run=failed)
 
 
 def _orders(world):

@@ -68,6 +68,7 @@ PAGES: dict[str, list[Page]] = {
     "import_run": [
         Page(lambda w: {"run_id": w["run"].pk}, state="done"),
         Page(lambda w: {"run_id": w["busy_run"].pk}, state="running"),
+        Page(lambda w: {"run_id": w["failed_run"].pk}, state="failed"),
     ],
     "import_mapping": [
         Page(lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk}),

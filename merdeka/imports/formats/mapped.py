@@ -121,6 +121,11 @@ SAMPLE_CHARS = 40
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _NUMBER = re.compile(r"[-+]?[\d.,]+")
+# what a phone number or a date can look like at all (normalize_phone and parse_datetime
+# decide): a phone has at least 7 digits in a short text; every date format starts with a
+# number (or is an Excel serial number)
+_DIGIT = re.compile(r"\d")
+_DATE_SHAPE = re.compile(r"\d{1,5}(?:[-/. ]|$)")
 
 
 def fields_for(kind: str) -> tuple[tuple[str, str], ...]:
@@ -155,13 +160,19 @@ def _looks_like_data(cells: list[str]) -> bool:
     if not filled:
         return True
     for cell in filled:
-        if _EMAIL.fullmatch(cell.strip()) or normalize_phone(cell):
+        cell = cell.strip()
+        if "@" in cell and _EMAIL.fullmatch(cell):
             return True
-        try:
-            if tabular.parse_datetime(cell) is not None:
-                return True
-        except ValueError:
-            pass
+        # A cheap look first: only a cell shaped like a phone or a date is parsed as one
+        # (the parsers try many formats; a header row of names needs none of them).
+        if len(cell) <= 40 and len(_DIGIT.findall(cell)) >= 7 and normalize_phone(cell):
+            return True
+        if _DATE_SHAPE.match(cell):
+            try:
+                if tabular.parse_datetime(cell) is not None:
+                    return True
+            except ValueError:
+                pass
     return all(_NUMBER.fullmatch(c.strip()) for c in filled)
 
 

@@ -30,6 +30,11 @@ from merdeka.imports.records import RejectedFile
 MAX_BYTES = 200 * 1024 * 1024
 MAX_UNPACKED = 1024 * 1024 * 1024
 MAX_RATIO = 150
+# No export has more than a few hundred columns; a row wider than this is refused as soon
+# as it is read, before any cell of it is looked at (a million-column line would keep
+# header detection busy for minutes).
+MAX_COLUMNS = 2000
+MAX_FIELD = 10 * 1024 * 1024  # one CSV cell
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _STRIP = "\t\u00a0\ufeff \r\n"
@@ -165,10 +170,8 @@ def _open_workbook(path: Path, sheet_hints) -> Table:
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several of its own error types
-        raise RejectedFile(
-            _("The spreadsheet cannot be read: %(error)s") % {"error": str(exc)[:200]}
-        ) from None
+    except Exception:  # calamine raises several of its own error types, in English
+        raise RejectedFile(UNREADABLE_WORKBOOK) from None
     names = workbook.sheet_names
     if not names:
         raise RejectedFile(_("The spreadsheet has no sheets."))
@@ -178,18 +181,68 @@ def _open_workbook(path: Path, sheet_hints) -> Table:
     try:
         sheet = workbook.get_sheet_by_name(chosen)
         rows = sheet.iter_rows()
-    except Exception as exc:
-        raise RejectedFile(
-            _("The spreadsheet cannot be read: %(error)s") % {"error": str(exc)[:200]}
-        ) from None
+    except Exception:
+        raise RejectedFile(UNREADABLE_WORKBOOK) from None
 
     def generate():
-        for number, row in enumerate(rows, start=1):
-            yield number, table.cleaned(row)
+        number = 0
+        try:
+            for number, row in enumerate(rows, start=1):
+                if len(row) > MAX_COLUMNS:
+                    raise too_wide(number)
+                yield number, table.cleaned(row)
+        except RejectedFile:
+            raise
+        except Exception:  # a sheet that breaks while it is read: calamine's words are English
+            raise RejectedFile(
+                _(
+                    "Row %(row)s of the spreadsheet cannot be read: the file is damaged. Open it "
+                    "in a spreadsheet app, save it again and import it."
+                )
+                % {"row": number + 1},
+                row=number + 1,
+            ) from None
 
     table = Table(rows=iter(()), sheet=chosen, kind="xlsx")
     table.rows = generate()
     return table
+
+
+UNREADABLE_WORKBOOK = _(
+    "The spreadsheet cannot be read: the file is damaged or not really a spreadsheet. Open it "
+    "in a spreadsheet app, save it again as .xlsx and import it."
+)
+
+
+def too_wide(row: int) -> RejectedFile:
+    return RejectedFile(
+        _(
+            "Row %(row)s has more than %(limit)s columns; no order export or customer list has "
+            "that many. Check that this is the right file, or save only the columns you need."
+        )
+        % {"row": row, "limit": f"{MAX_COLUMNS:,}".replace(",", ".")},
+        row=row,
+    )
+
+
+def _refuse_wide_lines(path: Path, delimiter: bytes, *, lines: int = 12) -> None:
+    """Refuse a file whose first lines are far too wide before the CSV reader splits
+    them (a million cells take the reader most of a second). Exact while no quotation
+    mark has appeared: until then every delimiter separates two columns and every line is
+    one row; after one, the reader's own check (per row) decides."""
+    with open(path, "rb") as handle:
+        for number in range(1, lines + 1):
+            part = handle.readline(1 << 20)
+            if not part or b'"' in part:
+                return
+            if part.count(delimiter) >= MAX_COLUMNS:
+                raise too_wide(number)
+            while not part.endswith(b"\n"):  # the rest of a line longer than 1 MiB
+                part = handle.readline(1 << 20)
+                if not part:
+                    return
+                if b'"' in part:
+                    return
 
 
 def _encoding(head: bytes) -> str:
@@ -217,6 +270,8 @@ def _open_csv(path: Path) -> Table:
     delimiter = max([",", ";", "\t", "|"], key=first.count)
     if not first.count(delimiter):
         delimiter = ","
+    if not encoding.startswith("utf-16"):
+        _refuse_wide_lines(path, delimiter.encode())
 
     def generate():
         with open(path, encoding=encoding, newline="", errors="strict") as handle:
@@ -224,6 +279,8 @@ def _open_csv(path: Path) -> Table:
             number = 0
             try:
                 for number, row in enumerate(reader, start=1):
+                    if len(row) > MAX_COLUMNS:
+                        raise too_wide(number)
                     yield number, table.cleaned(row)
             except UnicodeDecodeError:
                 raise RejectedFile(
@@ -232,12 +289,21 @@ def _open_csv(path: Path) -> Table:
                     row=number + 1,
                 ) from None
             except csv.Error as exc:
-                raise RejectedFile(
-                    _("Row %(row)s is broken: %(error)s") % {"row": number + 1, "error": exc},
-                    row=number + 1,
-                ) from None
+                # the csv module's messages are English: say it in the seller's words
+                if "field larger than field limit" in str(exc):
+                    message = _(
+                        "Row %(row)s has a cell longer than %(limit)s MB: a quotation mark is "
+                        "probably not closed. Open the file in a spreadsheet app, check that row "
+                        "and save it again."
+                    ) % {"row": number + 1, "limit": MAX_FIELD // 2**20}
+                else:
+                    message = _(
+                        "Row %(row)s is broken (a quotation mark or a line break in the wrong "
+                        "place). Open the file in a spreadsheet app and save it again as CSV."
+                    ) % {"row": number + 1}
+                raise RejectedFile(message, row=number + 1) from None
 
-    csv.field_size_limit(10 * 1024 * 1024)
+    csv.field_size_limit(MAX_FIELD)
     table = Table(rows=iter(()), sheet=None, kind="csv")
     table.rows = generate()
     return table

@@ -15,6 +15,7 @@ import codecs
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -210,6 +211,12 @@ def _chat_member(archive: zipfile.ZipFile, max_bytes: int) -> zipfile.ZipInfo:
     return member
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+DAMAGED_ZIP = _(
+    "The zip file is damaged or incomplete (cut off while it was copied or downloaded). "
+    "Export the chat again from WhatsApp and import the new file."
+)
+
 READ_BLOCK = 64 * 1024  # <= MAX_LINE: a block that small needs no check for a too long line
 
 
@@ -281,22 +288,27 @@ def open_chat(source: Path | bytes, *, max_bytes: int = MAX_CHAT_BYTES) -> Itera
     else:
         stream = open(source, "rb")  # noqa: SIM115 - closed below
     try:
+        zipped = stream.read(4) == ZIP_MAGIC
+        stream.seek(0)
         if zipfile.is_zipfile(stream):
             stream.seek(0)
             try:
                 archive = zipfile.ZipFile(stream)
                 member = _chat_member(archive, max_bytes)
                 raw = archive.open(member)
-            except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:
-                raise RejectedFile(
-                    _("The zip file is damaged: %(error)s") % {"error": exc}
-                ) from None
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
+                raise RejectedFile(DAMAGED_ZIP) from None
+        elif zipped:  # a zip cut short: its table of contents, at the end, is missing
+            raise RejectedFile(DAMAGED_ZIP)
         else:
             stream.seek(0)
             raw = stream
         if not hasattr(raw, "peek"):
             raw = io.BufferedReader(raw)
-        encoding = _sniff_encoding(raw.peek(4096)[:4096])
+        try:
+            encoding = _sniff_encoding(raw.peek(4096)[:4096])
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            raise RejectedFile(DAMAGED_ZIP) from None
         blocks: Iterable[tuple[list[str], int]]
         if encoding.startswith("utf-16"):
             text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
@@ -317,6 +329,10 @@ def open_chat(source: Path | bytes, *, max_bytes: int = MAX_CHAT_BYTES) -> Itera
                             _("Line %(line)s is far too long for a chat.") % {"line": number}
                         )
                     yield line
+        except (zipfile.BadZipFile, zlib.error, EOFError):
+            # the zip's own records do not agree with what it holds (a size or checksum
+            # rewritten, a member cut short): nothing of it is read
+            raise RejectedFile(DAMAGED_ZIP) from None
         except UnicodeDecodeError:
             raise RejectedFile(
                 _(

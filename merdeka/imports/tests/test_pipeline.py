@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer, Identity, MatchKey, MatchSuggestion
-from merdeka.imports.models import ImportFile
+from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.orders.models import Order
 
 DATA = Path(__file__).parent / "data"
@@ -109,7 +109,9 @@ def test_a_crash_in_the_middle_of_a_file_leaves_the_shop_as_it_was(ika_shop, cap
         call_command("import", str(SHOPEE), "--shop", ika_shop.slug, "--json")
     with shop_scope(ika_shop):
         assert Order.objects.count() == 0 and Customer.objects.count() == 0
-        assert ImportFile.objects.get().state == "running"
+        # the run is failed on the spot, not left running
+        assert ImportFile.objects.get().state == "rejected"
+        assert ImportRun.objects.get().state == "failed"
     monkeypatch.undo()
     capsys.readouterr()
     report = run_import(capsys, ika_shop, SHOPEE)["files"][0]  # running it again finishes

@@ -25,8 +25,9 @@ def test_the_record_lists_what_is_held_from_the_models(ika_shop, rina):
     assert customers["rows"] == 2 and customers["encrypted"]
     protection = {f["field"]: f["protection"] for f in customers["fields"]}
     assert protection["name"] == protection["phone"] == protection["address"] == "encrypted"
-    assert protection["city"] == "plain"
+    assert protection["city"] == "encrypted" and protection["province"] == "plain"
     assert protection["phone_index"] == protection["email_index"] == "index"
+    assert protection["city_index"] == "index"
     assert customers["other_fields"] == 1  # created_at: counted, not listed
     orders_fields = {t["table"]: t for t in by_key["orders"]["held"]}["orders_order"]
     listed = {f["field"]: f["protection"] for f in orders_fields["fields"]}

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Queue periodic work (the daily retention sweep...) for the task worker."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=300, help="seconds between ticks")
+        # every minute: an import run whose worker died is failed within three (its
+        # heartbeat is two minutes old); each entry is a cheap query when nothing is due
+        parser.add_argument("--interval", type=float, default=60, help="seconds between ticks")
         parser.add_argument("--once", action="store_true", help="one tick, then stop (cron)")
 
     def handle(self, *args, interval, once, **options):

@@ -30,14 +30,19 @@ class Command(BaseCommand):
         run = pipeline.run_create(shop=target)
         reports = []
         console = Console(file=self.stderr._out, stderr=True)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=json or not console.is_terminal,
-        ) as progress:
+        # Working on the run: it records this process and its heartbeat, and if the import
+        # stops (an error, Ctrl+C) the run is failed at once instead of left running.
+        with (
+            pipeline.run_working(run),
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+                disable=json or not console.is_terminal,
+            ) as progress,
+        ):
             tasks = []
 
             def started(path):
@@ -46,7 +51,7 @@ class Command(BaseCommand):
                 tasks.append(progress.add_task(f"{path.name}", total=None))
 
             reports = pipeline.import_paths(shop=target, run=run, paths=paths, on_start=started)
-        pipeline.run_finish(run)
+            pipeline.run_finish(run)
         if json:
             self.stdout.write(
                 _dumps(
