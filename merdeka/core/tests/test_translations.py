@@ -140,3 +140,14 @@ def test_the_empty_translation_check_sees_contexts_plurals_and_the_last_message(
         "|%(n)s order (msgstr[1])",
         "|Last (msgstr)",
     ]
+
+
+def test_the_indonesian_catalogue_speaks_to_the_seller_and_the_buyer_as_kamu():
+    """One register (docs/ui-style.md): *kamu*, never the formal *Anda*."""
+    formal = [
+        m["msgid"]
+        for m in po_messages(PO.read_text())
+        for name, value in m.items()
+        if name.startswith("msgstr") and re.search(r"\bAnda\b", value)
+    ]
+    assert not formal, f"'Anda' in: {formal}"
