@@ -93,8 +93,11 @@ def member_by_order_token(*, shop, group, token: str) -> GroupMember | None:
 
 
 def first_name(full_name: str | None) -> str:
-    """What a coordinator sees of a member: the first word of their name."""
-    return (full_name or "").split(" ")[0] if full_name else ""
+    """What a coordinator sees of a member: their first name, with the title before it
+    (``Bu Siti Rahma`` -> ``Bu Siti``, never a bare "Bu")."""
+    from merdeka.core.wording import short_name
+
+    return short_name(full_name)
 
 
 def is_open(group: GroupBuy) -> bool:
