@@ -66,3 +66,27 @@ def test_the_audit_log_shows_only_the_shops_own_events(ika_client, citra, citra_
     audit_record(action="staff.added", shop=citra_shop, actor=citra, detail={"marker": "x"})
     page = ika_client.get(reverse("audit_log")).content.decode()
     assert "citra" not in page
+
+
+def test_the_audit_log_names_what_was_touched_in_words_with_a_link(ika, ika_client, ika_shop):
+    from decimal import Decimal
+
+    from merdeka.orders.manual import ManualLine, manual_order_create
+    from merdeka.orders.services import Buyer
+
+    order, _ = manual_order_create(
+        shop=ika_shop,
+        actor=ika,
+        buyer=Buyer(name="Sari", phone="0812-7777-8888"),
+        lines=[ManualLine(quantity=1, name="Bolu", unit_price=Decimal(40000))],
+        idempotency_key="audit-1",
+        delivery_method="pickup",
+        payment_method="transfer",
+    )
+    audit_record(action="order.viewed", shop=ika_shop, actor=ika, target=order)
+    customer = customer_create(shop=ika_shop, name="Rina")
+    page = ika_client.get(reverse("audit_log")).content.decode()
+    assert "orders.order" not in page and "customers.customer" not in page
+    order_link = reverse("order_detail", args=[order.pk])
+    assert f'<a href="{order_link}">Pesanan #{order.external_id}</a>' in page
+    assert f'<a href="{reverse("customer_detail", args=[customer.pk])}">Pelanggan</a>' in page
