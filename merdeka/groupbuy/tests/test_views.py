@@ -128,7 +128,8 @@ def test_the_coordinator_sees_first_names_and_closes_the_group(client, group):
     url = reverse("groupbuy_coordinator", args=["dapur-ika", group.coordinator_token])
     body = unescape(client.get(url).content.decode())
     assert "Ani — 4" in body and "Suryani" not in body and "0813" not in body
-    client.post(url, {"action": "close"})
+    assert 'data-testid="close-group-confirm"' in body  # behind the confirmation
+    client.post(url, {"action": "close", "confirmed": "yes"})
     with shop_scope(group.shop):
         group.refresh_from_db()
         assert Order.objects.get().status == "awaiting_payment"
@@ -254,3 +255,18 @@ def test_a_titled_name_is_shown_with_its_title_never_cut_to_bu(client, ika_shop,
     assert "Dibuka oleh Bu Ika." in page and "Dibuka oleh Bu." not in page
     url = reverse("groupbuy_coordinator", args=["dapur-ika", group.coordinator_token])
     assert "Bu Siti — 2" in unescape(client.get(url).content.decode())
+
+
+def test_closing_without_the_second_tap_does_nothing_and_says_so(client, ika, group):
+    join(group.shop, group, "Ani Suryani", "081300000001", 4)
+    coordinator = reverse("groupbuy_coordinator", args=["dapur-ika", group.coordinator_token])
+    page = client.post(coordinator, {"action": "close"}, follow=True).content.decode()
+    assert "Belum ada yang dilakukan" in unescape(page)
+    client.force_login(ika)
+    seller = reverse("groupbuy_detail", args=[group.pk])
+    client.post(seller, {"action": "cancel"})
+    group.refresh_from_db()
+    assert group.status == "open"
+    client.post(seller, {"action": "cancel", "confirmed": "yes"})
+    group.refresh_from_db()
+    assert group.status == "cancelled"
