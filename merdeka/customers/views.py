@@ -37,7 +37,7 @@ def customer_add(request):
 def customer_detail(request, customer_id: int):
     from merdeka.customers.stats import RFM_LABELS, channels_of, rfm_words
     from merdeka.outreach.selectors import customer_deliveries
-    from merdeka.privacy.consent import consent_history, consent_state
+    from merdeka.privacy.consent import consent_history, consent_state, is_restricted
     from merdeka.privacy.models import ConsentChannel
 
     customer = _customer_or_404(request, customer_id)
@@ -46,6 +46,7 @@ def customer_detail(request, customer_id: int):
     orders = selectors.customer_orders(shop=shop, customer=customer)
     stats = selectors.customer_stats(shop=shop, customer=customer)
     selectors.with_known_as(shop=shop, customers=[customer])
+    consents = consent_state(shop=shop, customer=customer)
     context = {
         "customer": customer,
         "history": audit_events(shop=shop, target=customer)[:30],
@@ -60,10 +61,10 @@ def customer_detail(request, customer_id: int):
         "tags": selectors.customer_tags(shop=shop, customer=customer),
         "all_tags": selectors.shop_tags(shop=shop),
         "notes": selectors.customer_notes(shop=shop, customer=customer),
-        "consents": [
-            (label, consent_state(shop=shop, customer=customer).get(value))
-            for value, label in ConsentChannel.choices
-        ],
+        "consents": [(label, consents.get(value)) for value, label in ConsentChannel.choices],
+        "can_ask": consents.get(ConsentChannel.WHATSAPP) is None
+        and bool(customer.phone)
+        and not is_restricted(shop=shop, customer=customer),
         "consent_history": list(consent_history(shop=shop, customer=customer)[:20]),
         "tag_form": TagForm(),
         "note_form": NoteForm(),

@@ -115,7 +115,9 @@ def test_another_shops_customer_cannot_be_previewed(citra_client, citra_shop, pe
 
 def test_sending_a_walink_campaign_leads_to_the_queue(ika_client, ika_shop, people):
     campaign = campaign_save(shop=ika_shop, actor=None, fields=FORM)
-    response = ika_client.post(reverse("outreach_campaign_send", args=[campaign.pk]))
+    response = ika_client.post(
+        reverse("outreach_campaign_send", args=[campaign.pk]), {"confirmed": "yes"}
+    )
     assert response["Location"] == reverse("outreach_queue", args=[campaign.pk])
     page = ika_client.get(reverse("outreach_campaign", args=[campaign.pk])).content.decode()
     assert "count-sent" not in page and "Menunggu: <strong>2</strong>" in page
