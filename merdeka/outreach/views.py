@@ -79,12 +79,15 @@ def _chosen_customers(request, form) -> list:
 
 
 def _compose_context(request, form, campaign=None) -> dict:
+    chosen = _chosen_customers(request, form)
+    previewed = selectors.preview_customers(shop=request.shop)
+    with_known_as(shop=request.shop, customers=[*chosen, *previewed])
     return {
-        "chosen_customers": _chosen_customers(request, form),
+        "chosen_customers": chosen,
         "form": form,
         "campaign": campaign,
         "placeholders": PLACEHOLDERS,
-        "preview_customers": selectors.preview_customers(shop=request.shop),
+        "preview_customers": previewed,
         "templates": selectors.templates_list(shop=request.shop),
     }
 
