@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import bulk
 from merdeka.core.phone import normalize_name
+from merdeka.customers.stats import customer_stats_refresh
 from merdeka.imports import own_export, writer
 from merdeka.imports.formats import contacts, marketplaces, orders, whatsapp
 from merdeka.imports.records import Problem, RejectedFile
+from merdeka.orders.models import Order
 
 HEAD_BYTES = 64 * 1024
 
@@ -71,9 +73,6 @@ def orders_relabel(*, shop, orders) -> int:
     a second time: they are moved to the channel the export now gives them (unless
     that channel already holds the number), and their buyers' figures follow. Returns
     how many orders moved. Call inside the file's transaction."""
-    from merdeka.customers.stats import customer_stats_refresh
-    from merdeka.orders.models import Order
-
     wanted: dict[str, list[str]] = {}
     for order in orders:
         if order.channel in SIBLING_CHANNELS:

@@ -40,6 +40,7 @@ from merdeka.outreach.placeholders import PLACEHOLDERS
 from merdeka.outreach.services import asking, campaigns, cloudapi, common, sending, webhooks
 from merdeka.outreach.services.unsubscribe import unsubscribe_confirm, unsubscribe_lookup
 from merdeka.privacy.consent import consent_allows
+from merdeka.storefront.selectors import storefront_for
 
 logger = logging.getLogger(__name__)
 
@@ -191,8 +192,6 @@ def campaign_preview(request):
 def _ways_to_ask(request) -> dict:
     """Where the ways of asking for consent are: the one-to-one request, the parcel
     cards, and the online shop's checkout (when the shop has one)."""
-    from merdeka.storefront.selectors import storefront_for
-
     return {"storefront": storefront_for(shop=request.shop)}
 
 
