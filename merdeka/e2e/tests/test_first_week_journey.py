@@ -50,7 +50,7 @@ WA_LINK = "WhatsApp dari HP saya (tautan wa.me)"
 
 
 def upload(page, path):
-    page.get_by_role("link", name="Impor", exact=True).click()
+    menu_go(page, "Impor")
     page.set_input_files("#id_files", [str(path)])
     page.get_by_role("button", name="Unggah dan impor").click()
     expect(page.locator("main h1")).to_have_text("Laporan impor")
@@ -62,7 +62,7 @@ def search(page, words):
 
 
 def open_campaigns(page):
-    page.get_by_role("link", name="Kampanye", exact=True).click()
+    menu_go(page, "Kampanye")
     expect(page.locator("main h1")).to_have_text("Kampanye")
 
 
@@ -84,7 +84,7 @@ def test_a_seller_imports_finds_asks_for_consent_and_reaches_her_buyers(
     shot("nothing-new")
 
     # 2. the buyers: found by the start of a number and by its last four digits
-    page.get_by_role("link", name="Pelanggan", exact=True).click()
+    menu_go(page, "Pelanggan")
     expect(page.get_by_test_id("search-hint")).to_contain_text("4 angka terakhirnya")
     search(page, "0813")
     expect(page.locator(".customer-row")).to_have_count(1)
