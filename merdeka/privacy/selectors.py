@@ -196,9 +196,15 @@ def _audit_target_kinds():
         "imports.importrun": (_("Import"), "import_run", None),
         "imports.columnmapping": (_("Column mapping"), None, None),
         "outreach.whatsapptemplate": (_("WhatsApp template"), None, str),
+        "books.journalentry": (_("Entry in the books"), None, None),
+        "privacy.incident": (_("Data protection incident"), "incident_detail", None),
         "core.shop": (_("Shop"), None, None),
         "core.user": (_("Team member"), None, None),
     }
+
+
+# named by their words alone: "PO Hampers Lebaran" says what it is ("PO: PO ..." did not)
+_NAMED_ALONE = {"preorders.preorderbatch"}
 
 
 def audit_targets(*, shop, events) -> list:
@@ -238,7 +244,9 @@ def audit_targets(*, shop, events) -> list:
         event.target_label = kind[:1].upper() + kind[1:]
         if obj is not None and words is not None:
             event.target_label = f"{event.target_label} {words(obj)}"
-            if event.target_type != "orders.order":
+            if event.target_type in _NAMED_ALONE:
+                event.target_label = words(obj)
+            elif event.target_type != "orders.order":
                 event.target_label = f"{kind}: {words(obj)}"
         if obj is not None and url_name:
             event.target_url = reverse(url_name, args=[getattr(obj, "run_id", None) or obj.pk])
