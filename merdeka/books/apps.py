@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BooksConfig(AppConfig):
@@ -10,8 +11,21 @@ class BooksConfig(AppConfig):
         from merdeka.books.orders import ORDER_EVENTS, orders_changed  # ready(): it imports models
         from merdeka.catalog.services import STOCK_VALUED  # ready(): it imports models
         from merdeka.core import events  # ready(): it imports models
+        from merdeka.privacy.audit import ACTION_LABELS  # ready(): it imports models
 
         # exact and atomic with the change: an order's postings follow it in its transaction
         events.subscribe(*ORDER_EVENTS, name="books.orders", handler=orders_changed)
         # a purchase, an opening stock value, a count's difference: posted with the move
         events.subscribe(STOCK_VALUED, name="books.stock", handler=stock_changed)
+
+        # the audit log's words for what the books record (never "books.expense_recorded")
+        ACTION_LABELS.update(
+            {
+                "books.expense_recorded": _("Expense recorded"),
+                "books.transfer_recorded": _("Transfer between accounts recorded"),
+                "books.owner_money_recorded": _("Owner's capital or drawings recorded"),
+                "books.opening_recorded": _("Opening balance recorded"),
+                "books.month_closed": _("Month closed in the books"),
+                "books.month_reopened": _("Month reopened in the books"),
+            }
+        )

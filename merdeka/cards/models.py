@@ -17,8 +17,15 @@ def new_token() -> str:
 
 
 class CardBatch(ShopOwnedModel):
-    """One print run of cards that go into the parcels of one channel."""
+    """One print run of cards that go into the parcels of one channel, or the shop's
+    WhatsApp invitation: the same sign-up page, its link sent one to one to customers
+    the shop has never asked for consent (``outreach.services.asking``)."""
 
+    class Kind(models.TextChoices):
+        CARDS = "cards", _("Printed cards")
+        INVITATION = "invitation", _("WhatsApp invitation")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CARDS)
     label = models.CharField(_("name of the batch"), max_length=80)
     channel = models.CharField(_("the parcels of"), max_length=20, choices=Channel.choices)
     count = models.PositiveIntegerField(_("cards printed"))

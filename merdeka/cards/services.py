@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, override
 
 from merdeka.cards.models import CardBatch, SignUp, SignUpAttempt
 from merdeka.cards.wording import WORDING_VERSION
@@ -61,6 +62,30 @@ def batch_create(
         request=request,
         detail={"channel": channel, "count": count},
     )
+    return batch
+
+
+def invitation_batch(*, shop) -> CardBatch:
+    """The shop's WhatsApp invitation: the sign-up page whose link a consent request
+    carries (``outreach.services.asking``), made on first use. Sign-ups through it are
+    counted apart from the printed cards and record consent as every sign-up does
+    (source "signup", the batch and the wording version as evidence)."""
+    with shop_scope(shop):
+        batch = (
+            CardBatch.objects.filter(shop=shop, kind=CardBatch.Kind.INVITATION)
+            .order_by("pk")
+            .first()
+        )
+        if batch is None:
+            with override("id"):
+                label = gettext("WhatsApp invitation")
+            batch = CardBatch.objects.create(
+                shop=shop,
+                kind=CardBatch.Kind.INVITATION,
+                label=label,
+                channel="whatsapp",
+                count=0,
+            )
     return batch
 
 

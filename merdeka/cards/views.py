@@ -40,7 +40,12 @@ def batch_list(request):
     batches = selectors.batch_list(shop=request.shop)
     for batch in batches:
         batch.conversion = round(100 * batch.signups_total / batch.count) if batch.count else 0
-    context = {"form": form, "batches": batches, **public_address_context(request)}
+    context = {
+        "form": form,
+        "batches": batches,
+        "invitation_signups": selectors.invitation_signups(shop=request.shop),
+        **public_address_context(request),
+    }
     return render(request, "cards/batches.html", context)
 
 

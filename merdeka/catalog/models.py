@@ -225,6 +225,15 @@ class StockCost(ShopOwnedModel):
             return None
         return (2 * self.value + self.quantity) // (2 * self.quantity)
 
+    @property
+    def on_hand_before(self) -> int:
+        """What was in stock right before this change (the ledger keeps the after)."""
+        return self.on_hand_after - self.on_hand_change
+
+    @property
+    def reserved_before(self) -> int:
+        return self.reserved_after - self.reserved_change
+
 
 class LowStockAlert(ShopOwnedModel):
     """A variant whose available stock fell below its threshold: raised once by the

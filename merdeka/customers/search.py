@@ -9,21 +9,25 @@ under the shop's *index* key, purpose ``customers.search``, first 64 bits) of
   ``nurhaliza``), after case folding and dropping accents and punctuation;
 * for every phone number the customer is known by (the customer's own and every
   phone identity, so a merged buyer is found by either number), the national
-  significant number's prefixes of 5 digits or more and its suffixes of 4 to 8
-  digits (``+62 812-3456-7890`` -> ``81234`` … ``81234567890`` and ``7890`` …
+  significant number's prefixes of 3 digits or more and its suffixes of 4 to 8
+  digits (``+62 812-3456-7890`` -> ``812`` … ``81234567890`` and ``7890`` …
   ``34567890``), each hashed with its kind so a prefix never matches a suffix.
 
 A query is cut the same way: every word must match (AND), a word matches any name
 word that starts with it; a query made of digits and phone punctuation is a phone:
 ``0812-3456``, ``+62 812 3456``, ``62812…`` all become the national digits ``8123456``
-(a prefix), and four to eight bare digits are also tried as the end of a number.
+(a prefix), so a seller typing the start she knows (``0812``, four digits: the
+operator's prefix) finds those numbers; four to eight digits, with or without a
+leading 0, are also tried as the end of a number (the last four digits ``0123``).
 
 What the table reveals, to someone who holds the database but not the shop's index
 key (a stolen backup, a replica, a curious DBA):
 
 * **equality**: two customers share a token, so they share a name prefix or a piece
   of a number. The identity blind index already shows equal phones; this adds
-  "these two names begin alike";
+  "these two names begin alike" and, from the three-digit prefix, "these two numbers
+  are of the same operator prefix" (0812, 0857...), which a handful of prefixes
+  shared by everybody makes close to worthless;
 * **counts and structure**: how many tokens a customer has (roughly the length of
   their name's words and how many numbers they have), how often a token occurs, and,
   from which tokens always occur together, which token is a prefix of which. With
@@ -60,7 +64,7 @@ from merdeka.privacy import crypto
 
 PURPOSE = "customers.search"
 NAME_MIN, NAME_MAX = 3, 12
-PHONE_PREFIX_MIN = 5
+PHONE_PREFIX_MIN = 3  # "0812": the operator's prefix, as a seller types it
 PHONE_SUFFIX_MIN, PHONE_SUFFIX_MAX = 4, 8
 NAME, PHONE_PREFIX, PHONE_SUFFIX = "n", "p", "s"
 
@@ -143,9 +147,9 @@ def query_terms(query: str) -> list[list[tuple[str, str]]]:
     """What a query asks for: a list of alternatives per required part (all must hold).
 
     ``[[n:sit], [n:nur]]`` for "Sit Nur"; ``[[p:8123456]]`` for "0812-3456";
-    ``[[s:7890]]`` for "7890" (the end of a number), ``[[s:34567890, p:34567890]]`` for
-    eight bare digits. Returns [] when nothing in the query can be searched for (a
-    phone start shorter than five digits finds too many to be of use).
+    ``[[p:812, s:0812]]`` for "0812" (the start of a number, or its last four digits);
+    ``[[s:7890, p:7890]]`` for "7890". Returns [] when nothing in the query can be
+    searched for (fewer than four digits, or a start shorter than "0812").
     """
     text = (query or "").strip()
     if not text:
@@ -159,10 +163,8 @@ def query_terms(query: str) -> list[list[tuple[str, str]]]:
             options = []
             if text.startswith("+") or (digits.startswith("62") and len(digits) >= 7):
                 national = digits[2:] if digits.startswith("62") else digits
-            elif digits.startswith("0"):
-                national = digits[1:]
-            else:  # bare digits: the start of a national number, or the end of one
-                national = digits
+            else:  # "0812…" or bare digits: the start of a number, or the end of one
+                national = digits[1:] if digits.startswith("0") else digits
                 if len(digits) <= PHONE_SUFFIX_MAX:
                     options.append((PHONE_SUFFIX, digits))
             if len(national) >= PHONE_PREFIX_MIN:

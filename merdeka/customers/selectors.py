@@ -3,10 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.db.models import F, Func
+from django.urls import reverse
 
 from merdeka.core import bulk, rawsql
 from merdeka.core.phone import normalize_phone
 from merdeka.core.scoping import shop_scope
+from merdeka.core.wording import channel_label
 from merdeka.customers import search
 from merdeka.customers.forms import CustomerFilterForm
 from merdeka.customers.models import (
@@ -394,3 +396,86 @@ def shared_match_keys(*, shop, cap: int) -> Iterator[tuple[str, str, int]]:
     """  # noqa: S608 - the table name is ours, the values are parameters
     with rawsql.cursor() as cursor:
         yield from rawsql.execute(cursor, sql, [shop.pk, cap, shop.pk], shop_id=shop.pk)
+
+
+# -- how a customer is shown -------------------------------------------------------------
+
+# identities that name a buyer who left no name: a marketplace username, a WhatsApp name
+_NAMING_KINDS = ("username", "wa_name")
+
+
+def with_known_as(*, shop, customers):
+    """Set ``known_as`` on each customer without a name: the marketplace username (or
+    WhatsApp name) they are known by, so that a buyer whose name the marketplace hid is
+    shown as ``dewi.anggraini`` instead of "(no name)". One query for the lot; returns
+    the customers (``display_name`` reads it)."""
+    nameless = {c.pk: c for c in customers if c is not None and not c.name}
+    for customer in nameless.values():
+        customer.known_as = ""
+    if not nameless:
+        return customers
+    with shop_scope(shop):
+        identities = Identity.objects.filter(
+            shop=shop, customer_id__in=list(nameless), kind__in=_NAMING_KINDS
+        ).order_by("kind", "created_at", "id")  # "username" sorts before "wa_name"
+        for identity in identities:
+            customer = nameless[identity.customer_id]
+            if not customer.known_as:
+                customer.known_as = identity.value or ""
+    return customers
+
+
+def display_name(customer) -> str:
+    """The customer's name, else what ``with_known_as`` found, else ""."""
+    if customer is None:
+        return ""
+    return customer.name or getattr(customer, "known_as", "") or ""
+
+
+INVALID_ORDER_STATUSES = ("cancelled", "returned")
+
+
+def customer_summary(*, customer, orders) -> dict:
+    """The figures of a customer's page, from the orders its timeline lists, so that
+    the header and the timeline never disagree: orders that count (not cancelled or
+    returned) and their total, those set aside, and since when they are a customer
+    (their first order; the day they were added when they have none)."""
+    valid = [o for o in orders if o.status not in INVALID_ORDER_STATUSES]
+    first = min((o.ordered_at for o in orders), default=None)
+    return {
+        "order_count": len(valid),
+        "spend": sum((o.total or 0) for o in valid),
+        "set_aside": len(orders) - len(valid),
+        "first_order_at": first,
+        "added_at": customer.created_at,
+    }
+
+
+def record_origins(*, shop, customer_ids) -> dict[int, list[dict]]:
+    """Where each customer's record came from, for the review queue: every channel or
+    file that told the shop about them (``label``), with a link to the import report
+    (``url``) where it came from a file. Nothing personal: channel names and the
+    seller's own file names."""
+    ids = list(dict.fromkeys(customer_ids))
+    found: dict[int, dict[tuple, dict]] = {pk: {} for pk in ids}
+    with shop_scope(shop):
+        identities = (
+            Identity.objects.filter(shop=shop, customer_id__in=ids)
+            .order_by("created_at", "id")
+            .values_list("customer_id", "source", "import_file__run_id", "import_file__name")
+        )
+        orders = (
+            Order.objects.filter(shop=shop, customer_id__in=ids)
+            .order_by("ordered_at", "id")
+            .values_list("customer_id", "channel", "import_file__run_id", "import_file__name")
+        )
+        for customer_id, source, run_id, file_name in [*identities, *orders]:
+            url = reverse("import_run", args=[run_id]) if run_id else ""
+            key = (channel_label(source), url)
+            found[customer_id].setdefault(
+                key, {"label": key[0], "file": file_name or "", "url": url}
+            )
+    return {
+        pk: list(origins.values()) or [{"label": channel_label("manual"), "file": "", "url": ""}]
+        for pk, origins in found.items()
+    }

@@ -62,6 +62,26 @@ NO_ORDERS = "none"
 RFM_LABELS = {code: label for code, label, _rule in RFM_GROUPS} | {NO_ORDERS: _("No orders yet")}
 
 
+# The three scores in words, for a customer's page (never "R5 F3 M2" on screen):
+# 4-5 high, 3 middle, 1-2 low.
+RFM_WORDS = (
+    ("rfm_recency", (_("has not bought for a long time"), _("bought a while ago"),
+                     _("bought recently"))),
+    ("rfm_frequency", (_("bought once or twice"), _("buys now and then"), _("buys often"))),
+    ("rfm_monetary", (_("spends little"), _("spends an average amount"), _("spends a lot"))),
+)  # fmt: skip
+
+
+def rfm_words(stats) -> list[str]:
+    """``["bought recently", "buys often", "spends a lot"]`` for scores 5, 4, 5."""
+    words = []
+    for attr, (low, middle, high) in RFM_WORDS:
+        score = getattr(stats, attr, None) if stats is not None else None
+        if score:
+            words.append(str(high if score >= 4 else middle if score == 3 else low))
+    return words
+
+
 def rfm_group(recency: int, frequency: int) -> str:
     for code, _label, rule in RFM_GROUPS:
         if rule(recency, frequency):

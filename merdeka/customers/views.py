@@ -21,11 +21,11 @@ from merdeka.customers.forms import (
     TagForm,
 )
 from merdeka.customers.models import Customer, MatchSuggestion, Merge, Segment
-from merdeka.customers.stats import RFM_LABELS, channels_of
+from merdeka.customers.stats import RFM_LABELS, channels_of, rfm_words
 from merdeka.outreach.selectors import customer_deliveries
 from merdeka.privacy import crypto
 from merdeka.privacy.audit import audit_record
-from merdeka.privacy.consent import consent_history, consent_state
+from merdeka.privacy.consent import consent_history, consent_state, is_restricted
 from merdeka.privacy.models import ConsentChannel
 from merdeka.privacy.selectors import audit_events
 
@@ -53,25 +53,26 @@ def customer_detail(request, customer_id: int):
     shop = request.shop
     orders = selectors.customer_orders(shop=shop, customer=customer)
     stats = selectors.customer_stats(shop=shop, customer=customer)
+    selectors.with_known_as(shop=shop, customers=[customer])
+    consents = consent_state(shop=shop, customer=customer)
     context = {
         "customer": customer,
         "history": audit_events(shop=shop, target=customer)[:30],
         "identities": selectors.customer_identities(shop=shop, customer=customer),
         "orders": orders,
-        "order_total": sum(
-            (o.total or 0) for o in orders if o.status not in ("cancelled", "returned")
-        ),
+        "summary": selectors.customer_summary(customer=customer, orders=orders),
         "stats": stats,
         "channels": channels_of(stats.channels) if stats else [],
         "group_label": RFM_LABELS.get(stats.rfm_group, "") if stats else "",
+        "group_words": rfm_words(stats),
         "merges": selectors.customer_merges(shop=shop, customer=customer),
         "tags": selectors.customer_tags(shop=shop, customer=customer),
         "all_tags": selectors.shop_tags(shop=shop),
         "notes": selectors.customer_notes(shop=shop, customer=customer),
-        "consents": [
-            (label, consent_state(shop=shop, customer=customer).get(value))
-            for value, label in ConsentChannel.choices
-        ],
+        "consents": [(label, consents.get(value)) for value, label in ConsentChannel.choices],
+        "can_ask": consents.get(ConsentChannel.WHATSAPP) is None
+        and bool(customer.phone)
+        and not is_restricted(shop=shop, customer=customer),
         "consent_history": list(consent_history(shop=shop, customer=customer)[:20]),
         "tag_form": TagForm(),
         "note_form": NoteForm(),
@@ -87,6 +88,11 @@ def review_queue(request):
     page = Paginator(selectors.pending_suggestions(shop=request.shop), 20).get_page(
         request.GET.get("page")
     )
+    customers = [c for suggestion in page for c in suggestion.pair]
+    selectors.with_known_as(shop=request.shop, customers=customers)
+    origins = selectors.record_origins(shop=request.shop, customer_ids=[c.pk for c in customers])
+    for suggestion in page:
+        suggestion.sides = [(c, origins.get(c.pk, [])) for c in suggestion.pair]
     return render(request, "customers/review.html", {"page": page})
 
 
@@ -211,6 +217,7 @@ def _list_context(request, form, rows, walk_rows=None, **extra) -> dict:
     )
     page = paginator.get_page(request.GET.get("page"))
     tags = selectors.tags_of(shop=request.shop, customer_ids=[r.customer_id for r in page])
+    selectors.with_known_as(shop=request.shop, customers=[r.customer for r in page])
     for row in page:
         row.tag_names = tags.get(row.customer_id, [])
         row.group_label = RFM_LABELS.get(row.rfm_group, "")

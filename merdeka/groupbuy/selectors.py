@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 
 from merdeka.core.scoping import shop_scope
+from merdeka.core.wording import short_name
 from merdeka.groupbuy.models import GroupBuy, GroupMember, GroupOffer, GroupStatus, PriceTier
 
 
@@ -93,8 +94,9 @@ def member_by_order_token(*, shop, group, token: str) -> GroupMember | None:
 
 
 def first_name(full_name: str | None) -> str:
-    """What a coordinator sees of a member: the first word of their name."""
-    return (full_name or "").split(" ")[0] if full_name else ""
+    """What a coordinator sees of a member: their first name, with the title before it
+    (``Bu Siti Rahma`` -> ``Bu Siti``, never a bare "Bu")."""
+    return short_name(full_name)
 
 
 def is_open(group: GroupBuy) -> bool:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from merdeka.catalog.models import Variant
 from merdeka.core.addresses import public_address_context, public_url
+from merdeka.core.confirm import confirmed, refuse_unconfirmed
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
@@ -231,7 +232,9 @@ def groupbuy_coordinator(request, storefront, token):
         raise Http404
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "close":
+        if not confirmed(request):
+            refuse_unconfirmed(request)
+        elif action == "close":
             done = services.group_close(
                 shop=shop, group_id=group.pk, reason=CloseReason.COORDINATOR
             )
@@ -374,7 +377,9 @@ def groupbuy_detail(request, group_id: int):
         raise Http404
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "close":
+        if not confirmed(request):
+            refuse_unconfirmed(request)
+        elif action == "close":
             done = services.group_close(
                 shop=shop,
                 group_id=group.pk,

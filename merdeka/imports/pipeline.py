@@ -55,6 +55,7 @@ class FileReport:
     lines_new: int = 0
     customers_new: int = 0
     customers_merged: int = 0
+    identities_new: int = 0  # numbers, emails, usernames new to known customers
     contacts: int = 0
     participants: int = 0
     problems: list[dict] = field(default_factory=list)
@@ -315,6 +316,7 @@ def _write(*, shop, record, parsed, report, actor, progress) -> FileReport:
             setattr(report, attr, getattr(counts, attr))
         report.customers_new = resolver.outcome.customers_new
         report.customers_merged = resolver.outcome.customers_merged
+        report.identities_new = resolver.outcome.identities_new
         if progress:
             progress(report.rows_read)
         _finish(record, report, ImportFile.State.IMPORTED)

@@ -1,12 +1,24 @@
 """Reads of the imports: the raw lookups of the writer, each bound to its shop through
-``rawsql`` (an import looks up hundreds of thousands of orders: no model instances)."""
+``rawsql`` (an import looks up hundreds of thousands of orders: no model instances),
+and what a finished run brought, in the words its report uses."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
 from merdeka.core import rawsql
+from merdeka.imports.models import ImportFile
 from merdeka.orders.models import Order
+
+# a file that brought any of these brought something
+_NEW = (
+    "orders_new",
+    "orders_updated",
+    "lines_new",
+    "customers_new",
+    "customers_merged",
+    "identities_new",
+)
 
 
 def orders_by_external_id(
@@ -21,3 +33,24 @@ def orders_by_external_id(
         'WHERE "shop_id" = %s AND "channel" = %s AND "external_id" IN'
     )
     return rawsql.select_in(sql, [shop.pk, channel], external_ids, shop_id=shop.pk)
+
+
+def file_brought_something(report: dict | None) -> bool:
+    return any((report or {}).get(name) for name in _NEW)
+
+
+def run_brought_nothing(*, states_and_reports, review_waiting: int) -> bool:
+    """Did a finished run leave the shop exactly as it was? True when every file was
+    imported before (the same bytes) or was read whole and held nothing new (a later
+    export of the same orders), and no likely duplicate was found: the report then
+    says "nothing new" in words and offers no empty review. A rejected file, or one
+    waiting for its columns, is something to act on, so never "nothing new"."""
+    states_and_reports = list(states_and_reports)
+    if not states_and_reports or review_waiting:
+        return False
+    for state, report in states_and_reports:
+        if state == ImportFile.State.DUPLICATE:
+            continue
+        if state != ImportFile.State.IMPORTED or file_brought_something(report):
+            return False
+    return True

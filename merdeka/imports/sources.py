@@ -18,10 +18,13 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core import bulk
 from merdeka.core.phone import normalize_name
+from merdeka.customers.stats import customer_stats_refresh
 from merdeka.imports import own_export, writer
 from merdeka.imports.formats import contacts, marketplaces, orders, whatsapp
 from merdeka.imports.records import Problem, RejectedFile
+from merdeka.orders.models import Order
 
 HEAD_BYTES = 64 * 1024
 
@@ -63,7 +66,38 @@ def _write_chat(*, shop, resolver, import_file=None, participants, file_name):
 
 
 def _write_orders(*, shop, resolver, import_file=None, orders):
+    orders_relabel(shop=shop, orders=orders)
     return writer.write_orders(shop=shop, orders=orders, resolver=resolver, import_file=import_file)
+
+
+SIBLING_CHANNELS = {"tiktok": "tokopedia", "tokopedia": "tiktok"}
+
+
+def orders_relabel(*, shop, orders) -> int:
+    """Give known orders the channel this export says they came through.
+
+    Before each order of a TikTok Shop export carried its own channel, one row with a
+    Tokopedia invoice number made the whole file Tokopedia. An order is found by its
+    channel and number, so the next export would have added those TikTok Shop orders
+    a second time: they are moved to the channel the export now gives them (unless
+    that channel already holds the number), and their buyers' figures follow. Returns
+    how many orders moved. Call inside the file's transaction."""
+    wanted: dict[str, list[str]] = {}
+    for order in orders:
+        if order.channel in SIBLING_CHANNELS:
+            wanted.setdefault(order.channel, []).append(order.external_id)
+    moved, buyers = 0, set()
+    for channel, ids in wanted.items():
+        for part in bulk.chunks(list(dict.fromkeys(ids))):
+            taken = Order.objects.filter(shop=shop, channel=channel, external_id__in=part)
+            stray = Order.objects.filter(
+                shop=shop, channel=SIBLING_CHANNELS[channel], external_id__in=part
+            ).exclude(external_id__in=taken.values("external_id"))
+            buyers.update(stray.exclude(customer=None).values_list("customer_id", flat=True))
+            moved += stray.update(channel=channel)
+    if buyers:
+        customer_stats_refresh(shop=shop, customer_ids=buyers)
+    return moved
 
 
 def prepare(parsed: Parsed, *, shop_id: int) -> None:
@@ -158,15 +192,10 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
             )
         )
     parsed = orders.parse(spec, table, columns, header_row, header)
-    channel = spec.channel
-    if spec is marketplaces.TIKTOK and "tokopedia_invoice" in parsed.filled:
-        channel = "tokopedia"  # Tokopedia now exports TikTok Shop's format
-        for order in parsed.orders:
-            order.channel = channel
-
+    # each order carries its own channel (a TikTok Shop export holds Tokopedia's too)
     return Parsed(
         source=spec.source,
-        channel=channel,
+        channel=spec.channel,
         rows_read=parsed.rows_read,
         problems=parsed.problems,
         writer=partial(_write_orders, orders=parsed.orders),

@@ -13,7 +13,8 @@ from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.imports import mapping, pipeline
 from merdeka.imports.exporting import export_zip
-from merdeka.imports.models import ImportRun
+from merdeka.imports.models import ImportFile, ImportRun
+from merdeka.imports.selectors import file_brought_something, run_brought_nothing
 
 ACCEPT = ".xlsx,.xls,.ods,.csv,.tsv,.txt,.zip,.vcf,.jsonl,.json"
 MAX_FILES = 20
@@ -82,8 +83,17 @@ def import_run(request, run_id: int):
             raise Http404 from None
     files = list(run.files.all())
     busy = run.state in ("queued", "running")
+    for record in files:
+        record.nothing_new = record.state == ImportFile.State.IMPORTED and not (
+            file_brought_something(record.report)
+        )
+    nothing_new = not busy and run_brought_nothing(
+        states_and_reports=[(f.state, f.report) for f in files],
+        review_waiting=run.review_waiting,
+    )
     template = "imports/run.html#run-status" if request.htmx else "imports/run.html"
-    return render(request, template, {"run": run, "files": files, "busy": busy})
+    context = {"run": run, "files": files, "busy": busy, "nothing_new": nothing_new}
+    return render(request, template, context)
 
 
 @shop_member(export=True)

@@ -35,5 +35,6 @@ class OrdersConfig(AppConfig):
                 "order.invoice_printed": _("Invoice opened for printing"),
                 "order.packing_slip_printed": _("Packing slip opened for printing"),
                 "order.label_printed": _("Shipping label opened for printing"),
+                "order.manual_created": _("Order added by hand"),
             }
         )

@@ -84,6 +84,9 @@ class Campaign(ShopOwnedModel):
     # audience had when the seller pressed send, and when every delivery was made
     audience_size = models.PositiveIntegerField(default=0)
     prepared_at = models.DateTimeField(null=True, blank=True)
+    # a one-to-one request for consent (services.asking): service messages through the
+    # wa.me queue, each carrying the sign-up link; never a promotion
+    consent_request = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -109,6 +112,8 @@ class DeliveryStatus(models.TextChoices):
     OPTED_OUT = "opted_out", _("Opted out")
 
 
+# the messages that actually left: what a campaign's "sent" counts
+SENT_STATUSES = {DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ}
 SKIPPED_STATUSES = {
     DeliveryStatus.SKIPPED_NO_CONSENT,
     DeliveryStatus.SKIPPED_NO_CONTACT,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer, Segment
@@ -8,6 +8,8 @@ from merdeka.customers.selectors import FilterError, segment_customers
 from merdeka.orders.models import OrderLine
 from merdeka.outreach.channels import get_channel
 from merdeka.outreach.models import (
+    SENT_STATUSES,
+    SKIPPED_STATUSES,
     Campaign,
     ChannelKind,
     Delivery,
@@ -15,7 +17,8 @@ from merdeka.outreach.models import (
     Purpose,
     WhatsAppTemplate,
 )
-from merdeka.privacy.consent import consented_customer_ids
+from merdeka.privacy.consent import restricted_customer_ids
+from merdeka.privacy.models import Consent, ConsentChannel
 
 
 def campaign_audience(*, shop, campaign):
@@ -83,29 +86,78 @@ def with_last_product(customers, *, shop):
 
 
 def audience_summary(*, shop, campaign) -> dict:
-    """How many customers the campaign reaches, without decrypting anyone."""
+    """Who of the audience the campaign reaches, and why each of the others is left
+    out, without decrypting anyone: for the seller to read before sending.
+
+    The reasons follow the order in which a send decides (``campaign_prepare``), so
+    the numbers add up to ``total`` and match the delivery log afterwards:
+    ``opted_out`` (said no, or replied STOP), ``not_asked`` (no choice recorded for
+    this channel: every imported customer starts so), ``restricted`` (processing on
+    hold), ``no_contact`` (no number, or no email), ``will_get``. ``askable`` is how
+    many of the not asked could be asked one to one on WhatsApp (they have a number
+    and are not on hold); ``reachable`` counts those with a number or email at all.
+    """
     channel = get_channel(campaign.channel)
+    contact = "email_index" if campaign.channel == ChannelKind.EMAIL else "phone_index"
     with shop_scope(shop):
         audience = campaign_audience(shop=shop, campaign=campaign)
-        total = audience.count()
-        if campaign.channel == ChannelKind.EMAIL:
-            reachable = audience.filter(email_index__isnull=False)
-        else:
-            reachable = audience.filter(phone_index__isnull=False)
+        held = restricted_customer_ids(shop=shop)
+        summary = dict.fromkeys(
+            ("opted_out", "not_asked", "restricted", "no_contact", "askable"), 0
+        )
+        summary["total"] = audience.count()
+        summary["reachable"] = audience.filter(**{f"{contact}__isnull": False}).count()
         if campaign.purpose == Purpose.MARKETING:
-            consenting = reachable.filter(
-                pk__in=consented_customer_ids(shop=shop, channel=channel.consent_channel)
+            choices = Consent.objects.filter(shop=shop, channel=channel.consent_channel)
+            summary["opted_out"] = audience.filter(
+                pk__in=choices.filter(granted=False).values("customer_id")
             ).count()
+            not_asked = audience.exclude(pk__in=choices.values("customer_id"))
+            summary["not_asked"] = not_asked.count()
+            if channel.consent_channel == "whatsapp":
+                summary["askable"] = (
+                    not_asked.filter(phone_index__isnull=False).exclude(pk__in=held).count()
+                )
+            candidates = audience.filter(pk__in=choices.filter(granted=True).values("customer_id"))
         else:
-            consenting = reachable.count()
-        return {"total": total, "reachable": reachable.count(), "will_get": consenting}
+            candidates = audience
+        summary["restricted"] = candidates.filter(pk__in=held).count()
+        candidates = candidates.exclude(pk__in=held)
+        summary["no_contact"] = candidates.filter(**{f"{contact}__isnull": True}).count()
+        summary["will_get"] = candidates.filter(**{f"{contact}__isnull": False}).count()
+        return summary
+
+
+def not_asked_customers(*, shop):
+    """The customers a one-to-one WhatsApp request for consent can go to: live, with a
+    number, never asked about WhatsApp promotions (no choice recorded, either way: a
+    "no" is never asked again), and not on hold. A queryset, oldest first."""
+    with shop_scope(shop):
+        return (
+            Customer.objects.filter(shop=shop, merged_into__isnull=True, phone_index__isnull=False)
+            .exclude(
+                pk__in=Consent.objects.filter(shop=shop, channel=ConsentChannel.WHATSAPP).values(
+                    "customer_id"
+                )
+            )
+            .exclude(pk__in=restricted_customer_ids(shop=shop))
+            .order_by("pk")
+        )
 
 
 def campaign_list(*, shop):
+    """The shop's campaigns, newest first, each with how many messages actually left
+    (``sent``: sent, delivered or read) and how many customers it could not reach
+    (``not_reached``: skipped for a reason, or failed). A campaign that reached
+    nobody says so, instead of counting everyone it was meant for."""
+    missed = {*SKIPPED_STATUSES, DeliveryStatus.FAILED}
     with shop_scope(shop):
         return (
             Campaign.objects.filter(shop=shop)
-            .annotate(recipients=Count("deliveries"))
+            .annotate(
+                sent=Count("deliveries", filter=Q(deliveries__status__in=SENT_STATUSES)),
+                not_reached=Count("deliveries", filter=Q(deliveries__status__in=missed)),
+            )
             .order_by("-created_at", "-id")
         )
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("kampanye/", views.campaign_list, name="outreach_campaigns"),
     path("kampanye/baru/", views.campaign_new, name="outreach_campaign_new"),
     path("kampanye/pratinjau/", views.campaign_preview, name="outreach_preview"),
+    path("kampanye/minta-izin/", views.consent_ask, name="outreach_consent_ask"),
     path("kampanye/<int:campaign_id>/", views.campaign_detail, name="outreach_campaign"),
     path("kampanye/<int:campaign_id>/ubah/", views.campaign_edit, name="outreach_campaign_edit"),
     path("kampanye/<int:campaign_id>/kirim/", views.campaign_send, name="outreach_campaign_send"),

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from merdeka.core.confirm import confirmed, refuse_unconfirmed
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.customers.models import Customer
-from merdeka.customers.selectors import customer_get
+from merdeka.customers.selectors import customer_get, with_known_as
 from merdeka.outreach import selectors
 from merdeka.outreach.channels import get_channel
 from merdeka.outreach.channels.cloudapi import signature_valid
@@ -31,13 +32,15 @@ from merdeka.outreach.models import (
     ChannelKind,
     Delivery,
     DeliveryStatus,
+    Purpose,
     WhatsAppCloudSettings,
     WhatsAppTemplate,
 )
 from merdeka.outreach.placeholders import PLACEHOLDERS
-from merdeka.outreach.services import campaigns, cloudapi, common, sending, webhooks
+from merdeka.outreach.services import asking, campaigns, cloudapi, common, sending, webhooks
 from merdeka.outreach.services.unsubscribe import unsubscribe_confirm, unsubscribe_lookup
 from merdeka.privacy.consent import consent_allows
+from merdeka.storefront.selectors import storefront_for
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +80,15 @@ def _chosen_customers(request, form) -> list:
 
 
 def _compose_context(request, form, campaign=None) -> dict:
+    chosen = _chosen_customers(request, form)
+    previewed = selectors.preview_customers(shop=request.shop)
+    with_known_as(shop=request.shop, customers=[*chosen, *previewed])
     return {
-        "chosen_customers": _chosen_customers(request, form),
+        "chosen_customers": chosen,
         "form": form,
         "campaign": campaign,
         "placeholders": PLACEHOLDERS,
-        "preview_customers": selectors.preview_customers(shop=request.shop),
+        "preview_customers": previewed,
         "templates": selectors.templates_list(shop=request.shop),
     }
 
@@ -183,11 +189,18 @@ def campaign_preview(request):
     )
 
 
+def _ways_to_ask(request) -> dict:
+    """Where the ways of asking for consent are: the one-to-one request, the parcel
+    cards, and the online shop's checkout (when the shop has one)."""
+    return {"storefront": storefront_for(shop=request.shop)}
+
+
 @shop_member
 def campaign_detail(request, campaign_id: int):
     campaign = _campaign_or_404(request, campaign_id)
     context = {
         "campaign": campaign,
+        "ways": _ways_to_ask(request),
         "summary": selectors.audience_summary(shop=request.shop, campaign=campaign),
         "counts": selectors.campaign_status_counts(shop=request.shop, campaign=campaign),
         "unavailable": get_channel(campaign.channel).unavailable_reason(request.shop),
@@ -200,6 +213,7 @@ def campaign_detail(request, campaign_id: int):
     }
     if campaign.state == Campaign.State.DRAFT:
         customers = selectors.preview_customers(shop=request.shop, campaign=campaign, limit=30)
+        with_known_as(shop=request.shop, customers=customers)
         picked = PreviewCustomerForm(request.GET)
         chosen = None
         if picked.is_valid() and picked.cleaned_data["customer"]:
@@ -226,6 +240,7 @@ def campaign_detail(request, campaign_id: int):
         if status in DeliveryStatus.values:
             deliveries = deliveries.filter(status=status)
         context["page"] = Paginator(deliveries, 50).get_page(request.GET.get("page"))
+        with_known_as(shop=request.shop, customers=[d.customer for d in context["page"]])
         context["status_filter"] = status
     return render(request, "outreach/detail.html", context)
 
@@ -234,6 +249,9 @@ def campaign_detail(request, campaign_id: int):
 @require_POST
 def campaign_send(request, campaign_id: int):
     campaign = _campaign_or_404(request, campaign_id)
+    if not confirmed(request):
+        refuse_unconfirmed(request)
+        return redirect("outreach_campaign", campaign_id=campaign.pk)
     try:
         counts = campaigns.campaign_send(
             shop=request.shop, campaign=campaign, actor=request.user, request=request
@@ -280,6 +298,51 @@ def _queue_row(delivery, shop) -> dict:
 
 
 @shop_member
+def consent_ask(request):
+    """Ask customers for consent one to one: the customers never asked, to pick from
+    (or all of them at once); the request becomes a wa.me send queue."""
+    if request.method == "POST":
+        everyone = request.POST.get("everyone") == "yes"
+        picked = [pk for pk in request.POST.getlist("customer") if pk.isdigit()]
+        if not everyone and not picked:
+            messages.error(request, _("Choose the customers to ask, or ask everyone."))
+            return redirect("outreach_consent_ask")
+        try:
+            campaign = asking.consent_request_create(
+                shop=request.shop,
+                actor=request.user,
+                customer_ids=None if everyone else picked,
+                request=request,
+            )
+        except common.OutreachError as exc:
+            messages.error(request, str(exc))
+            if len(picked) == 1 and request.POST.get("from") == "customer":
+                return redirect("customer_detail", customer_id=int(picked[0]))
+            return redirect("outreach_consent_ask")
+        messages.success(
+            request,
+            _("The requests are in the send queue: tap each customer to send it from your phone."),
+        )
+        return redirect("outreach_queue", campaign_id=campaign.pk)
+    customers = selectors.not_asked_customers(shop=request.shop)
+    page = Paginator(customers, 50).get_page(request.GET.get("page"))
+    with_known_as(shop=request.shop, customers=list(page))
+    first = page[0] if page.object_list else None
+    context = {"page": page, "ways": _ways_to_ask(request), "preview_customer": first}
+    if first is not None:
+        context["preview"] = campaigns.campaign_preview(
+            shop=request.shop,
+            campaign_fields={
+                "channel": ChannelKind.WALINK,
+                "purpose": Purpose.SERVICE,
+                "body": asking.consent_request_text(shop=request.shop),
+            },
+            customer=first,
+        )
+    return render(request, "outreach/consent_ask.html", context)
+
+
+@shop_member
 def campaign_queue(request, campaign_id: int):
     """The phone-first send queue of a wa.me campaign: one tap per customer."""
     campaign = _campaign_or_404(request, campaign_id)
@@ -288,6 +351,7 @@ def campaign_queue(request, campaign_id: int):
     deliveries = selectors.campaign_deliveries(shop=request.shop, campaign=campaign)
     waiting = deliveries.filter(status=DeliveryStatus.QUEUED).count()
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
+    with_known_as(shop=request.shop, customers=[d.customer for d in page])
     rows = [_queue_row(d, request.shop) for d in page]
     return render(
         request,
@@ -308,6 +372,7 @@ def campaign_queue_mark(request, campaign_id: int, delivery_id: int):
     except Delivery.DoesNotExist:
         raise Http404 from None
     ok = delivery.status == DeliveryStatus.SENT
+    with_known_as(shop=request.shop, customers=[delivery.customer])
     if request.headers.get("X-Merdeka-Queue") == "1":
         row = render_to_string(
             "outreach/_queue_row.html",

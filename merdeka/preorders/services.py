@@ -32,6 +32,7 @@ from merdeka.catalog.models import Product, Variant
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.core.wording import preorder_title
 from merdeka.customers.models import Customer
 from merdeka.orders import lifecycle
 from merdeka.orders.models import Order
@@ -114,8 +115,8 @@ def batch_open(
         ).select_related("batch").first()  # fmt: skip
         if clash is not None:
             raise ServiceError(
-                _("The batch %(title)s already sells this product at that time.")
-                % {"title": clash.batch.title}
+                _("%(title)s already sells this product at that time.")
+                % {"title": preorder_title(clash.batch.title)}
             )
         batch = PreorderBatch.objects.create(
             shop=shop,
@@ -242,7 +243,7 @@ def batch_cancel(*, shop, actor, batch: PreorderBatch, request=None) -> int:
         outcome = lifecycle.orders_cancel(
             shop=shop,
             order_ids=order_ids,
-            reason=_("The pre-order %(title)s was cancelled.") % {"title": batch.title},
+            reason=_("%(title)s was cancelled.") % {"title": preorder_title(batch.title)},
             actor=actor,
             request=request,
         )
@@ -302,13 +303,13 @@ class PreorderLinePolicy(LinePolicy):
                 or (fresh.closes_at <= self.now)
             ):
                 raise ServiceError(
-                    _("The pre-order %(title)s has closed. Remove it from your cart.")
-                    % {"title": batch.title}
+                    _("%(title)s has closed. Remove it from your cart.")
+                    % {"title": preorder_title(batch.title)}
                 )
             left = max(0, (fresh.max_quantity or 0) - fresh.reserved)
             raise ServiceError(
-                _("Only %(left)s left in the pre-order %(title)s. Lower the quantity.")
-                % {"left": left, "title": batch.title}
+                _("Only %(left)s left in %(title)s. Lower the quantity.")
+                % {"left": left, "title": preorder_title(batch.title)}
             )
         PreorderEntry.objects.create(
             shop=shop,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.core.wording import preorder_title
 from merdeka.orders.manual import manual_catalog
 from merdeka.preorders import selectors, services
 from merdeka.preorders.forms import BatchForm, MessageForm
@@ -52,7 +53,9 @@ def batch_new(request):
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Pre-order %(title)s opened.") % {"title": batch.title})
+            messages.success(
+                request, _("%(title)s opened.") % {"title": preorder_title(batch.title)}
+            )
             return redirect("preorder_detail", batch_id=batch.pk)
     return render(request, "preorders/new.html", {"form": form, "has_catalog": bool(variants)})
 

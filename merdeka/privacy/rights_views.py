@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
 from merdeka.customers.models import Customer
-from merdeka.customers.selectors import customer_get
+from merdeka.customers.selectors import customer_get, with_known_as
 from merdeka.privacy import rights
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import consent_state, is_restricted
@@ -30,9 +30,11 @@ from merdeka.privacy.selectors import customer_data
 
 def _customer_or_404(request, customer_id: int) -> Customer:
     try:
-        return customer_get(shop=request.shop, customer_id=customer_id)
+        customer = customer_get(shop=request.shop, customer_id=customer_id)
     except Customer.DoesNotExist:
         raise Http404 from None
+    with_known_as(shop=request.shop, customers=[customer])  # named as on her page
+    return customer
 
 
 def _rights_page(request, customer, *, status=200, **forms):

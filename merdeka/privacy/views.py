@@ -11,13 +11,14 @@ from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
 from merdeka.privacy import services
-from merdeka.privacy.selectors import audit_events
+from merdeka.privacy.selectors import audit_events, audit_targets
 from merdeka.privacy.tasks import rotate_shop_keys
 
 
 @shop_member(owner=True)
 def audit_log(request):
     page = Paginator(audit_events(shop=request.shop), 50).get_page(request.GET.get("page"))
+    page.object_list = audit_targets(shop=request.shop, events=page.object_list)
     return render(request, "privacy/audit_log.html", {"page": page})
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
 
+from merdeka.core import wording
 from merdeka.core.money import format_rupiah
 from merdeka.core.phone import format_phone
 
@@ -26,7 +26,37 @@ def rupiah_text(value):
 
 @register.filter
 def phone(value):
+    """``{{ "+6281234567890"|phone }}`` -> ``0812-3456-7890``: the one phone format."""
     return format_phone(value)
+
+
+@register.filter
+def shop_date(value):
+    """``{{ order.ordered_at|shop_date }}`` -> ``4 Mei 2026``: the one date format."""
+    return wording.format_date(value)
+
+
+@register.filter
+def channel_label(value):
+    """``{{ "tiktok"|channel_label }}`` -> ``TikTok Shop``."""
+    return wording.channel_label(value)
+
+
+@register.filter
+def short_name(value):
+    """``{{ "Bu Ika Rahmawati"|short_name }}`` -> ``Bu Ika``."""
+    return wording.short_name(value)
+
+
+@register.filter
+def signed(value):
+    """``{{ 2|signed }}`` -> ``+2``, a loss with a real minus sign (U+2212)."""
+    return wording.signed(value)
+
+
+@register.filter
+def preorder_title(value):
+    return wording.preorder_title(value)
 
 
 @register.filter
@@ -44,9 +74,5 @@ def shop_time(context, value):
     """A time in the shop's zone with its WIB/WITA/WIT label: ``24 Nov 2026 08.15 WIB``."""
     if value is None:
         return ""
-    from django.utils.formats import date_format
-
-    local = timezone.localtime(value)
     shop = context.get("current_shop")
-    label = shop.time_zone_label if shop else local.tzname()
-    return f"{date_format(local, 'DATETIME_FORMAT')} {label}"
+    return wording.format_datetime(value, shop.time_zone_label if shop else None)

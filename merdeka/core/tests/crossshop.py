@@ -296,7 +296,11 @@ ROUTES: dict[str, Route] = {
     "outreach_campaign_edit": Route(
         kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}, post=lambda w: {"name": "x"}
     ),
-    "outreach_campaign_send": Route(kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk}),
+    "outreach_campaign_send": Route(
+        kwargs=lambda w: {"campaign_id": _outreach(w)["draft"].pk},
+        post=lambda w: {"confirmed": "yes"},
+    ),
+    "outreach_consent_ask": Route(own_shop=True, post=lambda w: {"customer": w["customer"].pk}),
     "outreach_queue": Route(
         kwargs=lambda w: {"campaign_id": _outreach(w)["campaign"].pk}, post=None
     ),
@@ -417,7 +421,7 @@ ROUTES.update(
         ),
         "groupbuy_detail": Route(
             kwargs=lambda w: {"group_id": _groupbuy(w)["group"].pk},
-            post=lambda w: {"action": "close"},
+            post=lambda w: {"action": "close", "confirmed": "yes"},
         ),
     }
 )

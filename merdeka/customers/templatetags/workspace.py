@@ -6,6 +6,9 @@ from __future__ import annotations
 from django import forms, template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from merdeka.customers.selectors import display_name
 
 register = template.Library()
 
@@ -35,3 +38,10 @@ def filter_field(field):
         value,
         mark_safe(extra),  # noqa: S308
     )
+
+
+@register.filter
+def customer_name(customer):
+    """A customer as the pages name them: the name, else the marketplace username they
+    are known by (``selectors.with_known_as``), else "(no name)"."""
+    return display_name(customer) or gettext("(no name)")

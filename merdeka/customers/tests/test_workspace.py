@@ -101,10 +101,39 @@ def test_it_finds_a_customer_by_phone_in_any_format(buyers, query):
     assert found(buyers, query) == ["Siti Nurhaliza"]
 
 
+def test_a_number_is_found_by_its_first_four_digits_as_typed_or_its_last_four(buyers):
+    assert found(buyers, "0812") == ["Dewi Sartika", "Siti Nurhaliza"]
+    assert found(buyers, "0857") == ["Sitompul Batubara"]
+    assert found(buyers, "0812 3") == ["Siti Nurhaliza"]
+    assert found(buyers, "+62 812") == ["Dewi Sartika", "Siti Nurhaliza"]
+    assert found(buyers, "2222") == ["Sitompul Batubara"]  # the last four digits
+
+
+def test_last_four_digits_that_begin_with_zero_are_found_too(buyers, ika_shop):
+    customer_create(shop=ika_shop, name="Rahmat Hidayat", phone="+6281322220123")
+    assert found(buyers, "0123") == ["Rahmat Hidayat"]
+    assert found(buyers, "0000") == ["Dewi Sartika"]
+
+
 def test_a_phone_start_too_short_finds_nobody_and_says_so(buyers, ika_client):
-    assert search.query_terms("0812") == []
-    response = ika_client.post(reverse("customer_list"), {"q": "0812"}, follow=True)
-    assert "Ketik paling sedikit" in response.content.decode()
+    assert search.query_terms("081") == []
+    assert search.query_terms("08") == []
+    response = ika_client.post(reverse("customer_list"), {"q": "081"}, follow=True)
+    assert "Ketik paling sedikit 3 huruf nama, awal nomor (0812…)" in response.content.decode()
+
+
+def test_the_search_box_says_what_it_finds(buyers, ika_client):
+    page = ika_client.get(reverse("customer_list")).content.decode()
+    assert 'aria-describedby="search-hint"' in page
+    assert "awal nomor (0812…) atau 4 angka terakhirnya (7801)" in page
+
+
+def test_a_short_prefix_is_a_keyed_token_never_the_digits(buyers, ika_shop):
+    hasher = search.Hasher(ika_shop.pk)
+    with shop_scope(ika_shop):
+        tokens = set(SearchToken.objects.filter(shop=ika_shop).values_list("token", flat=True))
+    assert hasher(("p", "812")) in tokens
+    assert all(abs(token) > 10**9 for token in tokens)  # hashes, not 812 or 8123
 
 
 def test_the_database_holds_no_plaintext_name_phone_note_or_search(buyers, ika, ika_client):

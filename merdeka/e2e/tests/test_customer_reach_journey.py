@@ -81,7 +81,10 @@ def save_and_send(page, *, segment: str, total: int, will_get: int) -> None:
     expect(page.get_by_test_id("audience-segment")).to_have_text(segment)
     expect(page.get_by_test_id("audience-total")).to_have_text(str(total))
     expect(page.get_by_test_id("audience-will-get")).to_have_text(str(will_get))
-    page.get_by_test_id("send-campaign").click()
+    # the first tap only asks; the second sends
+    page.get_by_test_id("send-campaign-open").click()
+    expect(page.get_by_test_id("send-campaign-confirm")).to_be_visible()
+    page.get_by_test_id("send-campaign-confirm").click()
 
 
 def consent_shown(page, channel):

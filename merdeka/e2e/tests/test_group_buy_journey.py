@@ -121,7 +121,9 @@ def test_a_coordinator_opens_a_group_buy_two_members_join_and_the_lower_price_is
     expect(seller.get_by_test_id("seller-price")).to_have_text("Rp45.000")
     shot("seller-detail", seller)
     # she closes it: everyone pays the lower price
-    seller.get_by_role("button", name="Tutup sekarang dengan harga yang tercapai").click()
+    seller.get_by_test_id("close-group-open").click()
+    expect(seller.get_by_test_id("close-group")).to_contain_text("Rp45.000 per buah")
+    seller.get_by_role("button", name="Ya, tutup sekarang").click()
     expect(seller.get_by_test_id("seller-members")).to_contain_text("Rp180.000")  # 4 x 45.000
     seller_context.close()
     assert not console_errors, console_errors

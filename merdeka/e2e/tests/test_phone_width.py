@@ -135,6 +135,7 @@ PAGES: dict[str, list[Page]] = {
     "outreach_queue": [Page(lambda w: {"campaign_id": w["outreach"]["campaign"].pk})],
     "outreach_whatsapp_settings": [Page()],
     "outreach_templates": [Page()],
+    "outreach_consent_ask": [Page()],
     "groupbuy_list": [Page()],
     "groupbuy_offer_add": [Page()],
     "groupbuy_offer_edit": [Page(lambda w: {"offer_id": _gb(w)["offer"].pk})],

@@ -47,6 +47,7 @@ def test_an_owner_answers_a_customers_data_request(
     expect(page.locator(".message")).to_contain_text("Data pelanggan sudah diperbaiki")
 
     page.get_by_role("button", name="Hapus pelanggan ini").click()
+    page.get_by_test_id("erase-customer-open").click()  # the confirmation opens
     page.fill("#id_confirm", "hapus")
     page.get_by_role("button", name="Hapus selamanya").click()
     expect(page.locator(".field-error")).to_contain_text("Ketik HAPUS dengan huruf besar")

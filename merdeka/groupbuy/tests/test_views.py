@@ -128,7 +128,8 @@ def test_the_coordinator_sees_first_names_and_closes_the_group(client, group):
     url = reverse("groupbuy_coordinator", args=["dapur-ika", group.coordinator_token])
     body = unescape(client.get(url).content.decode())
     assert "Ani — 4" in body and "Suryani" not in body and "0813" not in body
-    client.post(url, {"action": "close"})
+    assert 'data-testid="close-group-confirm"' in body  # behind the confirmation
+    client.post(url, {"action": "close", "confirmed": "yes"})
     with shop_scope(group.shop):
         group.refresh_from_db()
         assert Order.objects.get().status == "awaiting_payment"
@@ -175,7 +176,7 @@ def test_the_seller_dashboard_shows_totals_and_logs_who_read_the_members(client,
     body = unescape(client.get(reverse("groupbuy_list")).content.decode())
     assert "Kue Lapis Legit" in body and "Rp45.000" in body and ">11<" in body
     detail = unescape(client.get(reverse("groupbuy_detail", args=[group.pk])).content.decode())
-    assert "Ani Suryani" in detail and "+6281300000002" in detail
+    assert "Ani Suryani" in detail and "0813-0000-0002" in detail
     with shop_scope(group.shop):
         event = AuditEvent.objects.filter(action="groupbuy.viewed").get()
         order = Order.objects.filter(recipient_name__isnull=False).first()
@@ -238,3 +239,34 @@ def test_a_new_offer_shows_on_the_cached_product_page_at_once(
     assert (
         reverse("groupbuy_open", args=["dapur-ika", offer.pk]) in client.get(url).content.decode()
     )
+
+
+def test_a_titled_name_is_shown_with_its_title_never_cut_to_bu(client, ika_shop, offer):
+    group, _ = services.group_open(
+        shop=ika_shop,
+        offer=offer,
+        days=3,
+        key="open-bu",
+        coordinator_name="Bu Ika Rahmawati",
+        coordinator_phone="0812 1111 3333",
+    )
+    join(ika_shop, group, "Bu Siti Rahma", "081300000001", 2)
+    page = unescape(client.get(public(group)).content.decode())
+    assert "Dibuka oleh Bu Ika." in page and "Dibuka oleh Bu." not in page
+    url = reverse("groupbuy_coordinator", args=["dapur-ika", group.coordinator_token])
+    assert "Bu Siti — 2" in unescape(client.get(url).content.decode())
+
+
+def test_closing_without_the_second_tap_does_nothing_and_says_so(client, ika, group):
+    join(group.shop, group, "Ani Suryani", "081300000001", 4)
+    coordinator = reverse("groupbuy_coordinator", args=["dapur-ika", group.coordinator_token])
+    page = client.post(coordinator, {"action": "close"}, follow=True).content.decode()
+    assert "Belum ada yang dilakukan" in unescape(page)
+    client.force_login(ika)
+    seller = reverse("groupbuy_detail", args=[group.pk])
+    client.post(seller, {"action": "cancel"})
+    group.refresh_from_db()
+    assert group.status == "open"
+    client.post(seller, {"action": "cancel", "confirmed": "yes"})
+    group.refresh_from_db()
+    assert group.status == "cancelled"

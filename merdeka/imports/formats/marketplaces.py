@@ -114,6 +114,9 @@ TIKTOK = Spec(
     required=("order_id", "status", "created_at", "product", "username"),
     signature=("username", "city", "village"),
     order_id_pattern=re.compile(r"\d{6,}"),
+    # Tokopedia's orders now come in TikTok Shop's export, each with its Tokopedia
+    # invoice number; the TikTok Shop orders beside them have none
+    channel_when=("tokopedia_invoice", "tokopedia"),
     statuses={
         "belum dibayar": "awaiting_payment",
         "unpaid": "awaiting_payment",

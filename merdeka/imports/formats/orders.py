@@ -53,6 +53,13 @@ class Spec:
     sheet_hints: tuple[str, ...] = ()
     order_id_pattern: re.Pattern | None = None  # rows whose id does not match are skipped
     combine: Callable[[dict], None] | None = None  # per-row fix-ups (e.g. date + time columns)
+    # (field, channel): an order whose row fills ``field`` came through ``channel``
+    channel_when: tuple[str, str] | None = None
+
+    def channel_of(self, row: dict) -> str:
+        if self.channel_when and (row.get(self.channel_when[0]) or "").strip():
+            return self.channel_when[1]
+        return self.channel
 
 
 @dataclass
@@ -328,7 +335,7 @@ def _order(spec: Spec, row: dict, number: int, locale: str, month_first: bool) -
     email = _masked(row.get("email", ""), "email", masked)
     status_raw = row.get("status", "").strip()
     return records.Order(
-        channel=spec.channel,
+        channel=spec.channel_of(row),
         external_id=row["order_id"].strip(),
         status=map_status(spec, status_raw),
         status_raw=status_raw,

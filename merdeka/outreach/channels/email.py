@@ -51,8 +51,8 @@ class EmailChannel(Channel):
         if not conf["host"] or not conf["from"]:
             return str(
                 _(
-                    "No mail server is set up. Ask whoever runs Merdeka to set "
-                    "MERDEKA_SMTP_HOST and MERDEKA_SMTP_FROM."
+                    "No mail server is set up yet, so email cannot be sent. Ask whoever "
+                    "runs Merdeka to set one up."
                 )
             )
         return None

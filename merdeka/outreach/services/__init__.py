@@ -7,11 +7,14 @@
 * ``cloudapi``: the shop's WhatsApp Cloud API account and its templates;
 * ``unsubscribe``: the signed link in every message, and withdrawing consent through it;
 * ``webhooks``: what WhatsApp tells us (statuses, replies, STOP);
+* ``asking``: one-to-one requests for consent through the wa.me queue, each with the
+  sign-up link (service messages to customers never asked);
 * ``common``: what several of them need (``OutreachError``, links, composing a message,
   handing a message to the worker).
 
-The modules import one another one way only (``sending`` uses ``campaigns``, both use
-``unsubscribe`` and ``common``), so none of them imports this package. Inside outreach,
+The modules import one another one way only (``sending`` and ``asking`` use
+``campaigns``, all use ``unsubscribe`` and ``common``), so none of them imports this
+package. Inside outreach,
 import from the module that owns the service. Other apps import from here: exactly the
 names in ``__all__``.
 """

@@ -79,6 +79,7 @@ CAMPAIGN_FIELDS = (
     "audience_city",
     "audience_ids",
     "audience_segment",
+    "consent_request",  # set by services.asking only; the composer's form has no such field
 )
 
 

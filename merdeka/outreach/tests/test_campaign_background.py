@@ -50,7 +50,9 @@ def test_sending_answers_at_once_and_the_worker_makes_the_messages(
     db_tasks, ika_client, ika_shop, people
 ):
     campaign = walink_campaign(ika_shop)
-    response = ika_client.post(reverse("outreach_campaign_send", args=[campaign.pk]))
+    response = ika_client.post(
+        reverse("outreach_campaign_send", args=[campaign.pk]), {"confirmed": "yes"}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("outreach_campaign", args=[campaign.pk])
     sent = campaign_of(ika_shop, campaign)

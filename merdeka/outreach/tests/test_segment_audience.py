@@ -131,7 +131,9 @@ def test_a_deleted_segment_reaches_nobody_and_the_campaign_page_says_so(
     assert "Segmen kampanye ini sudah dihapus" in page
     assert 'data-testid="audience-total">0<' in page
     # sending is refused instead of quietly sending to nobody (or to everybody)
-    response = ika_client.post(reverse("outreach_campaign_send", args=[campaign.pk]))
+    response = ika_client.post(
+        reverse("outreach_campaign_send", args=[campaign.pk]), {"confirmed": "yes"}
+    )
     assert response.status_code == 302
     with shop_scope(ika_shop):
         campaign.refresh_from_db()

@@ -115,7 +115,9 @@ def test_another_shops_customer_cannot_be_previewed(citra_client, citra_shop, pe
 
 def test_sending_a_walink_campaign_leads_to_the_queue(ika_client, ika_shop, people):
     campaign = campaign_save(shop=ika_shop, actor=None, fields=FORM)
-    response = ika_client.post(reverse("outreach_campaign_send", args=[campaign.pk]))
+    response = ika_client.post(
+        reverse("outreach_campaign_send", args=[campaign.pk]), {"confirmed": "yes"}
+    )
     assert response["Location"] == reverse("outreach_queue", args=[campaign.pk])
     page = ika_client.get(reverse("outreach_campaign", args=[campaign.pk])).content.decode()
     assert "count-sent" not in page and "Menunggu: <strong>2</strong>" in page
@@ -271,3 +273,17 @@ def test_a_message_to_one_customer_starts_from_their_page(
         {**FORM, "audience_kind": "chosen", "audience_ids": str(siti.pk)},
     ).content.decode()
     assert "Tulis paling tidak satu nomor pelanggan." in refused
+
+
+def test_a_stop_link_on_this_computer_is_explained_in_words_not_a_setting_name(
+    ika_client, ika_shop, settings
+):
+    settings.MERDEKA_PUBLIC_URL = ""
+    campaign = campaign_save(
+        shop=ika_shop,
+        actor=None,
+        fields={"name": "Promo", "channel": "walink", "purpose": "marketing", "body": "Halo"},
+    )
+    page = ika_client.get(reverse("outreach_campaign", args=[campaign.pk])).content.decode()
+    assert "MERDEKA_PUBLIC_URL" not in page and "127.0.0.1" not in page
+    assert "Minta pengelola Merdeka mengatur alamat publik toko" in page

@@ -206,7 +206,16 @@ def test_audiences_by_city_and_by_chosen_customers(ika_shop, people):
         people["budi"],
     }
     summary = selectors.audience_summary(shop=ika_shop, campaign=city)
-    assert summary == {"total": 3, "reachable": 2, "will_get": 1}
+    assert summary == {
+        "total": 3,
+        "reachable": 2,
+        "will_get": 1,  # Siti
+        "not_asked": 1,  # Budi never said yes or no
+        "askable": 1,  # ... and has a number to ask him on
+        "no_contact": 1,  # Eka agreed but has no number
+        "opted_out": 0,
+        "restricted": 0,
+    }
 
 
 def test_no_marketing_without_consent_over_many_campaigns(ika_shop, people):

@@ -10,6 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from merdeka.core.models import Shop
 from merdeka.imports import pipeline
+from merdeka.imports.selectors import file_brought_something, run_brought_nothing
 
 
 class Command(BaseCommand):
@@ -52,12 +53,17 @@ class Command(BaseCommand):
 
             reports = pipeline.import_paths(shop=target, run=run, paths=paths, on_start=started)
             pipeline.run_finish(run)
+        nothing_new = run_brought_nothing(
+            states_and_reports=[(r.state, asdict(r)) for r in reports],
+            review_waiting=run.review_waiting,
+        )
         if json:
             self.stdout.write(
                 _dumps(
                     {
                         "run": run.pk,
                         "review_waiting": run.review_waiting,
+                        "nothing_new": nothing_new,
                         "files": [asdict(r) for r in reports],
                     }
                 )
@@ -65,7 +71,15 @@ class Command(BaseCommand):
         else:
             for report in reports:
                 self._print(report)
-            self.stdout.write(f"Possible duplicates waiting for review: {run.review_waiting}")
+            if nothing_new:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        "Nothing new: these files were imported before, "
+                        "so nothing was added or changed."
+                    )
+                )
+            elif run.review_waiting:
+                self.stdout.write(f"Possible duplicates waiting for review: {run.review_waiting}")
         if any(r.state == "rejected" for r in reports):
             raise SystemExit(1)
 
@@ -79,6 +93,8 @@ class Command(BaseCommand):
             f"updated {report.orders_updated}; customers new {report.customers_new}, "
             f"merged {report.customers_merged}"
         )
+        if report.state == "imported" and not file_brought_something(asdict(report)):
+            self.stdout.write("  nothing new: every order and customer in it was already here")
         if report.mapping.get("id"):
             self.stdout.write(
                 f"  columns read with the saved column mapping "
