@@ -29,7 +29,7 @@ def test_a_home_location_once_named_beranda_is_renamed_rumah(ika_shop, citra_sho
         StockLocation.objects.filter(pk=citra_home.pk).update(name="Beranda")
         # Citra already has a place called Rumah: her home keeps its name (no clash)
         StockLocation.objects.create(shop=citra_shop, name="Rumah", kind="warehouse")
-    migration = importlib.import_module("merdeka.catalog.migrations.0003_home_location_is_rumah")
+    migration = importlib.import_module("merdeka.catalog.migrations.0004_home_location_is_rumah")
     migration.rename(apps, None)
     home.refresh_from_db()
     citra_home.refresh_from_db()

@@ -20,6 +20,6 @@ def rename_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0002_low_stock_alerts")]
+    dependencies = [("catalog", "0003_stock_cost")]
 
     operations = [migrations.RunPython(rename, rename_back)]
