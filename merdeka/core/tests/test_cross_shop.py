@@ -140,7 +140,19 @@ def snapshot(shop, in_shop):
             sorted(PreorderBatch.objects.values_list("state", "reserved", "title")),
             PreorderEntry.objects.count(),
             *_snapshot_incidents(),
+            *_snapshot_books(),
         )
+
+
+def _snapshot_books():
+    from merdeka.books.models import Account, ExpenseReceipt, JournalEntry, RecurringExpense
+
+    return (
+        JournalEntry.objects.count(),
+        ExpenseReceipt.objects.count(),
+        sorted(Account.objects.values_list("name", "is_active")),
+        sorted(RecurringExpense.objects.values_list("name", "is_active")),
+    )
 
 
 def _snapshot_incidents():
@@ -258,6 +270,10 @@ def test_a_visitor_who_is_not_signed_in_gets_nothing(name, world, client, in_sho
         "incident_download",
         "incident_authority_notice",
         "incident_mark",
+        "books_recurring",
+        "books_recurring_stop",
+        "books_accounts",
+        "books_account_change",
     ],
 )
 def test_staff_cannot_use_owner_pages(name, world, client, rina, in_shop):
