@@ -80,6 +80,11 @@ PAGES: dict[str, list[Page]] = {
     "audit_log": [Page()],
     "books_home": [Page()],
     "books_report": [Page()],
+    "books_expenses": [Page()],
+    "books_expense_new": [Page()],
+    "books_expense_detail": [Page(lambda w: {"entry_id": w["expense"].pk})],
+    "books_recurring": [Page()],
+    "books_accounts": [Page()],
     "incident_list": [Page()],
     "incident_new": [Page()],
     "incident_detail": [Page(lambda w: {"incident_id": w["incident"].pk})],
@@ -226,6 +231,9 @@ SKIPPED: dict[str, str] = {
     "preorder_close": "POST only (pre-order page)",
     "preorder_cancel": "POST only (pre-order page)",
     "preorder_message": "POST only; a GET goes back to the pre-order page",
+    "books_expense_receipt": "the receipt's photo, an image (shown on the expense's page)",
+    "books_recurring_stop": "POST only (monthly expenses page)",
+    "books_account_change": "POST only (categories and accounts page)",
 }
 
 
