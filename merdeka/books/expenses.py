@@ -112,7 +112,12 @@ class QuickChoices:
 
 def quick_choices(*, shop, user) -> QuickChoices:
     categories = chart_accounts(shop=shop, group=EXPENSE, active_only=True)
-    accounts = chart_accounts(shop=shop, group=MONEY, active_only=True)
+    # a marketplace pays its fees out of its seller balance by itself (its income report)
+    accounts = [
+        a
+        for a in chart_accounts(shop=shop, group=MONEY, active_only=True)
+        if not a.key.startswith("marketplace:")
+    ]
     ids = {a.pk for a in accounts}
     with shop_scope(shop):
         last = (

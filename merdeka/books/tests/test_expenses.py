@@ -71,9 +71,12 @@ def test_an_expense_from_the_dashboard_goes_back_there_and_remembers_the_account
     record(ika_client, ika_shop, paid_from=bank)  # a double tap records once
     with shop_scope(ika_shop):
         assert JournalEntry.objects.filter(source="expense").count() == 1
+    accounts_by_key(shop=ika_shop, keys=["marketplace:shopee"])  # her Shopee balance
     html = ika_client.get(reverse("home")).content.decode()
     assert re.search(rf'name="paid_from" value="{bank}" required checked', html)
     assert "Rp45.000" in html
+    paid_from = re.search(r'data-testid="paid-from-chips">(.*?)</fieldset>', html, re.S).group(1)
+    assert "Shopee" not in paid_from  # a marketplace takes its fees from it by itself
 
 
 def test_a_receipt_photo_is_stored_encrypted_and_shown_only_to_the_team(
