@@ -37,6 +37,8 @@ DEFAULTS: dict[str, tuple[str, str, str]] = {
     "expense:shipping": ("6-150", N_("Shipping costs"), Kind.EXPENSE),
     "expense:advertising": ("6-160", N_("Advertising and promotion"), Kind.EXPENSE),
     "expense:marketplace_fees": ("6-170", N_("Marketplace fees"), Kind.EXPENSE),
+    # stok opname: stock missing at a count (a debit) or found (a credit)
+    "stock_difference": ("6-180", N_("Stock count differences"), Kind.EXPENSE),
     "expense:other": ("6-190", N_("Other expenses"), Kind.EXPENSE),
 }
 # one seller balance per marketplace, code 1-15x

@@ -69,6 +69,7 @@ class Source(models.TextChoices):
     CAPITAL = "capital", _("Owner's capital or drawings")
     MANUAL = "manual", _("Manual entry")
     REVERSAL = "reversal", _("Reversal")
+    STOCK = "stock", _("Stock")
 
 
 class JournalEntry(ShopOwnedModel):

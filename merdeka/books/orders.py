@@ -21,7 +21,13 @@ with the change of the order.
 
 Imported marketplace orders post gross from the order export into the marketplace's
 balance when delivered; their fees and payouts come from the marketplaces' income
-reports (not from order exports). Cost of goods follows with the stock's average cost.
+reports (not from order exports).
+
+On delivery the goods' cost moves from the stock (inventory) to the cost of goods
+sold: what the stock ledger says the goods that left for the order cost, at the moving
+average cost when they left (``merdeka.catalog.costing``). Sales are posted gross and
+the order's discounts and vouchers as a line of their own. Goods that left without a
+known cost post no cost (``merdeka.books.costs.revenue_without_cost`` lists them).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from django.db.models import Count, Sum
 from merdeka.books.chart import MARKETPLACES, accounts_by_key, marketplace_key
 from merdeka.books.models import BooksSettings, JournalEntry, JournalLine, RevenueOn, Source
 from merdeka.books.posting import Posting, entries_post, lines_from_changes, local_date
+from merdeka.catalog.selectors import order_goods_costs
 from merdeka.core import bulk
 from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
@@ -104,15 +111,31 @@ def target(order: dict, paid: dict[str, int], *, rule: str) -> dict[str, int]:
         effect[key] += amount
     got = sum(received.values())
     if is_delivered:
-        effect["sales"] -= total - shipping
+        # sales are gross; the order's discounts and vouchers are a line of their own
+        discount = abs(rupiah(order.get("discount")))
+        effect["sales"] -= total - shipping + discount
+        effect["discounts"] += discount
         effect["shipping_income"] -= shipping
         effect["receivable" if total > got else "customer_deposits"] += total - got
+        # what the goods that left cost, at the moving average when they left
+        cost = order.get("cost_of_goods") or 0
+        effect["cost_of_goods"] += cost
+        effect["inventory"] -= cost
     else:
         effect["customer_deposits"] -= got
     return {key: amount for key, amount in effect.items() if amount}
 
 
-ORDER_FIELDS = ("pk", "channel", "status", "total", "shipping_fee", "paid_at", "import_file_id")
+ORDER_FIELDS = (
+    "pk",
+    "channel",
+    "status",
+    "total",
+    "shipping_fee",
+    "discount",
+    "paid_at",
+    "import_file_id",
+)
 
 
 def order_postings_sync(
@@ -134,6 +157,8 @@ def order_postings_sync(
                 *ORDER_FIELDS, "ordered_at"
             ):
                 orders[row["pk"]] = row
+            for order_id, goods in order_goods_costs(shop=shop, order_ids=part).items():
+                orders[order_id]["cost_of_goods"] = sum(cost for _u, cost, _m in goods.values())
             for order_id, method, amount in (
                 Payment.objects.filter(shop=shop, order_id__in=part)
                 .values("order_id", "method")

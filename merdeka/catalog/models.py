@@ -158,6 +158,9 @@ class StockMove(ShopOwnedModel):
         ORDER_SENT = "order_sent", _("Order sent")
         ADJUSTMENT = "adjustment", _("Adjustment")
         IMPORT = "import", _("Import")
+        PURCHASE = "purchase", _("Stock purchase")
+        OPENING_VALUE = "opening_value", _("Opening stock value")
+        COUNT = "count", _("Stock count")
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(StockLocation, on_delete=models.CASCADE, related_name="+")
@@ -174,10 +177,53 @@ class StockMove(ShopOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # what the move did to the stock's value (whole rupiah, ``StockCost``): a purchase
+    # adds its cost, stock leaving takes the moving average cost of what left
+    value_change = models.BigIntegerField(default=0)
+    # units of ``on_hand_change`` whose cost nobody knows (never guessed): stock that
+    # came in without a purchase or an opening value, and left again
+    cost_missing = models.IntegerField(default=0)
+    # a purchase's price per unit (whole rupiah)
+    unit_cost = models.BigIntegerField(null=True, blank=True)
+    # the form's key of a purchase: a double tap buys once
+    key = models.CharField(max_length=40, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["shop", "variant", "created_at"], name="stockmove_variant")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "key"], condition=Q(key__isnull=False), name="stockmove_key_once"
+            )
+        ]
+
+
+class StockCost(ShopOwnedModel):
+    """What a variant's stock cost, for the moving average: ``quantity`` units on hand
+    (in every location) whose cost is known, worth ``value`` rupiah together. The
+    average cost of a unit is ``value / quantity``. Units on hand beyond ``quantity``
+    came in without a cost (before the first purchase or opening value) and stay
+    without one. Changed only by the stock service, in the transaction of the move
+    that changes it, so the average follows the moves in the order they happened."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.IntegerField(default=0)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "variant"], name="stockcost_once"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0) & Q(value__gte=0), name="stockcost_not_negative"
+            ),
+        ]
+
+    @property
+    def average(self) -> int | None:
+        """The moving average cost of a unit, whole rupiah (None: no unit has a cost)."""
+        if self.quantity <= 0:
+            return None
+        return (2 * self.value + self.quantity) // (2 * self.quantity)
 
 
 class LowStockAlert(ShopOwnedModel):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db.models import Count, Min, Prefetch, Sum
 
+from merdeka.catalog.costing import value_moved
 from merdeka.catalog.models import (
     Category,
     Product,
     ProductPhoto,
+    StockCost,
     StockLevel,
     StockLocation,
     StockMove,
@@ -162,3 +164,121 @@ def variants_on_sale(*, shop, variant_ids) -> tuple[dict[int, Variant], dict[int
             variants[variant.pk] = variant
             available[variant.pk] = int(variant._available)
     return variants, available
+
+
+# -- what stock cost ------------------------------------------------------------------
+
+
+def order_goods_costs(*, shop, order_ids) -> dict[int, dict[int, tuple[int, int, int]]]:
+    """What the goods that left for each order cost, from the stock ledger: ``order id
+    -> {variant id: (units sent, their cost in rupiah, units sent without a cost)}``."""
+    found: dict[int, dict[int, tuple[int, int, int]]] = {}
+    ids = list(order_ids)
+    if not ids:
+        return found
+    with shop_scope(shop):
+        rows = (
+            StockMove.objects.filter(
+                shop=shop, order_id__in=ids, reason=StockMove.Reason.ORDER_SENT
+            )
+            .values("order_id", "variant_id")
+            .annotate(
+                units=Sum("on_hand_change"), value=Sum("value_change"), missing=Sum("cost_missing")
+            )
+            .order_by()
+        )
+        for row in rows:
+            found.setdefault(row["order_id"], {})[row["variant_id"]] = (
+                -row["units"],
+                -row["value"],
+                row["missing"],
+            )
+    return found
+
+
+def variant_costs(*, shop, variant_ids) -> dict[int, StockCost]:
+    """Each variant's cost row (absent: no unit of it ever had a cost)."""
+    with shop_scope(shop):
+        return {
+            cost.variant_id: cost
+            for cost in StockCost.objects.filter(shop=shop, variant_id__in=list(variant_ids))
+        }
+
+
+def count_sheet(*, shop, location: StockLocation, counts: dict[int, int] | None = None):
+    """Stok opname: every counted variant's units in ``location`` and, for the units
+    counted (``counts``), the difference and what it is worth at the moving average
+    cost (None where no unit has a cost): what confirming the count would post."""
+    counts = counts or {}
+    with shop_scope(shop):
+        variants = list(
+            Variant.objects.filter(shop=shop, is_active=True, track_stock=True)
+            .select_related("product")
+            .order_by("product__name", "position", "id")
+        )
+        here = dict(
+            StockLevel.objects.filter(shop=shop, location=location).values_list(
+                "variant_id", "on_hand"
+            )
+        )
+        totals = dict(
+            StockLevel.objects.filter(shop=shop)
+            .values("variant_id")
+            .annotate(n=Sum("on_hand"))
+            .values_list("variant_id", "n")
+        )
+    costs = variant_costs(shop=shop, variant_ids=[v.pk for v in variants])
+    rows = []
+    for variant in variants:
+        on_hand = here.get(variant.pk, 0)
+        counted = counts.get(variant.pk)
+        row = {
+            "variant": variant,
+            "on_hand": on_hand,
+            "counted": counted,
+            "difference": None,
+            "value": None,
+            "average": costs[variant.pk].average if variant.pk in costs else None,
+        }
+        if counted is not None:
+            cost = costs.get(variant.pk)
+            moved = value_moved(
+                quantity=cost.quantity if cost else 0,
+                value=cost.value if cost else 0,
+                on_hand_before=totals.get(variant.pk, 0),
+                delta=counted - on_hand,
+            )
+            row["difference"] = counted - on_hand
+            row["value"] = moved.value_change
+            row["missing"] = moved.missing
+        rows.append(row)
+    return rows
+
+
+def units_without_cost(*, shop, variants) -> list[dict]:
+    """Per variant: its units on hand (every location), those whose cost is known, and
+    those without one (what an opening value would price)."""
+    ids = [v.pk for v in variants]
+    with shop_scope(shop):
+        totals = dict(
+            StockLevel.objects.filter(shop=shop, variant_id__in=ids)
+            .values("variant_id")
+            .annotate(n=Sum("on_hand"))
+            .values_list("variant_id", "n")
+        )
+    costs = variant_costs(shop=shop, variant_ids=ids)
+    rows = []
+    for variant in variants:
+        cost = costs.get(variant.pk)
+        on_hand = totals.get(variant.pk) or 0
+        costed = cost.quantity if cost else 0
+        rows.append(
+            {
+                "variant": variant,
+                "on_hand": on_hand,
+                "costed": costed,
+                "without": max(0, on_hand - costed),
+                "average": cost.average if cost else None,
+            }
+        )
+    return rows

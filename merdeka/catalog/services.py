@@ -24,11 +24,13 @@ from django.utils.translation import pgettext
 from merdeka.catalog import photos
 from merdeka.catalog import photos as photos_store  # where product_save's ``photos`` is a list
 from merdeka.catalog.cache import catalog_changed
+from merdeka.catalog.costing import value_moved
 from merdeka.catalog.models import (
     Category,
     LowStockAlert,
     Product,
     ProductPhoto,
+    StockCost,
     StockLevel,
     StockLocation,
     StockMove,
@@ -44,6 +46,13 @@ from merdeka.core.services import ServiceError
 # the domain event of a variant whose available stock fell below its threshold
 # (merdeka.core.events); data: variant_id, alert_id, available, threshold
 STOCK_LOW = "stock.low"
+# the stock's value moved by a purchase, an opening value or a count (not by an
+# order: the books read what an order's goods cost from the ledger when it is
+# delivered); data: move_id, variant_id, reason, value_change (rupiah, signed),
+# paid_from (a purchase's account in the books, None: not paid yet)
+STOCK_VALUED = "stock.valued"
+MAX_UNIT_COST = 10**12  # Rp1 triliun a unit: anything above is a typo
+MAX_UNITS = 1_000_000
 
 
 class StockShortage(ServiceError):
@@ -313,22 +322,239 @@ def stock_adjust(
         delta = new - level.on_hand
         if delta == 0:
             return level
-        StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + delta)
-        level.refresh_from_db()
-        StockMove.objects.create(
+        _on_hand_move(shop, variant, level, delta, reason=reason, note=note, actor=actor)
+        return level
+
+
+def _on_hand_move(
+    shop,
+    variant,
+    level,
+    delta,
+    *,
+    reason,
+    note="",
+    actor=None,
+    unit_cost=None,
+    key=None,
+    paid_from=None,
+) -> StockMove:
+    """Move the locked ``level``'s units on hand by ``delta``, the variant's cost with
+    them, and log it (inside ``owning(STOCK)`` and a transaction)."""
+    StockLevel.objects.filter(pk=level.pk).update(on_hand=F("on_hand") + delta)
+    level.refresh_from_db()
+    moved = _cost_move(shop, variant.pk, delta, unit_cost=unit_cost)
+    move = StockMove.objects.create(
+        shop=shop,
+        variant=variant,
+        location_id=level.location_id,
+        reason=reason,
+        on_hand_change=delta,
+        on_hand_after=level.on_hand,
+        reserved_after=level.reserved,
+        value_change=moved.value_change,
+        cost_missing=moved.missing,
+        unit_cost=unit_cost,
+        key=key,
+        note=note[:200],
+        actor=actor if actor is not None and actor.pk else None,
+    )
+    _valued(shop, move, paid_from=paid_from)
+    _touch(variant.product_id)
+    stock_low_check(shop=shop, variant_ids=[variant.pk], fell=delta < 0)
+    return move
+
+
+def _valued(shop, move: StockMove, *, paid_from=None) -> None:
+    """Tell the books the stock's value moved (an order's goods excepted: see
+    ``STOCK_VALUED``)."""
+    if move.value_change:
+        emit(
+            STOCK_VALUED,
+            shop_id=shop.pk,
+            move_id=move.pk,
+            variant_id=move.variant_id,
+            reason=move.reason,
+            value_change=move.value_change,
+            paid_from=paid_from,
+        )
+
+
+def _cost_locked(shop, variant_id: int, *, create: bool) -> StockCost | None:
+    if create:
+        StockCost.objects.get_or_create(shop=shop, variant_id=variant_id)
+    return StockCost.objects.select_for_update().filter(shop=shop, variant_id=variant_id).first()
+
+
+def _on_hand_total(shop, variant_id: int) -> int:
+    return (
+        StockLevel.objects.filter(shop=shop, variant_id=variant_id).aggregate(n=Sum("on_hand"))["n"]
+        or 0
+    )
+
+
+def _cost_move(shop, variant_id: int, delta: int, *, unit_cost=None):
+    """Move the variant's cost by a change of ``delta`` units on hand that has just
+    been written (``merdeka.catalog.costing``); the cost row is locked, so the moving
+    average follows the moves in the order they commit."""
+    cost = _cost_locked(shop, variant_id, create=unit_cost is not None)
+    moved = value_moved(
+        quantity=cost.quantity if cost else 0,
+        value=cost.value if cost else 0,
+        on_hand_before=_on_hand_total(shop, variant_id) - delta,
+        delta=delta,
+        unit_cost=unit_cost,
+    )
+    if cost is not None and (moved.value_change or moved.quantity_change):
+        StockCost.objects.filter(pk=cost.pk).update(
+            quantity=F("quantity") + moved.quantity_change, value=F("value") + moved.value_change
+        )
+    return moved
+
+
+def _whole(value, *, most: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= most:
+        raise ServiceError(_("Write %(what)s as a whole number above 0.") % {"what": what})
+    return value
+
+
+@transaction.atomic
+def stock_purchase(
+    *,
+    shop,
+    variant: Variant,
+    location: StockLocation,
+    quantity: int,
+    unit_cost: int,
+    paid_from: int | None = None,
+    key: str | None = None,
+    note: str = "",
+    actor=None,
+) -> StockMove:
+    """Stock bought: ``quantity`` units at ``unit_cost`` rupiah each come into
+    ``location``, and the variant's moving average cost takes them in. ``paid_from``
+    is the books' account the money left (None: not paid yet, a payable); the books
+    post it inline (``STOCK_VALUED``). ``key`` (the form's) makes a double tap buy
+    once. The suppliers' purchase orders receive through here too."""
+    quantity = _whole(quantity, most=MAX_UNITS, what=_("the quantity"))
+    unit_cost = _whole(unit_cost, most=MAX_UNIT_COST, what=_("the price per unit"))
+    with shop_scope(shop), owning(STOCK):
+        if variant.shop_id != shop.pk or location.shop_id != shop.pk:
+            raise ServiceError(_("That stock belongs to another shop."))
+        if key:
+            done = StockMove.objects.filter(shop=shop, key=key[:40]).first()
+            if done is not None:
+                return done
+        if not variant.track_stock:
+            raise ServiceError(
+                _("Stock is not counted for %(product)s: turn on counting stock first.")
+                % {"product": variant}
+            )
+        _level(shop, variant.pk, location.pk)
+        level = StockLevel.objects.select_for_update().get(
+            shop=shop, variant=variant, location=location
+        )
+        return _on_hand_move(
+            shop,
+            variant,
+            level,
+            quantity,
+            reason=StockMove.Reason.PURCHASE,
+            note=note,
+            actor=actor,
+            unit_cost=unit_cost,
+            key=key[:40] if key else None,
+            paid_from=paid_from,
+        )
+
+
+@transaction.atomic
+def stock_opening_value(*, shop, variant: Variant, unit_cost: int, actor=None) -> StockMove:
+    """The opening stock value: the units of ``variant`` on hand that have no cost yet
+    (counted before Merdeka knew what they cost) are worth ``unit_cost`` each. The books
+    take them in against the owner's capital. Refused when every unit has a cost."""
+    unit_cost = _whole(unit_cost, most=MAX_UNIT_COST, what=_("the cost per unit"))
+    with shop_scope(shop), owning(STOCK):
+        if variant.shop_id != shop.pk:
+            raise ServiceError(_("That stock belongs to another shop."))
+        cost = _cost_locked(shop, variant.pk, create=True)
+        units = _on_hand_total(shop, variant.pk) - cost.quantity
+        if units <= 0:
+            raise ServiceError(
+                _("Every unit of %(product)s in stock has a cost already.") % {"product": variant}
+            )
+        value = units * unit_cost
+        StockCost.objects.filter(pk=cost.pk).update(
+            quantity=F("quantity") + units, value=F("value") + value
+        )
+        location = location_default(shop=shop)
+        level = StockLevel.objects.filter(shop=shop, variant=variant, location=location).first()
+        move = StockMove.objects.create(
             shop=shop,
             variant=variant,
             location=location,
-            reason=reason,
-            on_hand_change=delta,
-            on_hand_after=level.on_hand,
-            reserved_after=level.reserved,
-            note=note[:200],
+            reason=StockMove.Reason.OPENING_VALUE,
+            on_hand_after=level.on_hand if level else 0,
+            reserved_after=level.reserved if level else 0,
+            value_change=value,
+            unit_cost=unit_cost,
+            note=_("%(units)s units at %(cost)s") % {"units": units, "cost": unit_cost},
             actor=actor if actor is not None and actor.pk else None,
         )
-        _touch(variant.product_id)
-        stock_low_check(shop=shop, variant_ids=[variant.pk], fell=delta < 0)
-        return level
+        _valued(shop, move)
+        return move
+
+
+@transaction.atomic
+def stock_count(
+    *, shop, location: StockLocation, counts: dict[int, int], note: str = "", actor=None
+) -> list[StockMove]:
+    """Stok opname: the units counted in ``location`` (``variant id -> units``) become
+    its stock; each difference is a move at the moving average cost, which the books
+    post as a stock difference. All or nothing."""
+    with shop_scope(shop), owning(STOCK):
+        if location.shop_id != shop.pk:
+            raise ServiceError(_("That stock belongs to another shop."))
+        variants = {
+            v.pk: v
+            for v in Variant.objects.filter(shop=shop, pk__in=list(counts), track_stock=True)
+        }
+        moves = []
+        for variant_id, counted in sorted(counts.items()):
+            variant = variants.get(variant_id)
+            if variant is None:
+                raise ServiceError(_("That stock belongs to another shop."))
+            if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+                raise ServiceError(
+                    _("%(product)s: write the units counted as a whole number.")
+                    % {"product": variant}
+                )
+            _level(shop, variant.pk, location.pk)
+            level = StockLevel.objects.select_for_update().get(
+                shop=shop, variant=variant, location=location
+            )
+            if counted < level.reserved:
+                raise ServiceError(
+                    _(
+                        "%(product)s: %(reserved)s are already ordered, so the stock in "
+                        "%(location)s cannot be less than that."
+                    )
+                    % {"product": variant, "reserved": level.reserved, "location": location}
+                )
+            if counted == level.on_hand:
+                continue
+            moves.append(
+                _on_hand_move(
+                    shop,
+                    variant,
+                    level,
+                    counted - level.on_hand,
+                    reason=StockMove.Reason.COUNT,
+                    note=note or _("Stock count"),
+                    actor=actor,
+                )
+            )
+        return moves
 
 
 def stock_reserve(*, shop, variant: Variant, quantity: int, order=None) -> StockLocation | None:
@@ -457,6 +683,8 @@ def _reserved_change(shop, variant_id, location_id, reserved, on_hand, reason, o
         if not updated:
             raise ServiceError(_("That stock was not reserved."))
         level = StockLevel.objects.get(shop=shop, variant_id=variant_id, location_id=location_id)
+        # what the goods that left cost (the books post it when the order is delivered)
+        moved = _cost_move(shop, variant_id, on_hand)
         StockMove.objects.create(
             shop=shop,
             variant_id=variant_id,
@@ -466,6 +694,8 @@ def _reserved_change(shop, variant_id, location_id, reserved, on_hand, reason, o
             reserved_change=reserved,
             on_hand_after=level.on_hand,
             reserved_after=level.reserved,
+            value_change=moved.value_change,
+            cost_missing=moved.missing,
             order_id=getattr(order, "pk", order),  # an Order or its id
         )
 

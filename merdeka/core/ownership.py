@@ -3,8 +3,8 @@
 Some state has exactly one module allowed to change it:
 
 * ``ORDER_STATUS`` - an order's status moves only through ``merdeka.orders.lifecycle``;
-* ``STOCK`` - stock levels and the stock ledger change only through the catalog's
-  stock service (``merdeka.catalog.services``).
+* ``STOCK`` - stock levels, the stock ledger and the stock's cost change only through
+  the catalog's stock service (``merdeka.catalog.services``).
 
 The owner marks the code that writes with ``with owning(STOCK): ...``. The guard
 (``install_guard``, on in the test suite and wherever ``MERDEKA_OWNERSHIP_GUARD=1``)
@@ -50,7 +50,7 @@ def owned(what: str) -> bool:
 _ORDER_UPDATE = re.compile(r'^\s*UPDATE\s+"?orders_order"?\s+SET\s', re.IGNORECASE)
 _STATUS_SET = re.compile(r'(?:^|[\s,(])"?status"?\s*=', re.IGNORECASE)
 _STOCK_WRITE = re.compile(
-    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?catalog_stock(?:level|move)"?[\s(]',
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?catalog_stock(?:level|move|cost)"?[\s(]',
     re.IGNORECASE,
 )
 

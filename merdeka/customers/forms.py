@@ -5,6 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.forms import CleanCharField
 from merdeka.core.phone import is_masked, normalize_phone
+from merdeka.customers.models import Tag
+from merdeka.customers.stats import RFM_LABELS
+from merdeka.imports.formats.regions import PROVINCES
+from merdeka.orders.models import Channel
+from merdeka.privacy.models import ConsentChannel
 
 
 class CustomerForm(forms.Form):
@@ -86,11 +91,6 @@ class CustomerFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
 
     def __init__(self, *args, shop, **kwargs):
-        from merdeka.customers.models import Tag
-        from merdeka.customers.stats import RFM_LABELS
-        from merdeka.imports.formats.regions import PROVINCES
-        from merdeka.orders.models import Channel
-
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = [("", _("Any channel")), *Channel.choices]
         self.fields["province"].choices = [("", _("Any province"))] + [(p, p) for p in PROVINCES]
@@ -177,7 +177,5 @@ class ConsentForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from merdeka.privacy.models import ConsentChannel
-
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = ConsentChannel.choices

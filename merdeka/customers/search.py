@@ -55,6 +55,7 @@ from django.db import connection
 
 from merdeka.core import bulk
 from merdeka.core.phone import normalize_phone
+from merdeka.customers.models import Customer, Identity, IdentityKind, SearchToken
 from merdeka.privacy import crypto
 
 PURPOSE = "customers.search"
@@ -184,8 +185,6 @@ PROBE_MAX = 1 << 20
 def _probe(shop, tokens: list[int], limit: int) -> int:
     """How many entries these tokens have, counted up to ``limit`` (an index range
     read that stops there)."""
-    from merdeka.customers.models import SearchToken
-
     return SearchToken.objects.filter(shop=shop, token__in=tokens)[:limit].count()
 
 
@@ -220,8 +219,6 @@ def matching_customer_ids(*, shop, query: str):
     first name with a rarer second word reads the rarer word's list once instead of
     two long lists to intersect."""
     from django.db.models import Exists, OuterRef
-
-    from merdeka.customers.models import SearchToken
 
     parts = query_terms(query)
     if not parts:
@@ -269,8 +266,6 @@ def _opener(shop_id: int, model):
 
 def _phones_of(shop, customer_ids) -> dict[int, set[str]]:
     """Every phone identity of these customers, decrypted in memory."""
-    from merdeka.customers.models import Identity, IdentityKind
-
     open_ = _opener(shop.pk, Identity)
     found: dict[int, set[str]] = {}
     for part in bulk.chunks(list(customer_ids)):
@@ -284,8 +279,6 @@ def _phones_of(shop, customer_ids) -> dict[int, set[str]]:
 
 def customer_fields(*, shop, customer_ids) -> list[tuple[int, str | None, str | None]]:
     """(id, name, phone) of these customers, decrypted in memory, without models."""
-    from merdeka.customers.models import Customer
-
     open_ = _opener(shop.pk, Customer)
     found = []
     for part in bulk.chunks(list(customer_ids)):
@@ -302,8 +295,6 @@ def customer_fields(*, shop, customer_ids) -> list[tuple[int, str | None, str | 
 def live_customer_fields(*, shop, batch: int = 5000, phone: bool = True):
     """(id, name, phone) of every live customer of the shop, streamed in id order
     (phone None unless ``phone``)."""
-    from merdeka.customers.models import Customer
-
     open_ = _opener(shop.pk, Customer)
     last = 0
     while True:
@@ -335,8 +326,6 @@ def index_customers(
     delete first). Set-wise: one delete and one bulk insert per chunk. Call inside the
     caller's transaction.
     """
-    from merdeka.customers.models import SearchToken
-
     known = dict(known or {})
     reread = [pk for pk in dict.fromkeys(customer_ids) if pk not in known]
     if reread:
@@ -375,8 +364,6 @@ _ID_BITS = (1 << 32) - 1  # customer ids stay below 2**32
 
 def forget_customers(*, shop, customer_ids: Iterable[int]) -> None:
     """Drop the tokens of customers merged away (their numbers now find the survivor)."""
-    from merdeka.customers.models import SearchToken
-
     for part in bulk.chunks(list(customer_ids)):
         SearchToken.objects.filter(shop=shop, customer_id__in=part).delete()
 
@@ -388,8 +375,6 @@ def reindex_shop(*, shop, batch: int = 5000, progress=None) -> int:
     """Rebuild every search token of a shop (existing data; after a change of the
     tokenisation or of the index key). Streams the customers in id order."""
     from django.db import transaction
-
-    from merdeka.customers.models import SearchToken
 
     written = 0
     with transaction.atomic():

@@ -4,11 +4,29 @@ from collections.abc import Iterator
 
 from django.db.models import F, Func
 
-from merdeka.core import rawsql
+from merdeka.core import bulk, rawsql
 from merdeka.core.phone import normalize_phone
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.models import Customer, CustomerStats
+from merdeka.customers import search
+from merdeka.customers.forms import CustomerFilterForm
+from merdeka.customers.models import (
+    Customer,
+    CustomerNote,
+    CustomerStats,
+    CustomerTag,
+    Identity,
+    MatchKey,
+    MatchSuggestion,
+    Merge,
+    RfmGroupCount,
+    RfmGroupDelta,
+    Segment,
+    Tag,
+)
+from merdeka.customers.stats import RFM_LABELS, channel_bit, masks_with
+from merdeka.orders.models import Order
 from merdeka.privacy import crypto
+from merdeka.privacy.consent import consented_customer_ids
 
 
 def customer_list(*, shop, phone: str | None = None):
@@ -32,15 +50,11 @@ def customer_get(*, shop, customer_id: int) -> Customer:
 
 
 def customer_identities(*, shop, customer):
-    from merdeka.customers.models import Identity
-
     with shop_scope(shop):
         return list(Identity.objects.filter(shop=shop, customer=customer).order_by("kind", "id"))
 
 
 def customer_orders(*, shop, customer):
-    from merdeka.orders.models import Order
-
     with shop_scope(shop):
         return list(
             Order.objects.filter(shop=shop, customer=customer)
@@ -52,8 +66,6 @@ def customer_orders(*, shop, customer):
 def customer_merges(*, shop, customer):
     from django.db.models import Q
 
-    from merdeka.customers.models import Merge
-
     with shop_scope(shop):
         return list(
             Merge.objects.filter(shop=shop, undone_at__isnull=True)
@@ -63,8 +75,6 @@ def customer_merges(*, shop, customer):
 
 
 def pending_suggestions(*, shop):
-    from merdeka.customers.models import MatchSuggestion
-
     with shop_scope(shop):
         return MatchSuggestion.objects.filter(
             shop=shop, state=MatchSuggestion.State.PENDING
@@ -80,8 +90,6 @@ class FilterError(ValueError):
 
 def filters_clean(*, shop, data: dict) -> dict:
     """Raw filter data (a query string, a saved segment) -> the form's cleaned data."""
-    from merdeka.customers.forms import CustomerFilterForm
-
     with shop_scope(shop):
         form = CustomerFilterForm(data, shop=shop)
         if not form.is_valid():
@@ -147,11 +155,6 @@ def stats_filtered(*, shop, filters: dict, walk_order: bool = False, search_ids=
     ``search_ids``: what ``search.matching_customer_ids`` gave for ``filters["q"]``,
     when the caller asks for the same filters twice (a page's count and its walk).
     """
-    from merdeka.customers import search
-    from merdeka.customers.models import CustomerTag
-    from merdeka.customers.stats import channel_bit, masks_with
-    from merdeka.privacy.consent import consented_customer_ids
-
     f = filters
     col = _unindexed if walk_order else F
     with shop_scope(shop):
@@ -242,8 +245,6 @@ def segment_stats(*, shop, segment):
 
 
 def segment_get(*, shop, segment_id: int):
-    from merdeka.customers.models import Segment
-
     with shop_scope(shop):
         return Segment.objects.get(shop=shop, pk=segment_id)
 
@@ -251,8 +252,6 @@ def segment_get(*, shop, segment_id: int):
 def segments_with_counts(*, shop) -> list:
     """Every saved segment with its live count (``segment.count``; None if its filters
     no longer validate)."""
-    from merdeka.customers.models import Segment
-
     with shop_scope(shop):
         segments = list(Segment.objects.filter(shop=shop))
         for segment in segments:
@@ -269,9 +268,6 @@ def rfm_group_counts(*, shop) -> list[tuple[str, str, int]]:
     counted."""
     from django.db.models import Count
 
-    from merdeka.customers.models import CustomerStats
-    from merdeka.customers.stats import RFM_LABELS
-
     with shop_scope(shop):
         counts = stored_group_counts(shop=shop)
         if counts is None:
@@ -286,15 +282,11 @@ def rfm_group_counts(*, shop) -> list[tuple[str, str, int]]:
 
 
 def shop_tags(*, shop):
-    from merdeka.customers.models import Tag
-
     with shop_scope(shop):
         return list(Tag.objects.filter(shop=shop))
 
 
 def customer_tags(*, shop, customer) -> list:
-    from merdeka.customers.models import CustomerTag, Tag
-
     with shop_scope(shop):
         ids = CustomerTag.objects.filter(shop=shop, customer=customer).values("tag_id")
         return list(Tag.objects.filter(shop=shop, pk__in=ids))
@@ -302,9 +294,6 @@ def customer_tags(*, shop, customer) -> list:
 
 def tags_of(*, shop, customer_ids) -> dict[int, list[str]]:
     """customer id -> tag names, for a page or an export chunk."""
-    from merdeka.core import bulk
-    from merdeka.customers.models import CustomerTag
-
     found: dict[int, list[str]] = {}
     with shop_scope(shop):
         for part in bulk.chunks(list(customer_ids)):
@@ -319,8 +308,6 @@ def tags_of(*, shop, customer_ids) -> dict[int, list[str]]:
 
 
 def customer_notes(*, shop, customer) -> list:
-    from merdeka.customers.models import CustomerNote
-
     with shop_scope(shop):
         return list(
             CustomerNote.objects.filter(shop=shop, customer=customer).select_related("author")
@@ -328,8 +315,6 @@ def customer_notes(*, shop, customer) -> list:
 
 
 def customer_stats(*, shop, customer):
-    from merdeka.customers.models import CustomerStats
-
     with shop_scope(shop):
         return CustomerStats.objects.filter(shop=shop, customer=customer).first()
 
@@ -342,8 +327,6 @@ def customer_stats(*, shop, customer):
 def stored_group_counts(*, shop) -> dict[str, int] | None:
     """group -> count as stored (``stats.group_counts_add``), or None for a shop never
     counted."""
-    from merdeka.customers.models import RfmGroupCount, RfmGroupDelta
-
     shop_id = getattr(shop, "pk", shop)
     counts_table, deltas_table = RfmGroupCount._meta.db_table, RfmGroupDelta._meta.db_table
     with rawsql.cursor() as cursor:
@@ -368,8 +351,6 @@ def stored_group_counts(*, shop) -> dict[str, int] | None:
 def identity_owners(*, shop, indexes: list[str]) -> Iterator[tuple[str, int]]:
     """(blind index, customer id) of the shop's identities with these blind indexes:
     resolution's lookup of the claims it is given."""
-    from merdeka.customers.models import Identity
-
     sql = (
         f'SELECT "value_index", "customer_id" FROM "{Identity._meta.db_table}" '  # noqa: S608
         'WHERE "shop_id" = %s AND "value_index" IN'
@@ -379,8 +360,6 @@ def identity_owners(*, shop, indexes: list[str]) -> Iterator[tuple[str, int]]:
 
 def match_keys_of(*, shop, customer_ids: list[int]) -> Iterator[tuple[int, str, str]]:
     """(customer id, kind, key) of the stored match keys of these customers."""
-    from merdeka.customers.models import MatchKey
-
     sql = (
         f'SELECT "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
         'WHERE "shop_id" = %s AND "customer_id" IN'
@@ -402,8 +381,6 @@ def customer_rows(*, shop, customer_ids: list[int], fields) -> Iterator[tuple]:
 def shared_match_keys(*, shop, cap: int) -> Iterator[tuple[str, str, int]]:
     """(kind, key, customer id) of every match key that two to ``cap`` customers of the
     shop share, in (kind, key) order, streamed: a shop has millions of keys."""
-    from merdeka.customers.models import MatchKey
-
     table = MatchKey._meta.db_table
     sql = f"""
         SELECT m.kind, m.key, m.customer_id

@@ -6,8 +6,22 @@ from merdeka.core.phone import normalize_email, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.core.text import clean_text
 from merdeka.customers import workspace
-from merdeka.customers.models import Customer
+from merdeka.customers.models import (
+    Customer,
+    CustomerNote,
+    CustomerTag,
+    Identity,
+    IdentityKind,
+    MatchSuggestion,
+    Merge,
+    Segment,
+    Tag,
+)
+from merdeka.customers.resolution import Claim, customer_merge, identity_index
+from merdeka.customers.resolution import merge_undo as undo
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.consent import _merged_group, consent_record
+from merdeka.privacy.models import ConsentSource
 
 
 @transaction.atomic
@@ -125,10 +139,6 @@ def _identities_follow(shop, customer: Customer, values: dict, changed: list[str
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    from merdeka.customers.models import Identity, IdentityKind
-    from merdeka.customers.resolution import Claim, identity_index
-    from merdeka.privacy.consent import _merged_group
-
     group = _merged_group(shop, [customer.pk])[customer.pk]
     for attr, kind in (("phone", IdentityKind.PHONE), ("email", IdentityKind.EMAIL)):
         if attr not in changed:
@@ -173,9 +183,6 @@ def suggestion_decide(*, shop, actor, suggestion_id: int, merge: bool, request=N
     """A person decides a review suggestion: merge the two customers or keep them apart."""
     from django.utils import timezone
 
-    from merdeka.customers.models import MatchSuggestion, Merge
-    from merdeka.customers.resolution import customer_merge
-
     with shop_scope(shop):
         suggestion = MatchSuggestion.objects.select_for_update().get(
             pk=suggestion_id, state=MatchSuggestion.State.PENDING
@@ -215,9 +222,6 @@ def suggestion_decide(*, shop, actor, suggestion_id: int, merge: bool, request=N
 
 @transaction.atomic
 def merge_undo(*, shop, actor, merge_id: int, request=None) -> None:
-    from merdeka.customers.models import Merge
-    from merdeka.customers.resolution import merge_undo as undo
-
     with shop_scope(shop):
         merge = Merge.objects.select_for_update().get(pk=merge_id, undone_at__isnull=True)
         undo(shop=shop, merge=merge, actor=actor)
@@ -240,8 +244,6 @@ def merge_undo(*, shop, actor, merge_id: int, request=None) -> None:
 @transaction.atomic
 def customer_tag_add(*, shop, actor, customer: Customer, name: str, request=None):
     """Tag a customer, creating the shop's tag on first use (same name = same tag)."""
-    from merdeka.customers.models import CustomerTag, Tag
-
     with shop_scope(shop):
         tag = Tag.objects.filter(shop=shop, name__iexact=name).first()
         if tag is None:
@@ -261,8 +263,6 @@ def customer_tag_add(*, shop, actor, customer: Customer, name: str, request=None
 
 @transaction.atomic
 def customer_tag_remove(*, shop, actor, customer: Customer, tag_id: int, request=None) -> bool:
-    from merdeka.customers.models import CustomerTag
-
     with shop_scope(shop):
         removed, _ = CustomerTag.objects.filter(
             shop=shop, customer=customer, tag_id=tag_id
@@ -281,8 +281,6 @@ def customer_tag_remove(*, shop, actor, customer: Customer, tag_id: int, request
 
 @transaction.atomic
 def customer_note_add(*, shop, actor, customer: Customer, body: str, request=None):
-    from merdeka.customers.models import CustomerNote
-
     with shop_scope(shop):
         note = CustomerNote(shop=shop, customer=customer, body=body, author=actor)
         note.save()
@@ -299,9 +297,6 @@ def customer_note_add(*, shop, actor, customer: Customer, body: str, request=Non
 
 def customer_consent_record(*, shop, actor, customer, channel: str, granted: bool, request=None):
     """A choice the customer told the shop (in person, by chat): recorded as "staff"."""
-    from merdeka.privacy.consent import consent_record
-    from merdeka.privacy.models import ConsentSource
-
     return consent_record(
         shop=shop,
         customer=customer,
@@ -323,8 +318,6 @@ def segment_create(*, shop, actor, name: str, filters: dict, query: str = "", re
     """Save the list's current filters under a name. ``filters`` is the filter form's
     ``segment_data()``; the search words go encrypted into ``query``."""
     from django.utils.translation import gettext as _
-
-    from merdeka.customers.models import Segment
 
     with shop_scope(shop):
         if Segment.objects.filter(shop=shop, name__iexact=name).exists():

@@ -10,10 +10,22 @@ from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
-from merdeka.customers import search, selectors, services
-from merdeka.customers.forms import ConsentForm, CustomerForm, NoteForm, SegmentForm, TagForm
-from merdeka.customers.models import Customer
+from merdeka.customers import export, search, selectors, services
+from merdeka.customers.forms import (
+    ConsentForm,
+    CustomerFilterForm,
+    CustomerForm,
+    NoteForm,
+    SegmentForm,
+    TagForm,
+)
+from merdeka.customers.models import Customer, MatchSuggestion, Merge, Segment
+from merdeka.customers.stats import RFM_LABELS, channels_of
+from merdeka.outreach.selectors import customer_deliveries
+from merdeka.privacy import crypto
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.consent import consent_history, consent_state
+from merdeka.privacy.models import ConsentChannel
 from merdeka.privacy.selectors import audit_events
 
 
@@ -35,11 +47,6 @@ def customer_add(request):
 
 @shop_member
 def customer_detail(request, customer_id: int):
-    from merdeka.customers.stats import RFM_LABELS, channels_of
-    from merdeka.outreach.selectors import customer_deliveries
-    from merdeka.privacy.consent import consent_history, consent_state
-    from merdeka.privacy.models import ConsentChannel
-
     customer = _customer_or_404(request, customer_id)
     audit_record(action="customer.viewed", shop=request.shop, target=customer, request=request)
     shop = request.shop
@@ -84,8 +91,6 @@ def review_queue(request):
 @shop_member
 @require_POST
 def review_decide(request, suggestion_id: int, decision: str):
-    from merdeka.customers.models import MatchSuggestion
-
     if decision not in ("gabung", "pisah"):
         raise Http404
     try:
@@ -108,8 +113,6 @@ def review_decide(request, suggestion_id: int, decision: str):
 @shop_member
 @require_POST
 def merge_undo(request, merge_id: int):
-    from merdeka.customers.models import Merge
-
     try:
         services.merge_undo(
             shop=request.shop, actor=request.user, merge_id=merge_id, request=request
@@ -129,8 +132,6 @@ _QUERY_LABEL = "customers.search"
 def seal_query(shop, query: str) -> str:
     """Search words as they travel in a URL: sealed with the shop's data key, so no
     name or number ever shows in a link, a browser history or an access log."""
-    from merdeka.privacy import crypto
-
     return crypto.encrypt(
         query,
         shop_id=shop.pk,
@@ -142,8 +143,6 @@ def seal_query(shop, query: str) -> str:
 
 
 def open_query(shop, token: str) -> str | None:
-    from merdeka.privacy import crypto
-
     try:
         return crypto.decrypt(
             token, shop_id=shop.pk, label=_QUERY_LABEL, column="q", row=str(shop.pk)
@@ -204,8 +203,6 @@ def _rows(request, filters):
 
 
 def _list_context(request, form, rows, walk_rows=None, **extra) -> dict:
-    from merdeka.customers.stats import RFM_LABELS
-
     walk_rows = rows if walk_rows is None else walk_rows
     paginator = _ListPaginator(
         rows.select_related("customer"), walk_rows.select_related("customer"), PAGE_SIZE
@@ -220,8 +217,6 @@ def _list_context(request, form, rows, walk_rows=None, **extra) -> dict:
 
 @shop_member
 def customer_list(request):
-    from merdeka.customers.forms import CustomerFilterForm
-
     if request.method == "POST" or "q" in request.GET:
         source = request.POST if request.method == "POST" else request.GET
         form = CustomerFilterForm(_filter_data(request, source), shop=request.shop)
@@ -263,8 +258,6 @@ def customer_list(request):
 @require_POST
 def customer_export(request):
     """The current list (filters and search as on the page) as CSV or XLSX."""
-    from merdeka.customers.forms import CustomerFilterForm
-
     form = CustomerFilterForm(_filter_data(request, request.POST), shop=request.shop)
     if not form.is_valid():
         messages.error(request, _("The filters are not valid; nothing was exported."))
@@ -274,8 +267,6 @@ def customer_export(request):
 
 
 def _export_response(request, rows, *, filtered: bool, name: str, segment=None):
-    from merdeka.customers import export
-
     fmt = request.POST.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
@@ -294,8 +285,6 @@ def _export_response(request, rows, *, filtered: bool, name: str, segment=None):
 @shop_member
 def segment_list(request):
     """Saved segments and the RFM groups, each with its live count; POST saves one."""
-    from merdeka.customers.forms import CustomerFilterForm
-
     if request.method == "POST":
         name_form = SegmentForm(request.POST)
         filters = CustomerFilterForm(_filter_data(request, request.POST), shop=request.shop)
@@ -327,8 +316,6 @@ def segment_list(request):
 
 
 def _segment_or_404(request, segment_id):
-    from merdeka.customers.models import Segment
-
     try:
         return selectors.segment_get(shop=request.shop, segment_id=segment_id)
     except Segment.DoesNotExist:
@@ -338,8 +325,6 @@ def _segment_or_404(request, segment_id):
 @shop_member
 def segment_detail(request, segment_id: int):
     """A saved segment is the customer list with its filters."""
-    from merdeka.customers.forms import CustomerFilterForm
-
     segment = _segment_or_404(request, segment_id)
     form = CustomerFilterForm(selectors.segment_filters(segment=segment), shop=request.shop)
     walk_rows = None

@@ -19,6 +19,8 @@ from merdeka.books.models import BooksSettings, JournalEntry, RevenueOn, Source
 from merdeka.books.orders import order_postings_sync
 from merdeka.books.posting import Line, entry_post, entry_reverse, month_close, today
 from merdeka.books.selectors import balance_sheet, balances, profit_and_loss, report
+from merdeka.catalog import services as catalog
+from merdeka.catalog.models import StockCost
 from merdeka.core import events
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
@@ -26,6 +28,7 @@ from merdeka.orders import lifecycle
 from merdeka.orders.manual import ManualLine, manual_order_create
 from merdeka.orders.models import Order
 from merdeka.orders.services import Buyer
+from merdeka.storefront.tests.conftest import make_product
 
 SARI = Buyer(name="Sari Dewi Lestari", phone="0812-7777-8888")
 
@@ -185,6 +188,9 @@ ACTIONS = st.lists(
                 "transfer",
                 "reverse",
                 "close",
+                "buy",
+                "sell",
+                "count",
             ]
         ),
         st.integers(min_value=0, max_value=7),
@@ -223,10 +229,29 @@ def _play(shop, actor, actions):
     start = today(shop)
     opening = balance_sheet(shop=shop, at=start - dt.timedelta(days=1))
     orders, entries, capital, drawings = [], [], 0, 0
+    _product, [variant] = make_product(shop, name="Kastengel", stock=0)
+    home = catalog.location_default(shop=shop)
     for n, (action, pick, amount) in enumerate(actions):
         try:
             if action == "order":
                 orders.append(manual(shop, actor, f"p{n}", amount, fee=pick * 1000))
+            elif action == "buy":  # not paid yet: a payable, no cash moves
+                catalog.stock_purchase(
+                    shop=shop, variant=variant, location=home, quantity=pick + 1, unit_cost=amount
+                )
+            elif action == "sell":
+                order, _ = manual_order_create(
+                    shop=shop,
+                    actor=actor,
+                    buyer=SARI,
+                    lines=[ManualLine(quantity=pick % 3 + 1, variant_id=variant.pk)],
+                    idempotency_key=f"v{n}",
+                    delivery_method="pickup",
+                    payment_method="transfer",
+                )
+                orders.append(order)
+            elif action == "count":
+                catalog.stock_count(shop=shop, location=home, counts={variant.pk: pick})
             elif action in ("pay", "complete", "cancel") and orders:
                 order = orders[pick % len(orders)]
                 if action == "pay":
@@ -289,6 +314,12 @@ def _play(shop, actor, actions):
         if line.account_id in (acc["cash"], acc["bank"])
     )  # fmt: skip
     assert cash == paid + moved  # Arus Kas: the change in cash is what moved it
+    # the stock account holds what the stock on the shelf cost (orders leave on delivery)
+    inventory = sum(
+        b.amount for b in balances(shop=shop, date_from=start, date_to=end)
+        if b.account.key == "inventory"
+    )  # fmt: skip
+    assert inventory == sum(StockCost.objects.filter(shop=shop).values_list("value", flat=True))
     assert backfill(shop=shop) == 0  # everything live was posted exactly once
 
 

@@ -45,7 +45,7 @@ def test_the_default_chart_is_small_and_in_the_sellers_words(ika_shop):
     assert names["cash"] == "Kas"
     assert names["customer_deposits"] == "Uang muka pelanggan"
     assert names["expense:utilities"] == "Listrik dan air"
-    assert len(names) == 22
+    assert len(names) == 23
     shopee = accounts_by_key(shop=ika_shop, keys=["marketplace:shopee"])["marketplace:shopee"]
     with shop_scope(ika_shop):
         assert Account.objects.get(pk=shopee).name == "Saldo penjual Shopee"

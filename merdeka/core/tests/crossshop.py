@@ -136,6 +136,7 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"account_id": _books(w)["account"].pk},
         post=lambda w: {"name": "x"},
     ),
+    "books_gross_profit": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(
@@ -273,6 +274,30 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {"variant": w["variant"].pk, "location": w["location"].pk, "on_hand": "0"},
     ),
     "product_photo_add": Route(kwargs=lambda w: {"product_id": w["product"].pk}),
+    # what stock costs (merdeka/catalog/tests/test_cost_views.py)
+    "stock_purchase": Route(
+        kwargs=lambda w: {"product_id": w["product"].pk},
+        post=lambda w: {
+            "key": "kanari",
+            "variant": w["variant"].pk,
+            "location": w["location"].pk,
+            "quantity": "1",
+            "unit_cost": "1000",
+        },
+    ),
+    "stock_opening_value": Route(
+        kwargs=lambda w: {"product_id": w["product"].pk},
+        post=lambda w: {"variant": w["variant"].pk, "unit_cost": "1000"},
+    ),
+    # another shop's location is a 404; its variants are not on the sheet
+    "stock_count": Route(
+        own_shop=True,
+        post=lambda w: {
+            "location": w["location"].pk,
+            f"count-{w['variant'].pk}": "0",
+            "step": "confirm",
+        },
+    ),
     "product_photo_delete": Route(
         kwargs=lambda w: {"product_id": w["product"].pk, "photo_id": w["photo"].pk}
     ),

@@ -33,12 +33,7 @@ ROOT = Path(__file__).resolve().parents[3]  # the repository: paths below are re
 # The files whose local imports of merdeka all say why (globs, relative to ROOT).
 CLEANED = (
     "merdeka/core/**/*.py",
-    "merdeka/customers/stats.py",
-    "merdeka/customers/workspace.py",
-    "merdeka/customers/tasks.py",
-    "merdeka/customers/resolution.py",
-    "merdeka/customers/matching.py",
-    "merdeka/customers/export.py",
+    "merdeka/customers/**/*.py",
     "merdeka/imports/ahead.py",
     "merdeka/imports/mapping.py",
     "merdeka/imports/pipeline.py",
@@ -88,7 +83,6 @@ CLEANED = (
     "merdeka/groupbuy/apps.py",
     "merdeka/preorders/apps.py",
     "merdeka/preorders/views.py",
-    "merdeka/customers/apps.py",
     "merdeka/outreach/forms.py",
     "merdeka/outreach/models.py",
     "merdeka/storefront/views.py",

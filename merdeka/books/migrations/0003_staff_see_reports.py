@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("books", "0001_initial"),
+        ("books", "0002_stock_source"),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('books', '0002_staff_see_reports'),
+        ('books', '0003_staff_see_reports'),
         ('core', '0004_shop_staff_may_export'),
         ('orders', '0006_order_shop_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
