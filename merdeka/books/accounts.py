@@ -30,7 +30,9 @@ CODES = {EXPENSE: ("6-2", 0, 999), MONEY: ("1-1", 30, 49)}
 
 
 def group_of(account: Account) -> str | None:
-    if account.kind == Kind.EXPENSE:
+    # an expense account the books post by themselves (the stock count's differences)
+    # is not a category she pays into
+    if account.kind == Kind.EXPENSE and (account.key is None or account.key.startswith("expense:")):
         return EXPENSE
     if account.kind == Kind.ASSET and is_money_key(account.key):
         return MONEY

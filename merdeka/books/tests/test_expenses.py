@@ -59,7 +59,7 @@ def test_the_default_categories_are_the_sak_emkm_lines_a_seller_knows(ika_client
         "Iklan dan promosi",
         "Biaya marketplace",
         "Lain-lain",
-    ]
+    ]  # not the stock count's differences: the books post those by themselves
 
 
 def test_an_expense_from_the_dashboard_goes_back_there_and_remembers_the_account(
