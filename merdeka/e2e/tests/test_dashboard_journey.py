@@ -74,6 +74,7 @@ def test_an_expense_in_three_taps_from_the_dashboard_and_one_more_for_its_photo(
     receipt.write_bytes(out.getvalue())
     tap = Taps(page)
     tap(page.get_by_test_id("quick-expense").locator(":scope > summary"))
+    expect(amount).to_be_focused()  # typed before the focus came, the first digits would be lost
     page.keyboard.type("120.000")
     tap(page.get_by_test_id("category-chips").get_by_text("Listrik dan air", exact=True))
     tap(page.get_by_test_id("paid-from-chips").get_by_text("Rekening bank", exact=True))
@@ -101,7 +102,12 @@ def test_an_expense_in_three_taps_from_the_dashboard_and_one_more_for_its_photo(
     expect(page.get_by_test_id("expense-amount")).to_have_text("Rp120.000")
     photo = page.get_by_test_id("receipt-photo")
     expect(photo).to_be_visible()
-    assert page.evaluate("document.querySelector('[data-testid=receipt-photo]').naturalWidth") > 0
+    natural = "document.querySelector('[data-testid=receipt-photo]').naturalWidth"
+    for _ in range(50):  # polled from here: the strict CSP forbids wait_for_function
+        if page.evaluate(natural) > 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(natural) > 0  # the photo was served and decoded
     no_sideways_scroll(page)
     shot("expense-detail")
     with shop_scope(ika_shop):
