@@ -57,6 +57,17 @@ def marketplace_key(channel: str) -> str:
     return f"marketplace:{channel}"
 
 
+# where her money sits: the defaults, the marketplaces' seller balances, and the
+# accounts she adds herself (another bank, another e-wallet: key ``money:<n>``)
+MONEY_KEYS = ("cash", "bank", "ewallet")
+
+
+def is_money_key(key: str | None) -> bool:
+    return bool(key) and (
+        key in MONEY_KEYS or key.startswith("marketplace:") or key.startswith("money:")
+    )
+
+
 def _default(key: str) -> tuple[str, str, str]:
     if key.startswith("marketplace:"):
         code, label = MARKETPLACES[key.split(":", 1)[1]]

@@ -502,6 +502,25 @@ def _finish(shop, items: list[Owed], at: dt.date, *, names: bool = True) -> list
     return items
 
 
+def debts_left(*, shop, kind: str, at: dt.date, due_after: dt.date) -> int:
+    """What the debts of ``kind`` recorded by hand and due after ``due_after`` still
+    leave owed at the end of ``at``: two aggregate queries, no journal lines (the
+    dashboard's figure of what falls due soon)."""
+    kind = _kind(kind)
+    with shop_scope(shop):
+        debts = Debt.objects.filter(
+            shop=shop, kind=kind, voided_at__isnull=True, date__lte=at, due_date__gt=due_after
+        )
+        amount = debts.aggregate(total=Sum("amount"))["total"] or 0
+        paid = (
+            DebtPayment.objects.filter(shop=shop, debt__in=debts, date__lte=at).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+    return amount - paid
+
+
 def owed_list(*, shop, kind: str, at: dt.date | None = None, names: bool = True) -> list[Owed]:
     """Every open item of ``kind`` at the end of ``at`` (today), most overdue first;
     ``names=False`` leaves the customers' names closed (and the order unsorted)."""

@@ -101,6 +101,8 @@ class JournalEntry(ShopOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["shop", "key"], name="books_entry_once"),
         ]
+        # her expenses, newest first, among the orders' many entries
+        indexes = [models.Index(fields=["shop", "source", "date"], name="books_entry_source")]
 
 
 class JournalLine(ShopOwnedModel):
@@ -274,4 +276,72 @@ class DebtReminder(ShopOwnedModel):
         indexes = [
             models.Index(fields=["shop", "debt"], name="books_reminder_debt"),
             models.Index(fields=["shop", "order"], name="books_reminder_order"),
+        ]
+
+
+# -- expenses: the receipt's photo, the monthly ones, the account she pays from -------
+
+
+class ExpenseReceipt(ShopOwnedModel, EncryptedModel):
+    """The photo of an expense's receipt, kept like a payment proof
+    (``merdeka.orders.proofs``): re-encoded as WebP without its metadata and stored
+    encrypted in the database (base64), served only to the shop's team."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="receipts")
+    photo = EncryptedTextField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "entry"], name="books_receipt_once"),
+        ]
+
+
+class RecurringExpense(ShopOwnedModel):
+    """An expense that comes back every month (the stall's rent, a helper's wage): it
+    posts itself on its day (``merdeka.books.recurring``), once per month."""
+
+    name = models.CharField(_("name"), max_length=80)
+    amount = models.BigIntegerField(_("amount"))
+    category = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    paid_from = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # 1-31; in a shorter month, its last day
+    day_of_month = models.PositiveSmallIntegerField(_("day of the month"))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    # the day the next month's expense posts on (moved on as each month posts)
+    next_due = models.DateField()
+    # why it stopped by itself (its category or account was switched off)
+    stopped_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day_of_month", "name", "id"]
+        indexes = [models.Index(fields=["is_active", "next_due"], name="books_recurring_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(day_of_month__gte=1, day_of_month__lte=31),
+                name="books_recurring_day",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="books_recurring_amount"),
+        ]
+
+
+class ExpenseHabit(ShopOwnedModel):
+    """The account a member paid her last expense from: the quick form's default."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    paid_from = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "user"], name="books_expense_habit_once"),
         ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Sum
 
+from merdeka.books.chart import MONEY_KEYS, is_money_key
 from merdeka.books.models import DEBIT_NORMAL, Account, AccountDay, Kind
 from merdeka.core.scoping import shop_scope
 
@@ -92,11 +93,10 @@ def report(*, shop, date_from: dt.date, date_to: dt.date) -> dict[str, dict[str,
 def money_balances(*, shop, at: dt.date) -> list[Balance]:
     """Where her money sits at the end of ``at``: cash, bank, e-wallets, the
     marketplaces' seller balances (accounts with a balance or a default one)."""
-    keys = ("cash", "bank", "ewallet")
     return [
         row
         for row in balances(shop=shop, date_to=at)
         if row.account.kind == Kind.ASSET
-        and (row.account.key in keys or (row.account.key or "").startswith("marketplace:"))
-        and (row.amount or row.account.key in keys)
+        and is_money_key(row.account.key)
+        and (row.amount or row.account.key in MONEY_KEYS or row.account.key.startswith("money:"))
     ]

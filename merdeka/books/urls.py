@@ -1,6 +1,6 @@
 from django.urls import path
 
-from merdeka.books import cost_views, debt_views, report_views, views
+from merdeka.books import cost_views, debt_views, expense_views, report_views, views
 from merdeka.books.models import DebtKind
 
 urlpatterns = [
@@ -35,4 +35,24 @@ urlpatterns = [
     path("utang-piutang/<int:debt_id>/bayar/", debt_views.debt_pay, name="debt_pay"),
     path("utang-piutang/<int:debt_id>/ingatkan/", debt_views.debt_remind, name="debt_remind"),
     path("utang-piutang/<int:debt_id>/batalkan/", debt_views.debt_void, name="debt_void"),
+]
+
+# expenses: the quick one (from the dashboard), its receipt, the monthly ones, the chart
+urlpatterns += [
+    path("pengeluaran/", expense_views.expense_list, name="books_expenses"),
+    path("pengeluaran/baru/", expense_views.expense_new, name="books_expense_new"),
+    path("pengeluaran/<int:entry_id>/", expense_views.expense_detail, name="books_expense_detail"),
+    path(
+        "pengeluaran/<int:entry_id>/struk/",
+        expense_views.expense_receipt,
+        name="books_expense_receipt",
+    ),
+    path("rutin/", expense_views.recurring_list, name="books_recurring"),
+    path(
+        "rutin/<int:recurring_id>/berhenti/",
+        expense_views.recurring_stop,
+        name="books_recurring_stop",
+    ),
+    path("akun/", expense_views.chart, name="books_accounts"),
+    path("akun/<int:account_id>/", expense_views.account_change, name="books_account_change"),
 ]

@@ -29,6 +29,8 @@ PERIODIC = (
     "merdeka.groupbuy.services.groups_close_due",
     # pre-order batches whose closing time has come stop taking orders
     "merdeka.preorders.services.preorders_close_due",
+    # monthly expenses (rent, wages) on their day, missed months caught up, never twice
+    "merdeka.books.recurring.recurring_expenses_due",
 )
 
 

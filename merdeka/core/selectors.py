@@ -7,7 +7,6 @@ from django.utils import timezone
 from merdeka.core.models import Membership, Shop, User
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
-from merdeka.privacy.models import AuditEvent
 
 
 def user_memberships(*, user: User) -> list[Membership]:
@@ -43,8 +42,4 @@ def home_figures(*, shop: Shop) -> dict:
         return {
             "customers_total": customers.count(),
             "customers_this_month": customers.filter(created_at__gte=month_start).count(),
-            "staff_total": Membership.objects.filter(shop=shop).count(),
-            "events_today": AuditEvent.objects.filter(
-                shop=shop, created_at__gte=now - timezone.timedelta(days=1)
-            ).count(),
         }

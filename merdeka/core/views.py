@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from merdeka.catalog.alerts import low_stock
-from merdeka.core import selectors, services, twofactor
+from merdeka.books.expense_forms import QuickExpenseForm
+from merdeka.core import dashboard, selectors, services, twofactor
 from merdeka.core.decorators import shop_member
 from merdeka.core.forms import (
     ExportPolicyForm,
@@ -78,8 +78,13 @@ def password_change(request):
 
 @shop_member
 def home(request):
-    figures = selectors.home_figures(shop=request.shop)
-    context = {"figures": figures, "low_stock": low_stock(shop=request.shop)}
+    """The shop's dashboard (``merdeka.core.dashboard``) with the quick expense."""
+    shop = request.shop
+    context = {
+        "figures": selectors.home_figures(shop=shop),
+        "dash": dashboard.dashboard(shop=shop, membership=request.membership),
+        "expense_form": QuickExpenseForm(shop=shop, user=request.user),
+    }
     if request.membership.is_owner:
         context["offer_two_factor"] = not twofactor.has_two_factor(request.user)
         # the 3 x 24-hour duty of UU PDP art. 46, until the owner marks the notices sent

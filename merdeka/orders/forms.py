@@ -19,6 +19,17 @@ class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False
     )
+    # what the dashboard's figures open: the orders that need the seller
+    need = forms.ChoiceField(
+        label=_("Needs"),
+        choices=[
+            ("", _("Anything")),
+            ("process", _("To process")),
+            ("payment", _("Waiting for payment")),
+            ("receivable", _("Delivered, not paid")),
+        ],
+        required=False,
+    )
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -42,6 +53,7 @@ class OrderFilterForm(forms.Form):
             "query": data["q"],
             "channel": data["channel"],
             "status": data["status"],
+            "need": data["need"],
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }

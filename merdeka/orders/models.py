@@ -105,7 +105,11 @@ class Order(ShopOwnedModel, EncryptedModel):
                 name="order_unique_idempotency_key",
             ),
         ]
-        indexes = [models.Index(fields=["shop", "customer", "ordered_at"], name="order_customer")]
+        indexes = [
+            models.Index(fields=["shop", "customer", "ordered_at"], name="order_customer"),
+            # the dashboard's counts of orders waiting for the seller (few open ones)
+            models.Index(fields=["shop", "status"], name="order_shop_status"),
+        ]
 
 
 class OrderLine(ShopOwnedModel):

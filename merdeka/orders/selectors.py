@@ -11,9 +11,17 @@ from merdeka.core import rawsql
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.selectors import customer_list
-from merdeka.orders.models import DeliveryMethod, Order, PaymentMethod, Status
+from merdeka.orders.models import Channel, DeliveryMethod, Order, PaymentMethod, Status
 from merdeka.orders.totals import total_gap
 
+MARKETPLACE_CHANNELS = (
+    Channel.SHOPEE,
+    Channel.TIKTOK,
+    Channel.TOKOPEDIA,
+    Channel.LAZADA,
+    Channel.BLIBLI,
+    Channel.BUKALAPAK,
+)
 # orders that earn nothing: they are neither revenue nor money still to come
 CLOSED = (Status.CANCELLED, Status.RETURNED)
 
@@ -32,6 +40,7 @@ def order_list(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     query: str = "",
+    need: str = "",
 ):
     """The shop's orders, newest first.
 
@@ -45,6 +54,8 @@ def order_list(
             orders = orders.filter(channel=channel)
         if status:
             orders = orders.filter(status=status)
+        if need in NEEDS:
+            orders = orders.filter(NEEDS[need]())
         if date_from:
             orders = orders.filter(ordered_at__gte=_day_start(shop, date_from))
         if date_to:
@@ -95,6 +106,58 @@ def unpaid_q() -> Q:
     """Orders still waiting for their money (new, awaiting payment, cash on delivery on
     its way): not revenue yet, and not lost either."""
     return ~Q(status__in=CLOSED) & ~paid_q()
+
+
+def _cod_q() -> Q:
+    return Q(payment_method=PaymentMethod.COD) | Q(delivery_method=DeliveryMethod.COD)
+
+
+def to_process_q() -> Q:
+    """Orders for the seller to pack and send: paid or in processing, and cash-on-
+    delivery orders not shipped yet (they ship before they are paid)."""
+    return Q(status__in=(Status.PAID, Status.PROCESSING)) | (
+        Q(status__in=(Status.NEW, Status.AWAITING_PAYMENT)) & _cod_q()
+    )
+
+
+def awaiting_payment_q() -> Q:
+    """Orders waiting for the buyer's money before anything ships (not cash on
+    delivery): the seller reminds the buyer or records the payment."""
+    return Q(status__in=(Status.NEW, Status.AWAITING_PAYMENT), paid_at__isnull=True) & ~_cod_q()
+
+
+def receivable_q() -> Q:
+    """Orders delivered and not paid: what the books hold as receivables (the
+    marketplaces pay their own orders through the seller balance)."""
+    return Q(status__in=(Status.SHIPPED, Status.COMPLETED), paid_at__isnull=True) & ~Q(
+        channel__in=MARKETPLACE_CHANNELS
+    )
+
+
+# the order list's "needs" (the dashboard's figures link to them)
+NEEDS = {"process": to_process_q, "payment": awaiting_payment_q, "receivable": receivable_q}
+# the statuses of orders that still wait for something (few, next to the finished ones)
+OPEN_STATUSES = (Status.NEW, Status.AWAITING_PAYMENT, Status.PAID, Status.PROCESSING)
+
+
+def orders_waiting(*, shop) -> dict:
+    """How many orders wait to be processed and to be paid (and for how much), in one
+    query over the open statuses (index shop, status)."""
+    with shop_scope(shop):
+        totals = (
+            Order.objects.filter(shop=shop, status__in=OPEN_STATUSES)
+            .order_by()
+            .aggregate(
+                to_process=Count("id", filter=to_process_q()),
+                unpaid=Count("id", filter=awaiting_payment_q()),
+                unpaid_total=Sum("total", filter=awaiting_payment_q()),
+            )
+        )
+    return {
+        "to_process": totals["to_process"] or 0,
+        "unpaid": totals["unpaid"] or 0,
+        "unpaid_total": totals["unpaid_total"] or 0,
+    }
 
 
 def order_summary(orders) -> dict:

@@ -110,6 +110,40 @@ ROUTES: dict[str, Route] = {
     "books_trial_balance": Route(own_shop=True, post=None),
     "books_ledger": Route(kwargs=lambda w: {"account_id": _books_account(w)}, post=None),
     "books_reports_access": Route(own_shop=True, post=lambda w: {"staff_see_reports": "on"}),
+    # expenses (merdeka/books/tests/test_expenses.py, test_recurring.py): an expense of the
+    # walked shop with its receipt, a monthly expense and an account, named after the
+    # canary; another shop's category and account are no choice on the forms
+    "books_expenses": Route(own_shop=True, post=None),
+    "books_expense_new": Route(
+        own_shop=True,
+        post=lambda w: {
+            "key": "kanari",
+            "amount": "1.000",
+            "category": _books(w)["category"].pk,
+            "paid_from": _books(w)["account"].pk,
+        },
+    ),
+    "books_expense_detail": Route(kwargs=lambda w: {"entry_id": _books(w)["entry"].pk}, post=None),
+    "books_expense_receipt": Route(kwargs=lambda w: {"entry_id": _books(w)["entry"].pk}, post=None),
+    "books_recurring": Route(
+        own_shop=True,
+        post=lambda w: {
+            "name": "x",
+            "amount": "1.000",
+            "category": _books(w)["category"].pk,
+            "paid_from": _books(w)["account"].pk,
+            "day_of_month": "1",
+            "starts_on": "2026-01-01",
+        },
+    ),
+    "books_recurring_stop": Route(kwargs=lambda w: {"recurring_id": _books(w)["recurring"].pk}),
+    "books_accounts": Route(
+        own_shop=True, post=lambda w: {"do": "add", "group": "expense", "name": "x"}
+    ),
+    "books_account_change": Route(
+        kwargs=lambda w: {"account_id": _books(w)["account"].pk},
+        post=lambda w: {"name": "x"},
+    ),
     "books_gross_profit": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
@@ -456,6 +490,54 @@ def _card_batch(world):
             shop=world["shop"], label="Kanari Rahasia Ika", channel="shopee", count=8
         )
     return world["card_batch"]
+
+
+def _books(world):
+    """An expense of the walked shop with its receipt's photo, paid from an account she
+    added, and a monthly expense: each named after the canary."""
+    if "books" not in world:
+        import datetime as dt
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image
+
+        from merdeka.books.accounts import account_add
+        from merdeka.books.chart import accounts_by_key
+        from merdeka.books.expenses import expense_quick_record
+        from merdeka.books.recurring import recurring_expense_create
+
+        shop = world["shop"]
+        account = account_add(shop=shop, group="money", name="Kanari Rahasia Ika")
+        category = account_add(shop=shop, group="expense", name="Kanari Rahasia Ika B")
+        photo = io.BytesIO()
+        Image.new("RGB", (200, 120), (10, 90, 200)).save(photo, format="PNG")
+        entry = expense_quick_record(
+            shop=shop,
+            key="kanari",
+            amount=77_000,
+            category_id=category.pk,
+            paid_from_id=account.pk,
+            note="Kanari Rahasia Ika",
+            receipt=SimpleUploadedFile("struk.png", photo.getvalue(), "image/png"),
+        )
+        rent = accounts_by_key(shop=shop, keys=["expense:rent"])["expense:rent"]
+        recurring = recurring_expense_create(
+            shop=shop,
+            name="Kanari Rahasia Ika",
+            amount=1_000_000,
+            category_id=rent,
+            paid_from_id=account.pk,
+            day_of_month=28,
+            starts_on=dt.date(2036, 1, 1),
+        )
+        world["books"] = {
+            "account": account,
+            "category": category,
+            "entry": entry,
+            "recurring": recurring,
+        }
+    return world["books"]
 
 
 def _incident(world):

@@ -145,15 +145,26 @@ def snapshot(shop, in_shop):
 
 
 def _snapshot_books():
-    """The journal and the debts: entries, debts (and their cancelling), payments,
-    reminders."""
-    from merdeka.books.models import Debt, DebtPayment, DebtReminder, JournalEntry
+    """The journal, the debts and the expenses: entries, debts (and their cancelling),
+    payments, reminders, receipts, accounts and monthly expenses."""
+    from merdeka.books.models import (
+        Account,
+        Debt,
+        DebtPayment,
+        DebtReminder,
+        ExpenseReceipt,
+        JournalEntry,
+        RecurringExpense,
+    )
 
     return (
         JournalEntry.objects.count(),
         sorted(str(v) for v in Debt.objects.values_list("voided_at", flat=True)),
         DebtPayment.objects.count(),
         DebtReminder.objects.count(),
+        ExpenseReceipt.objects.count(),
+        sorted(Account.objects.values_list("name", "is_active")),
+        sorted(RecurringExpense.objects.values_list("name", "is_active")),
     )
 
 
@@ -272,6 +283,10 @@ def test_a_visitor_who_is_not_signed_in_gets_nothing(name, world, client, in_sho
         "incident_download",
         "incident_authority_notice",
         "incident_mark",
+        "books_recurring",
+        "books_recurring_stop",
+        "books_accounts",
+        "books_account_change",
     ],
 )
 def test_staff_cannot_use_owner_pages(name, world, client, rina, in_shop):

@@ -353,16 +353,27 @@ def _books_and_incidents(world):
 
     from django.utils import timezone
 
-    from merdeka.books import services as books
+    from merdeka.books.accounts import account_add
     from merdeka.books.chart import accounts_by_key
+    from merdeka.books.expenses import expense_quick_record
+    from merdeka.books.recurring import recurring_expense_create
     from merdeka.privacy.incidents import incident_record
     from merdeka.privacy.models import Incident
 
     shop, owner = world["shop"], world["owner"]
-    accounts = accounts_by_key(shop=shop, keys=["expense:packaging", "cash"])
-    books.expense_record(
+    accounts = accounts_by_key(shop=shop, keys=["expense:packaging", "expense:rent", "cash"])
+    world["expense"] = expense_quick_record(
         shop=shop, key="walk", amount=963_000, category_id=accounts["expense:packaging"],
         paid_from_id=accounts["cash"], actor=owner, note="Kardus dan pita untuk bulan ini",
+        receipt=_photo((240, 230, 210)),
+    )  # fmt: skip
+    # her own words in the chart: a long bank name and a category of her own
+    bank = account_add(shop=shop, group="money", name="BCA a.n. Ika Rahmawati Kusumawardhani")
+    account_add(shop=shop, group="expense", name="Gas elpiji dan air galon untuk dapur")
+    world["recurring"] = recurring_expense_create(
+        shop=shop, name="Sewa kios Pasar Kosambi blok C nomor 12", amount=2_750_000,
+        category_id=accounts["expense:rent"], paid_from_id=bank.pk, day_of_month=31,
+        starts_on=timezone.localdate().replace(day=1), actor=owner,
     )  # fmt: skip
     world["incident"] = incident_record(
         shop=shop,

@@ -92,6 +92,11 @@ PAGES: dict[str, list[Page]] = {
     "books_position": [Page()],
     "books_trial_balance": [Page()],
     "books_ledger": [Page(lambda w: {"account_id": _cash_account(w)})],
+    "books_expenses": [Page()],
+    "books_expense_new": [Page()],
+    "books_expense_detail": [Page(lambda w: {"entry_id": w["expense"].pk})],
+    "books_recurring": [Page()],
+    "books_accounts": [Page()],
     "books_gross_profit": [Page()],
     "stock_count": [Page()],
     "debt_receivables": [Page()],
@@ -256,6 +261,9 @@ SKIPPED: dict[str, str] = {
     "debt_pay": "POST only (debt page)",
     "debt_remind": "POST only (debt page); a wa.me reminder goes to WhatsApp",
     "debt_void": "POST only (debt page)",
+    "books_expense_receipt": "the receipt's photo, an image (shown on the expense's page)",
+    "books_recurring_stop": "POST only (monthly expenses page)",
+    "books_account_change": "POST only (categories and accounts page)",
 }
 
 
