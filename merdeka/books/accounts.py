@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from merdeka.books import services
 from merdeka.books.chart import chart_ensure, is_money_key
 from merdeka.books.models import Account, BooksSettings, Kind
 from merdeka.core.scoping import shop_scope
@@ -155,14 +156,6 @@ def books_settings_get(*, shop) -> BooksSettings:
 
 
 def staff_see_reports_set(*, shop, allowed: bool, actor=None, request=None) -> None:
-    """The owners open the profit and the statements to the staff role, or close them."""
-    settings = books_settings_get(shop=shop)
-    with transaction.atomic(), shop_scope(shop):
-        BooksSettings.objects.filter(shop=shop, pk=settings.pk).update(staff_see_reports=allowed)
-        audit_record(
-            action="books.staff_reports_set",
-            shop=shop,
-            actor=actor,
-            request=request,
-            detail={"allowed": allowed},
-        )
+    """The owners open the profit and the statements to the staff role, or close them:
+    the reports page's switch (``services.reports_access_set``), offered here too."""
+    services.reports_access_set(shop=shop, staff_see_reports=allowed, actor=actor, request=request)

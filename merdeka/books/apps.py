@@ -27,5 +27,10 @@ class BooksConfig(AppConfig):
                 "books.opening_recorded": _("Opening balance recorded"),
                 "books.month_closed": _("Month closed in the books"),
                 "books.month_reopened": _("Month reopened in the books"),
+                "books.account_added": _("Account added to the books"),
+                "books.account_changed": _("Account in the books changed"),
+                "books.recurring_created": _("Monthly expense set up"),
+                "books.recurring_stopped": _("Monthly expense stopped"),
+                "books.reports_access_set": _("Who may see the reports changed"),
             }
         )

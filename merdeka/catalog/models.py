@@ -197,6 +197,15 @@ class StockMove(ShopOwnedModel):
             )
         ]
 
+    @property
+    def on_hand_before(self) -> int:
+        """What was in stock right before this change (the ledger keeps the after)."""
+        return self.on_hand_after - self.on_hand_change
+
+    @property
+    def reserved_before(self) -> int:
+        return self.reserved_after - self.reserved_change
+
 
 class StockCost(ShopOwnedModel):
     """What a variant's stock cost, for the moving average: ``quantity`` units on hand
@@ -224,15 +233,6 @@ class StockCost(ShopOwnedModel):
         if self.quantity <= 0:
             return None
         return (2 * self.value + self.quantity) // (2 * self.quantity)
-
-    @property
-    def on_hand_before(self) -> int:
-        """What was in stock right before this change (the ledger keeps the after)."""
-        return self.on_hand_after - self.on_hand_change
-
-    @property
-    def reserved_before(self) -> int:
-        return self.reserved_after - self.reserved_change
 
 
 class LowStockAlert(ShopOwnedModel):

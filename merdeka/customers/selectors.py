@@ -26,6 +26,7 @@ from merdeka.customers.models import (
     Tag,
 )
 from merdeka.customers.stats import RFM_LABELS, channel_bit, masks_with
+from merdeka.imports.models import ImportFile
 from merdeka.orders.models import Order
 from merdeka.privacy import crypto
 from merdeka.privacy.consent import consented_customer_ids
@@ -462,18 +463,24 @@ def record_origins(*, shop, customer_ids) -> dict[int, list[dict]]:
         identities = (
             Identity.objects.filter(shop=shop, customer_id__in=ids)
             .order_by("created_at", "id")
-            .values_list("customer_id", "source", "import_file__run_id", "import_file__name")
+            .values_list("customer_id", "source", "import_file__run_id", "import_file_id")
         )
         orders = (
             Order.objects.filter(shop=shop, customer_id__in=ids)
             .order_by("ordered_at", "id")
-            .values_list("customer_id", "channel", "import_file__run_id", "import_file__name")
+            .values_list("customer_id", "channel", "import_file__run_id", "import_file_id")
         )
-        for customer_id, source, run_id, file_name in [*identities, *orders]:
+        rows = [*identities, *orders]
+        # the files' names are sealed (a chat's name may be a person's): opened here
+        names = {
+            f.pk: f.display_name
+            for f in ImportFile.objects.filter(shop=shop, pk__in={r[3] for r in rows if r[3]})
+        }
+        for customer_id, source, run_id, file_id in rows:
             url = reverse("import_run", args=[run_id]) if run_id else ""
             key = (channel_label(source), url)
             found[customer_id].setdefault(
-                key, {"label": key[0], "file": file_name or "", "url": url}
+                key, {"label": key[0], "file": names.get(file_id, ""), "url": url}
             )
     return {
         pk: list(origins.values()) or [{"label": channel_label("manual"), "file": "", "url": ""}]
