@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from PIL import ImageFile
 
 from merdeka.books.documents import Report
 
@@ -17,5 +18,9 @@ def report_pdf(report: Report, *, shop) -> bytes:
     # and command would pay at start for a file few of them make
     from weasyprint import CSS, HTML
 
+    # WeasyPrint's import tells Pillow, for the whole process, to load truncated images;
+    # the checks of uploaded photos (products, payment proofs, receipts) rely on Pillow
+    # refusing them, and these reports draw no image
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     html = render_to_string("books/report_print.html", {"report": report, "shop": shop})
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=finders.find(PRINT_CSS))])

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from PIL import ImageFile
 from pypdf import PdfReader
 
 from merdeka.books import documents, statements
@@ -330,3 +331,13 @@ def test_the_report_command_writes_the_pdf_and_the_spreadsheet(
     }
     assert rows["Laba bersih"] == 335_000
     assert "profit: 335000" in capsys.readouterr().out
+
+
+def test_making_a_pdf_leaves_pillow_refusing_truncated_images(ika_client, november):
+    # WeasyPrint's import switches Pillow to loading truncated images for the whole
+    # process; the photo checks of every upload (products, proofs, receipts) need the
+    # opposite, in the same web worker that made a PDF a moment ago
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    pdf = ika_client.get(reverse("books_profit_and_loss"), {**NOV, "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
