@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from csp.decorators import csp_update
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from merdeka.books.chart import chart_ensure
 from merdeka.books.forms import DebtForm, DebtPaymentForm, ReminderForm
 from merdeka.books.models import Debt, DebtKind
 from merdeka.books.posting import today
+from merdeka.core.csp import form_to_whatsapp
 from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.services import ServiceError
@@ -29,10 +29,8 @@ from merdeka.orders.models import Order
 from merdeka.privacy.audit import audit_record
 
 DEFAULT_TERM = dt.timedelta(days=30)
-# the reminder form's POST answers with a redirect to WhatsApp: pages that hold it let
-# a form lead there (the strict policy allows only this site; wa.me may hand on to
-# api.whatsapp.com)
-TO_WHATSAPP = csp_update({"form-action": ["https://wa.me", "https://api.whatsapp.com"]})
+# the reminder form's POST answers with a redirect to WhatsApp
+TO_WHATSAPP = form_to_whatsapp
 LIST_URL = {DebtKind.RECEIVABLE: "debt_receivables", DebtKind.PAYABLE: "debt_payables"}
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from merdeka.core.csp import form_to_whatsapp
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
@@ -83,6 +84,7 @@ def detail_context(request, order: Order, **forms) -> dict:
     }
 
 
+@form_to_whatsapp  # the order page again: its "Tell the buyer on WhatsApp" form
 def _again(request, order: Order, **forms) -> HttpResponse:
     """The order page again, with the form that was refused and its message."""
     audit_record(action="order.viewed", shop=request.shop, target=order, request=request)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from merdeka.core.csp import form_to_whatsapp
 from merdeka.core.decorators import shop_member
 from merdeka.orders import export, selectors
 from merdeka.orders.forms import OrderFilterForm
@@ -34,6 +35,7 @@ def order_list(request):
 
 
 @shop_member
+@form_to_whatsapp  # "Tell the buyer on WhatsApp" answers with a wa.me link
 def order_detail(request, order_id: int):
     try:
         order = selectors.order_get(shop=request.shop, order_id=order_id)

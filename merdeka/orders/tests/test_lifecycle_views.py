@@ -410,3 +410,17 @@ def test_the_order_page_with_its_history_makes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(short)) as longer:
         ika_client.get(reverse("order_detail", args=[orders[1].pk]))
     assert len(longer) == len(short)  # one more event does not cost another query
+
+
+def test_the_order_page_lets_its_whatsapp_form_lead_to_wa_me_and_nowhere_else(ika_client, order):
+    # the strict policy's form-action holds a form's redirect too: the order page (and
+    # the page shown again after a refused form) allows wa.me, and no other site
+    for response in (
+        ika_client.get(reverse("order_detail", args=[order.pk])),
+        ika_client.post(reverse("order_ship", args=[order.pk]), {"courier": ""}),
+    ):
+        policy = response["Content-Security-Policy"]
+        form_action = next(p for p in policy.split(";") if "form-action" in p).split()
+        assert form_action[1:] == ["'self'", "https://wa.me", "https://api.whatsapp.com"]
+    listing = ika_client.get(reverse("order_list"))["Content-Security-Policy"]
+    assert "wa.me" not in listing
