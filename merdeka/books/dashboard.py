@@ -20,21 +20,15 @@ from django.urls import reverse
 
 from merdeka.books import debts
 from merdeka.books.chart import accounts_by_key
-from merdeka.books.models import DEBIT_NORMAL, AccountDay, BooksSettings, DebtKind, Kind
+from merdeka.books.models import DEBIT_NORMAL, AccountDay, DebtKind, Kind
+from merdeka.books.statements import may_see_reports
 from merdeka.core.scoping import shop_scope
 
 
 def profit_visible(*, shop, membership) -> bool:
-    if membership is None:
-        return False
-    if membership.is_owner:
-        return True
-    with shop_scope(shop):
-        return (
-            BooksSettings.objects.filter(shop=shop, staff_see_reports=True)
-            .values_list("pk", flat=True)
-            .exists()
-        )
+    """The profit and the expenses show to the owners, and to the staff when an owner
+    opened the reports to them: the reports' own rule (``statements.may_see_reports``)."""
+    return membership is not None and membership.shop_id == shop.pk and may_see_reports(membership)
 
 
 def today_figures(*, shop, day: dt.date) -> dict[str, int]:

@@ -13,6 +13,7 @@ from merdeka.books import debts, selectors, services
 from merdeka.books.chart import chart_ensure
 from merdeka.books.forms import ExpenseForm
 from merdeka.books.posting import today
+from merdeka.books.statements import may_see_reports
 from merdeka.core.decorators import shop_member
 from merdeka.core.services import ServiceError
 
@@ -45,9 +46,10 @@ def books_home(request):
         "form": form,
         "day": day,
         "is_owner": request.membership.is_owner,
+        "sees_reports": may_see_reports(request.membership),
         "owed": debts.totals(shop=shop, at=day),
     }
-    if request.membership.is_owner:
+    if context["sees_reports"]:
         context |= {
             "today": selectors.profit_and_loss(shop=shop, date_from=day, date_to=day),
             "month": selectors.profit_and_loss(

@@ -293,6 +293,9 @@ REPORTS = [
 
 def test_staff_see_no_report_until_an_owner_opens_them(client, ika, rina, ika_shop, acc):
     client.force_login(rina)
+    books = client.get(reverse("books_home")).content.decode()
+    assert 'data-testid="books-report-link"' not in books
+    assert 'data-testid="books-figures"' not in books
     for name in REPORTS:
         assert client.get(reverse(name)).status_code == 403
     assert client.get(reverse("books_ledger", args=[acc["cash"]])).status_code == 403
@@ -306,6 +309,8 @@ def test_staff_see_no_report_until_an_owner_opens_them(client, ika, rina, ika_sh
     client.force_login(rina)
     for name in REPORTS:
         assert client.get(reverse(name)).status_code == 200
+    books = client.get(reverse("books_home")).content.decode()  # and the way to them
+    assert 'data-testid="books-report-link"' in books and 'data-testid="books-figures"' in books
     assert b"reports-access" not in client.get(reverse("books_report")).content  # owners' switch
     client.force_login(ika)
     client.post(reverse("books_reports_access"), {})
