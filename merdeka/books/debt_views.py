@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from merdeka.books import debts
+from merdeka.books import debt_reminders, debts
 from merdeka.books.chart import chart_ensure
 from merdeka.books.forms import DebtForm, DebtPaymentForm, ReminderForm
 from merdeka.books.models import Debt, DebtKind
@@ -142,8 +142,8 @@ def _reminder_form(request, customer, data=None) -> ReminderForm | None:
         return None
     return ReminderForm(
         data,
-        channels=debts.reminder_channels(shop=request.shop, customer=customer),
-        templates=debts.utility_templates(shop=request.shop),
+        channels=debt_reminders.reminder_channels(shop=request.shop, customer=customer),
+        templates=debt_reminders.utility_templates(shop=request.shop),
     )
 
 
@@ -157,7 +157,7 @@ def _detail(request, debt: Debt, pay_form=None, status: int = 200):
         customer = customer_get(shop=shop, customer_id=state["customer_id"])
         owed = debts.debt_owed(shop=shop, debt_id=debt.pk)
         if owed is not None:
-            preview = debts.reminder_preview(shop=shop, item=owed, customer=customer)
+            preview = debt_reminders.reminder_preview(shop=shop, item=owed, customer=customer)
     if pay_form is None and state["left"] > 0:
         pay_form = DebtPaymentForm(
             kind=debt.kind,
@@ -225,13 +225,13 @@ def _remind(request, *, debt_id=None, order_id=None, back):
     form = ReminderForm(
         request.POST,
         channels=[(c, c) for c in ("walink", "cloudapi", "email")],
-        templates=debts.utility_templates(shop=request.shop),
+        templates=debt_reminders.utility_templates(shop=request.shop),
     )
     if not form.is_valid():
         messages.error(request, _("Choose how to send the reminder."))
         return back
     try:
-        sent = debts.reminder_send(
+        sent = debt_reminders.reminder_send(
             shop=request.shop,
             channel=form.cleaned_data["channel"],
             debt_id=debt_id,
@@ -289,7 +289,7 @@ def order_debt(request, order_id: int):
     customer, preview = None, ""
     if owed.customer_id:
         customer = customer_get(shop=shop, customer_id=owed.customer_id)
-        preview = debts.reminder_preview(shop=shop, item=owed, customer=customer)
+        preview = debt_reminders.reminder_preview(shop=shop, item=owed, customer=customer)
     return render(
         request,
         "books/order_debt.html",

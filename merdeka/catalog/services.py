@@ -21,7 +21,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from merdeka.catalog import photos
 from merdeka.catalog import photos as photos_store  # where product_save's ``photos`` is a list
 from merdeka.catalog.cache import catalog_changed
 from merdeka.catalog.costing import value_moved
@@ -64,7 +63,7 @@ class StockShortage(ServiceError):
         self.available = available
 
 
-def _touch(product_id: int) -> None:
+def product_touch(product_id: int) -> None:
     """Bump the product's ``updated_at`` and the catalog version: its cached public
     page is rebuilt."""
     from django.utils import timezone
@@ -130,6 +129,9 @@ def category_save(*, shop, name: str, category=None) -> Category:
         return category
 
 
+MAX_PHOTOS = 8  # a product's photos, all told
+
+
 @dataclass
 class VariantInput:
     """One row of the product form: an existing variant (``pk``) or a new one."""
@@ -143,9 +145,6 @@ class VariantInput:
     track_stock: bool = True
     delete: bool = False
     low_stock_threshold: int | None = None  # None: the variant's own, or the default
-
-
-MAX_PHOTOS = 8  # a product's photos, all told
 
 
 def product_save(
@@ -360,7 +359,7 @@ def _on_hand_move(
         actor=actor if actor is not None and actor.pk else None,
     )
     _valued(shop, move, paid_from=paid_from)
-    _touch(variant.product_id)
+    product_touch(variant.product_id)
     stock_low_check(shop=shop, variant_ids=[variant.pk], fell=delta < 0)
     return move
 
@@ -793,39 +792,3 @@ def variant_available(*, shop, variant_id: int) -> int:
             shop=shop, variant_id=variant_id, location__sells_online=True
         ).aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
     return (totals["on_hand"] or 0) - (totals["reserved"] or 0)
-
-
-@transaction.atomic
-def photo_add(*, shop, product: Product, upload) -> ProductPhoto:
-    with shop_scope(shop):
-        if product.shop_id != shop.pk:
-            raise ServiceError(_("That product belongs to another shop."))
-        if ProductPhoto.objects.filter(shop=shop, product=product).count() >= MAX_PHOTOS:
-            raise ServiceError(_("A product can have at most 8 photos."))
-        position = ProductPhoto.objects.filter(shop=shop, product=product).count()
-        stored = photos.store(shop_id=shop.pk, upload=upload)
-        try:
-            with transaction.atomic():
-                photo = ProductPhoto.objects.create(
-                    shop=shop,
-                    product=product,
-                    key=stored.key,
-                    width=stored.width,
-                    height=stored.height,
-                    widths=stored.widths,
-                    position=position,
-                )
-                _touch(product.pk)
-        except Exception:
-            photos.remove(shop_id=shop.pk, key=stored.key, widths=stored.widths)
-            raise
-        return photo
-
-
-@transaction.atomic
-def photo_delete(*, shop, photo: ProductPhoto) -> None:
-    with shop_scope(shop):
-        key, widths, product_id = photo.key, list(photo.widths), photo.product_id
-        photo.delete()
-        _touch(product_id)
-    transaction.on_commit(lambda: photos.remove(shop_id=shop.pk, key=key, widths=widths))

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from merdeka.catalog import selectors, services
+from merdeka.catalog import photo_services, selectors, services
 from merdeka.catalog.forms import (
     CategoryForm,
     LocationForm,
@@ -203,7 +203,7 @@ def photo_add(request, product_id):
         messages.error(request, _("Choose a photo to upload."))
     else:
         try:
-            services.photo_add(
+            photo_services.photo_add(
                 shop=request.shop, product=product, upload=form.cleaned_data["photo"]
             )
         except ServiceError as exc:
@@ -220,7 +220,7 @@ def photo_delete(request, product_id, photo_id):
     photo = ProductPhoto.objects.filter(shop=request.shop, product=product, pk=photo_id).first()
     if photo is None:
         raise Http404
-    services.photo_delete(shop=request.shop, photo=photo)
+    photo_services.photo_delete(shop=request.shop, photo=photo)
     messages.success(request, _("Photo removed."))
     return redirect("product_edit", product_id=product.pk)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from merdeka.books import debts
+from merdeka.books import debt_reminders, debts
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.models import (
     Debt,
@@ -303,7 +303,9 @@ def test_the_debts_of_a_merged_customer_are_the_survivors(ika_shop, sari, acc):
 
 def test_a_walink_reminder_is_a_logged_service_message_that_says_so(ika_shop, rina, sari, acc):
     debt = piutang(ika_shop, sari, acc, due=today(ika_shop))
-    sent = debts.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=rina)
+    sent = debt_reminders.reminder_send(
+        shop=ika_shop, channel="walink", debt_id=debt.pk, actor=rina
+    )
     assert sent.open_url.startswith("https://wa.me/6281277778888?text=")
     with shop_scope(ika_shop):
         delivery = Delivery.objects.get()
@@ -322,7 +324,7 @@ def test_an_email_reminder_is_sent_by_the_worker_and_logged(
 ):
     debt = piutang(ika_shop, sari, acc)
     with django_capture_on_commit_callbacks(execute=True):
-        debts.reminder_send(shop=ika_shop, channel="email", debt_id=debt.pk, actor=ika)
+        debt_reminders.reminder_send(shop=ika_shop, channel="email", debt_id=debt.pk, actor=ika)
     assert smtp.recipients() == ["sari@example.id"]
     with shop_scope(ika_shop):
         assert Delivery.objects.get().status == DeliveryStatus.SENT
@@ -335,7 +337,7 @@ def test_a_restricted_customer_gets_no_reminder_and_the_seller_is_told_why(
     debt = piutang(ika_shop, sari, acc)
     customer_restrict(shop=ika_shop, customer_id=sari.pk, actor=ika, reason="request")
     with pytest.raises(ServiceError) as refused:
-        debts.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
+        debt_reminders.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
     assert "dibatasi" in str(refused.value)
     with shop_scope(ika_shop):
         assert not Delivery.objects.exists() and not DebtReminder.objects.exists()
@@ -347,15 +349,15 @@ def test_a_reminder_needs_an_address_something_owed_and_a_template_outside_the_w
     nomail = customer_create(shop=ika_shop, name="Budi", phone="0813-3333-4444")
     debt = piutang(ika_shop, nomail, acc)
     with pytest.raises(ServiceError, match="email"):
-        debts.reminder_send(shop=ika_shop, channel="email", debt_id=debt.pk, actor=ika)
+        debt_reminders.reminder_send(shop=ika_shop, channel="email", debt_id=debt.pk, actor=ika)
     with pytest.raises(ServiceError, match="template"):
-        debts.reminder_send(shop=ika_shop, channel="cloudapi", debt_id=debt.pk, actor=ika)
+        debt_reminders.reminder_send(shop=ika_shop, channel="cloudapi", debt_id=debt.pk, actor=ika)
     with shop_scope(ika_shop):
         template = WhatsAppTemplate.objects.create(
             shop=ika_shop, name="pengingat_bayar", category="UTILITY",
             body="Halo {{1}}, sisa tagihan {{2}} jatuh tempo {{3}} ({{4}}). {{5}}",
         )  # fmt: skip
-    debts.reminder_send(
+    debt_reminders.reminder_send(
         shop=ika_shop, channel="cloudapi", debt_id=debt.pk, template_id=template.pk, actor=ika
     )
     with shop_scope(ika_shop):
@@ -365,12 +367,14 @@ def test_a_reminder_needs_an_address_something_owed_and_a_template_outside_the_w
         shop=ika_shop, debt_id=debt.pk, key="all", amount=300_000, account_id=acc["cash"]
     )
     with pytest.raises(ServiceError, match="tidak ada"):
-        debts.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
+        debt_reminders.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
 
 
 def test_an_unpaid_orders_reminder_names_the_order(ika_shop, ika, sari):
     order = unpaid_delivered_order(ika_shop, ika)
-    sent = debts.reminder_send(shop=ika_shop, channel="walink", order_id=order.pk, actor=ika)
+    sent = debt_reminders.reminder_send(
+        shop=ika_shop, channel="walink", order_id=order.pk, actor=ika
+    )
     assert sent.reminder.order_id == order.pk and sent.open_url
     body = sent.reminder.delivery.body
     assert f"#{order.external_id}" in body and "Rp150.000" in body
@@ -378,12 +382,12 @@ def test_an_unpaid_orders_reminder_names_the_order(ika_shop, ika, sari):
 
 def test_an_erased_customers_debt_stays_in_the_books_without_her(ika_shop, ika, sari, acc):
     debt = piutang(ika_shop, sari, acc)
-    debts.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
+    debt_reminders.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
     customer_erase(shop=ika_shop, customer_id=sari.pk, actor=ika)
     [item] = debts.owed_list(shop=ika_shop, kind=DebtKind.RECEIVABLE)
     assert (item.debt_id, item.customer_id, item.name, item.left) == (debt.pk, None, "", 300_000)
     assert by_key(ika_shop) == {"receivable": 300_000, "sales": 300_000}
     with pytest.raises(ServiceError, match="pelanggan"):
-        debts.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
+        debt_reminders.reminder_send(shop=ika_shop, channel="walink", debt_id=debt.pk, actor=ika)
     with shop_scope(ika_shop):  # the reminder's log stays; its message went with her
         assert DebtReminder.objects.get().delivery is None

@@ -10,7 +10,7 @@ from PIL import Image
 
 from merdeka.catalog import photos
 from merdeka.catalog.models import ProductPhoto
-from merdeka.catalog.services import photo_add, photo_delete
+from merdeka.catalog.photo_services import photo_add, photo_delete
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 

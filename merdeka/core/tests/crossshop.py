@@ -412,7 +412,7 @@ ROUTES.update(
 def _debt(world):
     """A receivable of the canary customer (its note a canary), part paid, reminded."""
     if "debt" not in world:
-        from merdeka.books import debts
+        from merdeka.books import debt_reminders, debts
         from merdeka.books.chart import accounts_by_key
         from merdeka.books.posting import today
 
@@ -427,7 +427,7 @@ def _debt(world):
         debts.debt_payment_record(
             shop=shop, debt_id=debt.pk, key="walk", amount=50_000, account_id=acc["cash"]
         )
-        debts.reminder_send(shop=shop, channel="walink", debt_id=debt.pk)
+        debt_reminders.reminder_send(shop=shop, channel="walink", debt_id=debt.pk)
         world["debt"] = debt
     return world["debt"]
 

@@ -71,6 +71,7 @@ def full_shop(shop, owner) -> dict:
 
 
 def _catalog(world):
+    from merdeka.catalog import photo_services
     from merdeka.catalog import services as catalog
     from merdeka.storefront.tests.conftest import make_product
 
@@ -86,7 +87,7 @@ def _catalog(world):
     with shop_scope(shop):
         type(product).objects.filter(pk=product.pk).update(category=category)
     photos = [
-        catalog.photo_add(shop=shop, product=product, upload=_photo(colour))
+        photo_services.photo_add(shop=shop, product=product, upload=_photo(colour))
         for colour in ((190, 120, 40), (230, 200, 150))
     ]
     location = catalog.location_default(shop=shop)
@@ -391,7 +392,7 @@ def _debts(world):
     """What Bu Ika's customers owe her and what she owes: a big receivable 45 days past
     due and part paid (reminded on WhatsApp), one not due yet, a payable to a supplier
     with a long name, and a delivered cash-on-delivery order not paid yet."""
-    from merdeka.books import debts
+    from merdeka.books import debt_reminders, debts
     from merdeka.books.chart import accounts_by_key
     from merdeka.books.posting import today
     from merdeka.orders import lifecycle
@@ -411,7 +412,7 @@ def _debts(world):
         shop=shop, debt_id=overdue.pk, key="walk-part", amount=2_750_000,
         account_id=acc["bank"], actor=owner, note="Transfer BCA termin pertama",
     )  # fmt: skip
-    debts.reminder_send(shop=shop, channel="walink", debt_id=overdue.pk, actor=owner)
+    debt_reminders.reminder_send(shop=shop, channel="walink", debt_id=overdue.pk, actor=owner)
     debts.debt_record(
         shop=shop, kind="receivable", key="walk-soon", amount=450_000,
         counter_account_id=acc["other_income"], due_date=day + dt.timedelta(days=9),

@@ -118,7 +118,7 @@ def test_a_closed_shop_shows_its_products_but_takes_no_order(client, storefront,
 def test_a_photo_is_served_with_long_cache_headers(
     client, storefront, lapis, ika_shop, settings, tmp_path
 ):
-    from merdeka.catalog.services import photo_add
+    from merdeka.catalog.photo_services import photo_add
     from merdeka.catalog.tests.test_photos import jpeg_upload
 
     settings.MEDIA_ROOT = tmp_path
