@@ -52,18 +52,44 @@ def _clean(line: str) -> str:
     return line if line.isascii() else _SPACE_RE.sub(" ", line)
 
 
-_DATE = r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})"
+# A header is a date, a time and a separator, written by each phone locale its own way:
+#   19/07/26 16.26 - Nama: teks           Android, Indonesian (dotted time)
+#   [14/07/26, 11.12.08] Nama: teks       iOS, seconds, in brackets
+#   3/6/18, 1:55 p. m. - a: m             Spanish 12-hour clock, spaced "p. m."
+#   13.6.2018 klo 21.25.15 - a: m         Finnish: a word ("klo", "kl.", "um", "à") before the time
+#   13. 6. 2018. 21:25:15 a: m            Czech, Slovak: spaced parts, a trailing dot, no dash
+#   13.06.18 21.25.15: a: m               older iOS: dotted time with seconds, then a colon
+#   [2018/06/13, 21:25:15] a: m           year first
+#   [06/2018/13, 21:25:15] a: m           a year in the middle
+# The date's parts may be spaced after their dots and end with one; a short word may stand
+# between the date and the time; the separator is " - " (or an en dash), "] ", ": " or a
+# bare space. Which separator a file uses is learnt from its first lines (_learn).
+_DATE = r"(\d{1,4})[./-] ?(\d{1,4})[./-] ?(\d{1,4})\.?"
+_JOIN = r",? (?:[^\W\d_]{1,4}\.? )?"
 _TIME = r"(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?"
 _AMPM = r"(?:\s?([AaPp])\.?\s?[Mm]\.?)?"
-ANDROID = re.compile(rf"^{_DATE},? {_TIME}{_AMPM} - (.*)$")
-IOS = re.compile(rf"^\[{_DATE},? {_TIME}{_AMPM}\] (.*)$")
-# The same two patterns grouped for the parse loop: 1 the whole stamp, 2 its date, 3 its time
+_STAMP = rf"{_DATE}{_JOIN}{_TIME}{_AMPM}"
+ANDROID = re.compile(rf"^{_STAMP} [-\u2013] (.*)$")
+IOS = re.compile(rf"^\[{_STAMP}\] (.*)$")
+COLON = re.compile(rf"^{_STAMP}: (.*)$")
+# with no separator, a line is learnt as a header only when an author follows (the parse
+# loop then also takes the style's system notices)
+BARE = re.compile(rf"^{_STAMP} ([^:]{{1,80}}: .*)$")
+# most specific first: a dashed line also matches BARE, so a tie goes to the earlier one
+STYLES = (IOS, ANDROID, COLON, BARE)
+# The same patterns grouped for the parse loop: 1 the whole stamp, 2 its date, 3 its time
 # (with any AM/PM), 4 the rest. The date and time texts are parsed once each, by the two below.
-_DATE_TEXT = r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}"
+_DATE_TEXT = r"\d{1,4}[./-] ?\d{1,4}[./-] ?\d{1,4}\.?"
 _TIME_TEXT = r"\d{1,2}[.:]\d{2}(?:[.:]\d{2})?(?:\s?[AaPp]\.?\s?[Mm]\.?)?"
-_LINE_HEAD = rf"(({_DATE_TEXT}),? ({_TIME_TEXT}))"
-ANDROID_LINE = re.compile(rf"^{_LINE_HEAD} - (.*)$")
+_LINE_HEAD = rf"(({_DATE_TEXT}){_JOIN}({_TIME_TEXT}))"
+ANDROID_LINE = re.compile(rf"^{_LINE_HEAD} [-\u2013] (.*)$")
 IOS_LINE = re.compile(rf"^\[{_LINE_HEAD}\] (.*)$")
+_LINES = {
+    ANDROID: ANDROID_LINE,
+    IOS: IOS_LINE,
+    COLON: re.compile(rf"^{_LINE_HEAD}: (.*)$"),
+    BARE: re.compile(rf"^{_LINE_HEAD} (.*)$"),
+}
 _DATE_PARTS = re.compile(_DATE)
 _TIME_PARTS = re.compile(_TIME + _AMPM)
 
@@ -162,7 +188,7 @@ def detect(name: str, head: bytes) -> float:
         return 0.0
     text = _decode_head(head)
     lines = [line.translate(_CLEAN) for line in text.splitlines()[:50] if line.strip()]
-    hits = sum(1 for line in lines if ANDROID.match(line) or IOS.match(line))
+    hits = sum(1 for line in lines if any(style.match(line) for style in STYLES))
     if not lines:
         return 0.0
     return 0.95 if hits / len(lines) > 0.3 else 0.0
@@ -350,9 +376,15 @@ def open_chat(source: Path | bytes, *, max_bytes: int = MAX_CHAT_BYTES) -> Itera
 
 
 def _infer_order(dates: list[tuple[int, int, int]], language: str, ampm: bool) -> str:
-    """'dmy', 'mdy' or 'ymd' for the file."""
+    """'dmy', 'mdy', 'ymd', or with the year in the middle 'dym' or 'myd', for the file."""
     if any(a > 31 for a, _, _ in dates):
         return "ymd"
+    if any(b > 31 for _, b, _ in dates):
+        if any(c > 12 for _, _, c in dates):
+            return "myd"
+        if any(a > 12 for a, _, _ in dates):
+            return "dym"
+        return "dym" if language == "id" else "myd"
     if any(a > 12 for a, _, _ in dates):
         return "dmy"
     if any(b > 12 for _, b, _ in dates):
@@ -363,19 +395,37 @@ def _infer_order(dates: list[tuple[int, int, int]], language: str, ampm: bool) -
     return "mdy" if ampm else "dmy"
 
 
+def day_first_order(order: str, day_first: bool) -> str:
+    """The file's order with the day put first or last as the person said (the year stays)."""
+    if order == "ymd":
+        return order
+    if order in ("dym", "myd"):
+        return "dym" if day_first else "myd"
+    return "dmy" if day_first else "mdy"
+
+
 def _learn(lines: list[str]) -> tuple[re.Pattern, str, str, str] | None:
-    android = [m for m in (ANDROID.match(line) for line in lines) if m]
-    ios = [m for m in (IOS.match(line) for line in lines) if m]
-    matches, pattern, platform = (
-        (android, ANDROID, "android") if len(android) >= len(ios) else (ios, IOS, "ios")
-    )
-    if not matches:
+    best: list[re.Match] = []
+    pattern = ANDROID
+    for style in STYLES:
+        found = [m for m in (style.match(line) for line in lines) if m]
+        if len(found) > len(best):
+            best, pattern = found, style
+    if not best:
         return None
-    text = " ".join(m.group(8) for m in matches)
+    # Brackets are iOS and a dash Android; the other styles by their seconds, which iOS
+    # always writes and Android never does.
+    if pattern is IOS:
+        platform = "ios"
+    elif pattern is ANDROID:
+        platform = "android"
+    else:
+        platform = "ios" if all(m.group(6) for m in best) else "android"
+    text = " ".join(m.group(8) for m in best)
     language = "id" if len(ID_WORDS.findall(text)) >= 2 else ("en" if text else "")
-    ampm = any(m.group(7) for m in matches)
+    ampm = any(m.group(7) for m in best)
     order = _infer_order(
-        [(int(m.group(1)), int(m.group(2)), int(m.group(3))) for m in matches], language, ampm
+        [(int(m.group(1)), int(m.group(2)), int(m.group(3))) for m in best], language, ampm
     )
     return pattern, platform, order, language
 
@@ -426,12 +476,12 @@ def parse_chat(
             )
         )
     pattern, platform, order, language = learnt
-    if day_first is not None and order != "ymd":
-        order = "dmy" if day_first else "mdy"
+    if day_first is not None:
+        order = day_first_order(order, day_first)
     result.platform, result.language = platform, language
-    result.day_first = order != "mdy"
-    match_line = (ANDROID_LINE if pattern is ANDROID else IOS_LINE).match
-    match_other = (IOS_LINE if pattern is ANDROID else ANDROID_LINE).match
+    result.day_first = order not in ("mdy", "myd")
+    match_line = _LINES[pattern].match
+    match_other = (ANDROID_LINE if pattern is IOS else IOS_LINE).match
 
     dates: dict[str, tuple[int, int, int] | None] = {}
     times: dict[str, tuple[int, int, int] | None] = {}
@@ -599,8 +649,12 @@ def _date_value(text: str, order: str) -> tuple[int, int, int] | None:
         year, month, day = x, y, z
     elif order == "dmy":
         day, month, year = x, y, z
-    else:
+    elif order == "mdy":
         month, day, year = x, y, z
+    elif order == "dym":
+        day, year, month = x, y, z
+    else:  # myd
+        month, year, day = x, y, z
     if year < 100:
         year += 2000
     try:

@@ -218,7 +218,13 @@ SKIPPED_IMPOSSIBLE = "Impossible date or time; this message was skipped."
 def plain_moment(groups, order, zone):
     a, b, c, hour, minute, second, ampm = groups
     x, y, z = int(a), int(b), int(c)
-    year, month, day = {"ymd": (x, y, z), "dmy": (z, y, x), "mdy": (z, x, y)}[order]
+    year, month, day = {
+        "ymd": (x, y, z),
+        "dmy": (z, y, x),
+        "mdy": (z, x, y),
+        "dym": (y, z, x),
+        "myd": (y, x, z),
+    }[order]
     year += 2000 if year < 100 else 0
     h, m, s = int(hour), int(minute), int(second or 0)
     if ampm and h > 12:
@@ -256,9 +262,9 @@ def plain_parse(lines, *, tz="Asia/Jakarta", day_first=None):
     if learnt is None:
         return None
     pattern, platform, order, _language = learnt
-    if day_first is not None and order != "ymd":
-        order = "dmy" if day_first else "mdy"
-    other = whatsapp.IOS if pattern is whatsapp.ANDROID else whatsapp.ANDROID
+    if day_first is not None:
+        order = whatsapp.day_first_order(order, day_first)
+    other = whatsapp.ANDROID if pattern is whatsapp.IOS else whatsapp.IOS
     messages, problems, people, twelve, current = [], [], {}, False, None
     for number, line in enumerate(lines, start=1):
         match = pattern.match(line) or (other.match(line) if line[:1] in "[0123456789" else None)
@@ -462,3 +468,108 @@ def test_a_line_longer_than_a_block_is_read_whole_and_a_far_too_long_one_refused
         with pytest.raises(RejectedFile, match="too long") as caught:
             list(whatsapp.open_chat(f"19/07/26 16.26 - Siti: a\n{long}\n".encode()))
     assert "Line 2 " in str(caught.value)
+
+
+# -- header styles of other phone locales ----------------------------------------------
+# One chat per style WhatsApp writes, each with a day past the 12th so the order is known:
+# (style, lines, platform, the first message's moment).
+LOCALE_STYLES = [
+    (
+        "Finnish Android: 'klo' before a dotted time",
+        ["13.6.2018 klo 21.25 - Aino: hei", "14.6.2018 klo 8.05 - Aino: kiitos"],
+        "android",
+        "2018-06-13T21:25:00+07:00",
+    ),
+    (
+        "Finnish iOS: 'klo' and seconds in brackets",
+        ["[13.6.2018 klo 21.25.15] Aino: hei", "[14.6.2018 klo 8.05.01] Aino: kiitos"],
+        "ios",
+        "2018-06-13T21:25:15+07:00",
+    ),
+    (
+        "Czech and Slovak: spaced parts, a trailing dot, no dash",
+        ["13. 6. 2018. 21:25:15 Jana: ahoj", "14. 6. 2018. 08:05:01 Jana: díky"],
+        "ios",
+        "2018-06-13T21:25:15+07:00",
+    ),
+    (
+        "Hungarian: year first with spaced parts and a trailing dot",
+        ["2018. 06. 13. 21:25 - Anna: szia", "2018. 06. 14. 8:05 - Anna: köszi"],
+        "android",
+        "2018-06-13T21:25:00+07:00",
+    ),
+    (
+        "older iOS: dotted time with seconds followed by a colon",
+        ["13.06.18 21.25.15: Lars: hej", "14.06.18 08.05.01: Lars: tak"],
+        "ios",
+        "2018-06-13T21:25:15+07:00",
+    ),
+    (
+        "a year in the middle, month first",
+        ["[06/2018/13, 21:25:15] Sam: hi", "[06/2018/14, 08:05:01] Sam: thanks"],
+        "ios",
+        "2018-06-13T21:25:15+07:00",
+    ),
+    (
+        "year first with slashes",
+        ["[2018/06/13, 21:25:15] Sam: hi", "[2018/06/14, 08:05:01] Sam: thanks"],
+        "ios",
+        "2018-06-13T21:25:15+07:00",
+    ),
+    (
+        "month first with dots in brackets",
+        ["[06.13.18 21:25:15] Sam: hi", "[06.14.18 08:05:01] Sam: thanks"],
+        "ios",
+        "2018-06-13T21:25:15+07:00",
+    ),
+    (
+        "Spanish: spaced 'p. m.' on a 12-hour clock",
+        ["13/6/2018, 9:25 p. m. - Lucía: hola", "14/6/2018, 8:05 a. m. - Lucía: gracias"],
+        "android",
+        "2018-06-13T21:25:00+07:00",
+    ),
+    (
+        "German: 'um' before the time",
+        ["13.06.18 um 21:25 - Jonas: hallo", "14.06.18 um 08:05 - Jonas: danke"],
+        "android",
+        "2018-06-13T21:25:00+07:00",
+    ),
+    (
+        "an en dash as the separator",
+        ["13/06/2018, 21:25 \u2013 Maria: ciao", "14/06/2018, 08:05 \u2013 Maria: grazie"],
+        "android",
+        "2018-06-13T21:25:00+07:00",
+    ),
+    (
+        "dashes in the date and a dotted time with PM",
+        ["13-06-2018, 09.25 PM - Ravi: hello", "14-06-2018, 08.05 AM - Ravi: thanks"],
+        "android",
+        "2018-06-13T21:25:00+07:00",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("lines", "platform", "first"),
+    [
+        pytest.param(lines, platform, first, id=style)
+        for style, lines, platform, first in LOCALE_STYLES
+    ],
+)
+def test_it_reads_the_header_style_of_each_phone_locale(lines, platform, first):
+    result = whatsapp.parse_chat(lines)
+    assert result.platform == platform
+    assert result.count == 2 and not result.problems
+    assert result.messages[0].sent_at.isoformat() == first
+    author = re.search(r"(\S+): \S+$", lines[0]).group(1)
+    assert [m.author for m in result.messages] == [author] * 2
+    assert result.messages[1].text and result.messages[1].kind.value == "message"
+    # and the same file is recognised as a chat by its first lines
+    assert whatsapp.detect("chat.txt", "\n".join(lines).encode()) > 0.5
+
+
+def test_a_continuation_line_that_starts_with_a_date_stays_in_its_message():
+    lines = ["13/06/2018, 21:25 - Siti: pesanan untuk", "14/06/2018 diambil sore", "oke"]
+    result = whatsapp.parse_chat(lines)
+    assert result.count == 1
+    assert result.messages[0].text == "pesanan untuk\n14/06/2018 diambil sore\noke"
