@@ -151,17 +151,29 @@ def csv_write(path: Path, header: list[str], rows: Iterable[list], *, tz) -> Non
             handle.write(chunk)
 
 
-def xlsx_write(target, sheets: Iterable[Sheet], *, tz) -> None:
+XLSX_ROWS = 1_048_576
+
+
+def xlsx_write(target, sheets: Iterable[Sheet], *, tz, rows_per_sheet: int = XLSX_ROWS - 1) -> None:
     """The sheets as one workbook into ``target`` (a path or a binary file), in
     write-only mode: rows stream through, memory stays flat."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     for table in sheets:
+        part, written = 1, 0
         sheet = workbook.create_sheet(table.name[:31])
         sheet.append([xlsx_cell(sheet, name, tz) for name in table.header])
         for row in table.rows:
+            if written == rows_per_sheet:
+                # a sheet holds 1,048,576 rows: the table goes on in the next one, with
+                # its header again and the part in its name ("orders (2)")
+                part, written = part + 1, 0
+                suffix = f" ({part})"
+                sheet = workbook.create_sheet(table.name[: 31 - len(suffix)] + suffix)
+                sheet.append([xlsx_cell(sheet, name, tz) for name in table.header])
             sheet.append([xlsx_cell(sheet, value, tz) for value in row])
+            written += 1
     workbook.save(target)
 
 

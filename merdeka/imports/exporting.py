@@ -10,7 +10,9 @@ the shop's zone); the orders' table is the order book's export (``merdeka.orders
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from merdeka.books.models import JournalEntry
 from merdeka.books.portable import books_export
 from merdeka.core import sheets
 from merdeka.core.scoping import shop_scope
@@ -78,49 +81,82 @@ class ExportReport:
     customers: int
     orders: int
     journal_entries: int = 0
+    # seconds per part: "json" (customers, orders, books), "csv", "xlsx"
+    timings: dict = field(default_factory=dict)
 
 
-def _customer_rows(shop):
-    customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).order_by("pk")
-    identities: dict[int, list[dict]] = {}
-    for identity in Identity.objects.filter(shop=shop).order_by("pk"):
-        identities.setdefault(identity.customer_id, []).append(
-            {
-                "kind": identity.kind,
-                "channel": identity.channel,
-                "value": identity.value,
-                "source": identity.source,
-                "first_seen_at": _plain(identity.first_seen_at),
-                "last_seen_at": _plain(identity.last_seen_at),
-            }
-        )
-    for customer in customers.iterator(chunk_size=2000):
-        row = {column: _plain(getattr(customer, column)) for column in CUSTOMER_COLUMNS}
-        row["identities"] = identities.get(customer.pk, [])
-        yield row
-
-
+CHUNK = 2000
 PAYMENT_COLUMNS = ["method", "amount", "reference", "recorded_at"]
+# Called as rows are written: (what, how many more, how many in all).
+Progress = Callable[[str, int, int], None]
 
 
-def _order_rows(shop):
-    payments: dict[int, list[dict]] = {}
-    for payment in Payment.objects.filter(shop=shop).order_by("pk").iterator(chunk_size=2000):
-        payments.setdefault(payment.order_id, []).append(
-            {column: _plain(getattr(payment, column)) for column in PAYMENT_COLUMNS}
-        )
-    lines: dict[int, list[dict]] = {}
-    for line in OrderLine.objects.filter(shop=shop).order_by("order_id", "position"):
-        lines.setdefault(line.order_id, []).append(
-            {column: _plain(getattr(line, column)) for column in LINE_COLUMNS}
-        )
-    for order in Order.objects.filter(shop=shop).order_by("pk").iterator(chunk_size=2000):
-        row = {column: _plain(getattr(order, column)) for column in ORDER_COLUMNS}
-        row["lines"] = lines.get(order.pk, [])
-        # an order of the shop's own (not read from an export) stays one when restored
-        row["imported"] = order.import_file_id is not None
-        row["payments"] = payments.get(order.pk, [])
-        yield row
+def _batches(queryset, size: int = CHUNK) -> Iterator[list]:
+    """The rows of ``queryset`` a batch at a time in primary-key order (keyset pages: no
+    OFFSET, no cursor held open while the caller writes)."""
+    last = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def _customer_rows(shop) -> Iterator[dict]:
+    """Each customer with her identities, read a batch at a time: memory stays flat
+    whatever the shop's size."""
+    customers = Customer.objects.filter(shop=shop, merged_into__isnull=True)
+    for batch in _batches(customers):
+        identities: dict[int, list[dict]] = {}
+        for identity in Identity.objects.filter(
+            shop=shop, customer_id__in=[c.pk for c in batch]
+        ).order_by("pk"):
+            identities.setdefault(identity.customer_id, []).append(
+                {
+                    "kind": identity.kind,
+                    "channel": identity.channel,
+                    "value": identity.value,
+                    "source": identity.source,
+                    "first_seen_at": _plain(identity.first_seen_at),
+                    "last_seen_at": _plain(identity.last_seen_at),
+                }
+            )
+        for customer in batch:
+            row = {column: _plain(getattr(customer, column)) for column in CUSTOMER_COLUMNS}
+            row["identities"] = identities.get(customer.pk, [])
+            yield row
+
+
+def _order_rows(shop) -> Iterator[dict]:
+    """Each order with its lines and payments, a batch of orders at a time."""
+    for batch in _batches(Order.objects.filter(shop=shop)):
+        ids = [order.pk for order in batch]
+        payments: dict[int, list[dict]] = {}
+        for payment in Payment.objects.filter(shop=shop, order_id__in=ids).order_by("pk"):
+            payments.setdefault(payment.order_id, []).append(
+                {column: _plain(getattr(payment, column)) for column in PAYMENT_COLUMNS}
+            )
+        lines: dict[int, list[dict]] = {}
+        for line in OrderLine.objects.filter(shop=shop, order_id__in=ids).order_by(
+            "order_id", "position"
+        ):
+            lines.setdefault(line.order_id, []).append(
+                {column: _plain(getattr(line, column)) for column in LINE_COLUMNS}
+            )
+        for order in batch:
+            row = {column: _plain(getattr(order, column)) for column in ORDER_COLUMNS}
+            row["lines"] = lines.get(order.pk, [])
+            # an order of the shop's own (not read from an export) stays one when restored
+            row["imported"] = order.import_file_id is not None
+            row["payments"] = payments.get(order.pk, [])
+            yield row
+
+
+def _jsonl_read(path: Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
 
 
 def _customer_header() -> list[str]:
@@ -143,54 +179,80 @@ def _customer_cells(rows):
         yield [row["id"], *(row[c] for c in CUSTOMER_COLUMNS[1:-1]), added]
 
 
-def _people_files(shop, out: Path, customers: list[dict]) -> None:
-    """customers.csv, orders.csv and one workbook of customers, orders and their lines."""
+def _people_files(shop, out: Path, progress: Progress, timings: dict) -> None:
+    """customers.csv, orders.csv and one workbook of customers, orders and their lines,
+    each written as it is read (the customers from customers.jsonl, decrypted once)."""
 
     tz = shop.time_zone
+    started = time.perf_counter()
     orders = Order.objects.filter(shop=shop).select_related("customer").order_by("pk")
-    customer_table = sheets.Sheet(
-        _("customers"), _customer_header(), list(_customer_cells(customers))
+    header = _customer_header()
+    sheets.csv_write(
+        out / "customers.csv", header, _customer_cells(_jsonl_read(out / "customers.jsonl")), tz=tz
     )
-    sheets.csv_write(out / "customers.csv", customer_table.header, customer_table.rows, tz=tz)
+    progress("csv", 1, 3)
     sheets.csv_write(
         out / "orders.csv",
         order_export.order_header(),
         order_export.order_rows(shop=shop, orders=orders),
         tz=tz,
     )
+    progress("csv", 1, 3)
+    timings["csv"], started = time.perf_counter() - started, time.perf_counter()
+    customer_table = sheets.Sheet(
+        _("customers"), header, _customer_cells(_jsonl_read(out / "customers.jsonl"))
+    )
     sheets.xlsx_write(
         out / "merdeka-export.xlsx",
         [customer_table, *order_export.order_sheets(shop=shop, orders=orders)],
         tz=tz,
     )
+    timings["xlsx"] = time.perf_counter() - started
+    progress("csv", 1, 3)
 
 
-def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
+def _quiet(what: str, step: int, total: int) -> None:
+    return None
+
+
+def export_shop(
+    *, shop, out: Path, actor=None, request=None, progress: Progress | None = None
+) -> ExportReport:
+    """Write the shop's export into ``out`` as it reads the database: every table a batch
+    at a time, so memory stays flat whatever the shop's size (bench/bench_export.py).
+    ``progress`` hears of each batch written: ("customers" | "orders" | "journal" |
+    "csv", how many more, how many in all)."""
+    progress = progress or _quiet
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     counts = {"customers": 0, "orders": 0, "journal_entries": 0}
-    with shop_scope(shop):
-        customers = list(_customer_rows(shop))
-        orders = list(_order_rows(shop))
-    counts["customers"], counts["orders"] = len(customers), len(orders)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
 
-    def jsonl(name, rows) -> int:
+    def jsonl(name, rows, what: str, total: int) -> int:
         written = 0
         with open(out / name, "w", encoding="utf-8") as handle:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 written += 1
+                if written % CHUNK == 0:
+                    progress(what, CHUNK, total)
+        progress(what, written % CHUNK, total)
         return written
 
-    jsonl("customers.jsonl", customers)
-    jsonl("orders.jsonl", orders)
     with shop_scope(shop):
+        total = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
+        counts["customers"] = jsonl("customers.jsonl", _customer_rows(shop), "customers", total)
+        total = Order.objects.filter(shop=shop).count()
+        counts["orders"] = jsonl("orders.jsonl", _order_rows(shop), "orders", total)
         books, journal = books_export(shop=shop)
         (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
-        counts["journal_entries"] = jsonl("journal.jsonl", journal)
+        total = JournalEntry.objects.filter(shop=shop).count()
+        counts["journal_entries"] = jsonl("journal.jsonl", journal, "journal", total)
 
+    timings["json"] = time.perf_counter() - started
     with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):
-        _people_files(shop, out, customers)
+        _people_files(shop, out, progress, timings)
 
     manifest = {
         "format": FORMAT,
@@ -218,20 +280,4 @@ def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
         request=request,
         detail={**counts, "scope": "shop"},
     )
-    return ExportReport(directory=out, **counts)
-
-
-def export_zip(*, shop, actor=None, request=None):
-    """The whole-shop export as one zip in a temporary file (the web's download; the
-    response closes it). ``merdeka import`` reads the zip as it is."""
-    import tempfile
-    import zipfile
-
-    handle = tempfile.TemporaryFile(suffix=".zip")  # noqa: SIM115 - the response closes it
-    with tempfile.TemporaryDirectory(prefix="merdeka-export-") as work:
-        report = export_shop(shop=shop, out=Path(work), actor=actor, request=request)
-        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(report.directory.iterdir()):
-                archive.write(path, path.name)
-    handle.seek(0)
-    return handle
+    return ExportReport(directory=out, timings=timings, **counts)

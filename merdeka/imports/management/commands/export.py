@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from rich.progress import Progress
 
 from merdeka.core.models import Shop
 from merdeka.imports.exporting import export_shop
@@ -19,12 +20,30 @@ class Command(BaseCommand):
         target = Shop.objects.filter(slug=shop).first()
         if target is None:
             raise CommandError(f"No shop with the short name {shop!r}.")
-        report = export_shop(shop=target, out=out)
+        labels = {
+            "customers": "customers",
+            "orders": "orders",
+            "journal": "journal",
+            "csv": "CSV and XLSX",
+        }
+        # a bar per part as it is written, on a terminal; nothing in a pipe or a log
+        with Progress(disable=not self.stdout.isatty()) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(what: str, step: int, total: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(labels.get(what, what), total=total or None)
+                bar.advance(tasks[what], step)
+
+            report = export_shop(shop=target, out=out, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Exported {report.customers} customers and {report.orders} orders to {out}"
             )
         )
+        if options["verbosity"] >= 2:
+            for part, seconds in report.timings.items():
+                self.stdout.write(f"  {part}: {seconds:.1f} s")
         self.stdout.write(
             "These files hold personal data in plaintext: keep them safe, delete them when done."
         )
