@@ -51,6 +51,12 @@ urlpatterns = [
     path("pelanggan/", include("merdeka.customers.urls")),
     path("impor/", import_views.import_home, name="import_home"),
     path("impor/ekspor-semua/", import_views.shop_export, name="shop_export"),
+    path("impor/ekspor-semua/<str:token>/", import_views.shop_export_job, name="shop_export_job"),
+    path(
+        "impor/ekspor-semua/<str:token>/unduh/",
+        import_views.shop_export_download,
+        name="shop_export_download",
+    ),
     path("impor/<int:run_id>/", import_views.import_run, name="import_run"),
     path(
         "impor/<int:run_id>/berkas/<int:file_id>/petakan/",

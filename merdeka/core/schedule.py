@@ -21,6 +21,8 @@ PERIODIC = (
     # import runs whose worker died (no heartbeat for two minutes) are failed, their
     # unfinished uploads deleted
     "merdeka.imports.runs.runs_sweep_dead",
+    # web exports: a day after they were written, or when their worker died, deleted
+    "merdeka.imports.export_jobs.export_jobs_sweep",
     # sealed uploads nobody mapped are deleted after WAITING_UPLOAD_DAYS
     "merdeka.imports.mapping.waiting_uploads_expire",
     # campaign messages whose retry time came while no worker was there to send them

@@ -106,3 +106,33 @@ class ColumnMapping(ShopOwnedModel):
                 fields=["shop", "signature"], name="columnmapping_unique_per_shop"
             )
         ]
+
+
+class ExportJob(ShopOwnedModel):
+    """One "download everything" asked for on the web: written by the task worker while
+    the page shows how far it is, kept sealed in the data directory until it is fetched
+    or a day has passed (imports/export_jobs.py)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    token = models.CharField(max_length=32, unique=True)
+    requested_by = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    part = models.CharField(max_length=20, blank=True)  # customers, orders, journal, csv
+    done = models.PositiveBigIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0)  # bytes of the zip
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -76,24 +76,26 @@ def run_create(*, shop, actor=None) -> ImportRun:
 # -- working on a run ---------------------------------------------------------------------
 
 
-class _Heartbeat(threading.Thread):
-    """Renews the run's heartbeat in its own connection until stopped. A beat refused
-    (SQLite busy with the import's own transaction) is simply tried again."""
+class Heartbeat(threading.Thread):
+    """Renews the heartbeat of a running run (or export job: ``model``) in its own
+    connection until stopped. A beat refused (SQLite busy with the work's own
+    transaction) is simply tried again."""
 
-    def __init__(self, run_id: int):
-        super().__init__(name=f"import-run-{run_id}-heartbeat", daemon=True)
+    def __init__(self, run_id: int, model=ImportRun):
+        super().__init__(name=f"{model._meta.model_name}-{run_id}-heartbeat", daemon=True)
         self.run_id = run_id
+        self.model = model
         self.stopped = threading.Event()
 
     def run(self) -> None:
         try:
             while not self.stopped.wait(HEARTBEAT_SECONDS):
                 try:
-                    ImportRun.unscoped.filter(pk=self.run_id, state=ImportRun.State.RUNNING).update(
+                    self.model.unscoped.filter(pk=self.run_id, state="running").update(
                         heartbeat_at=timezone.now()
                     )
                 except DatabaseError:
-                    log.info("the heartbeat of import run %s waits for the database", self.run_id)
+                    log.info("the heartbeat of %s waits for the database", self.name)
         finally:
             connections.close_all()  # this thread's own connections
 
@@ -113,7 +115,7 @@ def run_working(run: ImportRun):
     ImportRun.unscoped.filter(pk=run.pk).update(
         state=run.state, worker=run.worker, heartbeat_at=now
     )
-    heartbeat = _Heartbeat(run.pk)
+    heartbeat = Heartbeat(run.pk)
     heartbeat.start()
     try:
         yield run

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import RequestDataTooBig
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_protect
@@ -11,9 +12,8 @@ from django.views.decorators.http import require_POST
 
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
-from merdeka.imports import mapping, pipeline
-from merdeka.imports.exporting import export_zip
-from merdeka.imports.models import ImportFile, ImportRun
+from merdeka.imports import export_jobs, mapping, pipeline
+from merdeka.imports.models import ExportJob, ImportFile, ImportRun
 from merdeka.imports.selectors import file_brought_something, run_brought_nothing
 
 ACCEPT = ".xlsx,.xls,.ods,.csv,.tsv,.txt,.zip,.vcf,.jsonl,.json"
@@ -99,17 +99,45 @@ def import_run(request, run_id: int):
 @shop_member(export=True)
 @require_POST
 def shop_export(request):
-    """Everything about the shop's customers and orders in one zip: what ``merdeka
-    export`` writes and ``merdeka import`` reads back (the seller can leave)."""
-    from django.utils import timezone
+    """Everything about the shop in one zip: what ``merdeka export`` writes and ``merdeka
+    import`` reads back (the seller can leave). Written in the background; the next page
+    shows how far it is and offers the download."""
+    job = export_jobs.export_job_start(shop=request.shop, actor=request.user, request=request)
+    return redirect("shop_export_job", token=job.token)
 
-    handle = export_zip(shop=request.shop, actor=request.user, request=request)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"merdeka-{request.shop.slug}-{stamp}.zip",
+
+def _export_job(request, token: str) -> ExportJob:
+    with shop_scope(request.shop):
+        job = ExportJob.objects.filter(shop=request.shop, token=token).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@shop_member(export=True)
+def shop_export_job(request, token: str):
+    job = _export_job(request, token)
+    busy = job.state in (ExportJob.State.QUEUED, ExportJob.State.RUNNING)
+    step = export_jobs.PARTS.index(job.part) + 1 if job.part in export_jobs.PARTS else 0
+    context = {"job": job, "busy": busy, "step": step, "steps": len(export_jobs.PARTS)}
+    template = (
+        "imports/export_job.html#export-status" if request.htmx else "imports/export_job.html"
+    )
+    return render(request, template, context)
+
+
+@shop_member(export=True)
+def shop_export_download(request, token: str):
+    job = _export_job(request, token)
+    if job.state != ExportJob.State.DONE:
+        raise Http404
+    stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(
+        export_jobs.export_job_chunks(job, actor=request.user, request=request),
         content_type="application/zip",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="merdeka-{request.shop.slug}-{stamp}.zip"'
     )
     response["Cache-Control"] = "no-store, private"
     return response

@@ -37,6 +37,8 @@ ACTION_LABELS = {
     "import.uploaded": _("Files uploaded for import"),
     "import.finished": _("File imported"),
     "export.created": _("Data exported"),
+    "export.requested": _("Export of everything asked for"),
+    "export.downloaded": _("Export of everything downloaded"),
     "import.rejected": _("File rejected"),
     "import.failed": _("Import stopped before it finished"),
     "import.mapping_saved": _("Column mapping saved"),

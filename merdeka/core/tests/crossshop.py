@@ -85,6 +85,8 @@ ROUTES: dict[str, Route] = {
     "merge_undo": Route(kwargs=lambda w: {"merge_id": w["merge"].pk}),
     "import_home": Route(own_shop=True, post=lambda w: {}),
     "shop_export": Route(own_shop=True, post=lambda w: {}),
+    "shop_export_job": Route(kwargs=lambda w: {"token": _export_job(w).token}, post=None),
+    "shop_export_download": Route(kwargs=lambda w: {"token": _export_job(w).token}, post=None),
     "import_run": Route(kwargs=lambda w: {"run_id": w["run"].pk}, post=None),
     "import_mapping": Route(
         kwargs=lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk},
@@ -479,6 +481,18 @@ PUBLIC |= {"signup", "signup_thanks"}
 def _books_account(world) -> int:
     """The walked shop's cash account: its ledger is the other shop's to see, never ours."""
     return accounts_by_key(shop=world["shop"], keys=["cash"])["cash"]
+
+
+def _export_job(world):
+    """A finished "download everything" of the walked shop (its file need not exist: the
+    route must refuse before it looks)."""
+    if "export_job" not in world:
+        from merdeka.imports.models import ExportJob
+
+        world["export_job"] = ExportJob.unscoped.create(
+            shop=world["shop"], token="kanari0export0ika0000000000000", state="done"
+        )
+    return world["export_job"]
 
 
 def _card_batch(world):

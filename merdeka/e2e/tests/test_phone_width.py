@@ -46,6 +46,24 @@ def _cash_account(w):
     return accounts_by_key(shop=w["shop"], keys=["cash"])["cash"]
 
 
+def _export_job(w, state: str):
+    """An export of the shop, on its way (part way through the orders) or ready."""
+    from merdeka.imports.models import ExportJob
+
+    key = f"export_{state}"
+    if key not in w:
+        w[key] = ExportJob.unscoped.create(
+            shop=w["shop"],
+            token=f"lebar0{state}".ljust(32, "0"),
+            state=state,
+            part="orders" if state == "running" else "csv",
+            done=312_500,
+            total=625_000,
+            size=48_000_000,
+        )
+    return w[key]
+
+
 def _slug(w):
     return w["storefront"].slug
 
@@ -72,6 +90,10 @@ PAGES: dict[str, list[Page]] = {
     ],
     "import_mapping": [
         Page(lambda w: {"run_id": w["run"].pk, "file_id": w["waiting_file"].pk}),
+    ],
+    "shop_export_job": [
+        Page(lambda w: {"token": _export_job(w, "running").token}, state="running"),
+        Page(lambda w: {"token": _export_job(w, "done").token}, state="done"),
     ],
     "order_list": [Page()],
     "order_detail": [
@@ -237,7 +259,8 @@ SKIPPED: dict[str, str] = {
     "order_labels": "needs orders ticked (?id=...): walked at 360 px in test_seller_notice_journey",
     "order_news": "JSON for the new-order notifications (orders/notify.js)",
     "staff_export": "POST only (staff page)",
-    "shop_export": "POST only, sends a zip file",
+    "shop_export": "POST only, starts the export and goes to its page",
+    "shop_export_download": "sends a zip file",
     "storefront_checkout_totals": "an htmx fragment of the checkout's totals",
     "keys_rotate": "POST only (security page)",
     "customer_data_export": "sends the customer's data as a file",
