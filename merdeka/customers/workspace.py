@@ -114,6 +114,15 @@ def customer_changed(*, shop, customer) -> None:
         schedule_refresh(shop=shop)
 
 
+def customers_restored(*, shop, customer_ids: Iterable[int]) -> None:
+    """Customers written back from a Merdeka export: searchable and counted like any other
+    (their numbers once their orders are in)."""
+    ids = sorted(set(customer_ids))
+    if ids:
+        search.index_customers(shop=shop, customer_ids=ids, new=True)
+        stats.customer_stats_refresh(shop=shop, customer_ids=ids)
+
+
 def customers_regrouped(*, shop, customer_ids: Iterable[int]) -> None:
     """After a merge or an undo: who is live, their numbers and tokens."""
     ids = list(dict.fromkeys(customer_ids))

@@ -26,6 +26,7 @@ from merdeka.core import sheets
 from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
 from merdeka.customers.models import Customer, Identity
+from merdeka.customers.portable import extras_of, segments_export
 from merdeka.orders import export as order_export
 from merdeka.orders.models import Order, OrderLine, Payment
 from merdeka.privacy.audit import audit_record
@@ -81,6 +82,7 @@ class ExportReport:
     customers: int
     orders: int
     journal_entries: int = 0
+    segments: int = 0
     # seconds per part: "json" (customers, orders, books), "csv", "xlsx"
     timings: dict = field(default_factory=dict)
 
@@ -122,9 +124,11 @@ def _customer_rows(shop) -> Iterator[dict]:
                     "last_seen_at": _plain(identity.last_seen_at),
                 }
             )
+        extras = extras_of(shop=shop, customer_ids=[c.pk for c in batch])
         for customer in batch:
             row = {column: _plain(getattr(customer, column)) for column in CUSTOMER_COLUMNS}
             row["identities"] = identities.get(customer.pk, [])
+            row.update(extras[customer.pk])  # tags, notes, the consent ledger
             yield row
 
 
@@ -225,7 +229,7 @@ def export_shop(
     progress = progress or _quiet
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    counts = {"customers": 0, "orders": 0, "journal_entries": 0}
+    counts = {"customers": 0, "segments": 0, "orders": 0, "journal_entries": 0}
     timings: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -235,14 +239,17 @@ def export_shop(
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
                 written += 1
-                if written % CHUNK == 0:
+                if what and written % CHUNK == 0:
                     progress(what, CHUNK, total)
-        progress(what, written % CHUNK, total)
+        if what:
+            progress(what, written % CHUNK, total)
         return written
 
     with shop_scope(shop):
         total = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
         counts["customers"] = jsonl("customers.jsonl", _customer_rows(shop), "customers", total)
+        segments = segments_export(shop=shop)
+        counts["segments"] = jsonl("segments.jsonl", segments, "", 0)
         total = Order.objects.filter(shop=shop).count()
         counts["orders"] = jsonl("orders.jsonl", _order_rows(shop), "orders", total)
         books, journal = books_export(shop=shop)
@@ -262,6 +269,7 @@ def export_shop(
         "counts": counts,
         "files": [
             "customers.jsonl",
+            "segments.jsonl",
             "orders.jsonl",
             "books.json",
             "journal.jsonl",

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from merdeka.books.models import JournalEntry
 from merdeka.books.portable import BooksNotRestored, books_restore
 from merdeka.customers.models import Customer, Identity
+from merdeka.customers.portable import extras_restore, segments_restore, shop_users
 from merdeka.customers.resolution import Claim, identity_index
+from merdeka.customers.workspace import customers_restored
 from merdeka.imports.exporting import FORMAT
 from merdeka.imports.records import RejectedFile
 from merdeka.imports.writer import Counts
@@ -58,6 +60,11 @@ def read_export(path: Path) -> tuple[list[dict], list[dict]]:
     return rows["customers.jsonl"], rows["orders.jsonl"]
 
 
+def read_segments(path: Path) -> list[dict]:
+    """The export's saved segments: none in an export made before they were in it."""
+    return _read_jsonl(Path(path), ("segments.jsonl",), optional=True)["segments.jsonl"]
+
+
 def read_books(path: Path) -> tuple[dict, list[dict]]:
     """The export's books (chart, settings, closed months; the journal): empty for an
     export made before the books were in it."""
@@ -72,7 +79,7 @@ def read_books(path: Path) -> tuple[dict, list[dict]]:
     return books, _read_jsonl(Path(path), ("journal.jsonl",))["journal.jsonl"]
 
 
-def _read_jsonl(path: Path, names) -> dict[str, list[dict]]:
+def _read_jsonl(path: Path, names, *, optional: bool = False) -> dict[str, list[dict]]:
     opener = _open(path)
     rows = {}
     for name in names:
@@ -90,12 +97,21 @@ def _read_jsonl(path: Path, names) -> dict[str, list[dict]]:
                                 row=number,
                             ) from None
         except (KeyError, FileNotFoundError):
+            if optional:
+                continue
             raise RejectedFile(_("The export has no %(file)s.") % {"file": name}) from None
     return rows
 
 
 def write_export(
-    *, shop, customers: list[dict], orders: list[dict], import_file=None, books=None, journal=()
+    *,
+    shop,
+    customers: list[dict],
+    orders: list[dict],
+    import_file=None,
+    books=None,
+    journal=(),
+    segments=(),
 ) -> Counts:
     """Customers and orders (with their payments) not in the shop yet, then the books:
     a journal goes only into a shop that had neither orders nor a journal of its own
@@ -105,6 +121,8 @@ def write_export(
         Order.objects.filter(shop=shop).exists() or JournalEntry.objects.filter(shop=shop).exists()
     )
     by_old_id: dict = {}
+    users = shop_users(shop)
+    restored: list[int] = []
     for row in customers:
         claims = [
             Claim(i["kind"], i["value"], i.get("channel", "")) for i in row.get("identities", [])
@@ -130,6 +148,7 @@ def write_export(
         customer.save()
         counts.contacts += 1
         by_old_id[row["id"]] = customer.pk
+        restored.append(customer.pk)
         for claim, index, data in zip(claims, indexes, row.get("identities", []), strict=True):
             Identity(
                 shop=shop,
@@ -143,6 +162,8 @@ def write_export(
                 first_seen_at=_when(data.get("first_seen_at")),
                 last_seen_at=_when(data.get("last_seen_at")),
             ).save()
+        extras_restore(shop=shop, customer=customer, row=row, users=users)
+    segments_restore(shop=shop, rows=list(segments))
     for row in orders:
         if Order.objects.filter(
             shop=shop, channel=row["channel"], external_id=row["external_id"]
@@ -205,6 +226,7 @@ def write_export(
         )
         counts.orders_new += 1
         counts.lines_new += len(row.get("lines", []))
+    customers_restored(shop=shop, customer_ids=restored)
     try:
         books_restore(shop=shop, books=books or {}, journal=list(journal), had_data=had_data)
     except BooksNotRestored:

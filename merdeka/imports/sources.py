@@ -48,7 +48,7 @@ class Parsed:
 
 
 def _write_own_export(
-    *, shop, resolver, import_file=None, customers, orders, books=None, journal=()
+    *, shop, resolver, import_file=None, customers, orders, books=None, journal=(), segments=()
 ):
     return own_export.write_export(
         shop=shop,
@@ -57,6 +57,7 @@ def _write_own_export(
         import_file=import_file,
         books=books,
         journal=journal,
+        segments=segments,
     )
 
 
@@ -114,13 +115,19 @@ def _write_contacts(*, shop, resolver, import_file=None, contacts):
 def _own_export(path: Path, detail: bool = False) -> Parsed:
     customers, orders = own_export.read_export(path)
     books, journal = own_export.read_books(path)
+    segments = own_export.read_segments(path)
     return Parsed(
         source="merdeka-export",
         channel="merdeka",
         rows_read=len(customers) + len(orders),
         problems=[],
         writer=partial(
-            _write_own_export, customers=customers, orders=orders, books=books, journal=journal
+            _write_own_export,
+            customers=customers,
+            orders=orders,
+            books=books,
+            journal=journal,
+            segments=segments,
         ),
         preview={"customers": len(customers), "orders": len(orders)},
     )

@@ -211,3 +211,64 @@ def consent_recompute(*, shop, customer_ids: Iterable[int]) -> None:
                 for (root, channel), event in latest.items()
             ]
         )
+
+
+RESTORED = "restored_from_export"
+CHOSEN_AT = "chosen_at"
+
+
+def consent_history_of(*, shop, customer_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """Each customer's consent ledger in the order it was written, for an export: the
+    moment of each choice is when the customer made it (for a ledger itself restored from
+    an export, the moment it carries)."""
+    found: dict[int, list[dict]] = {}
+    with shop_scope(shop):
+        for part in bulk.chunks(list(customer_ids)):
+            events = (
+                ConsentEvent.objects.filter(shop=shop, customer_id__in=part)
+                .select_related("actor")
+                .order_by("created_at", "id")
+            )
+            for event in events:
+                evidence = dict(event.evidence or {})
+                at = evidence.pop(CHOSEN_AT, None) or event.created_at.isoformat()
+                evidence.pop(RESTORED, None)
+                found.setdefault(event.customer_id, []).append(
+                    {
+                        "channel": event.channel,
+                        "granted": event.granted,
+                        "source": event.source,
+                        "at": at,
+                        "actor": event.actor.username if event.actor_id else None,
+                        "evidence": evidence,
+                    }
+                )
+    return found
+
+
+def consent_history_restore(*, shop, customer, events: list[dict], users: dict) -> int:
+    """Write a customer's consent ledger read from an export into this shop, in its
+    order. The ledger is append-only and each row is dated when it is written here, so
+    the moment of the customer's choice goes into its evidence (``chosen_at``) along
+    with the mark that it was restored; the current consent follows from the ledger."""
+    if customer.shop_id != shop.pk:
+        raise ValueError("the customer belongs to another shop")
+    written = 0
+    with shop_scope(shop):
+        for data in events:
+            if data.get("channel") not in ConsentChannel.values:
+                continue
+            source = data.get("source")
+            ConsentEvent(
+                shop=shop,
+                customer=customer,
+                channel=data["channel"],
+                granted=bool(data.get("granted")),
+                source=source if source in ConsentSource.values else ConsentSource.IMPORT,
+                actor=users.get(data.get("actor")),
+                evidence={**(data.get("evidence") or {}), RESTORED: True, CHOSEN_AT: data["at"]},
+            ).save()
+            written += 1
+    if written:
+        consent_recompute(shop=shop, customer_ids=[customer.pk])
+    return written

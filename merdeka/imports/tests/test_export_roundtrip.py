@@ -9,12 +9,19 @@ from django.core.management import call_command
 
 from merdeka.core import services
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.models import Customer, Identity
+from merdeka.customers.models import Customer, CustomerNote, Identity, Segment, Tag
 from merdeka.customers.resolution import Resolver
-from merdeka.customers.services import customer_create
+from merdeka.customers.selectors import customer_tags, segment_customers
+from merdeka.customers.services import (
+    customer_create,
+    customer_note_add,
+    customer_tag_add,
+    segment_create,
+)
 from merdeka.imports import records
 from merdeka.imports.writer import write_orders
 from merdeka.orders.models import Order
+from merdeka.privacy.consent import consent_allows, consent_record
 
 
 def seed(shop):
@@ -100,7 +107,7 @@ def test_an_export_imported_into_a_fresh_shop_gives_the_same_customers_and_order
     out = tmp_path / "export"
     call_command("export", "--shop", ika_shop.slug, "--out", str(out))
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"] == {"customers": 2, "orders": 1, "journal_entries": 1}
+    assert manifest["counts"] == {"customers": 2, "segments": 0, "orders": 1, "journal_entries": 1}
 
     fresh = services.shop_create(name="Toko Baru", owner=ika, slug="toko-baru")
     call_command("import", str(out), "--shop", "toko-baru", "--json")
@@ -122,3 +129,59 @@ def test_spreadsheet_exports_are_formula_safe(ika_shop, tmp_path):
     assert "'+62 Pelanggan Manual" in cells
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
     assert "'+6281234567801" in cells
+
+
+def without_ids(folder):
+    """An export's customers and segments as data, ids and export times left out."""
+    customers = []
+    for line in (folder / "customers.jsonl").open():
+        row = json.loads(line)
+        row.pop("id")
+        row.pop("created_at")
+        customers.append(row)
+    segments = [json.loads(line) for line in (folder / "segments.jsonl").open()]
+    return sorted(customers, key=lambda r: r["name"] or ""), segments
+
+
+def test_tags_notes_consent_history_and_segments_travel_with_the_export(
+    ika, ika_shop, tmp_path, django_capture_on_commit_callbacks
+):
+    seed(ika_shop)
+    with shop_scope(ika_shop):
+        siti = next(c for c in Customer.objects.all() if c.name == "Siti Nurhaliza")
+    customer_tag_add(shop=ika_shop, actor=ika, customer=siti, name="langganan arisan")
+    customer_note_add(
+        shop=ika_shop, actor=ika, customer=siti, body="Suka nastar keju, alergi kacang"
+    )
+    consent_record(shop=ika_shop, customer=siti, channel="whatsapp", granted=True, source="staff")
+    consent_record(
+        shop=ika_shop, customer=siti, channel="whatsapp", granted=False, source="reply_stop"
+    )
+    consent_record(shop=ika_shop, customer=siti, channel="email", granted=True, source="signup")
+    with shop_scope(ika_shop):
+        tag = Tag.objects.get(name="langganan arisan")
+    segment_create(
+        shop=ika_shop, actor=ika, name="Arisan Bandung", filters={"tag": str(tag.pk)}, query="Siti"
+    )
+    first = tmp_path / "first"
+    call_command("export", "--shop", ika_shop.slug, "--out", str(first))
+
+    fresh = services.shop_create(name="Toko Baru", owner=ika, slug="toko-baru")
+    with django_capture_on_commit_callbacks(execute=True):  # the customer list's figures
+        call_command("import", str(first), "--shop", "toko-baru", "--json")
+        call_command("import", str(first), "--shop", "toko-baru", "--json")  # nothing twice
+    again = tmp_path / "again"
+    call_command("export", "--shop", "toko-baru", "--out", str(again))
+    assert without_ids(again) == without_ids(first)
+
+    with shop_scope(fresh):
+        moved = next(c for c in Customer.objects.all() if c.name == "Siti Nurhaliza")
+        assert [t.name for t in customer_tags(shop=fresh, customer=moved)] == ["langganan arisan"]
+        assert CustomerNote.objects.get(customer=moved).author == ika
+        segment = Segment.objects.get(name="Arisan Bandung")
+        # the segment's tag is the new shop's tag of that name, and it finds her
+        assert segment.filters["tag"] == str(Tag.objects.get(name="langganan arisan").pk)
+        assert list(segment_customers(shop=fresh, segment=segment)) == [moved]
+    # what she chose last is what counts here too: no WhatsApp, email yes
+    assert not consent_allows(shop=fresh, customer=moved, channel="whatsapp")
+    assert consent_allows(shop=fresh, customer=moved, channel="email")
