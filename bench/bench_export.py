@@ -46,10 +46,12 @@ def main() -> None:
             [*COMMAND, "--shop", args.shop, "--out", str(out), "--verbosity", "2"],
             cwd=ROOT,
             env=env,
-            check=True,
             capture_output=True,
             text=True,
-        ).stdout
+        )
+        if printed.returncode:
+            sys.exit(printed.stderr or printed.stdout)
+        printed = printed.stdout
         seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         manifest = json.loads((out / "manifest.json").read_text())
