@@ -147,8 +147,11 @@ def receipt_detail(request, receipt_id: int):
             )
         )
         variants = list(
-            Variant.objects.filter(shop=shop).select_related("product").order_by("product__name")
+            Variant.objects.filter(shop=shop, is_active=True)
+            .select_related("product")
+            .order_by("product__name")
         )
+        has_photo = Receipt.objects.filter(shop=shop, pk=receipt.pk, photo__isnull=False).exists()
     keyed = [
         (f"v{i.variant_id}" if i.variant_id else item_key(i.ingredient or i.name),
          str(i.variant) if i.variant_id else (i.ingredient or i.name),
@@ -162,6 +165,7 @@ def receipt_detail(request, receipt_id: int):
     )
     context = {
         "receipt": receipt,
+        "has_photo": has_photo,
         "items": items,
         "variants": variants,
         "accounts": chart_accounts(shop=shop, group=MONEY, active_only=True),
