@@ -26,6 +26,7 @@ from merdeka.customers.models import Customer, Identity
 from merdeka.orders import export as order_export
 from merdeka.orders.models import Order, OrderLine, Payment
 from merdeka.privacy.audit import audit_record
+from merdeka.receipts.portable import purchasing_export
 
 __all__ = ["FORMULA_TRIGGERS", "export_shop", "formula_safe", "formula_unescape"]
 
@@ -188,6 +189,9 @@ def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
         books, journal = books_export(shop=shop)
         (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
         counts["journal_entries"] = jsonl("journal.jsonl", journal)
+        # receipts with their photos, suppliers, purchase orders, prices (receipts/portable.py)
+        purchasing = purchasing_export(shop=shop)
+        (out / "purchasing.json").write_text(json.dumps(purchasing, ensure_ascii=False))
 
     with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):
         _people_files(shop, out, customers)
@@ -203,6 +207,7 @@ def export_shop(*, shop, out: Path, actor=None, request=None) -> ExportReport:
             "orders.jsonl",
             "books.json",
             "journal.jsonl",
+            "purchasing.json",
             "customers.csv",
             "orders.csv",
             "merdeka-export.xlsx",

@@ -48,7 +48,7 @@ class Parsed:
 
 
 def _write_own_export(
-    *, shop, resolver, import_file=None, customers, orders, books=None, journal=()
+    *, shop, resolver, import_file=None, customers, orders, books=None, journal=(), purchasing=None
 ):
     return own_export.write_export(
         shop=shop,
@@ -57,6 +57,7 @@ def _write_own_export(
         import_file=import_file,
         books=books,
         journal=journal,
+        purchasing=purchasing,
     )
 
 
@@ -120,7 +121,12 @@ def _own_export(path: Path, detail: bool = False) -> Parsed:
         rows_read=len(customers) + len(orders),
         problems=[],
         writer=partial(
-            _write_own_export, customers=customers, orders=orders, books=books, journal=journal
+            _write_own_export,
+            customers=customers,
+            orders=orders,
+            books=books,
+            journal=journal,
+            purchasing=own_export.read_purchasing(path),
         ),
         preview={"customers": len(customers), "orders": len(orders)},
     )

@@ -55,7 +55,7 @@ def test_from_photos_to_a_confirmed_expense(
     progress = ika_client.get(sent.url)
     assert b"receipts-done" in progress.content  # read already (the tasks ran at once here)
     with shop_scope(ika_shop):
-        first, second = Receipt.objects.filter(shop=ika_shop).order_by("pk")
+        first, _second = Receipt.objects.filter(shop=ika_shop).order_by("pk")
     assert first.status == Receipt.Status.REVIEW  # 60.000 of items, 61.000 total
     review = ika_client.get(reverse("receipt_detail", args=[first.pk]))
     assert b"receipt-photo" in review.content and b"receipt-reasons" in review.content
