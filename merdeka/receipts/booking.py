@@ -273,7 +273,7 @@ def _prices_record(shop, receipt: Receipt, items: list[ReceiptItem], day: dt.dat
     points = []
     for item in items:
         key, label = _price_key(item)
-        if item.qty > 0 and item.total > 0:
+        if key and item.qty > 0 and item.total > 0:
             points.append(
                 PricePoint(
                     shop=shop,

@@ -205,14 +205,21 @@ def po_receive(
     """Units that arrived, per line id (see the module). ``paid_from``: the account she
     paid from on arrival; None: the bill comes later (payables). More than a line's
     remaining units is refused, and nothing of the arrival is written."""
-    if not key or len(key) > 30:
-        raise ValueError("a form key of 1-30 characters is needed")
+    if not key or len(key) > 16:  # the stock move's key (40) holds order, key and line
+        raise ValueError("a form key of 1-16 characters is needed")
     wanted = {int(pk): int(qty) for pk, qty in quantities.items() if int(qty or 0)}
     if not wanted:
         raise ServiceError(_("Write how many units of each product arrived."))
     found = []
     with transaction.atomic(), shop_scope(shop):
         order = PurchaseOrder.objects.select_for_update().get(shop=shop, pk=order_id)
+        done = list(
+            GoodsReceived.objects.filter(
+                shop=shop, line__order=order, move__key__startswith=f"po{order.pk}-{key}-"
+            )
+        )
+        if done:  # the same form sent twice: it arrived once
+            return done
         lines = {
             line.pk: line
             for line in PurchaseOrderLine.objects.filter(shop=shop, order=order).select_related(

@@ -212,7 +212,7 @@ def po_receive(request, order_id: int):
         services.po_receive(
             shop=shop,
             order_id=order.pk,
-            key=request.POST.get("key", "")[:30] or secrets.token_hex(6),
+            key=request.POST.get("key", "")[:16] or secrets.token_hex(6),
             quantities=quantities,
             paid_from=int(paid_from) if paid_from.isdigit() else None,
             actor=request.user,
