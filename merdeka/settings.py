@@ -105,6 +105,8 @@ INSTALLED_APPS = [
     "merdeka.groupbuy",
     "merdeka.preorders",
     "merdeka.books",
+    "merdeka.suppliers",
+    "merdeka.receipts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -70,6 +70,8 @@ urlpatterns = [
     ),
     path("pesanan/", include("merdeka.orders.urls")),
     path("buku/", include("merdeka.books.urls")),
+    path("nota/", include("merdeka.receipts.urls")),
+    path("pemasok/", include("merdeka.suppliers.urls")),
     path(
         "impor/pemetaan/<int:mapping_id>/hapus/",
         mapping_views.import_mapping_delete,

@@ -222,6 +222,63 @@ def debt_record(
     return debt
 
 
+def bill_record(
+    *,
+    shop,
+    key: str,
+    amount: int,
+    due_date: dt.date,
+    creditor: str,
+    day: dt.date | None = None,
+    note: str = "",
+    actor=None,
+    request=None,
+) -> Debt:
+    """A supplier's bill for goods already in the books: their stock purchases credited
+    the payables when they came in unpaid (``books.costs``), so the *utang* is recorded
+    without an entry of its own (posting it again would count the goods twice); its
+    payments post as any debt's do."""
+    if not key or len(key) > 80:
+        raise ValueError("a form key of 1-80 characters is needed")
+    with shop_scope(shop):
+        existing = Debt.objects.filter(shop=shop, key=key).first()
+    if existing is not None:
+        return existing
+    amount, note = _amount(amount), _note(note)
+    day = _day(shop, day)
+    if due_date < day:
+        raise ServiceError(_("The due date cannot be before the date of the debt."))
+    if due_date - day > MAX_TERM:
+        raise ServiceError(_("Choose a due date within ten years."))
+    creditor = " ".join((creditor or "").split())[:MAX_CREDITOR]
+    if not creditor:
+        raise ServiceError(_("Write who you owe it to."))
+    inventory = accounts_by_key(shop=shop, keys=["inventory"])["inventory"]
+    with transaction.atomic(), shop_scope(shop):
+        debt = Debt(
+            shop=shop,
+            kind=DebtKind.PAYABLE,
+            creditor=creditor,
+            note=note,
+            amount=amount,
+            date=day,
+            due_date=due_date,
+            counter_account_id=inventory,
+            key=key,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        debt.save()
+        audit_record(
+            action="books.debt_recorded",
+            shop=shop,
+            actor=actor,
+            target=debt,
+            request=request,
+            detail={"kind": DebtKind.PAYABLE, "amount": amount, "bill": True},
+        )
+    return debt
+
+
 def _paid(shop, debt_id: int, at: dt.date | None = None) -> int:
     payments = DebtPayment.objects.filter(shop=shop, debt_id=debt_id)
     if at is not None:
@@ -324,12 +381,14 @@ def debt_void(*, shop, debt_id: int, actor=None, request=None) -> Debt:
             return debt
         if DebtPayment.objects.filter(shop=shop, debt=debt).exists():
             raise ServiceError(_("A debt with payments cannot be cancelled."))
-        reversal = entry_reverse(
-            shop=shop,
-            entry_id=debt.entry_id,
-            actor=actor,
-            memo=_("Cancelled debt #%(id)s") % {"id": debt.pk},
-        )
+        reversal = None
+        if debt.entry_id is not None:  # a supplier's bill has none (``bill_record``)
+            reversal = entry_reverse(
+                shop=shop,
+                entry_id=debt.entry_id,
+                actor=actor,
+                memo=_("Cancelled debt #%(id)s") % {"id": debt.pk},
+            )
         debt.voided_at = timezone.now()
         debt.voided_by = actor if getattr(actor, "pk", None) else None
         Debt.objects.filter(shop=shop, pk=debt.pk).update(
@@ -341,7 +400,7 @@ def debt_void(*, shop, debt_id: int, actor=None, request=None) -> Debt:
             actor=actor,
             target=debt,
             request=request,
-            detail={"amount": debt.amount, "reversal": reversal.pk},
+            detail={"amount": debt.amount, "reversal": reversal.pk if reversal else None},
         )
     return debt
 

@@ -24,6 +24,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.imports.models import ImportFile
 from merdeka.orders.models import Order
 from merdeka.orders.selectors import orders_waiting
+from merdeka.receipts import selectors as receipts
 from merdeka.storefront.selectors import storefront_for
 
 
@@ -126,4 +127,6 @@ def dashboard(*, shop, membership) -> dict:
         "low_stock": alerts,
         "low_stock_url": stock_url,
         "steps": first_steps(shop=shop),
+        "receipts_to_check": receipts.to_check(shop=shop),
+        "price_alerts": receipts.price_alerts(shop=shop),
     }

@@ -30,6 +30,7 @@ from merdeka.customers.portable import extras_of, segments_export
 from merdeka.orders import export as order_export
 from merdeka.orders.models import Order, OrderLine, Payment
 from merdeka.privacy.audit import audit_record
+from merdeka.receipts.portable import purchasing_export
 
 __all__ = ["FORMULA_TRIGGERS", "export_shop", "formula_safe", "formula_unescape"]
 
@@ -256,6 +257,9 @@ def export_shop(
         (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
         total = JournalEntry.objects.filter(shop=shop).count()
         counts["journal_entries"] = jsonl("journal.jsonl", journal, "journal", total)
+        # receipts with their photos, suppliers, purchase orders, prices (receipts/portable.py)
+        purchasing = purchasing_export(shop=shop)
+        (out / "purchasing.json").write_text(json.dumps(purchasing, ensure_ascii=False))
 
     timings["json"] = time.perf_counter() - started
     with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):
@@ -273,6 +277,7 @@ def export_shop(
             "orders.jsonl",
             "books.json",
             "journal.jsonl",
+            "purchasing.json",
             "customers.csv",
             "orders.csv",
             "merdeka-export.xlsx",

@@ -22,6 +22,7 @@ from merdeka.imports.exporting import FORMAT
 from merdeka.imports.records import RejectedFile
 from merdeka.imports.writer import Counts
 from merdeka.orders.models import Order, OrderLine, Payment
+from merdeka.receipts.portable import purchasing_restore
 
 
 def _open(path: Path):
@@ -79,6 +80,18 @@ def read_books(path: Path) -> tuple[dict, list[dict]]:
     return books, _read_jsonl(Path(path), ("journal.jsonl",))["journal.jsonl"]
 
 
+def read_purchasing(path: Path) -> dict:
+    """The export's receipts, suppliers and prices: empty for an older export."""
+    opener = _open(Path(path))
+    try:
+        with opener("purchasing.json") as handle:
+            return json.load(handle)
+    except (KeyError, FileNotFoundError):
+        return {}
+    except ValueError:
+        raise RejectedFile(_("purchasing.json of the export is not valid JSON.")) from None
+
+
 def _read_jsonl(path: Path, names, *, optional: bool = False) -> dict[str, list[dict]]:
     opener = _open(path)
     rows = {}
@@ -112,6 +125,7 @@ def write_export(
     books=None,
     journal=(),
     segments=(),
+    purchasing=None,
 ) -> Counts:
     """Customers and orders (with their payments) not in the shop yet, then the books:
     a journal goes only into a shop that had neither orders nor a journal of its own
@@ -231,4 +245,5 @@ def write_export(
         books_restore(shop=shop, books=books or {}, journal=list(journal), had_data=had_data)
     except BooksNotRestored:
         raise RejectedFile(BooksNotRestored.message) from None
+    purchasing_restore(shop=shop, data=purchasing or {})  # after the journal: expenses by key
     return counts

@@ -48,7 +48,16 @@ class Parsed:
 
 
 def _write_own_export(
-    *, shop, resolver, import_file=None, customers, orders, books=None, journal=(), segments=()
+    *,
+    shop,
+    resolver,
+    import_file=None,
+    customers,
+    orders,
+    books=None,
+    journal=(),
+    segments=(),
+    purchasing=None,
 ):
     return own_export.write_export(
         shop=shop,
@@ -58,6 +67,7 @@ def _write_own_export(
         books=books,
         journal=journal,
         segments=segments,
+        purchasing=purchasing,
     )
 
 
@@ -128,6 +138,7 @@ def _own_export(path: Path, detail: bool = False) -> Parsed:
             books=books,
             journal=journal,
             segments=segments,
+            purchasing=own_export.read_purchasing(path),
         ),
         preview={"customers": len(customers), "orders": len(orders)},
     )

@@ -38,6 +38,8 @@ MORE = [
         _("Selling"),
         [
             Place("books_home", _("Books")),
+            Place("receipts_home", _("Receipts")),
+            Place("supplier_list", _("Suppliers")),
             Place("storefront_settings", _("Online shop"), owner_only=True),
             Place("groupbuy_list", _("Group buys")),
             Place("preorder_list", _("Pre-orders")),

@@ -411,6 +411,58 @@ ROUTES.update(
 )
 
 
+# Receipts and suppliers (merdeka.receipts, merdeka.suppliers): the walked shop's booked
+# receipt and one under review, its item's prices, a supplier with a purchase order part
+# received and billed, all named after the canary (made by _receipts).
+ROUTES.update(
+    {
+        "receipts_home": Route(kwargs=lambda w: _receipts(w) and {}, own_shop=True),
+        "receipts_progress": Route(own_shop=True, post=None),
+        "receipt_detail": Route(
+            kwargs=lambda w: {"receipt_id": _receipts(w)["review"].pk},
+            post=lambda w: {"store": "x", "do": "confirm", "item_count": "0"},
+        ),
+        "receipt_photo": Route(
+            kwargs=lambda w: {"receipt_id": _receipts(w)["review"].pk}, post=None
+        ),
+        "receipt_delete": Route(
+            kwargs=lambda w: {"receipt_id": _receipts(w)["review"].pk},
+            post=lambda w: {"confirmed": "yes"},
+        ),
+        "price_list": Route(own_shop=True, post=lambda w: {"alert_percent": "50"}),
+        "price_item": Route(kwargs=lambda w: {"key": _receipts(w)["item_key"]}, post=None),
+        "supplier_list": Route(own_shop=True, post=lambda w: {"name": ""}),
+        "supplier_detail": Route(
+            kwargs=lambda w: {"supplier_id": _receipts(w)["supplier"].pk},
+            post=lambda w: {"name": "x"},
+        ),
+        "po_new": Route(
+            kwargs=lambda w: {"supplier_id": _receipts(w)["supplier"].pk},
+            post=lambda w: {"variant-0": w["variant"].pk, "qty-0": "1", "price-0": "1"},
+        ),
+        "po_detail": Route(kwargs=lambda w: {"order_id": _receipts(w)["order"].pk}, post=None),
+        "po_whatsapp": Route(kwargs=lambda w: {"order_id": _receipts(w)["order"].pk}),
+        "po_pdf": Route(kwargs=lambda w: {"order_id": _receipts(w)["order"].pk}, post=None),
+        "po_receive": Route(
+            kwargs=lambda w: {"order_id": _receipts(w)["order"].pk},
+            post=lambda w: {"key": "x", f"qty-{w['receipts']['line'].pk}": "1"},
+        ),
+        "po_bill": Route(
+            kwargs=lambda w: {"order_id": _receipts(w)["order"].pk},
+            post=lambda w: {"due_date": "2036-01-01"},
+        ),
+    }
+)
+
+
+def _receipts(world):
+    if "receipts" not in world:
+        from merdeka.receipts.tests.world import receipts_world
+
+        world["receipts"] = receipts_world(world["shop"], world["variant"])
+    return world["receipts"]
+
+
 def _debt(world):
     """A receivable of the canary customer (its note a canary), part paid, reminded."""
     if "debt" not in world:

@@ -141,7 +141,26 @@ def snapshot(shop, in_shop):
             PreorderEntry.objects.count(),
             *_snapshot_incidents(),
             *_snapshot_books(),
+            *_snapshot_receipts(),
         )
+
+
+def _snapshot_receipts():
+    """Receipts (their state, store and total), their items, prices and mappings, the
+    suppliers, their orders and what arrived."""
+    from merdeka.receipts.models import ItemMapping, PricePoint, Receipt, ReceiptItem
+    from merdeka.suppliers.models import GoodsReceived, PurchaseOrder, PurchaseOrderLine, Supplier
+
+    return (
+        sorted(Receipt.objects.values_list("status", "store", "total")),
+        sorted(ReceiptItem.objects.values_list("name", "total")),
+        PricePoint.objects.count(),
+        ItemMapping.objects.count(),
+        Supplier.objects.count(),
+        sorted(PurchaseOrder.objects.values_list("status", "bill_id")),
+        sorted(PurchaseOrderLine.objects.values_list("received", flat=True)),
+        GoodsReceived.objects.count(),
+    )
 
 
 def _snapshot_books():

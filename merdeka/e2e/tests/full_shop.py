@@ -62,6 +62,9 @@ def full_shop(shop, owner) -> dict:
     _cards(world)
     _books_and_incidents(world)
     _debts(world)
+    from merdeka.receipts.tests.world import receipts_world
+
+    world["receipts"] = receipts_world(shop, world["variants"][0])
     # the customers' numbers and RFM groups, as the nightly work leaves them
     from merdeka.customers import stats
 

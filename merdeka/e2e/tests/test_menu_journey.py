@@ -14,6 +14,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DAILY = ["Beranda", "Pesanan", "Pelanggan", "Produk"]
 MORE_FOR_OWNER = [
+    "Nota",
+    "Pemasok",
     "Toko online",
     "Beli bareng",
     "PO",
