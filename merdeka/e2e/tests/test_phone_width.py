@@ -209,6 +209,8 @@ SKIPPED: dict[str, str] = {
     "two_factor_recovery_codes": "needs two-factor on; core/tests/test_twofactor.py",
     "logout": "POST only",
     "books_reports_access": "POST only (the owners' switch on the reports' page)",
+    "books_month_close": "POST only (the reports' summary page, closing the books)",
+    "books_month_reopen": "POST only (the reports' summary page, closing the books)",
     "shop_switch": "POST only (the account menu)",
     "set_language": "POST only (the footer's language buttons)",
     "staff_remove": "POST only (staff page)",
