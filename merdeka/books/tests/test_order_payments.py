@@ -79,6 +79,7 @@ def test_a_delivered_order_is_paid_in_parts_each_posted_against_the_receivable(i
         first = JournalEntry.objects.filter(order=order).latest("id")
         assert Order.objects.filter(receivable_q(), pk=order.pk).exists()
     assert first.source == Source.ORDER and first.date == today(ika_shop)
+    assert first.created_by_id == rina.pk  # who took the money, as its history says
     assert lines_of(ika_shop, first) == [("cash", 40_000, 0), ("receivable", 0, 40_000)]
     # what was posted before stays as it was: the payment is an entry of its own
     assert posted_lines(ika_shop, order)[: len(before)] == before
@@ -114,6 +115,7 @@ def test_a_delivered_order_is_paid_in_parts_each_posted_against_the_receivable(i
             for e in OrderEvent.objects.filter(order=order, kind="payment").order_by("id")
         ]
     assert lines_of(ika_shop, last) == [("bank", 110_000, 0), ("receivable", 0, 110_000)]
+    assert last.created_by_id == ika.pk
     assert events == [(40_000, "110000"), (110_000, "0")]
     assert debts.owed_list(shop=ika_shop, kind=DebtKind.RECEIVABLE) == []
     assert dashboard.receivables_due(shop=ika_shop, day=today(ika_shop))["amount"] == 0
