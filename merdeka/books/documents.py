@@ -260,13 +260,18 @@ def daily_recap(*, shop, start: dt.date, end: dt.date) -> Report:
         "revenue": sum(d.revenue for d in days),
         "cost_of_goods": sum(d.cost_of_goods for d in days),
         "gross_profit": sum(d.gross_profit for d in days),
+        "expenses": sum(d.expenses for d in days),
+        "profit": sum(d.profit for d in days),
     }
     recap = Table(
         _("Day by day"),
         _("Day"),
-        [_("Sales"), _("Revenue"), _("COGS"), _("Gross profit")],
+        [_("Sales"), _("Revenue"), _("COGS"), _("Gross profit"), _("Expenses"), _("Net profit")],
         [
-            Row(_day(d.day), [d.sales_total, d.revenue, d.cost_of_goods, d.gross_profit])
+            Row(
+                _day(d.day),
+                [d.sales_total, d.revenue, d.cost_of_goods, d.gross_profit, d.expenses, d.profit],
+            )
             for d in days
         ]
         + [Row(_("Total"), list(totals.values()), "grand")],
@@ -287,6 +292,30 @@ def daily_recap(*, shop, start: dt.date, end: dt.date) -> Report:
     )
     report = Report("rekap-harian", _("Daily recap"), start, end, [recap, by_channel])
     report.figures = totals | {"channels": per_channel}
+    # the chart: each day's net profit (a day of expenses only goes below the line)
+    labels = [_day(d.day) for d in days]
+    report.charts.append(
+        Chart(
+            charts.bars(
+                title=_("Profit per day"),
+                desc=_("Net profit of each day: revenue less cost of goods and expenses.")
+                + " "
+                + _("%(total)s in all.") % {"total": format_rupiah(totals["profit"])},
+                labels=labels,
+                series=[charts.Series(_("Net profit"), [d.profit for d in days])],
+            ),
+            Table(
+                _("Profit per day"),
+                _("Day"),
+                [_("Revenue"), _("Costs"), _("Net profit")],
+                [
+                    Row(label, [d.revenue, d.cost_of_goods + d.expenses, d.profit])
+                    for label, d in zip(labels, days, strict=True)
+                ],
+                key="chart-recap",
+            ),
+        )
+    )
     report.notes.append(
         _(
             "Sales are the orders placed that day, on every channel. Revenue counts an order "

@@ -47,7 +47,7 @@ from merdeka.core import bulk
 from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.lifecycle import OWN_CHANNELS
-from merdeka.orders.models import Order, Payment, Status
+from merdeka.orders.models import Order, OrderEvent, Payment, Status
 
 # the lifecycle's events that can move an order's postings. Not among them: placing
 # (an order is placed unpaid and undelivered), asking for payment or processing, and
@@ -203,12 +203,20 @@ def orders_read(*, shop, order_ids=None, id_range: tuple[int, int] | None = None
 
 
 def postings_plan(
-    *, shop, books: OrderBooks, order_ids, rule: str, on=None, status_as: dict | None = None
+    *,
+    shop,
+    books: OrderBooks,
+    order_ids,
+    rule: str,
+    on=None,
+    status_as: dict | None = None,
+    actors: dict[int, int] | None = None,
 ) -> list[Posting]:
     """For each order, the posting that brings what it has posted to its ``target``
     (none where they agree), on day ``on`` (a date, a mapping of order id to date, or
     None: the order's own day). ``books`` moves as if the postings were written, so a
-    second plan over it continues from the first."""
+    second plan over it continues from the first. ``actors`` names, by order id, the
+    user whose change of the order the posting follows (who posted it)."""
     targets = {}
     keys = set()
     for order_id in order_ids:
@@ -243,6 +251,7 @@ def postings_plan(
                 key=f"order:{order_id}:{seq}",
                 lines=lines,
                 order_id=order_id,
+                actor=_Who(actors[order_id]) if actors and actors.get(order_id) else None,
             )
         )
         books.counts[order_id] = seq
@@ -254,8 +263,20 @@ def postings_plan(
     return postings
 
 
+@dataclass(frozen=True)
+class _Who:
+    """A user by id, as ``Posting.actor`` takes it (only its ``pk`` is written)."""
+
+    pk: int
+
+
 def order_postings_sync(
-    *, shop, order_ids, on: dt.date | None = None, status_as: dict | None = None
+    *,
+    shop,
+    order_ids,
+    on: dt.date | None = None,
+    status_as: dict | None = None,
+    actors: dict[int, int] | None = None,
 ) -> int:
     """Post, for each order, the difference between what it should add up to and what
     it has posted; returns how many entries were written. ``on`` is the day they post
@@ -266,7 +287,13 @@ def order_postings_sync(
         return 0
     books = orders_read(shop=shop, order_ids=ids)
     postings = postings_plan(
-        shop=shop, books=books, order_ids=ids, rule=revenue_on(shop), on=on, status_as=status_as
+        shop=shop,
+        books=books,
+        order_ids=ids,
+        rule=revenue_on(shop),
+        on=on,
+        status_as=status_as,
+        actors=actors,
     )
     entries_write(shop=shop, postings=postings)
     return len(postings)
@@ -287,4 +314,21 @@ def orders_changed(events) -> None:
     for (shop_id, at), ids in by_shop.items():
         shop = shops.setdefault(shop_id, Shop.objects.get(pk=shop_id))
         on = local_date(shop, at) if at is not None else None
-        order_postings_sync(shop=shop, order_ids=ids, on=on)
+        order_postings_sync(
+            shop=shop, order_ids=ids, on=on, actors=_actors(shop, ids) if at else None
+        )
+
+
+def _actors(shop, order_ids) -> dict[int, int]:
+    """Who made each order's latest change: its history's newest row, written by the
+    lifecycle in the transaction of the change the posting follows."""
+    with shop_scope(shop):
+        rows = (
+            OrderEvent.objects.filter(shop=shop, order_id__in=list(order_ids))
+            .order_by("order_id", "-at", "-id")
+            .values_list("order_id", "actor_id")
+        )
+        found: dict[int, int] = {}
+        for order_id, actor_id in rows:
+            found.setdefault(order_id, actor_id)
+    return {order_id: actor for order_id, actor in found.items() if actor}

@@ -15,16 +15,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from merdeka.books import documents, services, statements
 from merdeka.books.forms import PeriodForm
-from merdeka.books.models import Account
+from merdeka.books.models import Account, ClosedMonth
 from merdeka.books.pdf import report_pdf
-from merdeka.books.posting import today
+from merdeka.books.posting import month_close, month_reopen, today
 from merdeka.books.xlsx import report_xlsx
 from merdeka.core.decorators import shop_member
+from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import XLSX_CONTENT_TYPE
 
 LEDGER_FILE_LINES = 5000  # a ledger's PDF or spreadsheet: a longer period is cut, and says so
@@ -111,6 +113,14 @@ def _serve(request, slug: str, build, *, url: str, **extra):
         "staff_see_reports": statements.staff_see_reports(request.shop),
         "by": request.GET.get("by", ""),
     }
+    if slug == "ringkasan":  # closing the books: the months closed, the last one to close
+        with shop_scope(request.shop):
+            context["closed_months"] = list(
+                ClosedMonth.objects.filter(shop=request.shop)
+                .order_by("-month")
+                .values_list("month", flat=True)[:24]
+            )
+        context["last_month"] = _month_back(day).strftime("%Y-%m")
     return render(request, "books/report_page.html", context)
 
 
@@ -195,4 +205,53 @@ def books_reports_access(request):
         messages.success(request, _("Staff can now see the reports."))
     else:
         messages.success(request, _("Only owners can see the reports now."))
+    return redirect("books_report")
+
+
+def _posted_month(request) -> dt.date | None:
+    """The month of the form (``YYYY-MM``), or None."""
+    try:
+        return dt.datetime.strptime(request.POST.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return None
+
+
+@require_POST
+@shop_member
+def books_month_close(request):
+    """Close a month that has ended: nothing posts into it any more (what belongs to it
+    later posts in the first open month, naming its day). Whoever sees the reports may
+    close (the owners, and the staff when an owner opened the reports to them)."""
+    _allowed(request)
+    month = _posted_month(request)
+    if month is None:
+        messages.error(request, _("Choose the month to close."))
+    elif month >= today(request.shop).replace(day=1):
+        messages.error(request, _("Only a month that has ended can be closed."))
+    elif month_close(shop=request.shop, month=month, actor=request.user, request=request):
+        messages.success(
+            request,
+            _("%(month)s is closed: nothing posts into it any more.")
+            % {"month": date_format(month, "F Y")},
+        )
+    else:
+        messages.info(
+            request, _("%(month)s was closed already.") % {"month": date_format(month, "F Y")}
+        )
+    return redirect("books_report")
+
+
+@require_POST
+@shop_member(owner=True)
+def books_month_reopen(request):
+    """An owner reopens a closed month (audited, ``books.month_reopened``)."""
+    month = _posted_month(request)
+    if month is not None and month_reopen(
+        shop=request.shop, month=month, actor=request.user, request=request
+    ):
+        messages.success(
+            request, _("%(month)s is open again.") % {"month": date_format(month, "F Y")}
+        )
+    else:
+        messages.error(request, _("That month is not closed."))
     return redirect("books_report")

@@ -366,10 +366,15 @@ class RecapDay:
     sales: dict[str, int]  # orders placed, per channel
     revenue: int
     cost_of_goods: int
+    expenses: int = 0
 
     @property
     def gross_profit(self) -> int:
         return self.revenue - self.cost_of_goods
+
+    @property
+    def profit(self) -> int:
+        return self.gross_profit - self.expenses
 
     @property
     def sales_total(self) -> int:
@@ -378,10 +383,10 @@ class RecapDay:
 
 def daily_recap(*, shop, date_from: dt.date, date_to: dt.date) -> tuple[list[RecapDay], list[str]]:
     """Each day with something to say: the orders placed per channel (omzet), and the
-    books' revenue, cost of goods sold and gross profit. Returns the days and the
-    channels that sold."""
+    books' revenue, cost of goods sold, gross profit, expenses and net profit. Returns
+    the days and the channels that sold."""
     placed = sales.sales_by_day(shop=shop, date_from=date_from, date_to=date_to)
-    books = _kind_days(shop, date_from, date_to, [Kind.REVENUE, Kind.COST_OF_GOODS])
+    books = _kind_days(shop, date_from, date_to, [Kind.REVENUE, Kind.COST_OF_GOODS, Kind.EXPENSE])
     days = []
     for day in sorted(set(placed) | set(books)):
         kinds = books.get(day, {})
@@ -390,8 +395,9 @@ def daily_recap(*, shop, date_from: dt.date, date_to: dt.date) -> tuple[list[Rec
             placed.get(day, {}),
             kinds.get(Kind.REVENUE, 0),
             kinds.get(Kind.COST_OF_GOODS, 0),
+            kinds.get(Kind.EXPENSE, 0),
         )
-        if recap.sales or recap.revenue or recap.cost_of_goods:
+        if recap.sales or recap.revenue or recap.cost_of_goods or recap.expenses:
             days.append(recap)
     channels = sorted({c for d in placed.values() for c in d}, key=_channel_order)
     return days, channels

@@ -14,6 +14,8 @@ urlpatterns = [
     path("laporan/neraca-saldo/", report_views.books_trial_balance, name="books_trial_balance"),
     path("laporan/buku-besar/<int:account_id>/", report_views.books_ledger, name="books_ledger"),
     path("laporan/akses/", report_views.books_reports_access, name="books_reports_access"),
+    path("tutup-bulan/", report_views.books_month_close, name="books_month_close"),
+    path("buka-bulan/", report_views.books_month_reopen, name="books_month_reopen"),
     path("laba-kotor/", cost_views.books_gross_profit, name="books_gross_profit"),
     # debts: what customers owe (piutang) and what the shop owes (utang)
     path(

@@ -86,7 +86,7 @@ def buyer_message(order: Order, kind: str, **facts) -> tuple[str, str]:
                 )
                 % values
             )
-            if order.paid_at is not None:
+            if order.paid_at is not None or facts.get("was_paid"):
                 body += " " + _("We will contact you to return your payment.")
             body += "\n\n" + values["shop"]
         else:

@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 from merdeka.catalog.services import stock_settle_orders
 from merdeka.core import bulk
 from merdeka.core.events import Event, emit_events
+from merdeka.core.money import format_rupiah
 from merdeka.core.ownership import ORDER_STATUS, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
@@ -170,7 +171,22 @@ def next_statuses(order: Order) -> list[str]:
     return [s for s in Status.values if s != order.status and not transition_problem(order, s)]
 
 
-def payment_problem(order: Order) -> str | None:
+def payments_sum(shop, order_id: int) -> Decimal:
+    """The money recorded for an order so far (its payments, summed)."""
+    with shop_scope(shop):
+        found = Payment.objects.filter(shop=shop, order_id=order_id).aggregate(s=Sum("amount"))
+    return found["s"] or Decimal(0)
+
+
+def amount_left(order: Order, paid: Decimal) -> Decimal:
+    """What is still to pay of the order's total (0 when paid in full or no total)."""
+    return max((order.total or Decimal(0)) - paid, Decimal(0))
+
+
+def payment_problem(order: Order, paid: Decimal | None = None) -> str | None:
+    """Why no payment can be recorded for ``order`` now, or None. ``paid`` is what its
+    payments add up to (read when not given). Payments may come in parts: an order
+    takes them until they add up to its total (``paid_at`` is when they did)."""
     if not seller_manages(order):
         return transition_problem(order, Status.PAID)
     if order.status in (Status.CANCELLED, Status.RETURNED):
@@ -178,6 +194,10 @@ def payment_problem(order: Order) -> str | None:
             "status": Status(order.status).label.lower()
         }
     if order.paid_at is not None:
+        return _("The payment of this order is already recorded.")
+    if paid is None:
+        paid = payments_sum(order.shop_id, order.pk)
+    if paid and order.total and paid >= order.total:
         return _("The payment of this order is already recorded.")
     return None
 
@@ -189,6 +209,7 @@ def payment_problem(order: Order) -> str | None:
 class Outcome:
     order: Order
     event: OrderEvent
+    left: Decimal | None = None  # a payment's: what is still to pay after it
 
 
 class _Changed(ServiceError):
@@ -308,8 +329,13 @@ def order_payment_record(
     actor=None,
     request=None,
 ) -> Outcome:
-    """Record the money received; the order becomes paid (a shipped cash-on-delivery
-    order keeps its status and gets its payment date).
+    """Record money received for the order: all of it, or a part (a down payment, a
+    buyer of a delivered order paying what she owes in instalments). The first payment
+    makes an unpaid order paid (a shipped or completed one keeps its status); the one
+    that completes the total sets ``paid_at``. More than what is left is refused with
+    the amount left. Each payment is its own row and ``order.paid`` event, so the books
+    post each one as money in against the receivable or the deposit, never editing a
+    posted line.
 
     ``proof`` is an uploaded photo: checked and re-encoded before anything is written,
     so a bad file leaves the order as it was.
@@ -325,22 +351,37 @@ def order_payment_record(
         raise ServiceError(_("The reference can be at most 100 characters."))
     encoded = proofs.encode(proof) if proof is not None else None
     with transaction.atomic(), shop_scope(shop):
-        order = _locked(shop, order_id)
-        problem = payment_problem(order)
+        order = _locked(shop, order_id)  # the row lock serialises payments of one order
+        paid = payments_sum(shop, order.pk)
+        problem = payment_problem(order, paid)
         if problem:
             raise ServiceError(problem)
-        amount = amount if amount is not None else (order.total or Decimal(0))
+        total = order.total or Decimal(0)
+        left = amount_left(order, paid)
+        amount = amount if amount is not None else left
         if amount <= 0:
             raise ServiceError(_("Write the amount received, such as 125.000."))
+        if total and amount > left:
+            raise ServiceError(
+                _(
+                    "The payment of %(amount)s is more than what is left to pay "
+                    "(%(left)s). Write %(left)s or less."
+                )
+                % {"amount": format_rupiah(amount), "left": format_rupiah(left)}
+            )
+        left -= amount
         before, now = order.status, timezone.now()
         to = Status.PAID if before in UNPAID else before
+        in_full = not total or left == 0
         with owning(ORDER_STATUS):
             updated = Order.objects.filter(
                 shop=shop, pk=order.pk, status=before, paid_at__isnull=True
-            ).update(status=to, paid_at=now, updated_at=now)
+            ).update(status=to, updated_at=now, **({"paid_at": now} if in_full else {}))
         if not updated:
             raise _Changed(_("Someone changed this order just now. Look at it again."))
-        order.status, order.paid_at = to, now
+        order.status = to
+        if in_full:
+            order.paid_at = now
         payment = Payment(
             shop=shop,
             order=order,
@@ -356,6 +397,8 @@ def order_payment_record(
             payment.proof_width, payment.proof_height = encoded.width, encoded.height
         payment.save()
         detail = {"method": method, "amount": str(amount), "payment": payment.pk}
+        if total:
+            detail["left"] = str(int(left))
         if encoded is not None:
             detail["proof"] = True
         event = _event(
@@ -375,10 +418,11 @@ def order_payment_record(
             payment_id=payment.pk,
             amount=int(amount),
             method=method,
+            left=int(left),
         )
         _notify(shop, order, event, EventKind.PAYMENT, amount=amount)
         _audit("order.payment_recorded", shop, order, actor, request, detail)
-    return Outcome(order, event)
+    return Outcome(order, event, left)
 
 
 def tracking_clean(courier: str, tracking: str) -> str:
@@ -488,11 +532,17 @@ def _cancel(shop, orders, *, reason, actor, request, tell=None) -> list[OrderEve
     for order in orders:
         _move(shop, order, Status.CANCELLED, now)
     released = stock_settle_orders(shop=shop, order_ids=list(before), ship=False)
+    # money came in for it (all or a part): the buyer is told it goes back
+    with_money = set(
+        Payment.objects.filter(shop=shop, order_id__in=list(before)).values_list(
+            "order_id", flat=True
+        )
+    )
     events = []
     for order in orders:
         detail = {
             "stock_released": released.get(order.pk, 0),
-            "was_paid": order.paid_at is not None,
+            "was_paid": order.paid_at is not None or order.pk in with_money,
         }
         event = _event(
             shop,
@@ -516,7 +566,15 @@ def _cancel(shop, orders, *, reason, actor, request, tell=None) -> list[OrderEve
     # subscribers (pre-order quotas, group-buy counts) react inside this transaction
     _announce(shop, ORDER_CANCELLED, orders, from_status=before, reason=reason)
     for order, event in zip(orders, events, strict=True):
-        _notify(shop, order, event, EventKind.CANCELLED, reason=reason, text=tell)
+        _notify(
+            shop,
+            order,
+            event,
+            EventKind.CANCELLED,
+            reason=reason,
+            text=tell,
+            was_paid=event.detail["was_paid"],
+        )
     return events
 
 

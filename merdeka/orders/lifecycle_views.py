@@ -7,6 +7,8 @@ the order's shop may act; another shop's order ids give 404.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from merdeka.core.csp import form_to_whatsapp
 from merdeka.core.decorators import shop_member
+from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.orders import buyer_notices, lifecycle, proofs, selectors
@@ -51,18 +54,26 @@ def detail_context(request, order: Order, **forms) -> dict:
     for event in events:
         courier = event.detail.get("courier")
         event.courier_label = Courier(courier).label if courier in Courier.values else ""
-    initial_amount = int(order.total) if order.total else ""
+    # what her payments add up to and what is left (payments may come in parts)
+    paid = sum((p.amount for p in payments), Decimal(0))
+    left = lifecycle.amount_left(order, paid)
+    initial_amount = int(left) if left else ""
     return {
         "order": order,
         "total_gap": selectors.order_total_gap(order),
         "manages": manages,
         "steps": steps,
         "plain_steps": [s for s in steps if s in lifecycle.PLAIN_STEPS],
-        "can_pay": manages and lifecycle.payment_problem(order) is None,
+        "can_pay": manages and lifecycle.payment_problem(order, paid) is None,
+        "paid": paid,
+        "left": left,
+        # paid and left show once money came in, or when a delivered order waits for it
+        "show_paid": bool(payments)
+        or (left and manages and order.status in (Status.SHIPPED, Status.COMPLETED)),
         "can_ship": Status.SHIPPED in steps,
         "can_complete": Status.COMPLETED in steps,
         "can_cancel": Status.CANCELLED in steps,
-        "was_paid": order.paid_at is not None,
+        "was_paid": order.paid_at is not None or bool(payments),
         "events": events,
         "payments": payments,
         "shipment": shipment,
@@ -120,7 +131,11 @@ _FORM_ACTIONS = {
     "pay": (
         "payment_form",
         lifecycle.order_payment_record,
-        gettext_lazy("Payment recorded. The order is paid."),
+        lambda outcome: (
+            _("Payment recorded. %(left)s is left to pay.") % {"left": format_rupiah(outcome.left)}
+            if outcome.left
+            else _("Payment recorded. The order is paid.")
+        ),
     ),
     "ship": ("ship_form", lifecycle.order_ship, gettext_lazy("The order is shipped.")),
     "cancel": (
@@ -138,11 +153,11 @@ def _act_on_form(request, order: Order, name: str, form) -> HttpResponse:
     form_key, service, done = _FORM_ACTIONS[name]
     if form.is_valid():
         try:
-            _service(request, order, service, **form.cleaned_data)
+            result = _service(request, order, service, **form.cleaned_data)
         except ServiceError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, str(done))
+            messages.success(request, str(done(result) if callable(done) else done))
             return redirect("order_detail", order_id=order.pk)
     return _again(request, order, **{form_key: form}, open_form=name)
 

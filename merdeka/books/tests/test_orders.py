@@ -18,7 +18,14 @@ from merdeka.books.backfill import backfill
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.models import Account, BooksSettings, JournalEntry, RevenueOn, Source
 from merdeka.books.orders import order_postings_sync, orders_read, target
-from merdeka.books.posting import Line, entry_post, entry_reverse, month_close, today
+from merdeka.books.posting import (
+    Line,
+    entry_post,
+    entry_reverse,
+    month_close,
+    month_reopen,
+    today,
+)
 from merdeka.books.selectors import balance_sheet, balances, profit_and_loss, report
 from merdeka.books.statements import cash_flow, financial_position, is_money
 from merdeka.catalog import services as catalog
@@ -28,7 +35,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.orders import lifecycle
 from merdeka.orders.manual import ManualLine, manual_order_create
-from merdeka.orders.models import Order
+from merdeka.orders.models import Payment
 from merdeka.orders.services import Buyer
 from merdeka.storefront.tests.conftest import make_product
 
@@ -174,7 +181,9 @@ def test_the_backfill_posts_every_order_once_in_any_order(ika_shop, ika):
     assert by_key(ika_shop) == {"bank": 60000, "sales": 30000, "customer_deposits": 30000}
 
 
-STATES = st.sampled_from(["placed", "paid", "done", "done_unpaid", "cancelled"])
+STATES = st.sampled_from(
+    ["placed", "paid", "done", "done_unpaid", "cancelled", "part_done", "part_paid_off"]
+)
 
 
 @settings(
@@ -212,8 +221,20 @@ def _backfill_in_any_order(shop, actor, states, rng, synced):
                     lifecycle.order_payment_record(
                         shop=shop, order_id=order.pk, method="transfer", actor=actor
                     )
-                if state in ("done", "done_unpaid"):
+                if state in ("part_done", "part_paid_off"):  # a down payment of a third
+                    lifecycle.order_payment_record(
+                        shop=shop,
+                        order_id=order.pk,
+                        method="transfer",
+                        amount=(order.total // 3).quantize(Decimal(1)),
+                        actor=actor,
+                    )
+                if state in ("done", "done_unpaid", "part_done", "part_paid_off"):
                     lifecycle.order_complete(shop=shop, order_id=order.pk, actor=actor)
+                if state == "part_paid_off":  # the rest in cash, after delivery
+                    lifecycle.order_payment_record(
+                        shop=shop, order_id=order.pk, method="cash", actor=actor
+                    )
                 if state == "cancelled":
                     lifecycle.order_cancel(shop=shop, order_id=order.pk, reason="x", actor=actor)
             except ServiceError:
@@ -243,7 +264,10 @@ ACTIONS = st.lists(
         st.sampled_from(
             [
                 "order",
+                "cod",
                 "pay",
+                "part",
+                "ship",
                 "complete",
                 "cancel",
                 "expense",
@@ -252,6 +276,7 @@ ACTIONS = st.lists(
                 "transfer",
                 "reverse",
                 "close",
+                "reopen",
                 "buy",
                 "sell",
                 "count",
@@ -299,6 +324,10 @@ def _play(shop, actor, actions):
         try:
             if action == "order":
                 orders.append(manual(shop, actor, f"p{n}", amount, fee=pick * 1000))
+            elif action == "cod":  # shipped before it is paid: a receivable on delivery
+                orders.append(
+                    manual(shop, actor, f"c{n}", amount, delivery="courier", payment="cod")
+                )
             elif action == "buy":  # not paid yet: a payable, no cash moves
                 catalog.stock_purchase(
                     shop=shop, variant=variant, location=home, quantity=pick + 1, unit_cost=amount
@@ -316,11 +345,23 @@ def _play(shop, actor, actions):
                 orders.append(order)
             elif action == "count":
                 catalog.stock_count(shop=shop, location=home, counts={variant.pk: pick})
-            elif action in ("pay", "complete", "cancel") and orders:
+            elif action in ("pay", "part", "ship", "complete", "cancel") and orders:
                 order = orders[pick % len(orders)]
-                if action == "pay":
+                if action == "pay":  # what is left, all of it
                     lifecycle.order_payment_record(
                         shop=shop, order_id=order.pk, method="cash", actor=actor
+                    )
+                elif action == "part":  # a part (more than is left is refused)
+                    lifecycle.order_payment_record(
+                        shop=shop,
+                        order_id=order.pk,
+                        method="transfer",
+                        amount=Decimal(amount // 4 or 1),
+                        actor=actor,
+                    )
+                elif action == "ship":
+                    lifecycle.order_ship(
+                        shop=shop, order_id=order.pk, courier="gosend", actor=actor
                     )
                 elif action == "complete":
                     lifecycle.order_complete(shop=shop, order_id=order.pk, actor=actor)
@@ -351,6 +392,8 @@ def _play(shop, actor, actions):
                 drawings -= entry_amount(entry, acc["drawings"], credit=False)
             elif action == "close":
                 month_close(shop=shop, month=start, actor=actor)
+            elif action == "reopen":
+                month_reopen(shop=shop, month=start, actor=actor)
         except ServiceError:
             pass  # a move the lifecycle refuses (already paid, not shipped...) changes nothing
     end = start + dt.timedelta(days=62)  # closed months push postings to the next one
@@ -366,10 +409,10 @@ def _play(shop, actor, actions):
         b.amount for b in balances(shop=shop, date_from=start, date_to=end)
         if b.account.key in ("cash", "bank")
     )  # fmt: skip
-    paid = sum(
-        int(o.total)
-        for o in Order.objects.filter(shop=shop, pk__in=[o.pk for o in orders], paid_at__isnull=False)
-        if o.status != "cancelled"
+    paid = sum(  # every payment, in full or a part, of the orders not cancelled
+        int(p.amount)
+        for p in Payment.objects.filter(shop=shop, order__in=[o.pk for o in orders])
+        if p.order.status != "cancelled"
     )  # fmt: skip
     moved = sum(
         line.debit - line.credit
@@ -398,6 +441,9 @@ def _play(shop, actor, actions):
     )  # fmt: skip
     assert inventory == sum(StockCost.objects.filter(shop=shop).values_list("value", flat=True))
     assert backfill(shop=shop) == 0  # everything live was posted exactly once
+    # what belonged to a closed month posted on the first day of a later one, saying so
+    for entry in JournalEntry.objects.filter(shop=shop, belongs_to__isnull=False):
+        assert entry.date.day == 1 and entry.date > entry.belongs_to, entry
 
 
 def entry_amount(entry, account_id, *, credit: bool) -> int:

@@ -65,6 +65,13 @@ def shop_with_books(shop, actor):
     for order in orders[:2]:
         lifecycle.order_complete(shop=shop, order_id=order.pk, actor=actor)
     lifecycle.order_cancel(shop=shop, order_id=orders[3].pk, reason="Stok habis", actor=actor)
+    # picked up with a third paid: a receivable, belum lunas
+    part = manual(shop, actor, "o-part", 90_000)
+    lifecycle.order_payment_record(
+        shop=shop, order_id=part.pk, method="cash", amount=Decimal(30_000), actor=actor
+    )
+    lifecycle.order_complete(shop=shop, order_id=part.pk, actor=actor)
+    orders.append(part)
     moved = services.transfer_record(
         shop=shop, key="tr-1", amount=20_000, from_id=acc["bank"], to_id=acc["cash"]
     )
@@ -135,6 +142,15 @@ def test_an_export_restored_into_an_empty_shop_brings_the_books_as_they_were(
     assert backfill(shop=fresh) == 0
     with shop_scope(fresh):
         assert JournalEntry.objects.filter(order=paid, source=Source.ORDER).count() == 2
+    # the part-paid order came back belum lunas; the rest paid on both posts the same
+    part = restored[orders[-1].external_id]
+    assert part.paid_at is None and part.status == "completed"
+    for shop, order_id in ((ika_shop, orders[-1].pk), (fresh, part.pk)):
+        outcome = lifecycle.order_payment_record(
+            shop=shop, order_id=order_id, method="transfer", actor=ika
+        )
+        assert outcome.left == 0
+    assert statements(fresh) == statements(ika_shop)
 
 
 def test_a_shop_that_has_data_refuses_an_export_with_books(ika, ika_shop, tmp_path):

@@ -16,7 +16,7 @@ from django.urls import reverse
 from PIL import ImageFile
 from pypdf import PdfReader
 
-from merdeka.books import documents, statements
+from merdeka.books import documents, services, statements
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.charts import short_rupiah
 from merdeka.books.models import Account, Kind, Source
@@ -157,6 +157,20 @@ def test_the_daily_recap_shows_sales_per_channel_and_the_books_gross_profit(ika_
     assert report.figures["channels"] == {"manual": 150_000}
     assert report.figures["revenue"] == 100_000  # the delivered one
     assert report.figures["gross_profit"] == 100_000
+    # the day's expenses and net profit, and its chart (an SVG with its table)
+    acc = accounts_by_key(shop=ika_shop, keys=["cash", "expense:packaging"])
+    services.expense_record(
+        shop=ika_shop,
+        key="box",
+        amount=30_000,
+        category_id=acc["expense:packaging"],
+        paid_from_id=acc["cash"],
+    )
+    report = documents.daily_recap(shop=ika_shop, start=day, end=day)
+    assert (report.figures["expenses"], report.figures["profit"]) == (30_000, 70_000)
+    [chart] = report.charts
+    assert chart.svg.startswith("<svg") and "Laba per hari" in chart.svg
+    assert [row.values for row in chart.table.rows] == [[100_000, 30_000, 70_000]]
     summary = documents.summary(shop=ika_shop, start=day, end=day)
     products = next(c.table for c in summary.charts if c.table.key == "chart-products")
     assert products.rows[0].label == "Bolu Pandan" and products.rows[0].values == [4, 150_000]

@@ -112,6 +112,9 @@ ROUTES: dict[str, Route] = {
     "books_trial_balance": Route(own_shop=True, post=None),
     "books_ledger": Route(kwargs=lambda w: {"account_id": _books_account(w)}, post=None),
     "books_reports_access": Route(own_shop=True, post=lambda w: {"staff_see_reports": "on"}),
+    # closing the books: a month of the visitor's own shop (test_month_closing.py)
+    "books_month_close": Route(own_shop=True, post=lambda w: {"month": "2020-01"}),
+    "books_month_reopen": Route(own_shop=True, post=lambda w: {"month": "2020-01"}),
     # expenses (merdeka/books/tests/test_expenses.py, test_recurring.py): an expense of the
     # walked shop with its receipt, a monthly expense and an account, named after the
     # canary; another shop's category and account are no choice on the forms

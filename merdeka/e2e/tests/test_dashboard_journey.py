@@ -1,6 +1,7 @@
 """Bu Ika opens Merdeka on her phone: the dashboard shows her empty shop's first steps;
 she records the cardboard she bought in three taps, then the next expense with the
-photo of its receipt, sees both in today's figures and opens the receipt."""
+photo of its receipt, sees both in today's figures, opens the receipt, and finds both
+in today's recap and its chart."""
 
 from __future__ import annotations
 
@@ -112,6 +113,24 @@ def test_an_expense_in_three_taps_from_the_dashboard_and_one_more_for_its_photo(
     shot("expense-detail")
     with shop_scope(ika_shop):
         assert ExpenseReceipt.objects.count() == 1
+
+    # today's recap: both expenses in the day's row, and in the chart beside its table
+    page.goto(f"{live_server.url}/buku/laporan/rekap-harian/")
+    expect(page.get_by_role("heading", name="Rekap harian", level=1)).to_be_visible()
+    day = page.get_by_test_id("recap").locator("tbody tr").first
+    expect(day.locator("td[data-label='Beban']")).to_have_text("Rp165.000")
+    expect(day.locator("td[data-label='Laba bersih']")).to_have_text("-Rp165.000")
+    chart = page.locator(".report-chart").filter(has=page.get_by_test_id("chart-recap"))
+    svg = chart.locator("svg.chart")
+    expect(svg).to_be_visible()
+    expect(svg.locator("title").first).to_have_text("Laba per hari")
+    expect(svg.locator("desc").first).to_contain_text("Semuanya -Rp165.000")
+    expect(svg.locator("rect.s0")).to_have_count(1)  # one day, one bar (below the line)
+    expect(svg.locator("rect.s0 title")).to_contain_text("Laba bersih: -Rp165.000")
+    expect(chart.get_by_test_id("chart-recap").locator("tbody tr")).to_have_count(1)
+    expect(chart.get_by_test_id("chart-recap")).to_contain_text("-Rp165.000")
+    no_sideways_scroll(page)
+    shot("todays-recap")
     assert not console_errors, console_errors
 
 

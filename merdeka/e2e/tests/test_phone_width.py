@@ -250,6 +250,8 @@ SKIPPED: dict[str, str] = {
     "po_pdf": "a PDF file of the purchase order",
     "po_receive": "POST only (the order's page)",
     "po_bill": "POST only (the order's page)",
+    "books_month_close": "POST only (the reports' summary page, closing the books)",
+    "books_month_reopen": "POST only (the reports' summary page, closing the books)",
     "shop_switch": "POST only (the account menu)",
     "set_language": "POST only (the footer's language buttons)",
     "staff_remove": "POST only (staff page)",
