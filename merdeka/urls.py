@@ -64,6 +64,7 @@ urlpatterns = [
     ),
     path("pesanan/", include("merdeka.orders.urls")),
     path("buku/", include("merdeka.books.urls")),
+    path("", include("merdeka.tax.urls")),
     path(
         "impor/pemetaan/<int:mapping_id>/hapus/",
         mapping_views.import_mapping_delete,

@@ -125,6 +125,9 @@ class FinalRateLimit(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.legal_form} from {self.effective_from}: {self.years}"
+
 
 class Holiday(models.Model):
     """A day the tax office is closed besides Saturdays and Sundays: a national holiday or
@@ -136,3 +139,6 @@ class Holiday(models.Model):
 
     class Meta:
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

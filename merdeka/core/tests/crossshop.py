@@ -110,6 +110,15 @@ ROUTES: dict[str, Route] = {
     "books_trial_balance": Route(own_shop=True, post=None),
     "books_ledger": Route(kwargs=lambda w: {"account_id": _books_account(w)}, post=None),
     "books_reports_access": Route(own_shop=True, post=lambda w: {"staff_see_reports": "on"}),
+    "books_notes": Route(own_shop=True, post=None),
+    # the business profile and PPh Final (merdeka/tax/tests/test_views.py): the visitor's
+    # own shop; a document is named by its kind, and the visitor's own is looked up
+    "business_profile": Route(own_shop=True, post=lambda w: {"legal_form": "perorangan"}),
+    "business_document_add": Route(own_shop=True, post=lambda w: {"kind": "ktp"}),
+    "business_document": Route(kwargs=lambda w: {"kind": "ktp"}, post=None),
+    "business_document_remove": Route(kwargs=lambda w: {"kind": "ktp"}),
+    "tax_home": Route(own_shop=True, post=None),
+    "tax_payment_new": Route(own_shop=True, post=lambda w: {"amount": "1.000"}),
     # expenses (merdeka/books/tests/test_expenses.py, test_recurring.py): an expense of the
     # walked shop with its receipt, a monthly expense and an account, named after the
     # canary; another shop's category and account are no choice on the forms
