@@ -41,7 +41,7 @@ class ProfileForm(forms.Form):
         required=False,
         min_value=1950,
         max_value=2100,
-        help_text=_("The years you may use the 0.5% final rate count from this year."),
+        help_text=_("The years you may use the final rate count from this year."),
     )
     address = forms.CharField(
         label=_("Business address"),

@@ -42,3 +42,4 @@ def refund(shop, day: dt.date, amount: int):
 @pytest.fixture
 def as_pt(ika_shop):
     return profile_update(shop=ika_shop, legal_form="pt", registered_year=2025)
+from merdeka.outreach.tests.conftest import smtp  # noqa: F401
