@@ -6,6 +6,7 @@ import pytest
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.models import Source
 from merdeka.books.posting import Line, entry_post
+from merdeka.outreach.tests.conftest import smtp  # noqa: F401
 from merdeka.tax.profile import profile_update
 
 _keys = itertools.count()
@@ -42,4 +43,3 @@ def refund(shop, day: dt.date, amount: int):
 @pytest.fixture
 def as_pt(ika_shop):
     return profile_update(shop=ika_shop, legal_form="pt", registered_year=2025)
-from merdeka.outreach.tests.conftest import smtp  # noqa: F401
