@@ -128,15 +128,21 @@ def is_working_day(day: dt.date, closed: set[dt.date]) -> bool:
     return day.weekday() < 5 and day not in closed
 
 
-def due_date(month: dt.date) -> dt.date:
-    """The day a month's tax is due: the 15th of the following month, or the next
-    working day when that is a Saturday, a Sunday, a national holiday or cuti bersama."""
-    nxt = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=DUE_DAY)
-    closed = set(
-        Holiday.objects.filter(date__gte=nxt, date__lte=nxt + dt.timedelta(days=21)).values_list(
+def closed_days(date_from: dt.date, date_to: dt.date) -> set[dt.date]:
+    return set(
+        Holiday.objects.filter(date__gte=date_from, date__lte=date_to).values_list(
             "date", flat=True
         )
     )
+
+
+def due_date(month: dt.date, closed: set[dt.date] | None = None) -> dt.date:
+    """The day a month's tax is due: the 15th of the following month, or the next
+    working day when that is a Saturday, a Sunday, a national holiday or cuti bersama.
+    ``closed``: the holidays, when the caller loaded them for several months at once."""
+    nxt = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=DUE_DAY)
+    if closed is None:
+        closed = closed_days(nxt, nxt + dt.timedelta(days=31))
     while not is_working_day(nxt, closed):
         nxt += dt.timedelta(days=1)
     return nxt

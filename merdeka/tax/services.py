@@ -202,6 +202,7 @@ def tax_year(*, shop, year: int) -> TaxYear:
     over_last_year = year_turnover(shops=shops, year=year - 1) > THRESHOLD
     final = eligible.allowed and not over_last_year
     paid = _paid_by_month(shop, year)
+    closed = rules.closed_days(dt.date(year, 2, 1), dt.date(year + 1, 2, 28))
     months, ytd, taxed = [], 0, 0
     index = [s.pk for s in shops].index(shop.pk)
     for number in range(1, 13):
@@ -220,7 +221,7 @@ def tax_year(*, shop, year: int) -> TaxYear:
                 month=month,
                 turnover=amounts[index],
                 tax=_split(total, amounts)[index],
-                due=rules.due_date(month),
+                due=rules.due_date(month, closed),
                 paid=paid.get(number, 0),
                 taxpayer_turnover=combined,
                 taxpayer_tax=total,

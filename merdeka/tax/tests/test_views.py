@@ -100,7 +100,10 @@ def test_the_reminder_is_emailed_once_before_the_due_date(ika, ika_shop, smtp):
     assert reminders.tax_reminders_due(now=early) == 0
     with shop_scope(ika_shop):
         assert not TaxReminder.objects.exists()
-    near = dt.datetime(2026, 2, 12, 3, tzinfo=dt.UTC)
+    # due 18 February: the 15th is a Sunday, the 16th cuti bersama, the 17th Imlek
+    assert reminders.rules.due_date(dt.date(2026, 1, 1)) == dt.date(2026, 2, 18)
+    assert reminders.tax_reminders_due(now=dt.datetime(2026, 2, 12, 3, tzinfo=dt.UTC)) == 0
+    near = dt.datetime(2026, 2, 14, 3, tzinfo=dt.UTC)
     reminders.tax_reminders_due(now=near)
     reminders.tax_reminders_due(now=near)
     with shop_scope(ika_shop):
