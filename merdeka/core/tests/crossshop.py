@@ -567,9 +567,7 @@ def _tax(world) -> str:
         profile_update(shop=shop, legal_form="cv", business_name="Kanari Rahasia Ika CV")
         photo = io.BytesIO()
         Image.new("RGB", (200, 120), (10, 90, 200)).save(photo, format="PNG")
-        document_add(
-            shop=shop, kind="ktp", upload=SimpleUploadedFile("ktp.png", photo.getvalue())
-        )
+        document_add(shop=shop, kind="ktp", upload=SimpleUploadedFile("ktp.png", photo.getvalue()))
         cash = accounts_by_key(shop=shop, keys=["cash"])["cash"]
         tax_payment_record(
             shop=shop,
