@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "merdeka.books",
     "merdeka.suppliers",
     "merdeka.receipts",
+    "merdeka.tax",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -72,6 +72,7 @@ urlpatterns = [
     path("buku/", include("merdeka.books.urls")),
     path("nota/", include("merdeka.receipts.urls")),
     path("pemasok/", include("merdeka.suppliers.urls")),
+    path("", include("merdeka.tax.urls")),
     path(
         "impor/pemetaan/<int:mapping_id>/hapus/",
         mapping_views.import_mapping_delete,

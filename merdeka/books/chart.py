@@ -41,6 +41,8 @@ DEFAULTS: dict[str, tuple[str, str, str]] = {
     # stok opname: stock missing at a count (a debit) or found (a credit)
     "stock_difference": ("6-180", N_("Stock count differences"), Kind.EXPENSE),
     "expense:other": ("6-190", N_("Other expenses"), Kind.EXPENSE),
+    # PPh Final UMKM paid (merdeka.tax.services): SAK EMKM's *beban pajak*, its own line
+    "tax_final": ("6-900", N_("Income tax expense (PPh Final)"), Kind.EXPENSE),
 }
 # one seller balance per marketplace, code 1-15x
 MARKETPLACES = {

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from merdeka.books import charts, statements
+from merdeka.books import charts, notes, statements
 from merdeka.books.models import Kind
 from merdeka.core.money import format_rupiah
 from merdeka.orders import sales
@@ -562,4 +562,6 @@ BUILDERS = {
     "arus-kas": (gettext_lazy("Cash flow"), cash_flow),
     "posisi-keuangan": (gettext_lazy("Financial position"), financial_position),
     "neraca-saldo": (gettext_lazy("Trial balance"), trial_balance),
+    # SAK EMKM's third statement, beside the first two (merdeka.books.notes)
+    "catatan": (gettext_lazy("Notes"), notes.notes),
 }

@@ -33,6 +33,7 @@ from merdeka.core import bulk
 from merdeka.core.models import Membership
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order
+from merdeka.tax.portable import tax_export, tax_restore
 
 ACCOUNT_FIELDS = ("id", "code", "name", "kind", "key", "is_active")
 
@@ -69,6 +70,8 @@ def books_export(*, shop) -> tuple[dict, Iterator[dict]]:
                 .order_by("month")
                 .values_list("month", "closed_by_id", "closed_at")
             ],
+            # the business profile, its documents and the tax paid (merdeka.tax.portable)
+            "tax": tax_export(shop=shop, users=users),
         }
     return books, _journal(shop, users)
 
@@ -154,72 +157,80 @@ def books_restore(*, shop, books: dict, journal: list[dict], had_data: bool) -> 
     """Write an export's books into ``shop`` (its orders restored already); returns
     the entries written. A shop that had data of its own (``had_data``) takes the
     journal only when it holds it already (the same export again: nothing is
-    written); otherwise ``BooksNotRestored``."""
+    written); otherwise ``BooksNotRestored``. The business profile and the tax paid
+    (``books["tax"]``, ``merdeka.tax.portable``) follow, their entries remapped."""
+    maps: dict[str, dict[int, int]] = {}
     with transaction.atomic(), shop_scope(shop):
-        maps: dict[str, dict[int, int]] = {"order": _orders(shop, journal), "entry": {}}
-        if had_data or JournalEntry.objects.filter(shop=shop).exists():
-            if not journal:
-                return 0  # nothing to bring: her own chart stays as it is
-            maps["account"] = _accounts(shop, books.get("accounts", []), create=False)
-            if maps["account"] is None:
-                raise BooksNotRestored
-            existing = dict(JournalEntry.objects.filter(shop=shop).values_list("key", "pk"))
-            for e in journal:  # in id order: a reversal comes after what it reverses
-                found = existing.get(_key(e["key"], maps))
-                if found is None:
-                    raise BooksNotRestored
-                maps["entry"][e["id"]] = found
-            return 0
-        maps["account"] = _accounts(shop, books.get("accounts", []), create=True)
-        setting = books.get("settings") or {}
-        if setting.get("revenue_on"):
-            BooksSettings.objects.update_or_create(
-                shop=shop, defaults={"revenue_on": setting["revenue_on"]}
-            )
-        members = _members(shop)
-        for closed in books.get("closed_months", []):
-            ClosedMonth.objects.get_or_create(
-                shop=shop,
-                month=dt.date.fromisoformat(closed["month"]),
-                defaults={"closed_by_id": members.get(closed.get("closed_by"))},
-            )
+        written = _restore(shop, books, journal, had_data, maps)
+        tax_restore(shop=shop, data=books.get("tax") or {}, entries=maps.get("entry", {}))
+    return written
+
+
+def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict) -> int:
+    maps.update({"order": _orders(shop, journal), "entry": {}})
+    if had_data or JournalEntry.objects.filter(shop=shop).exists():
         if not journal:
-            return 0
-        ids = bulk.reserve_ids(JournalEntry, len(journal))
-        maps["entry"] = {e["id"]: new for e, new in zip(journal, ids, strict=True)}
-        bulk.insert(
-            JournalEntry,
-            (*ENTRY_COLUMNS, "created_at"),
-            (
-                (
-                    maps["entry"][e["id"]],
-                    shop.pk,
-                    dt.date.fromisoformat(e["date"]),
-                    e["source"],
-                    _key(e["key"], maps),
-                    e.get("memo") or "",
-                    maps["order"].get(e["order"][0]) if e.get("order") else None,
-                    maps["entry"].get(e.get("reverses")),
-                    dt.date.fromisoformat(e["belongs_to"]) if e.get("belongs_to") else None,
-                    members.get(e.get("created_by")),
-                    dt.datetime.fromisoformat(e["created_at"]),
-                )
-                for e in journal
-            ),
-            shop_id=shop.pk,
+            return 0  # nothing to bring: her own chart stays as it is
+        maps["account"] = _accounts(shop, books.get("accounts", []), create=False)
+        if maps["account"] is None:
+            raise BooksNotRestored
+        existing = dict(JournalEntry.objects.filter(shop=shop).values_list("key", "pk"))
+        for e in journal:  # in id order: a reversal comes after what it reverses
+            found = existing.get(_key(e["key"], maps))
+            if found is None:
+                raise BooksNotRestored
+            maps["entry"][e["id"]] = found
+        return 0
+    maps["account"] = _accounts(shop, books.get("accounts", []), create=True)
+    setting = books.get("settings") or {}
+    if setting.get("revenue_on"):
+        BooksSettings.objects.update_or_create(
+            shop=shop, defaults={"revenue_on": setting["revenue_on"]}
         )
-        days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-        rows = []
-        for e in journal:
-            day = dt.date.fromisoformat(e["date"])
-            for account, debit, credit in e["lines"]:
-                account_id = maps["account"][account]
-                rows.append((shop.pk, maps["entry"][e["id"]], account_id, day, debit, credit))
-                total = days[(account_id, day)]
-                total[0] += debit
-                total[1] += credit
-        bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
-        _days_add(shop, days)  # the day totals, rebuilt from the lines
+    members = _members(shop)
+    for closed in books.get("closed_months", []):
+        ClosedMonth.objects.get_or_create(
+            shop=shop,
+            month=dt.date.fromisoformat(closed["month"]),
+            defaults={"closed_by_id": members.get(closed.get("closed_by"))},
+        )
+    if not journal:
+        return 0
+    ids = bulk.reserve_ids(JournalEntry, len(journal))
+    maps["entry"] = {e["id"]: new for e, new in zip(journal, ids, strict=True)}
+    bulk.insert(
+        JournalEntry,
+        (*ENTRY_COLUMNS, "created_at"),
+        (
+            (
+                maps["entry"][e["id"]],
+                shop.pk,
+                dt.date.fromisoformat(e["date"]),
+                e["source"],
+                _key(e["key"], maps),
+                e.get("memo") or "",
+                maps["order"].get(e["order"][0]) if e.get("order") else None,
+                maps["entry"].get(e.get("reverses")),
+                dt.date.fromisoformat(e["belongs_to"]) if e.get("belongs_to") else None,
+                members.get(e.get("created_by")),
+                dt.datetime.fromisoformat(e["created_at"]),
+            )
+            for e in journal
+        ),
+        shop_id=shop.pk,
+    )
+    days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+    rows = []
+    for e in journal:
+        day = dt.date.fromisoformat(e["date"])
+        for account, debit, credit in e["lines"]:
+            account_id = maps["account"][account]
+            rows.append((shop.pk, maps["entry"][e["id"]], account_id, day, debit, credit))
+            total = days[(account_id, day)]
+            total[0] += debit
+            total[1] += credit
+    bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
+    _days_add(shop, days)  # the day totals, rebuilt from the lines
     return len(journal)
 
 

@@ -131,6 +131,7 @@ URL_NAMES = {
     "arus-kas": "books_cash_flow",
     "posisi-keuangan": "books_position",
     "neraca-saldo": "books_trial_balance",
+    "catatan": "books_notes",
 }
 
 
@@ -164,6 +165,7 @@ books_profit_and_loss = _report_view("laba-rugi")
 books_cash_flow = _report_view("arus-kas")
 books_position = _report_view("posisi-keuangan")
 books_trial_balance = _report_view("neraca-saldo")
+books_notes = _report_view("catatan")
 
 
 @shop_member

@@ -12,6 +12,7 @@ urlpatterns = [
     path("laporan/arus-kas/", report_views.books_cash_flow, name="books_cash_flow"),
     path("laporan/posisi-keuangan/", report_views.books_position, name="books_position"),
     path("laporan/neraca-saldo/", report_views.books_trial_balance, name="books_trial_balance"),
+    path("laporan/catatan/", report_views.books_notes, name="books_notes"),
     path("laporan/buku-besar/<int:account_id>/", report_views.books_ledger, name="books_ledger"),
     path("laporan/akses/", report_views.books_reports_access, name="books_reports_access"),
     path("tutup-bulan/", report_views.books_month_close, name="books_month_close"),

@@ -26,6 +26,7 @@ from merdeka.orders.models import Order
 from merdeka.orders.selectors import orders_waiting
 from merdeka.receipts import selectors as receipts
 from merdeka.storefront.selectors import storefront_for
+from merdeka.tax import reminders as tax_reminders
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def dashboard(*, shop, membership) -> dict:
         "unpaid_total": waiting["unpaid_total"],
         "unpaid_url": f"{order_list}?need=payment",
         "receivables": books_dashboard.receivables_due(shop=shop, day=day),
+        "tax_due": tax_reminders.dashboard_tile(shop=shop, membership=membership, day=day),
         "low_stock": alerts,
         "low_stock_url": stock_url,
         "steps": first_steps(shop=shop),

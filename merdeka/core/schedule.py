@@ -33,6 +33,8 @@ PERIODIC = (
     "merdeka.preorders.services.preorders_close_due",
     # monthly expenses (rent, wages) on their day, missed months caught up, never twice
     "merdeka.books.recurring.recurring_expenses_due",
+    # last month's PPh Final: the owners are emailed once, days before its due date
+    "merdeka.tax.reminders.tax_reminders_due",
 )
 
 

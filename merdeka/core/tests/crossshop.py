@@ -115,6 +115,15 @@ ROUTES: dict[str, Route] = {
     # closing the books: a month of the visitor's own shop (test_month_closing.py)
     "books_month_close": Route(own_shop=True, post=lambda w: {"month": "2020-01"}),
     "books_month_reopen": Route(own_shop=True, post=lambda w: {"month": "2020-01"}),
+    "books_notes": Route(own_shop=True, post=None),
+    # the business profile and PPh Final (merdeka/tax/tests/test_views.py): the visitor's
+    # own shop; a document is named by its kind, and the visitor's own is looked up
+    "business_profile": Route(own_shop=True, post=lambda w: {"legal_form": "perorangan"}),
+    "business_document_add": Route(own_shop=True, post=lambda w: {"kind": "ktp"}),
+    "business_document": Route(kwargs=lambda w: {"kind": _tax(w)}, post=None),
+    "business_document_remove": Route(kwargs=lambda w: {"kind": _tax(w)}),
+    "tax_home": Route(own_shop=True, post=None),
+    "tax_payment_new": Route(own_shop=True, post=lambda w: {"amount": "1.000"}),
     # expenses (merdeka/books/tests/test_expenses.py, test_recurring.py): an expense of the
     # walked shop with its receipt, a monthly expense and an account, named after the
     # canary; another shop's category and account are no choice on the forms
@@ -607,6 +616,38 @@ def _books(world):
             "recurring": recurring,
         }
     return world["books"]
+
+
+def _tax(world) -> str:
+    """The walked shop's business profile (its name a canary), the photo of its KTP and
+    a PPh Final payment; returns the document's kind, the URL's argument."""
+    if "tax" not in world:
+        import datetime as dt
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image
+
+        from merdeka.books.chart import accounts_by_key
+        from merdeka.tax.profile import document_add, profile_update
+        from merdeka.tax.services import tax_payment_record
+
+        shop = world["shop"]
+        profile_update(shop=shop, legal_form="cv", business_name="Kanari Rahasia Ika CV")
+        photo = io.BytesIO()
+        Image.new("RGB", (200, 120), (10, 90, 200)).save(photo, format="PNG")
+        document_add(shop=shop, kind="ktp", upload=SimpleUploadedFile("ktp.png", photo.getvalue()))
+        cash = accounts_by_key(shop=shop, keys=["cash"])["cash"]
+        tax_payment_record(
+            shop=shop,
+            key="kanari",
+            month=dt.date(2026, 1, 1),
+            amount=12_345,
+            paid_on=dt.date(2026, 2, 10),
+            paid_from_id=cash,
+        )
+        world["tax"] = "ktp"
+    return world["tax"]
 
 
 def _incident(world):

@@ -142,6 +142,7 @@ def snapshot(shop, in_shop):
             *_snapshot_incidents(),
             *_snapshot_books(),
             *_snapshot_receipts(),
+            *_snapshot_tax(),
         )
 
 
@@ -184,6 +185,17 @@ def _snapshot_books():
         ExpenseReceipt.objects.count(),
         sorted(Account.objects.values_list("name", "is_active")),
         sorted(RecurringExpense.objects.values_list("name", "is_active")),
+    )
+
+
+def _snapshot_tax():
+    """The business profile, its documents and the PPh Final paid."""
+    from merdeka.tax.models import BusinessDocument, BusinessProfile, TaxPayment
+
+    return (
+        sorted(BusinessProfile.objects.values_list("legal_form", "business_name")),
+        sorted(BusinessDocument.objects.values_list("kind", flat=True)),
+        TaxPayment.objects.count(),
     )
 
 

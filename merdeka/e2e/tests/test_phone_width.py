@@ -120,6 +120,9 @@ PAGES: dict[str, list[Page]] = {
     "books_recurring": [Page()],
     "books_accounts": [Page()],
     "books_gross_profit": [Page()],
+    "books_notes": [Page()],
+    "business_profile": [Page()],
+    "tax_home": [Page()],
     "stock_count": [Page()],
     "debt_receivables": [Page()],
     "debt_payables": [Page()],
@@ -308,6 +311,10 @@ SKIPPED: dict[str, str] = {
     "books_expense_receipt": "the receipt's photo, an image (shown on the expense's page)",
     "books_recurring_stop": "POST only (monthly expenses page)",
     "books_account_change": "POST only (categories and accounts page)",
+    "business_document_add": "POST only (business profile page)",
+    "business_document": "a document's photo, an image (opened from the business profile)",
+    "business_document_remove": "POST only (business profile page)",
+    "tax_payment_new": "POST only (PPh Final page)",
 }
 
 
