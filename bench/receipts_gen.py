@@ -415,9 +415,18 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--hard-share", type=float, default=0.5)
+    parser.add_argument("--max-kb", type=int, help="re-encode larger photos (test data)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, photo, truth in generate(args.seed, args.count, args.hard_share):
+        quality = 70
+        while args.max_kb and len(photo) > args.max_kb * 1024:
+            image = Image.open(io.BytesIO(photo))
+            if quality < 50:  # smaller rather than blockier
+                image = image.resize((image.width * 9 // 10, image.height * 9 // 10))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=max(quality, 50))
+            photo, quality = out.getvalue(), quality - 10
         (args.out / f"{name}.jpg").write_bytes(photo)
         (args.out / f"{name}.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False))
         print(name, len(photo) // 1024, "KB")

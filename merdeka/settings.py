@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "merdeka.groupbuy",
     "merdeka.preorders",
     "merdeka.books",
+    "merdeka.receipts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

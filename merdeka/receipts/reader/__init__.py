@@ -100,9 +100,17 @@ def expected_total(parsed: parsing.Parsed) -> int:
 
 
 def repair_items(parsed: parsing.Parsed) -> None:
-    """When the items miss the printed total, try each unsure item's quantity × unit price."""
+    """When the items miss the printed total, try each unsure item's quantity × unit price; and
+    a misread tax, when the items make the subtotal and the payment confirms the total."""
     if parsed.total is None or expected_total(parsed) == parsed.total:
         return
+    items_sum = sum(item.total for item in parsed.items)
+    paid = parsed.paid - (parsed.change or 0) if parsed.paid is not None else None
+    if parsed.items and parsed.subtotal == items_sum and paid == parsed.total and parsed.tax_added:
+        tax = parsed.total - items_sum + parsed.discount
+        if 0 < tax <= 0.15 * items_sum:
+            parsed.tax_added = tax
+            return
     for item in parsed.items:
         if item.consistent:
             continue
@@ -117,11 +125,9 @@ def check(parsed: parsing.Parsed) -> tuple[int | None, list]:
     reasons = []
     items_total = expected_total(parsed) if parsed.items else None
     printed = parsed.total
-    if parsed.subtotal is not None and printed is None:
-        printed = parsed.subtotal - parsed.discount + parsed.tax_added
     if not parsed.items:
         reasons.append(_("No items could be read."))
-    if printed is None:
+    if printed is None or parsed.total_unreadable:
         reasons.append(_("No total found on the receipt."))
     elif items_total != printed:
         if parsed.items:
@@ -134,6 +140,9 @@ def check(parsed: parsing.Parsed) -> tuple[int | None, list]:
         reasons.append(_("The subtotal does not match the items."))
     if any(not item.consistent for item in parsed.items):
         reasons.append(_("An item's quantity times its price is not its line total."))
+    paid = parsed.paid - (parsed.change or 0) if parsed.paid is not None else None
+    if printed is not None and paid is not None and paid != printed:
+        reasons.append(_("The amount paid does not match the total."))
     if parsed.low_scores:
         reasons.append(_("Some amounts are hard to read."))
     if parsed.date is None:

@@ -114,6 +114,7 @@ class Parsed:
     paid: int | None = None
     change: int | None = None
     payment: str = ""
+    total_unreadable: bool = False  # a total row whose amount could not be read
     amounts: int = 0  # how many amounts the receipt has: fewer than 2 is not a receipt
     low_scores: int = 0  # amounts the OCR was unsure of
 
@@ -124,16 +125,22 @@ def squash(text: str) -> str:
 
 
 def fix_digits(token: str) -> str:
-    """"1O.5OO" → "10.500" when the token is mostly digits; anything else unchanged."""
+    """"1O.5OO" → "10.500" when the token is digits but for letters the OCR confuses with them."""
     core = token.removeprefix("Rp").removeprefix("RP").removeprefix("rp")
+    if not re.fullmatch(r"-?[\dOoDlI|iSsBZz.,:]+", core):
+        return token
     digits = sum(ch.isdigit() for ch in core)
-    if digits and digits >= 0.6 * len(re.sub(r"[.,\-\s]", "", core)):
+    if digits and digits >= 0.4 * len(re.sub(r"[.,:\-]", "", core)):
         return token[: len(token) - len(core)] + core.translate(DIGIT_FIXES)
     return token
 
 
 def clean(text: str) -> str:
     text = text.replace("×", "x").replace("Х", "x").replace("，", ",").replace("：", ":")
+    text = re.sub(r"(?<=\d[.,])\s(?=\d{3}(?!\d))", "", text)  # "Rp29, 600"
+    text = re.sub(r"(?<=\d)(?=(?:[01]\d|2[0-3]):[0-5]\d)", " ", text)  # "202520:01": date, time
+    text = re.sub(r"(?<=\d)\s?[0O]kt", " Okt", text)  # "40kt 2026": "4 Okt"
+    text = re.sub(r"(?<=\d\s)5ep", "Sep", text)
     return " ".join(fix_digits(token) for token in text.split())
 
 
@@ -274,6 +281,7 @@ def item_from_row(text: str, score: float) -> ItemLine | None:
     if len(values) >= 3:
         qty = quantity(tail[-3])
         unit = values[-2]
+        name = " ".join([name, *tail[:-3]])  # "TELUR AYAM 10  1  24.000  24.000"
         if qty is not None and abs(qty * unit - total) <= max(1, qty):
             return ItemLine(name, qty, unit, total, score)
         # the quantity glued to the name ("LIFEBUOY4") or misread: trust unit and total
@@ -283,6 +291,7 @@ def item_from_row(text: str, score: float) -> ItemLine | None:
         return ItemLine(name, qty, unit, total, score)
     if len(values) == 2:
         first, unit = tail[-2], values[-2]
+        name = " ".join([name, *tail[:-2]])
         if unit and unit >= 100 and total % unit == 0 and total >= unit:
             return ItemLine(name, Decimal(total // unit), unit, total, score)
         qty = quantity(first) if re.fullmatch(r"\d{1,3}", first) else None
@@ -308,6 +317,24 @@ def qty_row(text: str) -> tuple[Decimal, int, int | None] | None:
     return qty, price, total
 
 
+def glued_quantity(text: str) -> tuple[Decimal, int, int] | None:
+    """"307.000 21.000": "3 @ 7.000" with the "@" read as a digit; (qty, unit, total) if it fits."""
+    tokens = text.split()
+    if len(tokens) < 2 or not all(is_money(token) for token in tokens):
+        return None
+    digits = re.sub(r"\D", "", "".join(tokens[:-1]))  # "2 0 39.000": the "@" read as "0"
+    total = money(re.sub(r"\D", "", tokens[-1]))
+    for cut in (1, 2, 3):
+        for skip in (1, 0):
+            rest = digits[cut + skip :]
+            if not rest or rest.startswith("0"):
+                continue
+            qty, unit = int(digits[:cut]), int(rest)
+            if qty and unit >= 100 and qty * unit == total:
+                return Decimal(qty), unit, total
+    return None
+
+
 def read_items(rows: list[tuple[str, float]]) -> list[ItemLine]:
     items: list[ItemLine] = []
     pending: tuple[str, float] | None = None  # a name row waiting for its quantity row
@@ -315,6 +342,8 @@ def read_items(rows: list[tuple[str, float]]) -> list[ItemLine]:
         if any(word in squash(text) for word in NOT_ITEMS) or set(text) <= set("-=_*. "):
             continue
         quantity_line = qty_row(text)
+        if quantity_line is None and pending is not None:
+            quantity_line = glued_quantity(text)
         if quantity_line is not None:
             qty, unit, total = quantity_line
             if total is None:
@@ -397,6 +426,8 @@ def read_summary(parsed: Parsed, rows: list[tuple[str, float]]) -> None:
         if kind is None or not values:
             if kind == "payment" and not parsed.payment:
                 parsed.payment = payment_method(text)
+            if kind in ("grand", "total"):
+                parsed.total_unreadable = seen_total = True
             continue
         value = values[-1]
         if kind == "subtotal" and parsed.subtotal is None and not seen_total:

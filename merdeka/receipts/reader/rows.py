@@ -35,6 +35,13 @@ def common_slope(boxes: list[Box]) -> float:
     return statistics.median(box.slope for box in long)
 
 
+def covers(one: Box, other: Box) -> bool:
+    """Do the boxes share more than half of the narrower one's width (then they are not one row;
+    neighbours' boxes overlap a little, the detector pads them)."""
+    shared = min(one.right, other.right) - max(one.left, other.left)
+    return shared > 0.5 * min(one.right - one.left, other.right - other.left)
+
+
 def group_rows(boxes: list[Box]) -> list[Row]:
     if not boxes:
         return []
@@ -52,7 +59,7 @@ def group_rows(boxes: list[Box]) -> list[Row]:
         for row in rows[-3:]:  # only the last few rows can still take a box
             nearest = min(row, key=lambda cell: abs(cell.centre[0] - box.centre[0]))
             distance = abs(level(nearest) - y)
-            overlap = any(cell.left < box.right - 2 and box.left < cell.right - 2 for cell in row)
+            overlap = any(covers(cell, box) for cell in row)
             if distance < best_distance and not overlap:
                 best, best_distance = row, distance
         if best is None:
