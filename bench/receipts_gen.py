@@ -285,7 +285,9 @@ def market(rng: random.Random) -> Receipt:
     store = rng.choice(STORES["market"])
     year, month, day, hour, minute = _moment(rng)
     r.centre(store)
-    r.centre(f"Pasar {rng.choice(['Kosambi', 'Beringharjo', 'Gede', 'Minggu'])} Blok B{rng.randint(1, 40)}")
+    r.centre(
+        f"Pasar {rng.choice(['Kosambi', 'Beringharjo', 'Gede', 'Minggu'])} Blok B{rng.randint(1, 40)}"
+    )
     r.lines.append(f"{day:02d}-{month:02d}-{year % 100:02d} {hour:02d}:{minute:02d}")
     r.rule()
     items = []

@@ -53,7 +53,7 @@ class Reading:
 
 
 def receipt_read(data: bytes) -> Reading:
-    """Read a receipt photo (JPEG, PNG, WebP...); raises UnreadableImage with a message for the user."""
+    """Read a receipt photo (JPEG, PNG, WebP...); UnreadableImage has a message for the user."""
     prepared = prepare(data)
     boxes = read_boxes(prepared.image)
     return reading_from_boxes(boxes, prepared.width, prepared.height)
@@ -72,7 +72,7 @@ def reading_from_boxes(boxes: list[Box], width: int = 0, height: int = 0) -> Rea
     items = tuple(
         ReadItem(
             name=item.name,
-            qty=Decimal(int(item.qty)) if item.qty == item.qty.to_integral() else item.qty.normalize(),
+            qty=whole(item.qty),
             unit_price=item.unit_price,
             total=item.total,
             confidence=round(item.score, 3),
@@ -95,12 +95,17 @@ def reading_from_boxes(boxes: list[Box], width: int = 0, height: int = 0) -> Rea
     )
 
 
+def whole(qty: Decimal) -> Decimal:
+    """2.000 → 2 (not 2E+0), 0.50 → 0.5."""
+    return Decimal(int(qty)) if qty == qty.to_integral() else qty.normalize()
+
+
 def expected_total(parsed: parsing.Parsed) -> int:
     return sum(item.total for item in parsed.items) - parsed.discount + parsed.tax_added
 
 
 def repair_items(parsed: parsing.Parsed) -> None:
-    """When the items miss the printed total, try each unsure item's quantity × unit price; and
+    """When the items miss the printed total, try each unsure item's quantity times unit price; and
     a misread tax, when the items make the subtotal and the payment confirms the total."""
     if parsed.total is None or expected_total(parsed) == parsed.total:
         return
@@ -121,7 +126,7 @@ def repair_items(parsed: parsing.Parsed) -> None:
 
 
 def check(parsed: parsing.Parsed) -> tuple[int | None, list]:
-    """The total to show and the reasons the seller should look at the reading (none: it adds up)."""
+    """The total to show, and why the seller should look at the reading (nothing: it adds up)."""
     reasons = []
     items_total = expected_total(parsed) if parsed.items else None
     printed = parsed.total

@@ -19,7 +19,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Paper brought to this width before OCR: a 32–42 character thermal line gets 17–23 px per
+# Paper brought to this width before OCR: a 32-42 character thermal line gets 17-23 px per
 # character, the size the recognition model reads best (measured on bench/receipts_gen.py).
 PAPER_WIDTH = 760
 # Photos larger than this (pixels) are decoded reduced; beyond MAX_PIXELS they are refused.
@@ -145,9 +145,7 @@ def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
     new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
     matrix[0, 2] += new_w / 2 - width / 2
     matrix[1, 2] += new_h / 2 - height / 2
-    return cv2.warpAffine(
-        grey, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC, borderValue=255
-    )
+    return cv2.warpAffine(grey, matrix, (new_w, new_h), flags=cv2.INTER_CUBIC, borderValue=255)
 
 
 def prepare(data: bytes) -> Prepared:

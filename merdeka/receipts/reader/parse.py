@@ -1,4 +1,4 @@
-"""From rows of OCR text to what the receipt says: store, date, items, discount, tax, total, payment.
+"""From rows of OCR text to what a receipt says: store, date, items, discount, tax, total, payment.
 
 Rules, in the order a receipt is printed:
 - the store is the first row that is words (not an address, a tax number or a date);
@@ -54,7 +54,7 @@ MONEY = re.compile(
 # a quantity row: "2 x 12.500", "3 SAK x 62.000", "0,5 @ 40.000", "2x Rp12,500", "2 PCS @ 7.500"
 QTY_ROW = re.compile(
     r"^\s*(?P<qty>\d{1,4}(?:[.,]\d{1,3})?)\s*(?P<unit>[A-Za-z][A-Za-z0-9]{0,5})?\s*"
-    r"[xX×*@]\s*(?:Rp\.?\s?)?(?P<price>\d{1,3}(?:[.,]\d{3})+|\d+)(?:[.,]00)?"
+    r"[xX\u00d7*@]\s*(?:Rp\.?\s?)?(?P<price>\d{1,3}(?:[.,]\d{3})+|\d+)(?:[.,]00)?"
     r"(?:\s+(?P<rest>.*))?$"
 )
 
@@ -82,9 +82,10 @@ PAYMENTS = (
 HEADER_WORDS = ("JL", "JALAN", "TELP", "NPWP", "HP", "WA", "NO", "KASIR", "NOTA", "STRUK")
 NOT_ITEMS = ("NPWP", "DPP", "KASIR", "NOTA", "TELP", "TERIMAKASIH", "NOSTRUK", "NOTRANS")
 
+# the multiplication sign, Cyrillic Ha, full-width comma and colon the OCR sometimes returns
+LOOKALIKES = str.maketrans("\u00d7\u0425\u0445\uff0c\uff1a", "xxx,:")
 # letters the OCR reads in place of digits inside numbers
-DIGIT_FIXES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1",
-                             "i": "1", "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2"})  # fmt: skip
+DIGIT_FIXES = str.maketrans("OoDlI|iSsBZz", "000111155822")
 
 
 @dataclass
@@ -125,7 +126,7 @@ def squash(text: str) -> str:
 
 
 def fix_digits(token: str) -> str:
-    """"1O.5OO" → "10.500" when the token is digits but for letters the OCR confuses with them."""
+    """ "1O.5OO" → "10.500" when the token is digits but for letters the OCR confuses with them."""
     core = token.removeprefix("Rp").removeprefix("RP").removeprefix("rp")
     if not re.fullmatch(r"-?[\dOoDlI|iSsBZz.,:]+", core):
         return token
@@ -136,7 +137,7 @@ def fix_digits(token: str) -> str:
 
 
 def clean(text: str) -> str:
-    text = text.replace("×", "x").replace("Х", "x").replace("，", ",").replace("：", ":")
+    text = text.translate(LOOKALIKES)
     text = re.sub(r"(?<=\d[.,])\s(?=\d{3}(?!\d))", "", text)  # "Rp29, 600"
     text = re.sub(r"(?<=\d)(?=(?:[01]\d|2[0-3]):[0-5]\d)", " ", text)  # "202520:01": date, time
     text = re.sub(r"(?<=\d)\s?[0O]kt", " Okt", text)  # "40kt 2026": "4 Okt"
@@ -318,7 +319,7 @@ def qty_row(text: str) -> tuple[Decimal, int, int | None] | None:
 
 
 def glued_quantity(text: str) -> tuple[Decimal, int, int] | None:
-    """"307.000 21.000": "3 @ 7.000" with the "@" read as a digit; (qty, unit, total) if it fits."""
+    """(qty, unit, total) of "307.000 21.000": "3 @ 7.000" with the "@" read as a digit."""
     tokens = text.split()
     if len(tokens) < 2 or not all(is_money(token) for token in tokens):
         return None

@@ -87,7 +87,7 @@ def test_grocery_quantity_rows_rupiah_commas_and_added_tax():
             "Tgl: 20/03/2026 Jam: 11:41",
             "Kasir: Rina",
             "Keju Cheddar 170g",
-            ("2 × Rp21,600", "Rp43,200"),
+            ("2 \u00d7 Rp21,600", "Rp43,200"),
             "Minyak Goreng 2L",
             ("1 x Rp38,900", "Rp38,900"),
             ("Subtotal", "Rp82,100"),
@@ -145,7 +145,10 @@ def test_market_stall_decimal_quantities_and_items_without_quantity():
             ("Kembali", "15.000"),
         )
     )
-    assert items(reading) == [("Bawang Merah", "0.5", 40000, 20000), ("Cabe Rawit", "1", 65000, 65000)]
+    assert items(reading) == [
+        ("Bawang Merah", "0.5", 40000, 20000),
+        ("Cabe Rawit", "1", 65000, 65000),
+    ]
     assert reading.date == dt.date(2025, 6, 17)
     assert isinstance(reading.items[0].qty, Decimal)
     assert not reading.needs_review
@@ -222,7 +225,13 @@ def test_quantity_rows(text, expected):
 
 def test_quantity_row_whose_at_sign_was_read_as_a_separate_zero():
     reading = reading_from_boxes(
-        receipt("KIOS A", "07-03-25 11:59", "Ikan Kembung", ("2 0 39.000", "78.000"), ("TOTAL", "78.000"))
+        receipt(
+            "KIOS A",
+            "07-03-25 11:59",
+            "Ikan Kembung",
+            ("2 0 39.000", "78.000"),
+            ("TOTAL", "78.000"),
+        )
     )
     assert items(reading) == [("Ikan Kembung", "2", 39000, 78000)]
 
@@ -326,7 +335,9 @@ def test_no_date_goes_to_review():
 
 
 def test_no_total_goes_to_review():
-    reading = reading_from_boxes(receipt("TOKO A", "01/02/2026", ("Teh", "5.000"), ("Kopi", "6.000")))
+    reading = reading_from_boxes(
+        receipt("TOKO A", "01/02/2026", ("Teh", "5.000"), ("Kopi", "6.000"))
+    )
     assert reading.needs_review
     assert reading.total == 11000  # the items' sum, offered for the seller to confirm
 

@@ -1,4 +1,4 @@
-"""``merdeka receipt read PHOTO... [--json]``: what the reader sees in receipt photos; books nothing."""
+"""``merdeka receipt read PHOTO... [--json]``: what the reader sees in photos; books nothing."""
 
 from __future__ import annotations
 
