@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import resource
@@ -50,6 +51,45 @@ def items_exact(reading, truth) -> bool:
     return got == want
 
 
+def read_one(job):
+    """Read one generated photo in a worker process; the figures of that reading."""
+    name, photo, truth, show_misses = job
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        reading = receipt_read(photo)
+        error = None
+    except UnreadableImage as exc:
+        reading, error = None, str(exc)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    total_ok = reading is not None and reading.total == truth["total"]
+    row = {
+        "name": name,
+        "layout": truth["layout"],
+        "hard": truth["hard"],
+        "total_ok": total_ok,
+        "items_ok": reading is not None and items_exact(reading, truth),
+        "flagged": reading is None or reading.needs_review,
+        "wrong_unflagged": reading is not None and not reading.needs_review and not total_ok,
+        "seconds": wall,
+        "cpu": cpu,
+        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "miss": "",
+    }
+    if show_misses and not (row["total_ok"] and row["items_ok"] and not row["flagged"]):
+        lines = [f"miss {name}: {error or ''}"]
+        if reading is not None:
+            got = [(i.name, str(i.qty), i.unit_price, i.total) for i in reading.items]
+            want = [(i["name"], i["qty"], i["unit_price"], i["total"]) for i in truth["items"]]
+            lines += [
+                f"  total {reading.total} want {truth['total']};"
+                f" review {[str(r) for r in reading.reasons]}",
+                f"  got  {got}",
+                f"  want {want}",
+            ]
+        row["miss"] = "\n".join(lines)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
@@ -57,43 +97,29 @@ def main() -> None:
     parser.add_argument("--hard-share", type=float, default=0.5)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--misses", action="store_true", help="print every miss")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="worker processes, each with its own engine (RSS is the largest worker's)",
+    )
     args = parser.parse_args()
 
     load_before = os.getloadavg()
     started = time.time()
+    jobs = (
+        (name, photo, truth, args.misses)
+        for name, photo, truth in generate(args.seed, args.count, args.hard_share)
+    )
     rows = []
-    for name, photo, truth in generate(args.seed, args.count, args.hard_share):
-        wall, cpu = time.perf_counter(), time.process_time()
-        try:
-            reading = receipt_read(photo)
-            error = None
-        except UnreadableImage as exc:
-            reading, error = None, str(exc)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        total_ok = reading is not None and reading.total == truth["total"]
-        row = {
-            "name": name,
-            "layout": truth["layout"],
-            "hard": truth["hard"],
-            "total_ok": total_ok,
-            "items_ok": reading is not None and items_exact(reading, truth),
-            "flagged": reading is None or reading.needs_review,
-            "wrong_unflagged": reading is not None and not reading.needs_review and not total_ok,
-            "seconds": wall,
-            "cpu": cpu,
-        }
-        if args.misses and not (row["total_ok"] and row["items_ok"] and not row["flagged"]):
-            print(f"miss {name}: {error or ''}", file=sys.stderr)
-            if reading is not None:
-                print(
-                    f"  total {reading.total} want {truth['total']};"
-                    f" review {[str(r) for r in reading.reasons]}",
-                    file=sys.stderr,
-                )
-                got = [(i.name, str(i.qty), i.unit_price, i.total) for i in reading.items]
-                want = [(i["name"], i["qty"], i["unit_price"], i["total"]) for i in truth["items"]]
-                print(f"  got  {got}\n  want {want}", file=sys.stderr)
-        rows.append(row)
+    if args.processes > 1:
+        with multiprocessing.get_context("fork").Pool(args.processes) as pool:
+            rows = list(pool.imap(read_one, jobs))
+    else:
+        rows = [read_one(job) for job in jobs]
+    for row in rows:
+        if row["miss"]:
+            print(row["miss"], file=sys.stderr)
 
     def summary(subset):
         if not subset:
@@ -119,7 +145,8 @@ def main() -> None:
             layout: summary([r for r in rows if r["layout"] == layout])
             for layout in sorted({r["layout"] for r in rows})
         },
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mib": round(max(r["rss_mib"] for r in rows)),
+        "processes": args.processes,
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "elapsed_s": round(time.time() - started),
@@ -139,8 +166,9 @@ def main() -> None:
                 f"{figures['flagged_pct']:>10}{figures['mean_s']:>8}{figures['p95_s']:>7}"
                 f"{figures['mean_cpu_s']:>7}"
             )
-    print(f"peak RSS {result['peak_rss_mib']} MiB; load average before {result['load_before']},"
-          f" after {result['load_after']}; onnxruntime threads {result['threads']}")  # fmt: skip
+    print(f"peak RSS {result['peak_rss_mib']} MiB (largest worker); load average before"
+          f" {result['load_before']}, after {result['load_after']}; {args.processes} process(es),"
+          f" onnxruntime threads {result['threads']}")  # fmt: skip
 
 
 if __name__ == "__main__":
