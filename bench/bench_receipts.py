@@ -125,6 +125,7 @@ def main() -> None:
         if not subset:
             return {}
         seconds = sorted(r["seconds"] for r in subset)
+        cpus = sorted(r["cpu"] for r in subset)
         return {
             "receipts": len(subset),
             "exact_total_pct": round(100 * sum(r["total_ok"] for r in subset) / len(subset), 1),
@@ -134,6 +135,7 @@ def main() -> None:
             "mean_s": round(statistics.mean(seconds), 2),
             "p95_s": round(seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))], 2),
             "mean_cpu_s": round(statistics.mean(r["cpu"] for r in subset), 2),
+            "p95_cpu_s": round(cpus[min(len(cpus) - 1, int(0.95 * len(cpus)))], 2),
         }
 
     result = {
@@ -156,7 +158,7 @@ def main() -> None:
         print(json.dumps(result, indent=1))
         return
     print(f"seed {args.seed}, {len(rows)} receipts, {result['elapsed_s']} s")
-    print("set        n  total%  items%  wrong-unflagged  flagged%  mean_s  p95_s  cpu_s")
+    print("set        n  total%  items%  wrong-unflagged  flagged%  mean_s  p95_s  cpu_s  p95_cpu")
     for label, figures in [("all", result["all"]), ("easy", result["easy"]),
                            ("hard", result["hard"]), *result["layouts"].items()]:  # fmt: skip
         if figures:
@@ -164,7 +166,7 @@ def main() -> None:
                 f"{label:<9}{figures['receipts']:>4}{figures['exact_total_pct']:>8}"
                 f"{figures['items_exact_pct']:>8}{figures['wrong_unflagged']:>17}"
                 f"{figures['flagged_pct']:>10}{figures['mean_s']:>8}{figures['p95_s']:>7}"
-                f"{figures['mean_cpu_s']:>7}"
+                f"{figures['mean_cpu_s']:>7}{figures['p95_cpu_s']:>9}"
             )
     print(f"peak RSS {result['peak_rss_mib']} MiB (largest worker); load average before"
           f" {result['load_before']}, after {result['load_after']}; {args.processes} process(es),"

@@ -83,7 +83,7 @@ HEADER_WORDS = ("JL", "JALAN", "TELP", "NPWP", "HP", "WA", "NO", "KASIR", "NOTA"
 NOT_ITEMS = ("NPWP", "DPP", "KASIR", "NOTA", "TELP", "TERIMAKASIH", "NOSTRUK", "NOTRANS")
 
 # the multiplication sign, Cyrillic Ha, full-width comma and colon the OCR sometimes returns
-LOOKALIKES = str.maketrans("\u00d7\u0425\u0445\uff0c\uff1a", "xxx,:")
+LOOKALIKES = str.maketrans("\u00d7\u0425\u0445\uff0c\uff1a\u03b8", "xxx,:0")
 # letters the OCR reads in place of digits inside numbers
 DIGIT_FIXES = str.maketrans("OoDlI|iSsBZz", "000111155822")
 
@@ -136,13 +136,20 @@ def fix_digits(token: str) -> str:
     return token
 
 
+def fix_letters(token: str) -> str:
+    """A zero among letters in a word is the letter O: "BANG0" → "BANGO"."""
+    if re.fullmatch(r"[A-Za-z]{2,}0[A-Za-z]*|[A-Za-z]+0[A-Za-z]{2,}", token):
+        return token.replace("0", "O" if token.isupper() or token[-1].isupper() else "o")
+    return token
+
+
 def clean(text: str) -> str:
     text = text.translate(LOOKALIKES)
     text = re.sub(r"(?<=\d[.,])\s(?=\d{3}(?!\d))", "", text)  # "Rp29, 600"
     text = re.sub(r"(?<=\d)(?=(?:[01]\d|2[0-3]):[0-5]\d)", " ", text)  # "202520:01": date, time
     text = re.sub(r"(?<=\d)\s?[0O]kt", " Okt", text)  # "40kt 2026": "4 Okt"
     text = re.sub(r"(?<=\d\s)5ep", "Sep", text)
-    return " ".join(fix_digits(token) for token in text.split())
+    return " ".join(fix_letters(fix_digits(token)) for token in text.split())
 
 
 def money(number: str) -> int:

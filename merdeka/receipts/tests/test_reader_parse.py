@@ -179,6 +179,9 @@ def test_amount_formats(text, expected):
         ("Rp29, 600", "Rp29,600"),  # a space after the separator
         ("Sep2025", "Sep2025"),  # a word stays a word
         ("KSR/ANI", "KSR/ANI"),
+        ("BANG0", "BANGO"),  # and a zero among letters is the letter O
+        ("17\u03b8g", "170g"),
+        ("220ML", "220ML"),
     ],
 )
 def test_digits_the_ocr_confuses_are_fixed_only_in_numbers(text, expected):
