@@ -51,6 +51,8 @@ def needs_database(args: list[str]) -> bool:
     command, options = args[0], args[1:]
     if command in WITHOUT_DATABASE:
         return False
+    if command == "receipt":  # reading photos needs no database; anything else it may
+        return options[:1] != ["read"]
     if command == "inspect":  # reads a file; only a shop's saved column mapping needs the database
         return any(option == "--shop" or option.startswith("--shop=") for option in options)
     import django
