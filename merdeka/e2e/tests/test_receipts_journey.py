@@ -2,9 +2,8 @@
 she checks it beside the photo, confirms it in one tap, sees it among her expenses and
 the item's price chart.
 
-It needs the real reader (``merdeka.receipts.reader``, the OCR): with the placeholder
-of this branch the test is skipped; the receipt's review flow itself is tested without
-OCR in merdeka/receipts/tests/test_views.py.
+The photo is read by the real reader (``merdeka.receipts.reader``, OCR on the CPU) in
+the task worker, as it is for a seller.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from merdeka.e2e.tests.conftest import menu_go, no_sideways_scroll, sign_in
-from merdeka.receipts import reader
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -32,16 +30,6 @@ LINES = [
 ]
 
 
-def reader_installed() -> bool:
-    try:
-        reader.receipt_read(b"not a photo")
-    except NotImplementedError:
-        return False
-    except Exception:  # the real reader refuses bytes that are no photo
-        return True
-    return True
-
-
 def receipt_photo(tmp_path):
     image = Image.new("RGB", (640, 900), "white")
     draw = ImageDraw.Draw(image)
@@ -53,7 +41,6 @@ def receipt_photo(tmp_path):
     return path
 
 
-@pytest.mark.skipif(not reader_installed(), reason="the receipt reader (OCR) is not installed")
 def test_a_photographed_receipt_becomes_an_expense_and_a_price(
     live_server, page, shot, ika_shop, ika, tmp_path, console_errors
 ):
@@ -74,40 +61,4 @@ def test_a_photographed_receipt_becomes_an_expense_and_a_price(
     page.goto(f"{live_server.url}/nota/harga/")
     page.get_by_test_id("price-table").get_by_role("link").first.click()
     expect(page.get_by_test_id("price-chart").locator("svg")).to_be_visible()
-    shot("price")
-
-
-def test_the_same_journey_with_a_stand_in_for_the_reader(
-    live_server, page, shot, ika_shop, ika, tmp_path, console_errors, monkeypatch
-):
-    """The pages of the journey, with the reader answering what it would read (the live
-    server runs in this process, so the stand-in is the one the upload's task calls)."""
-    from merdeka.receipts.tests.conftest import item, reading
-
-    monkeypatch.setattr(
-        reader,
-        "receipt_read",
-        lambda data: reading(
-            [item("GULA PASIR 1KG", 2, 16_000), item("TELUR AYAM", 1, 28_000)], total=61_000
-        ),
-    )
-    sign_in(page, live_server, "ika", PASSWORD)
-    menu_go(page, "Nota")
-    page.set_input_files("#receipt-camera", [str(receipt_photo(tmp_path))])
-    page.get_by_test_id("receipt-send").click()
-    expect(page.get_by_test_id("receipts-done")).to_be_visible(timeout=30_000)
-    page.get_by_test_id("receipt-row").first.click()
-    expect(page.get_by_test_id("receipt-photo")).to_be_visible()
-    expect(page.get_by_test_id("receipt-reasons")).to_contain_text("tidak sama dengan totalnya")
-    no_sideways_scroll(page)
-    shot("review")
-    page.get_by_test_id("receipt-total").fill("60.000")
-    page.get_by_test_id("receipt-confirm").click()
-    expect(page.get_by_test_id("receipt-status")).to_have_attribute("data-status", "booked")
-    page.get_by_test_id("receipt-expense").click()
-    expect(page.get_by_test_id("expense-amount")).to_have_text("Rp60.000")
-    page.goto(f"{live_server.url}/nota/harga/")
-    page.get_by_test_id("price-table").get_by_role("link").first.click()
-    expect(page.get_by_test_id("price-chart").locator("svg")).to_be_visible()
-    no_sideways_scroll(page)
     shot("price")
