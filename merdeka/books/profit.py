@@ -25,7 +25,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
+from django.db.models import BigIntegerField, Sum
+from django.db.models.functions import Cast
 
 from merdeka.books.models import Account, JournalLine, ProfitDay
 from merdeka.catalog.selectors import order_goods_costs
@@ -101,18 +102,27 @@ def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
             for row in (
                 OrderLine.objects.filter(shop=shop, **which)
                 .order_by("order_id", "position", "pk")
+                .annotate(rupiah=Cast("total", BigIntegerField()))  # weights: no Decimal
                 .values_list(
                     "order_id",
                     "product_variant_id",
                     "product_variant__product_id",
                     "name",
                     "quantity",
-                    "total",
+                    "rupiah",
                 )
             ):
                 if row[0] in found:
                     lines[row[0]].append(row)
-    goods = order_goods_costs(shop=shop, order_ids=[pk for pk in found if pk in lines])
+    # the stock ledger only for orders with goods from the catalog (an imported line
+    # not mapped to a variant left no stock move)
+    sold = [pk for pk, rows in lines.items() if any(row[1] for row in rows)]
+    if not sold:
+        goods = {}
+    elif len(sold) > bulk.LOOKUP_CHUNK and sold[-1] - sold[0] < 2 * len(sold):
+        goods = order_goods_costs(shop=shop, id_range=(sold[0], sold[-1]))
+    else:
+        goods = order_goods_costs(shop=shop, order_ids=sold)
     for order_id, rows in lines.items():
         sent = goods.get(order_id, {})
         same_variant: dict[int, int] = defaultdict(int)
@@ -143,6 +153,17 @@ def order_shares(order: OrderGoods, *, gross: int, net: int, cost: int) -> list[
     lines = order.lines
     if not lines:
         return [((0, ""), [net, cost, 0, 0, net if not cost else 0], None)]
+    if len(lines) == 1:  # most orders: no sharing to do
+        line = lines[0]
+        product_id, name, quantity, total, uncosted, _cost = line
+        if total:
+            units = part_of(quantity * gross, 1, total)
+        else:
+            units = quantity if gross > 0 else -quantity if gross < 0 else 0
+        if not uncosted:
+            return [((product_id, name), [net, cost, units, 0, 0], line)]
+        without = [part_of(units, uncosted, quantity), part_of(net, uncosted, quantity)]
+        return [((product_id, name), [net, cost, units, *without], line)]
     totals = [line[3] for line in lines]
     whole = sum(totals)
     sales = shares(net, totals)
