@@ -106,8 +106,9 @@ def shop_built(args, folder: Path):
 
 
 def orders_copied(shop, source: Path) -> None:
-    """The SQLite build's orders with their payments, events and import files, into
-    ``shop`` with the same ids (what the books read of them; customers are left out)."""
+    """The SQLite build's orders with their lines, payments, events and import files,
+    into ``shop`` with the same ids (what the books read of them; customers and catalog
+    links are left out)."""
     import sqlite3
 
     from django.core.management.color import no_style
@@ -115,9 +116,9 @@ def orders_copied(shop, source: Path) -> None:
 
     from merdeka.core import bulk
     from merdeka.imports.models import ImportFile, ImportRun
-    from merdeka.orders.models import Order, OrderEvent, Payment
+    from merdeka.orders.models import Order, OrderEvent, OrderLine, Payment
 
-    models = (ImportRun, ImportFile, Order, Payment, OrderEvent)
+    models = (ImportRun, ImportFile, Order, OrderLine, Payment, OrderEvent)
     with sqlite3.connect(source) as src, transaction.atomic():
         [old] = src.execute("SELECT id FROM core_shop WHERE slug = ?", [SLUG]).fetchone()
         for model in models:
