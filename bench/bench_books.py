@@ -17,7 +17,8 @@ Then, each run:
 2. runs ``merdeka books backfill``'s function over every order, timed: orders/s;
 3. runs it a second time, which must post nothing;
 4. checks that every account ends where the sum of every order's ``target`` says, and
-   where the live path (the import's postings) had put it.
+   where the live path (the import's postings) had put it, and that the gross-profit
+   days (``ProfitDay``) add up to the journal's net sales and cost of goods.
 """
 
 from __future__ import annotations
@@ -105,8 +106,9 @@ def shop_built(args, folder: Path):
 
 
 def orders_copied(shop, source: Path) -> None:
-    """The SQLite build's orders with their payments, events and import files, into
-    ``shop`` with the same ids (what the books read of them; customers are left out)."""
+    """The SQLite build's orders with their lines, payments, events and import files,
+    into ``shop`` with the same ids (what the books read of them; customers and catalog
+    links are left out)."""
     import sqlite3
 
     from django.core.management.color import no_style
@@ -114,9 +116,9 @@ def orders_copied(shop, source: Path) -> None:
 
     from merdeka.core import bulk
     from merdeka.imports.models import ImportFile, ImportRun
-    from merdeka.orders.models import Order, OrderEvent, Payment
+    from merdeka.orders.models import Order, OrderEvent, OrderLine, Payment
 
-    models = (ImportRun, ImportFile, Order, Payment, OrderEvent)
+    models = (ImportRun, ImportFile, Order, OrderLine, Payment, OrderEvent)
     with sqlite3.connect(source) as src, transaction.atomic():
         [old] = src.execute("SELECT id FROM core_shop WHERE slug = ?", [SLUG]).fetchone()
         for model in models:
@@ -195,14 +197,27 @@ def books_emptied(shop) -> None:
     """The shop's journal and day totals gone (accounts and settings stay)."""
     from django.db import transaction
 
-    from merdeka.books.models import AccountDay, JournalEntry, JournalLine
+    from merdeka.books.models import AccountDay, JournalEntry, JournalLine, ProfitDay
     from merdeka.core.scoping import shop_scope
 
     with transaction.atomic(), shop_scope(shop):
+        ProfitDay.objects.filter(shop=shop)._raw_delete("default")
         JournalLine.objects.filter(shop=shop)._raw_delete("default")
         JournalEntry.objects.filter(shop=shop).exclude(reverses=None).update(reverses=None)
         JournalEntry.objects.filter(shop=shop)._raw_delete("default")
         AccountDay.objects.filter(shop=shop)._raw_delete("default")
+
+
+def profit_days_total(shop) -> dict[str, int]:
+    """The gross-profit days summed: net sales and cost of goods."""
+    from django.db.models import Sum
+
+    from merdeka.books.models import ProfitDay
+    from merdeka.core.scoping import shop_scope
+
+    with shop_scope(shop):
+        found = ProfitDay.objects.filter(shop=shop).aggregate(s=Sum("sales"), c=Sum("cost"))
+    return {"sales": found["s"] or 0, "cost": found["c"] or 0}
 
 
 def counts(shop) -> tuple[int, int]:
@@ -265,6 +280,12 @@ def main() -> None:
         "second_run_seconds": round(second_seconds, 2),
         "second_run_entries": again,
         "balances_as_targets": after == wanted,
+        # the gross-profit days add up to the journal's net sales and cost of goods
+        "profit_days_as_journal": profit_days_total(shop)
+        == {
+            "sales": -(after.get("sales", 0) + after.get("discounts", 0)),
+            "cost": after.get("cost_of_goods", 0),
+        },
         "balances_as_live": (after == live) if live else "no live postings to compare",
     }
     for name, expected in (("targets", wanted), ("live", live)):

@@ -5,8 +5,9 @@
 
 Builds once (reused afterwards; ``--rebuild`` starts again) a shop whose journal holds
 ``--lines`` lines over the last 13 months: marketplace and own-channel sales (the
-seller balance or the bank against sales and shipping income), expenses, payouts from
-the marketplaces to the bank. They go through the books' own set-based writer
+seller balance or the bank against sales and shipping income, most with their cost of
+goods), each of an order of its own with one to three lines of twenty products (made
+set-wise), expenses, payouts from the marketplaces to the bank. They go through the books' own set-based writer
 (``entries_write``: the same entries, lines and day totals as the live path), in
 batches. SQLite keeps the database in ``bench/.data/books-reports-<lines>/``.
 
@@ -18,7 +19,8 @@ signs in as the owner over HTTP and, one client, warm (one untimed round first),
   pages are picked up by themselves), for the last 12 months (``date_from`` /
   ``date_to``); a page that takes an account is asked for the busiest account (its
   ledger), and a paged page for its first and its last page (as its links say);
-* the home page (the dashboard).
+* the home page (the dashboard);
+* the statements as PDF (``format=pdf``; target 1 s).
 
 A page that does not answer 200 to a GET (an action that takes a POST) is listed as
 skipped. Prints p50/p95 in milliseconds per URL, the web server's CPU per request
@@ -49,6 +51,8 @@ sys.path.insert(0, str(ROOT))
 SLUG = "toko-buku-besar"
 PASSWORD = "bench-password-2026"
 TARGET_MS = 150
+PDF_TARGET_MS = 1000
+PDFS = ("books_profit_and_loss", "books_position", "books_cash_flow", "books_trial_balance")
 BATCH = 50_000  # entries per transaction while building
 
 
@@ -118,6 +122,7 @@ def build(args) -> tuple[object, dict]:
     print(f"writing {args.lines:,} journal lines once (reused by later runs) …", flush=True)
     started = time.perf_counter()
     written = seq = 0
+    orders: list[tuple] = []
     with bulk.tuned_for_bulk():
         while written < args.lines:
             postings = []
@@ -126,16 +131,26 @@ def build(args) -> tuple[object, dict]:
                 day = rng.choice(days)
                 kind = rng.random()
                 total = rng.randrange(15, 400) * 1000
+                order_id = None
                 if kind < 0.85:  # a sale: on a marketplace, or the shop's own
                     fee = rng.choice((0, 0, 9000, 12000, 15000))
+                    channel = rng.choice(markets) if kind < 0.7 else rng.choice(OWN)
                     where = (
-                        acc[marketplace_key(rng.choice(markets))]
+                        acc[marketplace_key(channel)]
                         if kind < 0.7
                         else acc[rng.choice(("bank", "cash", "ewallet"))]
                     )
                     lines = [Line(where, debit=total + fee), Line(acc["sales"], credit=total)]
                     if fee:
                         lines.append(Line(acc["shipping_income"], credit=fee))
+                    if kind >= 0.35:  # goods with a known cost (bought, valued)
+                        cost = total * rng.randrange(40, 70) // 100
+                        lines += [
+                            Line(acc["cost_of_goods"], debit=cost),
+                            Line(acc["inventory"], credit=cost),
+                        ]
+                    order_id = len(orders) + 1  # made below, with its lines
+                    orders.append((order_id, channel, day, total, fee))
                     source = Source.ORDER
                 elif kind < 0.95:
                     lines = [
@@ -150,18 +165,80 @@ def build(args) -> tuple[object, dict]:
                     ]
                     source = Source.TRANSFER
                 written += len(lines)
-                postings.append(Posting(date=day, source=source, key=f"b:{seq}", lines=lines))
+                postings.append(
+                    Posting(date=day, source=source, key=f"b:{seq}", lines=lines, order_id=order_id)
+                )
             with transaction.atomic():
+                ids = orders_made(shop, orders, rng)
+                for posting in postings:
+                    if posting.order_id is not None:
+                        posting.order_id = ids[posting.order_id - 1]
                 entries_write(shop=shop, postings=postings)
+            orders = []
             print(f"  {written:,} lines", flush=True)
     bulk.analyze(*_books_models())
     return shop, {"build_seconds": round(time.perf_counter() - started, 1)}
 
 
-def _books_models():
-    from merdeka.books.models import AccountDay, JournalEntry, JournalLine
+OWN = ["storefront", "whatsapp", "manual"]
+# what the shop sells (not from the catalog: sold without a known cost per line, the
+# way imported marketplace lines are until mapped to a variant)
+GOODS = [
+    ("Nastar Keju Premium", 85000), ("Kastengel Edam", 90000), ("Putri Salju", 55000),
+    ("Rendang Daging 500 gr", 125000), ("Sambal Cumi", 45000), ("Keripik Tempe", 15000),
+    ("Bolu Pandan", 65000), ("Lapis Legit", 180000), ("Kue Sagu Keju", 60000),
+    ("Abon Sapi", 70000), ("Dodol Garut", 35000), ("Rempeyek Kacang", 25000),
+    ("Lidah Kucing", 50000), ("Kue Semprit", 45000), ("Sus Kering", 40000),
+    ("Bawang Goreng", 30000), ("Kacang Bawang", 28000), ("Emping Melinjo", 42000),
+    ("Kerupuk Udang", 38000), ("Madu Mangsi", 75000),
+]  # fmt: skip
 
-    return JournalEntry, JournalLine, AccountDay
+
+def orders_made(shop, orders: list[tuple], rng) -> list[int]:
+    """The orders of a batch's sales, completed, each with one to three lines that add
+    up to its sales (plain inserts); their ids in the batch's order."""
+    from decimal import Decimal
+
+    from merdeka.core import bulk
+    from merdeka.orders.models import Order, OrderLine
+
+    ids = bulk.reserve_ids(Order, len(orders))
+    zone = dt.timezone(dt.timedelta(hours=7))
+    rows, lines = [], []
+    for new, (_seq, channel, day, total, fee) in zip(ids, orders, strict=True):
+        at = dt.datetime.combine(day, dt.time(12), zone)
+        rows.append(
+            (new, shop.pk, channel, f"B{new}", "completed", at, at,
+             Decimal(total + fee), Decimal(fee), Decimal(total))
+        )  # fmt: skip
+        picked = rng.sample(GOODS, rng.choice((1, 1, 1, 2, 2, 3)))
+        weights = [price for _name, price in picked]
+        left = total
+        for position, (name, price) in enumerate(picked):
+            part = left if position == len(picked) - 1 else total * price // sum(weights)
+            left -= part
+            lines.append((shop.pk, new, position, name, 1, Decimal(part), Decimal(part)))
+    bulk.insert(
+        Order,
+        ("id", "shop", "channel", "external_id", "status", "ordered_at", "paid_at",
+         "total", "shipping_fee", "subtotal"),
+        rows,
+        shop_id=shop.pk,
+    )  # fmt: skip
+    bulk.insert(
+        OrderLine,
+        ("shop", "order", "position", "name", "quantity", "unit_price", "total"),
+        lines,
+        shop_id=shop.pk,
+    )
+    return ids
+
+
+def _books_models():
+    from merdeka.books.models import AccountDay, JournalEntry, JournalLine, ProfitDay
+    from merdeka.orders.models import Order, OrderLine
+
+    return JournalEntry, JournalLine, AccountDay, ProfitDay, Order, OrderLine
 
 
 def busiest_account(shop) -> int:
@@ -198,6 +275,8 @@ def report_urls(shop, period: dict[str, str]) -> list[tuple[str, str]]:
         }
         path = reverse(pattern.name, kwargs=kwargs)
         found.append((pattern.name, f"{path}?{urlencode(period)}"))
+        if pattern.name in PDFS:  # the statement as the PDF she downloads
+            found.append((f"{pattern.name} PDF", f"{path}?{urlencode(period | {'format': 'pdf'})}"))
     return found
 
 
@@ -365,7 +444,11 @@ def measure(folder: Path, args, urls: list[tuple[str, str]]) -> tuple[dict, dict
         }, skipped
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: the figures still count
+            server.kill()
+            server.wait()
 
 
 def main() -> None:
@@ -405,7 +488,9 @@ def main() -> None:
     print(f"| page | p50 ms | p95 ms | server CPU ms | KiB | p95 ≤ {TARGET_MS} ms |")
     print("|---|---|---|---|---|---|")
     for label, row in pages.items():
-        ok = "yes" if row["p95_ms"] <= TARGET_MS else "**no**"
+        ok = (
+            "yes" if row["p95_ms"] <= (PDF_TARGET_MS if "PDF" in label else TARGET_MS) else "**no**"
+        )
         print(
             f"| {label} `{row['url']}` | {row['p50_ms']} | {row['p95_ms']} | {row['server_cpu_ms']} "
             f"| {row['kib']} | {ok} |"

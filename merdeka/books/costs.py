@@ -8,29 +8,28 @@
 * The cost of goods sold of an order is posted with the order (``merdeka.books.orders``
   puts it in the order's ``target``): what the goods cost at the moving average when
   they left the shelf.
-* ``gross_profit`` - per order, per channel and per product over a period, from what
-  was posted in it; ``revenue_without_cost`` - the delivered lines whose goods had no
-  known cost (imported lines, stock never bought or valued): reported, never guessed.
+* ``gross_profit`` - per channel and per product over a period, from the days kept as
+  the orders' entries posted (``merdeka.books.profit``), per order a page at a time;
+  ``revenue_without_cost`` - the delivered lines whose goods had no known cost
+  (imported lines, stock never bought or valued): reported, never guessed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from merdeka.books.chart import accounts_by_key
-from merdeka.books.models import Account, JournalLine, Kind, Source
+from merdeka.books.models import Account, Kind, Source
 from merdeka.books.posting import Line, entry_post, local_date
-from merdeka.catalog.models import StockMove
-from merdeka.catalog.selectors import order_goods_costs
+from merdeka.books.profit import profit_orders_page, profit_rows
+from merdeka.catalog.models import Product, StockMove
 from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders.models import Order, OrderLine
+from merdeka.orders.models import Order
 
 COUNTER = {
     StockMove.Reason.OPENING_VALUE: "capital",
@@ -104,7 +103,7 @@ class Profit:
     label: str = ""
     sales: int = 0
     cost: int = 0
-    orders: set = field(default_factory=set)
+    units: int = 0
 
     @property
     def gross_profit(self) -> int:
@@ -116,136 +115,73 @@ class Profit:
         return round(100 * self.gross_profit / self.sales) if self.sales > 0 else None
 
 
-def _posted_by_order(shop, date_from: dt.date, date_to: dt.date) -> dict[int, dict[str, int]]:
-    """What each order posted to sales, discounts and cost of goods in the period."""
-    keys = ("sales", "discounts", "cost_of_goods")
-    account = accounts_by_key(shop=shop, keys=keys)
-    key_of = {pk: key for key, pk in account.items()}
-    posted: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(keys, 0))
-    with shop_scope(shop):
-        rows = (
-            JournalLine.objects.filter(
-                shop=shop,
-                account_id__in=list(key_of),
-                date__gte=date_from,
-                date__lte=date_to,
-                entry__order_id__isnull=False,
-            )
-            .values("entry__order_id", "account_id")
-            .annotate(d=Sum("debit"), c=Sum("credit"))
-            .order_by()
-        )
-        for row in rows:
-            posted[row["entry__order_id"]][key_of[row["account_id"]]] += row["d"] - row["c"]
-    return {
-        order_id: {
-            "sales": -(amounts["sales"] + amounts["discounts"]),  # net of discounts
-            "gross": -amounts["sales"],
-            "cost": amounts["cost_of_goods"],
-        }
-        for order_id, amounts in posted.items()
-        if any(amounts.values())
-    }
-
-
-def _scaled(amount, part: int, whole: int) -> int:
-    return round(amount * part / whole) if whole else 0
-
-
 @dataclass
 class GrossProfit:
     total: Profit
     by_channel: list[Profit]
     by_product: list[Profit]
-    without_cost: list[dict]
     without_cost_sales: int
+    without_cost_units: int
 
 
-def gross_profit(*, shop, date_from: dt.date, date_to: dt.date, limit: int = 100) -> GrossProfit:
-    """Gross profit over the period, per channel and per product, from what the orders
-    posted in it (so a reversal in the period counts against it). A product's share of
-    an order's sales is its lines' share of the order's lines; its cost is what its
-    goods cost when they left."""
-    posted = _posted_by_order(shop, date_from, date_to)
-    ids = sorted(posted)
+def gross_profit(*, shop, date_from: dt.date, date_to: dt.date) -> GrossProfit:
+    """Gross profit over the period, per channel and per product, from the days kept
+    as the orders' entries posted (``merdeka.books.profit``: a reversal in the period
+    counts against it). A product's share of an entry's sales is its lines' share of
+    the order's lines; its cost is what its goods cost when they left."""
     total = Profit(label=_("All orders"))
     channels: dict[str, Profit] = {}
-    products: dict[object, Profit] = {}
-    without, without_sales = [], 0
+    products: dict[tuple[int, str], Profit] = {}
     labels = dict(Order._meta.get_field("channel").choices)
-    with shop_scope(shop):
-        orders = {
-            pk: (channel, external_id)
-            for pk, channel, external_id in Order.objects.filter(shop=shop, pk__in=ids).values_list(
-                "pk", "channel", "external_id"
-            )
-        }
-        lines_of: dict[int, list] = defaultdict(list)
-        for line in (
-            OrderLine.objects.filter(shop=shop, order_id__in=ids)
-            .select_related("product_variant__product")
-            .order_by("order_id", "position", "pk")
-        ):
-            lines_of[line.order_id].append(line)
-    goods = order_goods_costs(shop=shop, order_ids=ids)
-    for order_id, amounts in posted.items():
-        channel, external_id = orders.get(order_id, ("", ""))
+    without_sales = without_units = 0
+    rows = profit_rows(shop=shop, date_from=date_from, date_to=date_to)
+    for row in rows:
+        channel = row["channel"]
+        item = (row["product_id"], row["name"])
         for bucket in (
             total,
             channels.setdefault(channel, Profit(label=str(labels.get(channel, channel)))),
+            products.setdefault(item, Profit(label=row["name"])),
         ):
-            bucket.sales += amounts["sales"]
-            bucket.cost += amounts["cost"]
-            bucket.orders.add(order_id)
-        lines = lines_of.get(order_id, [])
-        whole = sum(int(line.total) for line in lines)
-        ledger_cost = sum(cost for _u, cost, _m in goods.get(order_id, {}).values())
-        for line in lines:
-            variant = line.product_variant
-            key = variant.product_id if variant else ("name", line.name)
-            label = variant.product.name if variant else line.name
-            profit = products.setdefault(key, Profit(label=label))
-            sales = _scaled(amounts["sales"], int(line.total), whole)
-            profit.sales += sales
-            profit.orders.add(order_id)
-            units, cost, missing = goods.get(order_id, {}).get(
-                variant.pk if variant else None, (0, 0, 0)
-            )
-            same = [x for x in lines if x.product_variant_id == line.product_variant_id]
-            mine = _scaled(cost, line.quantity, sum(x.quantity for x in same))
-            profit.cost += _scaled(amounts["cost"], mine, ledger_cost)
-            costed = max(0, units - missing)
-            uncosted = max(0, line.quantity - costed) if variant else line.quantity
-            if uncosted and amounts["gross"] > 0:
-                part = _scaled(sales, uncosted, line.quantity)
-                without_sales += part
-                if len(without) < limit:
-                    without.append(
-                        {
-                            "order_id": order_id,
-                            "external_id": external_id,
-                            "channel": labels.get(channel, channel),
-                            "name": line.name,
-                            "quantity": line.quantity,
-                            "without_cost": uncosted,
-                            "sales": part,
-                            "sku": line.sku,
-                        }
-                    )
+            bucket.sales += row["sales_sum"]
+            bucket.cost += row["cost_sum"]
+            bucket.units += row["units_sum"]
+        without_sales += row["sales_without_cost_sum"]
+        without_units += row["units_without_cost_sum"]
+    with shop_scope(shop):
+        names = dict(
+            Product.objects.filter(
+                shop=shop, pk__in=[pk for pk, _name in products if pk]
+            ).values_list("pk", "name")
+        )
+    for (pk, _name), profit in products.items():
+        if pk:
+            profit.label = names.get(pk) or _("A deleted product")
     return GrossProfit(
         total=total,
         by_channel=sorted(channels.values(), key=lambda p: -p.sales),
         by_product=sorted(products.values(), key=lambda p: -p.gross_profit),
-        without_cost=without,
         without_cost_sales=without_sales,
+        without_cost_units=without_units,
     )
 
 
 def revenue_without_cost(
     *, shop, date_from: dt.date, date_to: dt.date, limit: int = 100
 ) -> tuple[int, list[dict]]:
-    """The sales of the period whose goods had no known cost, and (up to ``limit``) its
-    lines: imported lines, lines not sold from the catalog, stock that came in without
-    a purchase or an opening value. Their gross profit is unknown, not guessed."""
-    found = gross_profit(shop=shop, date_from=date_from, date_to=date_to, limit=limit)
-    return found.without_cost_sales, found.without_cost
+    """The sales of the period whose goods had no known cost, and (up to ``limit``,
+    newest first) its lines: imported lines, lines not sold from the catalog, stock
+    that came in without a purchase or an opening value. Their gross profit is
+    unknown, not guessed."""
+    total = gross_profit(shop=shop, date_from=date_from, date_to=date_to).without_cost_sales
+    found: list[dict] = []
+    before = None
+    while len(found) < limit:
+        page, before = profit_orders_page(
+            shop=shop, date_from=date_from, date_to=date_to, before=before, size=100
+        )
+        for order in page:
+            found.extend({**line, "order_id": order.order_id} for line in order.without_cost)
+        if before is None:
+            break
+    return total, found[:limit]

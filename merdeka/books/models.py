@@ -8,6 +8,7 @@
   retried or re-run posting finds its entry).
 * ``AccountDay`` - each account's debits and credits per calendar day of the shop,
   kept as entries post, so a report over any period sums days, not journal lines.
+* ``ProfitDay`` - gross profit per day, channel and product, kept as entries post.
 * ``ClosedMonth`` - a month that cannot change any more; a change that belongs to it
   posts in the first open month, with a reference to the date it belongs to.
 * ``Debt`` with its ``DebtPayment`` rows and ``DebtReminder`` log - what a customer owes
@@ -135,6 +136,32 @@ class AccountDay(ShopOwnedModel):
             models.UniqueConstraint(fields=["account", "date"], name="books_account_day"),
         ]
         indexes = [models.Index(fields=["shop", "date"], name="books_day_shop_date")]
+
+
+class ProfitDay(ShopOwnedModel):
+    """Gross profit per shop, day, channel and product, kept as entries post
+    (``merdeka.books.profit``): what the orders' entries of the day moved on sales
+    (net of discounts) and cost of goods, shared over the order's lines, the units, and
+    the part sold without a known cost. The gross-profit page sums days, not lines."""
+
+    date = models.DateField()
+    channel = models.CharField(max_length=20)
+    # the catalog product sold (no foreign key: a row outlives a deleted product);
+    # 0 for a line not sold from the catalog, then named by ``name``
+    product_id = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=300, blank=True)
+    sales = models.BigIntegerField(default=0)
+    cost = models.BigIntegerField(default=0)
+    units = models.BigIntegerField(default=0)
+    units_without_cost = models.BigIntegerField(default=0)
+    sales_without_cost = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "date", "channel", "product_id", "name"], name="books_profit_day"
+            ),
+        ]
 
 
 class ClosedMonth(ShopOwnedModel):

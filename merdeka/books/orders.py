@@ -176,8 +176,14 @@ def orders_read(*, shop, order_ids=None, id_range: tuple[int, int] | None = None
                 books.orders[row["pk"]] = row
                 read.append(row["pk"])
             # what the goods that left for them cost (the stock ledger's moving average)
-            for order_id, goods in order_goods_costs(shop=shop, order_ids=read).items():
-                books.orders[order_id]["cost_of_goods"] = sum(c for _u, c, _m in goods.values())
+            goods = (
+                order_goods_costs(shop=shop, order_ids=read)
+                if first is None
+                else order_goods_costs(shop=shop, id_range=(first, last))
+            )
+            for order_id, sent in goods.items():
+                if order_id in books.orders:
+                    books.orders[order_id]["cost_of_goods"] = sum(c for _u, c, _m in sent.values())
             for order_id, method, amount in (
                 Payment.objects.filter(shop=shop, **which("order_id"))
                 .values("order_id", "method")

@@ -6,8 +6,9 @@ shop's, orders named by channel and external id). ``books_restore`` writes them 
 a shop that has no journal yet: ids are drawn anew and remapped (accounts, entries,
 what a reversal reverses, the orders, the ids inside entry keys), dates, sources,
 ``belongs_to`` and creators are kept, and each account's day totals are rebuilt from
-the lines. Nothing is posted again: the entries' keys and order links are the ones a
-later lifecycle event or backfill looks for, so they find what is there.
+the lines, as are the gross-profit days. Nothing is posted again: the entries' keys and
+order links are the ones a later lifecycle event or backfill looks for, so they find
+what is there.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from merdeka.books.models import (
     JournalEntry,
     JournalLine,
 )
-from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, _days_add
+from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, Line, Posting, _days_add
+from merdeka.books.profit import profit_days_add
 from merdeka.core import bulk
 from merdeka.core.models import Membership
 from merdeka.core.scoping import shop_scope
@@ -231,7 +233,25 @@ def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict)
             total[1] += credit
     bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
     _days_add(shop, days)  # the day totals, rebuilt from the lines
+    profit_days_add(shop, _restored(journal, maps))  # and the gross profit's
     return len(journal)
+
+
+def _restored(journal: list[dict], maps: dict[str, dict[int, int]]) -> list[Posting]:
+    """The restored entries as the writer's postings, for the gross-profit days."""
+    return [
+        Posting(
+            date=dt.date.fromisoformat(e["date"]),
+            source=e["source"],
+            key=e["key"],
+            lines=[
+                Line(maps["account"][account], debit=debit, credit=credit)
+                for account, debit, credit in e["lines"]
+            ],
+            order_id=maps["order"].get(e["order"][0]) if e.get("order") else None,
+        )
+        for e in journal
+    ]
 
 
 def _orders(shop, journal: list[dict]) -> dict[int, int]:

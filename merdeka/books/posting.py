@@ -9,7 +9,8 @@ Rules kept here:
 * a change that belongs to a closed month posts on the first day of the first open
   month after it, and says which date it belongs to (``belongs_to``);
 * each account's total per day (``AccountDay``) moves in the same transaction, so that
-  reports read days, not lines.
+  reports read days, not lines; so do the orders' gross profit per day
+  (``ProfitDay``, ``merdeka.books.profit``).
 
 Call inside the transaction of the change that posts (an order's lifecycle event, an
 expense saved): the entry commits or rolls back with it.
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merdeka.books.models import AccountDay, ClosedMonth, JournalEntry, JournalLine, Source
+from merdeka.books.profit import profit_days_add
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
@@ -178,6 +180,7 @@ def entries_write(*, shop, postings: Iterable[Posting]) -> int:
                 day[1] += line.credit
         bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
         _days_add(shop, days)
+        profit_days_add(shop, fresh)  # gross profit per day, channel, product
     return len(fresh)
 
 

@@ -169,18 +169,24 @@ def variants_on_sale(*, shop, variant_ids) -> tuple[dict[int, Variant], dict[int
 # -- what stock cost ------------------------------------------------------------------
 
 
-def order_goods_costs(*, shop, order_ids) -> dict[int, dict[int, tuple[int, int, int]]]:
+def order_goods_costs(
+    *, shop, order_ids=(), id_range: tuple[int, int] | None = None
+) -> dict[int, dict[int, tuple[int, int, int]]]:
     """What the goods that left for each order cost, from the stock ledger: ``order id
-    -> {variant id: (units sent, their cost in rupiah, units sent without a cost)}``."""
+    -> {variant id: (units sent, their cost in rupiah, units sent without a cost)}``;
+    of ``order_ids``, or of every order whose id is in ``id_range`` (both ends
+    included: a batch read without a list of thousands of ids to send)."""
     found: dict[int, dict[int, tuple[int, int, int]]] = {}
     ids = list(order_ids)
-    if not ids:
+    if id_range is not None:
+        which = {"order_id__gte": id_range[0], "order_id__lte": id_range[1]}
+    elif ids:
+        which = {"order_id__in": ids}
+    else:
         return found
     with shop_scope(shop):
         rows = (
-            StockMove.objects.filter(
-                shop=shop, order_id__in=ids, reason=StockMove.Reason.ORDER_SENT
-            )
+            StockMove.objects.filter(shop=shop, reason=StockMove.Reason.ORDER_SENT, **which)
             .values("order_id", "variant_id")
             .annotate(
                 units=Sum("on_hand_change"), value=Sum("value_change"), missing=Sum("cost_missing")

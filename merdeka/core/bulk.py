@@ -328,19 +328,22 @@ def add_to(
     rows: Iterable[Sequence],
     *,
     shop_id: int,
+    shop_in_key: bool = False,
 ) -> None:
     """Add to running totals: rows ``(shop id, *keys, *amounts)`` (field names; ``keys``
-    are the fields of a unique constraint) are inserted, or, where a row with those
-    keys exists, its ``amounts`` grow by the row's (``INSERT … ON CONFLICT DO UPDATE``,
-    on SQLite and PostgreSQL alike: no lost update between two writers). Each key may
-    appear once in ``rows``."""
+    are the fields of a unique constraint, after ``shop`` when ``shop_in_key``) are
+    inserted, or, where a row with those keys exists, its ``amounts`` grow by the row's
+    (``INSERT … ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL alike: no lost update
+    between two writers). Each key may appear once in ``rows``."""
     extra, constants, per_row = _omitted(model, ["shop", *keys, *amounts])
     if per_row:
         raise ValueError("add_to() cannot call per-row defaults")
     meta = [_column(model, name) for name in ("shop", *keys, *amounts, *extra)]
     names = ", ".join(f'"{column}"' for column, _ in meta)
     table = model._meta.db_table
-    conflict = ", ".join(f'"{_column(model, name)[0]}"' for name in keys)
+    conflict = ", ".join(
+        f'"{_column(model, name)[0]}"' for name in (("shop",) if shop_in_key else ()) + tuple(keys)
+    )
     grow = ", ".join(
         f'"{column}" = "{table}"."{column}" + excluded."{column}"'
         for column, _ in (_column(model, name) for name in amounts)

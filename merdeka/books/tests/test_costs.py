@@ -16,6 +16,7 @@ from merdeka.books.costs import gross_profit, revenue_without_cost
 from merdeka.books.models import JournalEntry, Source
 from merdeka.books.orders import order_postings_sync, target
 from merdeka.books.posting import today
+from merdeka.books.profit import profit_orders_page
 from merdeka.books.selectors import report
 from merdeka.books.tests.test_orders import SARI, by_key
 from merdeka.catalog import services as catalog
@@ -106,8 +107,10 @@ def test_the_cost_of_goods_is_the_moving_average_in_the_order_things_happened(
     [product] = found.by_product
     assert (product.label, product.cost, product.margin) == ("Kastengel", 7500, 98)
     [channel] = found.by_channel
-    assert channel.orders == {order.pk}
-    assert found.without_cost == []
+    assert (channel.units, channel.sales) == (5, 300000)
+    assert found.without_cost_sales == 0
+    [row], _more = profit_orders_page(shop=ika_shop, date_from=day, date_to=day)
+    assert (row.order_id, row.sales, row.cost, row.without_cost) == (order.pk, 300000, 7500, [])
     balanced(ika_shop)
 
 
@@ -124,7 +127,8 @@ def test_goods_sold_before_any_cost_was_known_are_revenue_without_cost(
     day = today(ika_shop)
     total, rows = revenue_without_cost(shop=ika_shop, date_from=day, date_to=day)
     assert total == 120000 + 60000
-    assert [(r["quantity"], r["without_cost"]) for r in rows] == [(2, 2), (2, 1)]
+    # newest first: the second order had one unit without a cost, the first two
+    assert [(r["quantity"], r["without_cost"]) for r in rows] == [(2, 1), (2, 2)]
     balanced(ika_shop)
 
 

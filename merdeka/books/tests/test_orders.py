@@ -28,6 +28,7 @@ from merdeka.books.posting import (
 )
 from merdeka.books.selectors import balance_sheet, balances, profit_and_loss, report
 from merdeka.books.statements import cash_flow, financial_position, is_money
+from merdeka.books.tests.test_profit import profit_days_agree
 from merdeka.catalog import services as catalog
 from merdeka.catalog.models import StockCost
 from merdeka.core import events
@@ -247,6 +248,7 @@ def _backfill_in_any_order(shop, actor, states, rng, synced):
         order_postings_sync(shop=shop, order_ids=[order_id])
     backfill(shop=shop)
     assert backfill(shop=shop) == 0
+    profit_days_agree(shop)  # the gross-profit days moved with every entry
     # each order's entries add up to its target: posted once, not twice, not partly
     books = orders_read(shop=shop, order_ids=ids)
     keys = dict(Account.objects.filter(shop=shop).values_list("pk", "key"))
@@ -397,6 +399,7 @@ def _play(shop, actor, actions):
         except ServiceError:
             pass  # a move the lifecycle refuses (already paid, not shipped...) changes nothing
     end = start + dt.timedelta(days=62)  # closed months push postings to the next one
+    profit_days_agree(shop)
     figures = report(shop=shop, date_from=start, date_to=end)
     assert figures["trial_balance"]["debit"] == figures["trial_balance"]["credit"]
     sheet = figures["balance_sheet"]

@@ -12,10 +12,11 @@ from django.core.management import call_command
 from merdeka.books import services
 from merdeka.books.backfill import backfill
 from merdeka.books.chart import accounts_by_key
-from merdeka.books.models import Account, ClosedMonth, JournalEntry, Source
+from merdeka.books.models import Account, ClosedMonth, JournalEntry, ProfitDay, Source
 from merdeka.books.portable import _key
 from merdeka.books.posting import entry_reverse, month_close, month_of, today
 from merdeka.books.selectors import balances, report
+from merdeka.books.tests.test_profit import profit_days_agree
 from merdeka.core import services as core_services
 from merdeka.core.scoping import shop_scope
 from merdeka.imports.models import ImportFile
@@ -115,6 +116,16 @@ def journal(shop):
         )
 
 
+def profit(shop):
+    with shop_scope(shop):
+        return sorted(
+            ProfitDay.objects.filter(shop=shop).values_list(
+                "date", "channel", "product_id", "name", "sales", "cost", "units",
+                "units_without_cost", "sales_without_cost",
+            )
+        )  # fmt: skip
+
+
 def test_an_export_restored_into_an_empty_shop_brings_the_books_as_they_were(
     ika, ika_shop, tmp_path
 ):
@@ -128,6 +139,8 @@ def test_an_export_restored_into_an_empty_shop_brings_the_books_as_they_were(
     call_command("import", str(out), "--shop", fresh.slug, "--json")
     assert statements(fresh) == statements(ika_shop)
     assert journal(fresh) == journal(ika_shop)
+    assert profit(fresh) == profit(ika_shop)  # the gross-profit days rebuilt
+    profit_days_agree(fresh)
     with shop_scope(fresh):
         assert ClosedMonth.objects.filter(shop=fresh).count() == 1
         restored = {o.external_id: o for o in Order.objects.filter(shop=fresh)}
