@@ -126,4 +126,7 @@ def dashboard(*, shop, membership) -> dict:
         "low_stock": alerts,
         "low_stock_url": stock_url,
         "steps": first_steps(shop=shop),
+        "month_seal": books_dashboard.month_seal(shop=shop)
+        if membership is not None and membership.is_owner
+        else None,
     }

@@ -31,6 +31,8 @@ PERIODIC = (
     "merdeka.preorders.services.preorders_close_due",
     # monthly expenses (rent, wages) on their day, missed months caught up, never twice
     "merdeka.books.recurring.recurring_expenses_due",
+    # the journal chain's head at each month's end, kept and mailed to the owners once
+    "merdeka.books.chain_mail.month_heads_due",
 )
 
 

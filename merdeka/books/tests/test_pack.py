@@ -20,6 +20,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from merdeka.books import chain
+from merdeka.books.chain_mail import month_heads_due
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.models import (
     ChainMonthHead,
@@ -185,7 +186,7 @@ def test_a_manifest_signed_by_another_shops_key_fails(ika_shop, citra_shop, made
     manifest = json.loads(made.files[MANIFEST])
     manifest["signature"]["public_key"] = public
     body = json.dumps(manifest).encode()
-    forged = {**made.files, MANIFEST: body, SIGNATURE: base64.b64encode(private.sign(body))}
+    forged = {**made.files, MANIFEST: body, SIGNATURE: base64.b64encode(private.sign(body)) + b"\n"}
     verdict = verify_files(forged)
     assert not verdict.ok and "Dapur Kue Bu Ika" in verdict.reason
 
@@ -325,3 +326,25 @@ def test_the_public_page_says_intact_or_why_not(client, ika_shop, made):
     assert "data/arus-kas.csv" in bad.content.decode()
     keys = client.get(reverse("pack_keys", args=["dapur-ika"])).content.decode()
     assert made.manifest["signature"]["public_key"] in keys
+
+
+# -- the month-end heads to the owner ----------------------------------------------------
+
+
+def test_the_month_end_head_is_mailed_once_and_shown_on_the_dashboard(
+    smtp, ika_client, ika, ika_shop, acc, books
+):
+    ika.email = "ika@contoh.example"
+    ika.save()
+    current, _ = chain.heads(shop=ika_shop)
+    later = timezone.now() + dt.timedelta(days=40)
+    assert month_heads_due(now=later) == 1
+    assert month_heads_due(now=later) == 0  # once
+    [message] = smtp.messages
+    assert current.head in message.get_content()
+    home = ika_client.get(reverse("home")).content.decode()
+    assert 'data-testid="month-seal"' in home and current.head[:16] in home
+    pack = pack_make(shop=ika_shop, months=12, end=(later + dt.timedelta(days=1)).date())
+    ends = {m["month"]: m for m in pack.manifest["chain"]["month_ends"]}
+    assert ends[current.month.strftime("%Y-%m")]["head"] == current.head
+    assert ends[current.month.strftime("%Y-%m")]["complete"]
