@@ -21,6 +21,7 @@ from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.books.chain import chain_build, heads
@@ -31,6 +32,7 @@ from merdeka.books.models import (
     ClosedMonth,
     JournalEntry,
     JournalLine,
+    PackKey,
 )
 from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, _days_add
 from merdeka.core import bulk
@@ -238,6 +240,8 @@ def _chain_export(shop) -> dict:
     return {
         "head": chain.head,
         "seq": chain.seq,
+        # the public keys its packs were signed with: the lender's copies still verify
+        "pack_keys": list(PackKey.objects.filter(shop=shop).values_list("public_key", flat=True)),
         "months": [{"month": _day(m.month), "seq": m.seq, "head": m.head} for m in months],
     }
 
@@ -251,6 +255,12 @@ def _chain_restore(shop, old: dict) -> None:
             shop=shop,
             month=dt.date.fromisoformat(month["month"]),
             defaults={"seq": month["seq"], "head": month["head"]},
+        )
+    for public_key in old.get("pack_keys", []):  # published, never used to sign again
+        PackKey.objects.get_or_create(
+            shop=shop,
+            public_key=public_key,
+            defaults={"wrapped": b"", "master_key_id": "", "retired_at": timezone.now()},
         )
     chain_build(shop=shop, restored_from=old.get("head", ""))
 

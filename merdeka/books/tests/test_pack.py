@@ -31,7 +31,14 @@ from merdeka.books.models import (
     PackShare,
     Source,
 )
-from merdeka.books.pack import MANIFEST, SIGNATURE, pack_make, signing_key, zip_bytes
+from merdeka.books.pack import (
+    MANIFEST,
+    SIGNATURE,
+    pack_make,
+    published_keys,
+    signing_key,
+    zip_bytes,
+)
 from merdeka.books.pack_share import share_create, share_find, share_revoke, shares_of
 from merdeka.books.pack_verify import verify_files, verify_zip
 from merdeka.books.portable import books_export, books_restore
@@ -117,6 +124,7 @@ def test_the_head_at_a_months_end_is_kept_when_a_later_month_begins(ika_shop, ac
 
 def test_a_restore_chains_the_entries_anew_after_the_old_head(ika_shop, citra, acc, books):
     old, _ = chain.heads(shop=ika_shop)
+    _private, public = signing_key(ika_shop)
     exported, journal = books_export(shop=ika_shop)
     with shop_scope(ika_shop):
         journal = list(journal)
@@ -127,6 +135,8 @@ def test_a_restore_chains_the_entries_anew_after_the_old_head(ika_shop, citra, a
     restored, _ = chain.heads(shop=fresh)
     assert restored.genesis == chain.genesis_of(fresh.pk, old.head)
     assert restored.seq == 3 and chain.chain_check(shop=fresh).ok
+    assert published_keys(fresh) == [public]  # her old packs still verify
+    assert signing_key(fresh)[1] != public  # new packs: a key of its own
 
 
 # -- the pack ---------------------------------------------------------------------------
