@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -79,10 +80,9 @@ def link(previous: str, data: bytes) -> str:
 
 
 def _month(shop, moment: dt.datetime) -> dt.date:
-    # local: posting imports chain for entries_write, so chain cannot import posting
-    from merdeka.books.posting import local_date
-
-    return local_date(shop, moment).replace(day=1)
+    """The shop's calendar month of ``moment`` (as ``posting.local_date``, which
+    imports this module)."""
+    return moment.astimezone(zoneinfo.ZoneInfo(shop.time_zone)).date().replace(day=1)
 
 
 def _locked(shop) -> JournalChain:

@@ -59,7 +59,7 @@ def test_the_owner_shares_a_pack_and_a_lender_verifies_it(
     lender = phone_context(page).new_page()
     lender.goto(link)
     expect(lender.get_by_test_id("pack-intact")).to_be_visible()
-    expect(lender.locator("h1")).to_contain_text("Dapur Kue Bu Ika")
+    expect(lender.locator("main h1")).to_contain_text("Dapur Kue Bu Ika")
     no_sideways_scroll(lender)
     with lender.expect_download() as got:
         lender.get_by_test_id("pack-shared-download").click()
