@@ -12,8 +12,9 @@ warm (one untimed round first: WeasyPrint's import and fonts), ``--rounds`` roun
   manifest with the chain's heads, the signature, the zip kept in the database;
 * ``verify_zip`` of that pack (what the public page and ``merdeka pack verify`` do).
 
-Targets: the pack ≤ 5 s, verification ≤ 1 s. Prints the median and the worst round
-and the load average (the machine may be shared).
+Targets: the pack ≤ 5 s, verification ≤ 1 s. Prints the median and the worst round,
+the process's CPU time (which moves far less than wall time on a shared machine; the
+database's own time is in it for SQLite, not for PostgreSQL) and the load average.
 """
 
 from __future__ import annotations
@@ -52,15 +53,17 @@ def main() -> None:
     lines = reports.journal_lines(shop)
     made = pack_make(shop=shop, months=12)  # warm
     assert verify_zip(bytes(made.pack.data)).ok
-    make_s, verify_s = [], []
+    make_s, verify_s, make_cpu, verify_cpu = [], [], [], []
     for _round in range(args.rounds):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         made = pack_make(shop=shop, months=12)
         make_s.append(time.perf_counter() - started)
+        make_cpu.append(time.process_time() - cpu)
         data = bytes(made.pack.data)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         verdict = verify_zip(data)
         verify_s.append(time.perf_counter() - started)
+        verify_cpu.append(time.process_time() - cpu)
         assert verdict.ok, verdict.reason
     load = " ".join(f"{n:.1f}" for n in os.getloadavg())
     period = made.manifest["period"]
@@ -69,15 +72,16 @@ def main() -> None:
         f"chained entries, {period['start']} to {period['end']}, {args.rounds} rounds, "
         f"pack {len(data) / 1024:.0f} KiB in {len(made.files)} files, load average {load}"
     )
-    print("| step | median s | worst s | target |")
-    print("|---|---|---|---|")
-    for name, runs, target in (
-        ("make the 12-month pack", make_s, MAKE_TARGET_S),
-        ("verify the pack", verify_s, VERIFY_TARGET_S),
+    print("| step | median s | worst s | median CPU s (this process) | target |")
+    print("|---|---|---|---|---|")
+    for name, runs, cpu, target in (
+        ("make the 12-month pack", make_s, make_cpu, MAKE_TARGET_S),
+        ("verify the pack", verify_s, verify_cpu, VERIFY_TARGET_S),
     ):
         ok = "yes" if max(runs) <= target else "**no**"
         print(
-            f"| {name} | {statistics.median(runs):.3f} | {max(runs):.3f} | ≤ {target:g} s: {ok} |"
+            f"| {name} | {statistics.median(runs):.3f} | {max(runs):.3f} "
+            f"| {statistics.median(cpu):.3f} | ≤ {target:g} s: {ok} |"
         )
 
 

@@ -93,6 +93,8 @@ def pack_download(request, pack_id: int):
 @require_POST
 @shop_member(owner=True)
 def pack_share_new(request, pack_id: int):
+    with shop_scope(request.shop):
+        get_object_or_404(EvidencePack.objects.defer("data"), shop=request.shop, pk=pack_id)
     form = ShareForm(request.POST)
     if form.is_valid():
         try:
