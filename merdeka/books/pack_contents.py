@@ -59,6 +59,9 @@ def sales_by_channel(*, shop, start: dt.date, end: dt.date) -> Report:
 
 def receivables_ageing(*, shop, start: dt.date, end: dt.date) -> Report:
     items = debts.owed_list(shop=shop, kind=DebtKind.RECEIVABLE, at=end, names=False)
+    for item in items:  # aged here: without names, owed_list leaves them unaged
+        item.days_overdue = (end - item.due_date).days
+        item.bucket = debts.bucket_of(item.days_overdue)
     buckets, total = debts.ageing(items=items)
     report = Report("umur-piutang", _("Receivables by age"), start, end)
     report.tables.append(

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from merdeka.books import chain
+from merdeka.books import chain, debts
 from merdeka.books.chain_mail import month_heads_due
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.models import (
@@ -215,7 +215,12 @@ def test_the_command_makes_and_verifies_a_pack(ika_shop, books, tmp_path, capsys
 
 def test_no_customer_data_is_in_any_file_of_the_pack(ika_shop, ika, acc, books):
     canary = {"name": "Kanari Zulfikar", "phone": "081299887766", "email": "kanari.zz@contoh.id"}
-    customer_create(shop=ika_shop, actor=ika, **canary)
+    customer = customer_create(shop=ika_shop, actor=ika, **canary)
+    debts.debt_record(
+        shop=ika_shop, kind="receivable", key="canary", amount=45_000,
+        counter_account_id=acc["sales"], due_date=dt.date(2026, 10, 1),
+        customer_id=customer.pk, note="for the cakes", day=dt.date(2026, 9, 15),
+    )  # fmt: skip
     order, _made = manual_order_create(
         shop=ika_shop,
         actor=ika,
@@ -245,6 +250,7 @@ def test_no_customer_data_is_in_any_file_of_the_pack(ika_shop, ika, acc, books):
     for name, text in texts.items():
         for needle in needles:
             assert needle.lower() not in text.lower(), (needle, name)
+    assert "45000" in made.files["data/umur-piutang.csv"].decode()  # aged, not named
     concentration = made.files["data/konsentrasi-pelanggan.csv"].decode()
     assert "80000" in concentration or "80.000" in concentration  # the sale is counted
 
