@@ -7,6 +7,8 @@ never the journal.
   included): the debts recorded by hand and the delivered orders not fully paid
   (``merdeka.books.debts.owed_list``, names left closed), with the page that lists
   them by age;
+* ``month_seal`` - the journal chain's head at the last month's end (the owners'), the
+  same the monthly email gives (``merdeka.books.chain_mail``);
 * ``profit_visible`` - the profit and the expenses are the owners' unless they opened
   them to the staff role (``BooksSettings.staff_see_reports``).
 """
@@ -20,7 +22,7 @@ from django.urls import reverse
 
 from merdeka.books import debts
 from merdeka.books.chart import accounts_by_key
-from merdeka.books.models import DEBIT_NORMAL, AccountDay, DebtKind, Kind
+from merdeka.books.models import DEBIT_NORMAL, AccountDay, ChainMonthHead, DebtKind, Kind
 from merdeka.books.statements import may_see_reports
 from merdeka.core.scoping import shop_scope
 
@@ -73,3 +75,17 @@ def receivables_due(*, shop, day: dt.date) -> dict:
         later = debts.debts_left(shop=shop, kind=DebtKind.RECEIVABLE, at=day, due_after=week_end)
     owed = (totals["d"] or 0) - (totals["c"] or 0)
     return {"amount": owed - later, "total": owed, "url": reverse("debt_receivables")}
+
+
+def month_seal(*, shop) -> dict | None:
+    """The last month-end head of the journal's hash chain, shortened for the tile."""
+    with shop_scope(shop):
+        last = ChainMonthHead.objects.filter(shop=shop).order_by("-month").first()
+    if last is None:
+        return None
+    return {
+        "month": last.month,
+        "head": last.head,
+        "short": last.head[:16],
+        "url": reverse("books_pack"),
+    }

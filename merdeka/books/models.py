@@ -96,11 +96,17 @@ class JournalEntry(ShopOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # its place in the shop's hash chain and the chain's hash after it
+    # (merdeka.books.chain): set as it is written, never changed
+    chain_seq = models.BigIntegerField(null=True, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["shop", "key"], name="books_entry_once"),
+            # two writers cannot both extend the chain from the same head
+            models.UniqueConstraint(fields=["shop", "chain_seq"], name="books_entry_chain_seq"),
         ]
         # her expenses, newest first, among the orders' many entries
         indexes = [models.Index(fields=["shop", "source", "date"], name="books_entry_source")]
@@ -372,3 +378,85 @@ class ExpenseHabit(ShopOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["shop", "user"], name="books_expense_habit_once"),
         ]
+
+
+# -- the journal's hash chain and the lender's evidence pack ---------------------------
+
+
+class JournalChain(ShopOwnedModel):
+    """The head of a shop's journal hash chain (``merdeka.books.chain``): the row that
+    every posting locks while it extends the chain, so that two cannot fork it."""
+
+    seq = models.BigIntegerField(default=0)  # entries chained so far
+    head = models.CharField(max_length=64)
+    genesis = models.CharField(max_length=64)  # where the chain starts (a restore: the old head)
+    month = models.DateField(null=True, blank=True)  # the shop's month of the last extension
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop"], name="books_chain_once")]
+
+
+class ChainMonthHead(ShopOwnedModel):
+    """The chain's head as a month ended: what the owner is told and every pack shows."""
+
+    month = models.DateField()  # its first day
+    seq = models.BigIntegerField()
+    head = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "month"], name="books_chain_month_once")
+        ]
+
+
+class PackKey(ShopOwnedModel):
+    """The shop's Ed25519 key that signs its packs' manifests: the private half wrapped
+    by the master key (``privacy.keys``), the public half published."""
+
+    public_key = models.CharField(max_length=64)  # base64 of the 32 raw bytes
+    wrapped = models.BinaryField()
+    master_key_id = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class EvidencePack(ShopOwnedModel):
+    """A pack made for a lender: the signed zip as it was handed out."""
+
+    start = models.DateField()
+    end = models.DateField()
+    head = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+
+
+class PackShare(ShopOwnedModel):
+    """A read-only link to one pack for a lender: its token is kept only as a hash;
+    it stops at ``expires_at`` or when revoked."""
+
+    pack = models.ForeignKey(EvidencePack, on_delete=models.CASCADE, related_name="shares")
+    label = models.CharField(_("for whom"), max_length=80)
+    token_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

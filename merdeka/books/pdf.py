@@ -14,6 +14,16 @@ PRINT_CSS = "books/print.css"
 
 def report_pdf(report: Report, *, shop) -> bytes:
     """The report on A4 pages, numbered, its figures as text a reader can copy."""
+    return _pdf("books/report_print.html", {"report": report, "shop": shop})
+
+
+def pack_pdf(reports: list[Report], *, shop, heads: list[dict]) -> bytes:
+    """A lender's pack's reports in one document (one layout: far faster than one
+    PDF each), with the journal chain's month-end heads on its first page."""
+    return _pdf("books/pack_print.html", {"reports": reports, "shop": shop, "heads": heads})
+
+
+def _pdf(template: str, context: dict) -> bytes:
     # imported here: WeasyPrint takes about a second to import, which every web worker
     # and command would pay at start for a file few of them make
     from weasyprint import CSS, HTML
@@ -22,5 +32,5 @@ def report_pdf(report: Report, *, shop) -> bytes:
     # the checks of uploaded photos (products, payment proofs, receipts) rely on Pillow
     # refusing them, and these reports draw no image
     ImageFile.LOAD_TRUNCATED_IMAGES = False
-    html = render_to_string("books/report_print.html", {"report": report, "shop": shop})
+    html = render_to_string(template, context)
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=finders.find(PRINT_CSS))])

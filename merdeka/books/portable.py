@@ -6,9 +6,10 @@ shop's, orders named by channel and external id). ``books_restore`` writes them 
 a shop that has no journal yet: ids are drawn anew and remapped (accounts, entries,
 what a reversal reverses, the orders, the ids inside entry keys), dates, sources,
 ``belongs_to`` and creators are kept, and each account's day totals are rebuilt from
-the lines, as are the gross-profit days. Nothing is posted again: the entries' keys and
-order links are the ones a later lifecycle event or backfill looks for, so they find
-what is there.
+the lines, as are the gross-profit days. The hash chain is recomputed (new ids make new
+links), starting after the exporting shop's head, with its month-end heads kept
+(``merdeka.books.chain``). Nothing is posted again: the entries' keys and order links are
+the ones a later lifecycle event or backfill looks for, so they find what is there.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from collections.abc import Iterator
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.books.chain import chain_build, heads
 from merdeka.books.models import (
     Account,
     BooksSettings,
+    ChainMonthHead,
     ClosedMonth,
     JournalEntry,
     JournalLine,
+    PackKey,
 )
 from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, Line, Posting, _days_add
 from merdeka.books.profit import profit_days_add
@@ -74,6 +79,7 @@ def books_export(*, shop) -> tuple[dict, Iterator[dict]]:
             ],
             # the business profile, its documents and the tax paid (merdeka.tax.portable)
             "tax": tax_export(shop=shop, users=users),
+            "chain": _chain_export(shop),
         }
     return books, _journal(shop, users)
 
@@ -215,6 +221,8 @@ def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict)
                 maps["entry"].get(e.get("reverses")),
                 dt.date.fromisoformat(e["belongs_to"]) if e.get("belongs_to") else None,
                 members.get(e.get("created_by")),
+                None,  # chained below, anew
+                "",
                 dt.datetime.fromisoformat(e["created_at"]),
             )
             for e in journal
@@ -234,6 +242,7 @@ def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict)
     bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
     _days_add(shop, days)  # the day totals, rebuilt from the lines
     profit_days_add(shop, _restored(journal, maps))  # and the gross profit's
+    _chain_restore(shop, books.get("chain") or {})
     return len(journal)
 
 
@@ -252,6 +261,38 @@ def _restored(journal: list[dict], maps: dict[str, dict[int, int]]) -> list[Post
         )
         for e in journal
     ]
+
+
+def _chain_export(shop) -> dict:
+    chain, months = heads(shop=shop)
+    if chain is None:
+        return {}
+    return {
+        "head": chain.head,
+        "seq": chain.seq,
+        # the public keys its packs were signed with: the lender's copies still verify
+        "pack_keys": list(PackKey.objects.filter(shop=shop).values_list("public_key", flat=True)),
+        "months": [{"month": _day(m.month), "seq": m.seq, "head": m.head} for m in months],
+    }
+
+
+def _chain_restore(shop, old: dict) -> None:
+    """The restored entries get new ids, so their links are computed anew (they cannot
+    be copied): the new chain starts after the exporting shop's head, and the heads of
+    the months before the move are kept, so a lender's earlier pack still compares."""
+    for month in old.get("months", []):
+        ChainMonthHead.objects.get_or_create(
+            shop=shop,
+            month=dt.date.fromisoformat(month["month"]),
+            defaults={"seq": month["seq"], "head": month["head"]},
+        )
+    for public_key in old.get("pack_keys", []):  # published, never used to sign again
+        PackKey.objects.get_or_create(
+            shop=shop,
+            public_key=public_key,
+            defaults={"wrapped": b"", "master_key_id": "", "retired_at": timezone.now()},
+        )
+    chain_build(shop=shop, restored_from=old.get("head", ""))
 
 
 def _orders(shop, journal: list[dict]) -> dict[int, int]:

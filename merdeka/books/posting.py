@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from merdeka.books import chain
 from merdeka.books.models import AccountDay, ClosedMonth, JournalEntry, JournalLine, Source
 from merdeka.books.profit import profit_days_add
 from merdeka.core import bulk
@@ -149,6 +150,8 @@ def entries_write(*, shop, postings: Iterable[Posting]) -> int:
             return 0
         _open_dates(shop, fresh)
         ids = bulk.reserve_ids(JournalEntry, len(fresh))
+        # the hash chain moves with the entries (merdeka.books.chain)
+        links = chain.chain_extend(shop=shop, entries=list(zip(ids, fresh, strict=True)))
         bulk.insert(
             JournalEntry,
             ENTRY_COLUMNS,
@@ -164,8 +167,10 @@ def entries_write(*, shop, postings: Iterable[Posting]) -> int:
                     p.reverses_id,
                     p.belongs_to,
                     getattr(p.actor, "pk", None),
+                    link.seq,
+                    link.hash,
                 )
-                for entry_id, p in zip(ids, fresh, strict=True)
+                for entry_id, p, link in zip(ids, fresh, links, strict=True)
             ),
             shop_id=shop.pk,
         )
@@ -195,6 +200,8 @@ ENTRY_COLUMNS = (
     "reverses",
     "belongs_to",
     "created_by",
+    "chain_seq",
+    "chain_hash",
 )
 LINE_COLUMNS = ("shop", "entry", "account", "date", "debit", "credit")
 

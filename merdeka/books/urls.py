@@ -1,6 +1,6 @@
 from django.urls import path
 
-from merdeka.books import cost_views, debt_views, expense_views, report_views, views
+from merdeka.books import cost_views, debt_views, expense_views, pack_views, report_views, views
 from merdeka.books.models import DebtKind
 
 urlpatterns = [
@@ -58,4 +58,21 @@ urlpatterns += [
     ),
     path("akun/", expense_views.chart, name="books_accounts"),
     path("akun/<int:account_id>/", expense_views.account_change, name="books_account_change"),
+]
+
+# the lender's evidence pack (merdeka.books.pack_views): the owner's page, and the public
+# link, verification page and published keys (no account)
+urlpatterns += [
+    path("paket-bukti/", pack_views.pack_home, name="books_pack"),
+    path("paket-bukti/<int:pack_id>/unduh/", pack_views.pack_download, name="books_pack_download"),
+    path("paket-bukti/<int:pack_id>/bagikan/", pack_views.pack_share_new, name="books_pack_share"),
+    path(
+        "paket-bukti/tautan/<int:share_id>/cabut/",
+        pack_views.pack_share_revoke,
+        name="books_pack_share_revoke",
+    ),
+    path("bukti/<str:token>/", pack_views.pack_shared, name="pack_shared"),
+    path("bukti/<str:token>/unduh/", pack_views.pack_shared_download, name="pack_shared_download"),
+    path("cek-paket/", pack_views.pack_verify, name="pack_verify"),
+    path("cek-paket/toko/<slug:slug>/", pack_views.pack_keys, name="pack_keys"),
 ]

@@ -131,4 +131,7 @@ def dashboard(*, shop, membership) -> dict:
         "steps": first_steps(shop=shop),
         "receipts_to_check": receipts.to_check(shop=shop),
         "price_alerts": receipts.price_alerts(shop=shop),
+        "month_seal": books_dashboard.month_seal(shop=shop)
+        if membership is not None and membership.is_owner
+        else None,
     }

@@ -35,6 +35,8 @@ PERIODIC = (
     "merdeka.books.recurring.recurring_expenses_due",
     # last month's PPh Final: the owners are emailed once, days before its due date
     "merdeka.tax.reminders.tax_reminders_due",
+    # the journal chain's head at each month's end, kept and mailed to the owners once
+    "merdeka.books.chain_mail.month_heads_due",
 )
 
 

@@ -699,3 +699,37 @@ def named_patterns(resolver: URLResolver | None = None, prefix: str = "") -> dic
                 raise AssertionError(f"URL {prefix}{entry.pattern} has no name")
             found[entry.name] = prefix + str(entry.pattern)
     return found
+
+
+# The lender's evidence pack (merdeka.books.pack*): the owner's page acts on her own shop;
+# a pack and a link of the walked shop give 404 to another shop
+# (merdeka/books/tests/test_pack.py).
+ROUTES.update(
+    {
+        "books_pack": Route(own_shop=True, post=lambda w: {"months": "12"}),
+        "books_pack_download": Route(kwargs=lambda w: {"pack_id": _pack(w)["pack"].pk}, post=None),
+        "books_pack_share": Route(
+            kwargs=lambda w: {"pack_id": _pack(w)["pack"].pk},
+            post=lambda w: {"label": "Bank", "days": "7"},
+        ),
+        "books_pack_share_revoke": Route(kwargs=lambda w: {"share_id": _pack(w)["share"].pk}),
+    }
+)
+# Public: a lender's link behind an unguessable token (expiry and revocation tested in
+# merdeka/books/tests/test_pack.py), the verification page (it reads only the uploaded
+# pack) and a shop's published public keys (public on purpose).
+PUBLIC |= {"pack_shared", "pack_shared_download", "pack_verify", "pack_keys"}
+
+
+def _pack(world):
+    """A pack of the walked shop and a link to it for a lender."""
+    if "pack" not in world:
+        from merdeka.books.pack import pack_make
+        from merdeka.books.pack_share import share_create
+
+        made = pack_make(shop=world["shop"], months=3)
+        share, _token = share_create(
+            shop=world["shop"], pack_id=made.pack.pk, label="Kanari Rahasia Ika", days=7
+        )
+        world["pack"] = {"pack": made.pack, "share": share}
+    return world["pack"]

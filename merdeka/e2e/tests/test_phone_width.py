@@ -23,6 +23,8 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from merdeka.books.chart import accounts_by_key
+from merdeka.books.pack import pack_make
+from merdeka.books.pack_share import share_create
 from merdeka.e2e.tests.conftest import PHONE, SCREENSHOTS, sign_in
 from merdeka.e2e.tests.full_shop import full_shop
 
@@ -62,6 +64,16 @@ def _export_job(w, state: str):
             size=48_000_000,
         )
     return w[key]
+
+
+def _pack_token(w):
+    """A link for a lender to a pack of the shop, made the first time it is asked."""
+    if "pack_token" not in w:
+        made = pack_make(shop=w["shop"], months=12)
+        _share, w["pack_token"] = share_create(
+            shop=w["shop"], pack_id=made.pack.pk, label="Bank", days=7
+        )
+    return w["pack_token"]
 
 
 def _slug(w):
@@ -123,6 +135,11 @@ PAGES: dict[str, list[Page]] = {
     "books_notes": [Page()],
     "business_profile": [Page()],
     "tax_home": [Page()],
+    "books_pack": [Page()],
+    # the lender's side, without an account
+    "pack_shared": [Page(lambda w: {"token": _pack_token(w)}, public=True)],
+    "pack_verify": [Page(public=True)],
+    "pack_keys": [Page(lambda w: {"slug": w["shop"].slug}, public=True)],
     "stock_count": [Page()],
     "debt_receivables": [Page()],
     "debt_payables": [Page()],
@@ -315,6 +332,10 @@ SKIPPED: dict[str, str] = {
     "business_document": "a document's photo, an image (opened from the business profile)",
     "business_document_remove": "POST only (business profile page)",
     "tax_payment_new": "POST only (PPh Final page)",
+    "books_pack_download": "a zip file (the pack page's download link)",
+    "books_pack_share": "POST only (the pack page)",
+    "books_pack_share_revoke": "POST only (the pack page)",
+    "pack_shared_download": "a zip file (the lender's page's download link)",
 }
 
 

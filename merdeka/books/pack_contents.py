@@ -1,0 +1,170 @@
+"""What goes into a lender's evidence pack: the documents, each a ``documents.Report``.
+
+``DOCUMENTS`` lists them by the slug of their files, in the pack's order; each builder
+takes the shop and the period. The statements come from ``merdeka.books.documents``;
+the rest are the pack's own: sales per month by channel, receivables by age, customer
+concentration (counts and shares, never a name), the business profile, and the tax
+paid. Hooks for other parts of the books: the notes to the statements (*Catatan atas
+Laporan Keuangan*), a fuller business profile and the PPh Final paid replace the
+builders here when they exist (the integrator wires them: ``DOCUMENTS`` is the list).
+
+No personal data of a customer goes into any document (``test_pack`` seeds a canary
+customer and greps every byte of every file, the PDF's text included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from merdeka.books import debts, documents, statements
+from merdeka.books.documents import MONEY, NUMBER, TEXT, Report, Row, Table
+from merdeka.books.models import DebtKind
+from merdeka.core.scoping import shop_scope
+from merdeka.orders import sales
+
+
+def _month_label(month: dt.date) -> str:
+    return month.strftime("%Y-%m")
+
+
+def sales_by_channel(*, shop, start: dt.date, end: dt.date) -> Report:
+    months, channels, series = statements.sales_by_bucket(
+        shop=shop, date_from=start, date_to=end, by="month"
+    )
+    rows = [
+        Row(
+            _month_label(month),
+            [series.get(month, {}).get(c, 0) for c in channels]
+            + [sum(series.get(month, {}).values())],
+        )
+        for month in months
+    ]
+    report = Report("penjualan-per-bulan", _("Sales per month by channel"), start, end)
+    report.tables.append(
+        Table(
+            _("Sales per month by channel"),
+            _("Month"),
+            [sales.channel_label(c) for c in channels] + [_("Total")],
+            rows,
+            key="pack-sales",
+        )
+    )
+    report.notes.append(_("Orders placed in each month, cancelled and returned ones left out."))
+    return report
+
+
+def receivables_ageing(*, shop, start: dt.date, end: dt.date) -> Report:
+    items = debts.owed_list(shop=shop, kind=DebtKind.RECEIVABLE, at=end, names=False)
+    for item in items:  # aged here: without names, owed_list leaves them unaged
+        item.days_overdue = (end - item.due_date).days
+        item.bucket = debts.bucket_of(item.days_overdue)
+    buckets, total = debts.ageing(items=items)
+    report = Report("umur-piutang", _("Receivables by age"), start, end)
+    report.tables.append(
+        Table(
+            _("Receivables by age"),
+            _("Days past due"),
+            [_("Items"), _("Amount")],
+            [Row(b.label, [b.count, b.total]) for b in buckets]
+            + [Row(_("Total"), [len(items), total], style="total")],
+            kinds=[NUMBER, MONEY],
+            key="pack-ageing",
+        )
+    )
+    report.figures["receivables"] = total
+    return report
+
+
+def customer_concentration(*, shop, start: dt.date, end: dt.date) -> Report:
+    """How much of the sales the largest customers bring: counts and shares only."""
+    with shop_scope(shop):
+        per_customer = list(
+            sales._placed(shop, start, end)
+            .values("customer_id")
+            .annotate(amount=Sum("total"))
+            .values_list("customer_id", "amount")
+        )
+    amounts = Counter()
+    walk_in = 0
+    for customer_id, amount in per_customer:
+        if customer_id is None:
+            walk_in += sales.rupiah(amount)
+        else:
+            amounts[customer_id] += sales.rupiah(amount)
+    ranked = sorted(amounts.values(), reverse=True)
+    total = sum(ranked) + walk_in
+
+    def share(part: int) -> str:
+        return f"{part * 100 / total:.1f}%" if total else "0.0%"
+
+    rows = [Row(_("Customers who bought"), [len(ranked), "", ""], note="")]
+    for top in (1, 5, 10):
+        part = sum(ranked[:top])
+        rows.append(
+            Row(_("Largest %(n)s") % {"n": top}, [min(top, len(ranked)), part, share(part)])
+        )
+    rows.append(Row(_("Orders without a customer"), ["", walk_in, share(walk_in)]))
+    rows.append(Row(_("All sales"), ["", total, share(total)], style="total"))
+    report = Report("konsentrasi-pelanggan", _("Customer concentration"), start, end)
+    report.tables.append(
+        Table(
+            _("Customer concentration"),
+            _("Customers"),
+            [_("Count"), _("Sales"), _("Share")],
+            rows,
+            kinds=[NUMBER, MONEY, TEXT],
+            key="pack-concentration",
+        )
+    )
+    report.notes.append(_("No customer is named: only how many and what share of the sales."))
+    report.figures["customers"] = len(ranked)
+    return report
+
+
+def business_profile(*, shop, start: dt.date, end: dt.date) -> Report:
+    """The shop as the pack names it (a hook: the business profile replaces it)."""
+    report = Report("profil-usaha", _("Business profile"), start, end)
+    report.tables.append(
+        Table(
+            _("Business profile"),
+            _("Item"),
+            [_("Value")],
+            [
+                Row(_("Shop name"), [shop.name]),
+                Row(_("Shop address in Merdeka"), [shop.slug]),
+                Row(_("Time zone"), [shop.time_zone]),
+            ],
+            kinds=[TEXT],
+            key="pack-profile",
+        )
+    )
+    return report
+
+
+def tax_paid(*, shop, start: dt.date, end: dt.date) -> Report:
+    """The PPh Final paid per month (a hook until the tax records exist)."""
+    report = Report("pajak", _("Tax paid"), start, end)
+    report.notes.append(_("The record of tax payments is not kept in Merdeka yet."))
+    return report
+
+
+# slug -> builder, in the pack's order; the integrator adds the notes (CaLK) after the
+# statements and replaces the profile and the tax with theirs
+DOCUMENTS = [
+    ("posisi-keuangan", documents.financial_position),
+    ("laba-rugi", documents.profit_and_loss),
+    ("arus-kas", documents.cash_flow),
+    ("penjualan-per-bulan", sales_by_channel),
+    ("umur-piutang", receivables_ageing),
+    ("konsentrasi-pelanggan", customer_concentration),
+    ("profil-usaha", business_profile),
+    ("pajak", tax_paid),
+]
+
+
+def documents_build(*, shop, start: dt.date, end: dt.date) -> list[Report]:
+    return [build(shop=shop, start=start, end=end) for _slug, build in DOCUMENTS]
