@@ -39,7 +39,7 @@ def _words(title: str, rows: list[tuple[str, str]], key: str) -> documents.Table
     )
 
 
-def _general(shop, end: dt.date) -> documents.Table:
+def general(shop, end: dt.date) -> documents.Table:
     profile = profiles.profile_get(shop=shop)
     known = profile.pk is not None
     rows = [
@@ -157,5 +157,5 @@ def _tax_table(shop, start: dt.date, end: dt.date, number: int) -> documents.Tab
 
 
 def notes(*, shop, start: dt.date, end: dt.date) -> documents.Report:
-    tables = [_general(shop, end), _policies(shop, end), *_lines(shop, start, end)]
+    tables = [general(shop, end), _policies(shop, end), *_lines(shop, start, end)]
     return documents.Report("catatan", _("Notes to the financial statements"), start, end, tables)

@@ -4,9 +4,8 @@
 takes the shop and the period. The statements come from ``merdeka.books.documents``;
 the rest are the pack's own: sales per month by channel, receivables by age, customer
 concentration (counts and shares, never a name), the business profile, and the tax
-paid. Hooks for other parts of the books: the notes to the statements (*Catatan atas
-Laporan Keuangan*), a fuller business profile and the PPh Final paid replace the
-builders here when they exist (the integrator wires them: ``DOCUMENTS`` is the list).
+paid; the notes to the statements (*Catatan atas Laporan Keuangan*) come from
+``merdeka.books.notes``, the business profile and the PPh Final from ``merdeka.tax``.
 
 No personal data of a customer goes into any document (``test_pack`` seeds a canary
 customer and greps every byte of every file, the PDF's text included).
@@ -20,11 +19,12 @@ from collections import Counter
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from merdeka.books import debts, documents, statements
+from merdeka.books import debts, documents, notes, statements
 from merdeka.books.documents import MONEY, NUMBER, TEXT, Report, Row, Table
 from merdeka.books.models import DebtKind
 from merdeka.core.scoping import shop_scope
 from merdeka.orders import sales
+from merdeka.tax import services as tax
 
 
 def _month_label(month: dt.date) -> str:
@@ -126,37 +126,57 @@ def customer_concentration(*, shop, start: dt.date, end: dt.date) -> Report:
 
 
 def business_profile(*, shop, start: dt.date, end: dt.date) -> Report:
-    """The shop as the pack names it (a hook: the business profile replaces it)."""
+    """The business as its owner described it (``merdeka.tax.profile``): the same general
+    information the notes to the statements open with, and the shop's place in Merdeka."""
     report = Report("profil-usaha", _("Business profile"), start, end)
-    report.tables.append(
-        Table(
-            _("Business profile"),
-            _("Item"),
-            [_("Value")],
-            [
-                Row(_("Shop name"), [shop.name]),
-                Row(_("Shop address in Merdeka"), [shop.slug]),
-                Row(_("Time zone"), [shop.time_zone]),
-            ],
-            kinds=[TEXT],
-            key="pack-profile",
-        )
-    )
+    general = notes.general(shop, end)
+    general.key = "pack-profile"
+    general.rows.append(Row(_("Shop address in Merdeka"), [shop.slug]))
+    general.rows.append(Row(_("Time zone"), [shop.time_zone]))
+    report.tables.append(general)
     return report
 
 
 def tax_paid(*, shop, start: dt.date, end: dt.date) -> Report:
-    """The PPh Final paid per month (a hook until the tax records exist)."""
+    """The PPh Final UMKM of each month of the period: owed, paid, and when it was due
+    (``merdeka.tax.services``)."""
     report = Report("pajak", _("Tax paid"), start, end)
-    report.notes.append(_("The record of tax payments is not kept in Merdeka yet."))
+    rows = []
+    owed_total = paid_total = 0
+    for year in range(start.year, end.year + 1):
+        for month in tax.tax_months(shop, year):
+            if start.replace(day=1) <= month.month <= end:
+                rows.append(Row(_month_label(month.month), [month.turnover, month.tax, month.paid]))
+                owed_total += month.tax
+                paid_total += month.paid
+    report.tables.append(
+        Table(
+            _("PPh Final UMKM per month"),
+            _("Month"),
+            [_("Turnover"), _("Tax"), _("Paid")],
+            [
+                *rows,
+                Row(
+                    _("Total"),
+                    [sum(r.values[0] for r in rows), owed_total, paid_total],
+                    style="total",
+                ),
+            ],
+            kinds=[MONEY, MONEY, MONEY],
+            key="pack-tax",
+        )
+    )
+    report.figures["tax_owed"] = owed_total
+    report.figures["tax_paid"] = paid_total
     return report
 
 
-# slug -> builder, in the pack's order; the integrator adds the notes (CaLK) after the
-# statements and replaces the profile and the tax with theirs
+# slug -> builder, in the pack's order: the three SAK EMKM statements with their notes
+# first, then what a lender reads beside them
 DOCUMENTS = [
     ("posisi-keuangan", documents.financial_position),
     ("laba-rugi", documents.profit_and_loss),
+    ("catatan", notes.notes),
     ("arus-kas", documents.cash_flow),
     ("penjualan-per-bulan", sales_by_channel),
     ("umur-piutang", receivables_ageing),

@@ -50,6 +50,8 @@ from merdeka.orders import lifecycle
 from merdeka.orders.manual import ManualLine, manual_order_create
 from merdeka.orders.services import Buyer
 from merdeka.privacy.models import AuditEvent
+from merdeka.tax.profile import profile_update
+from merdeka.tax.services import tax_payment_record
 
 DAY = dt.date(2026, 11, 3)
 
@@ -167,6 +169,38 @@ def test_a_pack_holds_the_statements_and_a_signed_manifest(ika_shop, made):
     )
     assert "Laba Rugi" in text or "Laba rugi" in text
     assert verify_zip(bytes(made.pack.data)).ok
+
+
+def test_the_pack_holds_the_notes_the_business_profile_and_the_tax_paid(ika, ika_shop, acc, books):
+    profile_update(
+        shop=ika_shop,
+        actor=ika,
+        legal_form="cv",
+        business_name="CV Dapur Kue Ika",
+        nib="1234567890123",
+        npwp="01.234.567.8-901.000",
+        address="Jl. Melati 5, Bandung",
+        started_on=dt.date(2026, 9, 1),
+        registered_year=2026,
+    )
+    tax_payment_record(
+        shop=ika_shop,
+        key="pph-2026-10",
+        month=dt.date(2026, 10, 1),
+        amount=1_750,
+        paid_on=dt.date(2026, 11, 14),
+        paid_from_id=acc["cash"],
+    )
+    made = pack_make(shop=ika_shop, months=12, end=dt.date(2026, 11, 30))
+    assert {"data/catatan.csv", "data/profil-usaha.csv", "data/pajak.csv"} <= set(made.files)
+    profile = made.files["data/profil-usaha.csv"].decode("utf-8-sig")
+    assert "CV Dapur Kue Ika" in profile and "1234567890123" in profile
+    tax_rows = made.files["data/pajak.csv"].decode("utf-8-sig")
+    assert "1750" in tax_rows.replace(".", "") and "2026-10" in tax_rows
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(made.files["laporan-keuangan.pdf"])).pages
+    )
+    assert "CV Dapur Kue Ika" in text and "PPh Final" in text
 
 
 def test_one_changed_byte_in_any_file_fails(ika_shop, made):
