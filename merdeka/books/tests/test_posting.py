@@ -45,7 +45,7 @@ def test_the_default_chart_is_small_and_in_the_sellers_words(ika_shop):
     assert names["cash"] == "Kas"
     assert names["customer_deposits"] == "Uang muka pelanggan"
     assert names["expense:utilities"] == "Listrik dan air"
-    assert len(names) == 24  # with "Pendapatan lain" and the stock count differences
+    assert len(names) == 25  # with "Pendapatan lain", stock count differences, PPh Final
     assert names["other_income"] == "Pendapatan lain"
     shopee = accounts_by_key(shop=ika_shop, keys=["marketplace:shopee"])["marketplace:shopee"]
     with shop_scope(ika_shop):
