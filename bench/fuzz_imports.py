@@ -100,7 +100,17 @@ def work(n: int, processes: int, seed: int, count: int, only, database_url, temp
     campaign = fuzzing.Campaign(owner=owner, shop_factory=shop_factory, workdir=scratch / "in")
     indexes = only if only is not None else range(n, count, processes)
     started = time.perf_counter()
-    tally = campaign.run(seed=seed, indexes=indexes)
+    progress_file = ROOT / "bench" / ".data" / f"fuzz-progress-{seed}-{n}.json"
+    progress_file.parent.mkdir(parents=True, exist_ok=True)
+
+    def progress(tally):  # so that a run stopped early still says what it did
+        progress_file.write_text(
+            json.dumps({"files": tally.files, "seconds": time.perf_counter() - started,
+                        "by_state": dict(tally.by_state), **tally.counts(),
+                        "findings": [f.as_dict() for f in tally.findings]})
+        )  # fmt: skip
+
+    tally = campaign.run(seed=seed, indexes=indexes, progress=progress)
     seconds = time.perf_counter() - started
     findings_dir = ROOT / "bench" / ".data" / "fuzz-findings"
     for finding in tally.findings:

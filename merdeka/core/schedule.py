@@ -21,6 +21,9 @@ PERIODIC = (
     # import runs whose worker died (no heartbeat for two minutes) are failed, their
     # unfinished uploads deleted
     "merdeka.imports.runs.runs_sweep_dead",
+    # files a dead web or task worker left: upload temporaries, sealed uploads never
+    # committed, plaintext working copies
+    "merdeka.imports.runs.uploads_sweep_stray",
     # sealed uploads nobody mapped are deleted after WAITING_UPLOAD_DAYS
     "merdeka.imports.mapping.waiting_uploads_expire",
     # campaign messages whose retry time came while no worker was there to send them

@@ -501,7 +501,7 @@ class Campaign:
         self.tally = Tally()
         self.pool = samples()
 
-    def run(self, *, seed: int, indexes) -> Tally:
+    def run(self, *, seed: int, indexes, progress=None, every: int = 100) -> Tally:
         root = logging.getLogger()
         root.addHandler(self.errors)
         quiet = logging.getLogger("django.request")
@@ -511,6 +511,8 @@ class Campaign:
                 if n and n % self.shop_every == 0:
                     self.shop = self.shop_factory(n)
                 self.one(mutate(seed, index, self.pool))
+                if progress is not None and (n + 1) % every == 0:
+                    progress(self.tally)
         finally:
             root.removeHandler(self.errors)
             quiet.setLevel(was)
