@@ -23,6 +23,9 @@ PERIODIC = (
     "merdeka.imports.runs.runs_sweep_dead",
     # web exports: a day after they were written, or when their worker died, deleted
     "merdeka.imports.export_jobs.export_jobs_sweep",
+    # files a dead web or task worker left: upload temporaries, sealed uploads never
+    # committed, plaintext working copies
+    "merdeka.imports.runs.uploads_sweep_stray",
     # sealed uploads nobody mapped are deleted after WAITING_UPLOAD_DAYS
     "merdeka.imports.mapping.waiting_uploads_expire",
     # campaign messages whose retry time came while no worker was there to send them

@@ -22,11 +22,15 @@ import socket
 import threading
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 
+from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from merdeka.core import bulk
 from merdeka.core.scoping import scopes_disabled, shop_scope
@@ -36,13 +40,17 @@ from merdeka.customers.workspace import import_run_finished
 from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Severity
+from merdeka.imports.tasks import process_import_run
 from merdeka.orders.models import Order
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.files import WORK_PREFIX
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
 DEAD_AFTER = timedelta(minutes=2)
+# a file a process left is deleted once untouched this long (an upload arriving is written)
+STRAY_AFTER = timedelta(hours=1)
 UNFINISHED = (ImportFile.State.QUEUED, ImportFile.State.RUNNING)
 
 
@@ -220,7 +228,7 @@ def run_fail(*, run: ImportRun, failure: str, stale_before=None) -> bool:
             record.state = ImportFile.State.REJECTED
             record.finished_at = now
             record.save(update_fields=["report", "state", "finished_at"])
-            transaction.on_commit(partial(upload_path(record).unlink, missing_ok=True))
+            transaction.on_commit(partial(_uploads_delete, record))
         locked.state = ImportRun.State.FAILED
         locked.failure = failure
         locked.finished_at = now
@@ -242,6 +250,14 @@ def run_fail(*, run: ImportRun, failure: str, stale_before=None) -> bool:
     except Exception:  # the sweep's next tick must not stop on it; the figures heal later
         log.exception("the figures of failed import run %s were not refreshed", run.pk)
     return True
+
+
+def _uploads_delete(record: ImportFile) -> None:
+    """A file's sealed upload and any plaintext working copy a dead worker left of it."""
+    sealed = upload_path(record)
+    sealed.unlink(missing_ok=True)
+    for copy in sealed.parent.glob(f"{WORK_PREFIX}{record.pk}-*"):
+        copy.unlink(missing_ok=True)
 
 
 # -- the scheduler's sweep --------------------------------------------------------------------
@@ -269,4 +285,90 @@ def runs_sweep_dead(*, now=None, dead_after: timedelta = DEAD_AFTER) -> int:
         if run.worker and worker_alive_here(run.worker):
             continue  # alive and busy (SQLite holds its beats while it writes)
         failed += run_fail(run=run, failure=ImportRun.Failure.WORKER_LOST, stale_before=cutoff)
+    _runs_requeue_lost(cutoff)
     return failed
+
+
+def _runs_requeue_lost(cutoff) -> int:
+    """Queue again every run whose task was lost: its upload committed, but the web worker
+    died before it queued the task (the task is queued after the commit). Such a run is
+    still queued, never taken, with no task waiting for it; its sealed uploads are whole."""
+    with scopes_disabled():
+        waiting = list(
+            ImportRun.objects.filter(
+                state=ImportRun.State.QUEUED, heartbeat_at=None, created_at__lt=cutoff
+            )
+            .exclude(files__state=ImportFile.State.RUNNING)
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+    queued = 0
+    for run_id in waiting:
+        if not _task_waiting(run_id):
+            process_import_run.enqueue(run_id=run_id)
+            queued += 1
+    return queued
+
+
+def _task_waiting(run_id: int) -> bool:
+    """Does the task queue hold a task (waiting or running) for this run? Only a queue in
+    the database can tell; for any other one a lost run is queued again."""
+    backend = process_import_run.get_backend()
+    if type(backend).__module__.split(".")[0] != "django_tasks_db":
+        return False
+    return (
+        DBTaskResult.objects.filter(
+            task_path=process_import_run.module_path,
+            args_kwargs__kwargs__run_id=run_id,
+        )
+        .filter(Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING))
+        .exists()
+    )
+
+
+def uploads_sweep_stray(*, now=None, stale_after: timedelta = STRAY_AFTER) -> int:
+    """Delete the files a dead process left: an upload's temporary file (the web worker
+    died while it arrived), a sealed upload whose file was never committed (it died while
+    storing it) or is no longer waiting to be imported, and a plaintext working copy whose
+    file no worker is reading. Only files untouched for ``stale_after``: an upload still
+    arriving keeps writing its file. Returns how many were deleted."""
+    cutoff = ((now or timezone.now()) - stale_after).timestamp()
+    candidates = []
+    temp = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    if temp.is_dir():
+        candidates += [(p, None) for p in temp.iterdir() if p.is_file()]
+    uploads = Path(settings.DATA_DIR) / "uploads"
+    if uploads.is_dir():
+        for path in uploads.glob("*/*"):
+            name = path.name
+            if name.startswith(WORK_PREFIX):
+                number = name[len(WORK_PREFIX) :].split("-", 1)[0]
+            else:
+                number = name.removesuffix(".sealed") if name.endswith(".sealed") else ""
+            candidates.append((path, int(number) if number.isdigit() else 0))
+    candidates = [(p, n) for p, n in candidates if _mtime(p) < cutoff]
+    ids = {n for _p, n in candidates if n}
+    with scopes_disabled():
+        states = dict(ImportFile.objects.filter(pk__in=ids).values_list("pk", "state"))
+    deleted = 0
+    for path, number in candidates:
+        state = states.get(number)
+        if number is not None:
+            if path.name.startswith(WORK_PREFIX):
+                keep = state == ImportFile.State.RUNNING  # being read
+            else:
+                keep = state in (*UNFINISHED, ImportFile.State.MAPPING)  # waiting
+            if keep:
+                continue
+        path.unlink(missing_ok=True)
+        deleted += 1
+    if deleted:
+        log.warning("deleted %s files a dead import or upload left", deleted)
+    return deleted
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")

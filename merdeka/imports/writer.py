@@ -153,6 +153,7 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
     order_ids = bulk.reserve_ids(Order, len(new))
     shop_id = shop.pk  # a property: read once, not per row
     sealer = crypto.Sealer(shop_id=shop_id, label=Order._meta.label_lower)
+    city_index = Order._meta.get_field("city_index").indexer(shop_id)
     import_file_id = import_file.pk if import_file is not None else None
     order_rows, line_rows = [], []
     for order_id, customer_id, p in zip(order_ids, customer_ids, new, strict=True):
@@ -180,9 +181,9 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                 p.shipping_fee,
                 p.discount,
                 *sealed,
+                city_index((address.city or "")[:80]),
                 (address.village or "")[:80],
                 (address.district or "")[:80],
-                (address.city or "")[:80],
                 (address.province or "")[:80],
                 (address.postal_code or "")[:10],
                 import_file_id,
@@ -237,7 +238,7 @@ def order_buyer(p: records.Order) -> BuyerInput:
 
 def _seal_order(sealer: crypto.Sealer, p: records.Order, uid: str) -> tuple:
     """The order's encrypted columns (buyer_username, recipient_name, recipient_phone,
-    street), bound to its row uid."""
+    street, city), bound to its row uid."""
     row = bulk.dashed(uid)
     address = p.address
     return (
@@ -245,6 +246,7 @@ def _seal_order(sealer: crypto.Sealer, p: records.Order, uid: str) -> tuple:
         sealer.seal(address.recipient, column="recipient_name", row=row),
         sealer.seal(address.phone, column="recipient_phone", row=row),
         sealer.seal(address.street, column="street", row=row),
+        sealer.seal((address.city or "")[:80] or None, column="city", row=row),
     )
 
 
@@ -295,9 +297,10 @@ ORDER_COLUMNS = (
     "recipient_name",
     "recipient_phone",
     "street",
+    "city",
+    "city_index",
     "village",
     "district",
-    "city",
     "province",
     "postal_code",
     "import_file",

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel
-from merdeka.privacy.fields import EncryptedModel, EncryptedTextField
+from merdeka.privacy.fields import BlindIndexField, EncryptedModel, EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -46,8 +46,9 @@ class PaymentMethod(models.TextChoices):
 
 
 class Order(ShopOwnedModel, EncryptedModel):
-    """One order from any channel. The recipient's name, phone and street are encrypted;
-    district, city and province stay plain so that reports can group by them."""
+    """One order from any channel. The recipient's name, phone, street and city are
+    encrypted (the city narrows an address down; a blind index finds it); village,
+    district and province stay plain so that reports can group by them."""
 
     # no index of its own: the unique (shop, channel, external_id) and the composite
     # (shop, customer, ordered_at) start with the shop already
@@ -73,7 +74,10 @@ class Order(ShopOwnedModel, EncryptedModel):
     street = EncryptedTextField(null=True, blank=True)
     village = models.CharField(max_length=80, blank=True)
     district = models.CharField(max_length=80, blank=True)
-    city = models.CharField(max_length=80, blank=True)
+    city = EncryptedTextField(_("city"), null=True, blank=True)
+    city_index = BlindIndexField(
+        source="city", normalizer="merdeka.customers.models.normalize_city"
+    )
     province = models.CharField(max_length=80, blank=True)
     postal_code = models.CharField(max_length=10, blank=True)
     import_file = models.ForeignKey(

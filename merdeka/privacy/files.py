@@ -83,11 +83,16 @@ def unseal_chunks(path: Path, *, shop_id: int, file_id: str) -> Iterator[bytes]:
                 return
 
 
+WORK_PREFIX = ".work-"
+
+
 @contextmanager
 def unsealed_copy(path: Path, *, shop_id: int, file_id: str, suffix: str = ""):
     """A private plaintext copy for the duration of the block, removed afterwards."""
     directory = path.parent
-    fd, name = tempfile.mkstemp(dir=directory, prefix=".work-", suffix=suffix)
+    # named after the file, so that a copy left by a worker that died can be told apart
+    # from one being read (imports.runs.uploads_sweep_stray)
+    fd, name = tempfile.mkstemp(dir=directory, prefix=f"{WORK_PREFIX}{file_id}-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as out:
             for piece in unseal_chunks(path, shop_id=shop_id, file_id=file_id):

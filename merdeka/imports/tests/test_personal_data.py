@@ -7,6 +7,7 @@ on SQLite also the file itself) on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -20,9 +21,18 @@ from merdeka.customers.models import Customer
 from merdeka.customers.services import customer_create
 from merdeka.imports.models import ImportFile
 from merdeka.imports.tests.test_hostile_files import merdeka
+from merdeka.orders.models import Order
 
 DATA = Path(__file__).parent / "data"
 CHAT = DATA / "whatsapp" / "Chat WhatsApp dengan Siti Nurhaliza.txt"
+SHOPEE_HEADER = (
+    "Order ID;Order Status;Order Creation Date;Product Name;Quantity;Deal Price;"
+    "Username (Buyer);Receiver Name;Phone Number;City;Province\n"
+)
+SHOPEE_ROW = (
+    "2505010000009X;Completed;2025-05-03 10:00;Nastar Keju;1;85,000;pembeli9;"
+    "Lestari Handayani;6281234500009;Kota Cirebon;Jawa Barat\n"
+)
 
 
 def plaintext_in_database(text: str, *, tables=None) -> list[str]:
@@ -99,8 +109,13 @@ def test_an_imported_city_is_stored_sealed_and_the_list_finds_it_by_its_blind_in
     done = merdeka("import", path, "--shop", ika_shop.slug)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    customer_tables = [t for t in connection.introspection.table_names() if "customer" in t]
-    assert plaintext_in_database("Tasikmalaya", tables=customer_tables) == []
+    # neither the customers' nor the orders' rows, nor the database file, hold the city
+    assert plaintext_in_database("Tasikmalaya") == []
+    with shop_scope(ika_shop):
+        order = Order.objects.get(external_id="2505010000001X")
+        assert order.city == "Kota Tasikmalaya"  # read back, decrypted
+        index = Order._meta.get_field("city_index").index_for(ika_shop.pk, "kota tasikmalaya")
+        assert Order.objects.filter(city_index=index).get() == order
     client.force_login(ika)
     listed = client.get(reverse("customer_list"), {"city": "  kota   TASIKMALAYA "})
     page = listed.content.decode()
@@ -113,9 +128,15 @@ def test_an_imported_city_is_stored_sealed_and_the_list_finds_it_by_its_blind_in
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migrations_seal_the_cities_and_file_names_already_stored(ika_shop):
+def test_the_migrations_seal_the_cities_and_file_names_already_stored(ika_shop, tmp_path):
     with shop_scope(ika_shop):
         customer = customer_create(shop=ika_shop, name="Wulan Sari", phone="0812 1111 2222")
+    path = tmp_path / "Order.all.20250501_20250531.csv"
+    path.write_text(SHOPEE_HEADER + SHOPEE_ROW, encoding="utf-8")
+    call_command("import", str(path), shop=ika_shop.slug, stdout=io.StringIO())
+    with shop_scope(ika_shop):  # the order stays; its import's records predate 0004
+        ImportFile.objects.all().delete()
+    call_command("migrate", "orders", "0006", verbosity=0)
     call_command("migrate", "customers", "0012", verbosity=0)
     call_command("migrate", "imports", "0003", verbosity=0)
     try:
@@ -128,6 +149,7 @@ def test_the_migrations_seal_the_cities_and_file_names_already_stored(ika_shop):
                 'UPDATE "customers_customerstats" SET "city" = %s WHERE "customer_id" = %s',
                 ["Kota Pekalongan", customer.pk],
             )
+            cursor.execute('UPDATE "orders_order" SET "city" = %s', ["Kota Pekalongan"])
             cursor.execute(
                 'INSERT INTO "imports_importrun" ("shop_id", "state", "review_waiting", '
                 '"created_at") VALUES (%s, %s, 0, CURRENT_TIMESTAMP)',
@@ -153,3 +175,10 @@ def test_the_migrations_seal_the_cities_and_file_names_already_stored(ika_shop):
         assert ImportFile.objects.get().name == "Chat WhatsApp dengan Wulan Pekalongan.txt"
         assert customer.stats.city_index == customer.city_index != ""
         customer.save()  # and it stays readable when saved again
+        order = Order.objects.get()
+        assert order.city == "Kota Pekalongan" and order.city_index
+        assert order.city_index == Order._meta.get_field("city_index").index_for(
+            ika_shop.pk, "KOTA  pekalongan"
+        )
+        order.save(update_fields=["city"])  # sealed again with its index
+        assert Order.objects.get().city == "Kota Pekalongan"

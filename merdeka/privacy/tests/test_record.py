@@ -32,7 +32,8 @@ def test_the_record_lists_what_is_held_from_the_models(ika_shop, rina):
     orders_fields = {t["table"]: t for t in by_key["orders"]["held"]}["orders_order"]
     listed = {f["field"]: f["protection"] for f in orders_fields["fields"]}
     assert listed["recipient_phone"] == listed["street"] == "encrypted"
-    assert listed["city"] == "plain" and "total" not in listed
+    assert listed["city"] == "encrypted" and listed["province"] == "plain"
+    assert listed["city_index"] == "index" and "total" not in listed
     assert orders_fields["other_fields"] >= 5  # channel, status, dates, total...
     orders = {t["table"] for t in by_key["orders"]["held"]}
     assert orders == {"orders_order", "orders_orderline", "books_debt"}
