@@ -76,6 +76,7 @@ class Source(models.TextChoices):
     STOCK = "stock", _("Stock")
     DEBT = "debt", _("Debt recorded")
     DEBT_PAYMENT = "debt_payment", _("Debt payment")
+    SETTLEMENT = "settlement", _("Marketplace settlement")
 
 
 class JournalEntry(ShopOwnedModel):
@@ -344,4 +345,46 @@ class ExpenseHabit(ShopOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["shop", "user"], name="books_expense_habit_once"),
+        ]
+
+
+# -- the marketplaces' income and settlement reports ---------------------------------
+
+
+class SettlementKind(models.TextChoices):
+    ORDER = "order", _("Order released")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+
+
+class MarketplaceSettlement(ShopOwnedModel):
+    """One row of a marketplace's income or settlement report (``merdeka.books.
+    settlements``): an order's money released into the seller balance with the fees
+    taken from it, an adjustment, or a withdrawal of the balance to the bank. Written
+    once per (marketplace, kind, reference): a report imported again adds nothing.
+    Amounts in whole rupiah; the order is found by its number when it is shown, so an
+    order export imported later matches too."""
+
+    marketplace = models.CharField(max_length=20)
+    kind = models.CharField(max_length=12, choices=SettlementKind.choices)
+    reference = models.CharField(max_length=80)
+    order_number = models.CharField(max_length=80, blank=True)
+    date = models.DateField()  # released, settled or withdrawn, the shop's day
+    fees = models.BigIntegerField(default=0)  # the platform's fees (biaya marketplace)
+    shipping = models.BigIntegerField(default=0)  # shipping passed on to the courier
+    subsidies = models.BigIntegerField(default=0)  # borne by the platform (vouchers...)
+    released = models.BigIntegerField(default=0)  # what the report says was paid (signed)
+    note = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "marketplace", "kind", "reference"], name="books_settlement_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "marketplace", "date"], name="books_settlement_day"),
+            models.Index(fields=["shop", "order_number"], name="books_settlement_order"),
         ]

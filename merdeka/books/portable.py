@@ -27,6 +27,7 @@ from merdeka.books.models import (
     ClosedMonth,
     JournalEntry,
     JournalLine,
+    MarketplaceSettlement,
 )
 from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, _days_add
 from merdeka.core import bulk
@@ -63,6 +64,12 @@ def books_export(*, shop) -> tuple[dict, Iterator[dict]]:
             "accounts": list(
                 Account.objects.filter(shop=shop).order_by("pk").values(*ACCOUNT_FIELDS)
             ),
+            "settlements": [
+                {**row, "date": _day(row["date"])}
+                for row in MarketplaceSettlement.objects.filter(shop=shop)
+                .order_by("pk")
+                .values(*SETTLEMENT_FIELDS)
+            ],
             "closed_months": [
                 {"month": _day(month), "closed_by": users.get(by), "closed_at": at.isoformat()}
                 for month, by, at in ClosedMonth.objects.filter(shop=shop)
@@ -110,6 +117,22 @@ def _journal(shop, users: dict[int, str]) -> Iterator[dict]:
             "created_at": e["created_at"].isoformat(),
             "lines": mine,
         }
+
+
+# the marketplaces' report rows (merdeka.books.settlements): their entries' keys name
+# them by marketplace and reference, so they are restored as they are
+SETTLEMENT_FIELDS = (
+    "marketplace",
+    "kind",
+    "reference",
+    "order_number",
+    "date",
+    "fees",
+    "shipping",
+    "subsidies",
+    "released",
+    "note",
+)
 
 
 ENTRY_FIELDS = (
@@ -183,6 +206,14 @@ def books_restore(*, shop, books: dict, journal: list[dict], had_data: bool) -> 
                 month=dt.date.fromisoformat(closed["month"]),
                 defaults={"closed_by_id": members.get(closed.get("closed_by"))},
             )
+        MarketplaceSettlement.objects.bulk_create(
+            [
+                MarketplaceSettlement(
+                    shop=shop, **{**row, "date": dt.date.fromisoformat(row["date"])}
+                )
+                for row in books.get("settlements", [])
+            ]
+        )
         if not journal:
             return 0
         ids = bulk.reserve_ids(JournalEntry, len(journal))

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from merdeka.books import cost_views, debt_views, expense_views, report_views, views
+from merdeka.books import (
+    cost_views,
+    debt_views,
+    expense_views,
+    report_views,
+    settlement_views,
+    views,
+)
 from merdeka.books.models import DebtKind
 
 urlpatterns = [
@@ -15,6 +22,8 @@ urlpatterns = [
     path("laporan/buku-besar/<int:account_id>/", report_views.books_ledger, name="books_ledger"),
     path("laporan/akses/", report_views.books_reports_access, name="books_reports_access"),
     path("laba-kotor/", cost_views.books_gross_profit, name="books_gross_profit"),
+    # the marketplaces' income reports matched with their orders (merdeka.books.settlements)
+    path("marketplace/", settlement_views.books_settlements, name="books_settlements"),
     # debts: what customers owe (piutang) and what the shop owes (utang)
     path(
         "piutang/",
