@@ -18,8 +18,9 @@ from merdeka.core.decorators import shop_member
 def books_settlements(request):
     shop = request.shop
     day = today(shop)
-    start = day - dt.timedelta(days=30)
-    form = PeriodForm(request.GET or {"date_from": start, "date_to": day})
+    # at first, the month up to the latest payout she imported (or to today)
+    end = settlements.latest_day(shop=shop) or day
+    form = PeriodForm(request.GET or {"date_from": end - dt.timedelta(days=30), "date_to": end})
     context = {"form": form, "balances": settlements.balances(shop=shop, at=day), "day": day}
     if form.is_valid():
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]

@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from merdeka.books.chart import MARKETPLACES, accounts_by_key, marketplace_key
@@ -265,6 +265,12 @@ def releases(
         )
         payout.orders.append(Matched(row, order, posted, expected, difference))
     return list(payouts.values())
+
+
+def latest_day(*, shop) -> dt.date | None:
+    """The day of the latest report row, or None."""
+    with shop_scope(shop):
+        return MarketplaceSettlement.objects.filter(shop=shop).aggregate(day=Max("date"))["day"]
 
 
 def withdrawals(*, shop, date_from: dt.date, date_to: dt.date) -> list[MarketplaceSettlement]:

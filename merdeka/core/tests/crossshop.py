@@ -145,6 +145,7 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {"name": "x"},
     ),
     "books_gross_profit": Route(own_shop=True, post=None),
+    "books_settlements": Route(own_shop=True, post=None),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(

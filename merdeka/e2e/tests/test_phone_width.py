@@ -98,6 +98,7 @@ PAGES: dict[str, list[Page]] = {
     "books_recurring": [Page()],
     "books_accounts": [Page()],
     "books_gross_profit": [Page()],
+    "books_settlements": [Page()],
     "stock_count": [Page()],
     "debt_receivables": [Page()],
     "debt_payables": [Page()],

@@ -34,7 +34,7 @@ from merdeka.books.models import SettlementKind
 from merdeka.books.orders import rupiah
 from merdeka.books.settlements import SettlementRow
 from merdeka.imports.formats import tabular
-from merdeka.imports.records import Problem, RejectedFile
+from merdeka.imports.records import Problem
 
 
 @dataclass(frozen=True)
@@ -362,13 +362,4 @@ def _withdrawal(report, row, fields, titles, amounts, locale) -> SettlementRow |
         date=date,
         released=amount,
         note=_cell(row, fields.get("description"))[:120],
-    )
-
-
-def refuse_unknown() -> RejectedFile:
-    return RejectedFile(
-        _(
-            "This spreadsheet is not a report Merdeka knows: its columns match no order "
-            "export, income report or settlement report."
-        )
     )
