@@ -23,7 +23,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from merdeka.books.chart import accounts_by_key
-from merdeka.books.models import Account, JournalLine, Kind, Source
+from merdeka.books.models import Account, ImportedLineCost, JournalLine, Kind, Source
 from merdeka.books.posting import Line, entry_post, local_date
 from merdeka.catalog.models import StockMove
 from merdeka.catalog.selectors import order_goods_costs
@@ -152,6 +152,18 @@ def _scaled(amount, part: int, whole: int) -> int:
     return round(amount * part / whole) if whole else 0
 
 
+def _imported_costs(shop, order_ids) -> dict[int, tuple[int, int, str]]:
+    """Imported lines with a known cost (``merdeka.books.skus``): line id -> (cost,
+    product id, product name)."""
+    with shop_scope(shop):
+        return {
+            line_id: (cost, product_id, name)
+            for line_id, cost, product_id, name in ImportedLineCost.objects.filter(
+                shop=shop, order_id__in=list(order_ids), cost__isnull=False
+            ).values_list("line_id", "cost", "variant__product_id", "variant__product__name")
+        }
+
+
 @dataclass
 class GrossProfit:
     total: Profit
@@ -188,6 +200,7 @@ def gross_profit(*, shop, date_from: dt.date, date_to: dt.date, limit: int = 100
         ):
             lines_of[line.order_id].append(line)
     goods = order_goods_costs(shop=shop, order_ids=ids)
+    mapped = _imported_costs(shop, ids)
     for order_id, amounts in posted.items():
         channel, external_id = orders.get(order_id, ("", ""))
         for bucket in (
@@ -200,10 +213,14 @@ def gross_profit(*, shop, date_from: dt.date, date_to: dt.date, limit: int = 100
         lines = lines_of.get(order_id, [])
         whole = sum(int(line.total) for line in lines)
         ledger_cost = sum(cost for _u, cost, _m in goods.get(order_id, {}).values())
+        ledger_cost += sum(mapped[line.pk][0] for line in lines if line.pk in mapped)
         for line in lines:
             variant = line.product_variant
+            imported = mapped.get(line.pk)  # an imported line mapped to a variant
             key = variant.product_id if variant else ("name", line.name)
             label = variant.product.name if variant else line.name
+            if imported is not None:
+                key, label = imported[1], imported[2]
             profit = products.setdefault(key, Profit(label=label))
             sales = _scaled(amounts["sales"], int(line.total), whole)
             profit.sales += sales
@@ -213,9 +230,13 @@ def gross_profit(*, shop, date_from: dt.date, date_to: dt.date, limit: int = 100
             )
             same = [x for x in lines if x.product_variant_id == line.product_variant_id]
             mine = _scaled(cost, line.quantity, sum(x.quantity for x in same))
+            if imported is not None:
+                mine = imported[0]
             profit.cost += _scaled(amounts["cost"], mine, ledger_cost)
             costed = max(0, units - missing)
             uncosted = max(0, line.quantity - costed) if variant else line.quantity
+            if imported is not None:
+                uncosted = 0
             if uncosted and amounts["gross"] > 0:
                 part = _scaled(sales, uncosted, line.quantity)
                 without_sales += part

@@ -388,3 +388,41 @@ class MarketplaceSettlement(ShopOwnedModel):
             models.Index(fields=["shop", "marketplace", "date"], name="books_settlement_day"),
             models.Index(fields=["shop", "order_number"], name="books_settlement_order"),
         ]
+
+
+# -- imported order lines and the catalog: which variant, what it cost ---------------
+
+
+class SkuMapping(ShopOwnedModel):
+    """Which catalog variant an imported line's SKU (or, without one, its product and
+    variation name) is, learned once from the seller (``merdeka.books.skus``) and used
+    for every later import. ``key``: ``sku:<SKU>`` or ``name:<product>|<variation>``
+    as the exports write them."""
+
+    key = models.CharField(max_length=250)
+    label = models.CharField(max_length=300)
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["label", "id"]
+        constraints = [models.UniqueConstraint(fields=["shop", "key"], name="books_sku_once")]
+
+
+class ImportedLineCost(ShopOwnedModel):
+    """The cost of goods of one imported order line, once it maps to a variant: its
+    units at the variant's moving average cost when the line was first costed
+    (imported sales move no stock, so the stock ledger has no cost for them). ``cost``
+    None: the variant has no known cost yet (revenue without HPP, not guessed)."""
+
+    line = models.OneToOneField("orders.OrderLine", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    cost = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "order"], name="books_line_cost_order")]

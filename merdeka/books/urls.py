@@ -6,6 +6,7 @@ from merdeka.books import (
     expense_views,
     report_views,
     settlement_views,
+    sku_views,
     views,
 )
 from merdeka.books.models import DebtKind
@@ -24,6 +25,8 @@ urlpatterns = [
     path("laba-kotor/", cost_views.books_gross_profit, name="books_gross_profit"),
     # the marketplaces' income reports matched with their orders (merdeka.books.settlements)
     path("marketplace/", settlement_views.books_settlements, name="books_settlements"),
+    # imported order lines mapped to the catalog, for their cost of goods
+    path("sku/", sku_views.books_skus, name="books_skus"),
     # debts: what customers owe (piutang) and what the shop owes (utang)
     path(
         "piutang/",

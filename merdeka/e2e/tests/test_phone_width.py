@@ -99,6 +99,7 @@ PAGES: dict[str, list[Page]] = {
     "books_accounts": [Page()],
     "books_gross_profit": [Page()],
     "books_settlements": [Page()],
+    "books_skus": [Page()],
     "stock_count": [Page()],
     "debt_receivables": [Page()],
     "debt_payables": [Page()],
