@@ -421,7 +421,11 @@ class ImportedLineCost(ShopOwnedModel):
 
     line = models.OneToOneField("orders.OrderLine", on_delete=models.CASCADE, related_name="+")
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    # None once the variant is deleted, or in a shop restored from an export (which
+    # carries no catalog): the cost stays as it was posted
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     cost = models.BigIntegerField(null=True, blank=True)
 
     class Meta:

@@ -16,11 +16,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from merdeka.books import skus
+from merdeka.books.backfill import backfill
 from merdeka.books.costs import gross_profit
 from merdeka.books.models import ImportedLineCost, JournalEntry, JournalLine, SkuMapping, Source
 from merdeka.books.tests.test_orders import by_key
 from merdeka.catalog import services as catalog
 from merdeka.catalog.models import Variant
+from merdeka.core import services as core_services
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order
 from merdeka.storefront.tests.conftest import make_product
@@ -152,3 +154,20 @@ def test_the_sku_page_maps_once_and_refuses_another_shops_variant(
     page = ika_client.get(reverse("books_skus"))
     assert b'data-testid="sku-mapping"' in page.content
     assert Decimal(by_key(ika_shop)["cost_of_goods"]) == Decimal(40000)
+
+
+def test_the_costs_travel_in_the_export_and_nothing_posts_again(ika, ika_shop, capsys, tmp_path):
+    kastengel = variant_with_cost(ika_shop, ika, "Kastengel Keju", "KSTG", 40000)
+    variant_with_cost(ika_shop, ika, "Nastar Keju Premium", "NST-500", 30000)
+    run_import(capsys, ika_shop, ORDERS)
+    skus.sku_map(shop=ika_shop, key="sku:KST-1", variant_id=kastengel.pk, actor=ika)
+    out = tmp_path / "export"
+    call_command("export", "--shop", ika_shop.slug, "--out", str(out))
+    fresh = core_services.shop_create(name="Toko Pindahan", owner=ika, slug="toko-pindahan")
+    call_command("import", str(out), "--shop", fresh.slug, "--json")
+    capsys.readouterr()
+    assert by_key(fresh) == by_key(ika_shop)
+    with shop_scope(fresh):
+        assert sorted(ImportedLineCost.objects.values_list("cost", flat=True)) == [40000, 60000]
+    assert backfill(shop=fresh) == 0  # the restored costs are what the orders posted
+    assert by_key(fresh)["cost_of_goods"] == 100000
