@@ -74,15 +74,22 @@ def entry_key(marketplace: str, kind: str, reference: str) -> str:
     return f"settlement:{marketplace}:{kind}:{reference}"[:120]
 
 
-def _changes(row, keys: dict[str, int]) -> dict[int, int]:
-    """The entry of one report row: account id -> signed amount (debit positive)."""
+def _changes(row, keys: dict[str, int], via: str | None = None) -> dict[int, int]:
+    """The entry of one report row: account id -> signed amount (debit positive).
+    ``via``: the channel of an order another marketplace settled (a Tokopedia order in
+    TikTok Shop's report): its fees come from that channel's balance, where the order
+    posted, and what was released moves on to the settling marketplace's balance."""
     balance = keys[marketplace_key(row.marketplace)]
     changes: dict[int, int] = defaultdict(int)
     if row.kind == SettlementKind.ORDER:
+        held = keys[marketplace_key(via)] if via else balance
         changes[keys["expense:marketplace_fees"]] += row.fees
         changes[keys["expense:shipping"]] += row.shipping
         changes[keys["other_income"]] -= row.subsidies
-        changes[balance] += row.subsidies - row.fees - row.shipping
+        changes[held] += row.subsidies - row.fees - row.shipping
+        if via:
+            changes[held] -= row.released
+            changes[balance] += row.released
     elif row.kind == SettlementKind.ADJUSTMENT:
         counter = "other_income" if row.released > 0 else "expense:marketplace_fees"
         changes[balance] += row.released
@@ -116,8 +123,14 @@ def settlements_record(*, shop, rows: list[SettlementRow], actor=None) -> tuple[
         fresh = [row for key, row in wanted.items() if key not in known]
         if not fresh:
             return 0, len(wanted)
+        via = _settled_for(shop, fresh)
         keys = accounts_by_key(
-            shop=shop, keys={*KEYS, *(marketplace_key(r.marketplace) for r in fresh)}
+            shop=shop,
+            keys={
+                *KEYS,
+                *(marketplace_key(r.marketplace) for r in fresh),
+                *(marketplace_key(channel) for channel in via.values()),
+            },
         )
         MarketplaceSettlement.objects.bulk_create(
             [
@@ -139,7 +152,8 @@ def settlements_record(*, shop, rows: list[SettlementRow], actor=None) -> tuple[
         )
         postings = []
         for row in fresh:
-            lines = lines_from_changes(_changes(row, keys))
+            channel = via.get((row.marketplace, row.order_number))
+            lines = lines_from_changes(_changes(row, keys, channel))
             if len(lines) < 2:
                 continue  # a release with no fee, shipping or subsidy moves nothing
             label = MARKETPLACES[row.marketplace][1]
@@ -155,6 +169,27 @@ def settlements_record(*, shop, rows: list[SettlementRow], actor=None) -> tuple[
             )
         entries_write(shop=shop, postings=postings)
     return len(fresh), len(wanted) - len(fresh)
+
+
+def _settled_for(shop, rows) -> dict[tuple[str, str], str]:
+    """(marketplace, order number) -> the channel of the order, for the released orders
+    a marketplace settled for another channel (TikTok Shop settles Tokopedia's)."""
+    found = {}
+    for marketplace, channels in ORDER_CHANNELS.items():
+        others = [c for c in channels if c != marketplace]
+        numbers = sorted(
+            {
+                r.order_number
+                for r in rows
+                if r.marketplace == marketplace and r.kind == SettlementKind.ORDER
+            }
+        )
+        for part in bulk.chunks(numbers):
+            for number, channel in Order.objects.filter(
+                shop=shop, channel__in=others, external_id__in=part
+            ).values_list("external_id", "channel"):
+                found[(marketplace, number)] = channel
+    return found
 
 
 def _memo(row, label: str) -> str:

@@ -8,19 +8,22 @@ import contextlib
 import datetime as dt
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from merdeka.books.models import JournalEntry, MarketplaceSettlement, Source
+from merdeka.books.orders import order_postings_sync
 from merdeka.books.settlements import balances, releases
 from merdeka.books.tests.test_orders import by_key
 from merdeka.core import services as core_services
 from merdeka.core.scoping import shop_scope
+from merdeka.orders.models import Order, Status
 
 DATA = Path(__file__).parents[2] / "imports" / "tests" / "data"
 ORDERS = DATA / "marketplaces"
@@ -204,3 +207,23 @@ def test_the_reports_travel_in_the_export_and_post_nothing_again(ika, ika_shop, 
     assert [(p.date, p.released, p.expected) for p in releases(shop=fresh, **period)] == [
         (p.date, p.released, p.expected) for p in releases(shop=ika_shop, **period)
     ]
+
+
+def test_a_tokopedia_order_settled_by_tiktok_shop_moves_on_to_its_balance(ika_shop, capsys):
+    with shop_scope(ika_shop):
+        order = Order.objects.create(
+            shop=ika_shop,
+            channel="tokopedia",  # served by TikTok Shop since the two merged
+            external_id="578123456789012399",
+            status=Status.COMPLETED,
+            ordered_at=timezone.now(),
+            total=Decimal(45000),
+        )
+    order_postings_sync(shop=ika_shop, order_ids=[order.pk])
+    assert by_key(ika_shop) == {"marketplace:tokopedia": 45000, "sales": 45000}
+    run_import(capsys, ika_shop, TIKTOK_SETTLEMENT)
+    books = by_key(ika_shop)
+    # the order's balance gave its fees and passed what was released on to TikTok Shop's
+    assert "marketplace:tokopedia" not in books  # 45.000 - 4.250 - 40.750
+    # 40.750 released, the other order's fees and shipping (-19.450), an adjustment 5.000
+    assert books["marketplace:tiktok"] == 40750 - 19450 + 5000
