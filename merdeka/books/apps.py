@@ -9,10 +9,14 @@ class BooksConfig(AppConfig):
     def ready(self) -> None:
         from merdeka.books.costs import stock_changed  # ready(): it imports models
         from merdeka.books.orders import ORDER_EVENTS, orders_changed  # ready(): it imports models
+        from merdeka.books.skus import IMPORT_EVENTS, lines_imported  # ready(): it imports models
         from merdeka.catalog.services import STOCK_VALUED  # ready(): it imports models
         from merdeka.core import events  # ready(): it imports models
         from merdeka.privacy.audit import ACTION_LABELS  # ready(): it imports models
 
+        # imported lines map to the catalog and get their cost before the orders post
+        # (subscribers run in the order they were registered)
+        events.subscribe(*IMPORT_EVENTS, name="books.skus", handler=lines_imported)
         # exact and atomic with the change: an order's postings follow it in its transaction
         events.subscribe(*ORDER_EVENTS, name="books.orders", handler=orders_changed)
         # a purchase, an opening stock value, a count's difference: posted with the move
@@ -32,5 +36,6 @@ class BooksConfig(AppConfig):
                 "books.recurring_created": _("Monthly expense set up"),
                 "books.recurring_stopped": _("Monthly expense stopped"),
                 "books.reports_access_set": _("Who may see the reports changed"),
+                "books.sku_mapped": _("Imported product mapped to the catalog"),
             }
         )

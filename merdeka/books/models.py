@@ -77,6 +77,7 @@ class Source(models.TextChoices):
     STOCK = "stock", _("Stock")
     DEBT = "debt", _("Debt recorded")
     DEBT_PAYMENT = "debt_payment", _("Debt payment")
+    SETTLEMENT = "settlement", _("Marketplace settlement")
 
 
 class JournalEntry(ShopOwnedModel):
@@ -460,3 +461,87 @@ class PackShare(ShopOwnedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+# -- the marketplaces' income and settlement reports ---------------------------------
+
+
+class SettlementKind(models.TextChoices):
+    ORDER = "order", _("Order released")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    WITHDRAWAL = "withdrawal", _("Withdrawal")
+
+
+class MarketplaceSettlement(ShopOwnedModel):
+    """One row of a marketplace's income or settlement report (``merdeka.books.
+    settlements``): an order's money released into the seller balance with the fees
+    taken from it, an adjustment, or a withdrawal of the balance to the bank. Written
+    once per (marketplace, kind, reference): a report imported again adds nothing.
+    Amounts in whole rupiah; the order is found by its number when it is shown, so an
+    order export imported later matches too."""
+
+    marketplace = models.CharField(max_length=20)
+    kind = models.CharField(max_length=12, choices=SettlementKind.choices)
+    reference = models.CharField(max_length=80)
+    order_number = models.CharField(max_length=80, blank=True)
+    date = models.DateField()  # released, settled or withdrawn, the shop's day
+    fees = models.BigIntegerField(default=0)  # the platform's fees (biaya marketplace)
+    shipping = models.BigIntegerField(default=0)  # shipping passed on to the courier
+    subsidies = models.BigIntegerField(default=0)  # borne by the platform (vouchers...)
+    released = models.BigIntegerField(default=0)  # what the report says was paid (signed)
+    note = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "marketplace", "kind", "reference"], name="books_settlement_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "marketplace", "date"], name="books_settlement_day"),
+            models.Index(fields=["shop", "order_number"], name="books_settlement_order"),
+        ]
+
+
+# -- imported order lines and the catalog: which variant, what it cost ---------------
+
+
+class SkuMapping(ShopOwnedModel):
+    """Which catalog variant an imported line's SKU (or, without one, its product and
+    variation name) is, learned once from the seller (``merdeka.books.skus``) and used
+    for every later import. ``key``: ``sku:<SKU>`` or ``name:<product>|<variation>``
+    as the exports write them."""
+
+    key = models.CharField(max_length=250)
+    label = models.CharField(max_length=300)
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["label", "id"]
+        constraints = [models.UniqueConstraint(fields=["shop", "key"], name="books_sku_once")]
+
+
+class ImportedLineCost(ShopOwnedModel):
+    """The cost of goods of one imported order line, once it maps to a variant: its
+    units at the variant's moving average cost when the line was first costed
+    (imported sales move no stock, so the stock ledger has no cost for them). ``cost``
+    None: the variant has no known cost yet (revenue without HPP, not guessed)."""
+
+    line = models.OneToOneField("orders.OrderLine", on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    # None once the variant is deleted, or in a shop restored from an export (which
+    # carries no catalog): the cost stays as it was posted
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cost = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "order"], name="books_line_cost_order")]

@@ -40,7 +40,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Sum
 
 from merdeka.books.chart import MARKETPLACES, accounts_by_key, marketplace_key
-from merdeka.books.models import BooksSettings, JournalEntry, JournalLine, RevenueOn, Source
+from merdeka.books.models import (
+    BooksSettings,
+    ImportedLineCost,
+    JournalEntry,
+    JournalLine,
+    RevenueOn,
+    Source,
+)
 from merdeka.books.posting import Posting, entries_write, lines_from_changes, local_date
 from merdeka.catalog.selectors import order_goods_costs
 from merdeka.core import bulk
@@ -184,6 +191,15 @@ def orders_read(*, shop, order_ids=None, id_range: tuple[int, int] | None = None
             for order_id, sent in goods.items():
                 if order_id in books.orders:
                     books.orders[order_id]["cost_of_goods"] = sum(c for _u, c, _m in sent.values())
+            # imported lines mapped to a variant (merdeka.books.skus): no stock moved
+            for order_id, cost in (
+                ImportedLineCost.objects.filter(shop=shop, cost__isnull=False, **which("order_id"))
+                .values("order_id")
+                .annotate(cost=Sum("cost"))
+                .values_list("order_id", "cost")
+            ):
+                row = books.orders[order_id]
+                row["cost_of_goods"] = row.get("cost_of_goods", 0) + cost
             for order_id, method, amount in (
                 Payment.objects.filter(shop=shop, **which("order_id"))
                 .values("order_id", "method")

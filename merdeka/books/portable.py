@@ -30,16 +30,20 @@ from merdeka.books.models import (
     BooksSettings,
     ChainMonthHead,
     ClosedMonth,
+    ImportedLineCost,
     JournalEntry,
     JournalLine,
+    MarketplaceSettlement,
     PackKey,
+    SkuMapping,
 )
 from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, Line, Posting, _days_add
 from merdeka.books.profit import profit_days_add
+from merdeka.catalog.models import Variant
 from merdeka.core import bulk
 from merdeka.core.models import Membership
 from merdeka.core.scoping import shop_scope
-from merdeka.orders.models import Order
+from merdeka.orders.models import Order, OrderLine
 from merdeka.tax.portable import tax_export, tax_restore
 
 ACCOUNT_FIELDS = ("id", "code", "name", "kind", "key", "is_active")
@@ -71,6 +75,28 @@ def books_export(*, shop) -> tuple[dict, Iterator[dict]]:
             "accounts": list(
                 Account.objects.filter(shop=shop).order_by("pk").values(*ACCOUNT_FIELDS)
             ),
+            "settlements": [
+                {**row, "date": _day(row["date"])}
+                for row in MarketplaceSettlement.objects.filter(shop=shop)
+                .order_by("pk")
+                .values(*SETTLEMENT_FIELDS)
+            ],
+            # imported lines mapped to the catalog (merdeka.books.skus): the mappings by
+            # the variant's SKU, the lines' costs by order and line position
+            "sku_mappings": [
+                {"key": key, "label": label, "variant_sku": sku}
+                for key, label, sku in SkuMapping.objects.filter(shop=shop)
+                .order_by("pk")
+                .values_list("key", "label", "variant__sku")
+            ],
+            "line_costs": [
+                list(row)
+                for row in ImportedLineCost.objects.filter(shop=shop)
+                .order_by("pk")
+                .values_list(
+                    "line__order__channel", "line__order__external_id", "line__position", "cost"
+                )
+            ],
             "closed_months": [
                 {"month": _day(month), "closed_by": users.get(by), "closed_at": at.isoformat()}
                 for month, by, at in ClosedMonth.objects.filter(shop=shop)
@@ -121,6 +147,22 @@ def _journal(shop, users: dict[int, str]) -> Iterator[dict]:
             "created_at": e["created_at"].isoformat(),
             "lines": mine,
         }
+
+
+# the marketplaces' report rows (merdeka.books.settlements): their entries' keys name
+# them by marketplace and reference, so they are restored as they are
+SETTLEMENT_FIELDS = (
+    "marketplace",
+    "kind",
+    "reference",
+    "order_number",
+    "date",
+    "fees",
+    "shipping",
+    "subsidies",
+    "released",
+    "note",
+)
 
 
 ENTRY_FIELDS = (
@@ -202,6 +244,13 @@ def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict)
             month=dt.date.fromisoformat(closed["month"]),
             defaults={"closed_by_id": members.get(closed.get("closed_by"))},
         )
+    _skus_restore(shop, books)
+    MarketplaceSettlement.objects.bulk_create(
+        [
+            MarketplaceSettlement(shop=shop, **{**row, "date": dt.date.fromisoformat(row["date"])})
+            for row in books.get("settlements", [])
+        ]
+    )
     if not journal:
         return 0
     ids = bulk.reserve_ids(JournalEntry, len(journal))
@@ -344,3 +393,45 @@ def _accounts(shop, rows: list[dict], *, create: bool) -> dict[int, int] | None:
             )
         found[row["id"]] = pk
     return found
+
+
+def _skus_restore(shop, books: dict) -> None:
+    """The imported lines' costs, on the restored orders' lines (without a variant: the
+    export carries no catalog), and the mappings whose SKU the shop's catalog has."""
+    rows = books.get("line_costs", [])
+    orders: dict[tuple[str, str], int] = {}
+    for part in bulk.chunks(sorted({row[1] for row in rows})):
+        for pk, channel, external in Order.objects.filter(
+            shop=shop, external_id__in=part
+        ).values_list("pk", "channel", "external_id"):
+            orders[(channel, external)] = pk
+    lines: dict[tuple[int, int], int] = {}
+    for part in bulk.chunks(sorted(set(orders.values()))):
+        for pk, order_id, position in (
+            OrderLine.objects.filter(shop=shop, order_id__in=part)
+            .order_by("-pk")
+            .values_list("pk", "order_id", "position")
+        ):
+            lines[(order_id, position)] = pk  # the first line of a position wins
+    costs = []
+    for channel, external, position, cost in rows:
+        order_id = orders.get((channel, external))
+        line_id = lines.get((order_id, position))
+        if line_id is not None:
+            costs.append(ImportedLineCost(shop=shop, line_id=line_id, order_id=order_id, cost=cost))
+    ImportedLineCost.objects.bulk_create(costs)
+    mappings = books.get("sku_mappings", [])
+    variants = dict(
+        Variant.objects.filter(
+            shop=shop, sku__in=[m["variant_sku"] for m in mappings if m["variant_sku"]]
+        ).values_list("sku", "pk")
+    )
+    SkuMapping.objects.bulk_create(
+        [
+            SkuMapping(
+                shop=shop, key=m["key"], label=m["label"], variant_id=variants[m["variant_sku"]]
+            )
+            for m in mappings
+            if m["variant_sku"] in variants
+        ]
+    )

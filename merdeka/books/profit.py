@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.db.models import BigIntegerField, Sum
 from django.db.models.functions import Cast
 
-from merdeka.books.models import Account, JournalLine, ProfitDay
+from merdeka.books.models import Account, ImportedLineCost, JournalLine, ProfitDay
 from merdeka.catalog.selectors import order_goods_costs
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
@@ -110,10 +110,19 @@ def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
                     "name",
                     "quantity",
                     "rupiah",
+                    "pk",
                 )
             ):
                 if row[0] in found:
                     lines[row[0]].append(row)
+        # imported lines mapped to a variant (merdeka.books.skus): their cost was posted
+        # with the order's, though no stock moved for them
+        mapped: dict[int, tuple[int, int]] = {}
+        for part in bulk.chunks(list(lines)):
+            for line_id, cost, product_id in ImportedLineCost.objects.filter(
+                shop=shop, order_id__in=part, cost__isnull=False
+            ).values_list("line_id", "cost", "variant__product_id"):
+                mapped[line_id] = (int(cost), product_id or 0)
     # the stock ledger only for orders with goods from the catalog (an imported line
     # not mapped to a variant left no stock move)
     sold = [pk for pk, rows in lines.items() if any(row[1] for row in rows)]
@@ -126,13 +135,16 @@ def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
     for order_id, rows in lines.items():
         sent = goods.get(order_id, {})
         same_variant: dict[int, int] = defaultdict(int)
-        for _o, variant_id, _p, _n, quantity, _t in rows:
+        for _o, variant_id, _p, _n, quantity, _t, _pk in rows:
             same_variant[variant_id] += quantity
-        for _o, variant_id, product_id, name, quantity, total in rows:
+        for _o, variant_id, product_id, name, quantity, total, line_id in rows:
             units, cost, missing = sent.get(variant_id, (0, 0, 0)) if variant_id else (0, 0, 0)
             costed = max(0, units - missing)
             uncosted = max(0, quantity - costed) if variant_id else quantity
             mine = part_of(cost, quantity, same_variant[variant_id]) if variant_id else 0
+            if line_id in mapped:  # an imported line with a known cost: costed
+                mine, product_id = mapped[line_id][0], mapped[line_id][1] or product_id
+                uncosted = 0
             found[order_id].lines.append(
                 (
                     product_id or 0,

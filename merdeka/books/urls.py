@@ -1,6 +1,15 @@
 from django.urls import path
 
-from merdeka.books import cost_views, debt_views, expense_views, pack_views, report_views, views
+from merdeka.books import (
+    cost_views,
+    debt_views,
+    expense_views,
+    pack_views,
+    report_views,
+    settlement_views,
+    sku_views,
+    views,
+)
 from merdeka.books.models import DebtKind
 
 urlpatterns = [
@@ -18,6 +27,10 @@ urlpatterns = [
     path("tutup-bulan/", report_views.books_month_close, name="books_month_close"),
     path("buka-bulan/", report_views.books_month_reopen, name="books_month_reopen"),
     path("laba-kotor/", cost_views.books_gross_profit, name="books_gross_profit"),
+    # the marketplaces' income reports matched with their orders (merdeka.books.settlements)
+    path("marketplace/", settlement_views.books_settlements, name="books_settlements"),
+    # imported order lines mapped to the catalog, for their cost of goods
+    path("sku/", sku_views.books_skus, name="books_skus"),
     # debts: what customers owe (piutang) and what the shop owes (utang)
     path(
         "piutang/",

@@ -55,6 +55,11 @@ SOURCE_LABELS = {
     "merdeka-export": _("Merdeka export"),
     "mapped": _("Spreadsheet"),
     "import": _("Import"),
+    # the marketplaces' money reports (merdeka.imports.formats.settlements)
+    "shopee-income": _("Shopee income report"),
+    "tiktok-settlement": _("TikTok Shop settlement report"),
+    "shopee-withdrawals": _("Shopee balance transactions"),
+    "tiktok-withdrawals": _("TikTok Shop withdrawals"),
 }
 
 

@@ -58,6 +58,8 @@ class FileReport:
     identities_new: int = 0  # numbers, emails, usernames new to known customers
     contacts: int = 0
     participants: int = 0
+    settlements_new: int = 0  # rows of an income or settlement report
+    settlements_known: int = 0
     problems: list[dict] = field(default_factory=list)
     mapping: dict = field(default_factory=dict)  # the column mapping used, or awaited
 
@@ -312,6 +314,8 @@ def _write(*, shop, record, parsed, report, actor, progress) -> FileReport:
             "lines_new",
             "contacts",
             "participants",
+            "settlements_new",
+            "settlements_known",
         ):
             setattr(report, attr, getattr(counts, attr))
         report.customers_new = resolver.outcome.customers_new

@@ -18,6 +18,7 @@ _NEW = (
     "customers_new",
     "customers_merged",
     "identities_new",
+    "settlements_new",
 )
 
 

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.books.settlements import settlements_record
 from merdeka.core import bulk
 from merdeka.core.phone import normalize_name
 from merdeka.customers.stats import customer_stats_refresh
 from merdeka.imports import own_export, writer
-from merdeka.imports.formats import contacts, marketplaces, orders, whatsapp
+from merdeka.imports.formats import contacts, marketplaces, orders, settlements, whatsapp
 from merdeka.imports.records import Problem, RejectedFile
 from merdeka.orders.models import Order
 
@@ -202,6 +203,12 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
     spec, table, columns, header_row, header = orders.open_and_detect(
         path, name, marketplaces.SPECS
     )
+    # an income or settlement report shares a few columns with its order export
+    # ("No. Pesanan", "Username (Pembeli)"): its own columns decide first
+    if spec is None or (header and settlements.detect(header) is not None):
+        found = _settlement(path, name)
+        if found is not None:
+            return found
     if spec is None:
         raise UnknownSpreadsheet(
             _(
@@ -218,6 +225,27 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
         problems=parsed.problems,
         writer=partial(_write_orders, orders=parsed.orders),
         preview={"orders": parsed.orders, "header_row": header_row, "sheet": table.sheet},
+    )
+
+
+def _write_settlements(*, shop, resolver, import_file=None, rows):
+    new, known = settlements_record(shop=shop, rows=rows)
+    return writer.Counts(settlements_new=new, settlements_known=known)
+
+
+def _settlement(path: Path, name: str) -> Parsed | None:
+    """A marketplace's income, settlement or withdrawal report, or None."""
+    report, table, _header_row, header = settlements.open_report(path, name)
+    if report is None:
+        return None
+    parsed = settlements.parse(report, table, header)
+    return Parsed(
+        source=report.source,
+        channel=report.marketplace,
+        rows_read=parsed.rows_read,
+        problems=parsed.problems,
+        writer=partial(_write_settlements, rows=parsed.rows),
+        preview={"settlements": parsed.rows, "sheet": table.sheet},
     )
 
 

@@ -40,6 +40,8 @@ class Counts:
     lines_new: int = 0
     participants: int = 0
     contacts: int = 0
+    settlements_new: int = 0  # rows of an income or settlement report
+    settlements_known: int = 0
 
 
 def _line_total(line: records.OrderLine) -> Decimal:

@@ -159,6 +159,11 @@ ROUTES: dict[str, Route] = {
         post=lambda w: {"name": "x"},
     ),
     "books_gross_profit": Route(own_shop=True, post=None),
+    "books_settlements": Route(own_shop=True, post=None),
+    # another shop's variant is not a choice: nothing is mapped
+    "books_skus": Route(
+        own_shop=True, post=lambda w: {"key": "sku:KANARI", "variant": w["variant"].pk}
+    ),
     "order_detail": Route(kwargs=lambda w: {"order_id": w["order"].pk}, post=None),
     "preorder_list": Route(own_shop=True, post=None),
     "preorder_new": Route(

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from merdeka.books.models import MarketplaceSettlement
 from merdeka.core.models import Membership
 from merdeka.core.scoping import shop_scope
 from merdeka.core.tests.crossshop import PUBLIC, ROUTES, named_patterns
@@ -50,6 +51,17 @@ def world(ika_shop, rina, in_shop, settings, tmp_path):
             ordered_at=timezone.now(),
             total=125000,
             recipient_name="Kanari Rahasia Ika",
+        )
+        # a marketplace's report row (the payouts page)
+        MarketplaceSettlement.objects.create(
+            shop=ika_shop,
+            marketplace="shopee",
+            kind="adjustment",
+            reference="KANARI-1",
+            order_number="KANARI-ORDER-1",
+            date=timezone.localdate(),
+            released=1000,
+            note="Kanari Rahasia Ika",
         )
         seal_stream(
             iter([b"Nomor;Tanggal;Kanari Rahasia Ika\nN-1;2025-01-01;Kanari Rahasia Ika\n"]),

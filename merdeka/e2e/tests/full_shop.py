@@ -29,6 +29,9 @@ EXPORTS = [
     DATA / "marketplaces" / "lazada_orders.csv",
     DATA / "marketplaces" / "tokopedia_laporan_penjualan.xlsx",
     DATA / "marketplaces" / "tiktok_OrderSKUList.xlsx",
+    # the marketplaces' income reports: the payouts page (books_settlements)
+    DATA / "settlements" / "tiktok_settlement_20250512_20250518.xlsx",
+    DATA / "settlements" / "Income.sudah dilepas.id.20250401_20250430.xlsx",
 ]
 
 

@@ -140,6 +140,8 @@ PAGES: dict[str, list[Page]] = {
     "pack_shared": [Page(lambda w: {"token": _pack_token(w)}, public=True)],
     "pack_verify": [Page(public=True)],
     "pack_keys": [Page(lambda w: {"slug": w["shop"].slug}, public=True)],
+    "books_settlements": [Page()],
+    "books_skus": [Page()],
     "stock_count": [Page()],
     "debt_receivables": [Page()],
     "debt_payables": [Page()],

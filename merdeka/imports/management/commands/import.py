@@ -93,6 +93,11 @@ class Command(BaseCommand):
             f"updated {report.orders_updated}; customers new {report.customers_new}, "
             f"merged {report.customers_merged}"
         )
+        if report.settlements_new or report.settlements_known:
+            self.stdout.write(
+                f"  report rows new {report.settlements_new}, "
+                f"already in the books {report.settlements_known}"
+            )
         if report.state == "imported" and not file_brought_something(asdict(report)):
             self.stdout.write("  nothing new: every order and customer in it was already here")
         if report.mapping.get("id"):

@@ -84,6 +84,12 @@ def describe(parsed: sources.Parsed) -> dict:
             }
             for o in preview["orders"]
         ]
+    elif "settlements" in preview:  # an income, settlement or withdrawal report
+        data["sheet"] = preview.get("sheet")
+        data["settlements"] = [
+            {**vars(row), "kind": str(row.kind), "date": row.date.isoformat()}
+            for row in preview["settlements"]
+        ]
     elif "contacts" in preview:
         data["contacts"] = [
             {"line": c.line, "name": c.name, "phones": c.phones, "emails": c.emails}
