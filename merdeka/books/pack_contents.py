@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Sum
+from django.db.models import Count, Max, Min, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from merdeka.books import debts, documents, notes, statements
 from merdeka.books.documents import MONEY, NUMBER, TEXT, Report, Row, Table
-from merdeka.books.models import DebtKind
+from merdeka.books.models import Account, DebtKind, JournalLine, Source
 from merdeka.core.scoping import shop_scope
 from merdeka.orders import sales
 from merdeka.tax import services as tax
@@ -76,6 +77,73 @@ def receivables_ageing(*, shop, start: dt.date, end: dt.date) -> Report:
         )
     )
     report.figures["receivables"] = total
+    return report
+
+
+def figures_sources(*, shop, start: dt.date, end: dt.date) -> Report:
+    """Where the figures come from: the period's journal lines summed per month, account
+    and source (order, payment, expense, receipt, settlement…), with how many entries and
+    the first and last of them in the hash chain. Every statement line is a sum of these
+    rows, and the chain positions tie each group to the journal whose head the manifest
+    names: a lender who is shown the journal can find every entry behind a figure."""
+    labels = dict(Source.choices)
+    with shop_scope(shop):
+        accounts = {
+            pk: f"{code} {name}"
+            for pk, code, name in Account.objects.filter(shop=shop).values_list(
+                "pk", "code", "name"
+            )
+        }
+        groups = (
+            JournalLine.objects.filter(shop=shop, date__gte=start, date__lte=end)
+            .annotate(month=TruncMonth("date"))
+            .values("month", "account_id", "entry__source")
+            .annotate(
+                entries=Count("entry_id", distinct=True),
+                debit=Sum("debit"),
+                credit=Sum("credit"),
+                first=Min("entry__chain_seq"),
+                last=Max("entry__chain_seq"),
+            )
+            .order_by("month", "account_id", "entry__source")
+        )
+        rows = []
+        debit_total = credit_total = 0
+        for g in groups:
+            month = g["month"].date() if isinstance(g["month"], dt.datetime) else g["month"]
+            source = str(labels.get(g["entry__source"], g["entry__source"]))
+            rows.append(
+                Row(
+                    f"{_month_label(month)} · {accounts.get(g['account_id'], '')} · {source}",
+                    [g["entries"], g["debit"], g["credit"], g["first"] or 0, g["last"] or 0],
+                )
+            )
+            debit_total += g["debit"]
+            credit_total += g["credit"]
+    report = Report("asal-angka", _("Where the figures come from"), start, end)
+    report.tables.append(
+        Table(
+            _("Journal lines per month, account and source"),
+            _("Month · account · source"),
+            [
+                _("Entries"),
+                _("Debit"),
+                _("Credit"),
+                _("First in the chain"),
+                _("Last in the chain"),
+            ],
+            [*rows, Row(_("Total"), [None, debit_total, credit_total, None, None], style="total")],
+            kinds=[NUMBER, MONEY, MONEY, NUMBER, NUMBER],
+            key="pack-sources",
+        )
+    )
+    report.notes.append(
+        _(
+            "Every figure of the statements is a sum of these journal lines; debit and credit "
+            "are equal. The chain positions name the entries behind each group."
+        )
+    )
+    report.figures["debit"], report.figures["credit"] = debit_total, credit_total
     return report
 
 
@@ -183,6 +251,7 @@ DOCUMENTS = [
     ("konsentrasi-pelanggan", customer_concentration),
     ("profil-usaha", business_profile),
     ("pajak", tax_paid),
+    ("asal-angka", figures_sources),
 ]
 
 

@@ -5,6 +5,7 @@ shared link (expiry, revocation, audit) and the customer-data canary."""
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -201,6 +202,21 @@ def test_the_pack_holds_the_notes_the_business_profile_and_the_tax_paid(ika, ika
         p.extract_text() for p in PdfReader(io.BytesIO(made.files["laporan-keuangan.pdf"])).pages
     )
     assert "CV Dapur Kue Ika" in text and "PPh Final" in text
+
+
+def test_every_figure_traces_to_journal_lines_by_source_and_chain_place(ika_shop, acc, books):
+    made = pack_make(shop=ika_shop, months=12, end=dt.date(2026, 11, 30))
+    rows = list(csv.reader(io.StringIO(made.files["data/asal-angka.csv"].decode())))
+    body, total = rows[1:-1], rows[-1]
+    # capital in September, the sale and the rent in November: one group per line's account
+    assert len(body) == 6
+    assert any(r[0].startswith("2026-11") and "Kas" in r[0] and "Manual" in r[0] for r in body)
+    debit = sum(int(r[2]) for r in body)
+    assert debit == sum(int(r[3]) for r in body) == 2_000_000 + 350_000 + 100_000
+    assert total[2] == total[3] == str(debit)
+    with shop_scope(ika_shop):
+        seqs = sorted(JournalEntry.objects.values_list("chain_seq", flat=True))
+    assert {int(r[4]) for r in body} | {int(r[5]) for r in body} <= set(seqs)
 
 
 def test_one_changed_byte_in_any_file_fails(ika_shop, made):
