@@ -208,9 +208,11 @@ def test_every_figure_traces_to_journal_lines_by_source_and_chain_place(ika_shop
     made = pack_make(shop=ika_shop, months=12, end=dt.date(2026, 11, 30))
     rows = list(csv.reader(io.StringIO(made.files["data/asal-angka.csv"].decode())))
     body, total = rows[1:-1], rows[-1]
-    # capital in September, the sale and the rent in November: one group per line's account
-    assert len(body) == 6
-    assert any(r[0].startswith("2026-11") and "Kas" in r[0] and "Manual" in r[0] for r in body)
+    # capital in September; the sale and the rent in November, both through Kas: one group
+    # per month, account and source
+    assert len(body) == 5
+    kas = next(r for r in body if r[0] == "2026-11 · 1-100 Kas · Jurnal manual")
+    assert kas[1:4] == ["2", "350000", "100000"]
     debit = sum(int(r[2]) for r in body)
     assert debit == sum(int(r[3]) for r in body) == 2_000_000 + 350_000 + 100_000
     assert total[2] == total[3] == str(debit)
