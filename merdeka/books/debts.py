@@ -129,6 +129,24 @@ def _kind(kind: str) -> str:
     return kind
 
 
+def _debt_checked(shop, key: str, amount, note: str, day, due_date: dt.date):
+    """What recording a debt and a bill share: the form's key (a debt already recorded
+    under it comes back as it is), the amount, the note, the day and the due date."""
+    if not key or len(key) > 80:
+        raise ValueError("a form key of 1-80 characters is needed")
+    with shop_scope(shop):
+        existing = Debt.objects.filter(shop=shop, key=key).first()
+    if existing is not None:
+        return existing, None, None, None
+    amount, note = _amount(amount), _note(note)
+    day = _day(shop, day)
+    if due_date < day:
+        raise ServiceError(_("The due date cannot be before the date of the debt."))
+    if due_date - day > MAX_TERM:
+        raise ServiceError(_("Choose a due date within ten years."))
+    return None, amount, note, day
+
+
 def debt_record(
     *,
     shop,
@@ -146,18 +164,9 @@ def debt_record(
 ) -> Debt:
     """Record a debt and post it (see the module). A form sent twice records once."""
     kind = _kind(kind)
-    if not key or len(key) > 80:
-        raise ValueError("a form key of 1-80 characters is needed")
-    with shop_scope(shop):
-        existing = Debt.objects.filter(shop=shop, key=key).first()
+    existing, amount, note, day = _debt_checked(shop, key, amount, note, day, due_date)
     if existing is not None:
         return existing
-    amount, note = _amount(amount), _note(note)
-    day = _day(shop, day)
-    if due_date < day:
-        raise ServiceError(_("The due date cannot be before the date of the debt."))
-    if due_date - day > MAX_TERM:
-        raise ServiceError(_("Choose a due date within ten years."))
     customer, creditor = None, " ".join((creditor or "").split())
     if kind == DebtKind.RECEIVABLE:
         try:
@@ -238,18 +247,9 @@ def bill_record(
     the payables when they came in unpaid (``books.costs``), so the *utang* is recorded
     without an entry of its own (posting it again would count the goods twice); its
     payments post as any debt's do."""
-    if not key or len(key) > 80:
-        raise ValueError("a form key of 1-80 characters is needed")
-    with shop_scope(shop):
-        existing = Debt.objects.filter(shop=shop, key=key).first()
+    existing, amount, note, day = _debt_checked(shop, key, amount, note, day, due_date)
     if existing is not None:
         return existing
-    amount, note = _amount(amount), _note(note)
-    day = _day(shop, day)
-    if due_date < day:
-        raise ServiceError(_("The due date cannot be before the date of the debt."))
-    if due_date - day > MAX_TERM:
-        raise ServiceError(_("Choose a due date within ten years."))
     creditor = " ".join((creditor or "").split())[:MAX_CREDITOR]
     if not creditor:
         raise ServiceError(_("Write who you owe it to."))
