@@ -37,7 +37,8 @@ def test_fields_left_out_get_the_defaults_the_orm_would_give(ika_shop):
             shop_id=ika_shop.pk,
         )
         order = Order.objects.get(pk=order_id)
-        assert order.status == "new" and order.city == "" and order.total is None
+        assert order.status == "new" and order.province == "" and order.total is None
+        assert order.city is None  # sealed: nothing, not an empty string
         assert order.uid is not None and order.created_at is not None
 
 
