@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.books.settlements import settlements_record
@@ -23,7 +24,14 @@ from merdeka.core import bulk
 from merdeka.core.phone import normalize_name
 from merdeka.customers.stats import customer_stats_refresh
 from merdeka.imports import own_export, writer
-from merdeka.imports.formats import contacts, marketplaces, orders, settlements, whatsapp
+from merdeka.imports.formats import (
+    columnar,
+    contacts,
+    marketplaces,
+    orders,
+    settlements,
+    whatsapp,
+)
 from merdeka.imports.records import Problem, RejectedFile
 from merdeka.orders.models import Order
 
@@ -216,7 +224,7 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
                 "Tokopedia, Lazada): its columns do not match."
             )
         )
-    parsed = orders.parse(spec, table, columns, header_row, header)
+    parsed = _order_parse(path, spec, table, columns, header_row, header)
     # each order carries its own channel (a TikTok Shop export holds Tokopedia's too)
     return Parsed(
         source=spec.source,
@@ -226,6 +234,20 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
         writer=partial(_write_orders, orders=parsed.orders),
         preview={"orders": parsed.orders, "header_row": header_row, "sheet": table.sheet},
     )
+
+
+def _order_parse(path: Path, spec, table, columns, header_row, header):
+    """A marketplace export's orders: a CSV export through the columnar reader
+    (``settings.MERDEKA_IMPORT_ENGINE``), unless it leaves the file to the row reader."""
+    if table.kind == "csv" and settings.MERDEKA_IMPORT_ENGINE == "columnar":
+        try:
+            parsed = columnar.parse(spec, path, columns, header_row, header)
+        except columnar.Unsupported:
+            pass
+        else:
+            table.rows.close()
+            return parsed
+    return orders.parse(spec, table, columns, header_row, header)
 
 
 def _write_settlements(*, shop, resolver, import_file=None, rows):

@@ -1,0 +1,229 @@
+"""The columnar reader (formats/columnar.py) against the row reader (formats/orders.py).
+
+While both exist, every sample file and a generated file full of awkward values are
+imported once through each, into two shops, and the shops' customers and orders must
+be the same apart from their ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+from django.test import override_settings
+
+from merdeka.core import services
+from merdeka.core.phone import normalize_phone
+from merdeka.core.scoping import shop_scope
+from merdeka.imports import exporting, pipeline
+from merdeka.imports.formats import columnar, marketplaces, orders, tabular
+from merdeka.orders.models import Order
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = sorted(
+    p
+    for p in DATA.rglob("*")
+    if p.is_file() and p.suffix not in (".py",) and "_headers" not in p.name
+)
+MARKETPLACE_CSV = sorted((DATA / "marketplaces").glob("*.csv"))
+
+
+@pytest.fixture
+def twin_shop(ika, ika_shop):
+    """A second shop of the same name (a chat's participants are told apart from the
+    shop by its name), imported into through the other reader."""
+    return services.shop_create(name=ika_shop.name, owner=ika, slug="dapur-ika-kembar")
+
+
+def _import(shop, paths, engine):
+    with override_settings(MERDEKA_IMPORT_ENGINE=engine, MERDEKA_IMPORT_PARSE_AHEAD=0):
+        run = pipeline.run_create(shop=shop)
+        reports = pipeline.import_paths(shop=shop, run=run, paths=paths)
+        pipeline.run_finish(run)
+    return reports
+
+
+def _shop_content(shop):
+    """The shop's customers and orders, as plain data without ids."""
+    with shop_scope(shop):
+        customers, keys = [], {}
+        for row in exporting._customer_rows(shop):
+            key = json.dumps(
+                sorted((i["kind"], i["channel"], i["value"]) for i in row["identities"])
+            )
+            keys[row["id"]] = key
+            row = {k: v for k, v in row.items() if k not in ("id", "created_at")}
+            row["identities"] = sorted(json.dumps(i, sort_keys=True) for i in row["identities"])
+            customers.append(json.dumps(row, sort_keys=True, default=str))
+        found = []
+        for row in exporting._order_rows(shop):
+            row["customer_id"] = keys.get(row["customer_id"])
+            found.append(json.dumps(row, sort_keys=True, default=str))
+    return sorted(customers), sorted(found)
+
+
+def _report(report):
+    return (report.state, report.source, report.rows_read, report.orders_new,
+            report.lines_new, report.customers_new, report.customers_merged,
+            [p["message"] for p in report.problems])  # fmt: skip
+
+
+def _same_import(ika_shop, twin_shop, paths):
+    old = _import(ika_shop, paths, "rows")
+    new = _import(twin_shop, paths, "columnar")
+    assert [_report(r) for r in new] == [_report(r) for r in old]
+    assert _shop_content(twin_shop) == _shop_content(ika_shop)
+    return old, new
+
+
+def test_the_sample_csv_exports_are_read_by_the_columnar_reader():
+    for path in MARKETPLACE_CSV:
+        spec, _table, columns, header_row, header = orders.open_and_detect(
+            path, path.name, marketplaces.SPECS
+        )
+        assert columnar.parse(spec, path, columns, header_row, header).orders, path.name
+
+
+def test_every_sample_file_imports_the_same_through_both_readers(ika_shop, twin_shop):
+    old, _new = _same_import(ika_shop, twin_shop, SAMPLES)
+    assert sum(r.orders_new for r in old) > 0
+
+
+def test_reimporting_through_the_columnar_reader_adds_nothing(twin_shop, tmp_path):
+    _import(twin_shop, MARKETPLACE_CSV, "columnar")
+    before = _shop_content(twin_shop)
+    copies = []
+    for path in MARKETPLACE_CSV:  # the same exports again, saved under other names
+        copy = tmp_path / f"again_{path.name}"
+        copy.write_bytes(path.read_bytes() + b"\n")
+        copies.append(copy)
+    reports = _import(twin_shop, copies, "columnar")
+    assert {r.state for r in reports} == {"imported"}
+    assert sum(r.orders_new + r.customers_new for r in reports) == 0
+    assert _shop_content(twin_shop) == before
+
+
+PHONES = [
+    "081234567890", "0812-3456-7890", "0812 3456 7890", "(0812) 3456-7890", "6281234567890",
+    "+62 812 3456 7890", "+6281234567890", "81234567890", "62812****7890", "0812xxxx7890",
+    "021-5551234", "(021) 555 1234", "+65 9123 4567", "+1 415 555 0100", "12345", "abc",
+    "0812345", "628123456789012345", "08123456789012", "+62 21 555 1234", "  0812 3456 7890 ",
+    "\uff10\uff18\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10", "+440812345678", "0", "-", "62 0812 3456 789", "0822.1111.2222",
+    "0899 1234 567", "+62-856-1234-5678", "6221555123", "08 1234", "+ 62 812 3456 7890",
+]  # fmt: skip
+
+
+def test_the_vectorised_phone_path_agrees_with_normalize_phone():
+    values = pl.Series([*PHONES, None], dtype=pl.String)
+    got = columnar.phones_e164(values).to_list()
+    assert got == [*(normalize_phone(p) for p in PHONES), None]
+
+
+DATES = [
+    "2025-04-22 10:15", "2025-04-22 10:15:07", "22/04/2025 10:15", "22/04/2025 10:15:59",
+    "04/22/2025 10:15", "2025-02-30 10:00", "31/02/2025 10:00:00", "10 May 2025 11:20",
+    "2025-04-22", "45678", "2025-04-22 24:00", "2025-04-22 10:60", "", "-", "22-04-2025 10:15",
+    "2025/04/22 10:15:00", "1/2/2025 10:15", "2025-04-22 10:15:60",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("month_first", [False, True])
+def test_the_vectorised_dates_agree_with_parse_datetime(month_first):
+    def scalar(text):
+        try:
+            return tabular.parse_datetime(text, month_first=month_first)
+        except ValueError:
+            return "refused"
+
+    def columnwise(text):
+        try:
+            return columnar.datetimes(pl.Series([text]), month_first=month_first)[0]
+        except ValueError:
+            return "refused"
+
+    assert [columnwise(d) for d in DATES] == [scalar(d) for d in DATES]
+
+
+def _awkward_tiktok(path: Path, rng: random.Random, *, lines: int = 300) -> None:
+    """A TikTok Shop export whose cells take every shape the readers must agree on."""
+    header = (DATA / "marketplaces" / "tiktok_headers.txt").read_text().strip().splitlines()
+    header = [h for h in header if h and not h.startswith("#")]
+    index = {name: i for i, name in enumerate(header)}
+    names = ["Siti Rahma", "Budi Santoso", "S***a", "Dewi\u202e Anggraini", "'=Jahat", "Ani\tYu"]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        order = 0
+        for _ in range(lines):
+            if rng.random() < 0.6:
+                order += 1
+            row = [""] * len(header)
+            values = {
+                "Order ID": f"57{order:016d}",
+                "Order Status": rng.choice(["Selesai", "Dikirim", "Dibatalkan", "Aneh"]),
+                "Created Time": rng.choice(["01/03/2025 10:15:00", "2025-03-01 10:15"]),
+                "Paid Time": rng.choice(["01/03/2025 10:16:00", "", "kemarin"]),
+                "Product Name": rng.choice(["Nastar", "Kue\nLapis", " ", "'+Bolu"]),
+                "Variation": rng.choice(["", "500 gr"]),
+                "Quantity": rng.choice(["1", "2", " 3 ", "2.0"]),
+                "SKU Unit Original Price": rng.choice(["85000", "Rp 85.000", "85.000", ""]),
+                "SKU Subtotal After Discount": rng.choice(["", "170000", "-"]),
+                "Order Amount": rng.choice(["179000", "179.000", "1.234.567,89"]),
+                "Shipping Fee After Discount": "9000",
+                "Buyer Username": rng.choice(["sitinur88", "budi_s", " ani.yu\t", "******"]),
+                "Recipient": rng.choice(names),
+                "Phone #": rng.choice(PHONES),
+                "Zipcode": rng.choice(["40111", ""]),
+                "Province": rng.choice(["JAWA BARAT", "Jawa Barat", "DKI Jakarta"]),
+                "Regency and City": rng.choice(["KOTA BANDUNG", "Kab. Bogor", "Jakarta Selatan"]),
+                "Districts": "Kecamatan",
+                "Villages": "Kelurahan",
+                "Detail Address": rng.choice(["Jl. Melati 5", "******", '"Rumah" biru']),
+                "Tokopedia Invoice Number": rng.choice(["", "", "INV/2025/1"]),
+            }
+            for key, value in values.items():
+                if key in index:
+                    row[index[key]] = value
+            writer.writerow(row)
+
+
+def test_an_awkward_generated_export_imports_the_same_through_both_readers(
+    ika_shop, twin_shop, tmp_path
+):
+    path = tmp_path / "OrderSKUList_awkward.csv"
+    _awkward_tiktok(path, random.Random(20))
+    spec, _table, columns, header_row, header = orders.open_and_detect(
+        path, path.name, marketplaces.SPECS
+    )
+    assert columnar.parse(spec, path, columns, header_row, header).orders  # not left over
+    _same_import(ika_shop, twin_shop, [path])
+    with shop_scope(twin_shop):
+        assert Order.objects.filter(shop=twin_shop).exists()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data.replace(b"\n", b"\n\n", 3),  # blank lines
+        lambda data: data.replace(b"\r\n", b"\r"),  # old Mac line ends
+        lambda data: data.decode().replace("Nastar", "Nastér").encode("cp1252", "replace"),
+        lambda data: data.replace(b",9000,", b",sembilan,", 1),  # not an amount: refused
+    ],
+)
+def test_a_file_the_columnar_reader_leaves_is_read_by_the_row_reader(
+    ika_shop, twin_shop, tmp_path, damage
+):
+    clean = tmp_path / "clean.csv"
+    _awkward_tiktok(clean, random.Random(21), lines=60)
+    path = tmp_path / "OrderSKUList_damaged.csv"
+    path.write_bytes(damage(clean.read_bytes()))
+    spec, _table, columns, header_row, header = orders.open_and_detect(
+        path, path.name, marketplaces.SPECS
+    )
+    with pytest.raises(columnar.Unsupported):
+        columnar.parse(spec, path, columns, header_row, header)
+    _same_import(ika_shop, twin_shop, [path])
