@@ -37,12 +37,19 @@ from merdeka.imports.formats import orders, regions, tabular
 from merdeka.imports.formats.orders import DISCOUNT_FIELDS, MAX_ORDER_ID, OrderParse, Spec
 from merdeka.imports.records import RejectedFile
 
+# fields the row reader only ever uses stripped (``.strip()``)
+STRIPPED = ("product", "sku", "variant", "quantity", "status", "village", "district",
+            "postal_code", "tokopedia_invoice")  # fmt: skip
 MONEY_FIELDS = ("unit_price", "line_total", "order_total", "shipping_fee", *DISCOUNT_FIELDS)
 HEAD_ROWS = 500  # as the row reader: the first rows decide the number and date styles
 _MASK = r"(?i)[*•]{2,}|x{4,}"  # merdeka.core.phone._MASK
 _ID_MOBILE = r"^8[1-35-9][0-9]{7,10}$"  # merdeka.core.phone._ID_MOBILE
 _STRIP = tabular._STRIP
+# ASCII without the separators (\x1c-\x1f) Python counts as white space and Rust not:
+# a text of only these reads the same in both regex engines
+_PLAIN = r"^[\x00-\x1b\x20-\x7f]*$"
 _BIDI = "[" + BIDI_CONTROLS + "]"
+_STRIP_CLASS = "\\t\u00a0\ufeff \\r\\n"
 _ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-5][0-9]"
 _SLASHED = r"^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-5][0-9]"
 
@@ -84,7 +91,10 @@ def _check_shape(data: bytes, delimiter: str) -> None:
     width = tabular.MAX_COLUMNS - 1
     if data.count(sep) < width:
         return
-    if any(len(line) >= width and line.count(sep) >= width for line in data.split(b"\n")):
+    lines = data.split(b"\n")
+    if max(map(len, lines)) >= width and any(
+        len(line) >= width and line.count(sep) >= width for line in lines
+    ):
         raise Unsupported("a very wide line")
 
 
@@ -123,21 +133,29 @@ def read_columns(path: Path, header_row: int, columns: dict[str, int]) -> pl.Dat
             pl.lit(None, pl.String).alias(f"column_{i}") for i in indices if i not in names
         )
         names = {i: f"column_{i}" for i in indices}
-    return frame.select(
+    frame = frame.select(
         (pl.int_range(pl.len(), dtype=pl.Int64) + (header_row + 1)).alias("_row"),
-        *(_cleaned(pl.col(names[index])).alias(field) for field, index in columns.items()),
+        *(pl.col(names[index]).fill_null("").alias(field) for field, index in columns.items()),
     )
+    # most columns hold nothing to clean: one pass finds those that do
+    dirty = frame.select(pl.col(field).str.contains(_DIRTY).any() for field in columns).row(0)
+    return frame.with_columns(
+        _cleaned(pl.col(field)).alias(field)
+        for field, needs in zip(columns, dirty, strict=True)
+        if needs
+    )
+
+
+# a cell that ``_cleaned`` would change: a direction mark, a tab, a character it strips
+# at either end, or a formula escape
+_DIRTY = "[" + BIDI_CONTROLS + "\t]|^['" + _STRIP_CLASS + "]|[" + _STRIP_CLASS + "]$"
 
 
 def _cleaned(cell: pl.Expr) -> pl.Expr:
     """``tabular.Table.cleaned`` as an expression: no direction marks, no tabs, trimmed,
-    a spreadsheet's formula escape reversed; a missing cell is ""."""
-    text = (
-        cell.fill_null("")
-        .str.replace_all(_BIDI, "")
-        .str.replace_all("\t", "", literal=True)
-        .str.strip_chars(_STRIP)
-    )
+    a spreadsheet's formula escape reversed."""
+    text = cell.str.replace_all(_BIDI, "").str.replace_all("\t", "", literal=True)
+    text = text.str.strip_chars(_STRIP)
     return pl.when(text.str.contains(r"^'[=+\-@]")).then(text.str.slice(1)).otherwise(text)
 
 
@@ -173,7 +191,7 @@ def phones_e164(values: pl.Series) -> pl.Series:
     )
     fast = (
         pl.when(
-            text.str.contains(r"^[\x00-\x7f]*$")
+            text.str.contains(_PLAIN)
             & ~text.str.contains(_MASK)
             & national.str.contains(_ID_MOBILE)
         )
@@ -191,6 +209,57 @@ def phones_e164(values: pl.Series) -> pl.Series:
         decided = decided.join(slow, on="raw", how="left", maintain_order="left")
         return decided.select(pl.coalesce("fast", "slow").alias("fast"))["fast"]
     return decided["fast"]
+
+
+_MASKED_PHONE = r"^[^0-9]*([0-9][0-9\s\-().]*?)[*•xX]{2,}[\s\-]*([0-9][0-9\s\-]*)[^0-9]*$"
+
+
+def phone_hints(raw: pl.Series, e164: pl.Series) -> pl.Series:
+    """``phone_mask_key`` over a column: ``raw`` the cell as written, ``e164`` what
+    ``phones_e164`` made of it (the key of a full number comes from its E.164 form).
+    A text that is not ASCII goes through ``phone_mask_key`` itself."""
+    frame = pl.DataFrame({"raw": raw, "e164": e164}, schema={"raw": pl.String, "e164": pl.String})
+    text = pl.col("raw").str.strip_chars()
+    head = text.str.extract(_MASKED_PHONE, 1).str.replace_all(r"[^0-9]", "")
+    tail = text.str.extract(_MASKED_PHONE, 2).str.replace_all(r"[^0-9]", "")
+    head = (
+        pl.when(head.str.starts_with("62"))
+        .then(head.str.slice(2))
+        .when(head.str.starts_with("0"))
+        .then(head.str.slice(1))
+        .otherwise(head)
+    )
+    masked_key = (
+        pl.when(
+            (head.str.len_bytes() >= 3) & (tail.str.len_bytes() >= 4) & head.str.starts_with("8")
+        )
+        .then(head.str.slice(0, 3) + pl.lit("|") + tail.str.slice(-4))
+        .otherwise(None)
+    )
+    national = pl.col("e164").str.slice(3)
+    full_key = (
+        pl.when(pl.col("e164").str.starts_with("+628"))
+        .then(national.str.slice(0, 3) + pl.lit("|") + national.str.slice(-4))
+        .otherwise(None)
+    )
+    key = (
+        pl.when((pl.col("raw") == "") | pl.col("raw").is_null())
+        .then(None)
+        .when(~pl.col("raw").str.contains(_PLAIN))
+        .then(pl.lit("?"))  # worked out below, one text at a time
+        .when(pl.col("raw").str.contains(_MASK))
+        .then(masked_key)
+        .otherwise(full_key)
+        .alias("key")
+    )
+    keys = frame.select(key)["key"]
+    odd = (keys == "?").fill_null(False)
+    if odd.any():
+        found = keys.to_list()
+        for i in odd.arg_true().to_list():
+            found[i] = phone_mask_key(raw[i])
+        return pl.Series("key", found, dtype=pl.String)
+    return keys
 
 
 def datetimes(values: pl.Series, *, month_first: bool) -> list:
@@ -216,6 +285,20 @@ def datetimes(values: pl.Series, *, month_first: bool) -> list:
     for i in frame.with_row_index().filter(pl.col("at").is_null())["index"].to_list():
         result[i] = tabular.parse_datetime(values[i], month_first=month_first)
     return result
+
+
+def _money_locale(head: pl.DataFrame, fields) -> str:
+    """``tabular.money_locale`` over the first rows' money cells, as columns."""
+    if not fields:
+        return "id"
+    texts = head.select(pl.concat_list(fields).alias("t")).explode("t")["t"]
+    texts = texts.filter(texts != "").str.replace_all(r"(?i)^(?:rp\.?|idr)\s*|\s+", "")
+    if texts.str.contains(r"[\x1c-\x1f]").any():  # Python's \s and Rust's differ there
+        return tabular.money_locale(texts.to_list())
+    id_votes = texts.str.contains(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+    en_votes = ~id_votes & texts.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+    id_votes |= ~en_votes & texts.str.contains(r"^-?\d+,\d{1,2}$")
+    return "en" if en_votes.sum() > id_votes.sum() else "id"
 
 
 def _money_lookup(frame: pl.DataFrame, fields, locale: str) -> dict[str, Decimal | None]:
@@ -247,9 +330,15 @@ def parse(
         raise Unsupported("missing columns")  # the row reader says which
     frame = read_columns(path, header_row, columns)
     fields = list(columns)
-    if frame["order_id"].str.contains(r"[\x1c-\x1f\x85]").any():
-        raise Unsupported("separator characters in an order number")
-    frame = frame.with_columns(pl.col("order_id").str.strip_chars())
+    # Python's str.strip() also takes the separators \x1c-\x1f, Rust's not: a file
+    # holding them is the row reader's; for the rest the two strip the same
+    if frame.select(
+        pl.any_horizontal(pl.col(f).str.contains(r"[\x1c-\x1f]").any() for f in fields)
+    ).item():
+        raise Unsupported("separator characters")
+    frame = frame.with_columns(
+        pl.col(f).str.strip_chars().alias(f) for f in ("order_id", *STRIPPED) if f in columns
+    )
 
     keep = pl.any_horizontal(pl.col(f) != "" for f in fields) & (pl.col("order_id") != "")
     if spec.order_id_pattern is not None:
@@ -264,8 +353,7 @@ def parse(
 
     head = frame.head(HEAD_ROWS)
     money = [f for f in MONEY_FIELDS if f in columns]
-    samples = [v for row in head.select(money).iter_rows() for v in row if v] if money else []
-    locale = tabular.money_locale(samples)
+    locale = _money_locale(head, money)
     month_first = tabular.month_first_file(
         head["created_at"].to_list() if "created_at" in columns else []
     )
@@ -311,10 +399,18 @@ def _check_later_rows(frame: pl.DataFrame, month_first: bool) -> None:
             raise Unsupported("a later row's date") from None
 
 
-def _quantities(values: list[str]) -> list[int]:
+def _quantities(values: pl.Series) -> list[int]:
+    """``orders._line``'s quantities; one that is not a whole number of one or more
+    makes the file the row reader's."""
+    digits = values.str.contains(r"^[0-9]{1,12}$") | (values == "")
+    if digits.all():
+        quantities = values.replace("", "1").cast(pl.Int64)
+        if (quantities < 1).any():
+            raise Unsupported("a quantity")
+        return quantities.to_list()
     found = []
-    for raw in values:
-        raw = raw.strip() or "1"
+    for raw in values.to_list():
+        raw = raw or "1"
         if raw.isascii() and raw.isdigit():
             quantity = int(raw)
         else:
@@ -337,7 +433,9 @@ def _col(frame: pl.DataFrame, field: str) -> list:
 
 def _lines(frame: pl.DataFrame, locale: str, prices) -> list[tuple[str, object]]:
     """(order id, ``records.OrderLine`` or None) for every row, as ``orders._line``."""
-    quantities = _quantities(_col(frame, "quantity"))
+    quantities = (
+        _quantities(frame["quantity"]) if "quantity" in frame.columns else [1] * frame.height
+    )
     names = _col(frame, "product")
     units = [prices[v] if v else None for v in _col(frame, "unit_price")]
     totals = [prices[v] if v else None for v in _col(frame, "line_total")]
@@ -353,7 +451,6 @@ def _lines(frame: pl.DataFrame, locale: str, prices) -> list[tuple[str, object]]
             unit = 0
         if unit < 0 or (total is not None and total < 0):
             raise Unsupported("a negative price")
-        name = name.strip()
         if not name:
             found.append((order_id, None))
             continue
@@ -364,8 +461,8 @@ def _lines(frame: pl.DataFrame, locale: str, prices) -> list[tuple[str, object]]
                     name=name[:300],
                     quantity=quantity,
                     unit_price=unit,
-                    sku=sku.strip()[:120],
-                    variant=variant.strip()[:200],
+                    sku=sku[:120],
+                    variant=variant[:200],
                     total=total,
                 ),
             )
@@ -385,11 +482,6 @@ def _orders(spec: Spec, first: pl.DataFrame, columns, month_first: bool, prices)
         if field not in present:
             return [None] * n
         return first.select(_unmasked(field))[field].to_list()
-
-    def was_masked(field):
-        if field not in present:
-            return [False] * n
-        return first.select(_masked(field))[field].to_list()
 
     created = first["created_at"] if "created_at" in present else pl.Series([""] * n)
     try:
@@ -411,26 +503,20 @@ def _orders(spec: Spec, first: pl.DataFrame, columns, month_first: bool, prices)
                     paid.append(None)
 
     def phones(field):
+        """(E.164 as a list, the mask hint as a column) of ``field``"""
         if field not in present:
-            return [None] * n
-        return phones_e164(first.select(_unmasked(field))[field]).to_list()
+            return [None] * n, pl.Series([None] * n, dtype=pl.String)
+        e164 = phones_e164(first.select(_unmasked(field))[field])
+        return e164.to_list(), phone_hints(first[field], e164)
 
-    buyer_phones, address_phones = phones("buyer_phone"), phones("phone")
-    masks = [
-        (name, was_masked(field))
-        for name, field in (
-            ("username", "username"),
-            ("name", "buyer_name"),
-            ("phone", "buyer_phone"),
-            ("recipient", "recipient"),
-            ("phone", "phone"),
-            ("address", "street"),
-            ("email", "email"),
-        )
-    ]
+    (buyer_phones, buyer_hints), (address_phones, address_hints) = (
+        phones("buyer_phone"),
+        phones("phone"),
+    )
+    hints = buyer_hints.fill_null(address_hints).to_list()
+    masked_as = _masked_fields(first, present)
     usernames, buyer_names = unmasked("username"), unmasked("buyer_name")
     recipients, streets, emails = unmasked("recipient"), unmasked("street"), unmasked("email")
-    raw_buyer_phone, raw_phone = text("buyer_phone"), text("phone")
     raw_buyer_name, raw_recipient = text("buyer_name"), text("recipient")
     statuses = text("status")
     cities, provinces = text("city"), text("province")
@@ -439,11 +525,12 @@ def _orders(spec: Spec, first: pl.DataFrame, columns, month_first: bool, prices)
     channel_marks = text(channel_field) if channel_field else [""] * n
     money = {f: text(f) for f in ("order_total", "shipping_fee", *DISCOUNT_FIELDS)}
     discount_fields = [f for f in DISCOUNT_FIELDS if f in present]
-    status_of = {raw: orders.map_status(spec, raw.strip()) for raw in set(statuses)}
+    status_of = {raw: orders.map_status(spec, raw) for raw in set(statuses)}
+    city_of = {raw: regions.normalize_city(raw) for raw in set(cities)}
+    province_of = {raw: regions.normalize_province(raw) for raw in set(provinces)}
 
     built = []
     for i, order_id in enumerate(first["order_id"].to_list()):
-        masked = [name for name, flags in masks if flags[i]]
         buyer_name, recipient = buyer_names[i], recipients[i]
         discount = None
         for field in discount_fields:
@@ -452,11 +539,11 @@ def _orders(spec: Spec, first: pl.DataFrame, columns, month_first: bool, prices)
         built.append(
             records.Order(
                 channel=spec.channel_when[1]
-                if channel_field and channel_marks[i].strip()
+                if channel_field and channel_marks[i]
                 else spec.channel,
                 external_id=order_id,
                 status=status_of[statuses[i]],
-                status_raw=statuses[i].strip(),
+                status_raw=statuses[i],
                 ordered_at=ordered[i],
                 paid_at=paid[i],
                 buyer=records.Buyer(
@@ -464,8 +551,8 @@ def _orders(spec: Spec, first: pl.DataFrame, columns, month_first: bool, prices)
                     name=buyer_name or recipient,
                     phone=buyer_phones[i] or address_phones[i],
                     email=normalize_email(emails[i]),
-                    masked_fields=tuple(dict.fromkeys(masked)),
-                    phone_hint=phone_mask_key(raw_buyer_phone[i]) or phone_mask_key(raw_phone[i]),
+                    masked_fields=masked_as[i],
+                    phone_hint=hints[i],
                     name_hint=None
                     if buyer_name or recipient
                     else masked_name_initials(raw_buyer_name[i])
@@ -475,11 +562,11 @@ def _orders(spec: Spec, first: pl.DataFrame, columns, month_first: bool, prices)
                     recipient=recipient,
                     phone=address_phones[i],
                     street=streets[i],
-                    village=villages[i].strip() or None,
-                    district=districts[i].strip() or None,
-                    city=regions.normalize_city(cities[i]),
-                    province=regions.normalize_province(provinces[i]),
-                    postal_code=postcodes[i].strip() or None,
+                    village=villages[i] or None,
+                    district=districts[i] or None,
+                    city=city_of[cities[i]],
+                    province=province_of[provinces[i]],
+                    postal_code=postcodes[i] or None,
                 ),
                 total=prices[money["order_total"][i]] if money["order_total"][i] else None,
                 shipping_fee=prices[money["shipping_fee"][i]] if money["shipping_fee"][i] else None,
@@ -488,6 +575,34 @@ def _orders(spec: Spec, first: pl.DataFrame, columns, month_first: bool, prices)
             )
         )
     return built
+
+
+MASKABLE = (
+    ("username", "username"),
+    ("name", "buyer_name"),
+    ("phone", "buyer_phone"),
+    ("recipient", "recipient"),
+    ("phone", "phone"),
+    ("address", "street"),
+    ("email", "email"),
+)
+
+
+def _masked_fields(first: pl.DataFrame, present) -> list[tuple[str, ...]]:
+    """Each order's ``Buyer.masked_fields``: which cells were masked, as one small int
+    a row, turned into the tuple once per combination."""
+    fields = [(bit, name, field) for bit, (name, field) in enumerate(MASKABLE) if field in present]
+    if not fields:
+        return [()] * first.height
+    code = pl.sum_horizontal(
+        pl.col(field).str.contains(_MASK).cast(pl.Int32) * (1 << bit) for bit, _n, field in fields
+    ).alias("code")
+    codes = first.select(code)["code"].to_list()
+    tuples = {}
+    for value in set(codes):
+        names = [name for bit, name, _field in fields if value & (1 << bit)]
+        tuples[value] = tuple(dict.fromkeys(names))
+    return [tuples[c] for c in codes]
 
 
 def _disagreements(frame: pl.DataFrame, by_id, locale, column) -> list:

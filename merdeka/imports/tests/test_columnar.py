@@ -17,7 +17,7 @@ import pytest
 from django.test import override_settings
 
 from merdeka.core import services
-from merdeka.core.phone import normalize_phone
+from merdeka.core.phone import normalize_phone, phone_mask_key
 from merdeka.core.scoping import shop_scope
 from merdeka.imports import exporting, pipeline
 from merdeka.imports.formats import columnar, marketplaces, orders, tabular
@@ -121,6 +121,21 @@ def test_the_vectorised_phone_path_agrees_with_normalize_phone():
     values = pl.Series([*PHONES, None], dtype=pl.String)
     got = columnar.phones_e164(values).to_list()
     assert got == [*(normalize_phone(p) for p in PHONES), None]
+
+
+MASKED_PHONES = [
+    "62812****7801", "(+62)812*****7801", "0812****7801", "+62 812 **** 7801", "628*****01",
+    "******", "812xxxx7801", "62812••••7801", "0812-****-7801", "62 21****1234", "+65****1234",
+    "62812****7801\u00a0", "x62812****780", "\u0668\u0661\u0662****7801",
+]  # fmt: skip
+
+
+def test_the_vectorised_phone_hints_agree_with_phone_mask_key():
+    texts = [*PHONES, *MASKED_PHONES, ""]
+    unmasked = [None if not t or "*" in t or "•" in t or "xxxx" in t else t for t in texts]
+    e164 = columnar.phones_e164(pl.Series(unmasked, dtype=pl.String))
+    got = columnar.phone_hints(pl.Series(texts, dtype=pl.String), e164).to_list()
+    assert got == [phone_mask_key(t) for t in texts]
 
 
 DATES = [
@@ -227,3 +242,15 @@ def test_a_file_the_columnar_reader_leaves_is_read_by_the_row_reader(
     with pytest.raises(columnar.Unsupported):
         columnar.parse(spec, path, columns, header_row, header)
     _same_import(ika_shop, twin_shop, [path])
+
+
+MONEY = ["125.000", "1.234.567,89", "150,000", "12500.5", "Rp 85.000", "IDR 1,250,000.00",
+         "85000", "12,5", "-9.000", "rp.12.500", "", "abc", "1 250 000", "65,000.00"]  # fmt: skip
+
+
+@pytest.mark.parametrize("start", range(0, len(MONEY), 3))
+def test_the_money_style_is_decided_as_the_row_reader_decides_it(start):
+    samples = MONEY[start:] + MONEY[: start // 2]
+    head = pl.DataFrame({"unit_price": samples, "order_total": list(reversed(samples))})
+    expected = tabular.money_locale([v for row in head.rows() for v in row if v])
+    assert columnar._money_locale(head, ["unit_price", "order_total"]) == expected
