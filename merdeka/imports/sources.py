@@ -59,6 +59,7 @@ def _write_own_export(
     journal=(),
     segments=(),
     purchasing=None,
+    path=None,
 ):
     return own_export.write_export(
         shop=shop,
@@ -69,6 +70,7 @@ def _write_own_export(
         journal=journal,
         segments=segments,
         purchasing=purchasing,
+        path=path,
     )
 
 
@@ -140,6 +142,7 @@ def _own_export(path: Path, detail: bool = False) -> Parsed:
             journal=journal,
             segments=segments,
             purchasing=own_export.read_purchasing(path),
+            path=str(path),  # the rest is read as it is written (imports.parts)
         ),
         preview={"customers": len(customers), "orders": len(orders)},
     )

@@ -57,7 +57,7 @@ def test_the_page_shows_the_step_and_how_far_it_is(ika_client, ika_shop):
     )
     page = ika_client.get(reverse("shop_export_job", args=[job.token])).content.decode()
     assert 'data-testid="export-step"' in page
-    assert "2 dari 4" in page and "1.200 / 5.000" in page
+    assert "2 dari 6" in page and "1.200 / 5.000" in page
     assert 'hx-trigger="every 2s"' in page
     # not ready: no download
     assert ika_client.get(reverse("shop_export_download", args=[job.token])).status_code == 404
