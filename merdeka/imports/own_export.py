@@ -239,6 +239,7 @@ def write_export(
             import_file=import_file if row.get("imported", True) else None,
         )
         order.save()
+        moved.of("new_order")[order.pk] = order.pk
         for payment in row.get("payments", []):
             Payment(
                 shop=shop,

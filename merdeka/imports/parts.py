@@ -37,6 +37,7 @@ from merdeka.groupbuy.models import GroupBuy, GroupOffer
 from merdeka.groupbuy.portable import group_rows, groups_restore, offer_rows, offers_restore
 from merdeka.imports.records import RejectedFile
 from merdeka.orders.models import Order
+from merdeka.orders.portable import order_history_restore, order_history_rows
 from merdeka.outreach.models import Campaign, Delivery
 from merdeka.outreach.portable import (
     campaign_rows,
@@ -60,6 +61,7 @@ SHOP_FILES = (
     "outreach.json",
     "campaigns.jsonl",
     "deliveries.jsonl",
+    "order_history.jsonl",
 )
 FILES = CATALOG_FILES + SHOP_FILES
 PHOTO_NAME = re.compile(r"^photos/[A-Za-z0-9]{1,64}-\d{1,5}\.webp$")
@@ -128,6 +130,7 @@ def parts_export(*, shop, out: Path, write: Writer) -> dict[str, int]:
                 SignUp,
                 Campaign,
                 Delivery,
+                Order,
             )
         )
         for key, name, rows in (
@@ -138,6 +141,8 @@ def parts_export(*, shop, out: Path, write: Writer) -> dict[str, int]:
             ("signups", "signups.jsonl", signup_rows(shop=shop)),
             ("campaigns", "campaigns.jsonl", campaign_rows(shop=shop)),
             ("deliveries", "deliveries.jsonl", delivery_rows(shop=shop)),
+            # the orders' history, shipments, proofs, links (merdeka.orders.portable)
+            ("order_histories", "order_history.jsonl", order_history_rows(shop=shop)),
         ):
             counts[key] = write(name, rows, "shop", total)
     return counts
@@ -221,7 +226,8 @@ def stock_in(*, shop, export: Export, stock: dict | None, moved: Moved) -> int:
 
 
 def rest_in(*, shop, export: Export, moved: Moved) -> None:
-    """The storefront, pre-orders, group buys, cards and campaigns, last."""
+    """The storefront, pre-orders, group buys, cards and campaigns, then the history
+    of the orders this restore wrote (its events name the deliveries)."""
     ids = order_ids(shop)
     storefront_restore(shop=shop, data=export.json("storefront.json"))
     preorders_restore(shop=shop, rows=export.rows("preorders.jsonl"), moved=moved, order_ids=ids)
@@ -239,4 +245,7 @@ def rest_in(*, shop, export: Export, moved: Moved) -> None:
         campaigns=export.rows("campaigns.jsonl"),
         deliveries=export.rows("deliveries.jsonl"),
         moved=moved,
+    )
+    order_history_restore(
+        shop=shop, rows=export.rows("order_history.jsonl"), moved=moved, order_ids=ids
     )

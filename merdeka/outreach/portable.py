@@ -40,6 +40,7 @@ CAMPAIGN_FIELDS = (
     "consent_request",
 )
 DELIVERY_FIELDS = (
+    "id",
     "campaign",
     "customer",
     "template",
@@ -126,15 +127,15 @@ def outreach_restore(
             customer = moved.get("customer", row["customer"])
             if customer is None:
                 continue  # a customer the export does not carry (merged, erased)
-            delivery = Delivery(**fields_in(Delivery, row, DELIVERY_FIELDS[3:]))
+            delivery = Delivery(**fields_in(Delivery, row, DELIVERY_FIELDS[4:]))
             delivery.customer_id = customer
             delivery.campaign_id = moved.get("campaign", row.get("campaign"))
             delivery.template_id = moved.get("wa_template", row.get("template"))
-            part.append(delivery)
+            part.append((row["id"], delivery))
             if len(part) >= BATCH:
-                written += _deliveries_write(shop, part)
+                written += _deliveries_write(shop, part, moved)
                 part = []
-        written += _deliveries_write(shop, part)
+        written += _deliveries_write(shop, part, moved)
     return written
 
 
@@ -160,7 +161,9 @@ def _templates_restore(shop, rows: list[dict], moved: Moved) -> None:
     moved.of("wa_template").update(zip([r["id"] for r in new], ids, strict=True))
 
 
-def _deliveries_write(shop, deliveries: list[Delivery]) -> int:
+def _deliveries_write(shop, part: list[tuple[int, Delivery]], moved: Moved) -> int:
+    """Write a batch of deliveries; an order's history names them (``moved``)."""
+    deliveries = [delivery for _old, delivery in part]
     nonces = [d.unsubscribe_nonce for d in deliveries]
     taken = set(
         Delivery.unscoped.filter(unsubscribe_nonce__in=nonces).values_list(
@@ -170,4 +173,6 @@ def _deliveries_write(shop, deliveries: list[Delivery]) -> int:
     for delivery in deliveries:
         if delivery.unsubscribe_nonce in taken or not delivery.unsubscribe_nonce:
             delivery.unsubscribe_nonce = secrets.token_urlsafe(24)
-    return len(rows_insert(Delivery, deliveries, shop=shop))
+    ids = rows_insert(Delivery, deliveries, shop=shop)
+    moved.of("delivery").update(zip([old for old, _d in part], ids, strict=True))
+    return len(ids)

@@ -63,6 +63,7 @@ JSONL_FILES = (
     "signups.jsonl",
     "campaigns.jsonl",
     "deliveries.jsonl",
+    "order_history.jsonl",
 )
 
 
@@ -128,6 +129,10 @@ def every_feature(shop, owner):
         payment_method="qris",
     )
     lifecycle.order_payment_record(shop=shop, order_id=order.pk, method="qris", actor=owner)
+    lifecycle.order_note_add(shop=shop, order_id=order.pk, note="Titip di pos satpam", actor=owner)
+    lifecycle.order_ship(
+        shop=shop, order_id=order.pk, courier="jne", tracking="JP1234567890", actor=owner
+    )
     lifecycle.order_complete(shop=shop, order_id=order.pk, actor=owner)
     order_place(
         shop=shop,
@@ -193,6 +198,7 @@ def normalised(folder: Path) -> dict:
     number("card_batch", data["card_batches.jsonl"])
     number("template", data["outreach.json"]["templates"])
     number("campaign", data["campaigns.jsonl"])
+    number("delivery", data["deliveries.jsonl"])
     number("entry", data["journal.jsonl"])
     accounts = {a["id"]: a["code"] for a in data["books.json"]["accounts"]}
 
@@ -260,6 +266,22 @@ def normalised(folder: Path) -> dict:
             at("template", row["template"]),
         )
         row["customer"], row["unsubscribe_nonce"] = at("customer", row["customer"]), None
+        row["id"] = None
+    payments = {  # a payment by its order and place there
+        p["id"]: [*row["order"], n]
+        for row in data["order_history.jsonl"]
+        for n, p in enumerate(row["payments"])
+    }
+    for row in data["order_history.jsonl"]:
+        for p in row["payments"]:
+            p["id"] = None
+        row["public_token"] = "yes" if row["public_token"] else None  # a new one if taken
+        row["lines"] = [[n, at("variant", v), at("location", loc)] for n, v, loc in row["lines"]]
+        for event in row["events"]:
+            event["customer"] = at("customer", event["customer"])
+            event["delivery"] = at("delivery", event["delivery"])
+            if "payment" in event["detail"]:
+                event["detail"]["payment"] = payments[event["detail"]["payment"]]
     data["customers.jsonl"].sort(key=lambda r: r["name"] or "")
     return data
 
@@ -285,6 +307,8 @@ def test_a_shop_that_uses_every_feature_moves_whole(
     # plain for her: the group's coordinator and the messages are readable
     assert "Sari Dewi Lestari" in (first / "group_buys.jsonl").read_text()
     assert "promo!" in (first / "deliveries.jsonl").read_text()
+    history = (first / "order_history.jsonl").read_text()
+    assert "Titip di pos satpam" in history and "JP1234567890" in history
     with shop_scope(ika_shop):
         # "elsewhere": the address of her online shop is free on the new instance
         StorefrontSettings.objects.filter(shop=ika_shop).update(slug="toko-lama")
