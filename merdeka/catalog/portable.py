@@ -180,8 +180,8 @@ def catalog_restore(
     """Categories, locations, products, variants and photos of an export, into a shop
     without products; returns the stock to restore once the orders are in
     (``{"levels", "costs", "alerts"}`` in this shop's ids), or None when the shop had
-    products already (nothing written). Photo files written are removed again if the
-    transaction does not commit."""
+    products already (nothing written). The photo files written are listed in
+    ``moved.files``: the caller removes them if its transaction does not commit."""
     with shop_scope(shop):
         if Product.objects.filter(shop=shop).exists():
             return None
@@ -195,7 +195,7 @@ def catalog_restore(
         categories.update(zip([r["id"] for r in rows], made, strict=True))
         _locations_restore(shop, head.get("locations", []), moved.of("location"))
         stock = {"levels": [], "costs": [], "alerts": []}
-        written: list[Path] = []
+        written = moved.files
         try:
             for part in _chunked(products, 500):
                 _products_restore(shop, part, read_file, moved, stock, written)

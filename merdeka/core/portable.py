@@ -121,6 +121,8 @@ class Moved:
     shop: object
     users: dict = field(default_factory=dict)
     ids: dict[str, dict[int, int]] = field(default_factory=dict)
+    # files written beside the rows (photos): to remove if the transaction rolls back
+    files: list = field(default_factory=list)
 
     def of(self, kind: str) -> dict[int, int]:
         return self.ids.setdefault(kind, {})

@@ -152,14 +152,35 @@ def write_export(
     (``books_restore``), and the file is refused, with nothing written, otherwise. The
     rest of the shop is read from the export at ``path`` as it is written: the catalog
     before the orders, its stock after them, the rest last (``merdeka.imports.parts``)."""
+    moved = Moved(shop=shop, users=shop_users(shop))
+    try:
+        return _write(
+            shop=shop,
+            customers=customers,
+            orders=orders,
+            import_file=import_file,
+            books=books,
+            journal=journal,
+            segments=segments,
+            purchasing=purchasing,
+            parts=export_parts(path) if path is not None else None,
+            moved=moved,
+        )
+    except BaseException:
+        for written in moved.files:  # the photos of a restore that did not happen
+            Path(written).unlink(missing_ok=True)
+        raise
+
+
+def _write(
+    *, shop, customers, orders, import_file, books, journal, segments, purchasing, parts, moved
+) -> Counts:
     counts = Counts()
     had_data = (
         Order.objects.filter(shop=shop).exists() or JournalEntry.objects.filter(shop=shop).exists()
     )
-    users = shop_users(shop)
-    moved = Moved(shop=shop, users=users)
+    users = moved.users
     by_old_id = moved.of("customer")
-    parts = export_parts(path) if path is not None else None
     restored: list[int] = []
     for row in customers:
         claims = [
