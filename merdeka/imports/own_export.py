@@ -205,6 +205,8 @@ def _write(
             province=row.get("province") or "",
         )
         customer.save()
+        if row.get("created_at"):  # a customer since then, not since the move
+            Customer.objects.filter(pk=customer.pk).update(created_at=_when(row["created_at"]))
         counts.contacts += 1
         by_old_id[row["id"]] = customer.pk
         restored.append(customer.pk)

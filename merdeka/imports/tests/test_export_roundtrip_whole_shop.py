@@ -206,7 +206,7 @@ def normalised(folder: Path) -> dict:
         return None if value is None else place[kind].get(value, "?")
 
     for row in data["customers.jsonl"]:
-        row.pop("id"), row.pop("created_at")
+        row.pop("id")
     for row in data["orders.jsonl"]:
         row["customer_id"] = at("customer", row["customer_id"])
     for row in data["journal.jsonl"]:
