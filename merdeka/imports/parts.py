@@ -37,7 +37,11 @@ from merdeka.groupbuy.models import GroupBuy, GroupOffer
 from merdeka.groupbuy.portable import group_rows, groups_restore, offer_rows, offers_restore
 from merdeka.imports.records import RejectedFile
 from merdeka.orders.models import Order
-from merdeka.orders.portable import order_history_restore, order_history_rows
+from merdeka.orders.portable import (
+    order_history_restore,
+    order_history_rows,
+    order_links_restore,
+)
 from merdeka.outreach.models import Campaign, Delivery
 from merdeka.outreach.portable import (
     campaign_rows,
@@ -210,6 +214,11 @@ def catalog_in(*, shop, export: Export, moved: Moved) -> dict | None:
 
 def stock_in(*, shop, export: Export, stock: dict | None, moved: Moved) -> int:
     """The stock and its ledger, after the orders and before the books."""
+    # the orders' lines point at their variants again first: the books' gross profit
+    # reads them (merdeka.orders.portable)
+    order_links_restore(
+        shop=shop, rows=export.rows("order_history.jsonl"), moved=moved, order_ids=order_ids(shop)
+    )
     if stock is None:
         return 0  # the shop had a catalog of its own: its stock stays as it is
     try:

@@ -5,7 +5,8 @@ the seller's notes in the clear), its shipment, and its payments' proofs and who
 recorded them.
 
 Restored only onto the orders the same restore wrote (``Moved.of("new_order")``), so an
-export imported twice adds no history twice.
+export imported twice adds no history twice; in two passes (``order_links_restore``
+before the stock and the books, ``order_history_restore`` last).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ BATCH = 500
 
 def order_history_rows(*, shop) -> Iterator[dict]:
     """One row per order that has more than ``orders.jsonl`` says, a batch at a time."""
-    for batch in batches(Order.objects.filter(shop=shop), BATCH):
+    for batch in batches(Order.objects.filter(shop=shop)):
         ids = [o.pk for o in batch]
         rows: dict[int, dict] = {}
         row = _row_of(rows)
@@ -91,8 +92,20 @@ def _row_of(rows: dict):
     return row
 
 
+def order_links_restore(*, shop, rows: Iterable[dict], moved: Moved, order_ids) -> int:
+    """The first pass, right after the orders and before the stock and the books (the
+    gross profit reads a line's variant): the lines' variant and stock location, the
+    buyer's link and the placement's key of the orders this restore wrote."""
+    return _passes(shop, rows, moved, order_ids, _links)
+
+
 def order_history_restore(*, shop, rows: Iterable[dict], moved: Moved, order_ids) -> int:
-    """The history of the orders this restore wrote; returns how many got one."""
+    """The second pass, last (events name deliveries): the events, shipments and the
+    payments' proofs of the orders this restore wrote; returns how many got some."""
+    return _passes(shop, rows, moved, order_ids, _history)
+
+
+def _passes(shop, rows, moved: Moved, order_ids, write) -> int:
     new = moved.of("new_order")
     written = 0
     with transaction.atomic(), shop_scope(shop):
@@ -100,32 +113,26 @@ def order_history_restore(*, shop, rows: Iterable[dict], moved: Moved, order_ids
         for data in rows:
             part.append(data)
             if len(part) >= BATCH:
-                written += _write(shop, part, moved, order_ids, new)
+                written += _mine(shop, part, moved, order_ids, new, write)
                 part = []
-        written += _write(shop, part, moved, order_ids, new)
+        written += _mine(shop, part, moved, order_ids, new, write)
     return written
 
 
-def _write(shop, rows: list[dict], moved: Moved, order_ids, new: dict) -> int:
+def _mine(shop, rows: list[dict], moved: Moved, order_ids, new: dict, write) -> int:
     found = order_ids([tuple(r["order"]) for r in rows])
     mine = [(found[tuple(r["order"])], r) for r in rows if found.get(tuple(r["order"])) in new]
-    if not mine:
-        return 0
+    if mine:
+        write(shop, mine, moved)
+    return len(mine)
+
+
+def _links(shop, mine: list[tuple[int, dict]], moved: Moved) -> None:
     tokens = [r["public_token"] for _pk, r in mine if r.get("public_token")]
     taken = set(
         Order.unscoped.filter(public_token__in=tokens).values_list("public_token", flat=True)
     )
-    payments: dict[int, list[Payment]] = {}
-    for payment in Payment.objects.filter(shop=shop, order_id__in=[pk for pk, _r in mine]).order_by(
-        "pk"
-    ):
-        payments.setdefault(payment.order_id, []).append(payment)
-    events, shipments = [], []
     for order_id, r in mine:
-        # the payments were restored with the order, in the export's order
-        here = payments.get(order_id, [])
-        for payment, p in zip(here, r.get("payments", []), strict=False):
-            moved.of("payment")[p["id"]] = payment.pk
         token = r.get("public_token")
         if token and token in taken:
             token = secrets.token_urlsafe(24)[:32]
@@ -137,6 +144,20 @@ def _write(shop, rows: list[dict], moved: Moved, order_ids, new: dict) -> int:
                 product_variant_id=moved.get("variant", variant),
                 stock_location_id=moved.get("location", location),
             )
+
+
+def _history(shop, mine: list[tuple[int, dict]], moved: Moved) -> None:
+    payments: dict[int, list[Payment]] = {}
+    for payment in Payment.objects.filter(shop=shop, order_id__in=[pk for pk, _r in mine]).order_by(
+        "pk"
+    ):
+        payments.setdefault(payment.order_id, []).append(payment)
+    events, shipments = [], []
+    for order_id, r in mine:
+        # the payments were restored with the order, in the export's order
+        here = payments.get(order_id, [])
+        for payment, p in zip(here, r.get("payments", []), strict=False):
+            moved.of("payment")[p["id"]] = payment.pk
         for e in r.get("events", []):
             event = OrderEvent(**fields_in(OrderEvent, e, EVENT_FIELDS), order_id=order_id)
             event.customer_id = moved.get("customer", e.get("customer"))
@@ -159,4 +180,3 @@ def _write(shop, rows: list[dict], moved: Moved, order_ids, new: dict) -> int:
             payment.save(update_fields=["proof", "proof_width", "proof_height", "recorded_by"])
     rows_insert(OrderEvent, events, shop=shop)
     rows_insert(Shipment, shipments, shop=shop)
-    return len(mine)

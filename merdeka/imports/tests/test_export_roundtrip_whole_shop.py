@@ -19,7 +19,7 @@ from PIL import Image
 
 from merdeka.books.chain import chain_check
 from merdeka.books.chart import accounts_by_key
-from merdeka.books.models import JournalEntry
+from merdeka.books.models import JournalEntry, ProfitDay
 from merdeka.books.tests.test_portable import shop_with_books
 from merdeka.cards.services import batch_create, signup_submit
 from merdeka.catalog import photos as photos_store
@@ -176,6 +176,18 @@ def every_feature(shop, owner):
     campaign_send(shop=shop, campaign=campaign, actor=owner)
     campaign_prepare(shop=shop, campaign_id=campaign.pk)
     return batch
+
+
+def gross_profit(shop):
+    """The gross-profit days, a product by its name (and whether it is the catalog's)."""
+    with shop_scope(shop):
+        return sorted(
+            (*row[:2], row[2] is not None, *row[3:])
+            for row in ProfitDay.objects.filter(shop=shop).values_list(
+                "date", "channel", "product_id", "name", "sales", "cost", "units",
+                "units_without_cost", "sales_without_cost",
+            )
+        )  # fmt: skip
 
 
 def normalised(folder: Path) -> dict:
@@ -351,6 +363,9 @@ def test_a_shop_that_uses_every_feature_moves_whole(
                 "variant__sku", "location__name", "on_hand", "reserved"
             )
         )
+    # the books' gross profit sees the restored lines' products and what they cost
+    assert gross_profit(fresh) == gross_profit(ika_shop)
+    assert any(row[2] and row[5] for row in gross_profit(fresh))
     assert chain_check(shop=fresh).ok  # the hash chain of the restored journal holds
     assert entries == manifest["counts"]["journal_entries"]
     before, after = normalised(first), normalised(again)
