@@ -184,6 +184,7 @@ KEY_IDS = (
     (re.compile(r"^(order:)(\d+)(:.*)$"), "order"),
     (re.compile(r"^(reversal:)(\d+)()$"), "entry"),
     (re.compile(r"^(.*account-)(\d+)()$"), "account"),
+    (re.compile(r"^(stock:)(\d+)()$"), "stock_move"),  # the ledger travels (catalog)
 )
 
 
@@ -203,13 +204,17 @@ def _key(key: str, maps: dict[str, dict[int, int]]) -> str:
     return key
 
 
-def books_restore(*, shop, books: dict, journal: list[dict], had_data: bool) -> int:
+def books_restore(
+    *, shop, books: dict, journal: list[dict], had_data: bool, stock_moves=None
+) -> int:
     """Write an export's books into ``shop`` (its orders restored already); returns
     the entries written. A shop that had data of its own (``had_data``) takes the
     journal only when it holds it already (the same export again: nothing is
     written); otherwise ``BooksNotRestored``. The business profile and the tax paid
-    (``books["tax"]``, ``merdeka.tax.portable``) follow, their entries remapped."""
-    maps: dict[str, dict[int, int]] = {}
+    (``books["tax"]``, ``merdeka.tax.portable``) follow, their entries remapped.
+    ``stock_moves`` (old id -> new) are the restored stock ledger's: an entry of a
+    stock move keeps pointing at it."""
+    maps: dict[str, dict[int, int]] = {"stock_move": dict(stock_moves or {})}
     with transaction.atomic(), shop_scope(shop):
         written = _restore(shop, books, journal, had_data, maps)
         tax_restore(shop=shop, data=books.get("tax") or {}, entries=maps.get("entry", {}))
@@ -225,8 +230,19 @@ def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict)
         if maps["account"] is None:
             raise BooksNotRestored
         existing = dict(JournalEntry.objects.filter(shop=shop).values_list("key", "pk"))
+        # a stock move's entry of the same export restored before: its move has an id
+        # of this shop that the export cannot know, but the entry kept when it was made
+        moments = {
+            (source, date.isoformat(), at): pk
+            for pk, source, date, at in JournalEntry.objects.filter(
+                shop=shop, key__startswith="stock:"
+            ).values_list("pk", "source", "date", "created_at")
+        }
         for e in journal:  # in id order: a reversal comes after what it reverses
             found = existing.get(_key(e["key"], maps))
+            if found is None and e["key"].startswith("stock:"):
+                moment = dt.datetime.fromisoformat(e["created_at"])
+                found = moments.get((e["source"], e["date"], moment))
             if found is None:
                 raise BooksNotRestored
             maps["entry"][e["id"]] = found
@@ -239,11 +255,15 @@ def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict)
         )
     members = _members(shop)
     for closed in books.get("closed_months", []):
-        ClosedMonth.objects.get_or_create(
+        month, made = ClosedMonth.objects.get_or_create(
             shop=shop,
             month=dt.date.fromisoformat(closed["month"]),
             defaults={"closed_by_id": members.get(closed.get("closed_by"))},
         )
+        if made and closed.get("closed_at"):  # when she closed it, not when it moved
+            ClosedMonth.objects.filter(pk=month.pk).update(
+                closed_at=dt.datetime.fromisoformat(closed["closed_at"])
+            )
     _skus_restore(shop, books)
     MarketplaceSettlement.objects.bulk_create(
         [

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 KEEP = timedelta(hours=24)
 DEAD_AFTER = timedelta(minutes=2)
-PARTS = ("customers", "orders", "journal", "csv")
+PARTS = ("customers", "orders", "journal", "catalog", "shop", "csv")
 BEAT = timedelta(seconds=5)  # at most one progress write per part every few seconds
 
 
@@ -96,8 +96,9 @@ def export_job_run(*, job_id: int) -> None:
                 )
                 archive_path = Path(work) / "export.zip"
                 with zipfile.ZipFile(archive_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                    for path in sorted(report.directory.iterdir()):
-                        zf.write(path, path.name)
+                    for path in sorted(report.directory.rglob("*")):
+                        if path.is_file():  # the photos in their folder too
+                            zf.write(path, path.relative_to(report.directory).as_posix())
                 with open(archive_path, "rb") as handle:
                     size = seal_stream(
                         iter(partial(handle.read, 1024 * 1024), b""),

@@ -27,6 +27,8 @@ from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
 from merdeka.customers.models import Customer, Identity
 from merdeka.customers.portable import extras_of, segments_export
+from merdeka.imports.parts import FILES as PART_FILES
+from merdeka.imports.parts import parts_export
 from merdeka.orders import export as order_export
 from merdeka.orders.models import Order, OrderLine, Payment
 from merdeka.privacy.audit import audit_record
@@ -84,6 +86,8 @@ class ExportReport:
     orders: int
     journal_entries: int = 0
     segments: int = 0
+    # the rest of the shop (merdeka.imports.parts): rows per part
+    parts: dict = field(default_factory=dict)
     # seconds per part: "json" (customers, orders, books), "csv", "xlsx"
     timings: dict = field(default_factory=dict)
 
@@ -226,7 +230,7 @@ def export_shop(
     """Write the shop's export into ``out`` as it reads the database: every table a batch
     at a time, so memory stays flat whatever the shop's size (bench/bench_export.py).
     ``progress`` hears of each batch written: ("customers" | "orders" | "journal" |
-    "csv", how many more, how many in all)."""
+    "catalog" | "shop" | "csv", how many more, how many in all)."""
     progress = progress or _quiet
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -260,6 +264,9 @@ def export_shop(
         # receipts with their photos, suppliers, purchase orders, prices (receipts/portable.py)
         purchasing = purchasing_export(shop=shop)
         (out / "purchasing.json").write_text(json.dumps(purchasing, ensure_ascii=False))
+        # the catalog with its stock and photos, the storefront, pre-orders, group buys,
+        # cards, campaigns and deliveries (merdeka.imports.parts)
+        parts = parts_export(shop=shop, out=out, write=jsonl)
 
     timings["json"] = time.perf_counter() - started
     with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):
@@ -270,7 +277,7 @@ def export_shop(
         "version": VERSION,
         "shop": {"name": shop.name, "slug": shop.slug, "time_zone": shop.time_zone},
         "exported_at": timezone.now().isoformat(),
-        "counts": counts,
+        "counts": {**counts, **parts},
         "files": [
             "customers.jsonl",
             "segments.jsonl",
@@ -278,19 +285,21 @@ def export_shop(
             "books.json",
             "journal.jsonl",
             "purchasing.json",
+            *PART_FILES,
+            "photos/",
             "customers.csv",
             "orders.csv",
             "merdeka-export.xlsx",
         ],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    for path in out.iterdir():
-        path.chmod(0o600)
+    for path in out.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
     audit_record(
         action="export.created",
         shop=shop,
         actor=actor,
         request=request,
-        detail={**counts, "scope": "shop"},
+        detail={**counts, **parts, "scope": "shop"},
     )
-    return ExportReport(directory=out, timings=timings, **counts)
+    return ExportReport(directory=out, timings=timings, parts=parts, **counts)

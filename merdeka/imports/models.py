@@ -125,7 +125,7 @@ class ExportJob(ShopOwnedModel):
         "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    part = models.CharField(max_length=20, blank=True)  # customers, orders, journal, csv
+    part = models.CharField(max_length=20, blank=True)  # exporting.export_shop's parts
     done = models.PositiveBigIntegerField(default=0)
     total = models.PositiveBigIntegerField(default=0)
     size = models.PositiveBigIntegerField(default=0)  # bytes of the zip

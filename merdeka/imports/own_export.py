@@ -14,24 +14,43 @@ from django.utils.translation import gettext_lazy as _
 
 from merdeka.books.models import JournalEntry
 from merdeka.books.portable import BooksNotRestored, books_restore
+from merdeka.core.portable import Moved
 from merdeka.customers.models import Customer, Identity
 from merdeka.customers.portable import extras_restore, segments_restore, shop_users
 from merdeka.customers.resolution import Claim, identity_index
 from merdeka.customers.workspace import customers_restored
 from merdeka.imports.exporting import FORMAT
+from merdeka.imports.parts import Export, catalog_in, rest_in, stock_in
 from merdeka.imports.records import RejectedFile
 from merdeka.imports.writer import Counts
 from merdeka.orders.models import Order, OrderLine, Payment
 from merdeka.receipts.portable import purchasing_restore
 
 
-def _open(path: Path):
-    """Return a function that opens a member of the export (directory or zip)."""
+def _open(path: Path, *, binary: bool = False):
+    """Return a function that opens a member of the export (directory or zip); the
+    name of a member in a folder of the export (a photo) is checked by its reader."""
     if path.is_dir():
+        if binary:
+            return lambda name: open(path / name, "rb")
         return lambda name: open(path / name, encoding="utf-8")
     archive = zipfile.ZipFile(path)
-    names = {Path(n).name: n for n in archive.namelist()}
+    names = {"/".join(_member(n)): n for n in archive.namelist()}
+    if binary:
+        return lambda name: archive.open(names[name])
     return lambda name: io.TextIOWrapper(archive.open(names[name]), encoding="utf-8")
+
+
+def _member(name: str) -> list[str]:
+    """A member's name within the export, whatever folder the zip put it in: a file of
+    its top level by its name, a photo as ``photos/<name>``."""
+    parts = name.split("/")
+    return parts[-2:] if len(parts) >= 2 and parts[-2] == "photos" else parts[-1:]
+
+
+def export_parts(path) -> Export:
+    """The rest of the shop in the export at ``path`` (merdeka.imports.parts)."""
+    return Export(_open(Path(path)), _open(Path(path), binary=True))
 
 
 def detect(path: Path) -> bool:
@@ -126,16 +145,42 @@ def write_export(
     journal=(),
     segments=(),
     purchasing=None,
+    path=None,
 ) -> Counts:
     """Customers and orders (with their payments) not in the shop yet, then the books:
     a journal goes only into a shop that had neither orders nor a journal of its own
-    (``books_restore``), and the file is refused, with nothing written, otherwise."""
+    (``books_restore``), and the file is refused, with nothing written, otherwise. The
+    rest of the shop is read from the export at ``path`` as it is written: the catalog
+    before the orders, its stock after them, the rest last (``merdeka.imports.parts``)."""
+    moved = Moved(shop=shop, users=shop_users(shop))
+    try:
+        return _write(
+            shop=shop,
+            customers=customers,
+            orders=orders,
+            import_file=import_file,
+            books=books,
+            journal=journal,
+            segments=segments,
+            purchasing=purchasing,
+            parts=export_parts(path) if path is not None else None,
+            moved=moved,
+        )
+    except BaseException:
+        for written in moved.files:  # the photos of a restore that did not happen
+            Path(written).unlink(missing_ok=True)
+        raise
+
+
+def _write(
+    *, shop, customers, orders, import_file, books, journal, segments, purchasing, parts, moved
+) -> Counts:
     counts = Counts()
     had_data = (
         Order.objects.filter(shop=shop).exists() or JournalEntry.objects.filter(shop=shop).exists()
     )
-    by_old_id: dict = {}
-    users = shop_users(shop)
+    users = moved.users
+    by_old_id = moved.of("customer")
     restored: list[int] = []
     for row in customers:
         claims = [
@@ -160,6 +205,8 @@ def write_export(
             province=row.get("province") or "",
         )
         customer.save()
+        if row.get("created_at"):  # a customer since then, not since the move
+            Customer.objects.filter(pk=customer.pk).update(created_at=_when(row["created_at"]))
         counts.contacts += 1
         by_old_id[row["id"]] = customer.pk
         restored.append(customer.pk)
@@ -178,6 +225,7 @@ def write_export(
             ).save()
         extras_restore(shop=shop, customer=customer, row=row, users=users)
     segments_restore(shop=shop, rows=list(segments))
+    stock = catalog_in(shop=shop, export=parts, moved=moved) if parts else None
     for row in orders:
         if Order.objects.filter(
             shop=shop, channel=row["channel"], external_id=row["external_id"]
@@ -214,6 +262,7 @@ def write_export(
             import_file=import_file if row.get("imported", True) else None,
         )
         order.save()
+        moved.of("new_order")[order.pk] = order.pk
         for payment in row.get("payments", []):
             Payment(
                 shop=shop,
@@ -241,9 +290,19 @@ def write_export(
         counts.orders_new += 1
         counts.lines_new += len(row.get("lines", []))
     customers_restored(shop=shop, customer_ids=restored)
+    if parts:
+        stock_in(shop=shop, export=parts, stock=stock, moved=moved)
     try:
-        books_restore(shop=shop, books=books or {}, journal=list(journal), had_data=had_data)
+        books_restore(
+            shop=shop,
+            books=books or {},
+            journal=list(journal),
+            had_data=had_data,
+            stock_moves=moved.of("stock_move"),
+        )
     except BooksNotRestored:
         raise RejectedFile(BooksNotRestored.message) from None
     purchasing_restore(shop=shop, data=purchasing or {})  # after the journal: expenses by key
+    if parts:
+        rest_in(shop=shop, export=parts, moved=moved)
     return counts

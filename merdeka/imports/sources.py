@@ -67,6 +67,7 @@ def _write_own_export(
     journal=(),
     segments=(),
     purchasing=None,
+    path=None,
 ):
     return own_export.write_export(
         shop=shop,
@@ -77,6 +78,7 @@ def _write_own_export(
         journal=journal,
         segments=segments,
         purchasing=purchasing,
+        path=path,
     )
 
 
@@ -148,6 +150,7 @@ def _own_export(path: Path, detail: bool = False) -> Parsed:
             journal=journal,
             segments=segments,
             purchasing=own_export.read_purchasing(path),
+            path=str(path),  # the rest is read as it is written (imports.parts)
         ),
         preview={"customers": len(customers), "orders": len(orders)},
     )

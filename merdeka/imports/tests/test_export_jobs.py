@@ -57,8 +57,14 @@ def test_the_page_shows_the_step_and_how_far_it_is(ika_client, ika_shop):
     )
     page = ika_client.get(reverse("shop_export_job", args=[job.token])).content.decode()
     assert 'data-testid="export-step"' in page
-    assert "2 dari 4" in page and "1.200 / 5.000" in page
+    assert "2 dari 6" in page and "1.200 / 5.000" in page
     assert 'hx-trigger="every 2s"' in page
+    ExportJob.unscoped.filter(pk=job.pk).update(part="catalog", done=3, total=10)
+    page = ika_client.get(reverse("shop_export_job", args=[job.token])).content.decode()
+    assert "4 dari 6" in page and "produk, stok, dan foto" in page
+    ExportJob.unscoped.filter(pk=job.pk).update(part="shop")
+    page = ika_client.get(reverse("shop_export_job", args=[job.token])).content.decode()
+    assert "5 dari 6" in page and "beli bareng" in page
     # not ready: no download
     assert ika_client.get(reverse("shop_export_download", args=[job.token])).status_code == 404
 

@@ -10,7 +10,7 @@ from merdeka.imports.exporting import export_shop
 
 
 class Command(BaseCommand):
-    help = "Export a shop's customers and orders (JSON Lines, formula-safe CSV and XLSX)."
+    help = "Export a whole shop (JSON Lines with the photos; formula-safe CSV and XLSX)."
 
     def add_arguments(self, parser):
         parser.add_argument("--shop", required=True)
@@ -24,6 +24,8 @@ class Command(BaseCommand):
             "customers": "customers",
             "orders": "orders",
             "journal": "journal",
+            "catalog": "products, stock and photos",
+            "shop": "storefront, pre-orders, group buys, cards, campaigns",
             "csv": "CSV and XLSX",
         }
         # a bar per part as it is written, on a terminal; nothing in a pipe or a log

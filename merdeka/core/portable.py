@@ -1,0 +1,135 @@
+"""The pieces every part of ``merdeka export`` and its restore share.
+
+An export row is a model's fields as plain JSON values (times in ISO 8601, money as
+text), read a keyset batch at a time (``batches``: bounded memory, no OFFSET). A row
+points at another row of the export by the exporting shop's id; the restore draws new
+ids and keeps what each old id became in ``Moved``. ``rows_insert`` writes restored
+rows as they were (their times too: no ``auto_now``), sealing personal data with the
+new shop's key and blind indexes on the way (``EncryptedModel.seal``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from merdeka.core import bulk
+from merdeka.privacy.fields import EncryptedModel, Sealed
+
+CHUNK = 2000
+
+
+def plain(value):
+    """A field's value as JSON can hold it."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Sealed):
+        raise TypeError("read personal data through the model, not its ciphertext")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def batches(queryset, size: int = CHUNK) -> Iterator[list]:
+    """The rows of ``queryset`` a batch at a time in primary-key order (keyset pages:
+    no OFFSET, no cursor held open while the caller writes)."""
+    last = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last).order_by("pk")[:size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def fields_of(obj, names: Iterable[str]) -> dict:
+    """``{name: plain value}``; a foreign key by its id (``name`` is the field's name)."""
+    row = {}
+    for name in names:
+        f = obj._meta.get_field(name)
+        row[name] = plain(getattr(obj, f.attname if f.is_relation else name))
+    return row
+
+
+def value_in(model, name: str, value):
+    """An exported value back as the field's Python value."""
+    if value is None:
+        return None
+    kind = model._meta.get_field(name).get_internal_type()
+    if kind == "DateTimeField":
+        return dt.datetime.fromisoformat(value)
+    if kind == "DateField":
+        return dt.date.fromisoformat(value)
+    if kind == "DecimalField":
+        return Decimal(str(value))
+    return value
+
+
+def fields_in(model, row: dict, names: Iterable[str]) -> dict:
+    """The keyword arguments for ``model(...)`` from an exported row (names it has);
+    a foreign key is left out: its id is the exporting shop's (see ``Moved``)."""
+    return {
+        name: value_in(model, name, row[name])
+        for name in names
+        if name in row and not model._meta.get_field(name).is_relation
+    }
+
+
+def rows_insert(model, objs: Sequence, *, shop) -> list[int]:
+    """Insert unsaved instances of ``model`` as they are, every concrete field written
+    (times too), with ids drawn anew: returns them, in the order of ``objs``. Call
+    inside ``transaction.atomic()``; personal data is sealed with this shop's key."""
+    if not objs:
+        return []
+    ids = bulk.reserve_ids(model, len(objs))
+    fields = list(model._meta.concrete_fields)
+    now = timezone.now()
+    rows = []
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj.shop_id = shop.pk
+        if isinstance(obj, EncryptedModel):
+            obj.seal()
+        row = []
+        for f in fields:
+            value = obj.__dict__.get(f.attname)
+            if isinstance(value, Sealed):
+                value = value.token
+            if value is None and _automatic(f):
+                value = now
+            row.append(value)
+        rows.append(row)
+    bulk.insert(model, [f.name for f in fields], rows, shop_id=shop.pk)
+    return ids
+
+
+def _automatic(f) -> bool:
+    return getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+
+
+@dataclass
+class Moved:
+    """What the exporting shop's ids became here, part by part (``"customer"``,
+    ``"variant"``, ...), and the members here by username."""
+
+    shop: object
+    users: dict = field(default_factory=dict)
+    ids: dict[str, dict[int, int]] = field(default_factory=dict)
+    # files written beside the rows (photos): to remove if the transaction rolls back
+    files: list = field(default_factory=list)
+
+    def of(self, kind: str) -> dict[int, int]:
+        return self.ids.setdefault(kind, {})
+
+    def get(self, kind: str, old) -> int | None:
+        return None if old is None else self.ids.get(kind, {}).get(old)
+
+    def user(self, username):
+        found = self.users.get(username) if username else None
+        return found.pk if found is not None else None
