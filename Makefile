@@ -41,10 +41,10 @@ format: $(BIN)/.test-installed
 	$(BIN)/ruff format .
 
 test-sqlite: $(BIN)/.test-installed pdf-libs
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q --durations=15
 
 test-e2e: $(BIN)/.test-installed browser
-	$(BIN)/pytest -m e2e -q
+	$(BIN)/pytest -m e2e -q --durations=10
 
 # The browser tests drive Debian's chromium (never `playwright install`). Missing, it is
 # installed here: as root directly, otherwise through sudo (which may ask for your
@@ -99,7 +99,7 @@ test-postgres: $(BIN)/.test-installed pdf-libs
 	@url="$$($(BIN)/python scripts/postgres_test_url.py)" || exit 1; \
 	if [ -n "$$url" ]; then \
 		echo "== PostgreSQL half: $$url"; \
-		MERDEKA_TEST_DATABASE_URL="$$url" $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q || exit 1; \
+		MERDEKA_TEST_DATABASE_URL="$$url" $(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q --durations=15 || exit 1; \
 		echo "== PostgreSQL half passed"; \
 	fi
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from merdeka.core import services
@@ -15,6 +17,26 @@ from merdeka.core.scoping import shop_scope
 from merdeka.privacy import keys
 
 PASSWORD = "kue-lapis-legit-2026"
+
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL half (``MERDEKA_TEST_DATABASE_URL``) runs the tests that reach the
+    database. A test that never does (parsers, the OCR, sheets, hypothesis on pure
+    functions: pytest-django refuses them a database) gives the same result under
+    both, so it runs once, in the SQLite half."""
+    if not os.environ.get("MERDEKA_TEST_DATABASE_URL"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses = item.get_closest_marker("django_db") is not None or DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
+        (keep if uses else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,12 @@ import os
 from pathlib import Path
 
 os.environ["MERDEKA_TESTING"] = "1"
-os.environ.setdefault(
-    "MERDEKA_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test")
-)
+# Each xdist worker has a data directory of its own: uploads, the upload temp folder and
+# exports of one worker's tests never show up in what another worker's test looks at
+# (the fuzz sample counts files left behind there).
+_data = Path(__file__).resolve().parent.parent / "var" / "test"
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+os.environ.setdefault("MERDEKA_DATA_DIR", str(_data / _worker if _worker else _data))
 _test_url = os.environ.get("MERDEKA_TEST_DATABASE_URL")
 if _test_url:
     os.environ["DATABASE_URL"] = _test_url
