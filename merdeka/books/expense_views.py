@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -26,6 +26,7 @@ from merdeka.books.posting import today
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.orders import proofs
 
 
 @shop_member
@@ -107,11 +108,7 @@ def expense_receipt(request, entry_id: int):
         photo = expenses.receipt_photo(shop=request.shop, entry_id=entry_id)
     except ExpenseReceipt.DoesNotExist:
         raise Http404 from None
-    response = HttpResponse(photo, content_type="image/webp")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="struk-{entry_id}.webp"'
-    return response
+    return proofs.photo_response(photo, filename=f"struk-{entry_id}.webp")
 
 
 @shop_member(owner=True)

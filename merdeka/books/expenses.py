@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -50,32 +49,12 @@ def receipt_encode(upload) -> proofs.Encoded:
         raise ReceiptError(str(exc)) from None
 
 
-def expense_quick_record(
-    *,
-    shop,
-    key: str,
-    amount: int,
-    category_id: int,
-    paid_from_id: int,
-    day: dt.date | None = None,
-    note: str = "",
-    receipt=None,
-    actor=None,
-    request=None,
-) -> JournalEntry:
+def expense_quick_record(*, shop, receipt=None, actor=None, **expense) -> JournalEntry:
+    """``services.expense_record`` (the same arguments, checked there) with the photo of
+    its receipt kept beside the entry, and the account that paid remembered for her."""
     encoded = receipt_encode(receipt) if receipt is not None else None
     with transaction.atomic(), shop_scope(shop):
-        entry = services.expense_record(
-            shop=shop,
-            key=key,
-            amount=amount,
-            category_id=category_id,
-            paid_from_id=paid_from_id,
-            day=day,
-            note=note,
-            actor=actor,
-            request=request,
-        )
+        entry = services.expense_record(shop=shop, actor=actor, **expense)
         if (
             encoded is not None
             and not ExpenseReceipt.objects.filter(shop=shop, entry=entry).exists()
@@ -88,7 +67,7 @@ def expense_quick_record(
                 height=encoded.height,
             )
         if getattr(actor, "pk", None):
-            _habit_remember(shop, actor, paid_from_id)
+            _habit_remember(shop, actor, expense["paid_from_id"])
     return entry
 
 

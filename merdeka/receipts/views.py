@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from merdeka.core.confirm import confirmed, refuse_unconfirmed
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.orders import proofs
 from merdeka.receipts import booking, capture, prices
 from merdeka.receipts.models import PricePoint, Receipt, ReceiptItem
 from merdeka.receipts.names import item_key
@@ -187,11 +188,7 @@ def receipt_photo(request, receipt_id: int):
         photo = capture.receipt_photo(shop=request.shop, receipt_id=receipt_id)
     except Receipt.DoesNotExist:
         raise Http404 from None
-    response = HttpResponse(photo, content_type="image/webp")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="nota-{receipt_id}.webp"'
-    return response
+    return proofs.photo_response(photo, filename=f"nota-{receipt_id}.webp")
 
 
 @shop_member
