@@ -155,6 +155,7 @@ PAGES: dict[str, list[Page]] = {
     # receipts and suppliers (merdeka/receipts/tests/world.py)
     "receipts_home": [Page()],
     "receipts_progress": [Page()],
+    "receipts_queue": [Page()],
     "receipt_detail": [
         Page(lambda w: {"receipt_id": w["receipts"]["review"].pk}, state="review"),
         Page(lambda w: {"receipt_id": w["receipts"]["booked"].pk}, state="booked"),
@@ -268,6 +269,8 @@ SKIPPED: dict[str, str] = {
     "books_reports_access": "POST only (the owners' switch on the reports' page)",
     "receipt_photo": "the receipt's photo, an image (shown on the review page)",
     "receipt_delete": "POST only (the receipt's review page)",
+    "books_expense_cancel": "POST only (the expense's page)",
+    "books_expense_receipt_delete": "POST only (the expense's page)",
     "po_whatsapp": "POST only: a redirect to wa.me (the order's page is walked)",
     "po_pdf": "a PDF file of the purchase order",
     "po_receive": "POST only (the order's page)",
