@@ -47,15 +47,18 @@ def queue_next(*, shop, after: int = 0) -> Receipt | None:
         )
 
 
-def queue_counts(*, shop, after: int = 0) -> dict:
+def queue_counts(*, shop, after: int = 0, current: int | None = None) -> dict:
     """How many wait behind ``after`` for her (``left``), how many are still being read
-    (``reading``), and how many she skipped (read, before ``after``, not booked)."""
+    (``reading``), and how many she skipped (read, up to ``after``, not booked); the
+    receipt she has open (``current``) is none of these."""
     with shop_scope(shop):
         rows = Receipt.objects.filter(shop=shop, status__in=OPEN + WAITING).values_list(
             "pk", "status"
         )
         counts = {"left": 0, "reading": 0, "skipped": 0}
         for pk, status in rows:
+            if pk == current:
+                continue
             if status in WAITING:
                 counts["reading"] += 1
             elif pk > after:

@@ -197,7 +197,7 @@ def receipt_detail(request, receipt_id: int):
         and booking.deletable(shop=shop, receipt=receipt),
     }
     if context["in_queue"]:
-        context["queue"] = selectors.queue_counts(shop=shop, after=receipt.pk)
+        context["queue"] = selectors.queue_counts(shop=shop, after=receipt.pk, current=receipt.pk)
         context["skip_url"] = _queue_url(after=receipt.pk)
     return render(request, "receipts/detail.html", context, status=400 if error else 200)
 
