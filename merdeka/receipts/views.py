@@ -133,7 +133,7 @@ def receipt_detail(request, receipt_id: int):
                 new_item=new,
             )
             if request.POST.get("do") == "confirm":
-                booked = booking.receipt_confirm(
+                done = booking.receipt_confirm(
                     shop=shop, receipt_id=receipt.pk, actor=request.user, request=request
                 )
                 if in_queue:
@@ -141,8 +141,8 @@ def receipt_detail(request, receipt_id: int):
                         request,
                         _("%(store)s, %(total)s, is in your books.")
                         % {
-                            "store": booked.store or _("The receipt"),
-                            "total": format_rupiah(booked.total or 0),
+                            "store": done.store or _("The receipt"),
+                            "total": format_rupiah(done.total or 0),
                         },
                     )
                     return _queue_go(shop, after=receipt.pk)
@@ -176,6 +176,8 @@ def receipt_detail(request, receipt_id: int):
     alerts = prices.alerts_for(
         shop=shop, items=keyed, day=receipt.date or today(shop), exclude_receipt=receipt.pk
     )
+    booked = receipt.status == Receipt.Status.BOOKED
+    deletable = booking.deletable(shop=shop, receipt=receipt)
     context = {
         "receipt": receipt,
         "has_photo": has_photo,
@@ -190,11 +192,8 @@ def receipt_detail(request, receipt_id: int):
         "today": today(shop),
         "delete_url": reverse("receipt_delete", args=[receipt.pk]),
         "in_queue": in_queue and receipt.status in booking.OPEN,
-        "may_delete": booking.deletable(shop=shop, receipt=receipt)
-        and (receipt.status != Receipt.Status.BOOKED or request.membership.is_owner),
-        "cancelled": receipt.status == Receipt.Status.BOOKED
-        and receipt.entry_id is not None
-        and booking.deletable(shop=shop, receipt=receipt),
+        "may_delete": deletable and (not booked or request.membership.is_owner),
+        "cancelled": booked and deletable,  # its expense reversed
     }
     if context["in_queue"]:
         context["queue"] = selectors.queue_counts(shop=shop, after=receipt.pk, current=receipt.pk)
@@ -269,7 +268,9 @@ def receipt_delete(request, receipt_id: int):
         messages.error(request, _("Only the shop's owners can delete a booked receipt."))
         return redirect("receipt_detail", receipt_id=receipt.pk)
     try:
-        booking.receipt_delete(shop=request.shop, receipt_id=receipt.pk, actor=request.user)
+        booking.receipt_delete(
+            shop=request.shop, receipt_id=receipt.pk, actor=request.user, request=request
+        )
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("receipt_detail", receipt_id=receipt.pk)
