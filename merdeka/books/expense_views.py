@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -23,9 +23,11 @@ from merdeka.books.expense_forms import (
 )
 from merdeka.books.models import ExpenseReceipt, JournalEntry, RecurringExpense
 from merdeka.books.posting import today
+from merdeka.core.confirm import confirmed, refuse_unconfirmed
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.orders import proofs
 
 
 @shop_member
@@ -86,18 +88,59 @@ def expense_list(request):
 
 @shop_member
 def expense_detail(request, entry_id: int):
-    try:
-        expense = expenses.expense_get(shop=request.shop, entry_id=entry_id)
-    except JournalEntry.DoesNotExist:
-        raise Http404 from None
+    expense = _expense_or_404(request.shop, entry_id)
     return render(
         request,
         "books/expense_detail.html",
         {
             "expense": expense,
             "may_list": profit_visible(shop=request.shop, membership=request.membership),
+            "is_owner": request.membership.is_owner,
+            "cancel_url": reverse("books_expense_cancel", args=[entry_id]),
+            "receipt_delete_url": reverse("books_expense_receipt_delete", args=[entry_id]),
         },
     )
+
+
+def _expense_or_404(shop, entry_id: int) -> expenses.Expense:
+    try:
+        return expenses.expense_get(shop=shop, entry_id=entry_id)
+    except JournalEntry.DoesNotExist:
+        raise Http404 from None
+
+
+@shop_member(owner=True)
+@require_POST
+def expense_cancel(request, entry_id: int):
+    """The owner cancels an expense: reversed in the books (they never delete)."""
+    _expense_or_404(request.shop, entry_id)
+    if not confirmed(request):
+        refuse_unconfirmed(request)
+    else:
+        expenses.expense_cancel(
+            shop=request.shop, entry_id=entry_id, actor=request.user, request=request
+        )
+        messages.success(request, _("The expense is cancelled: it was reversed in your books."))
+    return redirect("books_expense_detail", entry_id=entry_id)
+
+
+@shop_member(owner=True)
+@require_POST
+def expense_receipt_delete(request, entry_id: int):
+    """The owner deletes the receipt photo of a cancelled expense."""
+    _expense_or_404(request.shop, entry_id)
+    if not confirmed(request):
+        refuse_unconfirmed(request)
+        return redirect("books_expense_detail", entry_id=entry_id)
+    try:
+        expenses.expense_receipt_delete(
+            shop=request.shop, entry_id=entry_id, actor=request.user, request=request
+        )
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The receipt photo is deleted."))
+    return redirect("books_expense_detail", entry_id=entry_id)
 
 
 @shop_member
@@ -107,11 +150,7 @@ def expense_receipt(request, entry_id: int):
         photo = expenses.receipt_photo(shop=request.shop, entry_id=entry_id)
     except ExpenseReceipt.DoesNotExist:
         raise Http404 from None
-    response = HttpResponse(photo, content_type="image/webp")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="struk-{entry_id}.webp"'
-    return response
+    return proofs.photo_response(photo, filename=f"struk-{entry_id}.webp")
 
 
 @shop_member(owner=True)

@@ -6,13 +6,17 @@
   stored encrypted in the database like a payment proof (``ExpenseReceipt``). The
   account she paid from is remembered per member (``ExpenseHabit``): the next form
   starts there.
+* ``expense_cancel`` - the owner cancels an expense: the books never delete, so it is
+  reversed (``posting.entry_reverse``), audited; its receipt photo stays beside it.
+* ``expense_receipt_delete`` - the photo of a *cancelled* expense's receipt, deleted by
+  the owner (audited): the row goes and, on SQLite, its bytes are zeroed in the file.
+  While the expense stands its photo is its evidence and stays.
 * ``expense_list`` / ``expense_get`` / ``receipt_photo`` - what the expense pages read,
   always within the shop.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -28,9 +32,12 @@ from merdeka.books.models import (
     JournalLine,
     Source,
 )
+from merdeka.books.posting import entry_reverse
+from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.orders import proofs
+from merdeka.privacy.audit import audit_record
 
 MAX_RECEIPT_BYTES = proofs.MAX_BYTES
 
@@ -50,32 +57,12 @@ def receipt_encode(upload) -> proofs.Encoded:
         raise ReceiptError(str(exc)) from None
 
 
-def expense_quick_record(
-    *,
-    shop,
-    key: str,
-    amount: int,
-    category_id: int,
-    paid_from_id: int,
-    day: dt.date | None = None,
-    note: str = "",
-    receipt=None,
-    actor=None,
-    request=None,
-) -> JournalEntry:
+def expense_quick_record(*, shop, receipt=None, actor=None, **expense) -> JournalEntry:
+    """``services.expense_record`` (the same arguments, checked there) with the photo of
+    its receipt kept beside the entry, and the account that paid remembered for her."""
     encoded = receipt_encode(receipt) if receipt is not None else None
     with transaction.atomic(), shop_scope(shop):
-        entry = services.expense_record(
-            shop=shop,
-            key=key,
-            amount=amount,
-            category_id=category_id,
-            paid_from_id=paid_from_id,
-            day=day,
-            note=note,
-            actor=actor,
-            request=request,
-        )
+        entry = services.expense_record(shop=shop, actor=actor, **expense)
         if (
             encoded is not None
             and not ExpenseReceipt.objects.filter(shop=shop, entry=entry).exists()
@@ -88,7 +75,7 @@ def expense_quick_record(
                 height=encoded.height,
             )
         if getattr(actor, "pk", None):
-            _habit_remember(shop, actor, paid_from_id)
+            _habit_remember(shop, actor, expense["paid_from_id"])
     return entry
 
 
@@ -205,3 +192,58 @@ def receipt_photo(*, shop, entry_id: int) -> bytes:
     with shop_scope(shop):
         receipt = ExpenseReceipt.objects.get(shop=shop, entry_id=entry_id)
         return proofs.decode(receipt.photo)
+
+
+def _expense_locked(shop, entry_id: int) -> JournalEntry:
+    return (
+        JournalEntry.objects.select_for_update()
+        .filter(shop=shop, source=Source.EXPENSE)
+        .get(pk=entry_id)
+    )
+
+
+def expense_cancel(*, shop, entry_id: int, actor=None, request=None) -> JournalEntry:
+    """Reverse an expense (see the module); its reversal. Cancelled already: that one.
+    ``JournalEntry.DoesNotExist`` for anything that is not one of the shop's expenses."""
+    with transaction.atomic(), shop_scope(shop):
+        entry = _expense_locked(shop, entry_id)
+        existing = JournalEntry.objects.filter(shop=shop, reverses=entry).first()
+        if existing is not None:
+            return existing
+        reversal = entry_reverse(
+            shop=shop,
+            entry_id=entry.pk,
+            memo=_("Expense cancelled: %(memo)s") % {"memo": entry.memo},
+            actor=actor,
+        )
+        audit_record(
+            action="books.expense_cancelled",
+            shop=shop,
+            actor=actor,
+            target=entry,
+            request=request,
+            detail={"reversal": reversal.pk},
+        )
+    return reversal
+
+
+def expense_receipt_delete(*, shop, entry_id: int, actor=None, request=None) -> bool:
+    """Delete the receipt photo of a cancelled expense (see the module). False when it
+    has none; ``ServiceError`` while the expense stands."""
+    with transaction.atomic(), shop_scope(shop):
+        entry = _expense_locked(shop, entry_id)
+        if not JournalEntry.objects.filter(shop=shop, reverses=entry).exists():
+            raise ServiceError(
+                _("The photo is the evidence of this expense. Cancel the expense first.")
+            )
+        bulk.freed_space_zeroed()
+        deleted, _by_model = ExpenseReceipt.objects.filter(shop=shop, entry=entry).delete()
+        if deleted:
+            audit_record(
+                action="books.expense_receipt_deleted",
+                shop=shop,
+                actor=actor,
+                target=entry,
+                request=request,
+            )
+    return bool(deleted)

@@ -63,6 +63,16 @@ urlpatterns += [
         expense_views.expense_receipt,
         name="books_expense_receipt",
     ),
+    path(
+        "pengeluaran/<int:entry_id>/batalkan/",
+        expense_views.expense_cancel,
+        name="books_expense_cancel",
+    ),
+    path(
+        "pengeluaran/<int:entry_id>/struk/hapus/",
+        expense_views.expense_receipt_delete,
+        name="books_expense_receipt_delete",
+    ),
     path("rutin/", expense_views.recurring_list, name="books_recurring"),
     path(
         "rutin/<int:recurring_id>/berhenti/",

@@ -52,6 +52,16 @@ def _pragma(cursor, setting: str):
     )
 
 
+def freed_space_zeroed() -> None:
+    """From now on, what this connection deletes or overwrites is zeroed in the SQLite
+    file (``secure_delete``), not left in free pages: for a photo or a name that must
+    leave the disk with its row. (PostgreSQL keeps a dead row until VACUUM reuses its
+    space; the values that call this are encrypted under the shop's key there.)"""
+    if connection.vendor == "sqlite":
+        with rawsql.cursor() as cursor:
+            _pragma(cursor, "secure_delete = ON")
+
+
 @contextmanager
 def tuned_for_bulk() -> Iterator[None]:
     """Give this connection a large page cache for a bulk import (SQLite), and put the

@@ -248,11 +248,7 @@ def order_payment_proof(request, order_id: int, payment_id: int):
     audit_record(
         action="order.payment_proof_viewed", shop=request.shop, target=order, request=request
     )
-    response = HttpResponse(proofs.decode(payment.proof), content_type="image/webp")
-    response["Cache-Control"] = "no-store, private"
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return proofs.photo_response(proofs.decode(payment.proof))
 
 
 def _print_context(request, order: Order) -> dict:

@@ -16,6 +16,7 @@ import base64
 import io
 from dataclasses import dataclass
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
@@ -57,3 +58,14 @@ def encode(upload) -> Encoded:
 
 def decode(value: str) -> bytes:
     return base64.b64decode(value.encode("ascii"), validate=True)
+
+
+def photo_response(data: bytes, *, filename: str = "") -> HttpResponse:
+    """A stored photo (WebP) sent to the shop's own team: shown inline, never cached on
+    the way or in the browser, never sniffed as anything else. Every view that serves a
+    proof or a receipt answers with this."""
+    response = HttpResponse(data, content_type="image/webp")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{filename}"' if filename else "inline"
+    return response

@@ -6,8 +6,8 @@
 * ``receipt_confirm`` - her one tap: the items mapped to her variants come into stock
   through the stock service (``catalog.services.stock_purchase``: the moving average cost
   takes them in and the books post stock against the account that paid), the rest is one
-  expense in the books (``books.expenses.expense_quick_record``) carrying the photo, so
-  the photo goes with that expense. Every item leaves a price point, and what she mapped
+  expense in the books (``books.expenses.expense_quick_record``) carrying the photo: it
+  stays while that expense stands. Every item leaves a price point, and what she mapped
   is learned for the store's next receipt. All of it in one transaction: nothing half.
 
 Why a sure reading still waits for her tap: a wrong total that looks sure would be a
@@ -28,20 +28,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merdeka.books.accounts import EXPENSE, MONEY, chart_accounts
-from merdeka.books.expenses import expense_quick_record
+from merdeka.books.expenses import expense_quick_record, expense_receipt_delete
+from merdeka.books.models import JournalEntry
 from merdeka.books.posting import today
 from merdeka.catalog.models import Variant
 from merdeka.catalog.services import location_default, stock_purchase
+from merdeka.core import bulk
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
 from merdeka.privacy.audit import audit_record
+from merdeka.receipts import selectors
 from merdeka.receipts.capture import adds_up
 from merdeka.receipts.models import ItemMapping, PricePoint, Receipt, ReceiptItem
 from merdeka.receipts.names import item_key, store_key
 
 MAX_MONEY = 10**12
-OPEN = (Receipt.Status.REVIEW, Receipt.Status.READY)
+OPEN = selectors.OPEN
 
 
 @dataclass
@@ -251,7 +254,8 @@ def receipt_confirm(*, shop, receipt_id: int, actor=None, request=None) -> Recei
                 request=request,
             )
             receipt.entry = entry
-            receipt.photo = ""  # it lives with the expense now, and goes with it
+            bulk.freed_space_zeroed()  # the photo's old bytes do not stay in the file
+            receipt.photo = ""  # it lives with the expense now (see receipt_delete)
         _prices_record(shop, receipt, items, day)
         receipt.date = day
         receipt.status = Receipt.Status.BOOKED
@@ -297,11 +301,42 @@ def _prices_record(shop, receipt: Receipt, items: list[ReceiptItem], day: dt.dat
     PricePoint.objects.bulk_create(points)
 
 
+def deletable(*, shop, receipt: Receipt) -> bool:
+    """May this receipt be deleted with its photo? One never booked, always; a booked one
+    only once its expense is cancelled (reversed), and only if none of it went into stock
+    (a stock purchase keeps its receipt)."""
+    if receipt.status != Receipt.Status.BOOKED:
+        return True
+    if receipt.entry_id is None:
+        return False
+    with shop_scope(shop):
+        if ReceiptItem.objects.filter(shop=shop, receipt=receipt, variant__isnull=False).exists():
+            return False
+        return JournalEntry.objects.filter(shop=shop, reverses_id=receipt.entry_id).exists()
+
+
 def receipt_delete(*, shop, receipt_id: int, actor=None, request=None) -> None:
-    """Throw away a receipt not booked (a wrong photo): its photo goes with it. A booked
-    one goes only with its expense (or stays, as the record of a stock purchase)."""
+    """Delete a receipt with its photo (audited; on SQLite the bytes are zeroed in the
+    file): one never booked (a wrong photo), or one whose expense was cancelled, with that
+    expense's photo and the prices it told. While its expense stands it stays: the photo
+    is the expense's evidence."""
     with transaction.atomic(), shop_scope(shop):
         receipt = Receipt.objects.select_for_update().get(shop=shop, pk=receipt_id)
-        if receipt.status == Receipt.Status.BOOKED:
-            raise ServiceError(_("A booked receipt stays with what it booked."))
+        if not deletable(shop=shop, receipt=receipt):
+            raise ServiceError(
+                _("A booked receipt stays while what it booked stands. Cancel its expense first.")
+            )
+        bulk.freed_space_zeroed()
+        if receipt.entry_id is not None:
+            expense_receipt_delete(
+                shop=shop, entry_id=receipt.entry_id, actor=actor, request=request
+            )
+        audit_record(
+            action="receipts.deleted",
+            shop=shop,
+            actor=actor,
+            target=receipt,
+            request=request,
+            detail={"status": receipt.status, "total": receipt.total},
+        )
         receipt.delete()

@@ -229,4 +229,5 @@ def progress(*, shop, limit: int = 50) -> dict:
             .order_by("-pk")[:limit]
         )
     waiting = sum(r.status in (Receipt.Status.QUEUED, Receipt.Status.READING) for r in receipts)
-    return {"receipts": receipts, "waiting": waiting}
+    to_confirm = sum(r.status in (Receipt.Status.REVIEW, Receipt.Status.READY) for r in receipts)
+    return {"receipts": receipts, "waiting": waiting, "to_confirm": to_confirm}

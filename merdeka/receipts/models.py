@@ -2,7 +2,9 @@
 
 The photo is personal-ish (a card number, a cashier's name): re-encoded like a payment
 proof and stored encrypted in the database. Booked as an expense, it moves to the books
-(``books.ExpenseReceipt``) and goes with the expense; the receipt row follows its entry.
+(``books.ExpenseReceipt``) and stays while the expense stands: the books never delete, they
+reverse. Once the expense is cancelled (reversed), the owner may delete the receipt and its
+photo; a receipt never booked may be deleted at any time (``booking.receipt_delete``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class Receipt(ShopOwnedModel, EncryptedModel):
     category = models.ForeignKey(
         "books.Account", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # the expense it became: the receipt goes when its expense goes
+    # the expense it became (entries are never deleted: they are reversed)
     entry = models.ForeignKey(
         "books.JournalEntry", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,9 +17,11 @@ from merdeka.books.posting import today
 from merdeka.catalog.models import Variant
 from merdeka.core.confirm import confirmed, refuse_unconfirmed
 from merdeka.core.decorators import shop_member
+from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.receipts import booking, capture, prices
+from merdeka.orders import proofs
+from merdeka.receipts import booking, capture, prices, selectors
 from merdeka.receipts.models import PricePoint, Receipt, ReceiptItem
 from merdeka.receipts.names import item_key
 
@@ -112,6 +114,7 @@ def receipt_detail(request, receipt_id: int):
     tap (which saves what she changed first)."""
     shop = request.shop
     receipt = _receipt(shop, receipt_id)
+    in_queue = (request.POST or request.GET).get(QUEUE_FLAG) == "1"
     error = ""
     if request.method == "POST":
         items, new = _items_from(request.POST)
@@ -130,13 +133,23 @@ def receipt_detail(request, receipt_id: int):
                 new_item=new,
             )
             if request.POST.get("do") == "confirm":
-                booking.receipt_confirm(
+                done = booking.receipt_confirm(
                     shop=shop, receipt_id=receipt.pk, actor=request.user, request=request
                 )
+                if in_queue:
+                    messages.success(
+                        request,
+                        _("%(store)s, %(total)s, is in your books.")
+                        % {
+                            "store": done.store or _("The receipt"),
+                            "total": format_rupiah(done.total or 0),
+                        },
+                    )
+                    return _queue_go(shop, after=receipt.pk)
                 messages.success(request, _("The receipt is in your books."))
             else:
                 messages.success(request, _("Saved."))
-            return redirect("receipt_detail", receipt_id=receipt.pk)
+            return redirect(_detail_url(receipt.pk, in_queue))
         except ServiceError as exc:
             error = str(exc)
         receipt = _receipt(shop, receipt_id)
@@ -163,6 +176,8 @@ def receipt_detail(request, receipt_id: int):
     alerts = prices.alerts_for(
         shop=shop, items=keyed, day=receipt.date or today(shop), exclude_receipt=receipt.pk
     )
+    booked = receipt.status == Receipt.Status.BOOKED
+    deletable = booking.deletable(shop=shop, receipt=receipt)
     context = {
         "receipt": receipt,
         "has_photo": has_photo,
@@ -176,8 +191,60 @@ def receipt_detail(request, receipt_id: int):
         "lines_total": sum(i.total for i in items),
         "today": today(shop),
         "delete_url": reverse("receipt_delete", args=[receipt.pk]),
+        "in_queue": in_queue and receipt.status in booking.OPEN,
+        "may_delete": deletable and (not booked or request.membership.is_owner),
+        "cancelled": booked and deletable,  # its expense reversed
     }
+    if context["in_queue"]:
+        context["queue"] = selectors.queue_counts(shop=shop, after=receipt.pk, current=receipt.pk)
+        context["skip_url"] = _queue_url(after=receipt.pk)
     return render(request, "receipts/detail.html", context, status=400 if error else 200)
+
+
+QUEUE_FLAG = "antrian"
+
+
+def _detail_url(receipt_id: int, in_queue: bool) -> str:
+    url = reverse("receipt_detail", args=[receipt_id])
+    return f"{url}?{QUEUE_FLAG}=1" if in_queue else url
+
+
+def _queue_url(*, after: int = 0) -> str:
+    url = reverse("receipts_queue")
+    return f"{url}?setelah={after}" if after else url
+
+
+def _queue_go(shop, *, after: int):
+    """To the next receipt of the queue, else to the queue's page (still reading, or done)."""
+    following = selectors.queue_next(shop=shop, after=after)
+    if following is not None:
+        return redirect(_detail_url(following.pk, True))
+    return redirect(_queue_url(after=after))
+
+
+@shop_member
+def receipts_queue(request):
+    """Her receipts one after another: the next read one opens; while the next is still
+    being read this page waits (it refreshes itself); at the end, what she booked today
+    and the ones she skipped."""
+    shop = request.shop
+    try:
+        after = max(0, int(request.GET.get("setelah") or 0))
+    except ValueError:
+        after = 0
+    following = selectors.queue_next(shop=shop, after=after)
+    if following is not None:
+        return redirect(_detail_url(following.pk, True))
+    counts = selectors.queue_counts(shop=shop, after=after)
+    booked, booked_total = selectors.booked_today(shop=shop)
+    context = {
+        **counts,
+        "booked": booked,
+        "booked_total": booked_total,
+        "again_url": _queue_url(),
+        "refresh_url": _queue_url(after=after),
+    }
+    return render(request, "receipts/queue.html", context)
 
 
 @shop_member
@@ -187,11 +254,7 @@ def receipt_photo(request, receipt_id: int):
         photo = capture.receipt_photo(shop=request.shop, receipt_id=receipt_id)
     except Receipt.DoesNotExist:
         raise Http404 from None
-    response = HttpResponse(photo, content_type="image/webp")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="nota-{receipt_id}.webp"'
-    return response
+    return proofs.photo_response(photo, filename=f"nota-{receipt_id}.webp")
 
 
 @shop_member
@@ -201,8 +264,13 @@ def receipt_delete(request, receipt_id: int):
     if not confirmed(request):
         refuse_unconfirmed(request)
         return redirect("receipt_detail", receipt_id=receipt.pk)
+    if receipt.status == Receipt.Status.BOOKED and not request.membership.is_owner:
+        messages.error(request, _("Only the shop's owners can delete a booked receipt."))
+        return redirect("receipt_detail", receipt_id=receipt.pk)
     try:
-        booking.receipt_delete(shop=request.shop, receipt_id=receipt.pk, actor=request.user)
+        booking.receipt_delete(
+            shop=request.shop, receipt_id=receipt.pk, actor=request.user, request=request
+        )
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("receipt_detail", receipt_id=receipt.pk)

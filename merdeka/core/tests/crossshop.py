@@ -139,6 +139,14 @@ ROUTES: dict[str, Route] = {
     ),
     "books_expense_detail": Route(kwargs=lambda w: {"entry_id": _books(w)["entry"].pk}, post=None),
     "books_expense_receipt": Route(kwargs=lambda w: {"entry_id": _books(w)["entry"].pk}, post=None),
+    "books_expense_cancel": Route(
+        kwargs=lambda w: {"entry_id": _books(w)["entry"].pk},
+        post=lambda w: {"confirmed": "yes"},
+    ),
+    "books_expense_receipt_delete": Route(
+        kwargs=lambda w: {"entry_id": _books(w)["entry"].pk},
+        post=lambda w: {"confirmed": "yes"},
+    ),
     "books_recurring": Route(
         own_shop=True,
         post=lambda w: {
@@ -435,6 +443,7 @@ ROUTES.update(
     {
         "receipts_home": Route(kwargs=lambda w: _receipts(w) and {}, own_shop=True),
         "receipts_progress": Route(own_shop=True, post=None),
+        "receipts_queue": Route(kwargs=lambda w: _receipts(w) and {}, own_shop=True, post=None),
         "receipt_detail": Route(
             kwargs=lambda w: {"receipt_id": _receipts(w)["review"].pk},
             post=lambda w: {"store": "x", "do": "confirm", "item_count": "0"},

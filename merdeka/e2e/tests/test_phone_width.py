@@ -268,6 +268,10 @@ SKIPPED: dict[str, str] = {
     "books_reports_access": "POST only (the owners' switch on the reports' page)",
     "receipt_photo": "the receipt's photo, an image (shown on the review page)",
     "receipt_delete": "POST only (the receipt's review page)",
+    "receipts_queue": "redirects to the next receipt to confirm while there is one: the queue's "
+    "review and its end page are walked at 360 px in test_receipts_queue_journey",
+    "books_expense_cancel": "POST only (the expense's page)",
+    "books_expense_receipt_delete": "POST only (the expense's page)",
     "po_whatsapp": "POST only: a redirect to wa.me (the order's page is walked)",
     "po_pdf": "a PDF file of the purchase order",
     "po_receive": "POST only (the order's page)",
