@@ -16,13 +16,14 @@ from collections.abc import Callable
 from django.db import connection, transaction
 
 from merdeka.books.models import AccountDay, JournalEntry, JournalLine
-from merdeka.books.orders import orders_read, postings_plan, revenue_on
+from merdeka.books.orders import deposit_possible, orders_read, postings_plan, revenue_on
 from merdeka.books.posting import entries_write
+from merdeka.books.profit import batch_goods
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import EventKind, Order, OrderEvent, Status
 
-BATCH = 5000  # orders per batch, each its own transaction
+BATCH = 10_000  # orders per batch, each its own transaction
 # the statuses an order reaches only after its payment may have come in
 AFTER_PAYMENT = frozenset({Status.PAID, Status.PROCESSING, Status.SHIPPED, Status.COMPLETED})
 
@@ -91,6 +92,7 @@ def _batch(shop, ids: list[int], rule: str) -> int:
         if order_id not in books.counts
         and order["paid_at"] is not None
         and order["status"] in AFTER_PAYMENT
+        and deposit_possible(order)
     }
     postings = postings_plan(
         shop=shop,
@@ -110,4 +112,7 @@ def _batch(shop, ids: list[int], rule: str) -> int:
     postings += postings_plan(
         shop=shop, books=books, order_ids=sorted(now_on), rule=rule, on=now_on
     )
-    return entries_write(shop=shop, postings=postings)
+    if not postings:
+        return 0
+    goods = batch_goods(shop=shop, books=books, id_range=(ids[0], ids[-1]))
+    return entries_write(shop=shop, postings=postings, goods=goods)

@@ -83,6 +83,8 @@ def rupiah(value) -> int:
     """A Decimal amount of the orders' columns as whole rupiah."""
     if value is None:
         return 0
+    if type(value) is Decimal and value == value.to_integral_value():
+        return int(value)  # most amounts: no fraction to round
     return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -134,6 +136,14 @@ def target(order: dict, paid: dict[str, int], *, rule: str) -> dict[str, int]:
     return {key: amount for key, amount in effect.items() if amount}
 
 
+def deposit_possible(order: dict) -> bool:
+    """Can the order hold money before delivery (a customer deposit)? Not a
+    marketplace's: the marketplace holds the buyer's money until completion (its
+    ``target`` before delivery is nothing, whatever it was paid)."""
+    own = order["channel"] in OWN_CHANNELS and order["import_file_id"] is None
+    return own or order["channel"] not in MARKETPLACES
+
+
 ORDER_FIELDS = (
     "pk",
     "channel",
@@ -156,6 +166,11 @@ class OrderBooks:
     paid: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     posted: dict[int, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
     counts: dict[int, int] = field(default_factory=dict)
+    # what the goods that left cost (the stock ledger: order -> variant -> (units,
+    # cost, units without a cost)) and the imported lines' costs (line -> (cost,
+    # product id)): read once here, shared with the gross-profit days (``profit``)
+    sent: dict[int, dict] = field(default_factory=dict)
+    mapped: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 def orders_read(*, shop, order_ids=None, id_range: tuple[int, int] | None = None) -> OrderBooks:
@@ -191,15 +206,16 @@ def orders_read(*, shop, order_ids=None, id_range: tuple[int, int] | None = None
             for order_id, sent in goods.items():
                 if order_id in books.orders:
                     books.orders[order_id]["cost_of_goods"] = sum(c for _u, c, _m in sent.values())
-            # imported lines mapped to a variant (merdeka.books.skus): no stock moved
-            for order_id, cost in (
-                ImportedLineCost.objects.filter(shop=shop, cost__isnull=False, **which("order_id"))
-                .values("order_id")
-                .annotate(cost=Sum("cost"))
-                .values_list("order_id", "cost")
-            ):
-                row = books.orders[order_id]
-                row["cost_of_goods"] = row.get("cost_of_goods", 0) + cost
+                    books.sent[order_id] = sent
+            # imported lines mapped to a variant (merdeka.books.skus): what their units
+            # left at (merdeka.catalog.imported)
+            for line_id, order_id, cost, product_id in ImportedLineCost.objects.filter(
+                shop=shop, cost__isnull=False, **which("order_id")
+            ).values_list("line_id", "order_id", "cost", "variant__product_id"):
+                row = books.orders.get(order_id)
+                if row is not None:
+                    row["cost_of_goods"] = row.get("cost_of_goods", 0) + cost
+                    books.mapped[line_id] = (int(cost), product_id or 0)
             for order_id, method, amount in (
                 Payment.objects.filter(shop=shop, **which("order_id"))
                 .values("order_id", "method")

@@ -127,10 +127,12 @@ def entries_post(*, shop, postings: Iterable[Posting]) -> list[JournalEntry]:
     return [by_key[p.key] for p in postings]
 
 
-def entries_write(*, shop, postings: Iterable[Posting]) -> int:
+def entries_write(*, shop, postings: Iterable[Posting], goods=None) -> int:
     """The one writer of the journal: check and write many entries at once, with plain
     inserts (no model instance per row), and move the day totals; an entry whose key
-    exists already (or comes twice) is written once. Returns how many were written."""
+    exists already (or comes twice) is written once. Returns how many were written.
+    ``goods``: the orders' goods for the gross-profit days, when the caller has read
+    them (``profit.batch_goods``)."""
     postings = list(postings)
     for posting in postings:
         _check(posting)
@@ -140,11 +142,7 @@ def entries_write(*, shop, postings: Iterable[Posting]) -> int:
         unique: dict[str, Posting] = {}
         for posting in postings:
             unique.setdefault(posting.key, posting)  # the first of a key in one batch
-        existing: set[str] = set()
-        for part in bulk.chunks(list(unique)):
-            existing.update(
-                JournalEntry.objects.filter(shop=shop, key__in=part).values_list("key", flat=True)
-            )
+        existing = _existing(shop, unique)
         fresh = [p for k, p in unique.items() if k not in existing]
         if not fresh:
             return 0
@@ -185,8 +183,32 @@ def entries_write(*, shop, postings: Iterable[Posting]) -> int:
                 day[1] += line.credit
         bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
         _days_add(shop, days)
-        profit_days_add(shop, fresh)  # gross profit per day, channel, product
+        profit_days_add(shop, fresh, goods)  # gross profit per day, channel, product
     return len(fresh)
+
+
+def _existing(shop, unique: dict[str, Posting]) -> set[str]:
+    """The keys among ``unique`` written already. Many orders' postings with dense ids
+    (a backfill's batch) are looked up by the range of their orders' ids, not by a list
+    of thousands of keys: an entry's key names the order it belongs to (``order:<id>:
+    <n>``, ``reversal:<entry of the order>``), so a key written before belongs to the
+    same order (and ``(shop, key)`` is unique in the database all the same)."""
+    orders = sorted({p.order_id for p in unique.values() if p.order_id is not None})
+    if (
+        len(orders) > bulk.LOOKUP_CHUNK
+        and orders[-1] - orders[0] < 2 * len(orders)
+        and all(p.order_id is not None for p in unique.values())
+    ):
+        found = JournalEntry.objects.filter(
+            shop=shop, order_id__gte=orders[0], order_id__lte=orders[-1]
+        ).values_list("key", flat=True)
+        return {key for key in found if key in unique}
+    existing: set[str] = set()
+    for part in bulk.chunks(list(unique)):
+        existing.update(
+            JournalEntry.objects.filter(shop=shop, key__in=part).values_list("key", flat=True)
+        )
+    return existing
 
 
 ENTRY_COLUMNS = (
