@@ -23,6 +23,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -39,8 +40,9 @@ from merdeka.privacy.audit import audit_record
 MAX_AMOUNT = 10**15  # Rp1 kuadriliun: anything above is a typo
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One line of an entry (immutable; a tuple: the backfill makes tens of thousands)."""
+
     account_id: int
     debit: int = 0
     credit: int = 0
@@ -64,7 +66,7 @@ class Posting:
 def lines_from_changes(changes: dict[int, int]) -> list[Line]:
     """Signed changes per account (debit positive) as journal lines, zeros dropped."""
     return [
-        Line(account_id, debit=amount) if amount > 0 else Line(account_id, credit=-amount)
+        Line(account_id, amount, 0) if amount > 0 else Line(account_id, 0, -amount)
         for account_id, amount in sorted(changes.items())
         if amount
     ]
@@ -150,38 +152,26 @@ def entries_write(*, shop, postings: Iterable[Posting], goods=None) -> int:
         ids = bulk.reserve_ids(JournalEntry, len(fresh))
         # the hash chain moves with the entries (merdeka.books.chain)
         links = chain.chain_extend(shop=shop, entries=list(zip(ids, fresh, strict=True)))
-        bulk.insert(
-            JournalEntry,
-            ENTRY_COLUMNS,
-            (
-                (
-                    entry_id,
-                    shop.pk,
-                    p.date,
-                    p.source,
-                    p.key,
-                    p.memo[:200],
-                    p.order_id,
-                    p.reverses_id,
-                    p.belongs_to,
-                    getattr(p.actor, "pk", None),
-                    link.seq,
-                    link.hash,
-                )
-                for entry_id, p, link in zip(ids, fresh, links, strict=True)
-            ),
-            shop_id=shop.pk,
-        )
+        shop_id = shop.pk
+        entries, rows = [], []
         days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-        rows = []
-        for entry_id, posting in zip(ids, fresh, strict=True):
-            date = posting.date
-            for line in posting.lines:
-                rows.append((shop.pk, entry_id, line.account_id, date, line.debit, line.credit))
-                day = days[(line.account_id, date)]
-                day[0] += line.debit
-                day[1] += line.credit
-        bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
+        texts: dict[dt.date, str] = {}  # each day's ISO text, as both backends take it
+        for entry_id, p, link in zip(ids, fresh, links, strict=True):
+            date = p.date
+            text = texts.get(date) or texts.setdefault(date, date.isoformat())
+            belongs_to = p.belongs_to.isoformat() if p.belongs_to else None
+            entries.append(
+                (entry_id, shop_id, text, p.source, p.key, p.memo[:200], p.order_id,
+                 p.reverses_id, belongs_to, getattr(p.actor, "pk", None), link.seq, link.hash)
+            )  # fmt: skip
+            for line in p.lines:
+                account_id, debit, credit = line.account_id, line.debit, line.credit
+                rows.append((shop_id, entry_id, account_id, text, debit, credit))
+                day = days[(account_id, date)]
+                day[0] += debit
+                day[1] += credit
+        bulk.insert(JournalEntry, ENTRY_COLUMNS, entries, shop_id=shop_id, adapted=True)
+        bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop_id, adapted=True)
         _days_add(shop, days)
         profit_days_add(shop, fresh, goods)  # gross profit per day, channel, product
     return len(fresh)
