@@ -120,5 +120,6 @@ def _batch(shop, ids: list[int], rule: str) -> int:
     )
     if not postings:
         return 0
-    goods = batch_goods(shop=shop, books=books, id_range=(ids[0], ids[-1]))
+    posted = {posting.order_id for posting in postings}
+    goods = batch_goods(shop=shop, books=books, id_range=(ids[0], ids[-1]), only=posted)
     return entries_write(shop=shop, postings=postings, goods=goods)

@@ -44,12 +44,16 @@ def shares(amount: int, weights: list[int]) -> list[int]:
     units that add up to it exactly: the largest remainders get the odd units."""
     if not weights:
         return []
+    if not amount:
+        return [0] * len(weights)
     whole = sum(weights)
     if whole <= 0:
         weights, whole = [1] * len(weights), len(weights)
     size = abs(amount)
     parts = [size * w // whole for w in weights]
     rest = size - sum(parts)
+    if not rest:
+        return [-p for p in parts] if amount < 0 else parts
     by_remainder = sorted(range(len(weights)), key=lambda i: -(size * weights[i] % whole))
     for i in by_remainder[:rest]:
         parts[i] += 1
@@ -58,8 +62,10 @@ def shares(amount: int, weights: list[int]) -> list[int]:
 
 def part_of(amount: int, part: int, whole: int) -> int:
     """``amount * part / whole`` rounded half away from zero, in integers."""
-    if not whole:
+    if not whole or not part:
         return 0
+    if part == whole:
+        return amount
     found = (abs(amount) * part * 2 + whole) // (2 * whole)
     return found if amount >= 0 else -found
 
@@ -168,12 +174,17 @@ def _lines_costed(found: dict[int, OrderGoods], lines, goods, mapped) -> None:
             )  # fmt: skip
 
 
-def batch_goods(*, shop, books, id_range: tuple[int, int]) -> dict[int, OrderGoods]:
+def batch_goods(*, shop, books, id_range: tuple[int, int], only=None) -> dict[int, OrderGoods]:
     """``orders_goods`` of a batch of orders the caller has read already (the backfill:
     ``books`` from ``orders.orders_read`` over ``id_range``, with their channels, the
     stock ledger's costs and the imported lines' costs): only the lines are read, in
-    one query over the range."""
-    found = {pk: OrderGoods(channel=row["channel"]) for pk, row in books.orders.items()}
+    one query over the range. ``only``: the orders that posted (the others are left
+    out)."""
+    found = {
+        pk: OrderGoods(channel=row["channel"])
+        for pk, row in books.orders.items()
+        if only is None or pk in only
+    }
     lines: dict[int, list] = defaultdict(list)
     with shop_scope(shop):
         for row in (
