@@ -16,13 +16,20 @@ from collections.abc import Callable
 from django.db import connection, transaction
 
 from merdeka.books.models import AccountDay, JournalEntry, JournalLine
-from merdeka.books.orders import orders_read, postings_plan, revenue_on
+from merdeka.books.orders import (
+    deposit_possible,
+    moment,
+    orders_read,
+    postings_plan,
+    revenue_on,
+)
 from merdeka.books.posting import entries_write
+from merdeka.books.profit import batch_goods
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import EventKind, Order, OrderEvent, Status
 
-BATCH = 5000  # orders per batch, each its own transaction
+BATCH = 10_000  # orders per batch, each its own transaction
 # the statuses an order reaches only after its payment may have come in
 AFTER_PAYMENT = frozenset({Status.PAID, Status.PROCESSING, Status.SHIPPED, Status.COMPLETED})
 
@@ -71,7 +78,7 @@ def _batch(shop, ids: list[int], rule: str) -> int:
     """One batch of orders, read in a few queries, planned in memory by ``target``
     (through ``postings_plan``, as the live path), written in one set of inserts."""
     # ``ids`` are every order of the shop from the first to the last: read as a range
-    books = orders_read(shop=shop, id_range=(ids[0], ids[-1]))
+    books = orders_read(shop=shop, id_range=(ids[0], ids[-1]), times_as_text=True)
     delivered_on = dict(
         OrderEvent.objects.filter(
             shop=shop,
@@ -86,11 +93,12 @@ def _batch(shop, ids: list[int], rule: str) -> int:
     # 1. money received before delivery: a deposit on the day it came in (only for an
     # order never posted: one that was is brought to where it stands in step 2)
     early = {
-        order_id: order["paid_at"].astimezone(zone).date()
+        order_id: moment(order["paid_at"]).astimezone(zone).date()
         for order_id, order in books.orders.items()
         if order_id not in books.counts
         and order["paid_at"] is not None
         and order["status"] in AFTER_PAYMENT
+        and deposit_possible(order)
     }
     postings = postings_plan(
         shop=shop,
@@ -102,7 +110,7 @@ def _batch(shop, ids: list[int], rule: str) -> int:
     )
     # 2. where each order stands now, on the day it got there
     now_on = {
-        order_id: (delivered_on.get(order_id) or order["paid_at"] or order["ordered_at"])
+        order_id: moment(delivered_on.get(order_id) or order["paid_at"] or order["ordered_at"])
         .astimezone(zone)
         .date()
         for order_id, order in books.orders.items()
@@ -110,4 +118,8 @@ def _batch(shop, ids: list[int], rule: str) -> int:
     postings += postings_plan(
         shop=shop, books=books, order_ids=sorted(now_on), rule=rule, on=now_on
     )
-    return entries_write(shop=shop, postings=postings)
+    if not postings:
+        return 0
+    posted = {posting.order_id for posting in postings}
+    goods = batch_goods(shop=shop, books=books, id_range=(ids[0], ids[-1]), only=posted)
+    return entries_write(shop=shop, postings=postings, goods=goods)

@@ -44,6 +44,10 @@ def genesis_of(shop_id: int, restored_from: str = "") -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
+# one encoder for every link (``json.dumps`` with options builds a new one per call)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(
     *,
     seq: int,
@@ -57,7 +61,7 @@ def canonical(
     reverses_id: int | None,
     lines: Iterable[Sequence[int]],
 ) -> bytes:
-    return json.dumps(
+    return _ENCODER.encode(
         [
             seq,
             entry_id,
@@ -69,9 +73,7 @@ def canonical(
             order_id,
             reverses_id,
             sorted([int(a), int(d), int(c)] for a, d, c in lines),
-        ],
-        separators=(",", ":"),
-        ensure_ascii=False,
+        ]
     ).encode()
 
 

@@ -23,6 +23,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -39,8 +40,9 @@ from merdeka.privacy.audit import audit_record
 MAX_AMOUNT = 10**15  # Rp1 kuadriliun: anything above is a typo
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One line of an entry (immutable; a tuple: the backfill makes tens of thousands)."""
+
     account_id: int
     debit: int = 0
     credit: int = 0
@@ -64,7 +66,7 @@ class Posting:
 def lines_from_changes(changes: dict[int, int]) -> list[Line]:
     """Signed changes per account (debit positive) as journal lines, zeros dropped."""
     return [
-        Line(account_id, debit=amount) if amount > 0 else Line(account_id, credit=-amount)
+        Line(account_id, amount, 0) if amount > 0 else Line(account_id, 0, -amount)
         for account_id, amount in sorted(changes.items())
         if amount
     ]
@@ -127,10 +129,12 @@ def entries_post(*, shop, postings: Iterable[Posting]) -> list[JournalEntry]:
     return [by_key[p.key] for p in postings]
 
 
-def entries_write(*, shop, postings: Iterable[Posting]) -> int:
+def entries_write(*, shop, postings: Iterable[Posting], goods=None) -> int:
     """The one writer of the journal: check and write many entries at once, with plain
     inserts (no model instance per row), and move the day totals; an entry whose key
-    exists already (or comes twice) is written once. Returns how many were written."""
+    exists already (or comes twice) is written once. Returns how many were written.
+    ``goods``: the orders' goods for the gross-profit days, when the caller has read
+    them (``profit.batch_goods``)."""
     postings = list(postings)
     for posting in postings:
         _check(posting)
@@ -140,11 +144,7 @@ def entries_write(*, shop, postings: Iterable[Posting]) -> int:
         unique: dict[str, Posting] = {}
         for posting in postings:
             unique.setdefault(posting.key, posting)  # the first of a key in one batch
-        existing: set[str] = set()
-        for part in bulk.chunks(list(unique)):
-            existing.update(
-                JournalEntry.objects.filter(shop=shop, key__in=part).values_list("key", flat=True)
-            )
+        existing = _existing(shop, unique)
         fresh = [p for k, p in unique.items() if k not in existing]
         if not fresh:
             return 0
@@ -152,41 +152,53 @@ def entries_write(*, shop, postings: Iterable[Posting]) -> int:
         ids = bulk.reserve_ids(JournalEntry, len(fresh))
         # the hash chain moves with the entries (merdeka.books.chain)
         links = chain.chain_extend(shop=shop, entries=list(zip(ids, fresh, strict=True)))
-        bulk.insert(
-            JournalEntry,
-            ENTRY_COLUMNS,
-            (
-                (
-                    entry_id,
-                    shop.pk,
-                    p.date,
-                    p.source,
-                    p.key,
-                    p.memo[:200],
-                    p.order_id,
-                    p.reverses_id,
-                    p.belongs_to,
-                    getattr(p.actor, "pk", None),
-                    link.seq,
-                    link.hash,
-                )
-                for entry_id, p, link in zip(ids, fresh, links, strict=True)
-            ),
-            shop_id=shop.pk,
-        )
+        shop_id = shop.pk
+        entries, rows = [], []
         days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-        rows = []
-        for entry_id, posting in zip(ids, fresh, strict=True):
-            date = posting.date
-            for line in posting.lines:
-                rows.append((shop.pk, entry_id, line.account_id, date, line.debit, line.credit))
-                day = days[(line.account_id, date)]
-                day[0] += line.debit
-                day[1] += line.credit
-        bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop.pk)
+        texts: dict[dt.date, str] = {}  # each day's ISO text, as both backends take it
+        for entry_id, p, link in zip(ids, fresh, links, strict=True):
+            date = p.date
+            text = texts.get(date) or texts.setdefault(date, date.isoformat())
+            belongs_to = p.belongs_to.isoformat() if p.belongs_to else None
+            entries.append(
+                (entry_id, shop_id, text, p.source, p.key, p.memo[:200], p.order_id,
+                 p.reverses_id, belongs_to, getattr(p.actor, "pk", None), link.seq, link.hash)
+            )  # fmt: skip
+            for line in p.lines:
+                account_id, debit, credit = line.account_id, line.debit, line.credit
+                rows.append((shop_id, entry_id, account_id, text, debit, credit))
+                day = days[(account_id, date)]
+                day[0] += debit
+                day[1] += credit
+        bulk.insert(JournalEntry, ENTRY_COLUMNS, entries, shop_id=shop_id, adapted=True)
+        bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop_id, adapted=True)
         _days_add(shop, days)
-        profit_days_add(shop, fresh)  # gross profit per day, channel, product
+        profit_days_add(shop, fresh, goods)  # gross profit per day, channel, product
     return len(fresh)
+
+
+def _existing(shop, unique: dict[str, Posting]) -> set[str]:
+    """The keys among ``unique`` written already. Many orders' postings with dense ids
+    (a backfill's batch) are looked up by the range of their orders' ids, not by a list
+    of thousands of keys: an entry's key names the order it belongs to (``order:<id>:
+    <n>``, ``reversal:<entry of the order>``), so a key written before belongs to the
+    same order (and ``(shop, key)`` is unique in the database all the same)."""
+    orders = sorted({p.order_id for p in unique.values() if p.order_id is not None})
+    if (
+        len(orders) > bulk.LOOKUP_CHUNK
+        and orders[-1] - orders[0] < 2 * len(orders)
+        and all(p.order_id is not None for p in unique.values())
+    ):
+        found = JournalEntry.objects.filter(
+            shop=shop, order_id__gte=orders[0], order_id__lte=orders[-1]
+        ).values_list("key", flat=True)
+        return {key for key in found if key in unique}
+    existing: set[str] = set()
+    for part in bulk.chunks(list(unique)):
+        existing.update(
+            JournalEntry.objects.filter(shop=shop, key__in=part).values_list("key", flat=True)
+        )
+    return existing
 
 
 ENTRY_COLUMNS = (

@@ -44,12 +44,16 @@ def shares(amount: int, weights: list[int]) -> list[int]:
     units that add up to it exactly: the largest remainders get the odd units."""
     if not weights:
         return []
+    if not amount:
+        return [0] * len(weights)
     whole = sum(weights)
     if whole <= 0:
         weights, whole = [1] * len(weights), len(weights)
     size = abs(amount)
     parts = [size * w // whole for w in weights]
     rest = size - sum(parts)
+    if not rest:
+        return [-p for p in parts] if amount < 0 else parts
     by_remainder = sorted(range(len(weights)), key=lambda i: -(size * weights[i] % whole))
     for i in by_remainder[:rest]:
         parts[i] += 1
@@ -58,8 +62,10 @@ def shares(amount: int, weights: list[int]) -> list[int]:
 
 def part_of(amount: int, part: int, whole: int) -> int:
     """``amount * part / whole`` rounded half away from zero, in integers."""
-    if not whole:
+    if not whole or not part:
         return 0
+    if part == whole:
+        return amount
     found = (abs(amount) * part * 2 + whole) // (2 * whole)
     return found if amount >= 0 else -found
 
@@ -73,6 +79,17 @@ class OrderGoods:
     channel: str = ""
     external_id: str = ""
     lines: list[tuple[int, str, int, int, int, int]] = field(default_factory=list)
+
+
+LINE_VALUES = (
+    "order_id",
+    "product_variant_id",
+    "product_variant__product_id",
+    "name",
+    "quantity",
+    "rupiah",
+    "pk",
+)
 
 
 def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
@@ -103,15 +120,7 @@ def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
                 OrderLine.objects.filter(shop=shop, **which)
                 .order_by("order_id", "position", "pk")
                 .annotate(rupiah=Cast("total", BigIntegerField()))  # weights: no Decimal
-                .values_list(
-                    "order_id",
-                    "product_variant_id",
-                    "product_variant__product_id",
-                    "name",
-                    "quantity",
-                    "rupiah",
-                    "pk",
-                )
+                .values_list(*LINE_VALUES)
             ):
                 if row[0] in found:
                     lines[row[0]].append(row)
@@ -132,29 +141,63 @@ def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
         goods = order_goods_costs(shop=shop, id_range=(sold[0], sold[-1]))
     else:
         goods = order_goods_costs(shop=shop, order_ids=sold)
+    _lines_costed(found, lines, goods, mapped)
+    return found
+
+
+def _lines_costed(found: dict[int, OrderGoods], lines, goods, mapped) -> None:
+    """Each order's lines with what their goods cost (the stock ledger's ``goods``,
+    or an imported line's ``mapped`` cost), into ``found``."""
     for order_id, rows in lines.items():
         sent = goods.get(order_id, {})
-        same_variant: dict[int, int] = defaultdict(int)
-        for _o, variant_id, _p, _n, quantity, _t, _pk in rows:
-            same_variant[variant_id] += quantity
+        if len(rows) == 1:
+            same_variant = {rows[0][1]: rows[0][4]}
+        else:
+            same_variant = defaultdict(int)
+            for _o, variant_id, _p, _n, quantity, _t, _pk in rows:
+                same_variant[variant_id] += quantity
+        append = found[order_id].lines.append
         for _o, variant_id, product_id, name, quantity, total, line_id in rows:
-            units, cost, missing = sent.get(variant_id, (0, 0, 0)) if variant_id else (0, 0, 0)
-            costed = max(0, units - missing)
-            uncosted = max(0, quantity - costed) if variant_id else quantity
-            mine = part_of(cost, quantity, same_variant[variant_id]) if variant_id else 0
+            if variant_id:
+                units, cost, missing = sent.get(variant_id, (0, 0, 0))
+                costed = max(0, units - missing)
+                uncosted = max(0, quantity - costed)
+                mine = part_of(cost, quantity, same_variant[variant_id])
+            else:
+                uncosted, mine = quantity, 0
             if line_id in mapped:  # an imported line with a known cost: costed
                 mine, product_id = mapped[line_id][0], mapped[line_id][1] or product_id
                 uncosted = 0
-            found[order_id].lines.append(
-                (
-                    product_id or 0,
-                    name[:300],
-                    quantity,
-                    max(0, int(total or 0)),
-                    uncosted,
-                    max(0, mine),
-                )
+            append(
+                (product_id or 0, name[:300], quantity, max(0, int(total or 0)), uncosted,
+                 max(0, mine))
+            )  # fmt: skip
+
+
+def batch_goods(*, shop, books, id_range: tuple[int, int], only=None) -> dict[int, OrderGoods]:
+    """``orders_goods`` of a batch of orders the caller has read already (the backfill:
+    ``books`` from ``orders.orders_read`` over ``id_range``, with their channels, the
+    stock ledger's costs and the imported lines' costs): only the lines are read, in
+    one query over the range. ``only``: the orders that posted (the others are left
+    out)."""
+    found = {
+        pk: OrderGoods(channel=row["channel"])
+        for pk, row in books.orders.items()
+        if only is None or pk in only
+    }
+    lines: dict[int, list] = defaultdict(list)
+    with shop_scope(shop):
+        for row in (
+            OrderLine.objects.filter(
+                shop=shop, order_id__gte=id_range[0], order_id__lte=id_range[1]
             )
+            .order_by("order_id", "position", "pk")
+            .annotate(rupiah=Cast("total", BigIntegerField()))
+            .values_list(*LINE_VALUES)
+        ):
+            if row[0] in found:
+                lines[row[0]].append(row)
+    _lines_costed(found, lines, books.sent, books.mapped)
     return found
 
 
@@ -235,17 +278,21 @@ def entry_moves(postings, accounts: dict[int, str]) -> list[tuple[dt.date, int, 
     return moves
 
 
-def profit_days_add(shop, postings) -> None:
+def profit_days_add(shop, postings, goods: dict[int, OrderGoods] | None = None) -> None:
     """Move the gross-profit days by what ``postings`` (written entries: ``date``,
     ``order_id`` and ``lines`` of ``account_id``, ``debit``, ``credit``, dates as
-    written) moved; in the caller's transaction."""
+    written) moved; in the caller's transaction. ``goods``: the orders' goods when the
+    caller has them (``batch_goods``), read here otherwise."""
     if not any(p.order_id is not None for p in postings):
         return
     accounts = profit_accounts(shop)
     moves = entry_moves(postings, accounts) if accounts else []
     if not moves:
         return
-    orders = orders_goods(shop=shop, order_ids={m[1] for m in moves})
+    wanted = {m[1] for m in moves}
+    if goods is None or not wanted <= goods.keys():
+        goods = orders_goods(shop=shop, order_ids=wanted)
+    orders = goods
     days: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(AMOUNTS))
     for date, order_id, gross, net, cost in moves:
         order = orders.get(order_id) or OrderGoods()

@@ -8,12 +8,17 @@ SKU", "Seller SKU") and the product's name. A line maps to a catalog variant
   variation name when the line has no SKU), on the SKU page; every later import uses
   the mapping too.
 
-A mapped line gets a cost of goods (``ImportedLineCost``): its units at the variant's
-moving average cost when it was first costed. Imported sales move no stock, so the
-stock ledger (``catalog.selectors.order_goods_costs``) has no cost for them; the books
-add these costs to the order's (``merdeka.books.orders.orders_read``). A line whose
-variant has no known cost yet stays revenue without HPP, costed when the variant has
-one. A mapping changed later moves the lines it names to the new variant and cost; the
+A mapped line's units leave the stock when its order's goods left (shipped or
+completed), through the stock service (``merdeka.catalog.imported``), once: a
+re-import moves nothing, a changed mapping moves the units back to the old variant
+and out of the new one, a cancelled or returned order brings them back. Its cost of
+goods (``ImportedLineCost``) is what the ledger says its units left at (the moving
+average when they left): the books add these costs to the order's
+(``merdeka.books.orders.orders_read``), so the cost posted is the stock's value that
+left. A line whose units left without a known cost stays revenue without HPP (never
+guessed). A variant whose stock is not counted moves none: its line is costed at the
+variant's average when first costed (None while it has none, costed when it has one).
+A mapping changed later moves the lines it names to the new variant and cost; the
 orders then post the difference as an adjusting entry (never an edit of a posted
 line).
 """
@@ -28,13 +33,15 @@ from django.utils.translation import gettext as _
 
 from merdeka.books.models import ImportedLineCost, SkuMapping
 from merdeka.books.orders import order_postings_sync
+from merdeka.books.profit import shares
+from merdeka.catalog.imported import stock_imported_settle
 from merdeka.catalog.models import Variant
 from merdeka.catalog.selectors import variant_costs
 from merdeka.core import bulk
 from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders.models import OrderLine
+from merdeka.orders.models import Order, OrderLine, Status
 from merdeka.privacy.audit import audit_record
 
 
@@ -110,29 +117,36 @@ def line_costs_apply(*, shop, order_ids=None, lines=None) -> set[int]:
                     .values_list("pk", "order_id", "sku", "name", "variant", "quantity")
                 )
             lines = found
-        if not lines:
-            return changed
-        keys = {line_key(sku, name, var) for _pk, _o, sku, name, var, _q in lines}
-        learned = dict(
-            SkuMapping.objects.filter(shop=shop, key__in=list(keys)).values_list(
-                "key", "variant_id"
-            )
-        )
-        skus = {key[4:] for key in keys if key.startswith("sku:") and key not in learned}
-        exact = dict(Variant.objects.filter(shop=shop, sku__in=list(skus)).values_list("sku", "pk"))
-        wanted = {}
-        for pk, order_id, sku, name, var, quantity in lines:
-            key = line_key(sku, name, var)
-            variant_id = learned.get(key) or exact.get(key[4:] if key.startswith("sku:") else "")
-            if variant_id is not None:
-                wanted[pk] = (order_id, variant_id, quantity)
-        changed |= _costs_write(shop, wanted)
+        if lines:
+            changed |= _lines_map(shop, lines)
+        changed |= _stock_follow(shop, order_ids or {line[1] for line in lines})
     return changed
 
 
+def _lines_map(shop, lines) -> set[int]:
+    """Map these lines ``(pk, order id, sku, name, variation, quantity)`` to their
+    variants, as learned or by an exact SKU; the orders whose lines changed."""
+    keys = {line_key(sku, name, var) for _pk, _o, sku, name, var, _q in lines}
+    learned = dict(
+        SkuMapping.objects.filter(shop=shop, key__in=list(keys)).values_list("key", "variant_id")
+    )
+    skus = {key[4:] for key in keys if key.startswith("sku:") and key not in learned}
+    exact = dict(Variant.objects.filter(shop=shop, sku__in=list(skus)).values_list("sku", "pk"))
+    wanted = {}
+    for pk, order_id, sku, name, var, quantity in lines:
+        key = line_key(sku, name, var)
+        variant_id = learned.get(key) or exact.get(key[4:] if key.startswith("sku:") else "")
+        if variant_id is not None:
+            wanted[pk] = (order_id, variant_id, quantity)
+    return _costs_write(shop, wanted)
+
+
 def _costs_write(shop, wanted: dict[int, tuple[int, int, int]]) -> set[int]:
-    """Write each line's variant and cost (as of now); the orders whose cost moved."""
+    """Write each line's variant, and the cost of one whose variant's stock is not
+    counted (as of now; a counted one's follows its stock: ``_stock_follow``); the
+    orders whose lines moved."""
     costs = variant_costs(shop=shop, variant_ids={v for _o, v, _q in wanted.values()})
+    counted = _counted(shop, {v for _o, v, _q in wanted.values()})
     have = {
         row.line_id: row
         for part in bulk.chunks(sorted(wanted))
@@ -140,7 +154,7 @@ def _costs_write(shop, wanted: dict[int, tuple[int, int, int]]) -> set[int]:
     }
     fresh, moved, changed = [], [], set()
     for line_id, (order_id, variant_id, quantity) in wanted.items():
-        cost = _units_cost(variant_id, quantity, costs)
+        cost = None if variant_id in counted else _units_cost(variant_id, quantity, costs)
         row = have.get(line_id)
         if row is None:
             fresh.append(
@@ -148,7 +162,7 @@ def _costs_write(shop, wanted: dict[int, tuple[int, int, int]]) -> set[int]:
                     shop=shop, line_id=line_id, order_id=order_id, variant_id=variant_id, cost=cost
                 )
             )
-        elif row.variant_id != variant_id or row.cost is None:
+        elif row.variant_id != variant_id or (row.cost is None and variant_id not in counted):
             row.variant_id, row.cost = variant_id, cost
             moved.append(row)
         else:
@@ -157,6 +171,60 @@ def _costs_write(shop, wanted: dict[int, tuple[int, int, int]]) -> set[int]:
             changed.add(order_id)
     ImportedLineCost.objects.bulk_create(fresh)
     ImportedLineCost.objects.bulk_update(moved, ["variant", "cost"])
+    return changed
+
+
+def _counted(shop, variant_ids) -> set[int]:
+    """The variants whose stock is counted (their units move with imported orders)."""
+    return set(
+        Variant.objects.filter(shop=shop, pk__in=sorted(variant_ids), track_stock=True).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+# an imported order's goods left the shelf: shipped, or with the buyer
+GOODS_LEFT = frozenset({Status.SHIPPED, Status.COMPLETED})
+
+
+def _stock_follow(shop, order_ids) -> set[int]:
+    """The stock of these imported orders' mapped lines follows the orders (their units
+    left when the goods did, and come back when cancelled, returned or mapped
+    elsewhere), and each such line's cost is what its units left at; the orders whose
+    cost moved."""
+    rows = []
+    for part in bulk.chunks(sorted(set(order_ids))):
+        rows.extend(
+            ImportedLineCost.objects.filter(shop=shop, order_id__in=part).values_list(
+                "pk", "order_id", "variant_id", "line__quantity", "cost"
+            )
+        )
+    if not rows:
+        return set()
+    ids = sorted({row[1] for row in rows})
+    status = {}
+    for part in bulk.chunks(ids):
+        status.update(Order.objects.filter(shop=shop, pk__in=part).values_list("pk", "status"))
+    counted = _counted(shop, {row[2] for row in rows if row[2]})
+    wanted: dict[int, dict[int, int]] = {order_id: {} for order_id in ids}
+    mine: dict[tuple[int, int], list] = defaultdict(list)
+    for pk, order_id, variant_id, quantity, cost in rows:
+        if variant_id in counted:
+            mine[(order_id, variant_id)].append((pk, quantity, cost))
+            if status.get(order_id) in GOODS_LEFT:
+                units = wanted[order_id].get(variant_id, 0) + quantity
+                wanted[order_id][variant_id] = units
+    sent = stock_imported_settle(shop=shop, wanted=wanted)
+    moved, changed = [], set()
+    for (order_id, variant_id), lines in mine.items():
+        left = sent.get(order_id, {}).get(variant_id)
+        known = left is not None and (left.value or left.missing < left.units)
+        parts = shares(left.value, [q for _pk, q, _c in lines]) if known else [None] * len(lines)
+        for (pk, _quantity, cost), part in zip(lines, parts, strict=True):
+            if part != cost:
+                moved.append(ImportedLineCost(pk=pk, shop=shop, cost=part))
+                changed.add(order_id)
+    ImportedLineCost.objects.bulk_update(moved, ["cost"])
     return changed
 
 
@@ -183,6 +251,7 @@ def sku_map(*, shop, key: str, variant_id: int, actor=None, request=None) -> set
         )
         wanted = {pk: (order_id, variant.pk, qty) for pk, order_id, _s, _n, _v, qty in lines}
         orders = _costs_write(shop, wanted)
+        orders |= _stock_follow(shop, {order_id for _pk, order_id, *_rest in lines})
         order_postings_sync(shop=shop, order_ids=orders)
         audit_record(
             action="books.sku_mapped",

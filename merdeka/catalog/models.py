@@ -161,6 +161,9 @@ class StockMove(ShopOwnedModel):
         PURCHASE = "purchase", _("Stock purchase")
         OPENING_VALUE = "opening_value", _("Opening stock value")
         COUNT = "count", _("Stock count")
+        # an imported marketplace order's units (merdeka.catalog.imported)
+        IMPORT_SENT = "import_sent", _("Marketplace order sent")
+        IMPORT_RETURNED = "import_returned", _("Back from a marketplace order")
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(StockLocation, on_delete=models.CASCADE, related_name="+")

@@ -234,10 +234,14 @@ def _omitted(model, columns: Sequence[str]) -> tuple[list[str], list, list[tuple
     return names, constants, per_row
 
 
-def insert(model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: int) -> int:
+def insert(
+    model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: int, adapted=False
+) -> int:
     """Insert ``rows`` (tuples in the order of ``columns``, field names) into ``model``,
     all of shop ``shop_id``: ``columns`` holds ``"shop"`` and every row's value there
-    must be ``shop_id`` (``rawsql`` refuses the rows otherwise).
+    must be ``shop_id`` (``rawsql`` refuses the rows otherwise). ``adapted``: the rows
+    hold what both backends take as they are (integers, text, dates as ISO text: a
+    hot writer's rows, not copied once more to adapt them).
 
     Fields left out get what the ORM would give them: their default (called per row
     when it is a callable, like a uid), the time for ``auto_now`` fields, else empty.
@@ -266,8 +270,11 @@ def insert(model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: 
         columns, rows = [*columns, *extra], completed()
     meta = [_column(model, name) for name in columns]
     names = ", ".join(f'"{column}"' for column, _ in meta)
+    given = len(columns) - len(extra)  # the caller's columns (``adapted``: as they are)
     adapters = [
-        (i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None and i not in settled
+        (i, adapt)
+        for i, (_, adapt) in enumerate(meta)
+        if adapt is not None and i not in settled and not (adapted and i < given)
     ]
     table = model._meta.db_table
     written = 0

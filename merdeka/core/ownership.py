@@ -4,8 +4,9 @@ Some state has exactly one module allowed to change it:
 
 * ``ORDER_STATUS`` - an order's status moves only through ``merdeka.orders.lifecycle``;
 * ``STOCK`` - stock levels, the stock ledger and the stock's cost change only through
-  the catalog's stock service (``merdeka.catalog.services``, and its restore of an
-  export, ``merdeka.catalog.stock_restore``).
+  the catalog's stock service (``merdeka.catalog.services``, its part for imported
+  orders, ``merdeka.catalog.imported``, and its restore of an export,
+  ``merdeka.catalog.stock_restore``).
 
 The owner marks the code that writes with ``with owning(STOCK): ...``. The guard
 (``install_guard``, on in the test suite and wherever ``MERDEKA_OWNERSHIP_GUARD=1``)
