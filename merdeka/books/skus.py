@@ -9,7 +9,9 @@ SKU", "Seller SKU") and the product's name. A line maps to a catalog variant
   the mapping too.
 
 A mapped line's units leave the stock when its order's goods left (shipped or
-completed), through the stock service (``merdeka.catalog.imported``), once: a
+completed), through the stock service (``merdeka.catalog.imported``), once (an order
+placed before the variant's stock was first recorded here moves none: those units
+were never on this shelf; it is costed at the average like an uncounted variant's): a
 re-import moves nothing, a changed mapping moves the units back to the old variant
 and out of the new one, a cancelled or returned order brings them back. Its cost of
 goods (``ImportedLineCost``) is what the ledger says its units left at (the moving
@@ -34,7 +36,7 @@ from django.utils.translation import gettext as _
 from merdeka.books.models import ImportedLineCost, SkuMapping
 from merdeka.books.orders import order_postings_sync
 from merdeka.books.profit import shares
-from merdeka.catalog.imported import stock_imported_settle
+from merdeka.catalog.imported import stock_imported_settle, stock_started
 from merdeka.catalog.models import Variant
 from merdeka.catalog.selectors import variant_costs
 from merdeka.core import bulk
@@ -202,14 +204,26 @@ def _stock_follow(shop, order_ids) -> set[int]:
     if not rows:
         return set()
     ids = sorted({row[1] for row in rows})
-    status = {}
+    status, ordered = {}, {}
     for part in bulk.chunks(ids):
-        status.update(Order.objects.filter(shop=shop, pk__in=part).values_list("pk", "status"))
+        for pk, state, at in Order.objects.filter(shop=shop, pk__in=part).values_list(
+            "pk", "status", "ordered_at"
+        ):
+            status[pk], ordered[pk] = state, at
     counted = _counted(shop, {row[2] for row in rows if row[2]})
+    started = stock_started(shop=shop, variant_ids=counted)
     wanted: dict[int, dict[int, int]] = {order_id: {} for order_id in ids}
     mine: dict[tuple[int, int], list] = defaultdict(list)
+    earlier: list[tuple] = []
     for pk, order_id, variant_id, quantity, cost in rows:
-        if variant_id in counted:
+        if variant_id in counted and (
+            started.get(variant_id) is None or ordered[order_id] < started[variant_id]
+        ):
+            # sold before this variant's stock was first recorded here (a year of history
+            # imported after the opening count): its units were never on this shelf, so
+            # none leave it; the line is costed at the average, as an uncounted one is
+            earlier.append((pk, order_id, variant_id, quantity, cost))
+        elif variant_id in counted:
             mine[(order_id, variant_id)].append((pk, quantity, cost))
             if status.get(order_id) in GOODS_LEFT:
                 units = wanted[order_id].get(variant_id, 0) + quantity
@@ -224,6 +238,11 @@ def _stock_follow(shop, order_ids) -> set[int]:
             if part != cost:
                 moved.append(ImportedLineCost(pk=pk, shop=shop, cost=part))
                 changed.add(order_id)
+    costs = variant_costs(shop=shop, variant_ids={row[2] for row in earlier})
+    for pk, order_id, variant_id, quantity, cost in earlier:
+        if cost is None and (part := _units_cost(variant_id, quantity, costs)) is not None:
+            moved.append(ImportedLineCost(pk=pk, shop=shop, cost=part))
+            changed.add(order_id)
     ImportedLineCost.objects.bulk_update(moved, ["cost"])
     return changed
 

@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from merdeka.catalog.cache import catalog_changed
@@ -52,6 +52,22 @@ class Sent:
     units: int = 0
     value: int = 0
     missing: int = 0
+
+
+def stock_started(*, shop, variant_ids) -> dict:
+    """When each variant's stock was first recorded here (its first move that is not an
+    imported order's: an opening count, a purchase, a sale on the shop's own channels);
+    variants with none are left out. An imported order placed before then sold units
+    that were never on this shelf."""
+    with shop_scope(shop):
+        return dict(
+            StockMove.objects.filter(shop=shop, variant_id__in=sorted(variant_ids))
+            .exclude(reason__in=IMPORTED)
+            .values("variant_id")
+            .annotate(first=Min("created_at"))
+            .values_list("variant_id", "first")
+            .order_by()
+        )
 
 
 def stock_imported_sent(*, shop, order_ids) -> dict[int, dict[int, Sent]]:

@@ -7,6 +7,7 @@ and the cost of goods the books posted stay equal and a stock count finds nothin
 from __future__ import annotations
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from merdeka.books import skus
 from merdeka.books.models import ImportedLineCost
@@ -22,6 +23,7 @@ from merdeka.books.tests.test_skus import (
 from merdeka.catalog import services as catalog
 from merdeka.catalog.imported import stock_imported_sent
 from merdeka.catalog.models import StockCost, StockLevel, StockMove
+from merdeka.core.ownership import STOCK, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order
 
@@ -146,3 +148,22 @@ def test_units_the_shelf_does_not_have_stay_unsent_and_without_a_cost(
     assert stock(ika_shop, nastar) == (0, 0, 0)
     assert line_costs(ika_shop, "2505020000001A") == [300000]  # the 10 that left
     assert by_key(ika_shop)["cost_of_goods"] == 300000
+
+
+def test_orders_placed_before_the_stock_was_first_counted_move_none_and_cost_the_average(
+    ika_shop, ika, capsys, tmp_path
+):
+    """A year of marketplace history imported after today's opening count: those units
+    left long before, from a shelf this count never saw."""
+    nastar = variant_with_cost(ika_shop, ika, "Nastar Keju", "NST-500", 30000)  # 10 units
+    with shop_scope(ika_shop), owning(STOCK):  # counted today, after the orders
+        StockMove.objects.filter(shop=ika_shop, variant=nastar).update(created_at=timezone.now())
+    file = export(
+        tmp_path / "Order.all.20250501_20250531.csv",
+        ("2505020000001A", "Completed", "NST-500", 2, "180,000"),
+    )
+    run_import(capsys, ika_shop, file)
+    assert stock(ika_shop, nastar) == (10, 10, 300000)
+    assert imported_moves(ika_shop) == []
+    assert line_costs(ika_shop, "2505020000001A") == [60000]  # the average, as uncounted
+    assert by_key(ika_shop)["cost_of_goods"] == 60000

@@ -21,8 +21,9 @@ from merdeka.books.costs import gross_profit, revenue_without_cost
 from merdeka.books.models import ImportedLineCost, JournalEntry, JournalLine, SkuMapping, Source
 from merdeka.books.tests.test_orders import by_key
 from merdeka.catalog import services as catalog
-from merdeka.catalog.models import Variant
+from merdeka.catalog.models import StockMove, Variant
 from merdeka.core import services as core_services
+from merdeka.core.ownership import STOCK, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order
 from merdeka.storefront.tests.conftest import make_product
@@ -47,12 +48,18 @@ def run_import(capsys, shop, *paths) -> dict:
     return {f["name"]: f for f in json.loads(capsys.readouterr().out)["files"]}
 
 
+COUNTED = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+
+
 def variant_with_cost(shop, actor, name, sku, unit_cost):
     _product, [variant] = make_product(shop, name=name, stock=10)
     with shop_scope(shop):
         Variant.objects.filter(pk=variant.pk).update(sku=sku)
     if unit_cost:
         catalog.stock_opening_value(shop=shop, variant=variant, unit_cost=unit_cost, actor=actor)
+    # the stock was counted before the imported orders (May 2025) were placed
+    with shop_scope(shop), owning(STOCK):
+        StockMove.objects.filter(shop=shop, variant=variant).update(created_at=COUNTED)
     return variant
 
 
