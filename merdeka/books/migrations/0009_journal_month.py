@@ -88,7 +88,7 @@ def months_existing(apps, schema_editor):
     lines (``merdeka.books.totals.journal_months_rebuild``, with the historical models)."""
     Line = apps.get_model("books", "JournalLine")
     Month = apps.get_model("books", "JournalMonth")
-    shops = Line._base_manager.values_list("shop_id", flat=True).distinct()
+    shops = Line._base_manager.values_list("shop_id", flat=True).order_by("shop_id").distinct()
     for shop_id in list(shops):
         groups = (
             Line._base_manager.filter(shop_id=shop_id)
