@@ -8,10 +8,12 @@ sources table reads them and says what the journal says. The random sequences of
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import TruncMonth
@@ -218,3 +220,13 @@ def test_a_posted_line_cannot_be_changed_in_place(ika_shop, mixed):
         entry.order = None  # what deleting its order does (SET NULL) stays allowed
         type(entry).objects.filter(pk=entry.pk).update(order=None, created_by=None)
     journal_months_agree(ika_shop)
+
+
+def test_the_migration_makes_the_months_of_a_journal_written_before_them(ika_shop, mixed):
+    kept = journal_month_sums(shop=ika_shop)
+    with shop_scope(ika_shop):
+        JournalMonth.objects.filter(shop=ika_shop).delete()
+    importlib.import_module("merdeka.books.migrations.0009_journal_month").months_existing(
+        django_apps, None
+    )
+    assert journal_month_sums(shop=ika_shop) == kept
