@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from merdeka.books.models import ChainMonthHead, JournalChain, JournalEntry, JournalLine
 from merdeka.core import bulk
+from merdeka.core.ownership import JOURNAL, owning
 from merdeka.core.scoping import shop_scope
 
 VERSION = "merdeka-journal-chain-v1"
@@ -208,7 +209,8 @@ def chain_build(*, shop, restored_from: str = "", now=None) -> int:
             seq += 1
             head = link(head, _canonical_row(seq, row, lines))
             updates.append((seq, head, row[0]))
-        bulk.update(JournalEntry, ("chain_seq", "chain_hash"), updates, shop_id=shop.pk)
+        with owning(JOURNAL):  # entries not chained yet get their places, once
+            bulk.update(JournalEntry, ("chain_seq", "chain_hash"), updates, shop_id=shop.pk)
         chain.head, chain.seq = head, seq
         chain.save(update_fields=["head", "seq", "month", "updated_at"])
     return len(updates)

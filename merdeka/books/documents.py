@@ -11,16 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.template import Context
+from django.template.base import render_value_in_context
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from merdeka.books import charts, notes, statements
 from merdeka.books.models import Kind
 from merdeka.core.money import format_rupiah
+from merdeka.core.templatetags.merdeka import rupiah as rupiah_filter
 from merdeka.orders import sales
 
 MONEY, NUMBER, TEXT = "money", "number", "text"
@@ -55,6 +60,47 @@ class Table:
         return [
             (row, list(zip(row.values, self.kinds, self.columns, strict=True))) for row in self.rows
         ]
+
+    def body(self, *, screen: bool) -> SafeString:
+        """The table's rows as HTML (``books/_report_table.html``'s body: written here,
+        not in the template language, because a year's recap has thousands of cells);
+        the same markup the template wrote, cell for cell."""
+        context = Context()
+        columns = [conditional_escape(render_value_in_context(c, context)) for c in self.columns]
+        out = []
+        for row in self.rows:
+            label = render_value_in_context(row.label, context)
+            if row.link and screen:
+                label = format_html('<a href="{}">{}</a>', row.link, row.label)
+            if row.note:
+                label += format_html("<small>{}</small>", row.note)
+            style = f' class="row-{conditional_escape(row.style)}"' if row.style else ""
+            cells = []
+            for value, kind, column in zip(row.values, self.kinds, columns, strict=True):
+                if value is None or value == "":
+                    cells.append(f'<td class="num blank" data-label="{column}"></td>')
+                    continue
+                if kind == MONEY:
+                    shown = rupiah_filter(value)
+                elif kind in (NUMBER, "words"):
+                    shown = render_value_in_context(value, context)
+                else:
+                    shown = conditional_escape(date_filter(value, "j M"))
+                cells.append(f'<td class="num" data-label="{column}">{shown}</td>')
+            out.append(
+                f'\n    <tr{style}>\n      <th scope="row">{label}</th>\n      '
+                + "".join(cells)
+                + "\n    </tr>\n  "
+            )
+        return mark_safe("".join(out))  # noqa: S308 - every part escaped above
+
+    @property
+    def body_screen(self) -> SafeString:
+        return self.body(screen=True)
+
+    @property
+    def body_print(self) -> SafeString:
+        return self.body(screen=False)
 
 
 @dataclass

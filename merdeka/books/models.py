@@ -9,6 +9,8 @@
 * ``AccountDay`` - each account's debits and credits per calendar day of the shop,
   kept as entries post, so a report over any period sums days, not journal lines.
 * ``ProfitDay`` - gross profit per day, channel and product, kept as entries post.
+* ``JournalMonth`` - the lines per month, account and source (sums, counts, chain
+  positions), kept as entries post: what the evidence pack's sources table reads.
 * ``ClosedMonth`` - a month that cannot change any more; a change that belongs to it
   posts in the first open month, with a reference to the date it belongs to.
 * ``Debt`` with its ``DebtPayment`` rows and ``DebtReminder`` log - what a customer owes
@@ -167,6 +169,30 @@ class ProfitDay(ShopOwnedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "date", "channel", "product_id", "name"], name="books_profit_day"
+            ),
+        ]
+
+
+class JournalMonth(ShopOwnedModel):
+    """The journal's lines summed per shop, month, account and source, kept as entries
+    post (``merdeka.books.totals``): debits, credits, how many lines and entries, and
+    the first and last of those entries in the hash chain. The evidence pack's
+    "where the figures come from" reads months, not lines."""
+
+    month = models.DateField()  # its first day
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    debit = models.BigIntegerField(default=0)
+    credit = models.BigIntegerField(default=0)
+    lines = models.BigIntegerField(default=0)
+    entries = models.BigIntegerField(default=0)
+    first_seq = models.BigIntegerField(null=True, blank=True)
+    last_seq = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "month", "account", "source"], name="books_journal_month"
             ),
         ]
 

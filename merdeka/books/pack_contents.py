@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Max, Min, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from merdeka.books import debts, documents, notes, statements
 from merdeka.books.documents import MONEY, NUMBER, TEXT, Report, Row, Table
-from merdeka.books.models import Account, DebtKind, JournalLine, Source
+from merdeka.books.models import Account, DebtKind, Source
+from merdeka.books.totals import journal_month_rows
 from merdeka.core.scoping import shop_scope
 from merdeka.orders import sales
 from merdeka.tax import services as tax
@@ -94,32 +94,20 @@ def figures_sources(*, shop, start: dt.date, end: dt.date) -> Report:
                 "pk", "code", "name"
             )
         }
-        groups = (
-            JournalLine.objects.filter(shop=shop, date__gte=start, date__lte=end)
-            .annotate(month=TruncMonth("date"))
-            .values("month", "account_id", "entry__source")
-            .annotate(
-                entries=Count("entry_id", distinct=True),
-                debit=Sum("debit"),
-                credit=Sum("credit"),
-                first=Min("entry__chain_seq"),
-                last=Max("entry__chain_seq"),
+    # kept as entries post (merdeka.books.totals): months, not lines
+    groups = journal_month_rows(shop=shop, start=start, end=end)
+    rows = []
+    debit_total = credit_total = 0
+    for g in groups:
+        source = str(labels.get(g["source"], g["source"]))
+        rows.append(
+            Row(
+                f"{_month_label(g['month'])} · {accounts.get(g['account_id'], '')} · {source}",
+                [g["entries"], g["debit"], g["credit"], g["first"] or 0, g["last"] or 0],
             )
-            .order_by("month", "account_id", "entry__source")
         )
-        rows = []
-        debit_total = credit_total = 0
-        for g in groups:
-            month = g["month"].date() if isinstance(g["month"], dt.datetime) else g["month"]
-            source = str(labels.get(g["entry__source"], g["entry__source"]))
-            rows.append(
-                Row(
-                    f"{_month_label(month)} · {accounts.get(g['account_id'], '')} · {source}",
-                    [g["entries"], g["debit"], g["credit"], g["first"] or 0, g["last"] or 0],
-                )
-            )
-            debit_total += g["debit"]
-            credit_total += g["credit"]
+        debit_total += g["debit"]
+        credit_total += g["credit"]
     report = Report("asal-angka", _("Where the figures come from"), start, end)
     report.tables.append(
         Table(

@@ -39,6 +39,7 @@ from merdeka.books.models import (
 )
 from merdeka.books.posting import ENTRY_COLUMNS, LINE_COLUMNS, Line, Posting, _days_add
 from merdeka.books.profit import profit_days_add
+from merdeka.books.totals import journal_months_rebuild
 from merdeka.catalog.models import Variant
 from merdeka.core import bulk
 from merdeka.core.models import Membership
@@ -312,6 +313,7 @@ def _restore(shop, books: dict, journal: list[dict], had_data: bool, maps: dict)
     _days_add(shop, days)  # the day totals, rebuilt from the lines
     profit_days_add(shop, _restored(journal, maps))  # and the gross profit's
     _chain_restore(shop, books.get("chain") or {})
+    journal_months_rebuild(shop=shop)  # the months, once the entries are chained anew
     return len(journal)
 
 

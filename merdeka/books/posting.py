@@ -10,7 +10,8 @@ Rules kept here:
   month after it, and says which date it belongs to (``belongs_to``);
 * each account's total per day (``AccountDay``) moves in the same transaction, so that
   reports read days, not lines; so do the orders' gross profit per day
-  (``ProfitDay``, ``merdeka.books.profit``).
+  (``ProfitDay``, ``merdeka.books.profit``) and the lines per month, account and source
+  (``JournalMonth``, ``merdeka.books.totals``).
 
 Call inside the transaction of the change that posts (an order's lifecycle event, an
 expense saved): the entry commits or rolls back with it.
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from merdeka.books import chain
 from merdeka.books.models import AccountDay, ClosedMonth, JournalEntry, JournalLine, Source
 from merdeka.books.profit import profit_days_add
+from merdeka.books.totals import journal_months_add
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
@@ -174,6 +176,8 @@ def entries_write(*, shop, postings: Iterable[Posting], goods=None) -> int:
         bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop_id, adapted=True)
         _days_add(shop, days)
         profit_days_add(shop, fresh, goods)  # gross profit per day, channel, product
+        # the lines per month, account and source, with their places in the chain
+        journal_months_add(shop, [(p, link.seq) for p, link in zip(fresh, links, strict=True)])
     return len(fresh)
 
 

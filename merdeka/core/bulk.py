@@ -346,16 +346,21 @@ def add_to(
     *,
     shop_id: int,
     shop_in_key: bool = False,
+    lowest: Sequence[str] = (),
+    highest: Sequence[str] = (),
 ) -> None:
-    """Add to running totals: rows ``(shop id, *keys, *amounts)`` (field names; ``keys``
-    are the fields of a unique constraint, after ``shop`` when ``shop_in_key``) are
-    inserted, or, where a row with those keys exists, its ``amounts`` grow by the row's
-    (``INSERT … ON CONFLICT DO UPDATE``, on SQLite and PostgreSQL alike: no lost update
-    between two writers). Each key may appear once in ``rows``."""
-    extra, constants, per_row = _omitted(model, ["shop", *keys, *amounts])
+    """Add to running totals: rows ``(shop id, *keys, *amounts, *lowest, *highest)``
+    (field names; ``keys`` are the fields of a unique constraint, after ``shop`` when
+    ``shop_in_key``) are inserted, or, where a row with those keys exists, its
+    ``amounts`` grow by the row's and its ``lowest`` / ``highest`` keep the smaller /
+    larger of the two (a NULL is no value) (``INSERT … ON CONFLICT DO UPDATE``, on
+    SQLite and PostgreSQL alike: no lost update between two writers). Each key may
+    appear once in ``rows``."""
+    kept = [*amounts, *lowest, *highest]
+    extra, constants, per_row = _omitted(model, ["shop", *keys, *kept])
     if per_row:
         raise ValueError("add_to() cannot call per-row defaults")
-    meta = [_column(model, name) for name in ("shop", *keys, *amounts, *extra)]
+    meta = [_column(model, name) for name in ("shop", *keys, *kept, *extra)]
     names = ", ".join(f'"{column}"' for column, _ in meta)
     table = model._meta.db_table
     conflict = ", ".join(
@@ -365,6 +370,13 @@ def add_to(
         f'"{column}" = "{table}"."{column}" + excluded."{column}"'
         for column, _ in (_column(model, name) for name in amounts)
     )
+    for names_, keep in ((lowest, "<"), (highest, ">")):
+        for column, _ in (_column(model, name) for name in names_):
+            mine, theirs = f'"{table}"."{column}"', f'excluded."{column}"'
+            grow += (
+                f', "{column}" = CASE WHEN {mine} IS NULL OR {theirs} {keep} {mine} '
+                f"THEN {theirs} ELSE {mine} END"
+            )
     sql = (
         f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(meta))}) '  # noqa: S608
         f"ON CONFLICT ({conflict}) DO UPDATE SET {grow}"

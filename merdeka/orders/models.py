@@ -239,3 +239,63 @@ class Shipment(ShopOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["shop", "order"], name="shipment_once_per_order")
         ]
+
+
+# -- what sold per day, kept for the reports (merdeka.orders.sales_days) --------------
+
+
+class SalesDay(ShopOwnedModel):
+    """The orders placed on one of the shop's days through one channel, cancelled and
+    returned ones left out: their ``total`` summed (whole rupiah, as the reports show
+    it) and counted. Made from the order book (``merdeka.orders.sales_days``), never
+    by hand: the reports sum days, not orders."""
+
+    day = models.DateField()
+    channel = models.CharField(max_length=20)
+    amount = models.BigIntegerField(default=0)
+    orders = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "day", "channel"], name="sales_day_once")
+        ]
+
+
+class ProductSalesDay(ShopOwnedModel):
+    """The lines of the orders placed on one day (cancelled and returned ones left
+    out) per the name the order gives the product: quantity, ``total`` in hundredths of
+    a rupiah (summed exactly, rounded when read), and how many lines."""
+
+    day = models.DateField()
+    name = models.CharField(max_length=300)
+    quantity = models.BigIntegerField(default=0)
+    cents = models.BigIntegerField(default=0)
+    lines = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "day", "name"], name="product_sales_day_once")
+        ]
+
+
+class SalesDirty(ShopOwnedModel):
+    """A UTC day whose orders or order lines were written since the days were last
+    made: marked by the database itself (triggers on the orders and their lines, so no
+    writer can forget), made again before the days are next read."""
+
+    day = models.DateField()
+    version = models.BigIntegerField(default=1)  # grows with each mark of the day
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "day"], name="sales_dirty_once")]
+
+
+class SalesKept(ShopOwnedModel):
+    """That a shop's sales days are made, and in which time zone (a shop that moves
+    to another zone has them made again)."""
+
+    time_zone = models.CharField(max_length=40)
+    made_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop"], name="sales_kept_once")]

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 
 from merdeka.core.scoping import shop_scope
+from merdeka.orders import sales_days
 from merdeka.orders.models import Channel, Order, OrderLine
 from merdeka.orders.selectors import CLOSED, _day_start
 
@@ -28,11 +28,7 @@ def channel_label(channel: str) -> str:
     return str(Channel(channel).label) if channel in CHANNELS else channel
 
 
-def rupiah(value) -> int:
-    """An amount of the orders' columns as whole rupiah."""
-    if value is None:
-        return 0
-    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+rupiah = sales_days.rupiah  # an amount of the orders' columns as whole rupiah
 
 
 def _placed(shop, date_from: dt.date, date_to: dt.date):
@@ -45,7 +41,24 @@ def _placed(shop, date_from: dt.date, date_to: dt.date):
 
 def sales_by_day(*, shop, date_from: dt.date, date_to: dt.date) -> dict[dt.date, dict[str, int]]:
     """Each day's sales per channel in whole rupiah: {day: {channel: amount}} (days
-    and channels without a sale left out)."""
+    and channels without a sale left out), from the days kept (``sales_days``)."""
+    return sales_days.sales_by_day(shop=shop, date_from=date_from, date_to=date_to)
+
+
+def top_products(*, shop, date_from: dt.date, date_to: dt.date, limit: int = 10) -> list[dict]:
+    """The products that brought the most money in the period: name, quantity, amount
+    (lines of orders placed then, by the name the order gives them), from the days
+    kept (``sales_days``)."""
+    return sales_days.top_products(shop=shop, date_from=date_from, date_to=date_to, limit=limit)
+
+
+# -- the same, summed over the order book (what the kept days must always equal) -------
+
+
+def sales_by_day_from_orders(
+    *, shop, date_from: dt.date, date_to: dt.date
+) -> dict[dt.date, dict[str, int]]:
+    """``sales_by_day`` summed over the period's orders."""
     zone = zoneinfo.ZoneInfo(shop.time_zone)
     found: dict[dt.date, dict[str, int]] = defaultdict(dict)
     with shop_scope(shop):
@@ -62,9 +75,10 @@ def sales_by_day(*, shop, date_from: dt.date, date_to: dt.date) -> dict[dt.date,
     return dict(found)
 
 
-def top_products(*, shop, date_from: dt.date, date_to: dt.date, limit: int = 10) -> list[dict]:
-    """The products that brought the most money in the period: name, quantity, amount
-    (lines of orders placed then, by the name the order gives them)."""
+def top_products_from_orders(
+    *, shop, date_from: dt.date, date_to: dt.date, limit: int = 10
+) -> list[dict]:
+    """``top_products`` summed over the lines of the period's orders."""
     with shop_scope(shop):
         orders = _placed(shop, date_from, date_to).values("pk")
         rows = (

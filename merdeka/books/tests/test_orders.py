@@ -29,6 +29,7 @@ from merdeka.books.posting import (
 from merdeka.books.selectors import balance_sheet, balances, profit_and_loss, report
 from merdeka.books.statements import cash_flow, financial_position, is_money
 from merdeka.books.tests.test_profit import profit_days_agree
+from merdeka.books.tests.test_totals import journal_months_agree
 from merdeka.catalog import services as catalog
 from merdeka.catalog.models import StockCost
 from merdeka.core import events
@@ -400,6 +401,7 @@ def _play(shop, actor, actions):
             pass  # a move the lifecycle refuses (already paid, not shipped...) changes nothing
     end = start + dt.timedelta(days=62)  # closed months push postings to the next one
     profit_days_agree(shop)
+    journal_months_agree(shop)  # and the months the evidence pack reads
     figures = report(shop=shop, date_from=start, date_to=end)
     assert figures["trial_balance"]["debit"] == figures["trial_balance"]["credit"]
     sheet = figures["balance_sheet"]

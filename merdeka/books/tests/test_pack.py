@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -45,6 +46,7 @@ from merdeka.books.pack_verify import verify_files, verify_zip
 from merdeka.books.portable import books_export, books_restore
 from merdeka.books.posting import Line, entry_post, entry_reverse
 from merdeka.core import services
+from merdeka.core.ownership import JOURNAL, OwnershipError, owning
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.services import customer_create
 from merdeka.orders import lifecycle
@@ -100,7 +102,10 @@ def test_each_entry_extends_the_chain_and_the_chain_checks(ika_shop, acc, books)
 def test_a_changed_amount_or_date_breaks_the_chain(ika_shop, acc, books):
     with shop_scope(ika_shop):
         line = JournalLine.objects.order_by("pk").first()
-        JournalLine.objects.filter(pk=line.pk).update(debit=line.debit + 1)
+        with pytest.raises(OwnershipError), transaction.atomic():  # refused in place...
+            JournalLine.objects.filter(pk=line.pk).update(debit=line.debit + 1)
+        with owning(JOURNAL):  # ...so write past the guard, as one with the file in hand
+            JournalLine.objects.filter(pk=line.pk).update(debit=line.debit + 1)
     result = chain.chain_check(shop=ika_shop)
     assert not result.ok and "differs" in result.problem
     with pytest.raises(CommandError, match="chain broken"):
