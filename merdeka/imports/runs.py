@@ -36,6 +36,7 @@ from merdeka.core import bulk
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.customers.matching import suggest_matches
 from merdeka.customers.models import Identity
+from merdeka.customers.review import review_queue_arrange
 from merdeka.customers.workspace import import_run_finished
 from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
@@ -181,6 +182,8 @@ def run_finish(run: ImportRun) -> None:
         touched = run_touched_customers(run)
         found = suggest_matches(shop=run.shop, customer_ids=touched) if touched else 0
         import_run_finished(shop=run.shop, customer_ids=touched, since=_updates_since(run))
+        if found:  # weighed by the figures just refreshed, and grouped
+            review_queue_arrange(shop=run.shop)
         run.review_waiting += found
         run.state = ImportRun.State.DONE
         run.finished_at = timezone.now()
