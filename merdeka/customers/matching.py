@@ -425,7 +425,7 @@ def _decidable(a: Profile, b: Profile) -> bool:
     return bool(a.name or b.name or a.phone or b.phone)
 
 
-def _merge_strong(shop, strong: list[tuple[int, int, str, list]], profiles):
+def _merge_strong(shop, strong: list[tuple[int, int, str, list]], profiles, figures=True):
     """Merge the strong pairs (union-find; the lowest id survives), except groups that
     would join two customers with full numbers. Each pair is kept as a suggestion in
     state MERGED, so that undoing the merge is never followed by the same merge again.
@@ -459,8 +459,8 @@ def _merge_strong(shop, strong: list[tuple[int, int, str, list]], profiles):
         [
             MatchSuggestion(
                 shop=shop, customer_a_id=a, customer_b_id=b, score=1.0,
-                evidence=[*evidence, {"code": rule}], state=MatchSuggestion.State.MERGED,
-                decided_at=now,
+                evidence=[*evidence, {"code": "strong", "rule": rule}],
+                state=MatchSuggestion.State.MERGED, decided_at=now,
             )
             for a, b, rule, evidence in strong
             if root(a) not in refused
@@ -468,14 +468,20 @@ def _merge_strong(shop, strong: list[tuple[int, int, str, list]], profiles):
         ignore_conflicts=True,
         batch_size=2000,
     )  # fmt: skip
-    workspace.customers_regrouped(shop=shop, customer_ids=[*survivor_of, *survivor_of.values()])
+    workspace.customers_regrouped(
+        shop=shop, customer_ids=[*survivor_of, *survivor_of.values()], figures=figures
+    )
     return survivor_of, left
 
 
-def suggest_matches(*, shop, customer_ids: set[int] | None = None, outcome=None) -> int:
+def suggest_matches(
+    *, shop, customer_ids: set[int] | None = None, outcome=None, figures: bool = True
+) -> int:
     """Merge what is as strong as an exact identifier (``STRONG``) and record review
     suggestions for the rest, involving ``customer_ids`` (or anyone); returns how many
-    suggestions are new (``outcome``, a dict, also gets "merged"). Pairs decided before,
+    suggestions are new. ``outcome``, a dict, also gets "merged" (how many customers
+    merged away) and "customers" (every customer those merges touched), whose list
+    numbers are left to the caller when ``figures`` is False. Pairs decided before,
     either way, are never suggested again."""
     groups: dict[str, list[tuple[int, ...]]] = {}
     pairs = _candidate_pairs(shop, None if customer_ids is None else set(customer_ids), groups)
@@ -531,7 +537,7 @@ def suggest_matches(*, shop, customer_ids: set[int] | None = None, outcome=None)
             strong.append((a, b, rule, evidence))
         elif _decidable(profiles[a], profiles[b]):
             kept.append((a, b, score, evidence))
-    survivor_of, left = _merge_strong(shop, strong, profiles)
+    survivor_of, left = _merge_strong(shop, strong, profiles, figures)
     kept += [(a, b, 0.9, evidence) for a, b, _rule, evidence in left]
     new: dict[int, MatchSuggestion] = {}
     for a, b, score, evidence in kept:
@@ -547,4 +553,5 @@ def suggest_matches(*, shop, customer_ids: set[int] | None = None, outcome=None)
     MatchSuggestion.objects.bulk_create(list(new.values()), ignore_conflicts=True, batch_size=2000)
     if outcome is not None:
         outcome["merged"] = outcome.get("merged", 0) + len(survivor_of)
+        outcome.setdefault("customers", set()).update(survivor_of, survivor_of.values())
     return len(new)

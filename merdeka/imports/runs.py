@@ -180,7 +180,13 @@ def run_finish(run: ImportRun) -> None:
     """
     with shop_scope(run.shop_id), bulk.tuned_for_bulk(), transaction.atomic():
         touched = run_touched_customers(run)
-        found = suggest_matches(shop=run.shop, customer_ids=touched) if touched else 0
+        merged: dict = {}  # what strong evidence merged: its numbers come next, with the rest
+        found = (
+            suggest_matches(shop=run.shop, customer_ids=touched, outcome=merged, figures=False)
+            if touched
+            else 0
+        )
+        touched |= merged.get("customers", set())
         import_run_finished(shop=run.shop, customer_ids=touched, since=_updates_since(run))
         if found:  # weighed by the figures just refreshed, and grouped
             review_queue_arrange(shop=run.shop)

@@ -32,10 +32,15 @@ def test_a_whatsapp_number_and_the_one_masked_buyer_under_its_digits_merge_at_on
         assert outcome["merged"] == 1
         survivor = live_customers(ika_shop).get()
         assert Order.objects.get(external_id="S1").customer_id == survivor.pk
+        # the list's numbers follow: one row, the survivor's, with the order
+        assert list(CustomerStats.objects.values_list("customer_id", "order_count")) == [
+            (survivor.pk, 1)
+        ]
         merge = Merge.objects.get(reason=Merge.Reason.STRONG)
         kept = MatchSuggestion.objects.get()
         assert kept.state == MatchSuggestion.State.MERGED
         assert {e["code"] for e in kept.evidence} >= {"only_number", "same_phone_digits"}
+        assert {"code": "strong", "rule": "only_number"} in kept.evidence
         # undone like any merge, and never merged (nor asked) again
         merge_undo(shop=ika_shop, actor=ika, merge_id=merge.pk)
         assert live_customers(ika_shop).count() == 2
