@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, Max, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from merdeka.core import bulk
@@ -101,12 +102,15 @@ def _group_of(group: int) -> Q:
 
 
 def queue_entries(*, shop):
-    """The queue as a person works it: one entry per group (``group``, ``size``,
+    """The queue as a person works it: one entry per group (``group``, its id; ``size``,
     ``weight``, ``lead``), heaviest first. A queryset of dicts, for a paginator."""
     with shop_scope(shop):
         return (
             MatchSuggestion.objects.filter(shop=shop, state=Pending)
-            .values("group")
+            .annotate(
+                key=Coalesce("group", "id", output_field=BigIntegerField())
+            )  # a suggestion not grouped: its own
+            .values("key")
             .annotate(size=Count("id"), weight=Sum("priority"), lead=Min("id"), top=Max("score"))
             .order_by("-weight", "-top", "lead")
         )
@@ -123,21 +127,17 @@ def group_members(*, shop, group: int) -> list[MatchSuggestion]:
         )
 
 
-def entries_members(*, shop, entries) -> dict[int | None, list[MatchSuggestion]]:
-    """The pending members of the groups on one page of ``queue_entries``, by group (an
-    ungrouped suggestion under its own id)."""
-    groups = [e["group"] for e in entries if e["group"] is not None]
-    lone = [e["lead"] for e in entries if e["group"] is None]
-    found: dict[int | None, list[MatchSuggestion]] = defaultdict(list)
+def entries_members(*, shop, entries) -> dict[int, list[MatchSuggestion]]:
+    """The pending members of the groups on one page of ``queue_entries``, by group id."""
+    keys = [e["key"] for e in entries]
+    found: dict[int, list[MatchSuggestion]] = defaultdict(list)
     with shop_scope(shop):
         rows = (
             MatchSuggestion.objects.filter(shop=shop, state=Pending)
-            .filter(Q(group__in=groups) | Q(pk__in=lone, group__isnull=True))
+            .filter(Q(group__in=keys) | Q(pk__in=keys, group__isnull=True))
             .select_related("customer_a", "customer_b")
             .order_by("-priority", "-score", "id")
         )
         for suggestion in rows:
-            found[suggestion.group if suggestion.group is not None else suggestion.pk].append(
-                suggestion
-            )
+            found[suggestion.group or suggestion.pk].append(suggestion)
     return found

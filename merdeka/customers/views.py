@@ -100,7 +100,7 @@ def review_queue(request):
     members = review.entries_members(shop=request.shop, entries=page.object_list)
     entries = []
     for entry in page.object_list:
-        found = members.get(entry["group"] if entry["group"] is not None else entry["lead"], [])
+        found = members.get(entry["key"], [])
         if found:
             entries.append({**entry, "members": found, "first": found[0]})
     _with_sides(request, [e["first"] for e in entries])

@@ -140,7 +140,7 @@ def test_alike_suggestions_are_grouped_and_the_heaviest_come_first(ika_shop, mon
     assert groups[alike[1].pk] == alike[1].pk
     assert groups[other.pk] == other.pk
     entries = list(review.queue_entries(shop=ika_shop))
-    assert [e["group"] for e in entries] == [alike[2].pk, other.pk, alike[1].pk]
+    assert [e["key"] for e in entries] == [alike[2].pk, other.pk, alike[1].pk]
     assert entries[0]["size"] == 2
     # arranged again: weights follow the figures, groups stay
     assert review.review_queue_arrange(shop=ika_shop, now=NOW) == 0
@@ -217,3 +217,13 @@ def test_a_group_decided_without_its_members_decides_nothing(ika_shop, ika_clien
     assert response.status_code == 404
     with shop_scope(ika_shop):
         assert MatchSuggestion.objects.get().state == "pending"
+
+
+def test_suggestions_not_grouped_yet_are_each_their_own_entry(ika_shop, ika_client):
+    # made outside an import run (nothing arranged them yet): one entry each, decidable
+    twins = [pair_of_twins(ika_shop, f"Yohanes Pattiasina {n}") for n in range(2)]
+    assert [e["size"] for e in review.queue_entries(shop=ika_shop)] == [1, 1]
+    page = ika_client.get(reverse("review_queue")).content.decode()
+    for suggestion in twins:
+        assert f'data-testid="suggestion-{suggestion.pk}"' in page
+    assert ika_client.get(reverse("review_group", args=[twins[0].pk])).status_code == 200
