@@ -12,7 +12,12 @@ suggestions), and prints:
 * order lines per second for the whole run and peak memory (RSS) of the importing
   process, and of it and its read-ahead worker together (sampled);
 * pairwise precision and recall of the resolution against the truth, for the
-  automatic merges alone and with the review queue counted as links.
+  automatic merges alone and with the review queue counted as links, beside the
+  exact-identifier baseline (a union-find over full phone numbers and platform
+  accounts, ``baseline``);
+* the review queue as work for a person: the decisions she must make per 1,000
+  customers, a group counting as one decision (its page shows every member), and
+  the merges made without asking on evidence as strong as an exact identifier.
 
 A record is one buyer as a channel knows them (a marketplace username, a WhatsApp
 participant); two records are a true pair when they are the same person.
@@ -196,9 +201,48 @@ def pairwise(groups: dict, truth_of: dict, extra_links=()) -> tuple[float, float
     return precision, recall, len(predicted), len(true_pairs)
 
 
+def baseline(folder: Path, truth_of: dict) -> tuple[float, float, int]:
+    """The exact-identifier baseline: every buyer record joined to every full phone
+    number its orders (or its WhatsApp member) show, and records sharing a number
+    joined (union-find), with the same parsers as the import. Returns precision,
+    recall and the number of predicted pairs."""
+    from merdeka.imports.sources import parse_file
+
+    parent: dict = {}
+
+    def root(node):
+        while parent.get(node, node) != node:
+            parent[node] = parent.get(parent[node], parent[node])
+            node = parent[node]
+        return node
+
+    def join(a, b):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+
+    for path in files_of(folder):
+        parsed = parse_file(path, path.name)
+        if parsed.channel == "whatsapp":
+            for person in parsed.preview["participants"]:
+                if person.phone:
+                    join(("whatsapp", person.phone), ("phone", person.phone))
+            continue
+        for order in parsed.preview["orders"]:
+            if not order.buyer.username:
+                continue
+            record = (order.channel, order.buyer.username)
+            parent.setdefault(record, record)
+            for phone in {order.buyer.phone, order.address.phone} - {None, ""}:
+                join(record, ("phone", phone))
+    groups = {record: root(record) for record in truth_of}
+    precision, recall, predicted, _ = pairwise(groups, truth_of)
+    return precision, recall, predicted
+
+
 def quality(shop, folder: Path) -> dict:
     from merdeka.core.scoping import shop_scope
-    from merdeka.customers.models import MatchSuggestion
+    from merdeka.customers.models import Customer, MatchSuggestion, Merge
 
     with open(folder / "truth.csv", encoding="utf-8") as handle:
         truth = [(c, k, int(p)) for c, k, p in list(csv.reader(handle))[1:]]
@@ -206,13 +250,19 @@ def quality(shop, folder: Path) -> dict:
     groups = resolved_records(shop, truth)
     missing = len(truth_of) - len(groups)
     with shop_scope(shop):
-        links = list(
+        pending = list(
             MatchSuggestion.objects.filter(shop=shop, state="pending").values_list(
-                "customer_a_id", "customer_b_id"
+                "pk", "customer_a_id", "customer_b_id", "group"
             )
         )
+        live = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
+        strong = Merge.objects.filter(shop=shop, reason=Merge.Reason.STRONG).count()
+    links = [(a, b) for _, a, b, _ in pending]
+    # one decision per group: its page shows every member and one tap decides them all
+    decisions = len({pk if group is None else group for pk, _, _, group in pending})
     auto = pairwise(groups, truth_of)
     review = pairwise(groups, truth_of, links)
+    base = baseline(folder, truth_of)
     return {
         "records": len(truth_of),
         "records_not_found": missing,
@@ -226,6 +276,13 @@ def quality(shop, folder: Path) -> dict:
         "with_review_recall": round(review[1], 4),
         "with_review_pairs": review[2],
         "suggestions": len(links),
+        "live_customers": live,
+        "strong_merges": strong,
+        "review_decisions": decisions,
+        "decisions_per_1000_customers": round(1000 * decisions / live, 2) if live else 0,
+        "baseline_precision": round(base[0], 4),
+        "baseline_recall": round(base[1], 4),
+        "baseline_pairs": base[2],
     }
 
 

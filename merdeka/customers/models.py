@@ -129,6 +129,8 @@ class Merge(ShopOwnedModel):
         SAME_EMAIL = "email", _("Same email")
         SAME_USERNAME = "username", _("Same marketplace username")
         REVIEWED = "reviewed", _("Confirmed by a person")
+        # evidence as strong as an exact identifier (customers/matching.py, STRONG)
+        STRONG = "strong", _("Strong evidence: visible phone digits nobody else has")
 
     survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     absorbed = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
@@ -147,7 +149,15 @@ class Merge(ShopOwnedModel):
 
 
 class MatchSuggestion(ShopOwnedModel):
-    """Two customers who are probably the same person, waiting for a person to decide."""
+    """Two customers who are probably the same person, waiting for a person to decide.
+
+    Suggestions with the same kind of evidence share a ``group`` (the id of one of
+    them), decided together on one page that shows every member; ``priority`` is how
+    much the decision matters (the two customers' spend, weighted by how recently they
+    bought), highest first in the queue (customers/review.py). A pair merged
+    automatically on strong evidence is kept as a suggestion in state MERGED, so that
+    undoing that merge is never followed by the same merge again.
+    """
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting for review")
@@ -164,13 +174,18 @@ class MatchSuggestion(ShopOwnedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    group = models.BigIntegerField(null=True, blank=True)
+    priority = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["-score", "id"]
+        ordering = ["-priority", "-score", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "customer_a", "customer_b"], name="suggestion_unique_pair"
             )
+        ]
+        indexes = [
+            models.Index(fields=["shop", "state", "group"], name="suggestion_group"),
         ]
 
     @property

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from merdeka.core.phone import normalize_email, normalize_phone
 from merdeka.core.scoping import shop_scope
@@ -17,7 +19,12 @@ from merdeka.customers.models import (
     Segment,
     Tag,
 )
-from merdeka.customers.resolution import Claim, customer_merge, identity_index
+from merdeka.customers.resolution import (
+    Claim,
+    customer_merge,
+    customers_merge_many,
+    identity_index,
+)
 from merdeka.customers.resolution import merge_undo as undo
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.consent import _merged_group, consent_record
@@ -136,7 +143,6 @@ def customer_edit(
 
 
 def _identities_follow(shop, customer: Customer, values: dict, changed: list[str], *, source: str):
-    from django.utils import timezone
     from django.utils.translation import gettext as _
 
     group = _merged_group(shop, [customer.pk])[customer.pk]
@@ -181,7 +187,6 @@ def _identities_follow(shop, customer: Customer, values: dict, changed: list[str
 @transaction.atomic
 def suggestion_decide(*, shop, actor, suggestion_id: int, merge: bool, request=None):
     """A person decides a review suggestion: merge the two customers or keep them apart."""
-    from django.utils import timezone
 
     with shop_scope(shop):
         suggestion = MatchSuggestion.objects.select_for_update().get(
@@ -218,6 +223,78 @@ def suggestion_decide(*, shop, actor, suggestion_id: int, merge: bool, request=N
         detail={"other": suggestion.customer_b_id, "suggestion": suggestion.pk},
     )
     return result
+
+
+def _live(shop, ids) -> dict[int, int]:
+    """The live customer each of ``ids`` is now (itself, or whom it was merged into)."""
+    parent = dict(
+        Customer.objects.filter(shop=shop, pk__in=list(ids)).values_list("pk", "merged_into_id")
+    )
+    while missing := {p for p in parent.values() if p is not None and p not in parent}:
+        parent.update(
+            Customer.objects.filter(shop=shop, pk__in=list(missing)).values_list(
+                "pk", "merged_into_id"
+            )
+        )
+
+    def live(pk: int) -> int:
+        while parent.get(pk) is not None:
+            pk = parent[pk]
+        return pk
+
+    return {pk: live(pk) for pk in ids}
+
+
+@transaction.atomic
+def suggestions_decide_group(
+    *, shop, actor, group: int, suggestion_ids: list[int], merge: bool, request=None
+) -> int:
+    """A person decides a group of alike suggestions at once: the members she was shown
+    (``suggestion_ids``) that are still waiting in ``group``. Merging joins every pair
+    (each merge recorded and undoable, like one by one); returns how many were decided.
+    Raises ``MatchSuggestion.DoesNotExist`` when none is left."""
+    with shop_scope(shop):
+        members = list(
+            MatchSuggestion.objects.select_for_update()
+            .filter(shop=shop, state=MatchSuggestion.State.PENDING, pk__in=suggestion_ids)
+            .filter(Q(group=group) | Q(pk=group, group__isnull=True))
+            .order_by("pk")
+        )
+        if not members:
+            raise MatchSuggestion.DoesNotExist
+        now = timezone.now()
+        involved = sorted({c for s in members for c in (s.customer_a_id, s.customer_b_id)})
+        if merge:
+            live = _live(shop, involved)
+            parent: dict[int, int] = {}
+
+            def root(pk: int) -> int:
+                while parent.get(pk, pk) != pk:
+                    pk = parent[pk]
+                return pk
+
+            for s in members:
+                a, b = root(live[s.customer_a_id]), root(live[s.customer_b_id])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            merges = [(root(c), c, Merge.Reason.REVIEWED) for c in parent if root(c) != c]
+            customers_merge_many(shop=shop, merges=merges, actor=actor)
+        state = MatchSuggestion.State.MERGED if merge else MatchSuggestion.State.KEPT_APART
+        MatchSuggestion.objects.filter(shop=shop, pk__in=[s.pk for s in members]).update(
+            state=state, decided_by=actor, decided_at=now
+        )
+        if merge:
+            workspace.customers_regrouped(shop=shop, customer_ids=involved)
+    for s in members:
+        audit_record(
+            action="customer.merged" if merge else "customer.kept_apart",
+            shop=shop,
+            actor=actor,
+            target=s.customer_a,
+            request=request,
+            detail={"other": s.customer_b_id, "suggestion": s.pk, "group": group},
+        )
+    return len(members)
 
 
 @transaction.atomic

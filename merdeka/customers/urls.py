@@ -5,6 +5,12 @@ from django.urls import path
 from merdeka.customers import views
 
 urlpatterns = [
+    path("tinjau/kelompok/<int:group>/", views.review_group, name="review_group"),
+    path(
+        "tinjau/kelompok/<int:group>/<str:decision>/",
+        views.review_group_decide,
+        name="review_group_decide",
+    ),
     path("ekspor/", views.customer_export, name="customer_export"),
     path("segmen/", views.segment_list, name="segment_list"),
     path("segmen/<int:segment_id>/", views.segment_detail, name="segment_detail"),

@@ -6,12 +6,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from merdeka.books.debts import customer_owes
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
-from merdeka.customers import export, search, selectors, services
+from merdeka.customers import export, review, search, selectors, services
 from merdeka.customers.forms import (
     ConsentForm,
     CustomerFilterForm,
@@ -83,17 +84,77 @@ def customer_detail(request, customer_id: int):
     return render(request, "customers/detail.html", context)
 
 
-@shop_member
-def review_queue(request):
-    page = Paginator(selectors.pending_suggestions(shop=request.shop), 20).get_page(
-        request.GET.get("page")
-    )
-    customers = [c for suggestion in page for c in suggestion.pair]
+def _with_sides(request, suggestions) -> None:
+    """Give each suggestion ``sides``: its two customers with where each came from."""
+    customers = [c for suggestion in suggestions for c in suggestion.pair]
     selectors.with_known_as(shop=request.shop, customers=customers)
     origins = selectors.record_origins(shop=request.shop, customer_ids=[c.pk for c in customers])
-    for suggestion in page:
+    for suggestion in suggestions:
         suggestion.sides = [(c, origins.get(c.pk, [])) for c in suggestion.pair]
-    return render(request, "customers/review.html", {"page": page})
+
+
+@shop_member
+def review_queue(request):
+    """Groups of alike suggestions and single ones, what matters most first."""
+    page = Paginator(review.queue_entries(shop=request.shop), 20).get_page(request.GET.get("page"))
+    members = review.entries_members(shop=request.shop, entries=page.object_list)
+    entries = []
+    for entry in page.object_list:
+        found = members.get(entry["key"], [])
+        if found:
+            entries.append({**entry, "members": found, "first": found[0]})
+    _with_sides(request, [e["first"] for e in entries])
+    return render(request, "customers/review.html", {"page": page, "entries": entries})
+
+
+@shop_member
+def review_group(request, group: int):
+    """Every member of one group, and one tap that decides them all."""
+    members = review.group_members(shop=request.shop, group=group)
+    if not members:  # decided already, or not this shop's
+        raise Http404
+    _with_sides(request, members)
+    return render(request, "customers/review_group.html", {"group": group, "members": members})
+
+
+@shop_member
+@require_POST
+def review_group_decide(request, group: int, decision: str):
+    if decision not in ("gabung", "pisah"):
+        raise Http404
+    shown = [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()]
+    try:
+        count = services.suggestions_decide_group(
+            shop=request.shop,
+            actor=request.user,
+            group=group,
+            suggestion_ids=shown,
+            merge=decision == "gabung",
+            request=request,
+        )
+    except MatchSuggestion.DoesNotExist:
+        raise Http404 from None
+    if decision == "gabung":
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d pair merged. You can undo each from the customer's page.",
+                "%(count)d pairs merged. You can undo each from the customer's page.",
+                count,
+            )
+            % {"count": count},
+        )
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d pair kept apart. They will not be suggested again.",
+                "%(count)d pairs kept apart. They will not be suggested again.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("review_queue")
 
 
 @shop_member
@@ -115,6 +176,10 @@ def review_decide(request, suggestion_id: int, decision: str):
         messages.success(request, _("Merged. You can undo it from the customer's page."))
     else:
         messages.success(request, _("Kept apart. They will not be suggested again."))
+    group = request.POST.get("group", "")
+    if group.isdigit() and review.group_members(shop=request.shop, group=int(group)):
+        # decided on a group's page: back to what is left of it
+        return redirect("review_group", group=int(group))
     return redirect("review_queue")
 
 

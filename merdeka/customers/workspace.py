@@ -123,8 +123,10 @@ def customers_restored(*, shop, customer_ids: Iterable[int]) -> None:
         stats.customer_stats_refresh(shop=shop, customer_ids=ids)
 
 
-def customers_regrouped(*, shop, customer_ids: Iterable[int]) -> None:
-    """After a merge or an undo: who is live, their numbers and tokens."""
+def customers_regrouped(*, shop, customer_ids: Iterable[int], figures: bool = True) -> None:
+    """After a merge or an undo: who is live, their numbers and tokens (``figures``
+    False: the tokens only, for a caller that refreshes the numbers itself, such as the
+    end of an import run)."""
     ids = list(dict.fromkeys(customer_ids))
     live = list(
         Customer.objects.filter(shop=shop, pk__in=ids, merged_into__isnull=True).values_list(
@@ -133,8 +135,9 @@ def customers_regrouped(*, shop, customer_ids: Iterable[int]) -> None:
     )
     search.forget_customers(shop=shop, customer_ids=[pk for pk in ids if pk not in live])
     search.index_customers(shop=shop, customer_ids=live)
-    stats.customer_stats_refresh(shop=shop, customer_ids=ids)
-    schedule_refresh(shop=shop)
+    if figures:
+        stats.customer_stats_refresh(shop=shop, customer_ids=ids)
+        schedule_refresh(shop=shop)
 
 
 # the order lifecycle's events that move a buyer's figures (orders, spend, first and

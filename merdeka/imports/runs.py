@@ -36,6 +36,7 @@ from merdeka.core import bulk
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.customers.matching import suggest_matches
 from merdeka.customers.models import Identity
+from merdeka.customers.review import review_queue_arrange
 from merdeka.customers.workspace import import_run_finished
 from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
@@ -179,8 +180,16 @@ def run_finish(run: ImportRun) -> None:
     """
     with shop_scope(run.shop_id), bulk.tuned_for_bulk(), transaction.atomic():
         touched = run_touched_customers(run)
-        found = suggest_matches(shop=run.shop, customer_ids=touched) if touched else 0
+        merged: dict = {}  # what strong evidence merged: its numbers come next, with the rest
+        found = (
+            suggest_matches(shop=run.shop, customer_ids=touched, outcome=merged, figures=False)
+            if touched
+            else 0
+        )
+        touched |= merged.get("customers", set())
         import_run_finished(shop=run.shop, customer_ids=touched, since=_updates_since(run))
+        if found:  # weighed by the figures just refreshed, and grouped
+            review_queue_arrange(shop=run.shop)
         run.review_waiting += found
         run.state = ImportRun.State.DONE
         run.finished_at = timezone.now()

@@ -83,6 +83,12 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"suggestion_id": w["suggestion"].pk, "decision": "gabung"}
     ),
     "merge_undo": Route(kwargs=lambda w: {"merge_id": w["merge"].pk}),
+    # a suggestion not grouped yet is a group of one, under its own id
+    "review_group": Route(kwargs=lambda w: {"group": w["suggestion"].pk}, post=None),
+    "review_group_decide": Route(
+        kwargs=lambda w: {"group": w["suggestion"].pk, "decision": "gabung"},
+        post=lambda w: {"member": w["suggestion"].pk},
+    ),
     "import_home": Route(own_shop=True, post=lambda w: {}),
     "shop_export": Route(own_shop=True, post=lambda w: {}),
     "shop_export_job": Route(kwargs=lambda w: {"token": _export_job(w).token}, post=None),
