@@ -26,6 +26,8 @@ class BooksConfig(AppConfig):
         ACTION_LABELS.update(
             {
                 "books.expense_recorded": _("Expense recorded"),
+                "books.expense_cancelled": _("Expense cancelled"),
+                "books.expense_receipt_deleted": _("Cancelled expense's receipt photo deleted"),
                 "books.transfer_recorded": _("Transfer between accounts recorded"),
                 "books.owner_money_recorded": _("Owner's capital or drawings recorded"),
                 "books.opening_recorded": _("Opening balance recorded"),

@@ -13,6 +13,7 @@ class ReceiptsConfig(AppConfig):
         ACTION_LABELS.update(
             {
                 "receipts.booked": _("Receipt booked"),
+                "receipts.deleted": _("Receipt deleted"),
                 "suppliers.added": _("Supplier added"),
                 "suppliers.viewed": _("Supplier's contact opened"),
             }
