@@ -142,22 +142,28 @@ OPEN_STATUSES = (Status.NEW, Status.AWAITING_PAYMENT, Status.PAID, Status.PROCES
 
 def orders_waiting(*, shop) -> dict:
     """How many orders wait to be processed and to be paid (and for how much), in one
-    query over the open statuses (index shop, status)."""
+    query over the open statuses (index shop, status).
+
+    Grouped by status, and the groups summed here: grouped, the database walks the
+    index (shop, status) to the few open orders. Without the grouping SQLite's planner
+    reads ``status IN (...)`` from its statistics as an average status's share of the
+    whole order book and scans every order of the shop instead (140 ms of the home
+    page's 165 at 730,000 orders, measured in bench/RESULTS.md)."""
     with shop_scope(shop):
-        totals = (
+        rows = (
             Order.objects.filter(shop=shop, status__in=OPEN_STATUSES)
-            .order_by()
-            .aggregate(
+            .values("status")
+            .annotate(
                 to_process=Count("id", filter=to_process_q()),
                 unpaid=Count("id", filter=awaiting_payment_q()),
                 unpaid_total=Sum("total", filter=awaiting_payment_q()),
             )
+            .order_by()
         )
-    return {
-        "to_process": totals["to_process"] or 0,
-        "unpaid": totals["unpaid"] or 0,
-        "unpaid_total": totals["unpaid_total"] or 0,
-    }
+        return {
+            key: sum(row[key] or 0 for row in rows)
+            for key in ("to_process", "unpaid", "unpaid_total")
+        }
 
 
 def order_summary(orders) -> dict:
