@@ -9,6 +9,9 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+import pytest
+from django.db import connection
+
 from merdeka.books import debts, services
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.models import DEBIT_NORMAL, DebtKind, JournalLine, Kind
@@ -18,6 +21,7 @@ from merdeka.core.scoping import shop_scope
 from merdeka.orders import lifecycle
 from merdeka.orders.manual import ManualLine, manual_order_create
 from merdeka.orders.models import Order, Status
+from merdeka.orders.selectors import orders_waiting
 from merdeka.orders.services import Buyer
 
 OPEN_UNPAID = (Status.NEW, Status.AWAITING_PAYMENT)
@@ -157,3 +161,51 @@ def test_the_dashboard_equals_a_plain_count_after_a_mix_of_orders(ika_shop, ika,
         assert seen == plain, shop.slug
         if shop == ika_shop:
             assert plain["to_process"] and plain["unpaid"]  # the mix left orders open
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner statistics")
+def test_the_open_orders_are_found_through_the_index_in_a_big_order_book(ika_shop, ika):
+    """SQLite's statistics of a shop whose 730,000 orders are all completed (the
+    3M-line bench's, ``sqlite_stat1`` as ``ANALYZE`` wrote it there) make every status
+    look like the whole book: the dashboard's query must still search the index (shop,
+    status) for the open orders, not scan every order (140 ms of the home page there)."""
+    _mix(ika_shop, ika, random.Random(7), 3)
+    n = 726_674
+    planted = {
+        "order_shop_status": f"{n} {n} {n}",
+        "order_customer": f"{n} {n} {n} 1836",
+        "orders_order_ordered_at_6ce09183": f"{n} 1836",
+        "orders_order_customer_id_0b76f6a4": f"{n} {n}",
+        "orders_order_key_version_53aa34d6": f"{n} {n}",
+        "orders_order_import_file_id_f14d8077": f"{n} {n}",
+        "orders_order_city_index_5b2e74b6": f"{n} {n}",
+        "sqlite_autoindex_orders_order_1": f"{n} {n}",  # public_token
+        "sqlite_autoindex_orders_order_2": f"{n} {n} 103811 1",  # shop, channel, external_id
+    }
+    seen = []
+
+    def keep(execute, sql, params, many, context):
+        seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orders_order")
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'orders_order'")
+        for index, stat in planted.items():
+            cursor.execute(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('orders_order', %s, %s)",
+                [index, stat],
+            )
+        cursor.execute("ANALYZE sqlite_schema")  # the planner reads the statistics again
+        with connection.execute_wrapper(keep):
+            waiting = orders_waiting(shop=ika_shop)
+        sql, params = next((s, p) for s, p in seen if "orders_order" in s)
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert "order_shop_status" in plan, plan
+    assert "SCAN orders_order" not in plan, plan
+    assert waiting == {
+        key: value
+        for key, value in _plain(ika_shop, today(ika_shop)).items()
+        if key in ("to_process", "unpaid", "unpaid_total")
+    }
