@@ -281,8 +281,15 @@ class ProductSalesDay(ShopOwnedModel):
 class SalesDirty(ShopOwnedModel):
     """A UTC day whose orders or order lines were written since the days were last
     made: marked by the database itself (triggers on the orders and their lines, so no
-    writer can forget), made again before the days are next read."""
+    writer can forget), made again before the days are next read.
 
+    Its shop is no database constraint: deleting a shop's orders (a shop erased, a test
+    database flushed) fires the triggers, which mark days of a shop about to go; a mark
+    left behind for a shop that is gone is harmless and never read."""
+
+    shop = models.ForeignKey(
+        "core.Shop", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     day = models.DateField()
     version = models.BigIntegerField(default=1)  # grows with each mark of the day
 

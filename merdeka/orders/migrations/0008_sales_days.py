@@ -95,6 +95,7 @@ class Migration(migrations.Migration):
                 (
                     "shop",
                     models.ForeignKey(
+                        db_constraint=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="core.shop",
