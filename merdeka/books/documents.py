@@ -84,8 +84,10 @@ class Table:
                     shown = rupiah_filter(value)
                 elif kind in (NUMBER, "words"):
                     shown = render_value_in_context(value, context)
-                else:
+                elif isinstance(value, dt.date):
                     shown = conditional_escape(date_filter(value, "j M"))
+                else:  # text as it is (a share "12,5%"): the date filter blanked it
+                    shown = conditional_escape(render_value_in_context(value, context))
                 cells.append(f'<td class="num" data-label="{column}">{shown}</td>')
             out.append(
                 f'\n    <tr{style}>\n      <th scope="row">{label}</th>\n      '
