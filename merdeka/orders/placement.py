@@ -68,8 +68,8 @@ def order_number() -> str:
 
 
 def check_key(key: str) -> None:
-    if not key or len(key) > 64:
-        raise ValueError("an idempotency key of 1-64 characters is needed")
+    if not key or len(key) > 64 or "\x00" in key:
+        raise ValueError("an idempotency key of 1-64 characters, none of them NUL, is needed")
 
 
 def place(

@@ -235,7 +235,11 @@ def orders_for_labels(*, shop, order_ids) -> list[Order]:
 def order_by_idempotency_key(shop, key: str) -> Order | None:
     """The shop's order placed with ``key``, if any. Asked of every placement, retries
     and refusals included: one raw indexed query (building the ORM's costs more than
-    running it); the raw queryset still decrypts and converts every field."""
+    running it); the raw queryset still decrypts and converts every field. A key no
+    placement could have stored (empty, too long, with a NUL byte, which PostgreSQL
+    refuses in text) finds nothing."""
+    if not key or len(key) > 64 or "\x00" in key:
+        return None
     with shop_scope(shop):
         found = rawsql.raw(Order, _IDEMPOTENCY_SQL, [shop.pk, key], shop_id=shop.pk)
         return next(iter(found), None)
