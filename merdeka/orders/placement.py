@@ -31,7 +31,7 @@ from merdeka.customers.resolution import BuyerInput, Resolver, email_claim, phon
 from merdeka.orders import lifecycle
 from merdeka.orders.lines import recipient_fields
 from merdeka.orders.models import Order
-from merdeka.orders.selectors import order_by_idempotency_key
+from merdeka.orders.selectors import idempotency_key_valid, order_by_idempotency_key
 from merdeka.privacy.crypto import data_key_versions_pinned
 
 try:  # bulk writes on PostgreSQL (COPY) raise psycopg's own error, not Django's
@@ -68,7 +68,7 @@ def order_number() -> str:
 
 
 def check_key(key: str) -> None:
-    if not key or len(key) > 64 or "\x00" in key:
+    if not idempotency_key_valid(key):
         raise ValueError("an idempotency key of 1-64 characters, none of them NUL, is needed")
 
 

@@ -232,13 +232,19 @@ def orders_for_labels(*, shop, order_ids) -> list[Order]:
     return [found[pk] for pk in wanted]
 
 
+def idempotency_key_valid(key: str) -> bool:
+    """What a placement's key must be: 1-64 characters, none of them NUL (PostgreSQL
+    refuses NUL in text). Placing refuses any other key; looking one up finds nothing."""
+    return bool(key) and len(key) <= 64 and "\x00" not in key
+
+
 def order_by_idempotency_key(shop, key: str) -> Order | None:
     """The shop's order placed with ``key``, if any. Asked of every placement, retries
     and refusals included: one raw indexed query (building the ORM's costs more than
     running it); the raw queryset still decrypts and converts every field. A key no
     placement could have stored (empty, too long, with a NUL byte, which PostgreSQL
     refuses in text) finds nothing."""
-    if not key or len(key) > 64 or "\x00" in key:
+    if not idempotency_key_valid(key):
         return None
     with shop_scope(shop):
         found = rawsql.raw(Order, _IDEMPOTENCY_SQL, [shop.pk, key], shop_id=shop.pk)

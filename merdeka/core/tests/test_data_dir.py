@@ -76,3 +76,13 @@ def test_no_data_directory_is_tracked_and_any_new_one_is_ignored():
     for path in ("var/secret_key", "merdeka/var/secret_key", "a/b/var/master.key"):
         ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT)
         assert ignored.returncode == 0, f"{path} is not ignored"
+
+
+def test_each_test_worker_has_a_data_directory_of_its_own(settings):
+    """xdist workers inherit the controller's environment, where ``merdeka.testenv``
+    already named the shared folder: each worker must still get its own, or one worker's
+    uploads show up among the files another worker's test counts as left behind."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = Path(os.environ["MERDEKA_TEST_DATA_DIR"])
+    mine = settings.DATA_DIR
+    assert mine == ((shared / worker) if worker else shared).resolve()

@@ -204,11 +204,6 @@ def test_a_killed_command_leaves_a_failed_run_that_says_what_to_do(client, ika, 
 def test_an_upload_whose_task_worker_dies_is_failed_and_its_upload_deleted(
     ika_client, ika_shop, tmp_path, settings
 ):
-    if connection.vendor == "postgresql":
-        # Since the columnar reader, PostgreSQL's run once finished its file before the
-        # poll below saw it running (2026-12-06); the SQLite run covers the behaviour
-        # until the poll is made to catch it there too (a known gap, not a pass).
-        pytest.skip("the file's running state is not caught in time on PostgreSQL yet")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     path = tmp_path / "Order.all.20250501_20250531.csv"
     shopee_csv(path)
