@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run setup lock test lint format test-sqlite test-postgres test-e2e browser pdf-libs messages bench bench-tools bench-storefront bench-books clean
+.PHONY: run setup lock test lint format test-sqlite test-sqlite-all test-postgres test-e2e browser pdf-libs messages bench bench-tools bench-storefront bench-books clean
 
 # The exact versions of requirements.lock, then Merdeka itself without resolving again;
 # a change to pyproject.toml or a lock file reinstalls on the next make.
@@ -44,7 +44,12 @@ test-sqlite: $(BIN)/.test-installed pdf-libs
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not e2e" -q --durations=15
 
 test-e2e: $(BIN)/.test-installed browser
-	$(BIN)/pytest -m e2e -q --durations=10
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m e2e -q --durations=10
+
+# make test's SQLite half: the browser journeys in the same run as the rest, so the two
+# workers share them out (one database set-up per worker, no idle tail between the two)
+test-sqlite-all: $(BIN)/.test-installed pdf-libs browser
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q --durations=15
 
 # The browser tests drive Debian's chromium (never `playwright install`). Missing, it is
 # installed here: as root directly, otherwise through sudo (which may ask for your
@@ -104,7 +109,7 @@ test-postgres: $(BIN)/.test-installed pdf-libs
 	fi
 
 # the system packages first: a password sudo asks for comes now, not after the first half
-test: browser pdf-libs lint test-sqlite test-e2e test-postgres
+test: browser pdf-libs lint test-sqlite-all test-postgres
 
 messages: $(BIN)/.test-installed
 	cd merdeka && ../$(BIN)/merdeka makemessages -l id --no-obsolete --ignore 'static/*' --ignore '*/tests/*' --ignore 'e2e/*'

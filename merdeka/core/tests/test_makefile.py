@@ -112,8 +112,12 @@ def test_when_sudo_refuses_it_says_exactly_what_to_run_and_stops(machine):
 
 def test_make_test_and_the_browser_half_get_chromium_first():
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^test: browser .*test-e2e", makefile, re.M)
+    assert re.search(r"^test: browser .*test-sqlite-all", makefile, re.M)
+    assert re.search(r"^test-sqlite-all: .*\bbrowser\b", makefile, re.M)
     assert re.search(r"^test-e2e: .*\bbrowser\b", makefile, re.M)
+    # the browser journeys run in make test's SQLite half (no -m filter there)
+    recipe = re.search(r"^test-sqlite-all:.*\n\t(.*)", makefile, re.M).group(1)
+    assert "pytest" in recipe and "-m" not in recipe.split()
     # CI relies on it instead of installing chromium on its own
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get" not in ci and ci.rstrip().endswith("make test")
@@ -199,3 +203,4 @@ def test_make_run_and_make_test_get_pango_first():
     assert re.search(r"^setup: .*\bpdf-libs\b", makefile, re.M)
     assert re.search(r"^test: browser pdf-libs ", makefile, re.M)
     assert re.search(r"^test-sqlite: .*\bpdf-libs\b", makefile, re.M)
+    assert re.search(r"^test-sqlite-all: .*\bpdf-libs\b", makefile, re.M)
