@@ -1,13 +1,21 @@
 """Reminding a customer of what she owes: a service message about her transaction (its
 words say so), through outreach's channels (a wa.me link from the seller's phone, a
-Cloud API utility template, email), refused for a restricted or erased customer, each
-one logged (``DebtReminder``) and audited against her. The debts themselves are
-``merdeka.books.debts``."""
+Cloud API utility template, email), refused for a restricted or erased customer and on
+a channel where she told the shop to stop (replied STOP), each one logged
+(``DebtReminder``) and audited against her. The debts themselves are
+``merdeka.books.debts``.
+
+Who may be reminded where is outreach's consent rule for service messages
+(``consent_allows``, purpose ``service``), asked by ``reminder_send`` and again by
+outreach when the worker sends: a "no" to promotions does not stop a reminder, a STOP
+on the channel does (docs/decisions/stop-and-service-messages.md). ``reminder_reach``
+says to the seller which channels are closed for whom, and what she can do instead."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import formats, translation
@@ -17,7 +25,7 @@ from merdeka.books.debts import TEMPLATE_PARAMS, Owed, debt_owed, order_owed
 from merdeka.books.models import (
     DebtReminder,
 )
-from merdeka.books.posting import today
+from merdeka.books.posting import local_date, today
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
@@ -31,7 +39,17 @@ from merdeka.outreach.models import (
 from merdeka.outreach.placeholders import Recipient, placeholder_values, render
 from merdeka.outreach.services import delivery_send, service_message_send, window_open
 from merdeka.privacy.audit import audit_record
-from merdeka.privacy.consent import SERVICE, consent_allows
+from merdeka.privacy.consent import (
+    SERVICE,
+    channel_stopped,
+    channel_stops,
+    consent_allows,
+    is_restricted,
+)
+from merdeka.privacy.models import ConsentChannel
+
+logger = logging.getLogger(__name__)
+KINDS = (ChannelKind.WALINK, ChannelKind.CLOUDAPI, ChannelKind.EMAIL)
 
 
 def _plain(text: str) -> str:
@@ -84,14 +102,71 @@ def reminder_preview(*, shop, item: Owed, customer) -> str:
     return render(reminder_message(shop, item)["body"], values)
 
 
+@dataclass
+class Reach:
+    """Where a reminder can reach the customer now, and where it cannot because of her.
+
+    ``channels``: (value, label) choices for the form; ``stopped``: consent channel ->
+    the day she replied STOP there (no message of any kind goes there any more);
+    ``restricted``: her data is on hold, nothing goes anywhere."""
+
+    channels: list[tuple[str, str]] = field(default_factory=list)
+    stopped: dict[str, dt.datetime] = field(default_factory=dict)
+    restricted: bool = False
+
+    @property
+    def closed(self) -> list[tuple[str, dt.datetime]]:
+        """(channel label, when she said STOP) for the page."""
+        return [(str(ConsentChannel(c).label), at) for c, at in self.stopped.items()]
+
+
+def reminder_reach(*, shop, customer) -> Reach:
+    """The channels a reminder can take to this customer now (the form's choices), and
+    those her own choices closed, for the sentence that tells the seller why."""
+    if is_restricted(shop=shop, customer=customer):
+        return Reach(restricted=True)
+    stops = channel_stops(shop=shop, customer_ids=[customer.pk]).get(customer.pk, {})
+    reach = Reach(stopped={channel: event.created_at for channel, event in stops.items()})
+    for kind in KINDS:
+        channel = get_channel(kind)
+        if channel.consent_channel in stops:
+            continue
+        if channel.address(customer) and channel.unavailable_reason(shop) is None:
+            reach.channels.append((kind, ChannelKind(kind).label))
+    return reach
+
+
 def reminder_channels(*, shop, customer) -> list[tuple[str, str]]:
     """The channels that can reach the customer now, as (value, label) choices."""
-    found = []
-    for kind in (ChannelKind.WALINK, ChannelKind.CLOUDAPI, ChannelKind.EMAIL):
-        channel = get_channel(kind)
-        if channel.address(customer) and channel.unavailable_reason(shop) is None:
-            found.append((kind, ChannelKind(kind).label))
-    return found
+    return reminder_reach(shop=shop, customer=customer).channels
+
+
+def unreachable_mark(*, shop, items) -> None:
+    """Mark each open item whose customer stopped a channel (``item.stopped``: the
+    channels' labels), for the receivables list: one query for the whole list."""
+    stops = channel_stops(shop=shop, customer_ids=[item.customer_id for item in items])
+    for item in items:
+        item.stopped = [
+            str(ConsentChannel(channel).label) for channel in stops.get(item.customer_id, {})
+        ]
+
+
+def _refusal(shop, customer, kind) -> str:
+    """Why consent_allows said no, for the seller: on hold, or her STOP on the channel."""
+    stop = channel_stopped(shop=shop, customer=customer, channel=kind.consent_channel)
+    if stop is None:
+        return _(
+            "This customer cannot be sent messages: the processing of her data is "
+            "restricted. Remind her in person."
+        )
+    return _(
+        "She replied STOP on %(channel)s on %(date)s, so she gets no more messages from "
+        "you there, reminders included. The reminder was not sent. Remind her another "
+        "way: by email if she has one, by phone call, or in person."
+    ) % {
+        "channel": ConsentChannel(kind.consent_channel).label,
+        "date": _long_date(local_date(shop, stop.created_at)),
+    }
 
 
 def utility_templates(*, shop) -> list[WhatsAppTemplate]:
@@ -152,12 +227,16 @@ def reminder_send(
     if not consent_allows(
         shop=shop, customer=customer, channel=kind.consent_channel, purpose=SERVICE
     ):
-        raise ServiceError(
-            _(
-                "This customer cannot be sent messages: the processing of her data is "
-                "restricted. Remind her in person."
-            )
+        logger.warning(
+            "debt reminder not sent (shop %s, debt %s, order %s, customer %s, %s): %s",
+            shop.pk,
+            item.debt_id,
+            item.order_id,
+            customer.pk,
+            channel,
+            "on hold" if is_restricted(shop=shop, customer=customer) else "she replied STOP",
         )
+        raise ServiceError(_refusal(shop, customer, kind))
     if not kind.address(customer):
         raise ServiceError(
             _("This customer has no email address.")

@@ -44,6 +44,8 @@ def debt_list(request, kind: str):
         items = [item for item in items if item.bucket == chosen]
     else:
         chosen = ""
+    if kind == DebtKind.RECEIVABLE:  # who cannot be reminded where, at a glance
+        debt_reminders.unreachable_mark(shop=shop, items=items)
     return render(
         request,
         "books/debts.html",
@@ -137,14 +139,17 @@ def _debt(request, debt_id: int) -> Debt:
         raise Http404 from None
 
 
-def _reminder_form(request, customer, data=None) -> ReminderForm | None:
+def _reminder_form(request, customer, data=None) -> dict:
+    """The reminder's form and what the page says about where it cannot go."""
     if customer is None:
-        return None
-    return ReminderForm(
+        return {"reminder_form": None, "reach": None}
+    reach = debt_reminders.reminder_reach(shop=request.shop, customer=customer)
+    form = ReminderForm(
         data,
-        channels=debt_reminders.reminder_channels(shop=request.shop, customer=customer),
+        channels=reach.channels,
         templates=debt_reminders.utility_templates(shop=request.shop),
     )
+    return {"reminder_form": form, "reach": reach}
 
 
 def _detail(request, debt: Debt, pay_form=None, status: int = 200):
@@ -175,7 +180,7 @@ def _detail(request, debt: Debt, pay_form=None, status: int = 200):
             "debt": debt,
             "state": state,
             "pay_form": pay_form if state["left"] > 0 else None,
-            "reminder_form": _reminder_form(request, customer),
+            **_reminder_form(request, customer),
             "preview": preview,
             "is_owner": request.membership.is_owner,
             "bucket_label": dict(debts.BUCKETS)[state["bucket"]],
@@ -295,7 +300,7 @@ def order_debt(request, order_id: int):
         "books/order_debt.html",
         {
             "owed": owed,
-            "reminder_form": _reminder_form(request, customer),
+            **_reminder_form(request, customer),
             "preview": preview,
             "bucket_label": dict(debts.BUCKETS)[owed.bucket],
         },

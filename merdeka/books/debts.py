@@ -427,6 +427,7 @@ class Owed:
     days_overdue: int = 0
     bucket: str = ""
     reminders: list = field(default_factory=list)
+    stopped: list = field(default_factory=list)  # channels she said STOP on (the list's)
 
     @property
     def left(self) -> int:

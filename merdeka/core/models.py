@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import logging
+from binascii import hexlify
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from merdeka.core.scoping import ShopOwnedModel
+from merdeka.privacy import sitekeys
+from merdeka.privacy.crypto import DecryptionError
+
+log = logging.getLogger(__name__)
 
 TIME_ZONES = [
     ("Asia/Jakarta", _("WIB (Asia/Jakarta)")),
@@ -95,3 +103,49 @@ class EventOutbox(ShopOwnedModel):
                 fields=["subscriber", "event_id"], name="core_outbox_once_per_subscriber"
             )
         ]
+
+
+class Authenticator(sitekeys.SiteSealed, TOTPDevice):
+    """A person's authenticator app (django-otp's ``TOTPDevice``) whose secret is kept
+    sealed with the site's key (``privacy.sitekeys``): the ``key`` column holds the
+    sealed secret, never the secret itself, and django-otp reads the secret through
+    ``bin_key``, which opens it. Bound to the person, so a sealed secret copied onto
+    another person's device does not open. ``merdeka keys rotate`` seals them again."""
+
+    LABEL = "core.authenticator"
+    site_sealed_field = "key"
+
+    class Meta:
+        proxy = True
+
+    def _where(self) -> dict:
+        return {"label": self.LABEL, "row": str(self.user_id)}
+
+    @property
+    def bin_key(self) -> bytes:
+        return sitekeys.unseal(self.key, **self._where())
+
+    def secret_set(self, hex_key: str) -> None:
+        """Keep ``hex_key`` (django-otp's hex form of the secret) sealed."""
+        self.key = sitekeys.seal(bytes.fromhex(hex_key), **self._where())
+
+    def verify_token(self, token) -> bool:
+        """django-otp's check; a secret that does not open (tampered, moved to another
+        person, its key destroyed) accepts no code instead of failing the page."""
+        try:
+            return super().verify_token(token)
+        except DecryptionError:
+            log.error("the authenticator secret of user %s does not open", self.user_id)
+            return False
+
+    @property
+    def secret_hex(self) -> str:
+        return hexlify(self.bin_key).decode("ascii")
+
+    def site_reseal(self) -> None:
+        """Seal the secret again under the active site key (a row never sealed, left
+        by an older version, is sealed now)."""
+        if sitekeys.is_sealed(self.key):
+            self.key = sitekeys.seal(self.bin_key, **self._where())
+        else:
+            self.secret_set(self.key)

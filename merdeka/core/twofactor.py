@@ -1,8 +1,10 @@
 """Two-factor sign-in: a code from an authenticator app (TOTP) or a one-time recovery code.
 
-Built on django-otp: a person's authenticator is a confirmed ``TOTPDevice``, their
-recovery codes are the tokens of one ``StaticDevice``, and ``OTPMiddleware`` says whether
-the session passed the second step (``request.user.is_verified()``).
+Built on django-otp: a person's authenticator is a confirmed ``TOTPDevice`` kept
+through its proxy ``core.Authenticator``, whose secret is sealed with the site's key
+(``privacy.sitekeys``: a copy of the database does not hand it out); their recovery
+codes are the tokens of one ``StaticDevice``, and ``OTPMiddleware`` says whether the
+session passed the second step (``request.user.is_verified()``).
 
 * Signing in: after the password, a person with an authenticator is not signed in yet:
   the session holds a *pending* sign-in (``pending_start``) until the code is right
@@ -39,7 +41,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
-from merdeka.core.models import Membership, User
+from merdeka.core.models import Authenticator, Membership, User
 from merdeka.privacy.audit import audit_record
 
 RECOVERY_CODES = 10
@@ -74,17 +76,17 @@ class Verified:
 # -- reading -------------------------------------------------------------------------------
 
 
-def authenticator(user) -> TOTPDevice | None:
+def authenticator(user) -> Authenticator | None:
     if user is None or not user.is_authenticated:
         return None
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return Authenticator.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 def has_two_factor(user) -> bool:
     return bool(
         user is not None
         and user.is_authenticated
-        and TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        and Authenticator.objects.filter(user=user, confirmed=True).exists()
     )
 
 
@@ -214,10 +216,12 @@ def two_factor_enable(*, user: User, key: str, code: str, request=None) -> list[
     totp.time = time.time()
     if not totp.verify(int(code), tolerance=1):
         return None
-    TOTPDevice.objects.filter(user=user).delete()
-    device = TOTPDevice.objects.create(
-        user=user, name=TOTP_NAME, key=key, confirmed=True, last_t=totp.t(), drift=totp.drift
+    Authenticator.objects.filter(user=user).delete()
+    device = Authenticator(
+        user=user, name=TOTP_NAME, confirmed=True, last_t=totp.t(), drift=totp.drift
     )
+    device.secret_set(key)  # sealed: the column never holds the secret itself
+    device.save()
     codes = _new_recovery_codes(user)
     if request is not None:
         request.session.pop(ENROL_KEY, None)
@@ -230,7 +234,7 @@ def two_factor_enable(*, user: User, key: str, code: str, request=None) -> list[
 def two_factor_disable(*, user: User, actor: User | None = None, request=None, shop=None) -> bool:
     """Remove the person's authenticator and recovery codes. ``actor`` is the owner who
     reset a team member's account (``shop`` is theirs), or the person themself."""
-    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    removed, _ = Authenticator.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     if removed:
         detail = {"by_owner": True} if actor is not None and actor.pk != user.pk else {}

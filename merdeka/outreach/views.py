@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -121,27 +122,48 @@ def campaign_new(request):
     return render(request, "outreach/compose.html", _compose_context(request, form))
 
 
+def _seen_at(value: str):
+    """The draft's ``updated_at`` the edit form was opened with (None if unreadable)."""
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 @shop_member
 def campaign_edit(request, campaign_id: int):
     campaign = _campaign_or_404(request, campaign_id)
     if campaign.state != Campaign.State.DRAFT:
         messages.error(request, _("This campaign was already sent and cannot be changed."))
         return redirect("outreach_campaign", campaign_id=campaign.pk)
+    # what the form was opened with: a save refuses a draft changed since (another tab)
+    seen = request.POST.get("seen", "") if request.method == "POST" else ""
+    seen = seen or campaign.updated_at.isoformat()
     if request.method == "POST":
         form = CampaignForm(request.POST, shop=request.shop)
         if form.is_valid():
-            campaigns.campaign_save(
-                shop=request.shop,
-                actor=request.user,
-                fields=form.campaign_fields(),
-                campaign=campaign,
-                request=request,
-            )
-            messages.success(request, _("Campaign saved."))
-            return redirect("outreach_campaign", campaign_id=campaign.pk)
+            try:
+                campaigns.campaign_save(
+                    shop=request.shop,
+                    actor=request.user,
+                    fields=form.campaign_fields(),
+                    campaign=campaign,
+                    seen_at=_seen_at(seen),
+                    request=request,
+                )
+            except common.OutreachError as exc:
+                if _campaign_or_404(request, campaign_id).state != Campaign.State.DRAFT:
+                    messages.error(request, str(exc))
+                    return redirect("outreach_campaign", campaign_id=campaign.pk)
+                form.add_error(None, str(exc))  # her words stay on the page to copy
+            else:
+                messages.success(request, _("Campaign saved."))
+                return redirect("outreach_campaign", campaign_id=campaign.pk)
     else:
         form = CampaignForm(shop=request.shop, initial=CampaignForm.initial_from(campaign))
-    return render(request, "outreach/compose.html", _compose_context(request, form, campaign))
+    context = _compose_context(request, form, campaign)
+    context["seen"] = seen
+    return render(request, "outreach/compose.html", context)
 
 
 @shop_member

@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "import.mapping_deleted": _("Column mapping forgotten"),
     "keys.rotation_started": _("Key rotation started"),
     "keys.rotated": _("Encryption keys rotated"),
+    "keys.site_rotated": _("The site's key for sign-in secrets rotated"),
     "backup.created": _("Backup created"),
     # parcel cards and customers' rights (UU PDP)
     "cards.batch_created": _("Parcel cards made"),

@@ -2,8 +2,11 @@
 
 Every send of a marketing message asks ``consent_allows`` first and it fails closed: no
 recorded opt-in for that channel means no message. Order-service messages (a payment
-received, a parcel shipped) are sent under the contract basis and need no opt-in, but a
-customer whose processing is restricted or who was erased gets nothing at all.
+received, a parcel shipped, a payment reminder) are sent under the contract basis and
+need no opt-in, but a customer whose processing is restricted or who was erased gets
+nothing at all, and one who told the shop to stop on a channel (replied STOP there) gets
+nothing more on that channel until she opts in there again (``channel_stops``; a "no" to
+promotions alone does not stop service messages: docs/decisions/stop-and-service-messages.md).
 
 A customer merged into another brings their choices along: the current state of a
 customer is the latest choice recorded for them *or for anyone merged into them*, and it
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from merdeka.core import bulk
@@ -33,6 +37,12 @@ from merdeka.privacy.models import (
 MARKETING = "marketing"
 SERVICE = "service"
 PURPOSES = (MARKETING, SERVICE)
+
+# What a withdrawal stops, where its evidence says (``evidence[STOPS]``): promotions
+# only, or every message on the channel (the customer's own STOP there).
+STOPS = "stops"
+STOPS_PROMOTIONS = "promotions"
+STOPS_CHANNEL = "channel"
 
 
 @transaction.atomic
@@ -100,7 +110,8 @@ def consent_allows(*, shop, customer, channel: str, purpose: str = MARKETING) ->
     """May the shop send this customer a message of ``purpose`` through ``channel``?
 
     Fails closed: an unknown purpose or channel, a customer of another shop, a merged-away,
-    erased (unsaved) or restricted customer, or no recorded opt-in all answer False.
+    erased (unsaved) or restricted customer, or no recorded opt-in all answer False; a
+    service message also False on a channel she told the shop to stop (``channel_stops``).
     """
     if purpose not in PURPOSES or channel not in ConsentChannel.values:
         return False
@@ -112,10 +123,58 @@ def consent_allows(*, shop, customer, channel: str, purpose: str = MARKETING) ->
         if is_restricted(shop=shop, customer=customer):
             return False
         if purpose == SERVICE:
-            return True
+            return channel_stopped(shop=shop, customer=customer, channel=channel) is None
         return Consent.objects.filter(
             shop=shop, customer=customer, channel=channel, granted=True
         ).exists()
+
+
+def stops_channel(event: ConsentEvent) -> bool:
+    """Does this choice stop every message on its channel, not only promotions?
+
+    Only the customer's own STOP on the channel does. A "stop promotions" button, Meta's
+    "stopped marketing messages" (evidence ``provider_error``), an unsubscribe link, a
+    "no" at sign-up or told to the shop, and a withdrawal of (marketing) consent by a
+    rights request stop promotions only. A STOP recorded before its evidence said which
+    it was counts as a full stop: the rule fails closed."""
+    if event.granted or event.source != ConsentSource.REPLY_STOP:
+        return False
+    evidence = event.evidence or {}
+    if evidence.get(STOPS):
+        return evidence[STOPS] == STOPS_CHANNEL
+    return "provider_error" not in evidence
+
+
+def channel_stops(*, shop, customer_ids: Iterable[int]) -> dict[int, dict[str, ConsentEvent]]:
+    """customer id -> {channel: the STOP that holds} for the customers who told the shop
+    to stop messaging them on a channel (they, or anyone merged into them) and have not
+    opted in on that channel since. Customers without one are left out."""
+    customer_ids = list(dict.fromkeys(cid for cid in customer_ids if cid))
+    if not customer_ids:
+        return {}
+    with shop_scope(shop):
+        groups = _merged_group(shop, customer_ids)
+        root_of = {cid: root for root, group in groups.items() for cid in group}
+        events: list[ConsentEvent] = []
+        for part in bulk.chunks(list(root_of)):
+            events.extend(
+                ConsentEvent.objects.filter(shop=shop, customer_id__in=part).filter(
+                    Q(granted=True) | Q(source=ConsentSource.REPLY_STOP)
+                )
+            )
+    held: dict[int, dict[str, ConsentEvent]] = {}
+    for event in sorted(events, key=lambda e: (e.created_at, e.pk)):
+        root = root_of[event.customer_id]
+        if event.granted:
+            held.get(root, {}).pop(event.channel, None)
+        elif stops_channel(event):
+            held.setdefault(root, {})[event.channel] = event
+    return {root: stops for root, stops in held.items() if stops}
+
+
+def channel_stopped(*, shop, customer, channel: str) -> ConsentEvent | None:
+    """The STOP that keeps every message from this customer on ``channel``, or None."""
+    return channel_stops(shop=shop, customer_ids=[customer.pk]).get(customer.pk, {}).get(channel)
 
 
 def is_restricted(*, shop, customer) -> bool:

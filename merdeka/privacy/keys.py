@@ -3,6 +3,8 @@
 * The **master key** (KEK, 32 bytes) comes from ``MERDEKA_MASTER_KEY`` (base64) or a
   key file created with mode 0600 on first use. It is never stored in the database,
   so a stolen dump or backup holds only wrapped keys.
+* The site has keys of its own (``SiteKey``, wrapped the same way, bound to their
+  purpose and version) for secrets that belong to no shop: ``privacy.sitekeys``.
 * Each shop has **data keys** (AES-256-GCM, versioned, for encrypting personal data)
   and one **index key** (HMAC-SHA256, for blind indexes). They are stored wrapped
   with the master key, with the shop, purpose and version bound as associated data.
@@ -131,4 +133,25 @@ def unwrap_key(wrapped: bytes, *, shop_id: int, purpose: str, version: int) -> b
         raise KeyUnwrapError(
             f"the {purpose} key v{version} of shop {shop_id} does not open with this "
             f"master key ({master_key_location()})"
+        ) from exc
+
+
+def _site_aad(purpose: str, version: int) -> bytes:
+    return f"merdeka:sitekey:v1|{purpose}|{version}".encode()
+
+
+def wrap_site_key(raw: bytes, *, purpose: str, version: int) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(master_key()).encrypt(nonce, raw, _site_aad(purpose, version))
+
+
+def unwrap_site_key(wrapped: bytes, *, purpose: str, version: int) -> bytes:
+    try:
+        return AESGCM(master_key()).decrypt(
+            bytes(wrapped[:NONCE_BYTES]), bytes(wrapped[NONCE_BYTES:]), _site_aad(purpose, version)
+        )
+    except InvalidTag as exc:
+        raise KeyUnwrapError(
+            f"the site's {purpose} key v{version} does not open with this master key "
+            f"({master_key_location()})"
         ) from exc

@@ -30,6 +30,30 @@ class ShopKey(ShopOwnedModel):
         ]
 
 
+class SiteKey(models.Model):
+    """A key of the site itself, for secrets that belong to a person rather than a shop
+    (the secret of her authenticator app): versioned and wrapped by the master key like
+    a shop's keys, rotated by ``merdeka keys rotate`` (``privacy.sitekeys``)."""
+
+    AUTH = "auth"
+    PURPOSES = [(AUTH, "auth")]
+
+    purpose = models.CharField(max_length=10, choices=PURPOSES)
+    version = models.PositiveIntegerField()
+    wrapped = models.BinaryField()
+    master_key_id = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "version"], name="sitekey_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"site {self.purpose} key v{self.version}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("the audit log is append-only")

@@ -1,4 +1,5 @@
-"""Key management: creating a shop's keys and rotating its data key (resumable)."""
+"""Key management: creating a shop's keys and rotating its data key (resumable), and
+rotating the site's own key for sign-in secrets (``sitekeys``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from merdeka.core.scoping import shop_scope
-from merdeka.privacy import crypto, keys
+from merdeka.privacy import crypto, keys, sitekeys
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.fields import EncryptedModel
 from merdeka.privacy.models import ShopKey
@@ -149,3 +150,22 @@ def keys_rotate(
         resumed=resumed,
         retired_versions=retired,
     )
+
+
+def site_keys_rotate(
+    *, actor=None, progress: Callable[[int], None] | None = None
+) -> sitekeys.SiteRotation:
+    """Seal every authenticator secret under a fresh site key and destroy the old one
+    (resumable, like ``keys_rotate``); audited once it is done."""
+    report = sitekeys.site_keys_rotate(purpose=sitekeys.AUTH, progress=progress)
+    audit_record(
+        action="keys.site_rotated",
+        actor=actor,
+        detail={
+            "purpose": report.purpose,
+            "version": report.version,
+            "rows": report.rows_resealed,
+            "retired": report.retired_versions,
+        },
+    )
+    return report

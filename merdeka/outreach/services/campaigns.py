@@ -9,8 +9,9 @@ fan-out task is enqueued inside ``campaign_send``'s transaction, on purpose (see
 Locks: the campaign row (``select_for_update``) wherever its state moves on:
 ``campaign_send`` (draft to sending) and each chunk of ``campaign_prepare`` (one
 preparer at a time). ``campaign_maybe_done`` takes none; its update matches only a
-sending, prepared campaign. ``campaign_save`` takes none either: it checks the state of
-the campaign it is given.
+sending, prepared campaign. ``campaign_save`` locks the row it changes too, so a save
+and a send of one campaign go one after the other: a save that waited for a send sees
+it sending and refuses.
 """
 
 from __future__ import annotations
@@ -84,15 +85,40 @@ CAMPAIGN_FIELDS = (
 
 
 @transaction.atomic
-def campaign_save(*, shop, actor, fields: dict, campaign=None, request=None) -> Campaign:
-    """Save a new campaign or a draft, with the seller's fields.
+def campaign_save(
+    *, shop, actor, fields: dict, campaign=None, seen_at=None, request=None
+) -> Campaign:
+    """Save a new campaign or a draft, with the seller's fields. Returns the saved row.
 
-    Locks: none; the draft check reads ``campaign`` as the caller loaded it."""
+    A campaign whose sending has started is refused (its messages are being made from
+    what it says). ``seen_at`` is the draft's ``updated_at`` when the seller's form was
+    opened: a draft saved since (another tab, another member) is refused rather than
+    overwritten, so no edit is lost without her knowing.
+
+    Locks: the campaign row (``select_for_update``), from the state check to the save,
+    like ``campaign_send``: of a save and a send of one draft, the later waits for the
+    earlier and then reads what it left."""
     with shop_scope(shop):
         if campaign is None:
             campaign = Campaign(shop=shop, created_by=actor)
-        elif campaign.state != Campaign.State.DRAFT:
-            raise OutreachError(_("This campaign was already sent and cannot be changed."))
+        else:
+            campaign = Campaign.objects.select_for_update().get(pk=campaign.pk, shop=shop)
+            if campaign.state != Campaign.State.DRAFT:
+                raise OutreachError(
+                    _(
+                        "This campaign has started sending, so it can no longer be "
+                        "changed. Your changes were not saved. To send other words, "
+                        "make a new campaign."
+                    )
+                )
+            if seen_at is not None and campaign.updated_at != seen_at:
+                raise OutreachError(
+                    _(
+                        "This draft was changed somewhere else (another tab or another "
+                        "member) after you opened it, so your changes were not saved. "
+                        "Open it again to see the latest version, then edit it."
+                    )
+                )
         for name in CAMPAIGN_FIELDS:
             if name in fields:
                 setattr(campaign, name, fields[name])

@@ -17,6 +17,7 @@ is called outside a transaction (the task, the sweep and the views do).
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -44,8 +45,17 @@ from merdeka.outreach.services.common import (
     recipient_of,
 )
 from merdeka.outreach.services.unsubscribe import unsubscribe_url
-from merdeka.privacy.consent import consent_allows, consent_record
+from merdeka.privacy.consent import (
+    SERVICE,
+    STOPS,
+    STOPS_PROMOTIONS,
+    channel_stopped,
+    consent_allows,
+    consent_record,
+)
 from merdeka.privacy.models import Consent, ConsentSource
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(seconds=30)
@@ -169,7 +179,25 @@ def delivery_send(*, shop, delivery_id: int) -> Delivery:
     if not consent_allows(
         shop=shop, customer=customer, channel=channel.consent_channel, purpose=delivery.purpose
     ):
-        withdrawn = _withdrawn(shop, customer, channel.consent_channel)
+        if delivery.purpose == SERVICE:
+            # a service message: held back by a restriction or by her STOP on the channel
+            withdrawn = (
+                customer is not None
+                and customer.pk is not None
+                and channel_stopped(shop=shop, customer=customer, channel=channel.consent_channel)
+                is not None
+            )
+            log.warning(
+                "service message %s of shop %s not sent: customer %s %s",
+                delivery.pk,
+                shop.pk,
+                customer.pk if customer else None,
+                f"stopped messages on {channel.consent_channel}"
+                if withdrawn
+                else "may not be messaged (on hold, merged away or erased)",
+            )
+        else:
+            withdrawn = _withdrawn(shop, customer, channel.consent_channel)
         return _finish(
             delivery,
             status=DeliveryStatus.OPTED_OUT if withdrawn else DeliveryStatus.SKIPPED_NO_CONSENT,
@@ -303,7 +331,11 @@ def _failed(shop, delivery, exc: ChannelError, now) -> Delivery:
             channel=get_channel(delivery.channel).consent_channel,
             granted=False,
             source=ConsentSource.REPLY_STOP,
-            evidence={"provider_error": exc.code, "delivery": delivery.pk},
+            evidence={
+                "provider_error": exc.code,
+                "delivery": delivery.pk,
+                STOPS: STOPS_PROMOTIONS,  # the provider's "stopped marketing messages"
+            },
         )
         return _finish(
             delivery, status=DeliveryStatus.OPTED_OUT, code=exc.code, error=exc.message, now=now

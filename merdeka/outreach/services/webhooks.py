@@ -26,11 +26,13 @@ from merdeka.outreach.models import (
     ServiceWindow,
     WhatsAppCloudSettings,
 )
-from merdeka.privacy.consent import consent_record
+from merdeka.privacy.consent import STOPS, STOPS_CHANNEL, STOPS_PROMOTIONS, consent_record
 from merdeka.privacy.models import ConsentSource
 
 # the words of the rule, and the "stop promotions" quick replies of Meta's templates
 STOP_WORDS = STOP_BUTTONS
+# ...which stop promotions only; STOP and BERHENTI stop every message on WhatsApp
+PROMOTIONS_ONLY = {"stop promotions", "hentikan promosi"}
 _STATUS_RANK = {
     DeliveryStatus.SENDING: 0,
     DeliveryStatus.QUEUED: 0,
@@ -118,7 +120,11 @@ def status_apply(*, shop, status: dict) -> bool:
                     channel="whatsapp",
                     granted=False,
                     source=ConsentSource.REPLY_STOP,
-                    evidence={"provider_error": exc.code, "delivery": delivery.pk},
+                    evidence={
+                        "provider_error": exc.code,
+                        "delivery": delivery.pk,
+                        STOPS: STOPS_PROMOTIONS,  # Meta: she stopped marketing messages
+                    },
                 )
         else:
             if current is None or current >= _STATUS_RANK[new]:
@@ -175,14 +181,19 @@ def inbound_apply(*, shop, message: dict) -> bool:
             ServiceWindow.objects.create(shop=shop, customer=customer, last_inbound_at=at)
         elif current.last_inbound_at < at:
             window.update(last_inbound_at=at)
-    if _message_text(message).strip().casefold() in STOP_WORDS:
+    word = _message_text(message).strip().casefold()
+    if word in STOP_WORDS:
         consent_record(
             shop=shop,
             customer=customer,
             channel="whatsapp",
             granted=False,
             source=ConsentSource.REPLY_STOP,
-            evidence={"message_id": str(message.get("id", ""))[:200]},
+            evidence={
+                "message_id": str(message.get("id", ""))[:200],
+                "word": word,  # one of STOP_WORDS: what she chose, no more of her text
+                STOPS: STOPS_PROMOTIONS if word in PROMOTIONS_ONLY else STOPS_CHANNEL,
+            },
         )
         return True
     return False

@@ -7,12 +7,15 @@ from django.db import transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from merdeka.core.models import Shop
-from merdeka.privacy import services
+from merdeka.privacy import services, sitekeys
 from merdeka.privacy.tasks import rotate_shop_keys
 
 
 class Command(BaseCommand):
-    help = "Encryption keys: `keys status`, `keys rotate` (resumable: run it again after a stop)."
+    help = (
+        "Encryption keys: `keys status`, `keys rotate` (resumable: run it again after a "
+        "stop). Without --shop, rotate also moves the site's key for sign-in secrets."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -44,6 +47,26 @@ class Command(BaseCommand):
                 self.stdout.write(f"{item.slug}: rotation queued for the task worker")
             else:
                 self._rotate(item)
+        if shop:
+            return
+        if action == "status":
+            status = sitekeys.site_keys_status()
+            self.stdout.write(
+                f"site (authenticator secrets): key v{status['active_version'] or '-'}, "
+                f"{status['rows_on_old_keys']} rows on older keys"
+            )
+        else:  # the worker's rotation covers shops only: the site's is small, done here
+            report = services.site_keys_rotate()
+            self.stdout.write(
+                f"site (authenticator secrets): now on key v{report.version}; "
+                f"{report.rows_resealed} secrets sealed again"
+                + (" (resumed an interrupted rotation)" if report.resumed else "")
+                + (
+                    f"; destroyed old key v{', v'.join(map(str, report.retired_versions))}"
+                    if report.retired_versions
+                    else ""
+                )
+            )
 
     def _rotate(self, shop):
         with Progress(
