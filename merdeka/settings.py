@@ -291,9 +291,10 @@ MERDEKA_IMPORT_MAX_BYTES = int(os.environ.get("MERDEKA_IMPORT_MAX_MB", "200")) *
 MERDEKA_IMPORT_PARSE_AHEAD = int(
     os.environ.get("MERDEKA_IMPORT_PARSE_AHEAD", "1" if (os.cpu_count() or 1) > 1 else "0")
 )
-# How marketplace CSV exports are read: "columnar" (Polars, only the used columns,
-# normalised as columns: imports/formats/columnar.py) or "rows" (the row reader, kept
-# beside it while both exist so that the two can be compared; issue 20).
+# How marketplace CSV and xlsx exports are read: "columnar" (Polars and fastexcel, only
+# the used columns, normalised as columns: imports/formats/columnar.py and
+# columnar_xlsx.py) or "rows" (the row reader, kept beside it while both exist so that
+# the two can be compared; issue 20).
 MERDEKA_IMPORT_ENGINE = os.environ.get("MERDEKA_IMPORT_ENGINE", "columnar")
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
@@ -345,4 +346,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MERDEKA_LOG_LEVEL", "WARNING")},
+    # fastexcel (the columnar reader's xlsx stage) warns of every column it finds empty
+    # below the header, "falling back to string": that is what it should do, not news
+    "loggers": {"fastexcel": {"level": "ERROR"}},
 }

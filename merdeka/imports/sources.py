@@ -26,6 +26,7 @@ from merdeka.customers.stats import customer_stats_refresh
 from merdeka.imports import own_export, writer
 from merdeka.imports.formats import (
     columnar,
+    columnar_xlsx,
     contacts,
     marketplaces,
     orders,
@@ -240,11 +241,16 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
 
 
 def _order_parse(path: Path, spec, table, columns, header_row, header):
-    """A marketplace export's orders: a CSV export through the columnar reader
+    """A marketplace export's orders: a CSV or xlsx export through the columnar reader
     (``settings.MERDEKA_IMPORT_ENGINE``), unless it leaves the file to the row reader."""
-    if table.kind == "csv" and settings.MERDEKA_IMPORT_ENGINE == "columnar":
+    if table.kind in ("csv", "xlsx") and settings.MERDEKA_IMPORT_ENGINE == "columnar":
         try:
-            parsed = columnar.parse(spec, path, columns, header_row, header)
+            if table.kind == "csv":
+                parsed = columnar.parse(spec, path, columns, header_row, header)
+            else:  # any workbook: the xlsx stage reads only xlsx
+                parsed = columnar_xlsx.parse(
+                    spec, path, columns, header_row, header, sheet=table.sheet
+                )
         except columnar.Unsupported:
             pass
         else:
