@@ -412,8 +412,10 @@ def test_the_xlsx_stage_writes_every_cell_type_as_the_row_reader_does(tmp_path, 
         assert frame[field].to_list() == [cells[index] for _n, cells in rows], field
 
 
-def _workbook(path: Path, header: list[str], rows: list[list], formats=None) -> None:
+def _workbook(path: Path, header: list[str], rows: list[list], formats=None, setup=None) -> None:
     workbook = openpyxl.Workbook()
+    if setup:
+        setup(workbook)
     sheet = workbook.active
     sheet.title = "OrderSKUList"
     sheet.append(header)
@@ -424,7 +426,9 @@ def _workbook(path: Path, header: list[str], rows: list[list], formats=None) -> 
     workbook.save(path)
 
 
-def _awkward_tiktok_xlsx(path: Path, rng: random.Random, *, lines: int = 300, **override):
+def _awkward_tiktok_xlsx(
+    path: Path, rng: random.Random, *, lines: int = 300, setup=None, **override
+):
     """A TikTok Shop export saved as xlsx, its columns typed as a re-saved sheet types
     them: numbers, numbers stored as text, booleans, datetimes with milliseconds,
     times, durations and empty cells, each column of one type."""
@@ -470,7 +474,7 @@ def _awkward_tiktok_xlsx(path: Path, rng: random.Random, *, lines: int = 300, **
             row[index[key]] = value
         rows.append(row)
     formats = {index["Districts"] + 1: "[h]:mm", index["Paid Time"] + 1: "hh:mm:ss"}
-    _workbook(path, header, rows, formats)
+    _workbook(path, header, rows, formats, setup)
 
 
 def _read_xlsx(path):
@@ -509,3 +513,34 @@ def test_an_xlsx_the_columnar_reader_leaves_is_read_by_the_row_reader(
     with pytest.raises(columnar.Unsupported):
         _read_xlsx(path)
     _same_import(ika_shop, twin_shop, [path])
+
+
+def _epoch_1904(workbook):
+    workbook.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+
+
+def _iso_dates(workbook):
+    workbook.iso_dates = True
+
+
+@pytest.mark.parametrize("setup", [_epoch_1904, _iso_dates])
+def test_a_workbook_whose_dates_read_otherwise_is_read_by_the_row_reader(
+    ika_shop, twin_shop, tmp_path, setup
+):
+    path = tmp_path / "OrderSKUList_dates.xlsx"
+    # typed date and times only in "Created Time": what refuses is the date system
+    _awkward_tiktok_xlsx(path, random.Random(24), lines=60, setup=setup, **{"Paid Time": None})
+    with pytest.raises(columnar.Unsupported, match=r"1904|ISO"):
+        _read_xlsx(path)
+    _same_import(ika_shop, twin_shop, [path])
+
+
+def test_only_an_xlsx_workbook_is_read_by_the_xlsx_stage(tmp_path):
+    path = tmp_path / "OrderSKUList.xlsx"
+    _awkward_tiktok_xlsx(path, random.Random(25), lines=5)
+    assert columnar_xlsx.is_xlsx(path)
+    for name in ("OrderSKUList.ods", "OrderSKUList.xls"):  # calamine picks its reader by name
+        assert not columnar_xlsx.is_xlsx(path.rename(tmp_path / name))
+        path = tmp_path / name
+    (tmp_path / "plain.xlsx").write_text("Order ID\n1\n")
+    assert not columnar_xlsx.is_xlsx(tmp_path / "plain.xlsx")
