@@ -94,15 +94,15 @@ def read_columns(path: Path, header_row: int, columns: dict[str, int], *, sheet:
         raise Unsupported(f"fastexcel: {exc}") from None
     if typed.width > tabular.MAX_COLUMNS:
         raise Unsupported("a very wide sheet")
-    info = {c.index: c for c in typed.selected_columns}
+    info = {c.index: (c.name, c.dtype) for c in typed.selected_columns}
     if set(info) != wanted:
         raise Unsupported("a column the sheet does not have")
     frame = typed.to_polars()
+    del typed  # it holds the whole sheet as calamine read it: gone before any other read
     _check_nulls(reader, sheet, header_row, frame, info)
-    kinds = {c.dtype for c in info.values()}
-    if kinds & {"datetime", "date"}:
+    if {dtype for _name, dtype in info.values()} & {"datetime", "date"}:
         _check_date_system(path)
-    text = {index: _as_text(frame[column.name], column.dtype) for index, column in info.items()}
+    text = {index: _as_text(frame[name], dtype) for index, (name, dtype) in info.items()}
     frame = pl.DataFrame(
         {
             "_row": pl.int_range(frame.height, dtype=pl.Int64, eager=True) + (header_row + 1),
@@ -128,9 +128,9 @@ def _check_nulls(reader, sheet: str, header_row: int, frame: pl.DataFrame, info)
     ``#N/A`` written as text...) as a null, where the row reader keeps the text: read
     such columns again as text, and leave the file when a null there is not empty."""
     suspect = {
-        index: column
-        for index, column in info.items()
-        if column.dtype not in ("string", "null") and frame[column.name].null_count()
+        index: name
+        for index, (name, dtype) in info.items()
+        if dtype not in ("string", "null") and frame[name].null_count()
     }
     if not suspect:
         return
@@ -138,8 +138,8 @@ def _check_nulls(reader, sheet: str, header_row: int, frame: pl.DataFrame, info)
         texts = _load(reader, sheet, header_row, set(suspect), dtypes="string").to_polars()
     except fastexcel.FastExcelError as exc:
         raise Unsupported(f"fastexcel: {exc}") from None
-    for column in suspect.values():
-        if (frame[column.name].is_null() & texts[column.name].is_not_null()).any():
+    for name in suspect.values():
+        if (frame[name].is_null() & texts[name].is_not_null()).any():
             raise Unsupported("a text read as empty")
 
 

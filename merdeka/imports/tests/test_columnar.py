@@ -371,9 +371,11 @@ def _random_float(rng: random.Random) -> float:
     return rng.choice(FLOATS)
 
 
-def _typed_sheet(path: Path, rng: random.Random, *, rows: int = 400) -> None:
+def _typed_sheet(path: Path, rng: random.Random, *, rows: int = 400, offset=False) -> None:
     """A sheet with a column of each cell type python-calamine and fastexcel read: its
-    serials as numbers formatted as dates and times, so that any value can occur."""
+    serials as numbers formatted as dates and times, so that any value can occur.
+    ``offset``: the table starts at C4, under a title in D2 (both readers count the
+    rows from the sheet's first, the columns from its first used one)."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["float", "serial", "datetime", "time", "serial time", "duration", "bool",
@@ -396,17 +398,22 @@ def _typed_sheet(path: Path, rng: random.Random, *, rows: int = 400) -> None:
         sheet.append(row)
         for column, number_format in formats.items():
             sheet.cell(sheet.max_row, column).number_format = number_format
+    if offset:
+        sheet.insert_rows(1, 3)
+        sheet.insert_cols(1, 2)
+        sheet["D2"] = "Laporan pesanan"
     workbook.save(path)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_the_xlsx_stage_writes_every_cell_type_as_the_row_reader_does(tmp_path, seed):
+@pytest.mark.parametrize("seed, offset", [(1, False), (2, True)])
+def test_the_xlsx_stage_writes_every_cell_type_as_the_row_reader_does(tmp_path, seed, offset):
     path = tmp_path / "typed.xlsx"
-    _typed_sheet(path, random.Random(seed))
+    _typed_sheet(path, random.Random(seed), offset=offset)
+    header_row = 4 if offset else 1
     table = tabular.open_table(path, path.name)
-    rows = [(n, cells) for n, cells in table.rows if n > 1]
+    rows = [(n, cells) for n, cells in table.rows if n > header_row]
     columns = {f"c{i}": i for i in range(9)}
-    frame = columnar_xlsx.read_columns(path, 1, columns, sheet=table.sheet)
+    frame = columnar_xlsx.read_columns(path, header_row, columns, sheet=table.sheet)
     assert frame["_row"].to_list() == [n for n, _cells in rows]
     for field, index in columns.items():
         assert frame[field].to_list() == [cells[index] for _n, cells in rows], field
