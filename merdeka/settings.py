@@ -291,11 +291,15 @@ MERDEKA_IMPORT_MAX_BYTES = int(os.environ.get("MERDEKA_IMPORT_MAX_MB", "200")) *
 MERDEKA_IMPORT_PARSE_AHEAD = int(
     os.environ.get("MERDEKA_IMPORT_PARSE_AHEAD", "1" if (os.cpu_count() or 1) > 1 else "0")
 )
-# How marketplace CSV and xlsx exports are read: "columnar" (Polars and fastexcel, only
-# the used columns, normalised as columns: imports/formats/columnar.py and
-# columnar_xlsx.py) or "rows" (the row reader, kept beside it while both exist so that
-# the two can be compared; issue 20).
+# How marketplace CSV exports are read: "columnar" (Polars, only the used columns,
+# normalised as columns: imports/formats/columnar.py) or "rows" (the row reader, kept
+# beside it while both exist so that the two can be compared; issue 20).
 MERDEKA_IMPORT_ENGINE = os.environ.get("MERDEKA_IMPORT_ENGINE", "columnar")
+# xlsx exports through the columnar engine too (fastexcel, typed columns:
+# imports/formats/columnar_xlsx.py). Off until the header is found without the row
+# reader's read of the whole sheet: today the sheet is parsed twice, which costs more
+# CPU than the columns save (bench/RESULTS.md, 2026-12-06 night).
+MERDEKA_IMPORT_COLUMNAR_XLSX = env_bool("MERDEKA_IMPORT_COLUMNAR_XLSX")
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
 FILE_UPLOAD_PERMISSIONS = 0o600

@@ -241,9 +241,11 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
 
 
 def _order_parse(path: Path, spec, table, columns, header_row, header):
-    """A marketplace export's orders: a CSV or xlsx export through the columnar reader
-    (``settings.MERDEKA_IMPORT_ENGINE``), unless it leaves the file to the row reader."""
-    if table.kind in ("csv", "xlsx") and settings.MERDEKA_IMPORT_ENGINE == "columnar":
+    """A marketplace export's orders: a CSV export through the columnar reader
+    (``settings.MERDEKA_IMPORT_ENGINE``), and an xlsx one when its stage is on
+    (``MERDEKA_IMPORT_COLUMNAR_XLSX``), unless it leaves the file to the row reader."""
+    kinds = ("csv", "xlsx") if settings.MERDEKA_IMPORT_COLUMNAR_XLSX else ("csv",)
+    if table.kind in kinds and settings.MERDEKA_IMPORT_ENGINE == "columnar":
         try:
             if table.kind == "csv":
                 parsed = columnar.parse(spec, path, columns, header_row, header)

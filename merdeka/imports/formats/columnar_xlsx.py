@@ -25,6 +25,10 @@ for python-calamine, a serial a hair from midnight a date and time: the millisec
 both libraries keep cannot tell them apart), a workbook counting from 1904, ISO date
 cells beside serial dates and times, a number that is no finite value, a year past 9999,
 or a sheet wider than the row reader reads.
+
+Off by default (``settings.MERDEKA_IMPORT_COLUMNAR_XLSX``): the header is still found
+by the row reader's read of the whole sheet, so the sheet is parsed twice
+(docs/decisions/columnar-import-engine.md).
 """
 
 from __future__ import annotations

@@ -49,7 +49,11 @@ def twin_shop(ika, ika_shop):
 
 
 def _import(shop, paths, engine):
-    with override_settings(MERDEKA_IMPORT_ENGINE=engine, MERDEKA_IMPORT_PARSE_AHEAD=0):
+    with override_settings(
+        MERDEKA_IMPORT_ENGINE=engine,
+        MERDEKA_IMPORT_COLUMNAR_XLSX=True,
+        MERDEKA_IMPORT_PARSE_AHEAD=0,
+    ):
         run = pipeline.run_create(shop=shop)
         reports = pipeline.import_paths(shop=shop, run=run, paths=paths)
         pipeline.run_finish(run)
