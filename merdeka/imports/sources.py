@@ -211,7 +211,38 @@ class UnknownSpreadsheet(RejectedFile):
     columns once (imports/mapping.py); until then it is refused like any other file."""
 
 
+def _columnar_xlsx(path: Path) -> Parsed | None:
+    """An xlsx marketplace export through the columnar reader's xlsx stage, when it is on
+    (``MERDEKA_IMPORT_COLUMNAR_XLSX``): its header found from the sheet's first rows, the
+    sheet parsed once. None when the row reader's way must decide (another kind of file,
+    no marketplace's columns, a report's columns, a file the stage leaves)."""
+    if not (
+        settings.MERDEKA_IMPORT_COLUMNAR_XLSX
+        and settings.MERDEKA_IMPORT_ENGINE == "columnar"
+        and columnar_xlsx.is_xlsx(path)
+    ):
+        return None
+    try:
+        found = columnar_xlsx.parse_file(path, marketplaces.SPECS)
+    except columnar.Unsupported:
+        return None
+    if found is None or settlements.detect(found[4]) is not None:
+        return None
+    spec, parsed, header_row, sheet, _header = found
+    return Parsed(
+        source=spec.source,
+        channel=spec.channel,
+        rows_read=parsed.rows_read,
+        problems=parsed.problems,
+        writer=partial(_write_orders, orders=parsed.orders),
+        preview={"orders": parsed.orders, "header_row": header_row, "sheet": sheet},
+    )
+
+
 def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
+    found = _columnar_xlsx(path)
+    if found is not None:
+        return found
     spec, table, columns, header_row, header = orders.open_and_detect(
         path, name, marketplaces.SPECS
     )
@@ -242,17 +273,10 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
 
 def _order_parse(path: Path, spec, table, columns, header_row, header):
     """A marketplace export's orders: a CSV export through the columnar reader
-    (``settings.MERDEKA_IMPORT_ENGINE``), and an xlsx one when its stage is on
-    (``MERDEKA_IMPORT_COLUMNAR_XLSX``), unless it leaves the file to the row reader."""
-    kinds = ("csv", "xlsx") if settings.MERDEKA_IMPORT_COLUMNAR_XLSX else ("csv",)
-    if table.kind in kinds and settings.MERDEKA_IMPORT_ENGINE == "columnar":
+    (``settings.MERDEKA_IMPORT_ENGINE``), unless it leaves the file to the row reader."""
+    if table.kind == "csv" and settings.MERDEKA_IMPORT_ENGINE == "columnar":
         try:
-            if table.kind == "csv":
-                parsed = columnar.parse(spec, path, columns, header_row, header)
-            else:  # any workbook: the xlsx stage reads only xlsx
-                parsed = columnar_xlsx.parse(
-                    spec, path, columns, header_row, header, sheet=table.sheet
-                )
+            parsed = columnar.parse(spec, path, columns, header_row, header)
         except columnar.Unsupported:
             pass
         else:

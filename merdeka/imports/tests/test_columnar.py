@@ -108,9 +108,13 @@ def test_the_sample_xlsx_exports_are_read_by_the_columnar_reader():
             path, path.name, marketplaces.SPECS
         )
         if spec.combine is not None:  # Tokopedia's date + time columns: the row reader's
+            with pytest.raises(columnar.Unsupported):
+                columnar_xlsx.parse_file(path, marketplaces.SPECS)
             continue
         parsed = columnar_xlsx.parse(spec, path, columns, header_row, header, sheet=table.sheet)
         assert parsed.orders, path.name
+        found = columnar_xlsx.parse_file(path, marketplaces.SPECS)  # the header from the head
+        assert found[0] is spec and found[1].orders == parsed.orders, path.name
         read.append(spec.source)
     assert sorted(read) == ["shopee", "tiktok"]
 
@@ -425,10 +429,10 @@ def test_the_xlsx_stage_writes_every_cell_type_as_the_row_reader_does(tmp_path, 
 
 def _workbook(path: Path, header: list[str], rows: list[list], formats=None, setup=None) -> None:
     workbook = openpyxl.Workbook()
+    workbook.create_sheet("Petunjuk", 0)["A1"] = "Sheet lain, dilewati"
     if setup:
         setup(workbook)
-    sheet = workbook.active
-    sheet.title = "OrderSKUList"
+    sheet = workbook.create_sheet("OrderSKUList")
     sheet.append(header)
     for row in rows:
         sheet.append(row)
@@ -437,8 +441,17 @@ def _workbook(path: Path, header: list[str], rows: list[list], formats=None, set
     workbook.save(path)
 
 
+def _off_a1(workbook):
+    """The export under a title, from column B: both readers count rows from the
+    sheet's first, the row reader columns from the first used one, the head from A."""
+    sheet = workbook["OrderSKUList"]
+    sheet.insert_rows(1, 2)
+    sheet.insert_cols(1)
+    sheet["C1"] = "Laporan Pesanan TikTok Shop"
+
+
 def _awkward_tiktok_xlsx(
-    path: Path, rng: random.Random, *, lines: int = 300, setup=None, **override
+    path: Path, rng: random.Random, *, lines: int = 300, setup=None, offset=False, **override
 ):
     """A TikTok Shop export saved as xlsx, its columns typed as a re-saved sheet types
     them: numbers, numbers stored as text, booleans, datetimes with milliseconds,
@@ -486,6 +499,10 @@ def _awkward_tiktok_xlsx(
         rows.append(row)
     formats = {index["Districts"] + 1: "[h]:mm", index["Paid Time"] + 1: "hh:mm:ss"}
     _workbook(path, header, rows, formats, setup)
+    if offset:
+        workbook = openpyxl.load_workbook(path)
+        _off_a1(workbook)
+        workbook.save(path)
 
 
 def _read_xlsx(path):
@@ -495,12 +512,18 @@ def _read_xlsx(path):
     return columnar_xlsx.parse(spec, path, columns, header_row, header, sheet=table.sheet)
 
 
+@pytest.mark.parametrize("offset", [False, True])
 def test_an_awkward_typed_xlsx_export_imports_the_same_through_both_readers(
-    ika_shop, twin_shop, tmp_path
+    ika_shop, twin_shop, tmp_path, offset
 ):
     path = tmp_path / "OrderSKUList_awkward.xlsx"
-    _awkward_tiktok_xlsx(path, random.Random(22))
+    _awkward_tiktok_xlsx(path, random.Random(22), offset=offset)
     assert _read_xlsx(path).orders  # read by the xlsx stage, not left over
+    # and so when the header is found from the sheet's first rows alone, as imports do
+    spec, parsed, header_row, sheet, _header = columnar_xlsx.parse_file(path, marketplaces.SPECS)
+    expected = orders.open_and_detect(path, path.name, marketplaces.SPECS)
+    assert (spec, header_row, sheet) == (expected[0], expected[3], expected[1].sheet)
+    assert parsed.orders == _read_xlsx(path).orders
     _same_import(ika_shop, twin_shop, [path])
     with shop_scope(twin_shop):
         assert Order.objects.filter(shop=twin_shop).exists()
