@@ -229,7 +229,7 @@ def phase_xlsx(path: Path, engine: str) -> dict:
     import hashlib
 
     from merdeka.imports import sources
-    from merdeka.imports.formats import columnar, columnar_xlsx, marketplaces, orders
+    from merdeka.imports.formats import columnar, columnar_xlsx, marketplaces
 
     started, cpu = time.perf_counter(), time.process_time()
     parsed = sources.parse_file(path, path.name)
@@ -245,11 +245,8 @@ def phase_xlsx(path: Path, engine: str) -> dict:
         "lines_per_cpu_second": round(parsed.rows_read / cpu_seconds),
     }
     if engine == "columnar":  # read by the xlsx stage, not left to the row reader?
-        spec, table, columns, header_row, header = orders.open_and_detect(
-            path, path.name, marketplaces.SPECS
-        )
         try:
-            columnar_xlsx.parse(spec, path, columns, header_row, header, sheet=table.sheet)
+            columnar_xlsx.parse_file(path, marketplaces.SPECS)
             result["read_by"] = "columnar"
         except columnar.Unsupported as exc:
             result["read_by"] = f"rows ({exc})"

@@ -26,8 +26,8 @@ both libraries keep cannot tell them apart), a workbook counting from 1904, ISO 
 cells beside serial dates and times, a number that is no finite value, a year past 9999,
 or a sheet wider than the row reader reads.
 
-Off by default (``settings.MERDEKA_IMPORT_COLUMNAR_XLSX``): the header is still found
-by the row reader's read of the whole sheet, so the sheet is parsed twice
+The header is found from the sheet's first rows alone (``head``), so that the sheet is
+parsed once, by fastexcel; ``settings.MERDEKA_IMPORT_COLUMNAR_XLSX`` switches the stage
 (docs/decisions/columnar-import-engine.md).
 """
 
