@@ -1,7 +1,8 @@
-"""The columnar reader against the row reader, on CSV marketplace exports (issue 20).
+"""The columnar reader against the row reader, on CSV and xlsx marketplace exports (issue 20).
 
     .venv/bin/python bench/bench_columnar.py [--lines 100000] [--people 30000] [--json]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_columnar.py
+    .venv/bin/python bench/bench_columnar.py --xlsx [--lines 100000] [--typed] [--json]
 
 Uses ``bench_import.py``'s generated seller's year (cached under ``bench/.data/``) with
 every Shopee month saved as CSV too (cached beside it), so that all 24 files are CSV
@@ -14,6 +15,14 @@ same run:
 * the whole import, as ``merdeka import`` runs it (read-ahead worker, resolution,
   sealing, bulk writes, the review pass) into a fresh shop: lines/s, peak memory of
   both processes, and the customers and orders written (must be equal).
+
+With ``--xlsx``, one generated Shopee-like export of ``--lines`` lines and 60 columns
+(Shopee's 49 and 11 more; cached under ``bench/.data/``): all text, as Shopee writes it,
+or with ``--typed`` its numbers, dates and times as typed cells, as a sheet re-saved in a
+spreadsheet app has them. Read + normalise (``sources.parse_file``) by each engine in a
+fresh process, CPU seconds and wall, the orders each found (equal, and the same
+``records.Order`` digest), and the floor: only the used columns read by fastexcel alone
+(into a Polars frame, no text made, nothing normalised).
 
 The load average is printed before and after: the machine may be shared.
 """
@@ -118,10 +127,189 @@ def phase_import(files: list[Path]) -> dict:
     return totals
 
 
+XLSX_EXTRA = [f"Kolom Tambahan {i}" for i in range(1, 12)]  # 49 + 11 = 60 columns
+
+
+def xlsx_file(lines: int, typed: bool) -> Path:
+    """One Shopee-like export of ``lines`` lines, 60 columns, every cell filled as a
+    real export fills them (cached)."""
+    import random
+    from datetime import datetime, timedelta
+
+    import dataset
+    from openpyxl import Workbook
+
+    kind = "typed" if typed else "text"
+    path = ROOT / "bench" / ".data" / f"xlsx-{lines}-{kind}" / "Order.all.20250101_20251231.xlsx"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _setup(tempfile.mkdtemp(prefix="merdeka-bench-"))
+    from merdeka.imports.formats import marketplaces
+
+    used = {text for spec in marketplaces.SPECS for text in spec.aliases}
+    rng = random.Random(2026)
+    header = [h.strip() for h in dataset.SHOPEE_HEADERS.read_text().splitlines() if h.strip()]
+    header += XLSX_EXTRA
+    index = {name: i for i, name in enumerate(header)}
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("orders")
+    sheet.append(header)
+    written, seq = 0, 0
+    start = datetime(2025, 1, 1, 0, 0, 1)
+    while written < lines:
+        seq += 1
+        when = start + timedelta(seconds=seq * 487 + rng.randint(0, 400))
+        if when.hour == when.minute == when.second == 0:  # a typed midnight: the row reader's
+            when += timedelta(seconds=1)
+        status = rng.choice(dataset.SHOPEE_STATUS)
+        national = rng.choice(dataset.MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
+        masked = status == "Selesai" and rng.random() < 0.55
+        given = rng.choice(dataset.GIVEN)
+        products = rng.sample(dataset.PRODUCTS, rng.randint(1, 3))
+        quantities = [rng.randint(1, 3) for _ in products]
+        total = (
+            sum(price * q for (_n, _s, price), q in zip(products, quantities, strict=True)) + 9000
+        )
+        order_id = f"25{when.month:02d}{when.day:02d}{seq:07X}"
+        for (product, sku, price), quantity in zip(products, quantities, strict=True):
+            paid = None if status == "Belum Bayar" else when + timedelta(minutes=3)
+            values = {
+                "No. Pesanan": order_id,
+                "Status Pesanan": status,
+                "Nama Produk": product,
+                "Nama Variasi": rng.choice(dataset.VARIANTS),
+                "Nomor Referensi SKU": f"{sku}-{rng.randint(1, 9)}",
+                "Username (Pembeli)": f"{given.lower()}{rng.randint(1, 30_000)}",
+                "Nama Penerima": f"{given[0]}***{given[-1]}" if masked else f"{given} Lestari",
+                "No. Telepon": f"62{national[:3]}****{national[-4:]}"
+                if masked
+                else dataset._phone_text(rng, national),
+                "Alamat Pengiriman": "******" if masked else f"Jl. Melati {rng.randint(1, 200)}",
+                "Kota/Kabupaten": "KOTA BANDUNG",
+                "Provinsi": "JAWA BARAT",
+                "Metode Pembayaran": "COD" if rng.random() < 0.3 else "ShopeePay",
+                "Opsi Pengiriman": "SPX Standard",
+            }
+            if typed:
+                values |= {
+                    "Waktu Pesanan Dibuat": when,
+                    "Waktu Pembayaran Dilakukan": paid,
+                    "Harga Setelah Diskon": float(price),
+                    "Jumlah": quantity,
+                    "Total Harga Produk": float(price * quantity),
+                    "Total Pembayaran": float(total),
+                    "Ongkos Kirim Dibayar oleh Pembeli": 9000.0,
+                }
+            else:
+                values |= {
+                    "Waktu Pesanan Dibuat": when.strftime("%Y-%m-%d %H:%M"),
+                    "Waktu Pembayaran Dilakukan": paid.strftime("%Y-%m-%d %H:%M") if paid else "",
+                    "Harga Setelah Diskon": f"{price:,}".replace(",", "."),
+                    "Jumlah": str(quantity),
+                    "Total Harga Produk": f"{price * quantity:,}".replace(",", "."),
+                    "Total Pembayaran": f"{total:,}".replace(",", "."),
+                    "Ongkos Kirim Dibayar oleh Pembeli": "9.000",
+                }
+            # the columns no import reads are filled too, as in a real export
+            row = ["" if name in used else f"isi {i} {seq % 97}" for i, name in enumerate(header)]
+            for key, value in values.items():
+                row[index[key]] = value
+            sheet.append(row)
+            written += 1
+            if written >= lines:
+                break
+    workbook.save(path.with_suffix(".tmp"))
+    path.with_suffix(".tmp").rename(path)
+    return path
+
+
+def phase_xlsx(path: Path, engine: str) -> dict:
+    _setup(tempfile.mkdtemp(prefix="merdeka-bench-"))
+    import hashlib
+
+    from merdeka.imports import sources
+    from merdeka.imports.formats import columnar, columnar_xlsx, marketplaces
+
+    started, cpu = time.perf_counter(), time.process_time()
+    parsed = sources.parse_file(path, path.name)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    found = parsed.preview["orders"]
+    result = {
+        "rows": parsed.rows_read,
+        "orders": len(found),
+        "lines": sum(len(o.lines) for o in found),
+        "orders_digest": hashlib.sha256(repr(found).encode()).hexdigest()[:16],
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "lines_per_cpu_second": round(parsed.rows_read / cpu_seconds),
+    }
+    if engine == "columnar":  # read by the xlsx stage, not left to the row reader?
+        try:
+            columnar_xlsx.parse_file(path, marketplaces.SPECS)
+            result["read_by"] = "columnar"
+        except columnar.Unsupported as exc:
+            result["read_by"] = f"rows ({exc})"
+    return result
+
+
+def phase_floor(path: Path) -> dict:
+    """Only the used columns, read by fastexcel into a Polars frame: no text made."""
+    _setup(tempfile.mkdtemp(prefix="merdeka-bench-"))
+    import fastexcel
+
+    from merdeka.imports.formats import marketplaces, orders
+
+    _spec, table, columns, header_row, _header = orders.open_and_detect(
+        path, path.name, marketplaces.SPECS
+    )
+    wanted = set(columns.values())
+    started, cpu = time.perf_counter(), time.process_time()
+    frame = (
+        fastexcel.read_excel(str(path))
+        .load_sheet(
+            table.sheet,
+            header_row=None,
+            skip_rows=header_row,
+            schema_sample_rows=None,
+            dtype_coercion="strict",
+            use_columns=lambda column: column.index in wanted,
+        )
+        .to_polars()
+    )
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "rows": frame.height,
+        "columns": frame.width,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
+    }
+
+
+def main_xlsx(args) -> None:
+    path = xlsx_file(args.lines, args.typed)
+    figures = {"file": str(path.relative_to(ROOT)), "mib": round(path.stat().st_size / 2**20, 1)}
+    figures["load_before"] = os.getloadavg()
+    for engine in ("rows", "columnar"):
+        figures[f"read_{engine}"] = _child("xlsx", engine, args)
+    figures["floor_fastexcel"] = _child("floor", "columnar", args)
+    figures["load_after"] = os.getloadavg()
+    old, new = figures["read_rows"], figures["read_columnar"]
+    figures["cpu_speedup"] = round(old["cpu_seconds"] / new["cpu_seconds"], 2)
+    figures["same_orders"] = old["orders_digest"] == new["orders_digest"]
+    if args.json:
+        print(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+
+
 def _child(phase: str, engine: str, args) -> dict:
-    env = dict(os.environ, MERDEKA_IMPORT_ENGINE=engine)
+    env = dict(os.environ, MERDEKA_IMPORT_ENGINE=engine, MERDEKA_IMPORT_COLUMNAR_XLSX="1")
     command = [sys.executable, __file__, "--phase", phase, "--lines", str(args.lines),
                "--people", str(args.people)]  # fmt: skip
+    if getattr(args, "typed", False):
+        command.append("--typed")
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{phase}/{engine} failed:\n{done.stderr[-4000:]}")
@@ -132,10 +320,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--people", type=int, default=30_000)
-    parser.add_argument("--phase", choices=["read", "import"])
+    parser.add_argument("--phase", choices=["read", "import", "xlsx", "floor"])
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--xlsx", action="store_true", help="the xlsx case (see above)")
+    parser.add_argument("--typed", action="store_true", help="xlsx: typed numbers and dates")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.phase in ("xlsx", "floor"):
+        path = xlsx_file(args.lines, args.typed)
+        engine = os.environ.get("MERDEKA_IMPORT_ENGINE", "columnar")
+        result = phase_xlsx(path, engine) if args.phase == "xlsx" else phase_floor(path)
+        print(json.dumps(result))
+        return
+    if args.xlsx:
+        main_xlsx(args)
+        return
     files = csv_files(args.lines, args.people)
     if args.phase:
         result = phase_read(files) if args.phase == "read" else phase_import(files)

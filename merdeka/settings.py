@@ -295,6 +295,10 @@ MERDEKA_IMPORT_PARSE_AHEAD = int(
 # normalised as columns: imports/formats/columnar.py) or "rows" (the row reader, kept
 # beside it while both exist so that the two can be compared; issue 20).
 MERDEKA_IMPORT_ENGINE = os.environ.get("MERDEKA_IMPORT_ENGINE", "columnar")
+# xlsx exports through the columnar engine too (fastexcel, typed columns, the header
+# found from the sheet's first rows: imports/formats/columnar_xlsx.py); "0" leaves them
+# to the row reader (bench/RESULTS.md, 2026-12-06 night, for what each costs).
+MERDEKA_IMPORT_COLUMNAR_XLSX = env_bool("MERDEKA_IMPORT_COLUMNAR_XLSX", True)
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
 FILE_UPLOAD_PERMISSIONS = 0o600
@@ -345,4 +349,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MERDEKA_LOG_LEVEL", "WARNING")},
+    # fastexcel (the columnar reader's xlsx stage) warns of every column it finds empty
+    # below the header, "falling back to string": that is what it should do, not news
+    "loggers": {"fastexcel": {"level": "ERROR"}},
 }

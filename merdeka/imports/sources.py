@@ -26,6 +26,7 @@ from merdeka.customers.stats import customer_stats_refresh
 from merdeka.imports import own_export, writer
 from merdeka.imports.formats import (
     columnar,
+    columnar_xlsx,
     contacts,
     marketplaces,
     orders,
@@ -210,7 +211,38 @@ class UnknownSpreadsheet(RejectedFile):
     columns once (imports/mapping.py); until then it is refused like any other file."""
 
 
+def _columnar_xlsx(path: Path) -> Parsed | None:
+    """An xlsx marketplace export through the columnar reader's xlsx stage, when it is on
+    (``MERDEKA_IMPORT_COLUMNAR_XLSX``): its header found from the sheet's first rows, the
+    sheet parsed once. None when the row reader's way must decide (another kind of file,
+    no marketplace's columns, a report's columns, a file the stage leaves)."""
+    if not (
+        settings.MERDEKA_IMPORT_COLUMNAR_XLSX
+        and settings.MERDEKA_IMPORT_ENGINE == "columnar"
+        and columnar_xlsx.is_xlsx(path)
+    ):
+        return None
+    try:
+        found = columnar_xlsx.parse_file(path, marketplaces.SPECS)
+    except columnar.Unsupported:
+        return None
+    if found is None or settlements.detect(found[4]) is not None:
+        return None
+    spec, parsed, header_row, sheet, _header = found
+    return Parsed(
+        source=spec.source,
+        channel=spec.channel,
+        rows_read=parsed.rows_read,
+        problems=parsed.problems,
+        writer=partial(_write_orders, orders=parsed.orders),
+        preview={"orders": parsed.orders, "header_row": header_row, "sheet": sheet},
+    )
+
+
 def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
+    found = _columnar_xlsx(path)
+    if found is not None:
+        return found
     spec, table, columns, header_row, header = orders.open_and_detect(
         path, name, marketplaces.SPECS
     )

@@ -137,11 +137,17 @@ def read_columns(path: Path, header_row: int, columns: dict[str, int]) -> pl.Dat
         (pl.int_range(pl.len(), dtype=pl.Int64) + (header_row + 1)).alias("_row"),
         *(pl.col(names[index]).fill_null("").alias(field) for field, index in columns.items()),
     )
+    return cleaned_frame(frame, list(columns))
+
+
+def cleaned_frame(frame: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """``frame`` with its text columns ``fields`` cleaned as ``tabular.Table.cleaned``
+    cleans a text cell."""
     # most columns hold nothing to clean: one pass finds those that do
-    dirty = frame.select(pl.col(field).str.contains(_DIRTY).any() for field in columns).row(0)
+    dirty = frame.select(pl.col(field).str.contains(_DIRTY).any() for field in fields).row(0)
     return frame.with_columns(
         _cleaned(pl.col(field)).alias(field)
-        for field, needs in zip(columns, dirty, strict=True)
+        for field, needs in zip(fields, dirty, strict=True)
         if needs
     )
 
@@ -320,15 +326,23 @@ def _money_lookup(frame: pl.DataFrame, fields, locale: str) -> dict[str, Decimal
 
 
 def parse(
-    spec: Spec, path: Path, columns: dict[str, int], header_row: int, header: list[str]
+    spec: Spec,
+    path: Path,
+    columns: dict[str, int],
+    header_row: int,
+    header: list[str],
+    *,
+    read=None,
 ) -> OrderParse:
-    """Read a marketplace CSV export as ``orders.parse`` would, or raise ``Unsupported``."""
+    """Read a marketplace CSV export as ``orders.parse`` would, or raise ``Unsupported``.
+    ``read(path, header_row, columns)`` reads another kind of file into the same text
+    columns (``columnar_xlsx.read_columns``)."""
     if spec.combine is not None:
         raise Unsupported("a spec that combines columns")
     missing = [f for f in spec.required if f not in columns]
     if missing or not columns:
         raise Unsupported("missing columns")  # the row reader says which
-    frame = read_columns(path, header_row, columns)
+    frame = (read or read_columns)(path, header_row, columns)
     fields = list(columns)
     # Python's str.strip() also takes the separators \x1c-\x1f, Rust's not: a file
     # holding them is the row reader's; for the rest the two strip the same

@@ -425,13 +425,19 @@ def open_and_detect(path: Path, name: str, specs: list[Spec]):
     """Open a spreadsheet, find its header and the marketplace whose columns fit best."""
     hints = tuple(h for spec in specs for h in spec.sheet_hints)
     table = tabular.open_table(path, name, sheet_hints=hints)
+    spec, columns, header_row, header = detect_in(table, specs)
+    return spec, table, columns, header_row, header
+
+
+def detect_in(table: tabular.Table, specs: list[Spec]):
+    """(spec, columns, header row, header) of the rows of ``table``: the header found
+    with every marketplace's names, then the marketplace whose columns fit best."""
     all_aliases = {}
     for spec in specs:
         all_aliases.update(spec.aliases)
-    # Find the header with every marketplace's names, then pick the marketplace.
     header_row, _columns, header = tabular.find_header(table, all_aliases)
     if header_row is None:
-        return None, table, {}, None, []
+        return None, {}, None, []
     best, best_score, best_columns = None, 0.0, {}
     for spec in specs:
         keys = {tabular._header_key(k): v for k, v in spec.aliases.items()}
@@ -443,4 +449,4 @@ def open_and_detect(path: Path, name: str, specs: list[Spec]):
         score = detect(spec, set(columns))
         if score > best_score:
             best, best_score, best_columns = spec, score, columns
-    return best, table, best_columns, header_row, header
+    return best, best_columns, header_row, header

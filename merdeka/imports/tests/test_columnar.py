@@ -1,17 +1,22 @@
-"""The columnar reader (formats/columnar.py) against the row reader (formats/orders.py).
+"""The columnar reader (formats/columnar.py, columnar_xlsx.py) against the row reader
+(formats/orders.py).
 
-While both exist, every sample file and a generated file full of awkward values are
-imported once through each, into two shops, and the shops' customers and orders must
-be the same apart from their ids.
+While both exist, every sample file (CSV and xlsx) and generated files full of awkward
+values are imported once through each, into two shops, and the shops' customers and
+orders must be the same apart from their ids; the xlsx stage's text of every cell type
+is compared cell by cell with the row reader's.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import random
+import struct
 from pathlib import Path
 
+import openpyxl
 import polars as pl
 import pytest
 from django.test import override_settings
@@ -22,7 +27,7 @@ from merdeka.core import services
 from merdeka.core.phone import normalize_phone, phone_mask_key
 from merdeka.core.scoping import shop_scope
 from merdeka.imports import exporting, pipeline
-from merdeka.imports.formats import columnar, marketplaces, orders, tabular
+from merdeka.imports.formats import columnar, columnar_xlsx, marketplaces, orders, tabular
 from merdeka.imports.records import RejectedFile
 from merdeka.orders.models import Order
 
@@ -33,6 +38,7 @@ SAMPLES = sorted(
     if p.is_file() and p.suffix not in (".py",) and "_headers" not in p.name
 )
 MARKETPLACE_CSV = sorted((DATA / "marketplaces").glob("*.csv"))
+MARKETPLACE_XLSX = sorted((DATA / "marketplaces").glob("*.xlsx"))
 
 
 @pytest.fixture
@@ -43,7 +49,11 @@ def twin_shop(ika, ika_shop):
 
 
 def _import(shop, paths, engine):
-    with override_settings(MERDEKA_IMPORT_ENGINE=engine, MERDEKA_IMPORT_PARSE_AHEAD=0):
+    with override_settings(
+        MERDEKA_IMPORT_ENGINE=engine,
+        MERDEKA_IMPORT_COLUMNAR_XLSX=True,
+        MERDEKA_IMPORT_PARSE_AHEAD=0,
+    ):
         run = pipeline.run_create(shop=shop)
         reports = pipeline.import_paths(shop=shop, run=run, paths=paths)
         pipeline.run_finish(run)
@@ -89,6 +99,24 @@ def test_the_sample_csv_exports_are_read_by_the_columnar_reader():
             path, path.name, marketplaces.SPECS
         )
         assert columnar.parse(spec, path, columns, header_row, header).orders, path.name
+
+
+def test_the_sample_xlsx_exports_are_read_by_the_columnar_reader():
+    read = []
+    for path in MARKETPLACE_XLSX:
+        spec, table, columns, header_row, header = orders.open_and_detect(
+            path, path.name, marketplaces.SPECS
+        )
+        if spec.combine is not None:  # Tokopedia's date + time columns: the row reader's
+            with pytest.raises(columnar.Unsupported):
+                columnar_xlsx.parse_file(path, marketplaces.SPECS)
+            continue
+        parsed = columnar_xlsx.parse(spec, path, columns, header_row, header, sheet=table.sheet)
+        assert parsed.orders, path.name
+        found = columnar_xlsx.parse_file(path, marketplaces.SPECS)  # the header from the head
+        assert found[0] is spec and found[1].orders == parsed.orders, path.name
+        read.append(spec.source)
+    assert sorted(read) == ["shopee", "tiktok"]
 
 
 def test_every_sample_file_imports_the_same_through_both_readers(ika_shop, twin_shop):
@@ -329,3 +357,224 @@ def test_a_generated_export_is_read_alike_or_left_to_the_row_reader(tmp_path, ro
     assert new.orders == old.orders
     assert _problems(new) == _problems(old)
     assert (new.rows_read, new.filled) == (old.rows_read, old.filled)
+
+
+# -- the xlsx stage: typed cells ---------------------------------------------------------
+
+FLOATS = [3.0000000001, 1e-05, 0.1, 2.5, -0.0, 1e16, 1e15 + 0.5, 123456789.123, 1e-4,
+          9.999999999999999e15, 2.0**62, -7.0, 1 / 3, 85000.0]  # fmt: skip
+
+
+MICROSECONDS = [0, 0, 500000, 1000, 999000]
+
+
+def _random_float(rng: random.Random) -> float:
+    shape = rng.random()
+    if shape < 0.25:
+        return rng.randint(-(10**6), 10**6) / rng.choice([1, 10, 100, 1000, 3, 7])
+    if shape < 0.5:
+        return 10 ** rng.uniform(-12, 18) * rng.choice([1, -1])
+    if shape < 0.75:  # any bit pattern of a finite double
+        return struct.unpack("d", struct.pack("Q", rng.getrandbits(62)))[0]
+    return rng.choice(FLOATS)
+
+
+def _typed_sheet(path: Path, rng: random.Random, *, rows: int = 400, offset=False) -> None:
+    """A sheet with a column of each cell type python-calamine and fastexcel read: its
+    serials as numbers formatted as dates and times, so that any value can occur.
+    ``offset``: the table starts at C4, under a title in D2 (both readers count the
+    rows from the sheet's first, the columns from its first used one)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["float", "serial", "datetime", "time", "serial time", "duration", "bool",
+                  "text", "whole"])  # fmt: skip
+    formats = {2: "yyyy-mm-dd hh:mm:ss", 5: "hh:mm:ss", 6: "[h]:mm:ss"}
+    for _ in range(rows):
+        row = [
+            _random_float(rng),
+            rng.uniform(1, 80000),
+            dt.datetime(2025, 1, 1) + dt.timedelta(milliseconds=rng.randint(1, 10**11)),
+            dt.time(*(rng.randint(0, n) for n in (23, 59, 59)), rng.choice(MICROSECONDS)),
+            rng.uniform(-3, 0.99999),
+            dt.timedelta(milliseconds=rng.randint(-(10**8), 10**9)),
+            rng.choice([True, False, None]),
+            rng.choice(["85000", "", "NA", " x ", "3.0", "null", "#N/A", "'=1"]),
+            float(rng.randint(0, 2**62)),
+        ]
+        if rng.random() < 0.1:
+            row[rng.randrange(len(row))] = None
+        sheet.append(row)
+        for column, number_format in formats.items():
+            sheet.cell(sheet.max_row, column).number_format = number_format
+    if offset:
+        sheet.insert_rows(1, 3)
+        sheet.insert_cols(1, 2)
+        sheet["D2"] = "Laporan pesanan"
+    workbook.save(path)
+
+
+@pytest.mark.parametrize("seed, offset", [(1, False), (2, True)])
+def test_the_xlsx_stage_writes_every_cell_type_as_the_row_reader_does(tmp_path, seed, offset):
+    path = tmp_path / "typed.xlsx"
+    _typed_sheet(path, random.Random(seed), offset=offset)
+    header_row = 4 if offset else 1
+    table = tabular.open_table(path, path.name)
+    rows = [(n, cells) for n, cells in table.rows if n > header_row]
+    columns = {f"c{i}": i for i in range(9)}
+    frame = columnar_xlsx.read_columns(path, header_row, columns, sheet=table.sheet)
+    assert frame["_row"].to_list() == [n for n, _cells in rows]
+    for field, index in columns.items():
+        assert frame[field].to_list() == [cells[index] for _n, cells in rows], field
+
+
+def _workbook(path: Path, header: list[str], rows: list[list], formats=None, setup=None) -> None:
+    workbook = openpyxl.Workbook()
+    workbook.create_sheet("Petunjuk", 0)["A1"] = "Sheet lain, dilewati"
+    if setup:
+        setup(workbook)
+    sheet = workbook.create_sheet("OrderSKUList")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+        for column, number_format in (formats or {}).items():
+            sheet.cell(sheet.max_row, column).number_format = number_format
+    workbook.save(path)
+
+
+def _off_a1(workbook):
+    """The export under a title, from column B: both readers count rows from the
+    sheet's first, the row reader columns from the first used one, the head from A."""
+    sheet = workbook["OrderSKUList"]
+    sheet.insert_rows(1, 2)
+    sheet.insert_cols(1)
+    sheet["C1"] = "Laporan Pesanan TikTok Shop"
+
+
+def _awkward_tiktok_xlsx(
+    path: Path, rng: random.Random, *, lines: int = 300, setup=None, offset=False, **override
+):
+    """A TikTok Shop export saved as xlsx, its columns typed as a re-saved sheet types
+    them: numbers, numbers stored as text, booleans, datetimes with milliseconds,
+    times, durations and empty cells, each column of one type."""
+    header = (DATA / "marketplaces" / "tiktok_headers.txt").read_text().strip().splitlines()
+    header = [h for h in header if h and not h.startswith("#")]
+    index = {name: i for i, name in enumerate(header)}
+    names = ["Siti Rahma", "Budi Santoso", "S***a", "Dewi\u202e Anggraini", "'=Jahat", "Ani\tYu"]
+    rows, order = [], 0
+    for _ in range(lines):
+        if rng.random() < 0.6:
+            order += 1
+        created = dt.datetime(2025, 3, 1, 10, 15, 7) + dt.timedelta(
+            minutes=order, milliseconds=rng.choice([0, 500, 999, 1])
+        )
+        values = {
+            "Order ID": f"57{order:016d}",
+            "Order Status": rng.choice(["Selesai", "Dikirim", "Dibatalkan", "Aneh"]),
+            "Created Time": created,
+            "Paid Time": rng.choice([dt.time(10, 16), dt.time(10, 16, 7, 500000), None]),
+            "Product Name": rng.choice(["Nastar", "Kue\nLapis", " ", "'+Bolu", None]),
+            "Variation": rng.choice([True, False, None]),
+            "Seller SKU": rng.choice([3.0000000001, 1e-05, 12.0, None]),
+            "Quantity": rng.choice([1.0, 2.0, 3.0, None]),
+            "SKU Unit Original Price": rng.choice([85000.0, 85000.5, 1e-05, None]),
+            "SKU Subtotal After Discount": rng.choice(["", "170000", "-", None]),
+            "Order Amount": rng.choice(["179000", "179.000", "1.234.567,89"]),
+            "Shipping Fee After Discount": 9000.0,
+            "Buyer Username": rng.choice(["sitinur88", "budi_s", " ani.yu\t", "******"]),
+            "Recipient": rng.choice(names),
+            "Phone #": rng.choice([6281234567890.0, 81234567890.0, 6285712345678.0, None]),
+            "Zipcode": rng.choice([40111.0, 40112.0, None]),
+            "Province": rng.choice(["JAWA BARAT", "Jawa Barat", "DKI Jakarta"]),
+            "Regency and City": rng.choice(["KOTA BANDUNG", "Kab. Bogor", "Jakarta Selatan"]),
+            "Districts": rng.choice([dt.timedelta(hours=26, minutes=3), None]),
+            "Villages": rng.choice(["Kelurahan", "NA", None]),
+            "Detail Address": rng.choice(["Jl. Melati 5", "******", '"Rumah" biru']),
+            "Tokopedia Invoice Number": rng.choice(["", "", "INV/2025/1"]),
+        }
+        values.update((key, value(rng) if callable(value) else value)
+                      for key, value in override.items())  # fmt: skip
+        row = [None] * len(header)
+        for key, value in values.items():
+            row[index[key]] = value
+        rows.append(row)
+    formats = {index["Districts"] + 1: "[h]:mm", index["Paid Time"] + 1: "hh:mm:ss"}
+    _workbook(path, header, rows, formats, setup)
+    if offset:
+        workbook = openpyxl.load_workbook(path)
+        _off_a1(workbook)
+        workbook.save(path)
+
+
+def _read_xlsx(path):
+    spec, table, columns, header_row, header = orders.open_and_detect(
+        path, path.name, marketplaces.SPECS
+    )
+    return columnar_xlsx.parse(spec, path, columns, header_row, header, sheet=table.sheet)
+
+
+@pytest.mark.parametrize("offset", [False, True])
+def test_an_awkward_typed_xlsx_export_imports_the_same_through_both_readers(
+    ika_shop, twin_shop, tmp_path, offset
+):
+    path = tmp_path / "OrderSKUList_awkward.xlsx"
+    _awkward_tiktok_xlsx(path, random.Random(22), offset=offset)
+    assert _read_xlsx(path).orders  # read by the xlsx stage, not left over
+    # and so when the header is found from the sheet's first rows alone, as imports do
+    spec, parsed, header_row, sheet, _header = columnar_xlsx.parse_file(path, marketplaces.SPECS)
+    expected = orders.open_and_detect(path, path.name, marketplaces.SPECS)
+    assert (spec, header_row, sheet) == (expected[0], expected[3], expected[1].sheet)
+    assert parsed.orders == _read_xlsx(path).orders
+    _same_import(ika_shop, twin_shop, [path])
+    with shop_scope(twin_shop):
+        assert Order.objects.filter(shop=twin_shop).exists()
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"Quantity": lambda rng: rng.choice([1.0, "2"])},  # a number and a text
+        {"Zipcode": lambda rng: rng.choice([40111.0, True])},  # a number and a boolean
+        {"Zipcode": lambda rng: rng.choice([40111.0, "NA"])},  # fastexcel: "no value"
+        {"Paid Time": lambda rng: rng.choice([dt.datetime(2025, 3, 1), None])},  # a date
+        {"Seller SKU": lambda rng: rng.choice([12.0, "nan"])},  # fastexcel: a NaN
+    ],
+)
+def test_an_xlsx_the_columnar_reader_leaves_is_read_by_the_row_reader(
+    ika_shop, twin_shop, tmp_path, override
+):
+    path = tmp_path / "OrderSKUList_mixed.xlsx"
+    _awkward_tiktok_xlsx(path, random.Random(23), lines=60, **override)
+    with pytest.raises(columnar.Unsupported):
+        _read_xlsx(path)
+    _same_import(ika_shop, twin_shop, [path])
+
+
+def _epoch_1904(workbook):
+    workbook.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+
+
+def _iso_dates(workbook):
+    workbook.iso_dates = True
+
+
+@pytest.mark.parametrize("setup", [_epoch_1904, _iso_dates])
+def test_a_workbook_whose_dates_read_otherwise_is_read_by_the_row_reader(
+    ika_shop, twin_shop, tmp_path, setup
+):
+    path = tmp_path / "OrderSKUList_dates.xlsx"
+    # typed date and times only in "Created Time": what refuses is the date system
+    _awkward_tiktok_xlsx(path, random.Random(24), lines=60, setup=setup, **{"Paid Time": None})
+    with pytest.raises(columnar.Unsupported, match=r"1904|ISO"):
+        _read_xlsx(path)
+    _same_import(ika_shop, twin_shop, [path])
+
+
+def test_only_an_xlsx_workbook_is_read_by_the_xlsx_stage(tmp_path):
+    path = tmp_path / "OrderSKUList.xlsx"
+    _awkward_tiktok_xlsx(path, random.Random(25), lines=5)
+    assert columnar_xlsx.is_xlsx(path)
+    for name in ("OrderSKUList.ods", "OrderSKUList.xls"):  # calamine picks its reader by name
+        assert not columnar_xlsx.is_xlsx(path.rename(tmp_path / name))
+        path = tmp_path / name
+    (tmp_path / "plain.xlsx").write_text("Order ID\n1\n")
+    assert not columnar_xlsx.is_xlsx(tmp_path / "plain.xlsx")
