@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from merdeka.books.chart import accounts_by_key
 from merdeka.books.models import JournalEntry, Source
+from merdeka.books.orders import order_postings_sync
 from merdeka.books.posting import today
 from merdeka.books.selectors import report
 from merdeka.books.tests.test_orders import SARI, by_key
@@ -241,8 +242,6 @@ def test_a_returned_paid_order_adds_up_to_nothing_and_its_goods_come_back_at_cos
         paid_back = reversal.lines.get(account_id=cash)
     assert (paid_back.debit, paid_back.credit) == (0, 120000)  # money paid back
     # a posting is never written twice: syncing again posts nothing
-    from merdeka.books.orders import order_postings_sync
-
     assert order_postings_sync(shop=ika_shop, order_ids=[order.pk]) == 0
 
 
