@@ -40,6 +40,7 @@ COUNTER = {
 MEMO = {
     StockMove.Reason.PURCHASE: "Stock purchase",
     StockMove.Reason.OPENING_VALUE: "Opening stock value",
+    StockMove.Reason.RETURN_DAMAGED: "Returned goods written off as damaged",
 }
 
 

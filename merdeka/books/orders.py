@@ -10,7 +10,10 @@ from its state alone:
 * on delivery (completed, or shipped if the shop chose so) the goods are **revenue**
   and the shipping charged is shipping income; what is not paid yet is a
   **receivable** ("belum lunas");
-* a cancelled or returned order adds up to nothing: everything it posted is reversed.
+* a cancelled or returned order adds up to nothing: everything it posted is reversed
+  (a paid one's money goes back out: it was paid back to the buyer; a returned one's
+  cost of goods goes back into the stock, and goods that came back damaged leave the
+  stock again as a loss, posted by the stock service's write-off).
 
 ``order_postings_sync`` compares that target with what the order's entries already add
 up to and posts the difference as one adjusting entry (nothing when they agree). So a
@@ -66,6 +69,7 @@ ORDER_EVENTS = (
     "order.shipped",
     "order.completed",
     "order.cancelled",
+    "order.returned",
     "order.synced",
     "order.imported",
 )

@@ -50,12 +50,14 @@ def low_stock(*, shop) -> list[LowStockAlert]:
 
 
 def orders_stock_check(events) -> None:
-    """The outbox handler of ``order.placed`` and ``order.cancelled``: the variants of
-    those orders are checked against their thresholds (cancelled: only cleared)."""
+    """The outbox handler of ``order.placed``, ``order.cancelled`` and ``order.returned``:
+    the variants of those orders are checked against their thresholds (cancelled or
+    returned: stock only came back, so alerts are only cleared)."""
 
     by_shop: dict[int, dict[bool, set[int]]] = defaultdict(lambda: defaultdict(set))
     for event in events:
-        by_shop[event.shop_id][event.kind != "order.cancelled"].add(event.data["order_id"])
+        fell = event.kind not in ("order.cancelled", "order.returned")
+        by_shop[event.shop_id][fell].add(event.data["order_id"])
     for shop_id, kinds in by_shop.items():
         shop = Shop.objects.get(pk=shop_id)
         with shop_scope(shop):

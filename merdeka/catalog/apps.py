@@ -18,6 +18,7 @@ class CatalogConfig(AppConfig):
         events.subscribe(
             "order.placed",
             "order.cancelled",
+            "order.returned",
             name="catalog.low_stock",
             handler=orders_stock_check,
             delivery=events.OUTBOX,

@@ -164,6 +164,9 @@ class StockMove(ShopOwnedModel):
         # an imported marketplace order's units (merdeka.catalog.imported)
         IMPORT_SENT = "import_sent", _("Marketplace order sent")
         IMPORT_RETURNED = "import_returned", _("Back from a marketplace order")
+        # a shop's own order the buyer sent back (merdeka.catalog.returned)
+        ORDER_RETURNED = "order_returned", _("Back from a returned order")
+        RETURN_DAMAGED = "return_damaged", _("Returned damaged, written off")
 
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(StockLocation, on_delete=models.CASCADE, related_name="+")

@@ -5,8 +5,8 @@ Some state has exactly one module allowed to change it:
 * ``ORDER_STATUS`` - an order's status moves only through ``merdeka.orders.lifecycle``;
 * ``STOCK`` - stock levels, the stock ledger and the stock's cost change only through
   the catalog's stock service (``merdeka.catalog.services``, its part for imported
-  orders, ``merdeka.catalog.imported``, and its restore of an export,
-  ``merdeka.catalog.stock_restore``);
+  orders, ``merdeka.catalog.imported``, for returned orders, ``merdeka.catalog.returned``,
+  and its restore of an export, ``merdeka.catalog.stock_restore``);
 * ``JOURNAL`` - a posted journal line is never updated, and a posted entry only
   loses its order or its author when they are deleted (``SET NULL``): its date,
   source, key, memo, amounts and place in the hash chain stay as written. Only the

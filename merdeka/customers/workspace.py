@@ -150,6 +150,7 @@ FIGURES_EVENTS = (
     "order.shipped",
     "order.completed",
     "order.cancelled",
+    "order.returned",
     "order.repriced",
 )
 

@@ -31,6 +31,7 @@ class OrdersConfig(AppConfig):
                 "order.shipped": _("Order shipped"),
                 "order.completed": _("Order completed"),
                 "order.cancelled": _("Order cancelled"),
+                "order.returned": _("Order returned"),
                 "order.note_added": _("Note added to an order"),
                 "order.invoice_printed": _("Invoice opened for printing"),
                 "order.packing_slip_printed": _("Packing slip opened for printing"),

@@ -10,7 +10,8 @@ Every action is one function that owns its transaction:
 * it writes one append-only ``OrderEvent`` (the order's history) and the audit log;
 * stock follows the ledger: what ``StockMove`` rows say is still reserved for *this*
   order is shipped when the order ships or completes, and given back when it is
-  cancelled (``merdeka.catalog.services.stock_settle_orders``) — computed inside the
+  cancelled (``merdeka.catalog.services.stock_settle_orders``); what left for it comes
+  back when it is returned (``merdeka.catalog.returned``) — computed inside the
   locked transaction, so it can never be applied twice;
 * it announces the change as a domain event (``merdeka.core.events``: ``order.paid``,
   ``order.cancelled``, ...) in the same transaction; other domains react there
@@ -37,7 +38,9 @@ in Merdeka (``seller_manages``).
 **Rules beyond the table.** An unpaid order can be processed or shipped only when it is
 cash on delivery. A paid order can be completed without shipping only when the buyer
 picks it up. A shipped order cannot be cancelled: the goods are with the courier and
-stock has left the shelf; a failed delivery is a return, not a cancellation.
+stock has left the shelf; a failed delivery is a return, not a cancellation. A shipped
+or completed order may come back (``order_return``): a parcel the courier brings back,
+goods the buyer sends back after delivery.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from merdeka.catalog.returned import stock_return_order
 from merdeka.catalog.services import stock_settle_orders
 from merdeka.core import bulk
 from merdeka.core.events import Event, emit_events
@@ -84,6 +88,7 @@ ORDER_PAID = "order.paid"
 ORDER_SHIPPED = "order.shipped"
 ORDER_COMPLETED = "order.completed"
 ORDER_CANCELLED = "order.cancelled"
+ORDER_RETURNED = "order.returned"  # a shipped or completed order came back
 ORDER_REPRICED = "order.repriced"
 ORDER_SYNCED = "order.synced"  # a marketplace's export changed the status
 ORDER_IMPORTED = "order.imported"  # new orders of an export (one event per batch)
@@ -99,8 +104,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ),
     Status.PAID: frozenset({Status.PROCESSING, Status.SHIPPED, Status.COMPLETED, Status.CANCELLED}),
     Status.PROCESSING: frozenset({Status.SHIPPED, Status.COMPLETED, Status.CANCELLED}),
-    Status.SHIPPED: frozenset({Status.COMPLETED}),
-    Status.COMPLETED: frozenset(),
+    Status.SHIPPED: frozenset({Status.COMPLETED, Status.RETURNED}),
+    Status.COMPLETED: frozenset({Status.RETURNED}),
     Status.CANCELLED: frozenset(),
     Status.RETURNED: frozenset(),
 }
@@ -134,7 +139,8 @@ def transition_problem(order: Order, to: str) -> str | None:
     current = order.status
     if current == to:
         return _("This order is already %(status)s.") % {"status": Status(to).label.lower()}
-    if current in (Status.COMPLETED, Status.CANCELLED, Status.RETURNED):
+    final = (Status.CANCELLED, Status.RETURNED)
+    if current in final or (current == Status.COMPLETED and to != Status.RETURNED):
         return _("This order is %(status)s; its status cannot change any more.") % {
             "status": Status(current).label.lower()
         }
@@ -143,6 +149,8 @@ def transition_problem(order: Order, to: str) -> str | None:
             "A shipped order cannot be cancelled: the parcel is with the courier. "
             "If it comes back, record it as a return."
         )
+    if to == Status.RETURNED and current not in (Status.SHIPPED, Status.COMPLETED):
+        return _("Only a shipped or completed order can be returned; cancel this one instead.")
     if to not in TRANSITIONS.get(current, ()):
         return _("An order that is %(current)s cannot become %(to)s.") % {
             "current": Status(current).label.lower(),
@@ -503,10 +511,10 @@ def order_complete(*, shop, order_id: int, actor=None, request=None) -> Outcome:
     return Outcome(order, event)
 
 
-def _reason_clean(reason: str) -> str:
+def _reason_clean(reason: str, missing: str | None = None) -> str:
     reason = " ".join(reason.split())
     if not reason:
-        raise ServiceError(_("Write why the order is cancelled."))
+        raise ServiceError(missing or _("Write why the order is cancelled."))
     if len(reason) > 300:
         raise ServiceError(_("The reason can be at most 300 characters."))
     return reason
@@ -576,6 +584,45 @@ def _cancel(shop, orders, *, reason, actor, request, tell=None) -> list[OrderEve
             was_paid=event.detail["was_paid"],
         )
     return events
+
+
+def order_return(
+    *, shop, order_id: int, reason: str, restock: bool, actor=None, request=None
+) -> Outcome:
+    """A shipped or completed order came back (the courier brought the parcel back, the
+    buyer sent the goods back): with a reason. Its goods go back on the shelf at the
+    value they left with, or, damaged (``restock=False``), are written off
+    (``merdeka.catalog.returned``); the books reverse everything it posted (money
+    received is paid back to the buyer)."""
+    reason = _reason_clean(reason, _("Write why the order came back."))
+    with transaction.atomic(), shop_scope(shop):
+        order = _locked(shop, order_id)
+        problem = transition_problem(order, Status.RETURNED)
+        if problem:
+            raise ServiceError(problem)
+        before, now = order.status, timezone.now()
+        _move(shop, order, Status.RETURNED, now)
+        back = stock_return_order(shop=shop, order_id=order.pk, restock=restock, actor=actor)
+        paid = Payment.objects.filter(shop=shop, order=order).exists()
+        detail = {
+            "restock": bool(restock),
+            "stock_back": back,
+            "was_paid": order.paid_at is not None or paid,
+        }
+        event = _event(
+            shop,
+            order,
+            kind=EventKind.RETURNED,
+            from_status=before,
+            actor=actor,
+            note=reason,
+            detail=detail,
+            now=now,
+        )
+        # the books reverse its postings, the catalog clears low-stock alerts
+        _announce(shop, ORDER_RETURNED, [order], from_status=before, reason=reason)
+        _audit("order.returned", shop, order, actor, request, {"from": before, **detail})
+    return Outcome(order, event)
 
 
 def _locked_many(shop, order_ids) -> list[Order]:
@@ -748,25 +795,3 @@ def orders_sync(*, shop, changes: list[SourceChange], source: str) -> None:
         )
         for c in moved
     )
-
-
-def order_note_add(*, shop, order_id: int, note: str, actor=None, request=None) -> OrderEvent:
-    """A note in the order's history; allowed on every order, marketplace ones too."""
-    note = note.strip()
-    if not note:
-        raise ServiceError(_("Write the note first."))
-    if len(note) > 1000:
-        raise ServiceError(_("A note can be at most 1000 characters."))
-    with transaction.atomic(), shop_scope(shop):
-        order = Order.objects.get(shop=shop, pk=order_id)
-        event = _event(
-            shop,
-            order,
-            kind=EventKind.NOTE,
-            from_status=order.status,
-            actor=actor,
-            note=note,
-            now=timezone.now(),
-        )
-        _audit("order.note_added", shop, order, actor, request, {})
-    return event

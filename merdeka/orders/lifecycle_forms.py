@@ -69,6 +69,26 @@ class CancelForm(forms.Form):
     )
 
 
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why did it come back?"),
+        max_length=300,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. the buyer was not home, wrong size, broken")}
+        ),
+    )
+    restock = forms.TypedChoiceField(
+        label=_("Do the goods go back into stock?"),
+        choices=[
+            ("yes", _("Yes, they can be sold again")),
+            ("no", _("No, they are damaged")),
+        ],
+        coerce=lambda value: value == "yes",
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+
+
 class NoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})

@@ -21,8 +21,14 @@ from merdeka.core.decorators import shop_member
 from merdeka.core.money import format_rupiah
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders import buyer_notices, lifecycle, proofs, selectors
-from merdeka.orders.lifecycle_forms import CancelForm, NoteForm, PaymentForm, ShipForm
+from merdeka.orders import buyer_notices, lifecycle, notes, proofs, selectors
+from merdeka.orders.lifecycle_forms import (
+    CancelForm,
+    NoteForm,
+    PaymentForm,
+    ReturnForm,
+    ShipForm,
+)
 from merdeka.orders.models import Courier, Order, OrderEvent, Payment, Status
 from merdeka.privacy.audit import audit_record
 from merdeka.storefront.models import StorefrontSettings
@@ -73,6 +79,7 @@ def detail_context(request, order: Order, **forms) -> dict:
         "can_ship": Status.SHIPPED in steps,
         "can_complete": Status.COMPLETED in steps,
         "can_cancel": Status.CANCELLED in steps,
+        "can_return": Status.RETURNED in steps,
         "was_paid": order.paid_at is not None or bool(payments),
         "events": events,
         "payments": payments,
@@ -82,6 +89,7 @@ def detail_context(request, order: Order, **forms) -> dict:
         "initial_amount": initial_amount,
         "ship_form": forms.get("ship_form") or ShipForm(),
         "cancel_form": forms.get("cancel_form") or CancelForm(),
+        "return_form": forms.get("return_form") or ReturnForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "open_form": forms.get("open_form", ""),
         # the refusals of the form that was sent, shown above the actions (the form
@@ -143,7 +151,16 @@ _FORM_ACTIONS = {
         lifecycle.order_cancel,
         gettext_lazy("The order is cancelled; its stock is back on sale."),
     ),
-    "note": ("note_form", lifecycle.order_note_add, gettext_lazy("Note added.")),
+    "return": (
+        "return_form",
+        lifecycle.order_return,
+        lambda outcome: (
+            _("The return is recorded; its goods are back in stock.")
+            if outcome.event.detail.get("restock")
+            else _("The return is recorded; the damaged goods did not go back into stock.")
+        ),
+    ),
+    "note": ("note_form", notes.order_note_add, gettext_lazy("Note added.")),
 }
 
 
@@ -212,6 +229,12 @@ def order_complete(request, order_id: int):
 @require_POST
 def order_cancel(request, order_id: int):
     return _act_on_form(request, _order(request, order_id), "cancel", CancelForm(request.POST))
+
+
+@shop_member
+@require_POST
+def order_return(request, order_id: int):
+    return _act_on_form(request, _order(request, order_id), "return", ReturnForm(request.POST))
 
 
 @shop_member

@@ -146,6 +146,7 @@ class EventKind(models.TextChoices):
     SHIPPED = "shipped", _("Shipped")
     COMPLETED = "completed", _("Completed")
     CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
     NOTE = "note", _("Note")
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:order_id>/kirim/", lifecycle_views.order_ship, name="order_ship"),
     path("<int:order_id>/selesai/", lifecycle_views.order_complete, name="order_complete"),
     path("<int:order_id>/batal/", lifecycle_views.order_cancel, name="order_cancel"),
+    path("<int:order_id>/retur/", lifecycle_views.order_return, name="order_return"),
     path("<int:order_id>/catatan/", lifecycle_views.order_note, name="order_note"),
     path(
         "<int:order_id>/kabar/<int:event_id>/",

@@ -229,6 +229,10 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda w: {"order_id": _order_world(w)["order"].pk},
         post=lambda w: {"reason": "x"},
     ),
+    "order_return": Route(
+        kwargs=lambda w: {"order_id": _order_world(w)["order"].pk},
+        post=lambda w: {"reason": "x", "restock": "yes"},
+    ),
     "order_note": Route(
         kwargs=lambda w: {"order_id": _order_world(w)["order"].pk},
         post=lambda w: {"note": "x"},

@@ -217,7 +217,7 @@ def _imports(world):
 
 
 def _orders(world):
-    from merdeka.orders import lifecycle
+    from merdeka.orders import lifecycle, notes
     from merdeka.orders.models import Order
     from merdeka.orders.services import Buyer, LineRequest, order_place
     from merdeka.orders.tests.lifecycle_world import order_world
@@ -254,7 +254,7 @@ def _orders(world):
             shop=shop, order_id=order_id, courier="jne", tracking="JP1234567890123", actor=owner
         )
     lifecycle.order_complete(shop=shop, order_id=placed["done"].pk, actor=owner)
-    lifecycle.order_note_add(
+    notes.order_note_add(
         shop=shop,
         order_id=placed["done"].pk,
         note="Pembeli minta kartu ucapan Selamat Hari Raya Idul Fitri, mohon maaf lahir batin.",
@@ -265,7 +265,12 @@ def _orders(world):
     )
     with shop_scope(shop):
         imported = Order.objects.filter(shop=shop).exclude(channel="storefront").first()
-    world.update(order=world["order_world"]["order"], shipped=placed["shipped"], imported=imported)
+    world.update(
+        order=world["order_world"]["order"],
+        shipped=placed["shipped"],
+        done=placed["done"],
+        imported=imported,
+    )
 
 
 def _preorders(world):

@@ -1,5 +1,6 @@
 """A storefront order from the buyer's phone to the parcel leaving: the seller records the
-payment with a proof photo and ships it; stock and the buyer's email follow."""
+payment with a proof photo and ships it; stock and the buyer's email follow. The parcel
+comes back, and the seller records the return: its goods are on the shelf again."""
 
 from __future__ import annotations
 
@@ -110,6 +111,24 @@ def test_a_storefront_order_is_paid_with_proof_and_shipped_from_the_sellers_phon
     expect(seller.get_by_test_id("packing-slip")).to_contain_text("Siti Nurhaliza")
     expect(seller.get_by_test_id("packing-slip")).not_to_contain_text("Rp")
     shot("packing-slip", seller)
+
+    # the courier brings the parcel back: the seller records the return
+    seller.go_back()
+    seller.get_by_test_id("return-section").locator("summary").click()
+    seller.fill("input[name=reason]", "Pembeli tidak di rumah tiga kali")
+    seller.locator("input[name=restock][value=yes]").check()
+    no_sideways_scroll(seller)
+    shot("seller-return", seller)
+    seller.get_by_test_id("return-submit").click()
+    expect(seller.locator(".message")).to_contain_text("Retur sudah dicatat")
+    expect(seller.get_by_test_id("order-status")).to_have_text("Dikembalikan")
+    expect(seller.get_by_test_id("order-history")).to_contain_text(
+        "Pembeli tidak di rumah tiga kali"
+    )
+    expect(seller.get_by_test_id("event-restock")).to_have_text("2 barang kembali ke stok")
+    expect(seller.get_by_test_id("return-section")).to_have_count(0)
+    no_sideways_scroll(seller)
+    shot("seller-returned", seller)
     assert not seller_errors, seller_errors
     context.close()
     assert not console_errors, console_errors
@@ -118,10 +137,11 @@ def test_a_storefront_order_is_paid_with_proof_and_shipped_from_the_sellers_phon
         order = Order.objects.get(external_id=number)
         stock = StockLevel.objects.get(variant=variant)
         payment = Payment.objects.get(order=order)
-    assert order.status == "shipped" and order.paid_at is not None
-    assert (stock.on_hand, stock.reserved) == (3, 0)  # the two units left the shelf
+    assert order.status == "returned" and order.paid_at is not None
+    assert (stock.on_hand, stock.reserved) == (5, 0)  # the two units came back
     assert payment.amount == Decimal(185000) and payment.method == "qris"
     # the buyer was told twice by email: the payment, then the parcel with its resi
+    # (the return is the seller's record: the buyer hears of it from her)
     assert smtp.recipients() == ["siti@example.id", "siti@example.id"]
     paid, shipped = smtp.messages
     assert paid["Subject"] == f"Pesanan #{number}: pembayaran diterima"

@@ -34,7 +34,7 @@ from merdeka.groupbuy.models import GroupBuy
 from merdeka.groupbuy.tests.conftest import join
 from merdeka.groupbuy.tests.world import TIERS
 from merdeka.imports.tests.test_export_roundtrip import seed
-from merdeka.orders import lifecycle
+from merdeka.orders import lifecycle, notes
 from merdeka.orders.services import Buyer, LineRequest, order_place
 from merdeka.outreach.services.campaigns import campaign_prepare, campaign_save, campaign_send
 from merdeka.outreach.services.cloudapi import template_save
@@ -129,7 +129,7 @@ def every_feature(shop, owner):
         payment_method="qris",
     )
     lifecycle.order_payment_record(shop=shop, order_id=order.pk, method="qris", actor=owner)
-    lifecycle.order_note_add(shop=shop, order_id=order.pk, note="Titip di pos satpam", actor=owner)
+    notes.order_note_add(shop=shop, order_id=order.pk, note="Titip di pos satpam", actor=owner)
     lifecycle.order_ship(
         shop=shop, order_id=order.pk, courier="jne", tracking="JP1234567890", actor=owner
     )

@@ -12,7 +12,7 @@ from merdeka.catalog.models import StockLevel, StockMove
 from merdeka.catalog.selectors import stock_held_for_orders
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders import buyer_notices, lifecycle
+from merdeka.orders import buyer_notices, lifecycle, notes
 from merdeka.orders.models import Order, OrderEvent, Payment, Shipment, Status
 from merdeka.orders.services import Buyer, LineRequest, order_place
 from merdeka.privacy.models import AuditEvent
@@ -182,7 +182,7 @@ def test_marketplace_and_imported_orders_keep_their_sources_status_but_take_note
             action()
     assert fresh(ika_shop, order).status == "paid"
     assert lifecycle.next_statuses(order) == []
-    lifecycle.order_note_add(
+    notes.order_note_add(
         shop=ika_shop, order_id=order.pk, note="Pembeli minta bubble wrap", actor=ika
     )
     with shop_scope(ika_shop):

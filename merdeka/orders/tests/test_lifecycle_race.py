@@ -119,3 +119,26 @@ def test_cancel_and_ship_at_once_leave_one_consistent_outcome(ika_shop, order):
         assert (stock.on_hand, stock.reserved) == (6, 0)
     else:
         assert placed.status == "cancelled" and (stock.on_hand, stock.reserved) == (10, 0)
+
+
+def test_return_tapped_many_times_at_once_brings_the_stock_back_once(ika_shop, order):
+    placed, variant = order
+    lifecycle.order_payment_record(shop=ika_shop, order_id=placed.pk, method="qris")
+    lifecycle.order_ship(shop=ika_shop, order_id=placed.pk, courier="jne", tracking="JP0001")
+
+    def either(i):
+        if i % 3 == 0:  # another member completes it meanwhile: a return may follow
+            lifecycle.order_complete(shop=ika_shop, order_id=placed.pk)
+        else:
+            lifecycle.order_return(
+                shop=ika_shop, order_id=placed.pk, reason=f"tap {i}", restock=True
+            )
+
+    race(either)
+    with shop_scope(ika_shop):
+        placed.refresh_from_db()
+        stock = StockLevel.objects.get(variant=variant)
+        assert placed.status == "returned"
+        assert (stock.on_hand, stock.reserved) == (10, 0)
+        assert StockMove.objects.filter(order=placed, reason="order_returned").count() == 1
+        assert OrderEvent.objects.filter(order=placed, kind="returned").count() == 1
