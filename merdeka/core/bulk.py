@@ -37,7 +37,7 @@ from merdeka.core.rawsql import LOOKUP_CHUNK
 
 SQLITE_BATCH = 5000
 PG_INSERT_ROWS = 16  # up to this many rows: INSERT … VALUES; more: COPY
-ROWS_PER_STATEMENT = 500  # SQLite's inserts and ``add_to`` (within the parameters)
+ROWS_PER_STATEMENT = 500  # SQLite's inserts and upserts (within the parameters)
 
 
 # SQLite's page cache while an import writes: the default 2 MiB holds a sliver of the
@@ -391,8 +391,8 @@ def add_to(
     ``shop_in_key``) are inserted, or, where a row with those keys exists, its
     ``amounts`` grow by the row's and its ``lowest`` / ``highest`` keep the smaller /
     larger of the two (a NULL is no value) (``INSERT … ON CONFLICT DO UPDATE``, on
-    SQLite and PostgreSQL alike: no lost update between two writers), many rows a
-    statement. Each key may appear once in ``rows``."""
+    SQLite and PostgreSQL alike: no lost update between two writers), on SQLite many
+    rows a statement. Each key may appear once in ``rows``."""
     kept = [*amounts, *lowest, *highest]
     extra, constants, per_row = _omitted(model, ["shop", *keys, *kept])
     if per_row:
@@ -417,12 +417,20 @@ def add_to(
     one = f"({', '.join(['%s'] * len(meta))})"
     adapters = [(i, adapt) for i, (_, adapt) in enumerate(meta) if adapt is not None]
     prepared = list(_adapted(rows, adapters, tuple(constants)))
-    # many rows a statement (``VALUES (…), (…), …``), not a statement per row: on
-    # PostgreSQL each statement is a round trip and a plan (a backfill batch's 7,000
-    # gross-profit days took 0.9 s one by one), on SQLite a step with its own set-up
-    per = _rows_per_statement(len(meta))
     with rawsql.cursor() as cursor:
-        for part in chunks(prepared, per):
+        if connection.vendor == "postgresql":
+            # a statement per row, pipelined by psycopg's ``executemany``: many rows a
+            # statement bound their parameters on the client at twice its CPU, and
+            # saved no wall time that could be told from a loaded machine's noise
+            sql = f'INSERT INTO "{table}" ({names}) VALUES {one} '  # noqa: S608
+            sql += f"ON CONFLICT ({conflict}) DO UPDATE SET {grow}"
+            for part in chunks(prepared, SQLITE_BATCH):
+                rawsql.executemany(cursor, sql, part, shop_id=shop_id)
+            return
+        # SQLite: many rows a statement (``VALUES (…), (…), …``), not a step, a reset
+        # and the GIL let go and taken back per row (a batch's 6,916 gross-profit days:
+        # 0.038 → 0.027 CPU-s)
+        for part in chunks(prepared, _rows_per_statement(len(meta))):
             sql = (
                 f'INSERT INTO "{table}" ({names}) VALUES '  # noqa: S608 - our names
                 f"{', '.join([one] * len(part))} "
