@@ -17,8 +17,10 @@ Then, each run:
 2. runs ``merdeka books backfill``'s function over every order, timed: orders/s;
 3. runs it a second time, which must post nothing;
 4. checks that every account ends where the sum of every order's ``target`` says, and
-   where the live path (the import's postings) had put it, and that the gross-profit
-   days (``ProfitDay``) add up to the journal's net sales and cost of goods.
+   where the live path (the import's postings) had put it, that the gross-profit
+   days (``ProfitDay``) add up to the journal's net sales and cost of goods, that the
+   kept months (``JournalMonth``) are the journal's lines grouped, and that the hash
+   chain re-hashes from its genesis to its head.
 """
 
 from __future__ import annotations
@@ -194,18 +196,45 @@ def targets_total(shop) -> dict[str, int]:
 
 
 def books_emptied(shop) -> None:
-    """The shop's journal and day totals gone (accounts and settings stay)."""
+    """The shop's journal, its chain and its kept totals gone (accounts and settings
+    stay): the backfill starts the chain from its genesis and makes every month."""
     from django.db import transaction
 
-    from merdeka.books.models import AccountDay, JournalEntry, JournalLine, ProfitDay
+    from merdeka.books.models import (
+        AccountDay,
+        ChainMonthHead,
+        JournalChain,
+        JournalEntry,
+        JournalLine,
+        JournalMonth,
+        ProfitDay,
+    )
     from merdeka.core.scoping import shop_scope
 
     with transaction.atomic(), shop_scope(shop):
+        for model in (JournalMonth, ChainMonthHead, JournalChain):
+            model.objects.filter(shop=shop)._raw_delete("default")
         ProfitDay.objects.filter(shop=shop)._raw_delete("default")
         JournalLine.objects.filter(shop=shop)._raw_delete("default")
         JournalEntry.objects.filter(shop=shop).exclude(reverses=None).update(reverses=None)
         JournalEntry.objects.filter(shop=shop)._raw_delete("default")
         AccountDay.objects.filter(shop=shop)._raw_delete("default")
+    vacuumed((AccountDay, ChainMonthHead, JournalChain, JournalEntry, JournalLine, JournalMonth,
+              ProfitDay))  # fmt: skip
+
+
+def vacuumed(models) -> None:
+    """PostgreSQL: the emptied tables' dead rows gone (``VACUUM``), as in a journal never
+    written. Left there, every insert of a key deleted before checks the uniqueness
+    against each dead copy of it: run after run the backfill slowed down (the gross-profit
+    days' upsert from 0.2 s to 1.3 s after six runs, measured)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
 
 
 def profit_days_total(shop) -> dict[str, int]:
@@ -245,6 +274,8 @@ def main() -> None:
     from django.db import connection
 
     from merdeka.books.backfill import backfill
+    from merdeka.books.chain import chain_check
+    from merdeka.books.totals import journal_month_sums, journal_month_truth
     from merdeka.orders.models import Order
 
     shop, import_seconds = shop_built(args, folder)
@@ -287,6 +318,9 @@ def main() -> None:
             "cost": after.get("cost_of_goods", 0),
         },
         "balances_as_live": (after == live) if live else "no live postings to compare",
+        # the months kept as the journal's lines grouped, and the hash chain re-hashed
+        "months_as_journal": journal_month_sums(shop=shop) == journal_month_truth(shop=shop),
+        "chain_checks": chain_check(shop=shop).ok,
     }
     for name, expected in (("targets", wanted), ("live", live)):
         if expected and after != expected:

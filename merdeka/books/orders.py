@@ -88,10 +88,15 @@ def rupiah(value) -> int:
     """A Decimal amount of the orders' columns as whole rupiah."""
     if value is None:
         return 0
-    if type(value) is Decimal and value == value.to_integral_value():
+    kind = type(value)
+    if kind is str:  # ``orders_read``'s text: "12500" (SQLite), "12500.00" (PostgreSQL)
+        if value.isdigit():
+            return int(value)
+        whole = value[:-3] if value.endswith(".00") else value
+        if whole.isdigit() or (whole[:1] == "-" and whole[1:].isdigit()):
+            return int(whole)
+    elif kind is Decimal and value == value.to_integral_value():
         return int(value)  # most amounts: no fraction to round
-    if type(value) is str and value.lstrip("-").isdigit():  # orders_read's text
-        return int(value)
     return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
@@ -109,37 +114,44 @@ def delivered(status: str, rule: str) -> bool:
 
 def target(order: dict, paid: dict[str, int], *, rule: str) -> dict[str, int]:
     """What the order's postings should add up to: account key -> signed amount
-    (debit positive). ``paid`` is the money received by account key."""
-    if order["status"] in VOID:
+    (debit positive). ``paid`` is the money received by account key. (Plain dicts and
+    no helper calls: the backfill runs it for every order of the shop.)"""
+    status = order["status"]
+    if status in VOID:
         return {}
-    effect: dict[str, int] = defaultdict(int)
     total = rupiah(order["total"])
-    shipping = rupiah(order["shipping_fee"])
-    own = order["channel"] in OWN_CHANNELS and order["import_file_id"] is None
-    is_delivered = delivered(order["status"], rule)
-    if own:
-        received = dict(paid)
-    elif order["channel"] in MARKETPLACES:
+    channel = order["channel"]
+    is_delivered = status == Status.COMPLETED or (
+        status == Status.SHIPPED and rule == RevenueOn.SHIPPED
+    )
+    if channel in OWN_CHANNELS and order["import_file_id"] is None:
+        effect = dict(paid)
+        got = sum(effect.values())
+    elif channel in MARKETPLACES:
         # the marketplace holds the buyer's money until it releases it on completion
-        received = {marketplace_key(order["channel"]): total} if is_delivered else {}
-    else:  # another channel's export: paid when it says it was
-        received = {"cash": total} if order["paid_at"] is not None else {}
-    for key, amount in received.items():
-        effect[key] += amount
-    got = sum(received.values())
+        if not is_delivered:
+            return {}
+        effect, got = {marketplace_key(channel): total}, total
+    elif order["paid_at"] is not None:  # another channel's export: paid when it says it was
+        effect, got = {"cash": total}, total
+    else:
+        effect, got = {}, 0
+    get = effect.get
     if is_delivered:
         # sales are gross; the order's discounts and vouchers are a line of their own
+        shipping = rupiah(order["shipping_fee"])
         discount = abs(rupiah(order.get("discount")))
-        effect["sales"] -= total - shipping + discount
-        effect["discounts"] += discount
-        effect["shipping_income"] -= shipping
-        effect["receivable" if total > got else "customer_deposits"] += total - got
+        effect["sales"] = get("sales", 0) - (total - shipping + discount)
+        effect["discounts"] = get("discounts", 0) + discount
+        effect["shipping_income"] = get("shipping_income", 0) - shipping
+        owed = "receivable" if total > got else "customer_deposits"
+        effect[owed] = get(owed, 0) + total - got
         # what the goods that left cost, at the moving average when they left
         cost = order.get("cost_of_goods") or 0
-        effect["cost_of_goods"] += cost
-        effect["inventory"] -= cost
+        effect["cost_of_goods"] = get("cost_of_goods", 0) + cost
+        effect["inventory"] = get("inventory", 0) - cost
     else:
-        effect["customer_deposits"] -= got
+        effect["customer_deposits"] = get("customer_deposits", 0) - got
     return {key: amount for key, amount in effect.items() if amount}
 
 
@@ -288,40 +300,50 @@ def postings_plan(
 ) -> list[Posting]:
     """For each order, the posting that brings what it has posted to its ``target``
     (none where they agree), on day ``on`` (a date, a mapping of order id to date, or
-    None: the order's own day). ``books`` moves as if the postings were written, so a
-    second plan over it continues from the first. ``actors`` names, by order id, the
-    user whose change of the order the posting follows (who posted it)."""
-    targets = {}
-    keys = set()
+    None: the order's own day; a ``dict`` subclass may work a day out on first use,
+    ``__missing__``, for the orders that post only). ``books`` moves as if the postings
+    were written, so a second plan over it continues from the first. ``actors`` names,
+    by order id, the user whose change of the order the posting follows (who posted
+    it)."""
+    orders, paid, posted, counts = books.orders, books.paid, books.posted, books.counts
+    targets = []
+    keys: set[str] = set()
     for order_id in order_ids:
-        order = books.orders.get(order_id)
+        order = orders.get(order_id)
         if order is None:
             continue
         if status_as and order_id in status_as:
             order = {**order, "status": status_as[order_id]}
-        targets[order_id] = target(order, books.paid.get(order_id, {}), rule=rule)
-        keys.update(targets[order_id])
+        wanted = target(order, paid.get(order_id) or _NOTHING, rule=rule)
+        if wanted:
+            keys.update(wanted)
+        elif not posted.get(order_id):
+            continue  # nothing posted, nothing to post
+        targets.append((order_id, wanted))
+    if not targets:
+        return []
     account_of = accounts_by_key(shop=shop, keys=keys)
     postings = []
     by_order = isinstance(on, dict)
     source = Source.ORDER
-    for order_id, wanted in targets.items():
-        now: dict[int, int] = defaultdict(int)  # the target by account
-        for key, amount in wanted.items():
-            now[account_of[key]] += amount
-        has = books.posted.get(order_id)
-        changes = dict(now)
+    for order_id, wanted in targets:
+        # the target by account (an account has one key: no two keys meet in one)
+        now = {account_of[key]: amount for key, amount in wanted.items()}
+        has = posted.get(order_id)
         if has:
+            changes = dict(now)
             for account_id, amount in has.items():
                 changes[account_id] = changes.get(account_id, 0) - amount
-        lines = lines_from_changes(changes)
-        if not lines:
-            continue
+            lines = lines_from_changes(changes)
+            if not lines:
+                continue
+        else:
+            lines = lines_from_changes(now)
         if by_order:
             day = on[order_id]
         else:
-            day = on or local_date(shop, books.orders[order_id]["ordered_at"])
-        seq = books.counts.get(order_id, 0) + 1
+            day = on or local_date(shop, orders[order_id]["ordered_at"])
+        seq = counts.get(order_id, 0) + 1
         postings.append(
             Posting(
                 date=day,
@@ -332,12 +354,12 @@ def postings_plan(
                 actor=_Who(actors[order_id]) if actors and actors.get(order_id) else None,
             )
         )
-        books.counts[order_id] = seq
-        # what it adds up to once written: the target
-        books.posted[order_id] = {
-            account_id: amount for account_id, amount in now.items() if amount
-        }
+        counts[order_id] = seq
+        posted[order_id] = now  # what it adds up to once written: the target
     return postings
+
+
+_NOTHING: dict[str, int] = {}  # no money received (read only)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -67,8 +66,9 @@ class Posting:
 
 def lines_from_changes(changes: dict[int, int]) -> list[Line]:
     """Signed changes per account (debit positive) as journal lines, zeros dropped."""
+    new = tuple.__new__  # what ``Line(...)`` does, without its call: tens of thousands
     return [
-        Line(account_id, amount, 0) if amount > 0 else Line(account_id, 0, -amount)
+        new(Line, (account_id, amount, 0)) if amount > 0 else new(Line, (account_id, 0, -amount))
         for account_id, amount in sorted(changes.items())
         if amount
     ]
@@ -156,28 +156,45 @@ def entries_write(*, shop, postings: Iterable[Posting], goods=None) -> int:
         links = chain.chain_extend(shop=shop, entries=list(zip(ids, fresh, strict=True)))
         shop_id = shop.pk
         entries, rows = [], []
-        days: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-        texts: dict[dt.date, str] = {}  # each day's ISO text, as both backends take it
-        for entry_id, p, link in zip(ids, fresh, links, strict=True):
-            date = p.date
-            text = texts.get(date) or texts.setdefault(date, date.isoformat())
+        # the day totals by (account, day) and the months' by (month, account, source):
+        # [debit, credit] and [debit, credit, lines, entries, first seq, last seq]
+        days: dict[tuple[int, dt.date], list[int]] = {}
+        months: dict[tuple[dt.date, int, str], list[int]] = {}
+        texts: dict[dt.date, tuple[str, dt.date]] = {}  # each day's ISO text and month
+        for entry_id, p, (seq, hash_) in zip(ids, fresh, links, strict=True):
+            date, source = p.date, p.source
+            text, month = texts.get(date) or texts.setdefault(
+                date, (date.isoformat(), month_of(date))
+            )  # as both backends take a day, and its month
             belongs_to = p.belongs_to.isoformat() if p.belongs_to else None
             entries.append(
-                (entry_id, shop_id, text, p.source, p.key, p.memo[:200], p.order_id,
-                 p.reverses_id, belongs_to, getattr(p.actor, "pk", None), link.seq, link.hash)
+                (entry_id, shop_id, text, source, p.key, p.memo[:200], p.order_id,
+                 p.reverses_id, belongs_to, getattr(p.actor, "pk", None), seq, hash_)
             )  # fmt: skip
-            for line in p.lines:
-                account_id, debit, credit = line.account_id, line.debit, line.credit
+            for account_id, debit, credit in p.lines:
                 rows.append((shop_id, entry_id, account_id, text, debit, credit))
-                day = days[(account_id, date)]
-                day[0] += debit
-                day[1] += credit
+                day = days.get((account_id, date))
+                if day is None:
+                    days[(account_id, date)] = [debit, credit]
+                else:
+                    day[0] += debit
+                    day[1] += credit
+                group = months.get((month, account_id, source))
+                if group is None:
+                    months[(month, account_id, source)] = [debit, credit, 1, 1, seq, seq]
+                else:
+                    group[0] += debit
+                    group[1] += credit
+                    group[2] += 1
+                    if group[5] != seq:  # the entry's first line in the group
+                        group[3] += 1
+                        group[5] = seq  # the chain's places grow along the batch
         bulk.insert(JournalEntry, ENTRY_COLUMNS, entries, shop_id=shop_id, adapted=True)
         bulk.insert(JournalLine, LINE_COLUMNS, rows, shop_id=shop_id, adapted=True)
         _days_add(shop, days)
         profit_days_add(shop, fresh, goods)  # gross profit per day, channel, product
         # the lines per month, account and source, with their places in the chain
-        journal_months_add(shop, [(p, link.seq) for p, link in zip(fresh, links, strict=True)])
+        journal_months_add(shop, months)
     return len(fresh)
 
 

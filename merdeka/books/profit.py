@@ -92,6 +92,14 @@ LINE_VALUES = (
 )
 
 
+class _Whole(Cast):
+    """``CAST(… AS bigint)``, taken as the database gives it (an int on both backends):
+    no converter called per row (reading a backfill batch's lines, it was one call per
+    line)."""
+
+    convert_value = staticmethod(Cast._convert_value_noop)
+
+
 def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
     """The orders' channels and lines with what their goods cost, a few queries per
     chunk of ids (a dense set of ids, like a backfill's batch, is read as a range)."""
@@ -119,7 +127,7 @@ def orders_goods(*, shop, order_ids) -> dict[int, OrderGoods]:
             for row in (
                 OrderLine.objects.filter(shop=shop, **which)
                 .order_by("order_id", "position", "pk")
-                .annotate(rupiah=Cast("total", BigIntegerField()))  # weights: no Decimal
+                .annotate(rupiah=_Whole("total", BigIntegerField()))  # weights: no Decimal
                 .values_list(*LINE_VALUES)
             ):
                 if row[0] in found:
@@ -192,7 +200,7 @@ def batch_goods(*, shop, books, id_range: tuple[int, int], only=None) -> dict[in
                 shop=shop, order_id__gte=id_range[0], order_id__lte=id_range[1]
             )
             .order_by("order_id", "position", "pk")
-            .annotate(rupiah=Cast("total", BigIntegerField()))
+            .annotate(rupiah=_Whole("total", BigIntegerField()))
             .values_list(*LINE_VALUES)
         ):
             if row[0] in found:
@@ -293,15 +301,24 @@ def profit_days_add(shop, postings, goods: dict[int, OrderGoods] | None = None) 
     if goods is None or not wanted <= goods.keys():
         goods = orders_goods(shop=shop, order_ids=wanted)
     orders = goods
-    days: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(AMOUNTS))
+    days: dict[tuple, list[int]] = {}
+    nothing = OrderGoods()
     for date, order_id, gross, net, cost in moves:
-        order = orders.get(order_id) or OrderGoods()
+        order = orders.get(order_id) or nothing
+        channel = order.channel
         for (product_id, name), amounts, _line in order_shares(
             order, gross=gross, net=net, cost=cost
         ):
-            row = days[(date, order.channel, product_id, "" if product_id else name)]
-            for i, amount in enumerate(amounts):
-                row[i] += amount
+            key = (date, channel, product_id, "" if product_id else name)
+            row = days.get(key)
+            if row is None:
+                days[key] = amounts  # a list of its own (``order_shares`` makes each)
+            else:
+                row[0] += amounts[0]
+                row[1] += amounts[1]
+                row[2] += amounts[2]
+                row[3] += amounts[3]
+                row[4] += amounts[4]
     bulk.add_to(
         ProfitDay,
         KEYS,

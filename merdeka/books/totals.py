@@ -7,10 +7,10 @@ evidence pack's "where the figures come from" shows (``pack_contents``), so the 
 reads a few hundred rows instead of grouping every journal line of the year.
 
 * ``journal_months_add`` is called by the journal's one writer (``posting.
-  entries_write``: the live path and the backfill alike) with the entries it wrote and
-  their places in the chain, in its transaction; two writers add to a row with one
-  ``INSERT … ON CONFLICT DO UPDATE`` each (``bulk.add_to``), so neither loses the
-  other's lines;
+  entries_write``: the live path and the backfill alike) with what the entries it
+  wrote moved, grouped with their places in the chain in its one pass over their
+  lines, in its transaction; two writers add to a row with one ``INSERT … ON
+  CONFLICT DO UPDATE`` each (``bulk.add_to``), so neither loses the other's lines;
 * ``journal_months_rebuild`` makes a shop's rows again from its journal (a restore,
   whose entries are chained after they are written; a shop whose journal predates the
   table);
@@ -48,35 +48,19 @@ def _next_month(month: dt.date) -> dt.date:
     return (month + dt.timedelta(days=32)).replace(day=1)
 
 
-def journal_months_add(shop, written) -> None:
-    """Move the months by what ``written`` (``(posting, chain seq)`` pairs: entries as
-    written, dates moved out of closed months already) posted; in the caller's
-    transaction."""
-    groups: dict[tuple, list] = {}
-    for posting, seq in written:
-        month = _month(posting.date)
-        touched = set()
-        for line in posting.lines:
-            key = (month, line.account_id, posting.source)
-            row = groups.get(key)
-            if row is None:
-                row = groups[key] = [0, 0, 0, 0, seq, seq]
-            row[0] += line.debit
-            row[1] += line.credit
-            row[2] += 1
-            if key not in touched:
-                touched.add(key)
-                row[3] += 1
-            if seq is not None:
-                row[4] = seq if row[4] is None else min(row[4], seq)
-                row[5] = seq if row[5] is None else max(row[5], seq)
-    if not groups:
+def journal_months_add(shop, months: dict[tuple, list[int]]) -> None:
+    """Move the months by what the journal's writer wrote: ``{(month, account id,
+    source): [debit, credit, lines, entries, first seq, last seq]}``, grouped in its
+    one pass over the lines it wrote (dates moved out of closed months already; an
+    entry counted once per group, however many of its lines fall in it); in the
+    caller's transaction."""
+    if not months:
         return
     bulk.add_to(
         JournalMonth,
         ("month", "account", "source"),
         AMOUNTS,
-        ((shop.pk, *key, *row) for key, row in sorted(groups.items())),
+        ((shop.pk, *key, *row) for key, row in sorted(months.items())),
         shop_id=shop.pk,
         shop_in_key=True,
         lowest=("first_seq",),

@@ -17,6 +17,7 @@ from merdeka.books.tests.test_costs import buy, sell
 from merdeka.books.tests.test_orders import SARI, by_key
 from merdeka.books.tests.test_profit import profit_days_agree
 from merdeka.books.tests.test_skus import ORDERS, run_import, variant_with_cost
+from merdeka.books.tests.test_totals import journal_months_agree
 from merdeka.catalog import services as catalog
 from merdeka.core import bulk, events
 from merdeka.core.scoping import shop_scope
@@ -135,6 +136,7 @@ def test_a_backfill_in_batches_writes_what_posting_order_by_order_writes(
     assert in_batches == one_by_one
     assert backfill(shop=ika_shop) == 0
     profit_days_agree(ika_shop)
+    journal_months_agree(ika_shop)  # grouped in the writer's one pass over a batch
     found = by_key(ika_shop)
     assert found["cost_of_goods"] == 60000 + 3 * 1000 + 4 * 1250  # imported; 3, then 4
     assert found["inventory"] == 318000 - found["cost_of_goods"]

@@ -99,6 +99,32 @@ def test_each_entry_extends_the_chain_and_the_chain_checks(ika_shop, acc, books)
     assert result.ok and result.entries == 4
 
 
+@pytest.mark.parametrize(
+    ("memo", "key", "belongs_to", "order_id", "reverses_id", "lines"),
+    [
+        ("", "order:12:1", None, 12, None, [(7, 0, 5000), (3, 5000, 0)]),
+        ('Kue "lapis" \\ 100%\n\t\u0001', "manual:x", dt.date(2026, 1, 31), None, 4, [(1, 9, 0)]),
+        ("Bolu pandan — Rp12.500 ✓ 🍰", "ké y", None, None, None, [(2, 0, 1), (2, 1, 0)]),
+        ("\u2028\u2029\x7f\ud7ff", "k", dt.date(2025, 12, 1), 10**12, 10**15, []),
+    ],
+)
+def test_the_quick_canonical_form_is_the_canonical_bytes(
+    memo, key, belongs_to, order_id, reverses_id, lines
+):
+    """Each entry is hashed through ``canonical_quick`` (text built directly): byte for
+    byte what ``canonical`` (the JSON encoder) makes, or None, never something else."""
+    for source in (Source.ORDER, "manual", "reversal"):
+        args = (3, 41, DAY, source, key, memo, belongs_to, order_id, reverses_id, lines)
+        assert chain.canonical_quick(*args) == chain.canonical(
+            seq=3, entry_id=41, date=DAY, source=source, key=key, memo=memo,
+            belongs_to=belongs_to, order_id=order_id, reverses_id=reverses_id, lines=lines,
+        )  # fmt: skip
+    # values that are not plain ints: left to the encoder
+    for odd in ([(1, Decimal(5), 0)], [(1, True, 0)]):
+        assert chain.canonical_quick(3, 41, DAY, "manual", key, memo, None, None, None, odd) is None
+    assert chain.canonical_quick(True, 41, DAY, "manual", key, memo, None, None, None, []) is None
+
+
 def test_a_changed_amount_or_date_breaks_the_chain(ika_shop, acc, books):
     with shop_scope(ika_shop):
         line = JournalLine.objects.order_by("pk").first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -172,3 +173,20 @@ def test_datetimes_are_stored_as_djangos_sqlite_backend_stores_them(when):
     # Django's SQLite adapter: naive in the connection's zone (UTC), as text
     assert bulk._sqlite_datetime(when) == str(timezone.make_naive(when, UTC))
     assert bulk._sqlite_datetime(None) is None
+
+
+def test_the_collector_is_paused_for_a_batch_and_put_back_as_it_was():
+    assert gc.isenabled()
+    with bulk.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), bulk.collector_paused():
+        raise ValueError  # a batch that fails: the collector is on again all the same
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk.collector_paused():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
