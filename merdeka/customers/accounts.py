@@ -23,9 +23,10 @@ its match keys go with it, so that the review pass can still suggest it to a per
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from rapidfuzz import fuzz
 
 from merdeka.core import bulk
@@ -103,82 +104,97 @@ def _rows(queryset, ids: list[int]):
 
 
 def _holders(shop, ids: list[int]) -> dict[int, _Holder]:
-    """The customers among ``ids`` that hold an account and something else (another
-    account, a WhatsApp member, a contact): only they can hold two people."""
-    label = Identity._meta.label_lower
-    holders: dict[int, _Holder] = defaultdict(_Holder)
-    sealed: list[tuple[int, int, str, str, object]] = []
-    rows = Identity.objects.filter(shop=shop).values_list(
-        "customer_id", "pk", "kind", "channel", "source", "value_index", "uid", "value"
-    )
+    """The customers among ``ids`` that hold an account with two orders or more and
+    somebody else (another account, a WhatsApp member, a contact): only they can hold
+    two people. Read in two passes: plain columns for all, sealed ones for those."""
     channels_of: dict[int, set[str]] = defaultdict(set)
+    accounts: Counter = Counter()
     plain: list[tuple[int, str, str]] = []
-    for customer_id, pk, kind, channel, source, index, uid, value in _rows(rows, ids):
-        holder = holders[customer_id]
+    rows = Identity.objects.filter(shop=shop).values_list(
+        "customer_id", "kind", "channel", "source"
+    )
+    for customer_id, kind, channel, source in _rows(rows, ids):
         if kind == IdentityKind.USERNAME:
-            sealed.append((customer_id, pk, channel, str(uid), value))
             channels_of[customer_id].add(channel)
-            continue
-        if kind == IdentityKind.PHONE:
-            holder.phones.add(index)
-        plain.append((customer_id, kind, source))
+            accounts[customer_id] += 1
+        else:
+            plain.append((customer_id, kind, source))
+    others: Counter = Counter()
     for customer_id, kind, source in plain:
         # a number or an email an order of the customer's accounts brought is theirs; a
         # WhatsApp member, a contact card or a number typed in is somebody in its own right
-        if kind == IdentityKind.WHATSAPP_NAME or source not in channels_of[customer_id]:
-            holders[customer_id].others += 1
-    by_customer: dict[int, list] = defaultdict(list)
-    for item in sealed:
-        by_customer[item[0]].append(item)
-    kept: dict[int, _Holder] = {}
-    for customer_id, accounts in by_customer.items():
+        if customer_id in channels_of and (
+            kind == IdentityKind.WHATSAPP_NAME or source not in channels_of[customer_id]
+        ):
+            others[customer_id] += 1
+    shared = [c for c in channels_of if accounts[c] + others[c] >= 2]
+    # an account with one order has nothing to weigh (counted by the database)
+    orders = (
+        Order.objects.filter(shop=shop)
+        .values("customer_id", "channel")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=2)
+        .values_list("customer_id", "channel")
+    )
+    weighed = sorted(
+        {
+            customer_id
+            for customer_id, channel in _rows(orders, sorted(shared))
+            if channel in channels_of[customer_id]
+        }
+    )
+    holders = {c: _Holder(others=others[c]) for c in weighed}
+    label = Identity._meta.label_lower
+    rows = Identity.objects.filter(
+        shop=shop, kind__in=(IdentityKind.USERNAME, IdentityKind.PHONE)
+    ).values_list("customer_id", "pk", "kind", "channel", "value_index", "uid", "value")
+    for customer_id, pk, kind, channel, index, uid, value in _rows(rows, weighed):
         holder = holders[customer_id]
-        if len(accounts) + holder.others < 2:
+        if kind == IdentityKind.PHONE:
+            holder.phones.add(index)
             continue
-        for _customer, pk, channel, uid, value in accounts:
-            username = normalize_name(
-                crypto.decrypt(value.token, shop_id=shop.pk, label=label, column="value", row=uid)
-            )
-            holder.accounts.append(_Account(pk, channel, username or ""))
-        kept[customer_id] = holder
-    return kept
+        username = crypto.decrypt(
+            value.token, shop_id=shop.pk, label=label, column="value", row=str(uid)
+        )
+        holder.accounts.append(_Account(pk, channel, normalize_name(username) or ""))
+    return holders
 
 
 def _orders_of(shop, holders: dict[int, _Holder]) -> None:
-    """Each account's orders, with the recipient's name key and number, opened."""
+    """Each account's orders, with the recipient's name and number opened (and the
+    buyer's username, when the customer has two accounts on the order's channel)."""
     label = Order._meta.label_lower
-    by_key: dict[tuple[int, str, str], _Account] = {}
+    by_key: dict[tuple[int, str], list[_Account]] = defaultdict(list)
     for customer_id, holder in holders.items():
         for account in holder.accounts:
-            by_key[(customer_id, account.channel, account.username)] = account
+            by_key[(customer_id, account.channel)].append(account)
     rows = Order.objects.filter(shop=shop).values_list(
-        "customer_id", "pk", "channel", "uid", "buyer_username", "recipient_name",
+        "customer_id", "channel", "pk", "uid", "buyer_username", "recipient_name",
         "recipient_phone", "ordered_at",
     )  # fmt: skip
     shop_id = shop.pk
-    for customer_id, pk, channel, uid, username, name, phone, at in _rows(rows, sorted(holders)):
-        if username is None:
+
+    def open_(sealed, column, row):
+        if sealed is None:
+            return None
+        return crypto.decrypt(sealed.token, shop_id=shop_id, label=label, column=column, row=row)
+
+    for customer_id, channel, pk, uid, username, name, phone, at in _rows(rows, sorted(holders)):
+        accounts = by_key.get((customer_id, channel))
+        if not accounts:
             continue
         row = str(uid)
-        username = normalize_name(
-            crypto.decrypt(
-                username.token, shop_id=shop_id, label=label, column="buyer_username", row=row
-            )
-        )
-        account = by_key.get((customer_id, channel, username))
-        if account is None:
-            continue
-        if name is not None:
-            name = crypto.decrypt(
-                name.token, shop_id=shop_id, label=label, column="recipient_name", row=row
-            )
-        if phone is not None:
-            phone = crypto.decrypt(
-                phone.token, shop_id=shop_id, label=label, column="recipient_phone", row=row
-            )
-        account.orders.append((at, pk, name, phone))
-    for account in by_key.values():
-        account.orders.sort()
+        account = accounts[0]
+        if len(accounts) > 1:
+            username = normalize_name(open_(username, "buyer_username", row))
+            account = next((a for a in accounts if a.username == username), None)
+            if account is None:
+                continue
+        name = open_(name, "recipient_name", row)
+        account.orders.append((at, pk, name, open_(phone, "recipient_phone", row)))
+    for accounts in by_key.values():
+        for account in accounts:
+            account.orders.sort()
 
 
 def _decided_by_person(shop, customer_ids: list[int]) -> set[int]:
@@ -212,7 +228,6 @@ def accounts_weigh(*, shop, customer_ids, figures: bool = True) -> set[int]:
     here, their list numbers too unless ``figures`` is False (the end of an import run
     refreshes them with the rest)."""
     holders = _holders(shop, sorted(set(customer_ids)))
-    holders = {c: h for c, h in holders.items() if any(a.username for a in h.accounts)}
     if not holders:
         return set()
     _orders_of(shop, holders)
