@@ -255,7 +255,13 @@ def _omitted(model, columns: Sequence[str]) -> tuple[list[str], list, list[tuple
 
 
 def insert(
-    model, columns: Sequence[str], rows: Iterable[Sequence], *, shop_id: int, adapted=False
+    model,
+    columns: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    shop_id: int,
+    adapted=False,
+    ignore_conflicts=False,
 ) -> int:
     """Insert ``rows`` (tuples in the order of ``columns``, field names) into ``model``,
     all of shop ``shop_id``: ``columns`` holds ``"shop"`` and every row's value there
@@ -265,6 +271,10 @@ def insert(
 
     Fields left out get what the ORM would give them: their default (called per row
     when it is a callable, like a uid), the time for ``auto_now`` fields, else empty.
+
+    ``ignore_conflicts``: a row that a unique constraint refuses is skipped, as
+    ``bulk_create(ignore_conflicts=True)`` does (``INSERT … ON CONFLICT DO NOTHING`` on
+    both backends, no ``COPY``); the count returned is then of the rows offered.
     """
     extra, constants, per_row = _omitted(model, columns)
     settled: set[int] = set()  # the constants' columns, adapted once here, not per row
@@ -302,6 +312,12 @@ def insert(
         rows = _adapted(rows, adapters)
     one = f"({', '.join(['%s'] * len(meta))})"
     with rawsql.cursor() as cursor:
+        if ignore_conflicts:
+            sql = f'INSERT INTO "{table}" ({names}) VALUES {one} ON CONFLICT DO NOTHING'  # noqa: S608
+            for part in chunks(list(rows), SQLITE_BATCH):
+                rawsql.executemany(cursor, sql, part, shop_id=shop_id)
+                written += len(part)
+            return written
         if connection.vendor == "postgresql":
             # A few rows (one buyer's customer and identity at checkout) go in one
             # INSERT: a COPY costs three round trips and its own setup whatever its size.

@@ -41,7 +41,7 @@ from rapidfuzz import fuzz
 
 from merdeka.core import bulk
 from merdeka.core.phone import name_key
-from merdeka.customers import workspace
+from merdeka.customers import search, workspace
 from merdeka.customers.models import (
     Customer,
     Identity,
@@ -450,26 +450,30 @@ def _merge_strong(shop, strong: list[tuple[int, int, str, list]], profiles, figu
     left = [pair for pair in strong if root(pair[0]) in refused]
     if not survivor_of:
         return {}, left
+    # the numbers the survivors take over, for their search tokens (read before they move)
+    phones = search.phone_identities(shop=shop, customer_ids=sorted(survivor_of))
     customers_merge_many(
         shop=shop,
         merges=[(r, c, Merge.Reason.STRONG) for c, r in sorted(survivor_of.items())],
     )
     now = timezone.now()
-    MatchSuggestion.objects.bulk_create(
+    bulk.insert(
+        MatchSuggestion,
+        ("shop", "customer_a", "customer_b", "score", "evidence", "state", "decided_at"),
         [
-            MatchSuggestion(
-                shop=shop, customer_a_id=a, customer_b_id=b, score=1.0,
-                evidence=[*evidence, {"code": "strong", "rule": rule}],
-                state=MatchSuggestion.State.MERGED, decided_at=now,
-            )
+            (shop.pk, a, b, 1.0, [*evidence, {"code": "strong", "rule": rule}],
+             MatchSuggestion.State.MERGED, now)
             for a, b, rule, evidence in strong
             if root(a) not in refused
         ],
+        shop_id=shop.pk,
         ignore_conflicts=True,
-        batch_size=2000,
     )  # fmt: skip
-    workspace.customers_regrouped(
-        shop=shop, customer_ids=[*survivor_of, *survivor_of.values()], figures=figures
+    workspace.customers_absorbed(
+        shop=shop,
+        merges=[(r, c) for c, r in survivor_of.items()],
+        phones=phones,
+        figures=figures,
     )
     return survivor_of, left
 
@@ -539,18 +543,23 @@ def suggest_matches(
             kept.append((a, b, score, evidence))
     survivor_of, left = _merge_strong(shop, strong, profiles, figures)
     kept += [(a, b, 0.9, evidence) for a, b, _rule, evidence in left]
-    new: dict[int, MatchSuggestion] = {}
+    new: dict[int, tuple] = {}
     for a, b, score, evidence in kept:
         # a pair whose customer merged just now is the survivor's pair
         a, b = survivor_of.get(a, a), survivor_of.get(b, b)
         pair = _pair(a, b)
         if a == b or pair in decided or pair in new:
             continue
-        new[pair] = MatchSuggestion(
-            shop=shop, customer_a_id=min(a, b), customer_b_id=max(a, b), score=score,
-            evidence=evidence,
-        )  # fmt: skip
-    MatchSuggestion.objects.bulk_create(list(new.values()), ignore_conflicts=True, batch_size=2000)
+        new[pair] = (shop.pk, min(a, b), max(a, b), score, evidence)
+    # written set-wise (model instances were most of this step's time); a pair another
+    # run wrote meanwhile is skipped, as before
+    bulk.insert(
+        MatchSuggestion,
+        ("shop", "customer_a", "customer_b", "score", "evidence"),
+        new.values(),
+        shop_id=shop.pk,
+        ignore_conflicts=True,
+    )
     if outcome is not None:
         outcome["merged"] = outcome.get("merged", 0) + len(survivor_of)
         outcome.setdefault("customers", set()).update(survivor_of, survivor_of.values())

@@ -364,6 +364,36 @@ _TOKEN_OFFSET = 1 << 63  # a signed 64-bit token made non-negative, order kept
 _ID_BITS = (1 << 32) - 1  # customer ids stay below 2**32
 
 
+def phone_identities(*, shop, customer_ids) -> dict[int, set[str]]:
+    """Every phone identity of these customers, decrypted in memory."""
+    return _phones_of(shop, customer_ids)
+
+
+def tokens_add(*, shop, phones: dict[int, set[str]]) -> int:
+    """Give customers the tokens of more numbers (customer id -> E.164 numbers) that
+    they do not carry yet: after a merge, the survivor is found by the numbers it took
+    over, and its name and own number are as they were, so nothing is read back or
+    decrypted. Returns the tokens written."""
+    hasher = Hasher(shop.pk)
+    wanted = {
+        (hasher(term), customer_id)
+        for customer_id, numbers in phones.items()
+        for term in customer_terms(None, numbers)
+    }
+    if not wanted:
+        return 0
+    for part in bulk.chunks(sorted(phones)):
+        rows = SearchToken.objects.filter(shop=shop, customer_id__in=part)
+        wanted.difference_update(rows.values_list("token", "customer_id"))
+    shop_id = shop.pk
+    return bulk.insert(
+        SearchToken,
+        ("shop", "customer", "token"),
+        ((shop_id, customer_id, token) for token, customer_id in sorted(wanted)),
+        shop_id=shop_id,
+    )
+
+
 def forget_customers(*, shop, customer_ids: Iterable[int]) -> None:
     """Drop the tokens of customers merged away (their numbers now find the survivor)."""
     for part in bulk.chunks(list(customer_ids)):

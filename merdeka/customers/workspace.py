@@ -140,6 +140,26 @@ def customers_regrouped(*, shop, customer_ids: Iterable[int], figures: bool = Tr
         schedule_refresh(shop=shop)
 
 
+def customers_absorbed(
+    *, shop, merges: list[tuple[int, int]], phones: dict[int, set[str]], figures: bool = True
+) -> None:
+    """After merges that leave every survivor's own name and number as they were (an
+    import's strong merges): the absorbed lose their tokens and each survivor gains
+    those of the numbers it took over (``phones``: absorbed id -> its phone identities,
+    read before the merge), instead of reading back and decrypting every survivor
+    (``customers_regrouped``). ``figures`` as there."""
+    search.forget_customers(shop=shop, customer_ids=[absorbed for _, absorbed in merges])
+    gained: dict[int, set[str]] = {}
+    for survivor, absorbed in merges:
+        if phones.get(absorbed):
+            gained.setdefault(survivor, set()).update(phones[absorbed])
+    search.tokens_add(shop=shop, phones=gained)
+    if figures:
+        ids = list(dict.fromkeys(c for pair in merges for c in pair))
+        stats.customer_stats_refresh(shop=shop, customer_ids=ids)
+        schedule_refresh(shop=shop)
+
+
 # the order lifecycle's events that move a buyer's figures (orders, spend, first and
 # last order). ``order.synced`` is not among them: an import refreshes every customer
 # its run touched in one set-wise pass at its end (``import_run_finished``).

@@ -34,6 +34,7 @@ from django_tasks_db.models import DBTaskResult
 
 from merdeka.core import bulk
 from merdeka.core.scoping import scopes_disabled, shop_scope
+from merdeka.customers.accounts import accounts_weigh
 from merdeka.customers.matching import suggest_matches
 from merdeka.customers.models import Identity
 from merdeka.customers.review import review_queue_arrange
@@ -180,6 +181,9 @@ def run_finish(run: ImportRun) -> None:
     """
     with shop_scope(run.shop_id), bulk.tuned_for_bulk(), transaction.atomic():
         touched = run_touched_customers(run)
+        # an account's own numbers, weighed over all its orders now that they are in:
+        # one whose first order was a gift leaves the recipient it was joined to
+        touched |= accounts_weigh(shop=run.shop, customer_ids=touched, figures=False)
         merged: dict = {}  # what strong evidence merged: its numbers come next, with the rest
         found = (
             suggest_matches(shop=run.shop, customer_ids=touched, outcome=merged, figures=False)

@@ -159,6 +159,25 @@ def test_json_columns_round_trip_on_every_backend(ika_shop):
         )
 
 
+def test_rows_a_unique_constraint_refuses_are_skipped_when_asked(ika_shop):
+    from merdeka.customers.models import MatchSuggestion
+
+    with transaction.atomic(), shop_scope(ika_shop):
+        a, b, c = (Customer(shop=ika_shop, name=n) for n in "ABC")
+        for customer in (a, b, c):
+            customer.save()
+        MatchSuggestion.objects.create(shop=ika_shop, customer_a=a, customer_b=b, score=0.9)
+        columns = ("shop", "customer_a", "customer_b", "score", "evidence")
+        rows = [(ika_shop.pk, a.pk, b.pk, 0.5, []), (ika_shop.pk, a.pk, c.pk, 0.7, [{"x": 1}])]
+        bulk.insert(MatchSuggestion, columns, rows, shop_id=ika_shop.pk, ignore_conflicts=True)
+        found = MatchSuggestion.objects.order_by("customer_b_id")
+        assert [(s.customer_b_id, s.score, s.evidence) for s in found] == [
+            (b.pk, 0.9, []),  # the pair already there stays as it was
+            (c.pk, 0.7, [{"x": 1}]),
+        ]
+        assert found[1].state == "pending" and found[1].created_at is not None
+
+
 @pytest.mark.parametrize(
     "when",
     [

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
-from merdeka.customers import review
+from merdeka.customers import review, search
 from merdeka.customers.matching import suggest_matches
-from merdeka.customers.models import CustomerStats, MatchSuggestion, Merge
+from merdeka.customers.models import Customer, CustomerStats, MatchSuggestion, Merge
 from merdeka.customers.services import customer_create, merge_undo
 from merdeka.customers.tests.test_matching_quality import initials, members, orders
 from merdeka.customers.tests.test_resolution import live_customers, masked_order
@@ -36,6 +36,12 @@ def test_a_whatsapp_number_and_the_one_masked_buyer_under_its_digits_merge_at_on
         assert list(CustomerStats.objects.values_list("customer_id", "order_count")) == [
             (survivor.pk, 1)
         ]
+        # found by the number it took over (the chat member's), and nobody else is
+        for query in ("0855-9689", "2762"):
+            found = search.matching_customer_ids(shop=ika_shop, query=query)
+            assert list(Customer.objects.filter(pk__in=found).values_list("pk", flat=True)) == [
+                survivor.pk
+            ]
         merge = Merge.objects.get(reason=Merge.Reason.STRONG)
         kept = MatchSuggestion.objects.get()
         assert kept.state == MatchSuggestion.State.MERGED
