@@ -70,6 +70,9 @@ def detail_context(request, order: Order, **forms) -> dict:
         "manages": manages,
         "steps": steps,
         "plain_steps": [s for s in steps if s in lifecycle.PLAIN_STEPS],
+        # nothing left to move forward (a return is no step forward): the payment form
+        # is what the page is for, open
+        "pay_first": not [s for s in steps if s != Status.RETURNED],
         "can_pay": manages and lifecycle.payment_problem(order, paid) is None,
         "paid": paid,
         "left": left,

@@ -353,3 +353,25 @@ def test_a_marketplace_order_page_offers_no_return(ika_client, ika_shop):
     )
     assert response.status_code == 400 and "Shopee" in response.content.decode()
     assert fresh(ika_shop, order).status == "completed"
+
+
+def test_a_delivered_unpaid_order_opens_its_payment_form_beside_the_return(
+    ika_client, ika_shop, ika
+):
+    """A return is no step forward: a delivered cash-on-delivery order whose money has not
+    all come opens on its payment form, as before returns existed."""
+    order, _made = manual_order_create(
+        shop=ika_shop,
+        actor=ika,
+        buyer=SARI,
+        lines=[ManualLine(quantity=1, name="Kue Lapis Legit", unit_price=Decimal(285_000))],
+        shipping_fee=Decimal(0),
+        idempotency_key="cod-open",
+        delivery_method="courier",
+        payment_method="cod",
+    )
+    lifecycle.order_ship(shop=ika_shop, order_id=order.pk, courier="gosend", actor=ika)
+    lifecycle.order_complete(shop=ika_shop, order_id=order.pk, actor=ika)
+    page = ika_client.get(reverse("order_detail", args=[order.pk])).content.decode()
+    assert '<details open data-testid="pay-section">' in page
+    assert 'data-testid="return-form"' in page
