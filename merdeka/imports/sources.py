@@ -229,14 +229,7 @@ def _columnar_xlsx(path: Path) -> Parsed | None:
     if found is None or settlements.detect(found[4]) is not None:
         return None
     spec, parsed, header_row, sheet, _header = found
-    return Parsed(
-        source=spec.source,
-        channel=spec.channel,
-        rows_read=parsed.rows_read,
-        problems=parsed.problems,
-        writer=partial(_write_orders, orders=parsed.orders),
-        preview={"orders": parsed.orders, "header_row": header_row, "sheet": sheet},
-    )
+    return _orders_parsed(spec, parsed, header_row, sheet)
 
 
 def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
@@ -260,14 +253,19 @@ def _marketplace(path: Path, name: str, detail: bool = False) -> Parsed:
             )
         )
     parsed = _order_parse(path, spec, table, columns, header_row, header)
-    # each order carries its own channel (a TikTok Shop export holds Tokopedia's too)
+    return _orders_parsed(spec, parsed, header_row, table.sheet)
+
+
+def _orders_parsed(spec, parsed, header_row: int, sheet) -> Parsed:
+    """What a marketplace order export gives the pipeline, whichever reader read it;
+    each order carries its own channel (a TikTok Shop export holds Tokopedia's too)."""
     return Parsed(
         source=spec.source,
         channel=spec.channel,
         rows_read=parsed.rows_read,
         problems=parsed.problems,
         writer=partial(_write_orders, orders=parsed.orders),
-        preview={"orders": parsed.orders, "header_row": header_row, "sheet": table.sheet},
+        preview={"orders": parsed.orders, "header_row": header_row, "sheet": sheet},
     )
 
 
