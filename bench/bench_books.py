@@ -221,6 +221,25 @@ def books_emptied(shop) -> None:
         AccountDay.objects.filter(shop=shop)._raw_delete("default")
     vacuumed((AccountDay, ChainMonthHead, JournalChain, JournalEntry, JournalLine, JournalMonth,
               ProfitDay))  # fmt: skip
+    statistics_forgotten()
+
+
+def statistics_forgotten() -> None:
+    """SQLite: the planner's statistics dropped, as a shop that never had a backfill
+    has none (the import measures only the customer list's table): each run pays for
+    measuring what it reads, as the first one would."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone():
+            cursor.execute(
+                "DELETE FROM sqlite_stat1 WHERE tbl LIKE 'books_%' OR tbl IN "
+                "('orders_order', 'orders_orderline', 'orders_orderevent', 'orders_payment', 'catalog_stockmove')"
+            )
+    connection.close()  # a new connection reads the statistics (none) afresh
 
 
 def vacuumed(models) -> None:

@@ -384,6 +384,8 @@ def order_postings_sync(
     ids = sorted(set(order_ids))
     if not ids:
         return 0
+    if len(ids) > bulk.LOOKUP_CHUNK:  # an import's batch: the journal may be new
+        bulk.statistics_known(JournalEntry, JournalLine, Payment, Order)
     books = orders_read(shop=shop, order_ids=ids)
     postings = postings_plan(
         shop=shop,

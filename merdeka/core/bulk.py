@@ -456,7 +456,17 @@ def add_to(
 
 
 def analyze(*models) -> None:
-    """Fresh planner statistics of the models' tables (``ANALYZE``)."""
+    """Fresh planner statistics of the models' tables (``ANALYZE``).
+
+    SQLite without statistics takes an equality on any indexed column to match about
+    ten rows, so it reads a shop's rows through the index on ``shop_id`` (every row of
+    a one-shop instance) rather than an order's through ``order_id``; a query of one
+    batch then costs as much as the whole table, and a run over a growing table grows
+    with its square. Statistics taken once stay right in proportion as the table grows
+    (the shop column keeps matching every row, the order column a few). Not sampled
+    (``analysis_limit``): a sample caps the rows a key is taken to match at its size, and
+    the shop's index looked selective again. A whole measure is cheap: 0.7 s for 645,000
+    orders, as much for 1.3M journal lines."""
     with rawsql.cursor() as cursor:
         for model in models:
             rawsql.execute_unscoped(
@@ -464,6 +474,39 @@ def analyze(*models) -> None:
                 f'ANALYZE "{model._meta.db_table}"',
                 why="planner statistics of the whole table",
             )
+
+
+def statistics_known(*models) -> None:
+    """On SQLite, statistics for each of these tables that has rows and was never
+    measured (``analyze``): a one-shop database made fresh has none until asked, and
+    an import that fills the journal from nothing would read a batch's postings
+    through the shop's index, every line of the shop per batch. Measured once, they
+    stay right in proportion as the tables grow. (PostgreSQL's autovacuum measures
+    them; the bulk paths there call ``analyze`` where it cannot wait.)"""
+    if connection.vendor != "sqlite":
+        return
+    tables = {model._meta.db_table: model for model in models}
+    with rawsql.cursor() as cursor:
+        known = set()
+        if rawsql.execute_unscoped(
+            cursor,
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'",
+            why="whether the planner has statistics at all",
+        ).fetchone():
+            known = {
+                row[0]
+                for row in rawsql.execute_unscoped(
+                    cursor, "SELECT DISTINCT tbl FROM sqlite_stat1", why="tables measured"
+                )
+            }
+    # whether a table has rows at all (any shop's: the planner's statistics are the table's)
+    missing = [
+        model
+        for table, model in tables.items()
+        if table not in known and model._base_manager.exists()
+    ]
+    if missing:
+        analyze(*missing)
 
 
 def empty_table(model, *, why: str) -> None:

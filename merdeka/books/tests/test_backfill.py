@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib
 from decimal import Decimal
 
-from django.db import transaction
+import pytest
+from django.db import connection, transaction
 
 from merdeka.books import backfill as backfill_module
 from merdeka.books.backfill import backfill
@@ -140,3 +141,54 @@ def test_a_backfill_in_batches_writes_what_posting_order_by_order_writes(
     found = by_key(ika_shop)
     assert found["cost_of_goods"] == 60000 + 3 * 1000 + 4 * 1250  # imported; 3, then 4
     assert found["inventory"] == 318000 - found["cost_of_goods"]
+
+
+def _plan(query) -> str:
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return " | ".join(str(row[-1]) for row in cursor.fetchall())
+
+
+def _statistics(table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+        return dict(cursor.fetchall())
+
+
+def test_the_backfill_gives_the_planner_statistics_of_what_a_batch_reads(ika_shop, ika, capsys):
+    """SQLite without statistics takes ``shop_id = ?`` for a handful of rows, and read a
+    batch's postings through the shop's index: every journal line of the shop per batch,
+    a run growing with the square of the journal (most of a 1M-line shop's backfill).
+    The backfill measures the tables it reads first, and as the journal grows."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the planner's statistics are SQLite's question (PostgreSQL analyzes)")
+    orders_made_before_the_books(ika_shop, ika, capsys)
+    assert backfill(shop=ika_shop) > 0
+    lines = _statistics("books_journalline")
+    entries = _statistics("books_journalentry")
+    assert lines and entries
+    # the shop's index picks every line of the shop; an order's entries are a few
+    [shop_index] = [name for name in lines if name.startswith("books_journalline_shop_id")]
+    [rows, per_shop] = map(int, lines[shop_index].split()[:2])
+    assert per_shop == rows
+    [order_index] = [name for name in entries if name.startswith("books_journalentry_order_id")]
+    assert int(entries[order_index].split()[1]) <= 3
+
+
+def test_an_imported_batch_measures_a_journal_never_measured(ika_shop, ika, capsys):
+    if connection.vendor != "sqlite":
+        pytest.skip("the planner's statistics are SQLite's question (PostgreSQL analyzes)")
+    calls = []
+    real = bulk.analyze
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk, "analyze", lambda *models: calls.append(models) or real(*models))
+        patch.setattr(bulk, "LOOKUP_CHUNK", 2)  # the import's three orders are "many"
+        run_import(capsys, ika_shop, ORDERS)
+        # the import's batch came to an empty journal: nothing to measure yet; now it
+        # has lines, and the first look measures them, once
+        bulk.statistics_known(JournalEntry, JournalLine)
+        assert _statistics("books_journalentry") and _statistics("books_journalline")
+        calls.clear()
+        bulk.statistics_known(JournalEntry, JournalLine)
+    assert calls == []
