@@ -352,13 +352,13 @@ def insert(
             flat.extend(row)
             count += 1
             if count == per:
-                rawsql.execute(cursor, full, flat, shop_id=shop_id)
+                rawsql.execute_rows(cursor, full, flat, shop_id=shop_id)
                 written += count
                 flat, count = [], 0
         width, at = len(meta), 0
         for size in _statement_sizes(count):
             part = flat[at : at + size * width]
-            rawsql.execute(cursor, head + ", ".join([one] * size), part, shop_id=shop_id)
+            rawsql.execute_rows(cursor, head + ", ".join([one] * size), part, shop_id=shop_id)
             at += size * width
             written += size
     return written
@@ -475,7 +475,8 @@ def add_to(
                 f"{', '.join([one] * size)} "
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {grow}"
             )
-            rawsql.execute(cursor, sql, [value for row in part for value in row], shop_id=shop_id)
+            flat = [value for row in part for value in row]
+            rawsql.execute_rows(cursor, sql, flat, shop_id=shop_id)
 
 
 def analyze(*models) -> None:
