@@ -174,7 +174,10 @@ def _parsed_ahead(future, path, name):
     """Stands in for ``sources.parse_file`` with what the worker found."""
     kind, value = future.result()
     if kind == "parsed":
-        return pickle.loads(value)  # noqa: S301 - our own worker's output, over a pipe
+        # a month of orders is tens of thousands of objects at once: the cycle collector
+        # would walk them (and the process) several times over while they are made
+        with bulk.collector_paused():
+            return pickle.loads(value)  # noqa: S301 - our own worker's output, over a pipe
     cls, problem = value
     exc = cls(problem.message, row=problem.row, column=problem.column)
     exc.problem = problem

@@ -59,17 +59,23 @@ def _order_total(parsed: records.Order) -> Decimal:
 
 
 def write_orders(*, shop, orders, resolver: Resolver, import_file=None) -> Counts:
-    """Write parsed orders in batches: new ones with their lines, changed statuses in place."""
+    """Write parsed orders in batches: new ones with their lines, changed statuses in place.
+
+    Python's cycle collector is paused for a batch (``bulk.collector_paused``): a batch
+    makes and holds tens of thousands of tuples, lists and dicts, and each of the
+    collector's full passes walked them and the whole process for no cycle (~10 % of
+    the writer's CPU, measured on the bench's 20k-line year)."""
     counts = Counts()
     orders = list(orders)
     for start in range(0, len(orders), ORDER_BATCH):
-        _write_order_batch(
-            shop=shop,
-            batch=orders[start : start + ORDER_BATCH],
-            resolver=resolver,
-            import_file=import_file,
-            counts=counts,
-        )
+        with bulk.collector_paused():
+            _write_order_batch(
+                shop=shop,
+                batch=orders[start : start + ORDER_BATCH],
+                resolver=resolver,
+                import_file=import_file,
+                counts=counts,
+            )
     return counts
 
 
@@ -313,7 +319,14 @@ ORDER_COLUMNS = (
 
 def write_contacts(*, contacts, resolver: Resolver) -> Counts:
     counts = Counts()
-    found = resolver.resolve_many(
+    with bulk.collector_paused():
+        found = _resolve_contacts(contacts, resolver)
+    counts.contacts = sum(1 for customer_id in found if customer_id is not None)
+    return counts
+
+
+def _resolve_contacts(contacts, resolver: Resolver) -> list[int | None]:
+    return resolver.resolve_many(
         [
             BuyerInput(
                 claims=[phone_claim(p) for p in contact.phones]
@@ -323,14 +336,19 @@ def write_contacts(*, contacts, resolver: Resolver) -> Counts:
             for contact in contacts
         ]
     )
-    counts.contacts = sum(1 for customer_id in found if customer_id is not None)
-    return counts
 
 
 def write_participants(*, participants, resolver: Resolver) -> Counts:
     """WhatsApp chat participants: a shown number is a phone identity, else a chat name."""
     counts = Counts()
-    found = resolver.resolve_many(
+    with bulk.collector_paused():
+        found = _resolve_participants(participants, resolver)
+    counts.participants = sum(1 for customer_id in found if customer_id is not None)
+    return counts
+
+
+def _resolve_participants(participants, resolver: Resolver) -> list[int | None]:
+    return resolver.resolve_many(
         [
             BuyerInput(
                 claims=[phone_claim(person.phone)]
@@ -342,8 +360,6 @@ def write_participants(*, participants, resolver: Resolver) -> Counts:
             for person in participants
         ]
     )
-    counts.participants = sum(1 for customer_id in found if customer_id is not None)
-    return counts
 
 
 __all__ = [

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from merdeka.core import bulk, rawsql
+from merdeka.core.ownership import OwnershipError
 from merdeka.core.rawsql import ShopParameterError
 from merdeka.core.scoping import ScopeError, shop_scope
 from merdeka.customers.models import Customer, MatchKey
@@ -118,6 +120,35 @@ def test_rows_are_checked_one_by_one(two_shops):
         rawsql.executemany(cursor, sql, rows[:1], shop_id=ika.shop_id)
     assert MatchKey.unscoped.filter(key="a").exists()
     assert not MatchKey.unscoped.filter(key="b").exists()
+
+
+def test_a_long_statement_runs_as_execute_does(two_shops):
+    """``execute_rows`` (SQLite: the text turned to ``?`` once, not at every call) checks
+    the shop, writes the same rows, raises Django's errors, keeps the execute wrappers
+    (the ownership guard) and is logged where queries are."""
+    ika, citra = two_shops
+    table = MatchKey._meta.db_table
+    sql = f'INSERT INTO "{table}" ("shop_id", "customer_id", "kind", "key") VALUES '
+    sql += "(%s, %s, %s, %s), (%s, %s, %s, %s)"
+    rows = [ika.shop_id, ika.pk, NAME, "50%", ika.shop_id, ika.pk, NAME, "b"]
+    with transaction.atomic(), rawsql.cursor() as cursor:
+        with pytest.raises(ShopParameterError):
+            rawsql.execute_rows(
+                cursor, sql, [*rows[:4], citra.shop_id, *rows[5:]], shop_id=ika.shop_id
+            )
+        for _ in range(2):
+            rawsql.execute_rows(cursor, sql, rows, shop_id=ika.shop_id)
+    keys = MatchKey.unscoped.filter(customer=ika).values_list("key", flat=True)
+    assert sorted(keys) == ["50%", "50%", "b", "b"]
+    with CaptureQueriesContext(connection) as queries, rawsql.cursor() as cursor:
+        rawsql.execute_rows(cursor, sql, rows, shop_id=ika.shop_id)
+    assert len(queries) == 1
+    unique = f'INSERT INTO "{Customer._meta.db_table}" ("id", "shop_id") VALUES (%s, %s), (%s, %s)'
+    with pytest.raises(IntegrityError), transaction.atomic(), rawsql.cursor() as cursor:
+        rawsql.execute_rows(cursor, unique, [ika.pk, ika.shop_id] * 2, shop_id=ika.shop_id)
+    stock = 'INSERT INTO "catalog_stocklevel" ("shop_id") VALUES (%s), (%s)'
+    with pytest.raises(OwnershipError), transaction.atomic(), rawsql.cursor() as cursor:
+        rawsql.execute_rows(cursor, stock, [ika.shop_id] * 2, shop_id=ika.shop_id)
 
 
 def test_bulk_writes_refuse_a_row_of_another_shop(two_shops):
