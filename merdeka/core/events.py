@@ -210,12 +210,15 @@ def outbox_deliver_now(name: str, *, shop_id: int) -> int:
 
 
 def outbox_waiting(*, shop_id: int, subscribers: Iterable[str]) -> int:
-    """How much waits in the shop's outbox for these subscribers: each order an event
-    names (a batch's ``order_ids``, or one ``order_id``), or one per other event."""
+    """How much waits in the shop's outbox for these subscribers: each order or
+    customer an event names (a batch's ``order_ids`` or ``customer_ids``), or one per
+    other event."""
     rows = EventOutbox.unscoped.filter(shop_id=shop_id, subscriber__in=list(subscribers))
     count = 0
     for data in rows.values_list("data", flat=True).iterator(chunk_size=100):
-        ids = data.get("order_ids") if isinstance(data, dict) else None
+        ids = (
+            (data.get("order_ids") or data.get("customer_ids")) if isinstance(data, dict) else None
+        )
         count += len(ids) if ids else 1
     return count
 

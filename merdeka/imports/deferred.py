@@ -4,7 +4,9 @@ A file's transaction writes its orders, customers, identities and blind indexes:
 it commits, the customer list, the phone search and the order book show them (the
 import is **usable**). Some work follows through the outbox (``merdeka.core.events``),
 delivered by the outbox task after the commit: the books' postings of the imported
-orders (``merdeka.books.orders.IMPORT_POSTINGS``). When nothing waits for these
+orders (``merdeka.books.orders.IMPORT_POSTINGS``) and the search tokens of the new
+customers' names (``merdeka.customers.workspace.NAMES_INDEX``; their phones' are written
+with them, so the phone search works at once). When nothing waits for these
 subscribers, the import is **complete**. Their rows are written in the file's
 transaction and deleted in the delivery's: a file that rolls back leaves none, a crash
 after its commit leaves them waiting (the scheduler's sweep delivers them), and a
@@ -17,9 +19,10 @@ from collections.abc import Callable
 
 from merdeka.books.orders import IMPORT_POSTINGS
 from merdeka.core import events
+from merdeka.customers.workspace import NAMES_INDEX
 
 # the outbox subscribers whose work makes an import complete
-DEFERRED = (IMPORT_POSTINGS,)
+DEFERRED = (IMPORT_POSTINGS, NAMES_INDEX)
 
 
 def deferred_waiting(*, shop) -> int:

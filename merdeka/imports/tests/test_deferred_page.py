@@ -28,7 +28,7 @@ def test_the_page_says_what_is_still_being_completed_then_that_it_is_complete(
     page = ika_client.get(url).content.decode()
     assert 'data-testid="deferred-waiting"' in page
     assert "Pesanan dan pelanggan sudah masuk" in page
-    assert "Pembukuan sedang dilengkapi (1 pesanan tersisa)" in page
+    assert "Pembukuan dan pencarian nama sedang dilengkapi (2 tersisa)" in page
     assert 'hx-trigger="every 2s"' in page  # it keeps asking until complete
     assert 'data-testid="deferred-complete"' not in page
     events.outbox_drain()

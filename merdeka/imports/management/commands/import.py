@@ -54,14 +54,16 @@ class Command(BaseCommand):
 
             reports = pipeline.import_paths(shop=target, run=run, paths=paths, on_start=started)
             pipeline.run_finish(run)
-            # the import is usable; its deferred steps (the books' postings) are done
+            # the import is usable; its deferred steps (the books, name search) are done
             # here before the command returns, so it leaves the shop complete
             if tasks:
                 progress.remove_task(tasks.pop())
             tasks.append(progress.add_task("", total=None))
 
             def left(count):
-                progress.update(tasks[0], description=f"completing the books: {count} left")
+                progress.update(
+                    tasks[0], description=f"completing the books and name search: {count} left"
+                )
 
             deferred_finish(shop=target, progress=left if progress.live.is_started else None)
         nothing_new = run_brought_nothing(
