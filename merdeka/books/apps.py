@@ -8,7 +8,12 @@ class BooksConfig(AppConfig):
 
     def ready(self) -> None:
         from merdeka.books.costs import stock_changed  # ready(): it imports models
-        from merdeka.books.orders import ORDER_EVENTS, orders_changed  # ready(): it imports models
+        from merdeka.books.orders import (  # ready(): it imports models
+            HISTORY,
+            IMPORT_POSTINGS,
+            ORDER_EVENTS,
+            orders_changed,
+        )
         from merdeka.books.skus import IMPORT_EVENTS, lines_imported  # ready(): it imports models
         from merdeka.catalog.services import STOCK_VALUED  # ready(): it imports models
         from merdeka.core import events  # ready(): it imports models
@@ -18,7 +23,13 @@ class BooksConfig(AppConfig):
         # (subscribers run in the order they were registered)
         events.subscribe(*IMPORT_EVENTS, name="books.skus", handler=lines_imported)
         # exact and atomic with the change: an order's postings follow it in its transaction
-        events.subscribe(*ORDER_EVENTS, name="books.orders", handler=orders_changed)
+        seller = [kind for kind in ORDER_EVENTS if kind not in HISTORY]
+        events.subscribe(*seller, name="books.orders", handler=orders_changed)
+        # an import's orders post after its file commits (the list is usable sooner); the
+        # lines above stay inline: stock and costs are in place before these post
+        events.subscribe(
+            *HISTORY, name=IMPORT_POSTINGS, handler=orders_changed, delivery=events.OUTBOX
+        )
         # a purchase, an opening stock value, a count's difference: posted with the move
         events.subscribe(STOCK_VALUED, name="books.stock", handler=stock_changed)
 

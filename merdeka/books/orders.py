@@ -20,7 +20,8 @@ up to and posts the difference as one adjusting entry (nothing when they agree).
 change posts an adjusting entry and never edits a posted line, and running it again —
 a retried event, a re-import, the backfill — posts nothing twice, in whatever order it
 runs. It is an inline subscriber of the order lifecycle's events: the postings commit
-with the change of the order.
+with the change of the order; an import's events (``HISTORY``) are delivered through
+the outbox after the file commits (``IMPORT_POSTINGS``).
 
 Imported marketplace orders post gross from the order export into the marketplace's
 balance when delivered; their fees and payouts come from the marketplaces' income
@@ -55,6 +56,7 @@ from merdeka.books.models import (
 from merdeka.books.posting import Posting, entries_write, lines_from_changes, local_date
 from merdeka.catalog.selectors import order_goods_costs
 from merdeka.core import bulk
+from merdeka.core.events import outbox_deliver_now
 from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.lifecycle import OWN_CHANNELS
@@ -402,11 +404,22 @@ def order_postings_sync(
 
 # what an export says happened to an order, not when it was imported: on its own day
 HISTORY = frozenset({"order.imported", "order.synced"})
+# An import's events post after the file's transaction (an outbox subscriber, see
+# docs/decisions/import-deferred-steps.md): the file commits without its orders'
+# postings, which were a quarter of its time. They post on the orders' own days
+# whenever they are delivered, and ``target`` makes them exact in any order.
+IMPORT_POSTINGS = "books.orders_imported"
 
 
 def orders_changed(events) -> None:
-    """Inline subscriber of the order lifecycle: the orders' postings follow, on the
-    day of the change in the shop's time zone (an import's orders: on their own day)."""
+    """Subscriber of the order lifecycle: the orders' postings follow, on the day of the
+    change in the shop's time zone (an import's orders: on their own day). Inline for
+    the seller's changes; an import's (``HISTORY``) arrive later through the outbox, so
+    an inline change first delivers what still waits of them in its shop: the import's
+    posting lands on the order's day before the change posts the rest on its own."""
+    if any(event.kind not in HISTORY for event in events):
+        for shop_id in {event.shop_id for event in events}:
+            outbox_deliver_now(IMPORT_POSTINGS, shop_id=shop_id)
     by_shop: dict[tuple[int, dt.datetime | None], set[int]] = defaultdict(set)
     for event in events:
         ids = event.data.get("order_ids") or [event.data["order_id"]]

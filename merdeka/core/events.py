@@ -124,48 +124,48 @@ def _enqueue_drain() -> None:
     drain_outbox.enqueue()
 
 
-def outbox_drain(*, limit: int = DRAIN_BATCH, now=None) -> int:
+def outbox_drain(*, limit: int = DRAIN_BATCH, now=None, shop_id: int | None = None) -> int:
     """Deliver pending outbox rows, oldest first; returns how many were delivered.
 
     Each subscriber's batch is delivered in one transaction that also deletes its rows,
-    so a row is handled exactly once. A failing handler leaves its rows for later."""
+    so a row is handled exactly once. A failing handler leaves its rows for later.
+    ``shop_id``: only that shop's rows (``merdeka import`` finishing its own work)."""
     now = now or timezone.now()
     delivered = 0
-    pending = list(
-        EventOutbox.unscoped.filter(not_before__lte=now)
-        .order_by("id")
-        .values_list("subscriber", flat=True)
-        .distinct()[:100]
-    )
+    due = EventOutbox.unscoped.filter(not_before__lte=now)
+    if shop_id is not None:
+        due = due.filter(shop_id=shop_id)
+    pending = list(due.order_by("id").values_list("subscriber", flat=True).distinct()[:100])
     for name in dict.fromkeys(pending):
         subscriber = _subscribers.get(name)
         if subscriber is None:
             log.error("outbox rows of an unknown subscriber %s are kept", name)
             continue
-        delivered += _deliver(subscriber, limit=limit, now=now)
+        delivered += _deliver(subscriber, limit=limit, now=now, shop_id=shop_id)
     return delivered
 
 
-def _deliver(subscriber: Subscriber, *, limit: int, now) -> int:
+def _events_of(rows) -> list[Event]:
+    return [
+        Event(
+            kind=row.kind, shop_id=row.shop_id, data=row.data, id=row.event_id, at=row.happened_at
+        )
+        for row in rows
+    ]
+
+
+def _deliver(subscriber: Subscriber, *, limit: int, now, shop_id: int | None = None) -> int:
     try:
         with transaction.atomic():
             claim = EventOutbox.unscoped.filter(subscriber=subscriber.name, not_before__lte=now)
+            if shop_id is not None:
+                claim = claim.filter(shop_id=shop_id)
             if connection.features.has_select_for_update_skip_locked:
                 claim = claim.select_for_update(skip_locked=True)
             rows = list(claim.order_by("id")[:limit])
             if not rows:
                 return 0
-            events = [
-                Event(
-                    kind=row.kind,
-                    shop_id=row.shop_id,
-                    data=row.data,
-                    id=row.event_id,
-                    at=row.happened_at,
-                )
-                for row in rows
-            ]
-            subscriber.handler(events)
+            subscriber.handler(_events_of(rows))
             deleted, _ = EventOutbox.unscoped.filter(pk__in=[row.pk for row in rows]).delete()
             if deleted != len(rows):  # another drainer took some meanwhile: not ours
                 raise _Raced
@@ -182,12 +182,58 @@ class _Raced(Exception):
     pass
 
 
+def outbox_deliver_now(name: str, *, shop_id: int) -> int:
+    """Deliver at once, in the caller's transaction, what waits in the shop's outbox for
+    subscriber ``name`` (retries postponed included); returns how many rows. For an
+    inline change that must come after them (an imported order's postings before its
+    payment's). Waits for a drainer that holds them (they are gone when it commits). A
+    failing handler leaves them waiting and the caller goes on (logged)."""
+    subscriber = _subscribers.get(name)
+    if subscriber is None:
+        return 0
+    waiting = EventOutbox.unscoped.filter(shop_id=shop_id, subscriber=name)
+    if not waiting.exists():
+        return 0
+    try:
+        with transaction.atomic():
+            if connection.features.has_select_for_update:
+                waiting = waiting.select_for_update()
+            rows = list(waiting.order_by("id"))
+            if not rows:
+                return 0
+            subscriber.handler(_events_of(rows))
+            EventOutbox.unscoped.filter(pk__in=[row.pk for row in rows]).delete()
+            return len(rows)
+    except Exception:
+        log.exception("outbox subscriber %s failed when delivered at once; kept", name)
+        return 0
+
+
+def outbox_waiting(*, shop_id: int, subscribers: Iterable[str]) -> int:
+    """How much waits in the shop's outbox for these subscribers: each order or
+    customer an event names (a batch's ``order_ids`` or ``customer_ids``), or one per
+    other event."""
+    rows = EventOutbox.unscoped.filter(shop_id=shop_id, subscriber__in=list(subscribers))
+    count = 0
+    for data in rows.values_list("data", flat=True).iterator(chunk_size=100):
+        ids = (
+            (data.get("order_ids") or data.get("customer_ids")) if isinstance(data, dict) else None
+        )
+        count += len(ids) if ids else 1
+    return count
+
+
 def _postpone(name: str, now, error: str) -> None:
     with transaction.atomic():
         rows = EventOutbox.unscoped.filter(subscriber=name, not_before__lte=now)
         attempts = max(rows.values_list("attempts", flat=True), default=0) + 1
         pause = min(RETRY_BASE * 2 ** (attempts - 1), RETRY_MAX)
         rows.update(attempts=F("attempts") + 1, last_error=error, not_before=now + pause)
+
+
+def outbox_due_now(*, now=None) -> bool:
+    """Are rows waiting whose time has come?"""
+    return EventOutbox.unscoped.filter(not_before__lte=now or timezone.now()).exists()
 
 
 def outbox_due(*, now=None) -> int:

@@ -8,7 +8,10 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from merdeka.core import events  # ready(): it imports models
         from merdeka.customers.workspace import (  # ready(): it imports models
+            CUSTOMERS_IMPORTED,
             FIGURES_EVENTS,
+            NAMES_INDEX,
+            names_index,
             orders_changed,
         )
 
@@ -18,4 +21,8 @@ class CustomersConfig(AppConfig):
             name="customers.figures",
             handler=orders_changed,
             delivery=events.OUTBOX,
+        )
+        # an import's new customers are found by name once their tokens follow the commit
+        events.subscribe(
+            CUSTOMERS_IMPORTED, name=NAMES_INDEX, handler=names_index, delivery=events.OUTBOX
         )

@@ -394,6 +394,39 @@ def tokens_add(*, shop, phones: dict[int, set[str]]) -> int:
     )
 
 
+def name_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
+    """Give live customers the tokens of their names that they do not carry yet (an
+    import's new customers: their phone tokens were written with them, their names'
+    come after the commit, ``merdeka.customers.workspace.names_index``). Reads the
+    names now (decrypted in memory): a customer renamed or merged meanwhile is as it is
+    now. Running it again writes nothing. Returns the tokens written."""
+    ids = []
+    for part in bulk.chunks(sorted(set(customer_ids))):
+        ids.extend(
+            Customer.objects.filter(shop=shop, pk__in=part, merged_into__isnull=True)
+            .exclude(name=None)
+            .values_list("pk", flat=True)
+        )
+    hasher = Hasher(shop.pk)
+    wanted = {
+        (hasher(term), pk)
+        for pk, name, _phone in customer_fields(shop=shop, customer_ids=ids)
+        for term in name_terms(name)
+    }
+    if not wanted:
+        return 0
+    for part in bulk.chunks(ids):
+        rows = SearchToken.objects.filter(shop=shop, customer_id__in=part)
+        wanted.difference_update(rows.values_list("token", "customer_id"))
+    shop_id = shop.pk
+    return bulk.insert(
+        SearchToken,
+        ("shop", "customer", "token"),
+        ((shop_id, customer_id, token) for token, customer_id in sorted(wanted)),
+        shop_id=shop_id,
+    )
+
+
 def forget_customers(*, shop, customer_ids: Iterable[int]) -> None:
     """Drop the tokens of customers merged away (their numbers now find the survivor)."""
     for part in bulk.chunks(list(customer_ids)):

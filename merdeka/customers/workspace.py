@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from merdeka.core import bulk
+from merdeka.core.events import Event, emit_events
+from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import search, stats
 from merdeka.customers.models import Customer
@@ -33,6 +35,7 @@ def customers_resolving(
     phones: Iterable[tuple[int, str]],
     merged: Iterable[tuple[int, int]],
     gaps: dict[int, dict],
+    names_later: bool = False,
 ):
     """Wraps the resolver's gap filling; afterwards writes the batch's search tokens.
 
@@ -41,6 +44,9 @@ def customers_resolving(
     phone identity; ``merged``: (survivor, absorbed) pairs; ``gaps``: existing
     customer id -> the values the block is about to give them where they lack one.
     Only customers whose name or phone changes are read back and re-tokenised.
+    ``names_later`` (an import): the new customers' phone tokens now, their names'
+    after the commit (``NAMES_INDEX``, an outbox subscriber): the phone search finds
+    them as soon as the file commits, the name search once the import is complete.
     """
     candidates = [pk for pk, values in gaps.items() if values.get("name") or values.get("phone")]
     filled = _lacking_name_or_phone(shop, candidates)
@@ -54,9 +60,18 @@ def customers_resolving(
     changed |= {pk for pk in phones_of if pk not in new}
     changed -= absorbed
     known = {
-        pk: (values.get("name"), [values.get("phone"), *phones_of.get(pk, ())])
+        pk: (
+            None if names_later else values.get("name"),
+            [values.get("phone"), *phones_of.get(pk, ())],
+        )
         for pk, values in new.items()
     }
+    if names_later and new:
+        named = [pk for pk, values in new.items() if values.get("name")]
+        if named:
+            emit_events(
+                [Event(kind=CUSTOMERS_IMPORTED, shop_id=shop.pk, data={"customer_ids": named})]
+            )
     if absorbed:
         search.forget_customers(shop=shop, customer_ids=absorbed)
         stats.customer_stats_refresh(shop=shop, customer_ids=absorbed)
@@ -66,6 +81,23 @@ def customers_resolving(
             shop=shop,
             rows=((pk, v.get("city"), v.get("province")) for pk, v in new.items()),
         )
+
+
+# an import's new customers (ids only), for their names' search tokens after the commit
+CUSTOMERS_IMPORTED = "customers.imported"
+NAMES_INDEX = "customers.search_names"
+
+
+def names_index(events) -> None:
+    """Outbox subscriber of ``customers.imported``: the new customers' names become
+    searchable (``search.name_tokens_add``: what they lack, so a retry adds nothing)."""
+    by_shop: dict[int, set[int]] = {}
+    for event in events:
+        by_shop.setdefault(event.shop_id, set()).update(event.data["customer_ids"])
+    for shop_id, ids in by_shop.items():
+        shop = Shop.objects.get(pk=shop_id)
+        with shop_scope(shop):
+            search.name_tokens_add(shop=shop, customer_ids=ids)
 
 
 def _lacking_name_or_phone(shop, ids: list[int]) -> list[int]:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from merdeka.core.decorators import shop_member
 from merdeka.core.scoping import shop_scope
 from merdeka.imports import export_jobs, mapping, pipeline
+from merdeka.imports.deferred import deferred_waiting
 from merdeka.imports.models import ExportJob, ImportFile, ImportRun
 from merdeka.imports.selectors import file_brought_something, run_brought_nothing
 
@@ -91,8 +92,19 @@ def import_run(request, run_id: int):
         states_and_reports=[(f.state, f.report) for f in files],
         review_waiting=run.review_waiting,
     )
+    # usable once its files are in; complete when its deferred steps are done too
+    # (merdeka.imports.deferred): the page keeps asking until then
+    waiting = 0 if busy else deferred_waiting(shop=request.shop)
+    imported = any(f.state == ImportFile.State.IMPORTED for f in files)
     template = "imports/run.html#run-status" if request.htmx else "imports/run.html"
-    context = {"run": run, "files": files, "busy": busy, "nothing_new": nothing_new}
+    context = {
+        "run": run,
+        "files": files,
+        "busy": busy,
+        "nothing_new": nothing_new,
+        "waiting": waiting,
+        "complete": imported and not (busy or waiting or nothing_new) and run.state == "done",
+    }
     return render(request, template, context)
 
 

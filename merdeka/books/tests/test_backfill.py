@@ -14,6 +14,7 @@ from merdeka.books import backfill as backfill_module
 from merdeka.books.backfill import backfill
 from merdeka.books.chain import chain_check
 from merdeka.books.models import AccountDay, JournalEntry, JournalLine, ProfitDay
+from merdeka.books.orders import IMPORT_POSTINGS
 from merdeka.books.tests.test_costs import buy, sell
 from merdeka.books.tests.test_orders import SARI, by_key
 from merdeka.books.tests.test_profit import profit_days_agree
@@ -53,7 +54,9 @@ def orders_made_before_the_books(shop, actor, capsys) -> None:
     _product, [kastengel] = make_product(shop, name="Kastengel", stock=0)
     variant_with_cost(shop, actor, "Nastar Keju Premium", "NST-500", 30000)
     home = catalog.location_default(shop=shop)
+    # the books listen to the seller's changes and (after the commit) to imports
     saved = events._subscribers.pop("books.orders")
+    saved_imported = events._subscribers.pop(IMPORT_POSTINGS)
     try:
         run_import(capsys, shop, ORDERS)
         buy(shop, kastengel, home, 10, 1000)
@@ -76,6 +79,7 @@ def orders_made_before_the_books(shop, actor, capsys) -> None:
         placed(shop, actor, "p5", 12000)  # placed only: nothing to post
     finally:
         events._subscribers["books.orders"] = saved
+        events._subscribers[IMPORT_POSTINGS] = saved_imported
 
 
 def books_written(shop) -> dict:

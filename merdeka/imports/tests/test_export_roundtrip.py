@@ -19,6 +19,7 @@ from merdeka.customers.services import (
     segment_create,
 )
 from merdeka.imports import records
+from merdeka.imports.deferred import deferred_finish
 from merdeka.imports.writer import write_orders
 from merdeka.orders.models import Order
 from merdeka.privacy.consent import consent_allows, consent_record
@@ -61,6 +62,8 @@ def seed(shop):
             resolver=Resolver(shop=shop, source="shopee"),
         )
     customer_create(shop=shop, name="+62 Pelanggan Manual", email="manual@contoh.id")
+    # the import's deferred steps (its books, its names' search tokens), as after commit
+    deferred_finish(shop=shop)
 
 
 def snapshot(shop):

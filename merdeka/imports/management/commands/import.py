@@ -10,6 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from merdeka.core.models import Shop
 from merdeka.imports import pipeline
+from merdeka.imports.deferred import deferred_finish
 from merdeka.imports.selectors import file_brought_something, run_brought_nothing
 
 
@@ -53,6 +54,18 @@ class Command(BaseCommand):
 
             reports = pipeline.import_paths(shop=target, run=run, paths=paths, on_start=started)
             pipeline.run_finish(run)
+            # the import is usable; its deferred steps (the books, name search) are done
+            # here before the command returns, so it leaves the shop complete
+            if tasks:
+                progress.remove_task(tasks.pop())
+            tasks.append(progress.add_task("", total=None))
+
+            def left(count):
+                progress.update(
+                    tasks[0], description=f"completing the books and name search: {count} left"
+                )
+
+            deferred_finish(shop=target, progress=left if progress.live.is_started else None)
         nothing_new = run_brought_nothing(
             states_and_reports=[(r.state, asdict(r)) for r in reports],
             review_waiting=run.review_waiting,
