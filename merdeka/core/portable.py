@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from merdeka.core import bulk
+from merdeka.privacy import crypto
 from merdeka.privacy.fields import EncryptedModel, Sealed
 
 CHUNK = 2000
@@ -46,6 +47,58 @@ def batches(queryset, size: int = CHUNK) -> Iterator[list]:
             return
         yield batch
         last = batch[-1].pk
+
+
+class Columns:
+    """Reads columns of ``model`` as tuples (``values_list``), sealed ones opened with
+    the shop's key looked up once (``crypto.Opener``): what a whole-table read such as
+    ``merdeka export`` takes instead of a model instance and a ``decrypt`` per field.
+
+    ``names`` are the fields' names as ``values_list`` takes them (``"pk"``, a foreign
+    key's ``"customer_id"``); a row comes back as a list in that order, a sealed column
+    as its text (or None)."""
+
+    def __init__(self, model, names: Sequence[str], *, shop):
+        self.names = tuple(names)
+        sealed = (
+            {f.attname for f in model.encrypted_fields()}
+            if issubclass(model, EncryptedModel)
+            else set()
+        )
+        self.sealed = [(i, name) for i, name in enumerate(self.names) if name in sealed]
+        # the row's uid is in each sealed value's associated data: read it last
+        self.read = (*self.names, "uid") if self.sealed else self.names
+        self.opener = crypto.Opener(shop_id=shop.pk, label=model._meta.label_lower)
+
+    def rows(self, queryset) -> list[list]:
+        """Every row of ``queryset`` (in its order), read now."""
+        return self.opened(queryset.values_list(*self.read))
+
+    def opened(self, tuples) -> list[list]:
+        """Tuples of ``self.read`` as rows of ``names``, sealed columns opened (for a
+        caller that reads them itself, e.g. with an annotation of its own)."""
+        found = [list(values) for values in tuples]
+        if self.sealed:
+            open_ = self.opener.open
+            for row in found:
+                uid = str(row.pop())
+                for i, name in self.sealed:
+                    if row[i] is not None:
+                        row[i] = open_(row[i], column=name, row=uid)
+        return found
+
+    def batches(self, queryset, size: int = CHUNK) -> Iterator[list[list]]:
+        """``batches`` of rows: keyset pages in primary-key order; ``names`` start with
+        ``"pk"``."""
+        assert self.names[0] == "pk", "keyset pages need the primary key first"
+        last = 0
+        ordered = queryset.order_by("pk")
+        while True:
+            batch = self.rows(ordered.filter(pk__gt=last)[:size])
+            if not batch:
+                return
+            yield batch
+            last = batch[-1][0]
 
 
 def fields_of(obj, names: Iterable[str]) -> dict:
