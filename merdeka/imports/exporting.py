@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone, translation
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 from merdeka.books.models import JournalEntry
 from merdeka.books.portable import books_export
 from merdeka.core import sheets
-from merdeka.core.portable import Columns
+from merdeka.core.portable import Columns, among
 from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
 from merdeka.customers.models import Customer, Identity
@@ -70,16 +69,6 @@ ORDER_COLUMNS = [
 LINE_COLUMNS = ["sku", "name", "variant", "quantity", "unit_price", "total"]
 
 
-def _plain(value):
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 @dataclass
 class ExportReport:
     directory: Path
@@ -104,28 +93,26 @@ Progress = Callable[[str, int, int], None]
 IDENTITY_COLUMNS = ["kind", "channel", "value", "source", "first_seen_at", "last_seen_at"]
 
 
-def _plain_row(values) -> list:
-    return [_plain(value) for value in values]
-
-
 def _customer_rows(shop) -> Iterator[dict]:
     """Each customer with her identities, read a batch at a time as tuples, sealed
     columns opened with the shop's key looked up once: memory stays flat whatever the
     shop's size, and no model instance is made per row."""
-    customers = Columns(Customer, ["pk", *CUSTOMER_COLUMNS[1:]], shop=shop)
-    identity = Columns(Identity, ["customer_id", *IDENTITY_COLUMNS], shop=shop)
+    customers = Columns(Customer, ["pk", *CUSTOMER_COLUMNS[1:]], shop=shop, plain=True)
+    identity = Columns(Identity, ["customer_id", *IDENTITY_COLUMNS], shop=shop, plain=True)
     for batch in customers.batches(Customer.objects.filter(shop=shop, merged_into__isnull=True)):
         ids = [row[0] for row in batch]
+        wanted = set(ids)
         identities: dict[int, list[dict]] = {}
         for customer_id, *values in identity.rows(
-            Identity.objects.filter(shop=shop, customer_id__in=ids).order_by("pk")
+            Identity.objects.filter(among("customer_id", ids), shop=shop).order_by("pk")
         ):
-            identities.setdefault(customer_id, []).append(
-                dict(zip(IDENTITY_COLUMNS, _plain_row(values), strict=True))
-            )
+            if customer_id in wanted:
+                identities.setdefault(customer_id, []).append(
+                    dict(zip(IDENTITY_COLUMNS, values, strict=True))
+                )
         extras = extras_of(shop=shop, customer_ids=ids)
         for values in batch:
-            row = dict(zip(CUSTOMER_COLUMNS, _plain_row(values), strict=True))
+            row = dict(zip(CUSTOMER_COLUMNS, values, strict=True))
             row["identities"] = identities.get(values[0], [])
             row.update(extras[values[0]])  # tags, notes, the consent ledger
             yield row
@@ -134,27 +121,29 @@ def _customer_rows(shop) -> Iterator[dict]:
 def _order_rows(shop) -> Iterator[dict]:
     """Each order with its lines and payments, a batch of orders at a time, read as
     tuples (``Columns``)."""
-    orders = Columns(Order, ["pk", *ORDER_COLUMNS, "import_file_id"], shop=shop)
-    payment = Columns(Payment, ["order_id", *PAYMENT_COLUMNS], shop=shop)
-    line = Columns(OrderLine, ["order_id", *LINE_COLUMNS], shop=shop)
+    orders = Columns(Order, ["pk", *ORDER_COLUMNS, "import_file_id"], shop=shop, plain=True)
+    payment = Columns(Payment, ["order_id", *PAYMENT_COLUMNS], shop=shop, plain=True)
+    line = Columns(OrderLine, ["order_id", *LINE_COLUMNS], shop=shop, plain=True)
     for batch in orders.batches(Order.objects.filter(shop=shop)):
+        # every order of the shop in the batch's range of ids is in the batch: a
+        # range of ids (``among``) reads only theirs
         ids = [row[0] for row in batch]
         payments: dict[int, list[dict]] = {}
         for order_id, *values in payment.rows(
-            Payment.objects.filter(shop=shop, order_id__in=ids).order_by("pk")
+            Payment.objects.filter(among("order_id", ids), shop=shop).order_by("pk")
         ):
             payments.setdefault(order_id, []).append(
-                dict(zip(PAYMENT_COLUMNS, _plain_row(values), strict=True))
+                dict(zip(PAYMENT_COLUMNS, values, strict=True))
             )
         lines: dict[int, list[dict]] = {}
         for order_id, *values in line.rows(
-            OrderLine.objects.filter(shop=shop, order_id__in=ids).order_by("order_id", "position")
-        ):
-            lines.setdefault(order_id, []).append(
-                dict(zip(LINE_COLUMNS, _plain_row(values), strict=True))
+            OrderLine.objects.filter(among("order_id", ids), shop=shop).order_by(
+                "order_id", "position"
             )
+        ):
+            lines.setdefault(order_id, []).append(dict(zip(LINE_COLUMNS, values, strict=True)))
         for pk, *values, import_file_id in batch:
-            row = dict(zip(ORDER_COLUMNS, _plain_row(values), strict=True))
+            row = dict(zip(ORDER_COLUMNS, values, strict=True))
             row["lines"] = lines.get(pk, [])
             # an order of the shop's own (not read from an export) stays one when restored
             row["imported"] = import_file_id is not None

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from merdeka.core import sheets
-from merdeka.core.portable import Columns
+from merdeka.core.portable import Columns, among
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import Customer
 from merdeka.orders.models import (
@@ -141,20 +141,23 @@ def _order_rows(shop, orders, language):
         while chunk := list(islice(found, CHUNK)):
             chunk = columns.opened(chunk)
             ids = [row[0] for row in chunk]
+            wanted = set(ids)  # the range of ``among`` can hold orders filtered out
             lines: dict[int, list[tuple]] = {}
             for order_id, *line in (
-                OrderLine.objects.filter(shop=shop, order_id__in=ids)
+                OrderLine.objects.filter(among("order_id", ids), shop=shop)
                 .order_by("order_id", "position", "pk")
                 .values_list("order_id", "quantity", "name", "variant", "total")
             ):
-                lines.setdefault(order_id, []).append(line)
+                if order_id in wanted:
+                    lines.setdefault(order_id, []).append(line)
             parcels = {
                 order_id: (courier, number)
                 for order_id, courier, number in Shipment.objects.filter(
-                    shop=shop, order_id__in=ids
+                    among("order_id", ids), shop=shop
                 )
                 .order_by("-pk")  # one per order; the first read, should there be two
                 .values_list("order_id", "courier", "tracking_number")
+                if order_id in wanted
             }
             named = {row[7] for row in chunk if row[7] is not None}
             customers = dict(names.rows(Customer.objects.filter(shop=shop, pk__in=named)))
