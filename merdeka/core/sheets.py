@@ -76,6 +76,11 @@ def _number(value: Decimal) -> int | Decimal:
 def csv_cell(value, tz):
     """One CSV cell: text formula-safe, whole numbers without decimals, times in the
     shop's zone, nothing for None."""
+    if type(value) is str:  # most cells: checked first, and most start with a letter
+        first = value[:1]  # or a digit, which no normalisation turns into a trigger
+        if not first or (first.isascii() and first.isalnum()):
+            return value
+        return formula_safe(value)
     if value is None:
         return ""
     if isinstance(value, bool):

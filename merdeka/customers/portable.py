@@ -9,11 +9,12 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 
-from merdeka.core import bulk
+from merdeka.core.portable import among
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.models import CustomerNote, CustomerTag, Segment, Tag
 from merdeka.customers.selectors import tags_of
 from merdeka.privacy.consent import consent_history_of, consent_history_restore
+from merdeka.privacy.models import ConsentEvent
 
 
 def shop_users(shop) -> dict[str, object]:
@@ -24,19 +25,32 @@ def shop_users(shop) -> dict[str, object]:
 
 
 def extras_of(*, shop, customer_ids: Iterable[int]) -> dict[int, dict]:
-    """customer id -> {"tags", "notes", "consents"} for a batch of an export."""
+    """customer id -> {"tags", "notes", "consents"} for a batch of an export (its ids
+    packed, as a keyset page's are: each table is first read by their range, and only
+    the customers that have some are asked about by id)."""
     ids = list(customer_ids)
-    tags = tags_of(shop=shop, customer_ids=ids)
-    consents = consent_history_of(shop=shop, customer_ids=ids)
+    wanted = set(ids)
     notes: dict[int, list[dict]] = {}
+    tags: dict[int, list[str]] = {}
+    consents: dict[int, list[dict]] = {}
+    if not ids:
+        return {}
     with shop_scope(shop):
-        for part in bulk.chunks(ids):
+        tagged = _having(CustomerTag, shop, ids, wanted)
+        if tagged:
+            tags = tags_of(shop=shop, customer_ids=tagged)
+        chose = _having(ConsentEvent, shop, ids, wanted)
+        if chose:
+            consents = consent_history_of(shop=shop, customer_ids=chose)
+        if _having(CustomerNote, shop, ids, wanted):
             rows = (
-                CustomerNote.objects.filter(shop=shop, customer_id__in=part)
+                CustomerNote.objects.filter(among("customer_id", ids), shop=shop)
                 .select_related("author")
                 .order_by("created_at", "id")
             )
             for note in rows:
+                if note.customer_id not in wanted:
+                    continue
                 notes.setdefault(note.customer_id, []).append(
                     {
                         "body": note.body,
@@ -48,6 +62,19 @@ def extras_of(*, shop, customer_ids: Iterable[int]) -> dict[int, dict]:
         pk: {"tags": tags.get(pk, []), "notes": notes.get(pk, []), "consents": consents.get(pk, [])}
         for pk in ids
     }
+
+
+def _having(model, shop, ids: list[int], wanted: set[int]) -> list[int]:
+    """The customers among ``ids`` with a row of ``model``: most have none."""
+    return sorted(
+        {
+            pk
+            for pk in model.objects.filter(among("customer_id", ids), shop=shop)
+            .values_list("customer_id", flat=True)
+            .distinct()
+            if pk in wanted
+        }
+    )
 
 
 def extras_restore(*, shop, customer, row: dict, users: dict) -> None:

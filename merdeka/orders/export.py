@@ -9,13 +9,26 @@ Indonesian). The web export takes the order list's filters; the whole-shop expor
 
 from __future__ import annotations
 
+from itertools import islice
+
 from django.db.models import BooleanField, Case, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from merdeka.core import sheets
+from merdeka.core.portable import Columns, among
 from merdeka.core.scoping import shop_scope
-from merdeka.orders.models import Order, OrderLine
+from merdeka.customers.models import Customer
+from merdeka.orders.models import (
+    Channel,
+    Courier,
+    DeliveryMethod,
+    Order,
+    OrderLine,
+    PaymentMethod,
+    Shipment,
+    Status,
+)
 from merdeka.orders.selectors import paid_q
 from merdeka.privacy.audit import audit_record
 
@@ -64,9 +77,10 @@ def line_header() -> list[str]:
 
 
 def _products(lines) -> str:
+    """``lines``: (quantity, name, variant) of an order's lines, in their order."""
     return "; ".join(
-        f"{line.quantity}x {line.name}" + (f" ({line.variant})" if line.variant else "")
-        for line in lines
+        f"{quantity}x {name}" + (f" ({variant})" if variant else "")
+        for quantity, name, variant, _total in lines
     )
 
 
@@ -77,44 +91,127 @@ def order_rows(*, shop, orders):
     return _order_rows(shop, orders, translation.get_language())
 
 
+ORDER_FIELDS = (
+    "pk",
+    "external_id",
+    "channel",
+    "status",
+    "export_paid",
+    "ordered_at",
+    "paid_at",
+    "customer_id",
+    "recipient_name",
+    "recipient_phone",
+    "street",
+    "village",
+    "district",
+    "city",
+    "province",
+    "postal_code",
+    "shipping_fee",
+    "discount",
+    "total",
+    "delivery_method",
+    "payment_method",
+)
+
+
+def _labels(choices) -> dict:
+    """Stored value -> its label in the active language (what ``get_FOO_display`` says)."""
+    return {value: str(label) for value, label in choices}
+
+
 def _order_rows(shop, orders, language):
+    """Rows read as tuples (``Columns``: no model instance per order, the sealed columns
+    opened with the shop's key looked up once), a chunk of orders at a time with the
+    chunk's lines, parcels and customers' names."""
     with translation.override(language), shop_scope(shop):
         yes, no = _("yes"), _("no")
+        channels, statuses = _labels(Channel.choices), _labels(Status.choices)
+        deliveries, methods = _labels(DeliveryMethod.choices), _labels(PaymentMethod.choices)
+        couriers = _labels(Courier.choices)
+        columns = Columns(Order, ORDER_FIELDS, shop=shop)
+        names = Columns(Customer, ("pk", "name"), shop=shop)
         marked = orders.annotate(
             export_paid=Case(
                 When(paid_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
             )
-        ).prefetch_related("lines", "shipments")
-        for order in marked.iterator(chunk_size=CHUNK):
-            lines = list(order.lines.all())
-            shipment = next(iter(order.shipments.all()), None)
-            customer = order.customer
-            yield [
-                order.external_id,
-                order.get_channel_display(),
-                order.get_status_display(),
-                yes if order.export_paid else no,
-                order.ordered_at,
-                order.paid_at,
-                (customer.name or "") if customer is not None else "",
-                order.recipient_name or "",
-                order.recipient_phone or "",
-                order.street or "",
-                order.village,
-                order.district,
-                order.city,
-                order.province,
-                order.postal_code,
-                _products(lines),
-                sum((line.total for line in lines), 0),
-                order.shipping_fee,
-                order.discount,
-                order.total,
-                order.get_delivery_method_display() if order.delivery_method else "",
-                order.get_payment_method_display() if order.payment_method else "",
-                shipment.get_courier_display() if shipment is not None else "",
-                shipment.tracking_number if shipment is not None else "",
-            ]
+        )
+        found = iter(marked.values_list(*columns.read).iterator(chunk_size=CHUNK))
+        while chunk := list(islice(found, CHUNK)):
+            chunk = columns.opened(chunk)
+            ids = [row[0] for row in chunk]
+            wanted = set(ids)  # the range of ``among`` can hold orders filtered out
+            lines: dict[int, list[tuple]] = {}
+            for order_id, *line in (
+                OrderLine.objects.filter(among("order_id", ids), shop=shop)
+                .order_by("order_id", "position", "pk")
+                .values_list("order_id", "quantity", "name", "variant", "total")
+            ):
+                if order_id in wanted:
+                    lines.setdefault(order_id, []).append(line)
+            parcels = {
+                order_id: (courier, number)
+                for order_id, courier, number in Shipment.objects.filter(
+                    among("order_id", ids), shop=shop
+                )
+                .order_by("-pk")  # one per order; the first read, should there be two
+                .values_list("order_id", "courier", "tracking_number")
+                if order_id in wanted
+            }
+            named = {row[7] for row in chunk if row[7] is not None}
+            customers = dict(names.rows(Customer.objects.filter(shop=shop, pk__in=named)))
+            for (
+                pk,
+                number,
+                channel,
+                status,
+                paid,
+                ordered_at,
+                paid_at,
+                customer_id,
+                recipient_name,
+                recipient_phone,
+                street,
+                village,
+                district,
+                city,
+                province,
+                postal_code,
+                shipping_fee,
+                discount,
+                total,
+                delivery_method,
+                payment_method,
+            ) in chunk:
+                mine = lines.get(pk, ())
+                parcel = parcels.get(pk)
+                yield [
+                    number,
+                    channels.get(channel, channel),
+                    statuses.get(status, status),
+                    yes if paid else no,
+                    ordered_at,
+                    paid_at,
+                    (customers.get(customer_id) or "") if customer_id is not None else "",
+                    recipient_name or "",
+                    recipient_phone or "",
+                    street or "",
+                    village,
+                    district,
+                    city,
+                    province,
+                    postal_code,
+                    _products(mine),
+                    sum((line[3] for line in mine), 0),
+                    shipping_fee,
+                    discount,
+                    total,
+                    deliveries.get(delivery_method, delivery_method) if delivery_method else "",
+                    methods.get(payment_method, payment_method) if payment_method else "",
+                    couriers.get(parcel[0], parcel[0]) if parcel is not None else "",
+                    parcel[1] if parcel is not None else "",
+                ]
 
 
 def _through_order(name: str) -> str:

@@ -14,75 +14,106 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Iterator
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from merdeka.core.portable import Moved, batches, fields_in, fields_of, rows_insert
+from merdeka.core.portable import Columns, Moved, among, fields_in, rows_insert
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order, OrderEvent, OrderLine, Payment, Shipment
 
 EVENT_FIELDS = ("customer", "delivery", "kind", "from_status", "to_status", "note", "detail", "at")
+EVENT_IDS = ("customer", "delivery")  # foreign keys: exported by their id
 SHIPMENT_FIELDS = ("courier", "tracking_number", "shipped_at")
 PROOF_FIELDS = ("id", "proof", "proof_width", "proof_height")
 BATCH = 500
 
 
 def order_history_rows(*, shop) -> Iterator[dict]:
-    """One row per order that has more than ``orders.jsonl`` says, a batch at a time."""
-    for batch in batches(Order.objects.filter(shop=shop)):
-        ids = [o.pk for o in batch]
+    """One row per order that has more than ``orders.jsonl`` says, a batch at a time,
+    read as tuples (``Columns``: no model instance per row, sealed columns opened with
+    the shop's key looked up once)."""
+    orders = Columns(
+        Order, ("pk", "channel", "external_id", "public_token", "idempotency_key"), shop=shop
+    )
+    events = Columns(
+        OrderEvent,
+        ("order_id", *(f"{n}_id" if n in EVENT_IDS else n for n in EVENT_FIELDS), "actor_id"),
+        shop=shop,
+        plain=True,
+    )
+    shipments = Columns(
+        Shipment, ("order_id", *SHIPMENT_FIELDS, "shipped_by_id"), shop=shop, plain=True
+    )
+    payments_read = Columns(
+        Payment, ("order_id", *PROOF_FIELDS, "recorded_by_id"), shop=shop, plain=True
+    )
+    usernames = _usernames()
+    for batch in orders.batches(Order.objects.filter(shop=shop)):
+        # every order of the shop in the batch's range of ids is in the batch: a
+        # range of ids (``among``) reads only theirs
+        ids = [o[0] for o in batch]
         rows: dict[int, dict] = {}
         row = _row_of(rows)
 
         for order_id, position, variant, location in (
-            OrderLine.objects.filter(shop=shop, order_id__in=ids)
+            OrderLine.objects.filter(among("order_id", ids), shop=shop)
             .exclude(product_variant=None, stock_location=None)
             .order_by("order_id", "position")
             .values_list("order_id", "position", "product_variant_id", "stock_location_id")
         ):
             row(order_id)["lines"].append([position, variant, location])
-        for event in (
-            OrderEvent.objects.filter(shop=shop, order_id__in=ids)
-            .select_related("actor")
-            .order_by("pk")
+        for order_id, *values, actor in events.rows(
+            OrderEvent.objects.filter(among("order_id", ids), shop=shop).order_by("pk")
         ):
-            data = fields_of(event, EVENT_FIELDS)
-            data["actor"] = event.actor.username if event.actor_id else None
-            row(event.order_id)["events"].append(data)
-        for shipment in (
-            Shipment.objects.filter(shop=shop, order_id__in=ids)
-            .select_related("shipped_by")
-            .order_by("pk")
+            data = dict(zip(EVENT_FIELDS, values, strict=True))
+            data["actor"] = usernames(actor)
+            row(order_id)["events"].append(data)
+        for order_id, *values, shipped_by in shipments.rows(
+            Shipment.objects.filter(among("order_id", ids), shop=shop).order_by("pk")
         ):
-            data = fields_of(shipment, SHIPMENT_FIELDS)
-            data["shipped_by"] = shipment.shipped_by.username if shipment.shipped_by_id else None
-            row(shipment.order_id)["shipments"].append(data)
+            data = dict(zip(SHIPMENT_FIELDS, values, strict=True))
+            data["shipped_by"] = usernames(shipped_by)
+            row(order_id)["shipments"].append(data)
         payments: dict[int, list] = {}
-        for payment in (
-            Payment.objects.filter(shop=shop, order_id__in=ids)
-            .select_related("recorded_by")
-            .order_by("pk")
+        for order_id, *values, recorded_by in payments_read.rows(
+            Payment.objects.filter(among("order_id", ids), shop=shop).order_by("pk")
         ):
-            data = fields_of(payment, PROOF_FIELDS)
-            data["recorded_by"] = payment.recorded_by.username if payment.recorded_by_id else None
-            payments.setdefault(payment.order_id, []).append(data)
-        for order in batch:
-            found = rows.get(order.pk)
-            proofs = payments.get(order.pk, [])
+            data = dict(zip(PROOF_FIELDS, values, strict=True))
+            data["recorded_by"] = usernames(recorded_by)
+            payments.setdefault(order_id, []).append(data)
+        for pk, channel, number, public_token, idempotency_key in batch:
+            found = rows.get(pk)
+            proofs = payments.get(pk, [])
             if (
                 found is None
-                and not order.public_token
+                and not public_token
                 and not any(p["proof"] or p["recorded_by"] for p in proofs)
-                and not order.idempotency_key
+                and not idempotency_key
             ):
                 continue
-            found = found or row(order.pk)
+            found = found or row(pk)
             found.update(
-                order=[order.channel, order.external_id],
-                public_token=order.public_token,
-                idempotency_key=order.idempotency_key,
+                order=[channel, number],
+                public_token=public_token,
+                idempotency_key=idempotency_key,
                 payments=proofs,
             )
             yield found
+
+
+def _usernames():
+    """A user's id -> username (None for none), each looked up once."""
+    known: dict[int, str] = {}
+    User = get_user_model()
+
+    def username(pk: int | None) -> str | None:
+        if pk is None:
+            return None
+        if pk not in known:
+            known[pk] = User.objects.filter(pk=pk).values_list("username", flat=True).first()
+        return known[pk]
+
+    return username
 
 
 def _row_of(rows: dict):

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         )
         if options["verbosity"] >= 2:
             for part, seconds in report.timings.items():
-                self.stdout.write(f"  {part}: {seconds:.1f} s")
+                self.stdout.write(f"  {part}: {seconds:.1f} s (CPU {report.cpu[part]:.1f} s)")
         self.stdout.write(
             "These files hold personal data in plaintext: keep them safe, delete them when done."
         )
