@@ -364,12 +364,23 @@ def insert(
     return written
 
 
+# rows left that go in one statement as they are: at most this many texts per table,
+# each read once, and a small write (a storefront placement's search tokens and match
+# keys) stays one statement a table
+ONE_STATEMENT_UP_TO = 32
+
+
 def _statement_sizes(count: int) -> Iterator[int]:
     """The rows of each statement for the ``count`` rows left after full statements:
-    powers of two, largest first (13 → 8, 4, 1). ``rawsql`` reads each distinct
-    statement's text once (cached), and reading one is linear in its rows: a statement
-    of exactly the rows left made a new text, read again, at every call (354 such
-    reads, ~4 % of an import's writer under the profiler)."""
+    up to ``ONE_STATEMENT_UP_TO`` in one, more in powers of two, largest first (300 →
+    256, 32, 8, 4). ``rawsql`` reads each distinct statement's text once (cached), and
+    reading one is linear in its rows: a statement of exactly the rows left made a new
+    text, read again, at every call (354 such reads, ~4 % of an import's writer under
+    the profiler)."""
+    if count <= ONE_STATEMENT_UP_TO:
+        if count:
+            yield count
+        return
     size = 1 << max(count.bit_length() - 1, 0)
     while count:
         if size <= count:

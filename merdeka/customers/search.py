@@ -380,18 +380,7 @@ def tokens_add(*, shop, phones: dict[int, set[str]]) -> int:
         for customer_id, numbers in phones.items()
         for term in customer_terms(None, numbers)
     }
-    if not wanted:
-        return 0
-    for part in bulk.chunks(sorted(phones)):
-        rows = SearchToken.objects.filter(shop=shop, customer_id__in=part)
-        wanted.difference_update(rows.values_list("token", "customer_id"))
-    shop_id = shop.pk
-    return bulk.insert(
-        SearchToken,
-        ("shop", "customer", "token"),
-        ((shop_id, customer_id, token) for token, customer_id in sorted(wanted)),
-        shop_id=shop_id,
-    )
+    return _tokens_missing_add(shop, wanted, sorted(phones))
 
 
 def name_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
@@ -413,9 +402,15 @@ def name_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
         for pk, name, _phone in customer_fields(shop=shop, customer_ids=ids)
         for term in name_terms(name)
     }
+    return _tokens_missing_add(shop, wanted, ids)
+
+
+def _tokens_missing_add(shop, wanted: set[tuple[str, int]], customer_ids: list[int]) -> int:
+    """Write the ``(token, customer id)`` pairs of ``wanted`` that these customers do
+    not carry yet; returns how many were written."""
     if not wanted:
         return 0
-    for part in bulk.chunks(ids):
+    for part in bulk.chunks(customer_ids):
         rows = SearchToken.objects.filter(shop=shop, customer_id__in=part)
         wanted.difference_update(rows.values_list("token", "customer_id"))
     shop_id = shop.pk
