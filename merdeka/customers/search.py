@@ -389,19 +389,18 @@ def name_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
     come after the commit, ``merdeka.customers.workspace.names_index``). Reads the
     names now (decrypted in memory): a customer renamed or merged meanwhile is as it is
     now. Running it again writes nothing. Returns the tokens written."""
-    ids = []
+    open_ = _opener(shop.pk, Customer)
+    hasher = Hasher(shop.pk)
+    ids: list[int] = []
+    wanted: set[tuple[str, int]] = set()
     for part in bulk.chunks(sorted(set(customer_ids))):
-        ids.extend(
+        for pk, uid, name in (
             Customer.objects.filter(shop=shop, pk__in=part, merged_into__isnull=True)
             .exclude(name=None)
-            .values_list("pk", flat=True)
-        )
-    hasher = Hasher(shop.pk)
-    wanted = {
-        (hasher(term), pk)
-        for pk, name, _phone in customer_fields(shop=shop, customer_ids=ids)
-        for term in name_terms(name)
-    }
+            .values_list("pk", "uid", "name")
+        ):  # one read, the names only decrypted
+            ids.append(pk)
+            wanted.update((hasher(term), pk) for term in name_terms(open_(name, uid, "name")))
     return _tokens_missing_add(shop, wanted, ids)
 
 
