@@ -219,7 +219,12 @@ def test_ctrl_c_while_it_is_still_starting_stops_it_without_a_traceback(data_dir
     time.sleep(1.5)  # Django loading in this command, or the children starting
     children = children_of(run.proc.pid)
     took = run.ctrl_c()
-    assert run.proc.returncode in (0, 130), run.text
+    # 130 is what ``merdeka`` returns after saying "Stopped (Ctrl+C).". Under ``python -m``
+    # CPython ends the process by SIGINT instead (-2 here) when the interrupt landed while
+    # code run through ``PyRun_String`` was executing (some extensions run such code as
+    # they are imported), even though the KeyboardInterrupt was then caught: CPython keeps
+    # a flag for it and checks it after ``-m``'s module returns. Both are a clean stop.
+    assert run.proc.returncode in (0, 130, -signal.SIGINT), run.text
     assert took < STOPPED_WITHIN, (took, run.text)
     assert_clean(run.text)
     assert not [pid for pid in children if alive(pid)]
