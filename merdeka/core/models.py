@@ -92,6 +92,9 @@ class EventOutbox(ShopOwnedModel):
     event_id = models.CharField(max_length=32)
     kind = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
+    # how many orders or customers the event names (a batch's ids), 1 for any other:
+    # what ``events.outbox_waiting`` adds up, without reading ``data`` back
+    items = models.PositiveIntegerField(default=1)
     happened_at = models.DateTimeField()
     not_before = models.DateTimeField(default=timezone.now, db_index=True)
     attempts = models.PositiveIntegerField(default=0)

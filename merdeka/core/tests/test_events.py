@@ -4,6 +4,7 @@ or in the middle of a delivery."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -75,6 +77,29 @@ def test_an_outbox_event_is_delivered_once_however_often_the_drain_runs(ika_shop
     assert events.outbox_drain() == 0
     assert deliveries(ika_shop) == 1
     assert not EventOutbox.unscoped.exists()
+
+
+def test_what_waits_counts_the_orders_and_customers_events_name_without_reading_them(
+    ika_shop, citra_shop, counted
+):
+    with transaction.atomic():
+        events.emit("test.happened", shop_id=ika_shop.pk, order_ids=list(range(1, 2501)))
+        events.emit("test.happened", shop_id=ika_shop.pk, customer_ids=[7, 8, 9])
+        events.emit("test.happened", shop_id=ika_shop.pk, note="one thing")
+        events.emit("test.happened", shop_id=ika_shop.pk, order_ids=[])
+        events.emit("test.happened", shop_id=citra_shop.pk, order_ids=[1, 2])
+    assert sorted(EventOutbox.unscoped.values_list("items", flat=True)) == [1, 1, 2, 3, 2500]
+    waiting = events.outbox_waiting(shop_id=ika_shop.pk, subscribers=["test.counting"])
+    assert waiting == 2500 + 3 + 1 + 1  # another shop's events are not counted
+    assert events.outbox_waiting(shop_id=ika_shop.pk, subscribers=["test.other"]) == 0
+
+    # rows written before the column existed are counted once, from their ids
+    EventOutbox.unscoped.update(items=1)
+    migration = importlib.import_module("merdeka.core.migrations.0006_outbox_items")
+    migration.count_waiting(django_apps, None)
+    assert events.outbox_waiting(shop_id=ika_shop.pk, subscribers=["test.counting"]) == 2505
+    assert events.outbox_drain() == 5
+    assert events.outbox_waiting(shop_id=ika_shop.pk, subscribers=["test.counting"]) == 0
 
 
 def test_a_failing_subscriber_keeps_its_events_for_later(ika_shop):
