@@ -127,7 +127,7 @@ def read_columns(path: Path, header_row: int, columns: dict[str, int], *, sheet:
         raise Unsupported("a column the sheet does not have")
     frame = typed.to_polars()
     del typed  # it holds the whole sheet as calamine read it: gone before any other read
-    _check_nulls(reader, sheet, header_row, frame, info, position)
+    _check_nulls(path, reader, sheet, header_row, frame, info, position)
     if {dtype for _name, dtype in info.values()} & {"datetime", "date"}:
         _check_date_system(path)
     text = {index: _as_text(frame[name], dtype) for index, (name, dtype) in info.items()}
@@ -170,17 +170,19 @@ def _check_header(available, header: list[str]) -> None:
 
 
 def _check_nulls(
-    reader, sheet: str, header_row: int, frame: pl.DataFrame, info, position: str
+    path: Path, reader, sheet: str, header_row: int, frame: pl.DataFrame, info, position: str
 ) -> None:
     """A typed column reads a text fastexcel takes for "no value" (``NA``, ``null``,
-    ``#N/A`` written as text...) as a null, where the row reader keeps the text: read
-    such columns again as text, and leave the file when a null there is not empty."""
+    ``#N/A`` written as text...) as a null, where the row reader keeps the text: when
+    the workbook holds such a text at all (``null_texts_present``), read such columns
+    again as text, and leave the file when a null there is not empty. Without one, a
+    null is an empty cell (or an error, which python-calamine reads as "" too)."""
     suspect = {
         index: name
         for index, (name, dtype) in info.items()
         if dtype not in ("string", "null") and frame[name].null_count()
     }
-    if not suspect:
+    if not suspect or not null_texts_present(path, sheet):
         return
     try:
         texts = _load(
@@ -191,6 +193,75 @@ def _check_nulls(
     for name in suspect.values():
         if (frame[name].is_null() & texts[name].is_not_null()).any():
             raise Unsupported("a text read as empty")
+
+
+# The texts fastexcel (0.21) reads as "no value" in a typed column (pandas' list, less
+# ""): written as a text in the sheet, the row reader keeps them. The NaN spellings come
+# back as a NaN rather than a null; they are looked for all the same.
+NULL_TEXTS = (
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+# an element's whole text, give or take blanks (the <t> of a shared or inline string,
+# the <v> of a formula's text), in the XML's bytes; "<NA>" is escaped there. A number
+# cell's <v> holds none of them (but a NaN's spelling: looked for all the same).
+_NULL_TEXT = re.compile(
+    rb">\s{0,64}(?:"
+    + b"|".join(
+        re.escape(t.replace("<", "&lt;").replace(">", escaped).encode())
+        for t in NULL_TEXTS
+        for escaped in ({">", "&gt;"} if ">" in t else {">"})
+    )
+    + rb")\s{0,64}</"
+)
+# what a scan of the bytes cannot read plainly: a text split in runs (<r>), a character
+# written as a reference (&#78;), a CDATA section
+_UNPLAIN = re.compile(rb"<(?:\w+:)?r[\s>/]|&#|<!\[CDATA\[")
+
+
+def null_texts_present(path: Path, sheet: str) -> bool:
+    """Does the workbook hold, as a text, one of ``NULL_TEXTS``: among its shared
+    strings, or as an inline string or a formula's text in sheet ``sheet``? Read from
+    the XML's bytes, a scan rather than a parse; where the bytes are not plain (rich
+    text runs, character references), the shared strings are parsed, and the sheet's
+    texts taken as holding one."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheet_part, strings_part = _parts(archive, sheet)
+            if strings_part is not None and strings_part in archive.namelist():
+                plain, found = _scan(archive, strings_part)
+                if found or (
+                    not plain
+                    and any(t in NULL_TEXTS for t in _all_shared_strings(archive, strings_part))
+                ):
+                    return True
+            plain, found = _scan(archive, sheet_part)
+            return found or not plain
+    except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):
+        return True  # unsure: read again
+
+
+def _scan(archive: zipfile.ZipFile, part: str) -> tuple[bool, bool]:
+    """(plain, found): were the part's bytes plain (``_UNPLAIN``), and does one of its
+    elements hold a null text (``_NULL_TEXT``)."""
+    plain, tail = True, b""
+    with archive.open(part) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            if _NULL_TEXT.search(window):
+                return plain, True
+            if plain and _UNPLAIN.search(window):
+                plain = False
+            tail = window[-160:]  # a match is shorter: none is cut in two
+    return plain, False
+
+
+def _all_shared_strings(archive: zipfile.ZipFile, part: str):
+    with archive.open(part) as member:
+        for _event, element in iterparse(member):
+            if element.tag == _MAIN + "si":
+                yield _string(element)
+                element.clear()
 
 
 def _check_date_system(path: Path) -> None:
