@@ -1,11 +1,17 @@
 """The worker side of reading ahead (pipeline.import_paths).
 
 A spawned worker imports this module to find its function, before Django is set up,
-so nothing here imports models at module level.
+so nothing here imports models at module level. One worker reads every file of a run
+(Django is set up once); after each file it gives the memory the file took back to
+the system (``_give_back``), so that it idles at its size before the file, not at the
+high-water mark of the biggest sheet it has read.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import pickle
 from pathlib import Path
 
@@ -29,18 +35,42 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
     try:
         parsed = sources.parse_file(Path(path), name)
     except RejectedFile as exc:
-        return "rejected", (type(exc), exc.problem)
-    if shop_id is not None and check:
-        from django.db import connection
+        result = "rejected", (type(exc), exc.problem)
+    else:
+        if shop_id is not None and check:
+            from django.db import connection
 
-        try:
-            _prepare(parsed, shop_id, database, check)
-        finally:
-            connection.close()  # hold no connection while idle
-    # Sent as one pickled string, unpickled only when the writer reaches this file: the
-    # writer may hold two files read ahead, and as bytes a parsed month of orders takes
-    # a few MiB instead of a hundred as Python objects (never written to disk).
-    return "parsed", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                _prepare(parsed, shop_id, database, check)
+            finally:
+                connection.close()  # a fresh connection for each file; none while idle
+        # Sent as one pickled string, unpickled only when the writer reaches this file:
+        # the writer may hold two files read ahead, and as bytes a parsed month of
+        # orders takes a few MiB instead of a hundred as Python objects (never on disk).
+        result = "parsed", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+        del parsed
+    _give_back()
+    return result
+
+
+def _give_back() -> None:
+    """Free what the file left (cycles among its objects) and hand the freed heap back
+    to the system: glibc keeps freed memory for the process (the spreadsheet reader's
+    cells, the Python objects of a month of orders) until told to trim it."""
+    gc.collect()
+    if _trim is not None:
+        _trim(0)
+
+
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None elsewhere (another libc: nothing to trim)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_trim = _malloc_trim()
 
 
 def _prepare(parsed, shop_id: int, database, check: str) -> None:

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.resolution import Resolver
-from merdeka.imports import ahead, mapping
+from merdeka.imports import ahead, mapping, sources
 from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Problem, RejectedFile, Severity
@@ -148,16 +149,17 @@ def _import_paths(*, shop, run: ImportRun, paths, actor, on_start) -> list[FileR
     def submit(pool, path):
         if not path.is_file() or path.stat().st_size > limit:
             return None  # refused (or read whole) in this process, as usual
-        return pool.submit(ahead.parse_ahead, str(path), path.name, shop.pk, database, check)
+        try:
+            return pool.submit(ahead.parse_ahead, str(path), path.name, shop.pk, database, check)
+        except BrokenProcessPool:  # the worker died (killed, out of memory): read here
+            return None
 
     reports = []
     context = multiprocessing.get_context("spawn")
-    # A fresh worker per file: a worker that has read a month of orders keeps its heap at
-    # the high-water mark of the biggest sheet it read (the spreadsheet reader holds a
-    # whole sheet), next to the writer's; the writer is the slower side anyway.
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, max_tasks_per_child=1
-    ) as pool:
+    # One worker for the run: a fresh one per file set Django up again each time (about
+    # a CPU-second a file). It hands back what each file took (ahead._give_back), so it
+    # does not idle at the high-water mark of the biggest sheet it has read.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         queued = [submit(pool, path) for path in paths[: workers + 1]]
         for i, path in enumerate(paths):
             if i + workers + 1 < len(paths):
@@ -171,8 +173,13 @@ def _import_paths(*, shop, run: ImportRun, paths, actor, on_start) -> list[FileR
 
 
 def _parsed_ahead(future, path, name):
-    """Stands in for ``sources.parse_file`` with what the worker found."""
-    kind, value = future.result()
+    """Stands in for ``sources.parse_file`` with what the worker found; when the worker
+    died before it was done (killed, out of memory), the file is read here."""
+    try:
+        kind, value = future.result()
+    except BrokenProcessPool:
+        log.warning("the read-ahead worker died: %s is read by the writer", name)
+        return sources.parse_file(path, name)
     if kind == "parsed":
         # a month of orders is tens of thousands of objects at once: the cycle collector
         # would walk them (and the process) several times over while they are made

@@ -53,7 +53,6 @@ _1900 = pl.datetime(1900, 1, 1, time_unit="ms")
 # any other extension is detected, and a zip with a workbook part reads as xlsx
 _OTHER_READERS = (".xls", ".xla", ".xlsb", ".ods")
 _DATE_1904 = re.compile(rb"""date1904\s*=\s*["']([^"']*)["']""")
-_ISO_CELL = (b' t="d"', b" t='d'")
 
 
 def is_xlsx(path: Path) -> bool:
@@ -127,9 +126,8 @@ def read_columns(path: Path, header_row: int, columns: dict[str, int], *, sheet:
         raise Unsupported("a column the sheet does not have")
     frame = typed.to_polars()
     del typed  # it holds the whole sheet as calamine read it: gone before any other read
-    _check_nulls(reader, sheet, header_row, frame, info, position)
-    if {dtype for _name, dtype in info.values()} & {"datetime", "date"}:
-        _check_date_system(path)
+    dates = bool({dtype for _name, dtype in info.values()} & {"datetime", "date"})
+    _check_nulls(path, reader, sheet, header_row, frame, info, position, dates=dates)
     text = {index: _as_text(frame[name], dtype) for index, (name, dtype) in info.items()}
     frame = pl.DataFrame(
         {
@@ -170,17 +168,28 @@ def _check_header(available, header: list[str]) -> None:
 
 
 def _check_nulls(
-    reader, sheet: str, header_row: int, frame: pl.DataFrame, info, position: str
+    path: Path,
+    reader,
+    sheet: str,
+    header_row: int,
+    frame: pl.DataFrame,
+    info,
+    position: str,
+    *,
+    dates: bool,
 ) -> None:
     """A typed column reads a text fastexcel takes for "no value" (``NA``, ``null``,
-    ``#N/A`` written as text...) as a null, where the row reader keeps the text: read
-    such columns again as text, and leave the file when a null there is not empty."""
+    ``#N/A`` written as text...) as a null, where the row reader keeps the text: when
+    the workbook holds such a text at all (``null_texts_present``), read such columns
+    again as text, and leave the file when a null there is not empty. Without one, a
+    null is an empty cell (or an error, which python-calamine reads as "" too)."""
     suspect = {
         index: name
         for index, (name, dtype) in info.items()
         if dtype not in ("string", "null") and frame[name].null_count()
     }
-    if not suspect:
+    # the date system is checked in the same reading of the sheets' XML
+    if not (suspect or dates) or not _check_workbook(path, sheet, nulls=bool(suspect), dates=dates):
         return
     try:
         texts = _load(
@@ -193,33 +202,128 @@ def _check_nulls(
             raise Unsupported("a text read as empty")
 
 
-def _check_date_system(path: Path) -> None:
-    """Serials are read as both readers read a workbook counting from 1900, from
-    serial cells only: a 1904 workbook or ISO date cells (``t="d"``) are the row
-    reader's."""
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.endswith("workbook.xml"):
-                for value in _DATE_1904.findall(archive.read(name)):
+# The texts fastexcel (0.21) reads as "no value" in a typed column (pandas' list, less
+# ""): written as a text in the sheet, the row reader keeps them. The NaN spellings come
+# back as a NaN rather than a null; they are looked for all the same.
+NULL_TEXTS = (
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)  # fmt: skip
+# an element's whole text, give or take the blanks calamine trims (the <t> of a shared
+# or inline string, the <v> of a formula's text), in the XML; "<NA>" is escaped there. A
+# number cell's <v> holds none of them (but a NaN's spelling: looked for all the same).
+_NULL_TEXT = (
+    r">\s{0,64}(?:"
+    + "|".join(
+        re.escape(t.replace("<", "&lt;").replace(">", escaped))
+        for t in NULL_TEXTS
+        for escaped in ({">", "&gt;"} if ">" in t else {">"})
+    )
+    + r")\s{0,64}</"
+)
+# what a scan cannot read plainly: a text split in runs (<r>), a character written as a
+# reference (&#78;), a CDATA section
+_UNPLAIN = r"<r>|:r>|&#|<!\[CDATA\["
+_TEXT_CELL = r"""t=["'](?:inlineStr|str)["']"""  # a sheet's own texts (else shared)
+_ISO_CELL = r""" t=["']d["']"""
+_OVERLAP = 160  # bytes: longer than any match of the above
+
+
+def null_texts_present(path: Path, sheet: str) -> bool:
+    """Does the workbook hold, as a text, one of ``NULL_TEXTS``: among its shared
+    strings, or as an inline string or a formula's text in sheet ``sheet``? Read from
+    the XML, a scan rather than a parse; where it is not plain (rich text runs,
+    character references), the shared strings are parsed, and the sheet's texts taken
+    as holding one."""
+    return _check_workbook(path, sheet, nulls=True, dates=False)
+
+
+def _check_workbook(path: Path, sheet: str, *, nulls: bool, dates: bool) -> bool:
+    """With ``nulls``, whether a null text is there (``null_texts_present``); with
+    ``dates``, ``Unsupported`` for a 1904 workbook or ISO date cells (serials are read
+    as both readers read a workbook counting from 1900, from serial cells only). Each
+    worksheet's XML is read once for both."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheet_part, strings_part = _parts(archive, sheet)
+            if dates:
+                for value in _DATE_1904.findall(archive.read("xl/workbook.xml")):
                     if value not in (b"0", b"false"):
                         raise Unsupported("a 1904 workbook")
-            elif (
-                name.startswith("xl/worksheets/")
-                and name.endswith(".xml")
-                and _has_iso_cells(archive, name)
-            ):
-                raise Unsupported("ISO date cells")
+            found = False
+            if nulls and strings_part is not None and strings_part in archive.namelist():
+                plain, found = _scan(archive, strings_part, nulls=True)
+                if not found and not plain:
+                    found = any(t in NULL_TEXTS for t in _all_shared_strings(archive, strings_part))
+            for name in archive.namelist():
+                mine = name == sheet_part and nulls and not found
+                if not (mine or (dates and name.startswith("xl/worksheets/"))):
+                    continue
+                if not name.endswith(".xml") and not mine:
+                    continue
+                plain, in_sheet = _scan(archive, name, nulls=mine, texts_only=True, iso=dates)
+                found = found or (mine and (in_sheet or not plain))
+            return found
+    except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:
+        if dates:
+            raise Unsupported(f"the workbook's parts: {exc}") from None
+        return True  # unsure: read again
 
 
-def _has_iso_cells(archive: zipfile.ZipFile, name: str) -> bool:
-    tail = b""
-    with archive.open(name) as member:
-        while chunk := member.read(1 << 20):
-            part = tail + chunk
-            if any(mark in part for mark in _ISO_CELL):
-                return True
-            tail = part[-8:]
-    return False
+def _scan(archive, part: str, *, nulls=False, texts_only=False, iso=False) -> tuple[bool, bool]:
+    """(plain, found) of a part's XML: with ``nulls``, were its texts plain and was a
+    null text found (with ``texts_only``, looked for only where a cell holds its own
+    text); with ``iso``, ``Unsupported`` at an ISO date cell. Regular expressions of
+    Polars (Rust's) over pieces of the XML, a few MiB each."""
+    plain, found = True, False
+    for piece in _pieces(archive, part):
+        if piece is None:  # not UTF-8: no text of it can be trusted
+            if iso:
+                raise Unsupported("a sheet that is not UTF-8")
+            return False, nulls
+        if iso and piece.str.contains(_ISO_CELL).item():
+            raise Unsupported("ISO date cells")
+        if not nulls or found or (texts_only and not piece.str.contains(_TEXT_CELL).item()):
+            continue
+        found = piece.str.contains(_NULL_TEXT).item()
+        plain = plain and not piece.str.contains(_UNPLAIN).item()
+        if found and not iso:
+            break
+    return plain, found
+
+
+def _pieces(archive: zipfile.ZipFile, part: str):
+    """The part's XML as a one-text Polars series per piece of about 4 MiB (None where it
+    is not UTF-8), each cut before a "<" and repeating the previous piece's last
+    ``_OVERLAP`` bytes: no match is cut in two."""
+    rest = b""
+    with archive.open(part) as member:
+        while chunk := member.read(1 << 22):
+            window = rest + chunk
+            cut = window.rfind(b"<")
+            if cut <= _OVERLAP:
+                rest = window
+                continue
+            yield _text(window[:cut])
+            start = cut - _OVERLAP
+            while window[start] & 0xC0 == 0x80:  # not in the middle of a character
+                start += 1
+            rest = window[start:]
+    if rest:
+        yield _text(rest)
+
+
+def _text(data: bytes):
+    text = pl.Series([data], dtype=pl.Binary).cast(pl.String, strict=False)
+    return None if text.null_count() else text
+
+
+def _all_shared_strings(archive: zipfile.ZipFile, part: str):
+    with archive.open(part) as member:
+        for _event, element in iterparse(member):
+            if element.tag == _MAIN + "si":
+                yield _string(element)
+                element.clear()
 
 
 # -- the header, from the sheet's first rows ---------------------------------------------

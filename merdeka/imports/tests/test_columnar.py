@@ -13,7 +13,9 @@ import csv
 import datetime as dt
 import json
 import random
+import re
 import struct
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -578,3 +580,100 @@ def test_only_an_xlsx_workbook_is_read_by_the_xlsx_stage(tmp_path):
         path = tmp_path / name
     (tmp_path / "plain.xlsx").write_text("Order ID\n1\n")
     assert not columnar_xlsx.is_xlsx(tmp_path / "plain.xlsx")
+
+
+def _as_shared_strings(path: Path) -> None:
+    """The workbook's inline strings (openpyxl writes them) moved into a shared strings
+    table, as a spreadsheet app saves them: every cell keeps its text."""
+    strings: dict[str, int] = {}
+
+    def shared(match):
+        index = strings.setdefault(match.group(3) or "<t></t>", len(strings))
+        return f'<c {match.group(1)}t="s"{match.group(2)}><v>{index}</v></c>'
+
+    inline = re.compile(r'<c ([^>]*?)t="inlineStr"([^>]*?)(?: />|><is>(.*?)</is></c>)', re.S)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    for name in [n for n in parts if n.startswith("xl/worksheets/")]:
+        parts[name] = inline.sub(shared, parts[name].decode()).encode()
+    assert strings and b"inlineStr" not in b"".join(parts.values())
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts["xl/sharedStrings.xml"] = (
+        f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f"<si>{text}</si>" for text in strings)
+        + "</sst>"
+    ).encode()
+    kind = "officedocument.spreadsheetml.sharedStrings+xml"
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-{kind}"/></Types>'.encode(),
+    )
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rIdStrings" Type="{relation}" Target="sharedStrings.xml"/></Relationships>'.encode(),
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["inline", "shared"])
+@pytest.mark.parametrize("text", ["NA", "#N/A N/A", "<NA>", "null"])  # "#N/A": an error cell
+def test_a_text_read_as_no_value_in_a_typed_column_leaves_the_file(
+    ika_shop, twin_shop, tmp_path, shared, text
+):
+    path = tmp_path / "OrderSKUList_na.xlsx"
+    override = {"Zipcode": lambda rng: rng.choice([40111.0, text, None]),
+                "Villages": lambda rng: rng.choice(["Kelurahan", None])}  # fmt: skip
+    _awkward_tiktok_xlsx(path, random.Random(26), lines=60, **override)
+    if shared:
+        _as_shared_strings(path)
+    assert columnar_xlsx.null_texts_present(path, "OrderSKUList")
+    with pytest.raises(columnar.Unsupported, match="a text read as empty"):
+        _read_xlsx(path)
+    _same_import(ika_shop, twin_shop, [path])
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["inline", "shared"])
+@pytest.mark.parametrize("villages", [["Kelurahan", None], ["Kelurahan", "NA", None]])
+def test_empty_cells_of_a_typed_column_are_read_by_the_xlsx_stage(
+    ika_shop, twin_shop, tmp_path, shared, villages
+):
+    """Without a null text in the workbook the typed columns' nulls are empty cells and
+    the sheet is parsed once; with one elsewhere (a text column), read again and kept."""
+    path = tmp_path / "OrderSKUList_empty.xlsx"
+    override = {"Zipcode": lambda rng: rng.choice([40111.0, None]),
+                "Villages": lambda rng: rng.choice(villages)}  # fmt: skip
+    _awkward_tiktok_xlsx(path, random.Random(27), lines=60, **override)
+    if shared:
+        _as_shared_strings(path)
+    assert columnar_xlsx.null_texts_present(path, "OrderSKUList") == ("NA" in villages)
+    assert _read_xlsx(path).orders  # read by the xlsx stage, not left over
+    _same_import(ika_shop, twin_shop, [path])
+
+
+def test_a_null_text_split_in_runs_or_written_by_reference_is_found(tmp_path):
+    """Where the bytes cannot be read plainly, the shared strings are parsed (a text of
+    runs, a character reference) and the sheet's texts taken as holding one."""
+    path = tmp_path / "OrderSKUList_runs.xlsx"
+    override = {"Zipcode": lambda rng: rng.choice([40111.0, "N\u00e0", None]),
+                "Villages": lambda rng: rng.choice(["Kelurahan", None])}  # fmt: skip
+    _awkward_tiktok_xlsx(path, random.Random(28), lines=20, **override)
+    _as_shared_strings(path)
+    assert not columnar_xlsx.null_texts_present(path, "OrderSKUList")
+    for written in ("<r><t>N</t></r><r><t>A</t></r>", "<t>&#78;A</t>"):
+        with zipfile.ZipFile(path) as archive:
+            parts = {name: archive.read(name) for name in archive.namelist()}
+        parts["xl/sharedStrings.xml"] = re.sub(
+            rb"<si><t>N\xc3\xa0</t></si>",
+            written.join(["<si>", "</si>"]).encode(),
+            parts["xl/sharedStrings.xml"],
+        )
+        changed = tmp_path / "changed.xlsx"
+        with zipfile.ZipFile(changed, "w") as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+        assert columnar_xlsx.null_texts_present(changed, "OrderSKUList")
+        with pytest.raises(columnar.Unsupported, match="a text read as empty"):
+            _read_xlsx(changed)

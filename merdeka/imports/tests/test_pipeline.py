@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -284,3 +286,60 @@ def test_a_worker_without_the_writers_keys_prepares_nothing(ika_shop, citra_shop
     assert all(o.prepared is None for o in parsed.writer.keywords["orders"])
     ahead._prepare(parsed, ika_shop.pk, None, crypto.key_check(ika_shop.pk))
     assert all(o.prepared is not None for o in parsed.writer.keywords["orders"])
+
+
+def _read_ahead_workers() -> list[int]:
+    """This process's read-ahead workers (spawned; not the resource tracker)."""
+    me, found = os.getpid(), []
+    for task in os.listdir(f"/proc/{me}/task"):
+        for pid in Path(f"/proc/{me}/task/{task}/children").read_text().split():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue  # gone meanwhile
+            if b"spawn_main" in command and b"resource_tracker" not in command:
+                found.append(int(pid))
+    return found
+
+
+def _import_reading_ahead(shop, files, on_start):
+    from merdeka.imports import pipeline
+
+    run = pipeline.run_create(shop=shop)
+    reports = pipeline.import_paths(shop=shop, run=run, paths=files, on_start=on_start)
+    pipeline.run_finish(run)
+    return [(r.name, r.state, r.orders_new, r.customers_new, r.participants) for r in reports]
+
+
+def test_one_read_ahead_worker_reads_every_file_of_a_run(ika_shop, citra_shop, settings):
+    files = [TIKTOK, GROUP, SHOPEE, ONE_TO_ONE, CONTACTS]
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 0
+    one_by_one = _import_reading_ahead(citra_shop, files, None)
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 1
+    seen = []
+    ahead = _import_reading_ahead(ika_shop, files, lambda path: seen.append(_read_ahead_workers()))
+    assert ahead == one_by_one
+    assert [len(pids) for pids in seen] == [1] * len(files)
+    assert len({pid for pids in seen for pid in pids}) == 1  # the same worker throughout
+    assert _written(ika_shop) == _written(citra_shop)
+
+
+def test_a_read_ahead_worker_killed_mid_run_leaves_its_files_to_the_writer(
+    ika_shop, citra_shop, settings
+):
+    files = [TIKTOK, GROUP, SHOPEE, ONE_TO_ONE, CONTACTS]
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 0
+    one_by_one = _import_reading_ahead(citra_shop, files, None)
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 1
+    killed = []
+
+    def kill_at_the_second_file(path):
+        if path == GROUP:
+            for pid in _read_ahead_workers():
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+    ahead = _import_reading_ahead(ika_shop, files, kill_at_the_second_file)
+    assert killed
+    assert ahead == one_by_one
+    assert _written(ika_shop) == _written(citra_shop)
