@@ -9,11 +9,11 @@ high-water mark of the biggest sheet it has read.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import pickle
 from pathlib import Path
+
+from merdeka.core import memory
 
 
 def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None, check=""):
@@ -58,19 +58,7 @@ def _give_back() -> None:
     to the system: glibc keeps freed memory for the process (the spreadsheet reader's
     cells, the Python objects of a month of orders) until told to trim it."""
     gc.collect()
-    if _trim is not None:
-        _trim(0)
-
-
-def _malloc_trim():
-    """glibc's ``malloc_trim``, or None elsewhere (another libc: nothing to trim)."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
-_trim = _malloc_trim()
+    memory.heap_trim()
 
 
 def _prepare(parsed, shop_id: int, database, check: str) -> None:

@@ -8,20 +8,16 @@ call (default 1: the worker shares the machine with the web server).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 
+from merdeka.core import memory
+
 _lock = threading.Lock()
 _engine = None
-# glibc keeps the OCR's freed buffers (tens of MB a photo, of varying sizes) and the worker's RSS
-# creeps up photo after photo; malloc_trim hands them back. None where there is no glibc.
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if ctypes.util.find_library("c") else None
-_TRIM = getattr(_LIBC, "malloc_trim", None)
 
 
 @dataclass(frozen=True)
@@ -103,8 +99,9 @@ def read_boxes(image: np.ndarray) -> list[Box]:
         image = np.repeat(image[:, :, None], 3, axis=2)
     with _lock:
         output = ocr(image)
-        if _TRIM is not None:
-            _TRIM(0)
+        # glibc keeps the OCR's freed buffers (tens of MB a photo, of varying sizes), and
+        # the worker's memory would creep up photo after photo
+        memory.heap_trim()
     if output.boxes is None or output.txts is None:
         return []
     return [
