@@ -150,6 +150,21 @@ def csv_chunks(header: list[str], rows: Iterable[list], *, tz) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+class CsvRows:
+    """A CSV file written a row at a time as its rows are made (the bytes of
+    ``csv_write``): for a file made in the same pass as another one."""
+
+    def __init__(self, handle, header: list[str], *, tz):
+        handle.write("\ufeff")
+        self._writer = csv.writer(handle)
+        self._tz = tz
+        self.add(header)
+
+    def add(self, row: list) -> None:
+        tz = self._tz
+        self._writer.writerow([csv_cell(cell, tz) for cell in row])
+
+
 def csv_write(path: Path, header: list[str], rows: Iterable[list], *, tz) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         for chunk in csv_chunks(header, rows, tz=tz):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -27,10 +29,11 @@ from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
 from merdeka.customers.models import Customer, Identity
 from merdeka.customers.portable import extras_of, segments_export
+from merdeka.imports.export_beside import Beside, usable
 from merdeka.imports.parts import FILES as PART_FILES
 from merdeka.imports.parts import parts_export
 from merdeka.orders import export as order_export
-from merdeka.orders.models import Order, OrderLine, Payment
+from merdeka.orders.models import Order, OrderLine, Payment, Shipment
 from merdeka.privacy.audit import audit_record
 from merdeka.receipts.portable import purchasing_export
 
@@ -118,13 +121,19 @@ def _customer_rows(shop) -> Iterator[dict]:
             yield row
 
 
-def _order_rows(shop) -> Iterator[dict]:
-    """Each order with its lines and payments, a batch of orders at a time, read as
-    tuples (``Columns``)."""
-    orders = Columns(Order, ["pk", *ORDER_COLUMNS, "import_file_id"], shop=shop, plain=True)
+def _order_rows(shop, sheet: order_export.ExportCells) -> Iterator[tuple[dict, list]]:
+    """Each order with its lines and payments (its orders.jsonl row), and its row of
+    orders.csv (``sheet``), a batch of orders at a time, read as tuples (``Columns``):
+    the orders are read and opened once for both files."""
+    orders = Columns(
+        Order, ["pk", *ORDER_COLUMNS, "import_file_id", "export_paid"], shop=shop, plain=True
+    )
     payment = Columns(Payment, ["order_id", *PAYMENT_COLUMNS], shop=shop, plain=True)
     line = Columns(OrderLine, ["order_id", *LINE_COLUMNS], shop=shop, plain=True)
-    for batch in orders.batches(Order.objects.filter(shop=shop)):
+    parcel = Columns(Shipment, ["order_id", "courier", "tracking_number"], shop=shop, plain=True)
+    names = Columns(Customer, ["pk", "name"], shop=shop, plain=True)
+    marked = Order.objects.filter(shop=shop).annotate(export_paid=order_export.paid_case())
+    for batch in orders.batches(marked):
         # every order of the shop in the batch's range of ids is in the batch: a
         # range of ids (``among``) reads only theirs
         ids = [row[0] for row in batch]
@@ -138,17 +147,27 @@ def _order_rows(shop) -> Iterator[dict]:
         lines: dict[int, list[dict]] = {}
         for order_id, *values in line.rows(
             OrderLine.objects.filter(among("order_id", ids), shop=shop).order_by(
-                "order_id", "position"
+                "order_id", "position", "pk"
             )
         ):
             lines.setdefault(order_id, []).append(dict(zip(LINE_COLUMNS, values, strict=True)))
-        for pk, *values, import_file_id in batch:
+        parcels = {
+            order_id: (courier, number)
+            for order_id, courier, number in parcel.rows(
+                Shipment.objects.filter(among("order_id", ids), shop=shop).order_by("-pk")
+            )
+        }  # one per order; the first read (the newest), should there be two
+        named = {row[3] for row in batch if row[3] is not None}
+        customers = dict(names.rows(Customer.objects.filter(shop=shop, pk__in=named)))
+        for pk, *values, import_file_id, paid in batch:
             row = dict(zip(ORDER_COLUMNS, values, strict=True))
             row["lines"] = lines.get(pk, [])
             # an order of the shop's own (not read from an export) stays one when restored
             row["imported"] = import_file_id is not None
             row["payments"] = payments.get(pk, [])
-            yield row
+            customer_id = row["customer_id"]
+            customer = (customers.get(customer_id) or "") if customer_id is not None else ""
+            yield row, sheet.row(row, paid=paid, customer=customer, parcel=parcels.get(pk))
 
 
 def _jsonl_read(path: Path) -> Iterator[dict]:
@@ -193,22 +212,15 @@ class _Clock:
 
 
 def _people_files(shop, out: Path, progress: Progress, clock: _Clock) -> None:
-    """customers.csv, orders.csv and one workbook of customers, orders and their lines,
-    each written as it is read (the customers from customers.jsonl, decrypted once)."""
+    """One workbook of customers, orders and their lines, written as it is read (the
+    customers from customers.jsonl, decrypted once)."""
 
     tz = shop.time_zone
     orders = Order.objects.filter(shop=shop).select_related("customer").order_by("pk")
     header = _customer_header()
-    sheets.csv_write(
-        out / "customers.csv", header, _customer_cells(_jsonl_read(out / "customers.jsonl")), tz=tz
-    )
+    # customers.csv was written with customers.jsonl (``people_beside``), orders.csv
+    # beside orders.jsonl (``_orders_written``)
     progress("csv", 1, 3)
-    sheets.csv_write(
-        out / "orders.csv",
-        order_export.order_header(),
-        order_export.order_rows(shop=shop, orders=orders),
-        tz=tz,
-    )
     progress("csv", 1, 3)
     clock.lap("csv")
     customer_table = sheets.Sheet(
@@ -221,6 +233,68 @@ def _people_files(shop, out: Path, progress: Progress, clock: _Clock) -> None:
     )
     clock.lap("xlsx")
     progress("csv", 1, 3)
+
+
+def _orders_written(shop, out: Path, progress: Progress, total: int) -> int:
+    """orders.jsonl and orders.csv in one pass over the orders (the CSV in Bahasa
+    Indonesia, as the other files for people)."""
+    written = 0
+    with translation.override(PEOPLE_LANGUAGE):
+        header, sheet = order_export.order_header(), order_export.ExportCells()
+    with (
+        open(out / "orders.jsonl", "w", encoding="utf-8") as jsonl,
+        open(out / "orders.csv", "w", encoding="utf-8", newline="") as table,
+    ):
+        csv_rows = sheets.CsvRows(table, header, tz=shop.time_zone)
+        dumps = json.dumps
+        for row, cells in _order_rows(shop, sheet):
+            jsonl.write(dumps(row, ensure_ascii=False) + "\n")
+            csv_rows.add(cells)
+            written += 1
+            if written % CHUNK == 0:
+                progress("orders", CHUNK, total)
+    progress("orders", written % CHUNK, total)
+    return written
+
+
+def _jsonl_writer(out: Path, progress: Progress):
+    """``write(name, rows, what, total)``: rows into ``out / name`` as JSON Lines, each
+    batch told to ``progress`` as ``what`` (nothing for "")."""
+
+    def jsonl(name, rows, what: str, total: int) -> int:
+        written = 0
+        with open(out / name, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+                if what and written % CHUNK == 0:
+                    progress(what, CHUNK, total)
+        if what:
+            progress(what, written % CHUNK, total)
+        return written
+
+    return jsonl
+
+
+def people_beside(*, shop, out: Path, progress: Progress | None = None) -> dict[str, int]:
+    """customers.jsonl, customers.csv and journal.jsonl into ``out``: the part of the
+    export a second process writes (merdeka.imports.export_beside). How many customers
+    and journal entries."""
+    jsonl = _jsonl_writer(out, progress or _quiet)
+    with shop_scope(shop):
+        total = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
+        customers = jsonl("customers.jsonl", _customer_rows(shop), "customers", total)
+        with translation.override(PEOPLE_LANGUAGE):
+            sheets.csv_write(
+                out / "customers.csv",
+                _customer_header(),
+                _customer_cells(_jsonl_read(out / "customers.jsonl")),
+                tz=shop.time_zone,
+            )
+        _books, journal = books_export(shop=shop)
+        total = JournalEntry.objects.filter(shop=shop).count()
+        entries = jsonl("journal.jsonl", journal, "journal", total)
+    return {"customers": customers, "journal_entries": entries}
 
 
 def _quiet(what: str, step: int, total: int) -> None:
@@ -239,36 +313,41 @@ def export_shop(
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     counts = {"customers": 0, "segments": 0, "orders": 0, "journal_entries": 0}
     clock = _Clock()
-
-    def jsonl(name, rows, what: str, total: int) -> int:
-        written = 0
-        with open(out / name, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-                written += 1
-                if what and written % CHUNK == 0:
-                    progress(what, CHUNK, total)
-        if what:
-            progress(what, written % CHUNK, total)
-        return written
-
-    with shop_scope(shop):
-        total = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
-        counts["customers"] = jsonl("customers.jsonl", _customer_rows(shop), "customers", total)
-        segments = segments_export(shop=shop)
-        counts["segments"] = jsonl("segments.jsonl", segments, "", 0)
-        total = Order.objects.filter(shop=shop).count()
-        counts["orders"] = jsonl("orders.jsonl", _order_rows(shop), "orders", total)
-        books, journal = books_export(shop=shop)
-        (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
-        total = JournalEntry.objects.filter(shop=shop).count()
-        counts["journal_entries"] = jsonl("journal.jsonl", journal, "journal", total)
-        # receipts with their photos, suppliers, purchase orders, prices (receipts/portable.py)
-        purchasing = purchasing_export(shop=shop)
-        (out / "purchasing.json").write_text(json.dumps(purchasing, ensure_ascii=False))
-        # the catalog with its stock and photos, the storefront, pre-orders, group buys,
-        # cards, campaigns and deliveries (merdeka.imports.parts)
-        parts = parts_export(shop=shop, out=out, write=jsonl)
+    jsonl = _jsonl_writer(out, progress)
+    # the customers and the journal in a second process where it sees this one's rows
+    # (merdeka.imports.export_beside), else here first
+    beside = (
+        Beside.start(shop=shop, out=out, connection=connection, settings=settings)
+        if usable(connection)
+        else None
+    )
+    try:
+        with shop_scope(shop):
+            if beside is None:
+                counts.update(people_beside(shop=shop, out=out, progress=progress))
+            segments = segments_export(shop=shop)
+            counts["segments"] = jsonl("segments.jsonl", segments, "", 0)
+            total = Order.objects.filter(shop=shop).count()
+            counts["orders"] = _orders_written(shop, out, progress, total)
+            books, _journal = books_export(shop=shop)  # the journal: ``people_beside``
+            (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
+            # receipts with their photos, suppliers, purchase orders, prices
+            # (receipts/portable.py)
+            purchasing = purchasing_export(shop=shop)
+            (out / "purchasing.json").write_text(json.dumps(purchasing, ensure_ascii=False))
+            # the catalog with its stock and photos, the storefront, pre-orders, group
+            # buys, cards, campaigns and deliveries (merdeka.imports.parts)
+            parts = parts_export(shop=shop, out=out, write=jsonl)
+        if beside is not None:
+            done = beside.finish()
+            for what, key in (("customers", "customers"), ("journal", "journal_entries")):
+                counts[key] = done[key]
+                progress(what, done[key], done[key])
+            clock.timings["beside"], clock.cpu["beside"] = done["wall"], done["cpu"]
+    except BaseException:
+        if beside is not None:
+            beside.stop()
+        raise
 
     clock.lap("json")
     with translation.override(PEOPLE_LANGUAGE), shop_scope(shop):

@@ -9,6 +9,8 @@ Indonesian). The web export takes the order list's filters; the whole-shop expor
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from itertools import islice
 
 from django.db.models import BooleanField, Case, Value, When
@@ -121,6 +123,11 @@ def _labels(choices) -> dict:
     return {value: str(label) for value, label in choices}
 
 
+def paid_case() -> Case:
+    """The "Paid" column: an annotation of orders (``paid_q``)."""
+    return Case(When(paid_q(), then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def _order_rows(shop, orders, language):
     """Rows read as tuples (``Columns``: no model instance per order, the sealed columns
     opened with the shop's key looked up once), a chunk of orders at a time with the
@@ -132,11 +139,7 @@ def _order_rows(shop, orders, language):
         couriers = _labels(Courier.choices)
         columns = Columns(Order, ORDER_FIELDS, shop=shop)
         names = Columns(Customer, ("pk", "name"), shop=shop)
-        marked = orders.annotate(
-            export_paid=Case(
-                When(paid_q(), then=Value(True)), default=Value(False), output_field=BooleanField()
-            )
-        )
+        marked = orders.annotate(export_paid=paid_case())
         found = iter(marked.values_list(*columns.read).iterator(chunk_size=CHUNK))
         while chunk := list(islice(found, CHUNK)):
             chunk = columns.opened(chunk)
@@ -212,6 +215,61 @@ def _order_rows(shop, orders, language):
                     couriers.get(parcel[0], parcel[0]) if parcel is not None else "",
                     parcel[1] if parcel is not None else "",
                 ]
+
+
+class ExportCells:
+    """orders.csv's row of an order read for orders.jsonl (``merdeka export``): the
+    typed values ``order_rows`` gives, made from the JSON row (times in ISO 8601, money
+    as text), so the whole-shop export reads and opens each order once for both files.
+    Made in the language of the sheet."""
+
+    def __init__(self):
+        self.yes, self.no = _("yes"), _("no")
+        self.channels, self.statuses = _labels(Channel.choices), _labels(Status.choices)
+        self.deliveries = _labels(DeliveryMethod.choices)
+        self.methods = _labels(PaymentMethod.choices)
+        self.couriers = _labels(Courier.choices)
+
+    def row(self, order: dict, *, paid: bool, customer: str, parcel) -> list:
+        """``order``: a row of orders.jsonl; ``customer`` the customer's name ("" for
+        none); ``parcel`` (courier, tracking number) or None."""
+        lines = order["lines"]
+        channel, status = order["channel"], order["status"]
+        delivery, method = order["delivery_method"], order["payment_method"]
+        return [
+            order["external_id"],
+            self.channels.get(channel, channel),
+            self.statuses.get(status, status),
+            self.yes if paid else self.no,
+            _time(order["ordered_at"]),
+            _time(order["paid_at"]),
+            customer,
+            order["recipient_name"] or "",
+            order["recipient_phone"] or "",
+            order["street"] or "",
+            order["village"],
+            order["district"],
+            order["city"],
+            order["province"],
+            order["postal_code"],
+            _products([(x["quantity"], x["name"], x["variant"], None) for x in lines]),
+            sum((Decimal(x["total"]) for x in lines), 0),
+            _money(order["shipping_fee"]),
+            _money(order["discount"]),
+            _money(order["total"]),
+            self.deliveries.get(delivery, delivery) if delivery else "",
+            self.methods.get(method, method) if method else "",
+            self.couriers.get(parcel[0], parcel[0]) if parcel is not None else "",
+            parcel[1] if parcel is not None else "",
+        ]
+
+
+def _time(text):
+    return datetime.fromisoformat(text) if text is not None else None
+
+
+def _money(text):
+    return Decimal(text) if text is not None else None
 
 
 def _through_order(name: str) -> str:

@@ -1,0 +1,132 @@
+"""The people's half of ``merdeka export`` in a second process, beside the orders.
+
+The machine has more than one core and the export's parts are independent: while this
+process writes the orders (orders.jsonl and orders.csv), the shop's catalog and the rest,
+a second one writes ``customers.jsonl``, ``customers.csv`` and ``journal.jsonl``
+(``BESIDE``) with its own connection to the same database (bench/RESULTS.md).
+
+All or nothing: the second process writes into a hidden folder of the export
+(``.beside``), and its files are moved into the export only once it has finished
+without an error (``Beside.finish``). An error on either side, or Ctrl+C, ends the other
+one (``Beside.stop`` kills the process and removes its folder), and the export has no
+``manifest.json``: nothing is presented as complete.
+
+It is used only where the second process sees what this one sees: not inside a
+transaction (a test's: its rows are not committed), not on an in-memory database
+(``usable``). Elsewhere the same functions run here, one after the other.
+
+Run as ``python -m merdeka.imports.export_beside`` by ``Beside.start`` only (its task on
+stdin as JSON, its result on stdout as JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # the folder holding the ``merdeka`` package
+BESIDE = ("customers.jsonl", "customers.csv", "journal.jsonl")
+FOLDER = ".beside"
+
+
+def usable(connection) -> bool:
+    """Would a second process see the rows this one sees?"""
+    if connection.in_atomic_block:
+        return False  # uncommitted rows (a test's transaction) are this connection's
+    if connection.vendor == "sqlite":
+        return not connection.is_in_memory_db()
+    return True
+
+
+class Beside:
+    """The second process: started, then finished (its files moved in) or stopped."""
+
+    def __init__(self, process: subprocess.Popen, folder: Path, out: Path):
+        self.process, self.folder, self.out = process, folder, out
+        self.started = time.perf_counter()
+
+    @classmethod
+    def start(cls, *, shop, out: Path, connection, settings) -> Beside:
+        folder = out / FOLDER
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(mode=0o700)
+        task = {
+            "shop": shop.pk,
+            "folder": str(folder),
+            # the database this process uses (a test's is not the settings' one)
+            "database": connection.settings_dict["NAME"],
+        }
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+            "MERDEKA_DATA_DIR": str(settings.DATA_DIR),
+            # this checkout's package, wherever the command was started
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "merdeka.imports.export_beside"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        process.stdin.write(json.dumps(task))
+        process.stdin.close()
+        return cls(process, folder, out)
+
+    def finish(self) -> dict:
+        """Wait for the process; move its files into the export; its counts and
+        seconds. Raises (having stopped it) if it failed."""
+        try:
+            printed = self.process.stdout.read()
+            code = self.process.wait()
+            if code != 0:
+                raise RuntimeError(f"the export's second process failed (exit status {code})")
+            result = json.loads(printed.strip().splitlines()[-1])
+            for name in BESIDE:
+                (self.folder / name).replace(self.out / name)
+        except BaseException:
+            self.stop()
+            raise
+        shutil.rmtree(self.folder, ignore_errors=True)
+        result["wall"] = time.perf_counter() - self.started
+        return result
+
+    def stop(self) -> None:
+        """End the process (if still running) and remove what it wrote."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def main() -> None:
+    task = json.loads(sys.stdin.read())
+    # Django is set up here, before the models are imported (hence the local imports):
+    # on the database the parent process uses
+    import django
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = task["database"]
+    django.setup()
+    from merdeka.core.models import Shop
+    from merdeka.core.scoping import scopes_disabled
+    from merdeka.imports.exporting import people_beside
+
+    with scopes_disabled():
+        shop = Shop.objects.get(pk=task["shop"])
+    counts = people_beside(shop=shop, out=Path(task["folder"]))
+    print(json.dumps({**counts, "cpu": time.process_time()}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
