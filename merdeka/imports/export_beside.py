@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -110,6 +111,9 @@ class Beside:
 
 
 def main() -> None:
+    # A Ctrl+C in the terminal reaches this process too: the parent stops it
+    # (``Beside.stop``) and says why, so it prints no traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     task = json.loads(sys.stdin.read())
     # Django is set up here, before the models are imported (hence the local imports):
     # on the database the parent process uses
