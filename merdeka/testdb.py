@@ -13,7 +13,7 @@ The template is named after a digest of everything that decides what migrate bui
 every installed app's migration files (Django's and the other packages' too), the
 settings module and Django's version. A change to any of them makes a new template (the
 old ones are removed); otherwise the next run reuses it, so an unchanged checkout
-migrates no more than once.
+migrates no more than once (docs/decisions/test-suite-time.md).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ or checks one (each sign-in, each wrong password of the lockout tests). This is 
 algorithm through the same code — argon2-cffi behind Django's Argon2PasswordHasher, the
 same ``argon2$argon2id$...`` hashes, which the production hasher verifies (test_auth) —
 at argon2's smallest cost. Never used outside the test suite (test_auth checks that the
-settings of a real run keep Django's own).
+settings of a real run keep Django's own). docs/decisions/test-suite-time.md
 """
 
 from __future__ import annotations
