@@ -28,6 +28,7 @@ RAW_SQL_PLACES = {
     "merdeka/core/rawsql.py": "driver",  # the one door: runs statements, checks the shop
     "merdeka/core/bulk.py": "bulk",  # set-wise inserts/updates of every domain, ids, indexes
     "merdeka/core/backup.py": "file",  # its own sqlite3 connection to a backup file, no rows
+    "merdeka/testdb.py": "file",  # the test database's template: CREATE DATABASE, no rows
     "merdeka/customers/selectors.py": "reads",
     "merdeka/customers/stats.py": "writes",  # the list's numbers, RFM, group counts
     "merdeka/imports/selectors.py": "reads",
