@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.db import connections
 
+from merdeka import testdb
 from merdeka.core import services
 from merdeka.core.models import Role
 from merdeka.core.scoping import shop_scope
@@ -37,6 +39,27 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings, django_db_blocker):
+    """pytest-django's database set-up, on a copy of a template migrated once
+    (merdeka/testdb.py) instead of migrating in every worker: the copy is handed to it as
+    a kept database, and dropped at the end as pytest-django drops the ones it makes.
+    ``--reuse-db`` and ``--create-db`` keep their meaning."""
+    if request.config.getvalue("reuse_db") or request.config.getvalue("create_db"):
+        yield request.config.getvalue("reuse_db")
+        return
+    with django_db_blocker.unblock():
+        testdb.copy_template_to_worker()
+    yield True
+    with django_db_blocker.unblock():
+        connection = connections[testdb.ALIAS]
+        connection.close()
+        try:
+            connection.creation._destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
+        except Exception as exc:  # as pytest-django's own teardown: a warning
+            request.node.warn(pytest.PytestWarning(f"test database not dropped: {exc!r}"))
 
 
 @pytest.fixture(autouse=True)

@@ -194,6 +194,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+if TESTING:
+    # The same argon2 hashes at argon2's smallest cost: Django's cost is about 0.3 CPU s
+    # a password, paid by nearly every test (merdeka/core/hashers.py).
+    PASSWORD_HASHERS[0] = "merdeka.core.hashers.SuiteArgon2PasswordHasher"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

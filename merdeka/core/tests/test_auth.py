@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.urls import reverse
 
 from conftest import PASSWORD
 from merdeka.core.middleware import SESSION_SHOP_KEY
 from merdeka.core.services import staff_add
+from merdeka.core.tests.test_commands import ROOT, clean_env
 from merdeka.privacy.models import AuditEvent
 
 
@@ -40,6 +45,18 @@ def test_it_locks_a_username_after_repeated_failures(client, ika, ika_shop):
 
 def test_passwords_are_hashed_with_argon2(ika):
     assert ika.password.startswith("argon2$")
+    # the suite's cheaper parameters make hashes that Django's own hasher reads
+    assert Argon2PasswordHasher().verify(PASSWORD, ika.password)
+    assert not Argon2PasswordHasher().verify("salah-sekali", ika.password)
+
+
+def test_outside_the_test_suite_passwords_get_djangos_own_argon2_cost(tmp_path):
+    code = "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])"
+    env = clean_env(tmp_path / "var", DJANGO_SETTINGS_MODULE="merdeka.settings")
+    shown = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert shown.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher", shown
 
 
 def test_signing_out_needs_a_post_and_ends_the_session(ika_client):

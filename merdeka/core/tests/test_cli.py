@@ -36,9 +36,8 @@ def test_help_and_migrate_work_on_a_fresh_data_directory_and_then_commands_do(tm
     assert merdeka("shop", "list", env=env).stderr == ""
 
 
-def test_a_database_behind_its_migrations_says_to_run_migrate(tmp_path):
-    env = clean_env(tmp_path / "var")
-    merdeka("migrate", env=env)
+def test_a_database_behind_its_migrations_says_to_run_migrate(set_up_once, tmp_path):
+    env = clean_env(set_up_once.copy(tmp_path / "var"))
     with sqlite3.connect(tmp_path / "var" / "merdeka.sqlite3") as db:
         db.execute(
             "DELETE FROM django_migrations WHERE id = (SELECT MAX(id) FROM django_migrations)"

@@ -53,19 +53,19 @@ def test_shop_create_explains_a_taken_short_name(db):
         call_command("shop", "create", "--name", "B", "--owner", "b1", "--slug", "sama")
 
 
-def test_setup_creates_the_demo_shop_once_and_reuses_it(tmp_path):
-    env = clean_env(tmp_path / "var")
-    first = merdeka("setup", env=env)
-    assert "Demo owner login: ika / " in first.stdout
-    assert "BACK IT UP" in first.stdout
-    key = tmp_path / "var" / "master.key"
-    assert key.stat().st_mode & 0o777 == 0o600
-    second = merdeka("setup", env=env)
+def test_setup_creates_the_demo_shop_once_and_reuses_it(set_up_once, tmp_path):
+    # the first `merdeka setup`, on an empty data directory: the one of conftest.py
+    first = set_up_once.stdout
+    assert "Demo owner login: ika / " in first
+    assert "BACK IT UP" in first
+    assert (set_up_once.data / "master.key").stat().st_mode & 0o777 == 0o600
+    data = set_up_once.copy(tmp_path / "var")
+    key = data / "master.key"
+    made = key.read_bytes()
+    second = merdeka("setup", env=clean_env(data))
     assert "already there" in second.stdout
-    assert (
-        first.stdout.split("Demo owner login: ")[1] == second.stdout.split("Demo owner login: ")[1]
-    )
-    assert key.read_bytes()  # reused, not replaced
+    assert first.split("Demo owner login: ")[1] == second.stdout.split("Demo owner login: ")[1]
+    assert key.read_bytes() == made  # reused, not replaced
 
 
 READ_CUSTOMERS = (
@@ -77,9 +77,8 @@ READ_CUSTOMERS = (
 )
 
 
-def test_a_backup_restores_into_a_fresh_data_directory_with_the_same_key(tmp_path):
-    env = clean_env(tmp_path / "one")
-    merdeka("setup", env=env)
+def test_a_backup_restores_into_a_fresh_data_directory_with_the_same_key(set_up_once, tmp_path):
+    env = clean_env(set_up_once.copy(tmp_path / "one"))
     original = json.loads(merdeka("shell", "-v", "0", "-c", READ_CUSTOMERS, env=env).stdout)
     assert len(original) == 5 and original[0][0]
 
@@ -104,7 +103,7 @@ def test_a_backup_restores_into_a_fresh_data_directory_with_the_same_key(tmp_pat
 
 def test_a_backup_is_useless_without_its_master_key(tmp_path):
     env = clean_env(tmp_path / "one")
-    merdeka("setup", "--no-demo", env=env)
+    merdeka("setup", "--no-demo", env=env)  # the one run of --no-demo: on its own directory
     merdeka("shop", "create", "--name", "Toko Kunci", "--owner", "kunci", env=env)
     backup = tmp_path / "b.sqlite3"
     merdeka("backup", "--out", str(backup), env=env)

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from merdeka.core import startup
 from merdeka.core.demo import demo_shop_ensure
 from merdeka.core.models import User
-from merdeka.core.tests.test_commands import ROOT, clean_env, merdeka
+from merdeka.core.tests.test_commands import ROOT, clean_env
 
 STOPPED_WITHIN = 5.0  # seconds; about one on an idle machine, the rest is for a busy one
 
@@ -101,10 +101,8 @@ def test_a_port_in_use_is_said_before_anything_starts():
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("run") / "var"
-    merdeka("setup", env=clean_env(data))
-    return data
+def data_dir(set_up_once, tmp_path_factory) -> Path:
+    return set_up_once.copy(tmp_path_factory.mktemp("run") / "var")
 
 
 def children_of(pid: int) -> list[int]:
