@@ -122,9 +122,9 @@ def main() -> None:
 
     settings.DATABASES["default"]["NAME"] = task["database"]
     django.setup()
-    from merdeka.core.models import Shop
-    from merdeka.core.scoping import scopes_disabled
-    from merdeka.imports.exporting import people_beside
+    from merdeka.core.models import Shop  # after django.setup(): see above
+    from merdeka.core.scoping import scopes_disabled  # after django.setup()
+    from merdeka.imports.exporting import people_beside  # after django.setup()
 
     with scopes_disabled():
         shop = Shop.objects.get(pk=task["shop"])
