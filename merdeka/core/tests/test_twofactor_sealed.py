@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from merdeka.core import twofactor
 from merdeka.core.models import Authenticator
+from merdeka.core.tests.sqlite_files import sqlite_file_bytes
 from merdeka.core.tests.test_twofactor import enrol, login, next_code, signed_in
 from merdeka.privacy import sitekeys
 from merdeka.privacy.crypto import DecryptionError
@@ -64,12 +65,7 @@ def test_the_sqlite_file_holds_no_totp_secret_and_the_login_page_takes_its_codes
     assert sign_in_with_code(ika_client, key)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    path = settings.DATABASES["default"]["NAME"]
-    data = b""
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            with open(path + suffix, "rb") as handle:
-                data += handle.read()
+    data = sqlite_file_bytes(settings.DATABASES["default"]["NAME"])
     assert b"otp_totp_totpdevice" in data and stored_key(ika).encode() in data  # really read
     for form in forms_of(key):
         assert form not in data, form

@@ -17,6 +17,7 @@ from django.db import connection
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
+from merdeka.core.tests.sqlite_files import sqlite_file_bytes
 from merdeka.customers.models import Customer
 from merdeka.customers.services import customer_create
 from merdeka.imports.models import ImportFile
@@ -52,9 +53,9 @@ def plaintext_in_database(text: str, *, tables=None) -> list[str]:
                         found.append(f"{table}.{name}")
     if connection.vendor == "sqlite" and tables is None:
         path = Path(connection.settings_dict["NAME"])
-        for part in (path, Path(f"{path}-wal")):
-            if part.exists() and text.encode() in part.read_bytes():
-                found.append(part.name)
+        for suffix in ("", "-wal"):
+            if text.encode() in sqlite_file_bytes(path, (suffix,)):
+                found.append(f"{path.name}{suffix}")
     return sorted(set(found))
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from merdeka.core.tests.sqlite_files import sqlite_file_bytes
 from merdeka.customers.models import Customer
 from merdeka.customers.services import customer_create
 from merdeka.privacy import crypto, keys
@@ -199,12 +200,7 @@ def test_the_sqlite_file_holds_no_plaintext_personal_data(ika_shop, canary):
     _canary_customers(ika_shop)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    path = settings.DATABASES["default"]["NAME"]
-    data = b""
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            with open(path + suffix, "rb") as handle:
-                data += handle.read()
+    data = sqlite_file_bytes(settings.DATABASES["default"]["NAME"])
     assert b"customers_customer" in data  # we really read the database
     _assert_no_canary(data)
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from merdeka.cards.models import SignUp
 from merdeka.cards.services import batch_create, signup_submit
 from merdeka.core.scoping import shop_scope
+from merdeka.core.tests.sqlite_files import sqlite_file_bytes
 from merdeka.customers.models import Customer, Identity, MatchKey, Merge
 from merdeka.customers.resolution import Resolver, phone_claim, username_claim
 from merdeka.customers.resolution import customer_merge as _merge
@@ -355,7 +356,7 @@ def test_erasure_leaves_no_trace_of_the_person_but_keeps_the_orders(ika_shop, ik
     assert "Orang Lain" not in dump  # plaintext never is in the database at all
     if connection.vendor == "sqlite":
         database = Path(django_settings.DATABASES["default"]["TEST"]["NAME"])
-        raw = b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal")) if p.exists())
+        raw = sqlite_file_bytes(database, ("", "-wal"))
         for secret in (NAME, PHONE, *indexes):
             assert secret.encode() not in raw, secret
         # the check can fail: another customer's blind index is still in the file

@@ -13,6 +13,7 @@ from merdeka.books import expenses
 from merdeka.books.models import ExpenseReceipt, JournalEntry, JournalLine
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
+from merdeka.core.tests.sqlite_files import sqlite_file_bytes
 from merdeka.privacy.models import AuditEvent
 from merdeka.receipts import booking
 from merdeka.receipts.models import PricePoint, Receipt
@@ -143,14 +144,7 @@ def _on_disk(needle: bytes) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     name = connection.settings_dict["NAME"]
-    found = False
-    for suffix in ("", "-wal"):
-        try:
-            with open(f"{name}{suffix}", "rb") as handle:
-                found = found or needle in handle.read()
-        except FileNotFoundError:
-            pass
-    return found
+    return needle in sqlite_file_bytes(name, ("", "-wal"))
 
 
 @pytest.mark.django_db(transaction=True)
