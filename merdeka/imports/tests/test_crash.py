@@ -67,6 +67,29 @@ def _run_until_started(command, env, shop, before: int) -> tuple[subprocess.Pope
     return proc, time.monotonic()
 
 
+def _settled() -> None:
+    """Wait until the database has finished what a killed import sent before it died.
+
+    On PostgreSQL the server goes on with a killed client's last statements (a COPY,
+    even its COMMIT) until it notices the client is gone: counted at once, the orders
+    could be read before that commit and the customers after it. Once no other session
+    on this database is inside a transaction, the file is there whole or not at all.
+    (SQLite has no server: the dead process's lock is gone with it.)"""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + 30
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state <> 'idle'"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            assert time.monotonic() < deadline, "a killed import's session never ended"
+            time.sleep(0.05)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_killing_an_import_at_random_points_leaves_all_or_nothing(
     ika, ika_shop, citra_shop, tmp_path
@@ -98,6 +121,7 @@ def test_killing_an_import_at_random_points_leaves_all_or_nothing(
         time.sleep(rng.uniform(0, window))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        _settled()
         with shop_scope(shop):
             orders = Order.objects.count()
             assert orders in (0, ORDERS), orders  # never a part of the file
