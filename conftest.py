@@ -12,10 +12,10 @@ import os
 import pytest
 from django.db import connections
 
-from merdeka import testdb
 from merdeka.core import services
 from merdeka.core.models import Role
 from merdeka.core.scoping import shop_scope
+from merdeka.core.tests import testdb
 from merdeka.privacy import keys
 
 PASSWORD = "kue-lapis-legit-2026"
@@ -44,7 +44,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def django_db_keepdb(request, django_db_modify_db_settings, django_db_blocker):
     """pytest-django's database set-up, on a copy of a template migrated once
-    (merdeka/testdb.py) instead of migrating in every worker: the copy is handed to it as
+    (merdeka/core/tests/testdb.py) instead of migrating in every worker: the copy is handed to it as
     a kept database, and dropped at the end as pytest-django drops the ones it makes.
     ``--reuse-db`` and ``--create-db`` keep their meaning."""
     if request.config.getvalue("reuse_db") or request.config.getvalue("create_db"):

@@ -29,7 +29,7 @@ RAW_SQL_PLACES = {
     "merdeka/core/bulk.py": "bulk",  # set-wise inserts/updates of every domain, ids, indexes
     "merdeka/core/backup.py": "file",  # its own sqlite3 connection to a backup file, no rows
     "merdeka/core/portable.py": "reads",  # the export's whole-table reads, as raw rows
-    "merdeka/testdb.py": "file",  # the test database's template: CREATE DATABASE, no rows
+    "merdeka/core/tests/testdb.py": "file",  # the test database's template: CREATE DATABASE, no rows
     "merdeka/customers/selectors.py": "reads",
     "merdeka/customers/stats.py": "writes",  # the list's numbers, RFM, group counts
     "merdeka/imports/selectors.py": "reads",
