@@ -42,7 +42,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from merdeka.core.models import Authenticator, Membership, User
+from merdeka.privacy import sitekeys
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.crypto import DecryptionError
 
 RECOVERY_CODES = 10
 PENDING_KEY = "merdeka_2fa_pending"
@@ -129,6 +131,26 @@ def gate(request, *, user, memberships) -> str | None:
 def new_key() -> str:
     """A fresh TOTP secret (20 random bytes, hex, as django-otp stores it)."""
     return random_hex(20)
+
+
+ENROL_LABEL = "core.two_factor_enrolment"
+
+
+def enrolment_key(session, user) -> str:
+    """The secret waiting in the session for a code to confirm it: made the first time,
+    the same one afterwards. The session keeps it sealed with the site's key, bound to
+    the person, so the session table (or a copy of it) never holds the secret; one that
+    no longer opens (its key rotated away, tampered) is replaced by a fresh one."""
+    where = {"label": ENROL_LABEL, "row": str(user.pk)}
+    token = session.get(ENROL_KEY)
+    if token:
+        try:
+            return sitekeys.unseal(token, **where).hex()
+        except DecryptionError:
+            pass  # enrolment starts again with a new secret
+    key = new_key()
+    session[ENROL_KEY] = sitekeys.seal(bytes.fromhex(key), **where)
+    return key
 
 
 def secret_for_typing(key: str) -> str:

@@ -112,13 +112,11 @@ def two_factor(request):
 @never_cache
 def two_factor_enrol(request):
     """Scan the QR code (or type the secret), confirm with a code, get the recovery
-    codes once. The secret waits in the session until a code confirms it."""
+    codes once. The secret waits in the session, sealed, until a code confirms it."""
     user = request.user
     if twofactor.has_two_factor(user):
         return redirect("two_factor")
-    key = request.session.get(twofactor.ENROL_KEY)
-    if not key:
-        key = request.session[twofactor.ENROL_KEY] = twofactor.new_key()
+    key = twofactor.enrolment_key(request.session, user)
     form = TwoFactorConfirmForm(request.POST or None)
     status = 200
     if request.method == "POST":

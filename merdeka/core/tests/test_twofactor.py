@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from base64 import b32decode
 
 import pytest
 from django.urls import reverse
@@ -24,11 +25,23 @@ def login(client, username, password=PASSWORD):
     return client.post(reverse("login"), {"username": username, "password": password})
 
 
+def key_from(secret_text: str) -> str:
+    """The hex key behind the secret the page shows for typing (base32 in groups)."""
+    text = secret_text.replace(" ", "")
+    return b32decode(text + "=" * (-len(text) % 8)).hex()
+
+
+def shown_key(page) -> str:
+    """The key of the enrolment page, read from it as a person types it into her app."""
+    [secret] = re.findall(r'data-testid="two-factor-secret">([A-Z2-7 ]+)<', page.content.decode())
+    return key_from(secret)
+
+
 def enrol(client) -> tuple[str, list[str]]:
     """Turn two-factor sign-in on for the signed-in client; the key and recovery codes."""
     page = client.get(reverse("two_factor_enrol"))
     assert page.status_code == 200
-    key = client.session[twofactor.ENROL_KEY]
+    key = shown_key(page)
     response = client.post(reverse("two_factor_enrol"), {"code": twofactor.code_for(key)})
     assert response.status_code == 200
     codes = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", response.content.decode())
@@ -57,7 +70,9 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_real_code(
 ):
     page = ika_client.get(reverse("two_factor_enrol"))
     body = page.content.decode()
-    key = ika_client.session[twofactor.ENROL_KEY]
+    key = shown_key(page)
+    # the same secret until a code confirms it (a reload must not change the QR code)
+    assert shown_key(ika_client.get(reverse("two_factor_enrol"))) == key
     # the QR code is an image the CSP allows (data:), no inline script or style
     assert 'src="data:image/svg+xml' in body
     assert "<script>" not in body and "style=" not in body
@@ -276,8 +291,9 @@ def test_a_shop_that_requires_it_sends_a_member_to_enrolment_first(
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert response["Location"] == reverse("two_factor_enrol"), name
-    assert client.get(reverse("two_factor_enrol")).status_code == 200
-    key = client.session[twofactor.ENROL_KEY]
+    page = client.get(reverse("two_factor_enrol"))
+    assert page.status_code == 200
+    key = shown_key(page)
     assert (
         client.post(reverse("two_factor_enrol"), {"code": twofactor.code_for(key)}).status_code
         == 200

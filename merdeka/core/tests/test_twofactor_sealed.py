@@ -6,6 +6,7 @@ and ``merdeka keys rotate`` moves them to a new key (resumable)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -13,6 +14,7 @@ from base64 import b32encode
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -22,7 +24,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from merdeka.core import twofactor
 from merdeka.core.models import Authenticator
 from merdeka.core.tests.sqlite_files import sqlite_file_bytes
-from merdeka.core.tests.test_twofactor import enrol, login, next_code, signed_in
+from merdeka.core.tests.test_twofactor import (
+    enrol,
+    login,
+    next_code,
+    shown_key,
+    signed_in,
+)
 from merdeka.privacy import sitekeys
 from merdeka.privacy.crypto import DecryptionError
 from merdeka.privacy.models import AuditEvent, SiteKey
@@ -91,6 +99,36 @@ def test_a_postgresql_dump_holds_no_totp_secret(ika_client, ika, ika_shop):
         assert form not in dump, form
     for code in codes:
         assert code.replace("-", "").encode() not in dump
+
+
+def stored_session(client) -> str:
+    """The session as the session table holds it, decoded (signed, maybe compressed)."""
+    row = Session.objects.get(session_key=client.session.session_key)
+    return json.dumps(row.get_decoded())
+
+
+def test_the_secret_waiting_for_its_first_code_is_sealed_in_the_session_table(
+    ika_client, rina_client, ika, rina
+):
+    page = ika_client.get(reverse("two_factor_enrol"))
+    key = shown_key(page)
+    stored = stored_session(ika_client)
+    assert twofactor.ENROL_KEY in stored  # really read
+    for form in forms_of(key):
+        assert form.decode("latin-1") not in stored, form
+    # a sealed secret moved into another person's session does not open there: she
+    # gets a secret of her own, and ika's code does not confirm it
+    session = rina_client.session
+    session[twofactor.ENROL_KEY] = ika_client.session[twofactor.ENROL_KEY]
+    session.save()
+    rinas = shown_key(rina_client.get(reverse("two_factor_enrol")))
+    assert rinas != key
+    answer = rina_client.post(reverse("two_factor_enrol"), {"code": twofactor.code_for(key)})
+    assert answer.status_code == 400 and not twofactor.has_two_factor(rina)
+    # ika's own enrolment goes on with the secret her app has
+    answer = ika_client.post(reverse("two_factor_enrol"), {"code": twofactor.code_for(key)})
+    assert answer.status_code == 200 and twofactor.has_two_factor(ika)
+    assert twofactor.ENROL_KEY not in stored_session(ika_client)
 
 
 def test_a_sealed_secret_copied_onto_another_persons_device_does_not_open(

@@ -4,7 +4,6 @@ data protection incident and seeing its 3 x 24-hour deadline."""
 from __future__ import annotations
 
 import time
-from base64 import b32decode
 
 import pytest
 from django.utils import timezone
@@ -12,16 +11,11 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from merdeka.core import twofactor
+from merdeka.core.tests.test_twofactor import key_from
 from merdeka.customers.services import customer_create
 from merdeka.e2e.tests.conftest import no_sideways_scroll, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def key_from(secret_text: str) -> str:
-    """The hex key behind the secret the page shows for typing (base32 in groups)."""
-    text = secret_text.replace(" ", "")
-    return b32decode(text + "=" * (-len(text) % 8)).hex()
 
 
 def test_an_owner_turns_on_two_factor_sign_in_and_signs_in_with_a_code(
