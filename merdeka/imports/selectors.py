@@ -28,9 +28,11 @@ def orders_by_external_id(
     """(external id, id, *fields as stored) of the shop's orders of ``channel`` with
     these external ids (SQLite gives text for datetimes and decimals: convert them)."""
 
-    columns = ", ".join(f'"{Order._meta.get_field(f).column}"' for f in fields)
+    columns = ", ".join(
+        ['"external_id"', '"id"', *(f'"{Order._meta.get_field(f).column}"' for f in fields)]
+    )
     sql = (
-        f'SELECT "external_id", "id", {columns} FROM "{Order._meta.db_table}" '  # noqa: S608
+        f'SELECT {columns} FROM "{Order._meta.db_table}" '  # noqa: S608
         'WHERE "shop_id" = %s AND "channel" = %s AND "external_id" IN'
     )
     return rawsql.select_in(sql, [shop.pk, channel], external_ids, shop_id=shop.pk)

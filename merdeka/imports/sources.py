@@ -34,6 +34,7 @@ from merdeka.imports.formats import (
     whatsapp,
 )
 from merdeka.imports.records import Problem, RejectedFile
+from merdeka.imports.selectors import orders_by_external_id
 from merdeka.orders.models import Order
 
 HEAD_BYTES = 64 * 1024
@@ -111,13 +112,29 @@ def orders_relabel(*, shop, orders) -> int:
             wanted.setdefault(order.channel, []).append(order.external_id)
     moved, buyers = 0, set()
     for channel, ids in wanted.items():
-        for part in bulk.chunks(list(dict.fromkeys(ids))):
-            taken = Order.objects.filter(shop=shop, channel=channel, external_id__in=part)
-            stray = Order.objects.filter(
-                shop=shop, channel=SIBLING_CHANNELS[channel], external_id__in=part
-            ).exclude(external_id__in=taken.values("external_id"))
-            buyers.update(stray.exclude(customer=None).values_list("customer_id", flat=True))
-            moved += stray.update(channel=channel)
+        # Raw lookups: an export of tens of thousands of orders made the ORM build two
+        # IN lists per chunk, most of them for orders that are not in the sibling channel.
+        stray = {
+            external_id: (pk, customer_id)
+            for external_id, pk, customer_id in orders_by_external_id(
+                shop=shop,
+                channel=SIBLING_CHANNELS[channel],
+                external_ids=list(dict.fromkeys(ids)),
+                fields=("customer",),
+            )
+        }
+        if not stray:
+            continue
+        taken = {
+            external_id
+            for external_id, _pk in orders_by_external_id(
+                shop=shop, channel=channel, external_ids=list(stray), fields=()
+            )
+        }
+        move = [(pk, c) for external_id, (pk, c) in stray.items() if external_id not in taken]
+        buyers.update(c for _pk, c in move if c is not None)
+        for part in bulk.chunks([pk for pk, _c in move]):
+            moved += Order.objects.filter(shop=shop, pk__in=part).update(channel=channel)
     if buyers:
         customer_stats_refresh(shop=shop, customer_ids=buyers)
     return moved
