@@ -89,6 +89,19 @@ def buyer_message(order: Order, kind: str, **facts) -> tuple[str, str]:
             if order.paid_at is not None or facts.get("was_paid"):
                 body += " " + _("We will contact you to return your payment.")
             body += "\n\n" + values["shop"]
+        elif kind == EventKind.RETURNED:
+            values["reason"] = _plain(facts.get("reason") or "")
+            subject = _("Order #%(number)s came back to us") % values
+            body = (
+                _(
+                    "Hello {nama_depan}, order #%(number)s (%(total)s) came back to us. "
+                    "Reason: %(reason)s"
+                )
+                % values
+            )
+            if facts.get("was_paid"):
+                body += " " + _("We will contact you to return your payment.")
+            body += "\n\n" + values["shop"]
         else:
             raise ValueError(kind)
     return subject, body

@@ -622,6 +622,7 @@ def order_return(
         # the books reverse its postings, the catalog clears low-stock alerts
         _announce(shop, ORDER_RETURNED, [order], from_status=before, reason=reason)
         _audit("order.returned", shop, order, actor, request, {"from": before, **detail})
+        _notify(shop, order, event, EventKind.RETURNED, reason=reason, was_paid=detail["was_paid"])
     return Outcome(order, event)
 
 

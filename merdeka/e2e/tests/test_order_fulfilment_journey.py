@@ -140,10 +140,12 @@ def test_a_storefront_order_is_paid_with_proof_and_shipped_from_the_sellers_phon
     assert order.status == "returned" and order.paid_at is not None
     assert (stock.on_hand, stock.reserved) == (5, 0)  # the two units came back
     assert payment.amount == Decimal(185000) and payment.method == "qris"
-    # the buyer was told twice by email: the payment, then the parcel with its resi
-    # (the return is the seller's record: the buyer hears of it from her)
-    assert smtp.recipients() == ["siti@example.id", "siti@example.id"]
-    paid, shipped = smtp.messages
+    # the buyer was told by email: the payment, the parcel with its resi, and that it
+    # came back (why, and that her money will be returned)
+    assert smtp.recipients() == ["siti@example.id"] * 3
+    paid, shipped, back = smtp.messages
+    assert back["Subject"] == f"Pesanan #{number} sudah kembali ke kami"
+    assert "menghubungimu untuk mengembalikan pembayaran" in back.get_content()
     assert paid["Subject"] == f"Pesanan #{number}: pembayaran diterima"
     assert "Rp185.000" in paid.get_content()
     assert shipped["Subject"] == f"Pesanan #{number} sudah dikirim"

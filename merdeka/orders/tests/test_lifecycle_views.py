@@ -299,6 +299,33 @@ def test_a_cancelled_buyer_is_told_why(
     assert "Alasan: Oven rusak" in mail.get_content() and "Rp185.000" in mail.get_content()
 
 
+def test_a_buyer_whose_order_came_back_is_told_why_and_that_her_money_goes_back(
+    ika_shop,
+    order,
+    smtp,
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.order_payment_record(shop=ika_shop, order_id=order.pk, method="qris")
+        lifecycle.order_ship(
+            shop=ika_shop, order_id=order.pk, courier="sicepat", tracking="004400123456"
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.order_return(
+            shop=ika_shop, order_id=order.pk, reason="Alamat tidak ditemukan", restock=True
+        )
+    *_before, mail = smtp.messages
+    assert len(smtp.messages) == 3
+    assert mail["Subject"] == f"Pesanan #{order.external_id} sudah kembali ke kami"
+    text = mail.get_content()
+    assert "Halo Siti" in text and "Rp185.000" in text
+    assert "Alasan: Alamat tidak ditemukan" in text
+    assert "menghubungimu untuk mengembalikan pembayaran" in text
+    with shop_scope(ika_shop):
+        event = OrderEvent.objects.select_related("delivery").get(order=order, kind="returned")
+    assert event.delivery.status == DeliveryStatus.SENT and event.delivery.purpose == "service"
+
+
 def test_a_restricted_customer_gets_no_message(
     ika_shop,
     ika,
