@@ -10,8 +10,8 @@ class CustomersConfig(AppConfig):
         from merdeka.customers.workspace import (  # ready(): it imports models
             CUSTOMERS_IMPORTED,
             FIGURES_EVENTS,
-            NAMES_INDEX,
-            names_index,
+            IMPORTED_INDEX,
+            imported_index,
             orders_changed,
         )
 
@@ -22,7 +22,10 @@ class CustomersConfig(AppConfig):
             handler=orders_changed,
             delivery=events.OUTBOX,
         )
-        # an import's new customers are found by name once their tokens follow the commit
+        # an import's new customers get their search tokens after the commit
         events.subscribe(
-            CUSTOMERS_IMPORTED, name=NAMES_INDEX, handler=names_index, delivery=events.OUTBOX
+            CUSTOMERS_IMPORTED,
+            name=IMPORTED_INDEX,
+            handler=imported_index,
+            delivery=events.OUTBOX,
         )

@@ -566,7 +566,7 @@ class Resolver:
             phones=[(self.find(c), k.value) for k, _, c, _ in identities if k.kind == "phone"],
             merged=[(self.find(s), a) for s, a, _ in merges],
             gaps=survivors,
-            names_later=self.import_file is not None,  # an import's: after its commit
+            tokens_later=self.import_file is not None,  # an import's: after its commit
         ):
             self._fill_gaps(survivors)
 

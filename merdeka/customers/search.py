@@ -178,6 +178,27 @@ def query_terms(query: str) -> list[list[tuple[str, str]]]:
     return parts
 
 
+def whole_number(query: str) -> str | None:
+    """The E.164 form of a query that is a whole phone number (in any format), else None."""
+    text = (query or "").strip()
+    if not _PHONE_QUERY.match(text) or len(_DIGITS.sub("", text)) < PHONE_SUFFIX_MIN:
+        return None
+    return normalize_phone(text)
+
+
+def phone_owners(shop, e164: str) -> set[int]:
+    """The customers holding this number as a phone identity (its blind index)."""
+    # resolution imports this module (through workspace): imported here, not at the top
+    from merdeka.customers.resolution import identity_index, phone_claim
+
+    index = identity_index(shop.pk, phone_claim(e164))
+    return set(
+        Identity.objects.filter(shop=shop, kind=IdentityKind.PHONE, value_index=index).values_list(
+            "customer_id", flat=True
+        )
+    )
+
+
 MATERIALIZE_MAX = 5000  # PostgreSQL: matches of a query of several parts listed by id
 PROBE_FIRST = 1000  # tokens counted per part at first when ordering parts by rarity
 PROBE_GROWTH = 4
@@ -226,6 +247,13 @@ def matching_customer_ids(*, shop, query: str):
     if not parts:
         return None
     hasher = Hasher(shop.pk)
+    whole = whole_number(query)
+    if whole is not None:
+        # A whole number also finds its owners through the phone identities' blind index:
+        # an import's new customers get their phone tokens after the file commits (with
+        # their names'), and the number a buyer messages from must find her at once.
+        tokens = SearchToken.objects.filter(shop=shop, token=hasher(parts[0][0]))
+        return sorted(set(tokens.values_list("customer_id", flat=True)) | phone_owners(shop, whole))
     token_parts = [list(dict.fromkeys(hasher(term) for term in options)) for options in parts]
     rarest, *others = by_rarity(shop=shop, parts=token_parts)
     ids = SearchToken.objects.filter(shop=shop, token__in=rarest)
@@ -279,14 +307,18 @@ def _phones_of(shop, customer_ids) -> dict[int, set[str]]:
     return found
 
 
-def customer_fields(*, shop, customer_ids) -> list[tuple[int, str | None, str | None]]:
-    """(id, name, phone) of these customers, decrypted in memory, without models."""
+def customer_fields(
+    *, shop, customer_ids, live: bool = False
+) -> list[tuple[int, str | None, str | None]]:
+    """(id, name, phone) of these customers (``live``: those not merged away), decrypted
+    in memory, without models."""
     open_ = _opener(shop.pk, Customer)
     found = []
     for part in bulk.chunks(list(customer_ids)):
-        rows = Customer.objects.filter(shop=shop, pk__in=part).values_list(
-            "pk", "uid", "name", "phone"
-        )
+        rows = Customer.objects.filter(shop=shop, pk__in=part)
+        if live:
+            rows = rows.filter(merged_into__isnull=True)
+        rows = rows.values_list("pk", "uid", "name", "phone")
         found.extend(
             (pk, open_(name, uid, "name"), open_(phone, uid, "phone"))
             for pk, uid, name, phone in rows
@@ -383,25 +415,23 @@ def tokens_add(*, shop, phones: dict[int, set[str]]) -> int:
     return _tokens_missing_add(shop, wanted, sorted(phones))
 
 
-def name_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
-    """Give live customers the tokens of their names that they do not carry yet (an
-    import's new customers: their phone tokens were written with them, their names'
-    come after the commit, ``merdeka.customers.workspace.names_index``). Reads the
-    names now (decrypted in memory): a customer renamed or merged meanwhile is as it is
-    now. Running it again writes nothing. Returns the tokens written."""
-    open_ = _opener(shop.pk, Customer)
+def imported_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
+    """Give live customers the tokens of their names and numbers that they do not carry
+    yet: an import's new customers, whose tokens come after the file's commit
+    (``merdeka.customers.workspace.imported_index``; the whole number finds them at once
+    through the phone identities, ``phone_owners``). Reads the names and numbers now
+    (decrypted in memory): a customer renamed or merged meanwhile is as it is now.
+    Running it again writes nothing. Returns the tokens written."""
     hasher = Hasher(shop.pk)
-    ids: list[int] = []
+    fields = customer_fields(shop=shop, customer_ids=sorted(set(customer_ids)), live=True)
+    phones = _phones_of(shop, [pk for pk, _name, _phone in fields])
     wanted: set[tuple[str, int]] = set()
-    for part in bulk.chunks(sorted(set(customer_ids))):
-        for pk, uid, name in (
-            Customer.objects.filter(shop=shop, pk__in=part, merged_into__isnull=True)
-            .exclude(name=None)
-            .values_list("pk", "uid", "name")
-        ):  # one read, the names only decrypted
-            ids.append(pk)
-            wanted.update((hasher(term), pk) for term in name_terms(open_(name, uid, "name")))
-    return _tokens_missing_add(shop, wanted, ids)
+    found: list[int] = []
+    for pk, name, phone in fields:
+        found.append(pk)
+        terms = customer_terms(name, [phone, *phones.get(pk, ())])
+        wanted.update((hasher(term), pk) for term in terms)
+    return _tokens_missing_add(shop, wanted, found)
 
 
 def _tokens_missing_add(shop, wanted: set[tuple[str, int]], customer_ids: list[int]) -> int:

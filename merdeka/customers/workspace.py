@@ -35,7 +35,7 @@ def customers_resolving(
     phones: Iterable[tuple[int, str]],
     merged: Iterable[tuple[int, int]],
     gaps: dict[int, dict],
-    names_later: bool = False,
+    tokens_later: bool = False,
 ):
     """Wraps the resolver's gap filling; afterwards writes the batch's search tokens.
 
@@ -44,9 +44,12 @@ def customers_resolving(
     phone identity; ``merged``: (survivor, absorbed) pairs; ``gaps``: existing
     customer id -> the values the block is about to give them where they lack one.
     Only customers whose name or phone changes are read back and re-tokenised.
-    ``names_later`` (an import): the new customers' phone tokens now, their names'
-    after the commit (``NAMES_INDEX``, an outbox subscriber): the phone search finds
-    them as soon as the file commits, the name search once the import is complete.
+    ``tokens_later`` (an import): the new customers' tokens, names and numbers, after
+    the commit (``IMPORTED_INDEX``, an outbox subscriber): a dozen rows per number and
+    a few per name are most of what an import would write for a new customer. Until
+    they are there, the whole number finds her through her phone identity
+    (``search.phone_owners``), as soon as the file commits; a part of the number or
+    the name, once the import is complete.
     """
     candidates = [pk for pk, values in gaps.items() if values.get("name") or values.get("phone")]
     filled = _lacking_name_or_phone(shop, candidates)
@@ -59,19 +62,16 @@ def customers_resolving(
     changed = set(filled) | {s for s, _ in merged}
     changed |= {pk for pk in phones_of if pk not in new}
     changed -= absorbed
-    known = {
-        pk: (
-            None if names_later else values.get("name"),
-            [values.get("phone"), *phones_of.get(pk, ())],
-        )
-        for pk, values in new.items()
-    }
-    if names_later and new:
-        named = [pk for pk, values in new.items() if values.get("name")]
-        if named:
-            emit_events(
-                [Event(kind=CUSTOMERS_IMPORTED, shop_id=shop.pk, data={"customer_ids": named})]
-            )
+    known = {}
+    if tokens_later:
+        if new:
+            data = {"customer_ids": sorted(new)}
+            emit_events([Event(kind=CUSTOMERS_IMPORTED, shop_id=shop.pk, data=data)])
+    else:
+        known = {
+            pk: (values.get("name"), [values.get("phone"), *phones_of.get(pk, ())])
+            for pk, values in new.items()
+        }
     if absorbed:
         search.forget_customers(shop=shop, customer_ids=absorbed)
         stats.customer_stats_refresh(shop=shop, customer_ids=absorbed)
@@ -83,21 +83,24 @@ def customers_resolving(
         )
 
 
-# an import's new customers (ids only), for their names' search tokens after the commit
+# an import's new customers (ids only), for their search tokens after the commit
 CUSTOMERS_IMPORTED = "customers.imported"
-NAMES_INDEX = "customers.search_names"
+# the subscriber's name, as the outbox rows waiting for it carry it (it once wrote the
+# names' tokens only)
+IMPORTED_INDEX = "customers.search_names"
 
 
-def names_index(events) -> None:
-    """Outbox subscriber of ``customers.imported``: the new customers' names become
-    searchable (``search.name_tokens_add``: what they lack, so a retry adds nothing)."""
+def imported_index(events) -> None:
+    """Outbox subscriber of ``customers.imported``: the new customers become searchable
+    by name and by any part of their numbers (``search.imported_tokens_add``: what they
+    lack, so a retry adds nothing)."""
     by_shop: dict[int, set[int]] = {}
     for event in events:
         by_shop.setdefault(event.shop_id, set()).update(event.data["customer_ids"])
     for shop_id, ids in by_shop.items():
         shop = Shop.objects.get(pk=shop_id)
         with shop_scope(shop):
-            search.name_tokens_add(shop=shop, customer_ids=ids)
+            search.imported_tokens_add(shop=shop, customer_ids=ids)
 
 
 def _lacking_name_or_phone(shop, ids: list[int]) -> list[int]:

@@ -5,8 +5,8 @@ it commits, the customer list, the phone search and the order book show them (th
 import is **usable**). Some work follows through the outbox (``merdeka.core.events``),
 delivered by the outbox task after the commit: the books' postings of the imported
 orders (``merdeka.books.orders.IMPORT_POSTINGS``) and the search tokens of the new
-customers' names (``merdeka.customers.workspace.NAMES_INDEX``; their phones' are written
-with them, so the phone search works at once). When nothing waits for these
+customers' names and numbers (``merdeka.customers.workspace.IMPORTED_INDEX``; a whole
+number finds them at once through their phone identities). When nothing waits for these
 subscribers, the import is **complete**. Their rows are written in the file's
 transaction and deleted in the delivery's: a file that rolls back leaves none, a crash
 after its commit leaves them waiting (the scheduler's sweep delivers them), and a
@@ -19,10 +19,10 @@ from collections.abc import Callable
 
 from merdeka.books.orders import IMPORT_POSTINGS
 from merdeka.core import events
-from merdeka.customers.workspace import NAMES_INDEX
+from merdeka.customers.workspace import IMPORTED_INDEX
 
 # the outbox subscribers whose work makes an import complete
-DEFERRED = (IMPORT_POSTINGS, NAMES_INDEX)
+DEFERRED = (IMPORT_POSTINGS, IMPORTED_INDEX)
 
 
 def deferred_waiting(*, shop) -> int:

@@ -28,13 +28,14 @@ def test_the_page_says_what_is_still_being_completed_then_that_it_is_complete(
     page = ika_client.get(url).content.decode()
     assert 'data-testid="deferred-waiting"' in page
     assert "Pesanan dan pelanggan sudah masuk" in page
-    assert "Pembukuan dan pencarian nama sedang dilengkapi (2 tersisa)" in page
+    assert "nomor HP lengkap sudah bisa dicari" in page
+    assert "pencarian lewat nama atau sebagian nomor sedang dilengkapi (2 tersisa)" in page
     assert 'hx-trigger="every 2s"' in page  # it keeps asking until complete
     assert 'data-testid="deferred-complete"' not in page
     events.outbox_drain()
     page = ika_client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'data-testid="deferred-waiting"' not in page
-    assert "Impor sudah lengkap" in page
+    assert "Impor sudah lengkap" in page and "sebagian nomornya" in page
     assert "hx-trigger" not in page  # complete: the page stops asking
 
 

@@ -1,5 +1,6 @@
-"""An import's new customers: found by phone as soon as the file commits, by name once
-the deferred step wrote their names' search tokens (issue 20)."""
+"""An import's new customers: found by their whole number as soon as the file commits
+(through the phone identity's blind index), by name and by a part of the number once the
+deferred step wrote their search tokens (issue 20)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from merdeka.core import events
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import search
 from merdeka.customers.models import Customer, SearchToken
+from merdeka.customers.resolution import customer_merge
+from merdeka.customers.services import customer_create
 from merdeka.imports import pipeline
 from merdeka.imports.deferred import deferred_waiting
 
@@ -20,23 +23,48 @@ def _found(shop, query) -> set[int]:
         )
 
 
-def test_the_phone_finds_an_imported_buyer_at_once_and_the_name_once_complete(ika_shop, tmp_path):
+def test_the_whole_number_finds_an_imported_buyer_at_once_the_rest_once_complete(
+    ika_shop, tmp_path
+):
     path = tmp_path / "Order.all.20250501_20250531.csv"
     shopee(path, "Completed")
     run = pipeline.run_create(shop=ika_shop)
     assert pipeline.import_path(shop=ika_shop, run=run, path=path).state == "imported"
     with shop_scope(ika_shop):
         buyer = Customer.objects.get(shop=ika_shop)
-    # usable: the file is committed; the name's tokens wait (no drain ran)
-    assert _found(ika_shop, "0812-7777") == {buyer.pk}
+        # usable: the file is committed, her tokens wait (no drain ran)
+        assert not SearchToken.objects.filter(shop=ika_shop).exists()
+    for whole in ("0812-7777-8888", "+62 812 7777 8888", "6281277778888"):
+        assert _found(ika_shop, whole) == {buyer.pk}, whole
+    assert _found(ika_shop, "0812-7777") == set()
+    assert _found(ika_shop, "8888") == set()
     assert _found(ika_shop, "sari") == set()
-    assert deferred_waiting(shop=ika_shop) == 2  # the order's postings, the buyer's name
+    assert deferred_waiting(shop=ika_shop) == 2  # the order's postings, the buyer's tokens
     events.outbox_drain()
     assert deferred_waiting(shop=ika_shop) == 0
-    assert _found(ika_shop, "sari") == {buyer.pk}
-    assert _found(ika_shop, "sari 0812") == {buyer.pk}
+    for query in ("sari", "sari 0812", "0812-7777", "8888", "0812-7777-8888"):
+        assert _found(ika_shop, query) == {buyer.pk}, query
+    assert _found(ika_shop, "0812-7777-8889") == set()
     # delivered again (a retry): nothing more is written
     with shop_scope(ika_shop):
         tokens = SearchToken.objects.filter(shop=ika_shop).count()
-        assert search.name_tokens_add(shop=ika_shop, customer_ids=[buyer.pk]) == 0
+        assert search.imported_tokens_add(shop=ika_shop, customer_ids=[buyer.pk]) == 0
         assert SearchToken.objects.filter(shop=ika_shop).count() == tokens
+    # her tokens are exactly what a customer written by hand carries
+    with shop_scope(ika_shop):
+        search.index_customers(shop=ika_shop, customer_ids=[buyer.pk])
+        assert SearchToken.objects.filter(shop=ika_shop).count() == tokens
+
+
+def test_a_whole_number_finds_the_customer_it_was_merged_into(ika_shop, tmp_path):
+    path = tmp_path / "Order.all.20250501_20250531.csv"
+    shopee(path, "Completed")
+    run = pipeline.run_create(shop=ika_shop)
+    pipeline.import_path(shop=ika_shop, run=run, path=path)
+    with shop_scope(ika_shop):
+        buyer = Customer.objects.get(shop=ika_shop)
+    with shop_scope(ika_shop):
+        other = customer_create(shop=ika_shop, name="Sari D.", phone="0857-1111-2222")
+        customer_merge(shop=ika_shop, survivor=other, absorbed=buyer, reason="reviewed")
+    assert _found(ika_shop, "0812-7777-8888") == {other.pk}
+    assert _found(ika_shop, "0857-1111-2222") == {other.pk}

@@ -54,7 +54,7 @@ class Command(BaseCommand):
 
             reports = pipeline.import_paths(shop=target, run=run, paths=paths, on_start=started)
             pipeline.run_finish(run)
-            # the import is usable; its deferred steps (the books, name search) are done
+            # the import is usable; its deferred steps (the books, the search) are done
             # here before the command returns, so it leaves the shop complete
             if tasks:
                 progress.remove_task(tasks.pop())
@@ -62,7 +62,7 @@ class Command(BaseCommand):
 
             def left(count):
                 progress.update(
-                    tasks[0], description=f"completing the books and name search: {count} left"
+                    tasks[0], description=f"completing the books and the search: {count} left"
                 )
 
             deferred_finish(shop=target, progress=left if progress.live.is_started else None)
