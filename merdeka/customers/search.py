@@ -188,8 +188,10 @@ def whole_number(query: str) -> str | None:
 
 def phone_owners(shop, e164: str) -> set[int]:
     """The customers holding this number as a phone identity (its blind index)."""
-    # resolution imports this module (through workspace): imported here, not at the top
-    from merdeka.customers.resolution import identity_index, phone_claim
+    from merdeka.customers.resolution import (  # it imports this module (via workspace)
+        identity_index,
+        phone_claim,
+    )
 
     index = identity_index(shop.pk, phone_claim(e164))
     return set(
