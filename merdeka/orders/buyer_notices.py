@@ -76,30 +76,22 @@ def buyer_message(order: Order, kind: str, **facts) -> tuple[str, str]:
                 )
                 % values
             )
-        elif kind == EventKind.CANCELLED:
+        elif kind in (EventKind.CANCELLED, EventKind.RETURNED):
             values["reason"] = _plain(facts.get("reason") or "")
-            subject = _("Order #%(number)s was cancelled") % values
-            body = (
-                _(
+            if kind == EventKind.CANCELLED:
+                subject = _("Order #%(number)s was cancelled") % values
+                said = _(
                     "Hello {nama_depan}, order #%(number)s (%(total)s) was cancelled. "
                     "Reason: %(reason)s"
                 )
-                % values
-            )
-            if order.paid_at is not None or facts.get("was_paid"):
-                body += " " + _("We will contact you to return your payment.")
-            body += "\n\n" + values["shop"]
-        elif kind == EventKind.RETURNED:
-            values["reason"] = _plain(facts.get("reason") or "")
-            subject = _("Order #%(number)s came back to us") % values
-            body = (
-                _(
+            else:
+                subject = _("Order #%(number)s came back to us") % values
+                said = _(
                     "Hello {nama_depan}, order #%(number)s (%(total)s) came back to us. "
                     "Reason: %(reason)s"
                 )
-                % values
-            )
-            if facts.get("was_paid"):
+            body = said % values
+            if order.paid_at is not None or facts.get("was_paid"):
                 body += " " + _("We will contact you to return your payment.")
             body += "\n\n" + values["shop"]
         else:
