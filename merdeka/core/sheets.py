@@ -96,6 +96,68 @@ def csv_cell(value, tz):
     return formula_safe(str(value))
 
 
+# A column of CSV cells at a time (a table made column by column, e.g. orders.csv in
+# ``merdeka export``): the text ``csv_cell`` gives each value, with no per-value
+# dispatch on its type, the column's type being known.
+
+
+def csv_texts(values: list) -> list:
+    """A column of text (None for an empty cell), formula-safe."""
+    cells = []
+    append = cells.append
+    for value in values:
+        if type(value) is str:
+            first = value[:1]
+            if not first or (first.isascii() and first.isalnum()):
+                append(value)
+            else:
+                append(formula_safe(value))
+        elif value is None:
+            append("")
+        else:
+            append(csv_cell(value, None))  # not a time: no zone needed
+    return cells
+
+
+def csv_times(values: list, tz) -> list:
+    """A column of times in ISO 8601 text (None for none): the shop's wall clock."""
+    zone = _zone(tz)
+    parse = dt.datetime.fromisoformat
+    cells = []
+    append = cells.append
+    for value in values:
+        if value is None:
+            append("")
+            continue
+        moment = parse(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(zone).replace(tzinfo=None)
+        append(moment.strftime(DATETIME_FORMAT))
+    return cells
+
+
+def csv_amounts(values: list) -> list:
+    """A column of amounts as text ("15000.00"; None for none): whole ones without
+    their decimals."""
+    cells = []
+    append = cells.append
+    for value in values:
+        if value is None:
+            append("")
+            continue
+        whole, _dot, cents = value.partition(".")
+        if not cents.strip("0") and whole.lstrip("-").isdigit():
+            append(str(int(whole)))
+        else:
+            append(str(_number(Decimal(value))))
+    return cells
+
+
+def csv_numbers(values: list) -> list:
+    """A column of Decimals or whole numbers."""
+    return [str(_number(v)) if isinstance(v, Decimal) else str(v) for v in values]
+
+
 def xlsx_cell(sheet, value, tz):
     """One typed XLSX cell of a write-only ``sheet``."""
     from openpyxl.cell import WriteOnlyCell
@@ -163,6 +225,10 @@ class CsvRows:
     def add(self, row: list) -> None:
         tz = self._tz
         self._writer.writerow([csv_cell(cell, tz) for cell in row])
+
+    def add_cells(self, rows: Iterable) -> None:
+        """Rows of cells made already (``csv_texts`` and its kin)."""
+        self._writer.writerows(rows)
 
 
 def csv_write(path: Path, header: list[str], rows: Iterable[list], *, tz) -> None:

@@ -91,6 +91,9 @@ CHUNK = 2000
 PAYMENT_COLUMNS = ["method", "amount", "reference", "recorded_at"]
 # Called as rows are written: (what, how many more, how many in all).
 Progress = Callable[[str, int, int], None]
+# the "csv" part's steps: customers.csv, orders.csv (each told when written, in the pass
+# that writes its JSON Lines), then the workbook
+SPREADSHEETS = 3
 
 
 IDENTITY_COLUMNS = ["kind", "channel", "value", "source", "first_seen_at", "last_seen_at"]
@@ -121,10 +124,19 @@ def _customer_rows(shop) -> Iterator[dict]:
             yield row
 
 
-def _order_rows(shop, sheet: order_export.ExportCells) -> Iterator[tuple[dict, list]]:
-    """Each order with its lines and payments (its orders.jsonl row), and its row of
-    orders.csv (``sheet``), a batch of orders at a time, read as tuples (``Columns``):
-    the orders are read and opened once for both files."""
+@dataclass
+class OrderBatch:
+    """A batch of orders: their orders.jsonl rows, and what orders.csv holds beside
+    them (``order_export.OrderCells.csv_rows``), a value per order."""
+
+    rows: list[dict]
+    beside: dict[str, list]
+
+
+def _order_batches(shop) -> Iterator[OrderBatch]:
+    """Each order with its lines and payments (its orders.jsonl row), and orders.csv's
+    values beside it, a batch of orders at a time, read as tuples (``Columns``): the
+    orders are read and opened once for both files."""
     orders = Columns(
         Order, ["pk", *ORDER_COLUMNS, "import_file_id", "export_paid"], shop=shop, plain=True
     )
@@ -159,15 +171,29 @@ def _order_rows(shop, sheet: order_export.ExportCells) -> Iterator[tuple[dict, l
         }  # one per order; the first read (the newest), should there be two
         named = {row[3] for row in batch if row[3] is not None}
         customers = dict(names.rows(Customer.objects.filter(shop=shop, pk__in=named)))
-        for pk, *values, import_file_id, paid in batch:
+        rows, paid = [], []
+        for pk, *values, import_file_id, export_paid in batch:
             row = dict(zip(ORDER_COLUMNS, values, strict=True))
             row["lines"] = lines.get(pk, [])
             # an order of the shop's own (not read from an export) stays one when restored
             row["imported"] = import_file_id is not None
             row["payments"] = payments.get(pk, [])
-            customer_id = row["customer_id"]
-            customer = (customers.get(customer_id) or "") if customer_id is not None else ""
-            yield row, sheet.row(row, paid=paid, customer=customer, parcel=parcels.get(pk))
+            rows.append(row)
+            paid.append(export_paid)
+        beside = {
+            "paid": paid,
+            "customer": [
+                (customers.get(row[3]) or "") if row[3] is not None else "" for row in batch
+            ],
+            "parcel": [parcels.get(row[0]) for row in batch],
+        }
+        yield OrderBatch(rows, beside)
+
+
+def _order_rows(shop) -> Iterator[dict]:
+    """Each order's orders.jsonl row."""
+    for batch in _order_batches(shop):
+        yield from batch.rows
 
 
 def _jsonl_read(path: Path) -> Iterator[dict]:
@@ -218,10 +244,9 @@ def _people_files(shop, out: Path, progress: Progress, clock: _Clock) -> None:
     tz = shop.time_zone
     orders = Order.objects.filter(shop=shop).select_related("customer").order_by("pk")
     header = _customer_header()
-    # customers.csv was written with customers.jsonl (``people_beside``), orders.csv
-    # beside orders.jsonl (``_orders_written``)
-    progress("csv", 1, 3)
-    progress("csv", 1, 3)
+    # customers.csv and orders.csv are written already, each told as one of the
+    # ``SPREADSHEETS`` when it was done (``people_beside``, ``_orders_written``): the
+    # workbook is the last
     clock.lap("csv")
     customer_table = sheets.Sheet(
         _("customers"), header, _customer_cells(_jsonl_read(out / "customers.jsonl"))
@@ -232,7 +257,7 @@ def _people_files(shop, out: Path, progress: Progress, clock: _Clock) -> None:
         tz=tz,
     )
     clock.lap("xlsx")
-    progress("csv", 1, 3)
+    progress("csv", 1, SPREADSHEETS)
 
 
 def _orders_written(shop, out: Path, progress: Progress, total: int) -> int:
@@ -240,20 +265,20 @@ def _orders_written(shop, out: Path, progress: Progress, total: int) -> int:
     Indonesia, as the other files for people)."""
     written = 0
     with translation.override(PEOPLE_LANGUAGE):
-        header, sheet = order_export.order_header(), order_export.ExportCells()
+        header, cells = order_export.order_header(), order_export.OrderCells()
+    tz = shop.time_zone
     with (
         open(out / "orders.jsonl", "w", encoding="utf-8") as jsonl,
         open(out / "orders.csv", "w", encoding="utf-8", newline="") as table,
     ):
-        csv_rows = sheets.CsvRows(table, header, tz=shop.time_zone)
+        csv_rows = sheets.CsvRows(table, header, tz=tz)
         dumps = json.dumps
-        for row, cells in _order_rows(shop, sheet):
-            jsonl.write(dumps(row, ensure_ascii=False) + "\n")
-            csv_rows.add(cells)
-            written += 1
-            if written % CHUNK == 0:
-                progress("orders", CHUNK, total)
-    progress("orders", written % CHUNK, total)
+        for batch in _order_batches(shop):
+            jsonl.write("".join([dumps(row, ensure_ascii=False) + "\n" for row in batch.rows]))
+            csv_rows.add_cells(cells.csv_rows(batch.rows, batch.beside, tz=tz))
+            written += len(batch.rows)
+            progress("orders", len(batch.rows), total)
+    progress("csv", 1, SPREADSHEETS)  # orders.csv
     return written
 
 
@@ -280,7 +305,8 @@ def people_beside(*, shop, out: Path, progress: Progress | None = None) -> dict[
     """customers.jsonl, customers.csv and journal.jsonl into ``out``: the part of the
     export a second process writes (merdeka.imports.export_beside). How many customers
     and journal entries."""
-    jsonl = _jsonl_writer(out, progress or _quiet)
+    progress = progress or _quiet
+    jsonl = _jsonl_writer(out, progress)
     with shop_scope(shop):
         total = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
         customers = jsonl("customers.jsonl", _customer_rows(shop), "customers", total)
@@ -291,6 +317,7 @@ def people_beside(*, shop, out: Path, progress: Progress | None = None) -> dict[
                 _customer_cells(_jsonl_read(out / "customers.jsonl")),
                 tz=shop.time_zone,
             )
+        progress("csv", 1, SPREADSHEETS)  # customers.csv
         _books, journal = books_export(shop=shop)
         total = JournalEntry.objects.filter(shop=shop).count()
         entries = jsonl("journal.jsonl", journal, "journal", total)
@@ -313,7 +340,6 @@ def export_shop(
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     counts = {"customers": 0, "segments": 0, "orders": 0, "journal_entries": 0}
     clock = _Clock()
-    jsonl = _jsonl_writer(out, progress)
     # the customers and the journal in a second process where it sees this one's rows
     # (merdeka.imports.export_beside), else here first
     beside = (
@@ -321,6 +347,10 @@ def export_shop(
         if usable(connection)
         else None
     )
+    told = progress
+    if beside is not None:
+        progress = beside.relaying(told)  # its batches told as this one's are
+    jsonl = _jsonl_writer(out, progress)
     try:
         with shop_scope(shop):
             if beside is None:
@@ -339,10 +369,11 @@ def export_shop(
             # buys, cards, campaigns and deliveries (merdeka.imports.parts)
             parts = parts_export(shop=shop, out=out, write=jsonl)
         if beside is not None:
-            done = beside.finish()
-            for what, key in (("customers", "customers"), ("journal", "journal_entries")):
-                counts[key] = done[key]
-                progress(what, done[key], done[key])
+            done = beside.finish(told)
+            counts["customers"], counts["journal_entries"] = (
+                done["customers"],
+                done["journal_entries"],
+            )
             clock.timings["beside"], clock.cpu["beside"] = done["wall"], done["cpu"]
     except BaseException:
         if beside is not None:

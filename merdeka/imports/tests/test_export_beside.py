@@ -7,6 +7,9 @@ connection and sees only committed rows."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -60,3 +63,47 @@ def test_a_second_process_that_fails_leaves_nothing(ika_shop, tmp_path):
         beside.finish()
     assert list(out.iterdir()) == []
     assert not any((out / name).exists() for name in BESIDE)
+
+
+def test_the_second_process_tells_its_progress_as_it_writes(ika_shop, tmp_path):
+    with transaction.atomic():
+        seed(ika_shop)
+    heard: dict[str, list[tuple[int, int]]] = {}
+    report = export_shop(
+        shop=ika_shop,
+        out=tmp_path / "export",
+        progress=lambda what, step, total: heard.setdefault(what, []).append((step, total)),
+    )
+    assert "beside" in report.timings
+    assert heard["customers"] == [(report.customers, report.customers)]
+    assert heard["journal"] == [(report.journal_entries, report.journal_entries)]
+    # customers.csv (the second process), orders.csv, the workbook: one step each
+    assert heard["csv"] == [(1, 3)] * 3
+
+
+def test_its_progress_is_heard_while_it_runs(tmp_path):
+    """A batch the second process has written reaches the export's progress at the next
+    batch of this one's, not when the second process ends."""
+    script = (
+        "import json, sys\n"
+        "print(json.dumps({'progress': ['customers', 2000, 70000]}), flush=True)\n"
+        "print('a warning of a library', flush=True)\n"
+        "sys.stdin.read()\n"  # runs on until told to stop
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    folder = tmp_path / FOLDER
+    folder.mkdir()
+    beside = Beside(process, folder, tmp_path)
+    heard = []
+    told = beside.relaying(lambda *said: heard.append(said))
+    deadline = time.monotonic() + 60
+    while ("customers", 2000, 70000) not in heard and time.monotonic() < deadline:
+        told("orders", 2000, 10000)
+        time.sleep(0.05)
+    at = heard.index(("customers", 2000, 70000))
+    assert heard[at + 1] == ("orders", 2000, 10000)  # relayed before this one's own
+    assert process.poll() is None  # still running
+    beside.stop()
+    assert process.poll() is not None and not folder.exists()
