@@ -39,6 +39,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the ``merdeka`` package
 BESIDE = ("customers.jsonl", "customers.csv", "journal.jsonl")
+# the last orders, when it writes them too: appended to this process's files
+TAILS = {"orders-tail.jsonl": "orders.jsonl", "orders-tail.csv": "orders.csv"}
 FOLDER = ".beside"
 
 
@@ -62,7 +64,9 @@ class Beside:
         os.set_blocking(process.stdout.fileno(), False)
 
     @classmethod
-    def start(cls, *, shop, out: Path, connection, settings) -> Beside:
+    def start(cls, *, shop, out: Path, connection, settings, orders=None) -> Beside:
+        """``orders``: (the first order's id, how many in all) of the orders it writes
+        too (``people_beside``), or None."""
         folder = out / FOLDER
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(mode=0o700)
@@ -71,6 +75,7 @@ class Beside:
             "folder": str(folder),
             # the database this process uses (a test's is not the settings' one)
             "database": connection.settings_dict["NAME"],
+            "orders": orders,
         }
         env = {
             **os.environ,
@@ -136,6 +141,10 @@ class Beside:
                 raise RuntimeError(f"the export's second process failed (exit status {code})")
             for name in BESIDE:
                 (self.folder / name).replace(self.out / name)
+            for name, whole in TAILS.items():
+                if (self.folder / name).exists():  # its share of the orders: their end
+                    with open(self.folder / name, "rb") as tail, open(self.out / whole, "ab") as to:
+                        shutil.copyfileobj(tail, to, 1 << 20)
         except BaseException:
             self.stop()
             raise
@@ -175,7 +184,8 @@ def main() -> None:
     def told(what: str, step: int, total: int) -> None:
         print(json.dumps({"progress": [what, step, total]}), flush=True)
 
-    counts = people_beside(shop=shop, out=Path(task["folder"]), progress=told)
+    orders = tuple(task["orders"]) if task.get("orders") else None
+    counts = people_beside(shop=shop, out=Path(task["folder"]), progress=told, orders=orders)
     print(json.dumps({"result": {**counts, "cpu": time.process_time()}}), flush=True)
 
 

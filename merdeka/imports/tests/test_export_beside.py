@@ -16,18 +16,41 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from merdeka.core.models import Shop
+from merdeka.core.scoping import shop_scope
+from merdeka.imports import exporting
 from merdeka.imports.export_beside import BESIDE, FOLDER, Beside
 from merdeka.imports.exporting import export_shop
 from merdeka.imports.tests.test_export_roundtrip import seed
+from merdeka.imports.tests.test_export_stream import seed_orders
+from merdeka.orders.models import Order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_second_process_writes_the_files_one_process_writes(ika_shop, tmp_path):
+@pytest.mark.parametrize("split", [False, True])
+def test_a_second_process_writes_the_files_one_process_writes(
+    ika_shop, tmp_path, monkeypatch, split
+):
     with transaction.atomic():
         seed(ika_shop)
-    beside = export_shop(shop=ika_shop, out=tmp_path / "beside")
+    if split:  # the second process writes the last orders too (half of them here)
+        with transaction.atomic():
+            seed_orders(ika_shop, 5)
+        monkeypatch.setattr(exporting, "SPLIT_LEAST", 1)
+        monkeypatch.setattr(exporting, "CUSTOMER_COST", 0)
+        monkeypatch.setattr(exporting, "ENTRY_COST", 0)
+        with shop_scope(ika_shop):
+            total = Order.objects.filter(shop=ika_shop).count()
+            assert total >= 2 and exporting.orders_split(ika_shop, total) is not None
+    heard: dict[str, list[tuple[int, int]]] = {}
+    beside = export_shop(
+        shop=ika_shop,
+        out=tmp_path / "beside",
+        progress=lambda what, step, total: heard.setdefault(what, []).append((step, total)),
+    )
     assert "beside" in beside.timings  # the customers and the journal: the other process
+    assert sum(step for step, _total in heard["orders"]) == beside.orders
+    assert len(heard["orders"]) == (2 if split else 1)  # a batch from each process
     with transaction.atomic():  # inside a transaction: all in this process
         alone = export_shop(shop=ika_shop, out=tmp_path / "alone")
     assert "beside" not in alone.timings
