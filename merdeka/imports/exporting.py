@@ -22,13 +22,13 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from merdeka.books.models import JournalEntry
+from merdeka.books.models import JournalEntry, JournalLine
 from merdeka.books.portable import books_export
-from merdeka.core import sheets
+from merdeka.core import bulk, sheets
 from merdeka.core.portable import Columns, among
 from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
-from merdeka.customers.models import Customer, Identity
+from merdeka.customers.models import Customer, CustomerNote, CustomerTag, Identity
 from merdeka.customers.portable import extras_of, segments_export
 from merdeka.imports.export_beside import Beside, usable
 from merdeka.imports.parts import FILES as PART_FILES
@@ -36,6 +36,7 @@ from merdeka.imports.parts import parts_export
 from merdeka.orders import export as order_export
 from merdeka.orders.models import Order, OrderLine, Payment, Shipment
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.models import ConsentEvent
 from merdeka.receipts.portable import purchasing_export
 
 __all__ = ["FORMULA_TRIGGERS", "export_shop", "formula_safe", "formula_unescape"]
@@ -96,6 +97,20 @@ CUSTOMER_COST, ENTRY_COST = 0.7, 0.35
 SPLIT_LEAST = 5000
 # its share's files, appended to orders.jsonl and orders.csv once it has finished
 TAIL = ("orders-tail.jsonl", "orders-tail.csv")
+# the tables read a batch at a time by a range of ids
+BATCHED = (
+    Order,
+    OrderLine,
+    Payment,
+    Shipment,
+    Customer,
+    Identity,
+    CustomerTag,
+    CustomerNote,
+    ConsentEvent,
+    JournalEntry,
+    JournalLine,
+)
 # a row of JSON Lines: ``json.dumps(row, ensure_ascii=False)``, its encoder made once
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 PAYMENT_COLUMNS = ["method", "amount", "reference", "recorded_at"]
@@ -406,6 +421,10 @@ def export_shop(
     # the customers and the journal in a second process where it sees this one's rows
     # (merdeka.imports.export_beside), else here first
     beside, split = None, None
+    # a batch's lines, payments, identities... are read by a range of their parent's
+    # ids: without statistics SQLite reads them through the shop's index instead, every
+    # row of the shop per batch (bulk.analyze)
+    bulk.statistics_known(*BATCHED)
     with shop_scope(shop):
         total = Order.objects.filter(shop=shop).count()
         if usable(connection):
