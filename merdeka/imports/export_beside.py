@@ -124,6 +124,8 @@ class Beside:
                 said = json.loads(line)
             except ValueError:
                 continue  # not one of its lines (a library's warning)
+            if not isinstance(said, dict):
+                continue
             if "progress" in said:
                 progress(*said["progress"])
             elif "result" in said:

@@ -109,8 +109,9 @@ def test_its_progress_is_heard_while_it_runs(tmp_path):
     batch of this one's, not when the second process ends."""
     script = (
         "import json, sys\n"
-        "print(json.dumps({'progress': ['customers', 2000, 70000]}), flush=True)\n"
         "print('a warning of a library', flush=True)\n"
+        "print(42, flush=True)\n"
+        "print(json.dumps({'progress': ['customers', 2000, 70000]}), flush=True)\n"
         "sys.stdin.read()\n"  # runs on until told to stop
     )
     process = subprocess.Popen(
