@@ -7,7 +7,9 @@ Runs the real command in a child process against a shop already built by
 ``bench/bench_books.py`` (the 1M-line benchmark's seller: 645k orders, ~230k customers)
 and prints its time, its CPU seconds and peak resident memory (the child's rusage),
 the seconds of each part (JSON Lines, CSV, XLSX; "beside": the second process writing
-the customers and the journal meanwhile, its CPU counted in the CPU per order) and
+the customers, the journal and its share of the orders meanwhile, its CPU counted in
+the CPU per order; "json"'s CPU is this process's alone, the longer of the two is the
+critical path on 2 cores) and
 what it wrote. ``--profile FILE``
 runs the command under cProfile (CPU clock) and writes its stats there; ``--keep DIR``
 keeps the export (to compare two versions' files).
@@ -98,7 +100,7 @@ def main() -> None:
         "json_csv_us_per_order": round(
             1e6 * (parts.get("json", 0) + parts.get("csv", 0)) / max(orders, 1)
         ),
-        # with the second process's CPU ("beside": customers and journal), if any
+        # with the second process's CPU ("beside": customers, journal, the last orders)
         "json_csv_cpu_us_per_order": round(
             1e6
             * (part_cpu.get("json", 0) + part_cpu.get("csv", 0) + part_cpu.get("beside", 0))

@@ -43,6 +43,7 @@ from merdeka.books.totals import journal_months_rebuild
 from merdeka.catalog.models import Variant
 from merdeka.core import bulk
 from merdeka.core.models import Membership
+from merdeka.core.portable import Columns
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import Order, OrderLine
 from merdeka.tax.portable import tax_export, tax_restore
@@ -125,29 +126,28 @@ def _journal(shop, users: dict[int, str]) -> Iterator[dict]:
         .iterator(chunk_size=20000)
     )
     pending = next(lines, None)
-    for e in (
-        JournalEntry.objects.filter(shop=shop)
-        .order_by("pk")
-        .values(*ENTRY_FIELDS)
-        .iterator(chunk_size=20000)
-    ):
-        mine = []
-        while pending is not None and pending[0] == e["pk"]:  # both in entry order
-            mine.append(list(pending[1:]))
-            pending = next(lines, None)
-        yield {
-            "id": e["pk"],
-            "date": _day(e["date"]),
-            "source": e["source"],
-            "key": e["key"],
-            "memo": e["memo"],
-            "order": orders.get(e["order_id"]),
-            "reverses": e["reverses_id"],
-            "belongs_to": _day(e["belongs_to"]),
-            "created_by": users.get(e["created_by_id"]),
-            "created_at": e["created_at"].isoformat(),
-            "lines": mine,
-        }
+    # the entries as raw rows (``Columns``, plain): their days and times as the export's
+    # text straight from the connection's rows, not parsed and formatted again
+    entries = Columns(JournalEntry, ENTRY_FIELDS, shop=shop, plain=True)
+    for batch in entries.batches(JournalEntry.objects.filter(shop=shop)):
+        for pk, day, source, key, memo, order_id, reverses, belongs_to, by, created in batch:
+            mine = []
+            while pending is not None and pending[0] == pk:  # both in entry order
+                mine.append(list(pending[1:]))
+                pending = next(lines, None)
+            yield {
+                "id": pk,
+                "date": day or None,
+                "source": source,
+                "key": key,
+                "memo": memo,
+                "order": orders.get(order_id),
+                "reverses": reverses,
+                "belongs_to": belongs_to or None,
+                "created_by": users.get(by),
+                "created_at": created,
+                "lines": mine,
+            }
 
 
 # the marketplaces' report rows (merdeka.books.settlements): their entries' keys name

@@ -258,6 +258,9 @@ def _sqlite_time(value) -> str:
     datetime's ``isoformat``; any other text through Django's parser."""
     if type(value) is str and _SQLITE_TIME.fullmatch(value):
         return f"{value[:10]}T{value[11:]}+00:00"
+    if type(value) is dt.datetime and value.tzinfo is None:
+        # what the driver makes of a "datetime" column: a naive UTC time
+        return value.isoformat() + "+00:00"
     if not isinstance(value, dt.datetime):
         value = parse_datetime(value)
     if timezone.is_naive(value):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import string
 import tempfile
 import unicodedata
 import zoneinfo
@@ -96,6 +97,88 @@ def csv_cell(value, tz):
     return formula_safe(str(value))
 
 
+# A column of CSV cells at a time (a table made column by column, e.g. orders.csv in
+# ``merdeka export``): the text ``csv_cell`` gives each value, with no per-value
+# dispatch on its type, the column's type being known.
+
+
+_PLAIN_FIRST = frozenset(string.ascii_letters + string.digits)  # no formula starts so
+
+
+def csv_texts(values: list) -> list:
+    """A column of text (None for an empty cell), formula-safe."""
+    try:
+        return [v if v and v[0] in _PLAIN_FIRST else _text_cell(v) for v in values]
+    except TypeError:  # a value that is not text
+        return [_text_cell(v) for v in values]
+
+
+def _text_cell(value):
+    if type(value) is str:
+        return formula_safe(value)
+    return csv_cell(value, None)  # None, a number: not a time, no zone needed
+
+
+def csv_times(values: list, tz) -> list:
+    """A column of times in ISO 8601 text (None for none): the shop's wall clock. A UTC
+    day's local hours are worked out once for the column, a time's minutes kept."""
+    zone = _zone(tz)
+    days: dict[str, list | None] = {}
+    cells = []
+    append = cells.append
+    for value in values:
+        if value is None:
+            append("")
+            continue
+        if len(value) in (25, 32) and value[10] == "T" and value.endswith("+00:00"):
+            day = value[:10]  # "2026-05-01"
+            hours = days[day] if day in days else days.setdefault(day, _local_hours(day, zone))
+            if hours is not None:
+                append(hours[int(value[11:13])] + value[13:16])  # + ":30"
+                continue
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(zone).replace(tzinfo=None)
+        append(moment.strftime(DATETIME_FORMAT))
+    return cells
+
+
+def _local_hours(day: str, zone) -> list[str] | None:
+    """The wall clock's "2026-05-01 07" of each UTC hour of ``day`` in ``zone``; None
+    where the zone is not a whole number of hours off UTC the whole day through (its
+    offset the same at the day's first and last second: no zone changes its clock twice
+    in a day)."""
+    start = dt.datetime.fromisoformat(day + "T00:00:00+00:00")
+    offset = start.astimezone(zone).utcoffset()
+    last = (start + dt.timedelta(hours=23, minutes=59, seconds=59)).astimezone(zone)
+    if offset != last.utcoffset() or offset % dt.timedelta(hours=1):
+        return None
+    local = start.replace(tzinfo=None) + offset
+    return [(local + dt.timedelta(hours=h)).strftime("%Y-%m-%d %H") for h in range(24)]
+
+
+def csv_amounts(values: list) -> list:
+    """A column of amounts as text ("15000.00"; None for none): whole ones without
+    their decimals."""
+    cells = []
+    append = cells.append
+    for value in values:
+        if value is None:
+            append("")
+            continue
+        whole, _dot, cents = value.partition(".")
+        if not cents.strip("0") and whole.lstrip("-").isdigit():
+            append(str(int(whole)))
+        else:
+            append(str(_number(Decimal(value))))
+    return cells
+
+
+def csv_numbers(values: list) -> list:
+    """A column of Decimals or whole numbers."""
+    return [str(_number(v)) if isinstance(v, Decimal) else str(v) for v in values]
+
+
 def xlsx_cell(sheet, value, tz):
     """One typed XLSX cell of a write-only ``sheet``."""
     from openpyxl.cell import WriteOnlyCell
@@ -154,15 +237,21 @@ class CsvRows:
     """A CSV file written a row at a time as its rows are made (the bytes of
     ``csv_write``): for a file made in the same pass as another one."""
 
-    def __init__(self, handle, header: list[str], *, tz):
-        handle.write("\ufeff")
+    def __init__(self, handle, header: list[str] | None, *, tz):
+        """``header`` None: rows that go on a file written already (no BOM, no header)."""
         self._writer = csv.writer(handle)
         self._tz = tz
-        self.add(header)
+        if header is not None:
+            handle.write("\ufeff")
+            self.add(header)
 
     def add(self, row: list) -> None:
         tz = self._tz
         self._writer.writerow([csv_cell(cell, tz) for cell in row])
+
+    def add_cells(self, rows: Iterable) -> None:
+        """Rows of cells made already (``csv_texts`` and its kin)."""
+        self._writer.writerows(rows)
 
 
 def csv_write(path: Path, header: list[str], rows: Iterable[list], *, tz) -> None:

@@ -73,17 +73,21 @@ def export_job_run(*, job_id: int) -> None:
         )
         if not claimed:
             return
-        state = {"part": "", "done": 0, "written": timezone.now()}
+        done: dict[str, int] = {}
+        written = [timezone.now()]
 
         def progress(what: str, step: int, total: int) -> None:
+            # parts run side by side (the customers and the journal in a second
+            # process while the orders are written): each keeps its own count, and the
+            # page shows the part heard last: when it starts, when it ends, and at
+            # most once a beat in between
             now = timezone.now()
-            if what != state["part"]:
-                state.update(part=what, done=0)
-            state["done"] += step
-            if what != job.part or now - state["written"] >= BEAT or state["done"] >= total:
-                job.part, state["written"] = what, now
+            started = what not in done
+            done[what] = done.get(what, 0) + step
+            if started or now - written[0] >= BEAT or done[what] >= total:
+                job.part, written[0] = what, now
                 ExportJob.objects.filter(pk=job.pk).update(
-                    part=what, done=state["done"], total=total, heartbeat_at=now
+                    part=what, done=done[what], total=total, heartbeat_at=now
                 )
 
         target = job_path(job)

@@ -18,16 +18,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from merdeka.books.models import JournalEntry
+from merdeka.books.models import JournalEntry, JournalLine
 from merdeka.books.portable import books_export
-from merdeka.core import sheets
+from merdeka.core import bulk, sheets
 from merdeka.core.portable import Columns, among
 from merdeka.core.scoping import shop_scope
 from merdeka.core.sheets import FORMULA_TRIGGERS, formula_safe, formula_unescape
-from merdeka.customers.models import Customer, Identity
+from merdeka.customers.models import Customer, CustomerNote, CustomerTag, Identity
 from merdeka.customers.portable import extras_of, segments_export
 from merdeka.imports.export_beside import Beside, usable
 from merdeka.imports.parts import FILES as PART_FILES
@@ -35,6 +36,7 @@ from merdeka.imports.parts import parts_export
 from merdeka.orders import export as order_export
 from merdeka.orders.models import Order, OrderLine, Payment, Shipment
 from merdeka.privacy.audit import audit_record
+from merdeka.privacy.models import ConsentEvent
 from merdeka.receipts.portable import purchasing_export
 
 __all__ = ["FORMULA_TRIGGERS", "export_shop", "formula_safe", "formula_unescape"]
@@ -88,15 +90,41 @@ class ExportReport:
 
 
 CHUNK = 2000
+# The second process's share of the orders (``orders_split``): what a customer and a
+# journal entry cost it against an order (CPU, measured on the 20k and 200k builds:
+# bench/RESULTS.md), and the least share worth a split.
+CUSTOMER_COST, ENTRY_COST = 0.7, 0.35
+SPLIT_LEAST = 5000
+# its share's files, appended to orders.jsonl and orders.csv once it has finished
+TAIL = ("orders-tail.jsonl", "orders-tail.csv")
+# the tables read a batch at a time by a range of ids
+BATCHED = (
+    Order,
+    OrderLine,
+    Payment,
+    Shipment,
+    Customer,
+    Identity,
+    CustomerTag,
+    CustomerNote,
+    ConsentEvent,
+    JournalEntry,
+    JournalLine,
+)
+# a row of JSON Lines: ``json.dumps(row, ensure_ascii=False)``, its encoder made once
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 PAYMENT_COLUMNS = ["method", "amount", "reference", "recorded_at"]
 # Called as rows are written: (what, how many more, how many in all).
 Progress = Callable[[str, int, int], None]
+# the "csv" part's steps: customers.csv, orders.csv (each told when written, in the pass
+# that writes its JSON Lines), then the workbook
+SPREADSHEETS = 3
 
 
 IDENTITY_COLUMNS = ["kind", "channel", "value", "source", "first_seen_at", "last_seen_at"]
 
 
-def _customer_rows(shop) -> Iterator[dict]:
+def _customer_batches(shop) -> Iterator[list[dict]]:
     """Each customer with her identities, read a batch at a time as tuples, sealed
     columns opened with the shop's key looked up once: memory stays flat whatever the
     shop's size, and no model instance is made per row."""
@@ -114,17 +142,33 @@ def _customer_rows(shop) -> Iterator[dict]:
                     dict(zip(IDENTITY_COLUMNS, values, strict=True))
                 )
         extras = extras_of(shop=shop, customer_ids=ids)
+        rows = []
         for values in batch:
             row = dict(zip(CUSTOMER_COLUMNS, values, strict=True))
             row["identities"] = identities.get(values[0], [])
             row.update(extras[values[0]])  # tags, notes, the consent ledger
-            yield row
+            rows.append(row)
+        yield rows
 
 
-def _order_rows(shop, sheet: order_export.ExportCells) -> Iterator[tuple[dict, list]]:
-    """Each order with its lines and payments (its orders.jsonl row), and its row of
-    orders.csv (``sheet``), a batch of orders at a time, read as tuples (``Columns``):
-    the orders are read and opened once for both files."""
+def _customer_rows(shop) -> Iterator[dict]:
+    for batch in _customer_batches(shop):
+        yield from batch
+
+
+@dataclass
+class OrderBatch:
+    """A batch of orders: their orders.jsonl rows, and what orders.csv holds beside
+    them (``order_export.OrderCells.csv_rows``), a value per order."""
+
+    rows: list[dict]
+    beside: dict[str, list]
+
+
+def _order_batches(shop, within: Q | None = None) -> Iterator[OrderBatch]:
+    """Each order (of those ``within``, a range of ids) with its lines and payments (its
+    orders.jsonl row), and orders.csv's values beside it, a batch of orders at a time,
+    read as tuples (``Columns``): the orders are read and opened once for both files."""
     orders = Columns(
         Order, ["pk", *ORDER_COLUMNS, "import_file_id", "export_paid"], shop=shop, plain=True
     )
@@ -132,7 +176,9 @@ def _order_rows(shop, sheet: order_export.ExportCells) -> Iterator[tuple[dict, l
     line = Columns(OrderLine, ["order_id", *LINE_COLUMNS], shop=shop, plain=True)
     parcel = Columns(Shipment, ["order_id", "courier", "tracking_number"], shop=shop, plain=True)
     names = Columns(Customer, ["pk", "name"], shop=shop, plain=True)
-    marked = Order.objects.filter(shop=shop).annotate(export_paid=order_export.paid_case())
+    marked = Order.objects.filter(within or Q(), shop=shop).annotate(
+        export_paid=order_export.paid_case()
+    )
     for batch in orders.batches(marked):
         # every order of the shop in the batch's range of ids is in the batch: a
         # range of ids (``among``) reads only theirs
@@ -157,17 +203,33 @@ def _order_rows(shop, sheet: order_export.ExportCells) -> Iterator[tuple[dict, l
                 Shipment.objects.filter(among("order_id", ids), shop=shop).order_by("-pk")
             )
         }  # one per order; the first read (the newest), should there be two
-        named = {row[3] for row in batch if row[3] is not None}
-        customers = dict(names.rows(Customer.objects.filter(shop=shop, pk__in=named)))
-        for pk, *values, import_file_id, paid in batch:
+        # the batch's customers by a subquery: an ``__in`` of up to 2,000 ids costs
+        # Django more than the query (each value normalised)
+        of_batch = Order.objects.filter(among("pk", ids), shop=shop).values("customer_id")
+        customers = dict(names.rows(Customer.objects.filter(shop=shop, pk__in=of_batch)))
+        rows, paid = [], []
+        for pk, *values, import_file_id, export_paid in batch:
             row = dict(zip(ORDER_COLUMNS, values, strict=True))
             row["lines"] = lines.get(pk, [])
             # an order of the shop's own (not read from an export) stays one when restored
             row["imported"] = import_file_id is not None
             row["payments"] = payments.get(pk, [])
-            customer_id = row["customer_id"]
-            customer = (customers.get(customer_id) or "") if customer_id is not None else ""
-            yield row, sheet.row(row, paid=paid, customer=customer, parcel=parcels.get(pk))
+            rows.append(row)
+            paid.append(export_paid)
+        beside = {
+            "paid": paid,
+            "customer": [
+                (customers.get(row[3]) or "") if row[3] is not None else "" for row in batch
+            ],
+            "parcel": [parcels.get(row[0]) for row in batch],
+        }
+        yield OrderBatch(rows, beside)
+
+
+def _order_rows(shop) -> Iterator[dict]:
+    """Each order's orders.jsonl row."""
+    for batch in _order_batches(shop):
+        yield from batch.rows
 
 
 def _jsonl_read(path: Path) -> Iterator[dict]:
@@ -218,10 +280,9 @@ def _people_files(shop, out: Path, progress: Progress, clock: _Clock) -> None:
     tz = shop.time_zone
     orders = Order.objects.filter(shop=shop).select_related("customer").order_by("pk")
     header = _customer_header()
-    # customers.csv was written with customers.jsonl (``people_beside``), orders.csv
-    # beside orders.jsonl (``_orders_written``)
-    progress("csv", 1, 3)
-    progress("csv", 1, 3)
+    # customers.csv and orders.csv are written already, each told as one of the
+    # ``SPREADSHEETS`` when it was done (``people_beside``, ``_orders_written``): the
+    # workbook is the last
     clock.lap("csv")
     customer_table = sheets.Sheet(
         _("customers"), header, _customer_cells(_jsonl_read(out / "customers.jsonl"))
@@ -232,29 +293,46 @@ def _people_files(shop, out: Path, progress: Progress, clock: _Clock) -> None:
         tz=tz,
     )
     clock.lap("xlsx")
-    progress("csv", 1, 3)
+    progress("csv", 1, SPREADSHEETS)
 
 
-def _orders_written(shop, out: Path, progress: Progress, total: int) -> int:
+def _orders_written(
+    shop, out: Path, progress: Progress, total: int, *, within: Q | None = None, tail=False
+) -> int:
     """orders.jsonl and orders.csv in one pass over the orders (the CSV in Bahasa
-    Indonesia, as the other files for people)."""
+    Indonesia, as the other files for people): those ``within`` a range of ids. The
+    ``tail`` (``TAIL``, the second process's share): their end, the CSV without its
+    header."""
     written = 0
     with translation.override(PEOPLE_LANGUAGE):
-        header, sheet = order_export.order_header(), order_export.ExportCells()
+        header, cells = order_export.order_header(), order_export.OrderCells()
+    tz = shop.time_zone
+    jsonl_name, csv_name = TAIL if tail else ("orders.jsonl", "orders.csv")
     with (
-        open(out / "orders.jsonl", "w", encoding="utf-8") as jsonl,
-        open(out / "orders.csv", "w", encoding="utf-8", newline="") as table,
+        open(out / jsonl_name, "w", encoding="utf-8") as jsonl,
+        open(out / csv_name, "w", encoding="utf-8", newline="") as table,
     ):
-        csv_rows = sheets.CsvRows(table, header, tz=shop.time_zone)
-        dumps = json.dumps
-        for row, cells in _order_rows(shop, sheet):
-            jsonl.write(dumps(row, ensure_ascii=False) + "\n")
-            csv_rows.add(cells)
-            written += 1
-            if written % CHUNK == 0:
-                progress("orders", CHUNK, total)
-    progress("orders", written % CHUNK, total)
+        csv_rows = sheets.CsvRows(table, None if tail else header, tz=tz)
+        for batch in _order_batches(shop, within):
+            jsonl.write("".join([_to_json(row) + "\n" for row in batch.rows]))
+            csv_rows.add_cells(cells.csv_rows(batch.rows, batch.beside, tz=tz))
+            written += len(batch.rows)
+            progress("orders", len(batch.rows), total)
     return written
+
+
+def orders_split(shop, total: int) -> int | None:
+    """The id of the first order the second process writes (the last orders, so that
+    both processes end together, by what each row costs: ``CUSTOMER_COST``,
+    ``ENTRY_COST``), or None for none."""
+    people = CUSTOMER_COST * Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
+    people += ENTRY_COST * JournalEntry.objects.filter(shop=shop).count()
+    share = int((total - people) / 2)
+    if share < SPLIT_LEAST:
+        return None
+    first = Order.objects.filter(shop=shop).order_by("pk").values_list("pk", flat=True)
+    found = list(first[total - share : total - share + 1])
+    return found[0] if found else None
 
 
 def _jsonl_writer(out: Path, progress: Progress):
@@ -265,7 +343,7 @@ def _jsonl_writer(out: Path, progress: Progress):
         written = 0
         with open(out / name, "w", encoding="utf-8") as handle:
             for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                handle.write(_to_json(row) + "\n")
                 written += 1
                 if what and written % CHUNK == 0:
                     progress(what, CHUNK, total)
@@ -276,25 +354,52 @@ def _jsonl_writer(out: Path, progress: Progress):
     return jsonl
 
 
-def people_beside(*, shop, out: Path, progress: Progress | None = None) -> dict[str, int]:
+def _customers_written(shop, out: Path, progress: Progress, total: int) -> int:
+    """customers.jsonl and customers.csv in one pass over the customers, the CSV made a
+    column at a time: the cells of ``_customer_cells``."""
+    with translation.override(PEOPLE_LANGUAGE):
+        header = _customer_header()
+    tz = shop.time_zone
+    written = 0
+    with (
+        open(out / "customers.jsonl", "w", encoding="utf-8") as jsonl,
+        open(out / "customers.csv", "w", encoding="utf-8", newline="") as table,
+    ):
+        csv_rows = sheets.CsvRows(table, header, tz=tz)
+        for rows in _customer_batches(shop):
+            jsonl.write("".join([_to_json(row) + "\n" for row in rows]))
+            columns = [
+                [row["id"] for row in rows],
+                *(sheets.csv_texts([row[c] for row in rows]) for c in CUSTOMER_COLUMNS[1:-1]),
+                sheets.csv_times([row["created_at"] for row in rows], tz),
+            ]
+            csv_rows.add_cells(zip(*columns, strict=True))
+            written += len(rows)
+            progress("customers", len(rows), total)
+    return written
+
+
+def people_beside(
+    *, shop, out: Path, progress: Progress | None = None, orders: tuple[int, int] | None = None
+) -> dict[str, int]:
     """customers.jsonl, customers.csv and journal.jsonl into ``out``: the part of the
-    export a second process writes (merdeka.imports.export_beside). How many customers
-    and journal entries."""
-    jsonl = _jsonl_writer(out, progress or _quiet)
+    export a second process writes (merdeka.imports.export_beside); and with ``orders``
+    (the first id of its share, how many orders in all: ``orders_split``) the last
+    orders (``TAIL``). How many customers, journal entries and orders."""
+    progress = progress or _quiet
+    jsonl = _jsonl_writer(out, progress)
     with shop_scope(shop):
         total = Customer.objects.filter(shop=shop, merged_into__isnull=True).count()
-        customers = jsonl("customers.jsonl", _customer_rows(shop), "customers", total)
-        with translation.override(PEOPLE_LANGUAGE):
-            sheets.csv_write(
-                out / "customers.csv",
-                _customer_header(),
-                _customer_cells(_jsonl_read(out / "customers.jsonl")),
-                tz=shop.time_zone,
-            )
+        customers = _customers_written(shop, out, progress, total)
+        progress("csv", 1, SPREADSHEETS)  # customers.csv
         _books, journal = books_export(shop=shop)
         total = JournalEntry.objects.filter(shop=shop).count()
         entries = jsonl("journal.jsonl", journal, "journal", total)
-    return {"customers": customers, "journal_entries": entries}
+        tail = 0
+        if orders is not None:
+            first, total = orders
+            tail = _orders_written(shop, out, progress, total, within=Q(pk__gte=first), tail=True)
+    return {"customers": customers, "journal_entries": entries, "orders": tail}
 
 
 def _quiet(what: str, step: int, total: int) -> None:
@@ -313,22 +418,34 @@ def export_shop(
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     counts = {"customers": 0, "segments": 0, "orders": 0, "journal_entries": 0}
     clock = _Clock()
-    jsonl = _jsonl_writer(out, progress)
     # the customers and the journal in a second process where it sees this one's rows
     # (merdeka.imports.export_beside), else here first
-    beside = (
-        Beside.start(shop=shop, out=out, connection=connection, settings=settings)
-        if usable(connection)
-        else None
-    )
+    beside, split = None, None
+    # a batch's lines, payments, identities... are read by a range of their parent's
+    # ids: without statistics SQLite reads them through the shop's index instead, every
+    # row of the shop per batch (bulk.analyze)
+    bulk.statistics_known(*BATCHED)
+    with shop_scope(shop):
+        total = Order.objects.filter(shop=shop).count()
+        if usable(connection):
+            # the second process also writes the last orders, if it would end first
+            split = orders_split(shop, total)
+            orders = (split, total) if split is not None else None
+            beside = Beside.start(
+                shop=shop, out=out, connection=connection, settings=settings, orders=orders
+            )
+    told = progress
+    if beside is not None:
+        progress = beside.relaying(told)  # its batches told as this one's are
+    jsonl = _jsonl_writer(out, progress)
     try:
         with shop_scope(shop):
             if beside is None:
                 counts.update(people_beside(shop=shop, out=out, progress=progress))
             segments = segments_export(shop=shop)
             counts["segments"] = jsonl("segments.jsonl", segments, "", 0)
-            total = Order.objects.filter(shop=shop).count()
-            counts["orders"] = _orders_written(shop, out, progress, total)
+            within = Q(pk__lt=split) if split is not None else None
+            counts["orders"] = _orders_written(shop, out, progress, total, within=within)
             books, _journal = books_export(shop=shop)  # the journal: ``people_beside``
             (out / "books.json").write_text(json.dumps(books, ensure_ascii=False, indent=1))
             # receipts with their photos, suppliers, purchase orders, prices
@@ -339,11 +456,14 @@ def export_shop(
             # buys, cards, campaigns and deliveries (merdeka.imports.parts)
             parts = parts_export(shop=shop, out=out, write=jsonl)
         if beside is not None:
-            done = beside.finish()
-            for what, key in (("customers", "customers"), ("journal", "journal_entries")):
-                counts[key] = done[key]
-                progress(what, done[key], done[key])
+            done = beside.finish(told)
+            counts["customers"], counts["journal_entries"] = (
+                done["customers"],
+                done["journal_entries"],
+            )
+            counts["orders"] += done["orders"]
             clock.timings["beside"], clock.cpu["beside"] = done["wall"], done["cpu"]
+        progress("csv", 1, SPREADSHEETS)  # orders.csv, its tail appended
     except BaseException:
         if beside is not None:
             beside.stop()

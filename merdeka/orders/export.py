@@ -9,13 +9,13 @@ Indonesian). The web export takes the order list's filters; the whole-shop expor
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 
 from django.db.models import BooleanField, Case, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from merdeka.core import sheets
 from merdeka.core.portable import Columns, among
@@ -37,33 +37,41 @@ from merdeka.privacy.audit import audit_record
 CHUNK = 2000
 
 
+# The orders' table (orders.csv, the orders sheet, the order book's download): one column
+# list, each column its header (translated when the table is made), the order's value it
+# is made of and how (``_KINDS``). Two adapters make its rows: ``OrderCells.typed_row``
+# (typed values for ``merdeka.core.sheets``, from the values the database gives) and
+# ``OrderCells.csv_rows`` (orders.csv's text, column by column, from orders.jsonl's rows).
+ORDER_TABLE = (
+    (gettext_noop("Order number"), "external_id", "text"),
+    (gettext_noop("Channel"), "channel", "channel"),
+    (gettext_noop("Status"), "status", "status"),
+    (gettext_noop("Paid"), "paid", "yes_no"),
+    (gettext_noop("Ordered at"), "ordered_at", "time"),
+    (gettext_noop("Paid at"), "paid_at", "time"),
+    (gettext_noop("Customer"), "customer", "text"),
+    (gettext_noop("Recipient"), "recipient_name", "blank"),
+    (gettext_noop("Phone"), "recipient_phone", "blank"),
+    (gettext_noop("Address"), "street", "blank"),
+    (gettext_noop("Village"), "village", "text"),
+    (gettext_noop("District"), "district", "text"),
+    (gettext_noop("City / regency"), "city", "text"),
+    (gettext_noop("Province"), "province", "text"),
+    (gettext_noop("Postal code"), "postal_code", "text"),
+    (gettext_noop("Products"), "lines", "products"),
+    (gettext_noop("Products total (Rp)"), "lines", "lines_total"),
+    (gettext_noop("Shipping (Rp)"), "shipping_fee", "money"),
+    (gettext_noop("Discounts (Rp)"), "discount", "money"),
+    (gettext_noop("Total (Rp)"), "total", "money"),
+    (gettext_noop("Delivery"), "delivery_method", "delivery"),
+    (gettext_noop("Payment method"), "payment_method", "method"),
+    (gettext_noop("Courier"), "parcel", "courier"),
+    (gettext_noop("Tracking number (resi)"), "parcel", "tracking"),
+)
+
+
 def order_header() -> list[str]:
-    return [
-        _("Order number"),
-        _("Channel"),
-        _("Status"),
-        _("Paid"),
-        _("Ordered at"),
-        _("Paid at"),
-        _("Customer"),
-        _("Recipient"),
-        _("Phone"),
-        _("Address"),
-        _("Village"),
-        _("District"),
-        _("City / regency"),
-        _("Province"),
-        _("Postal code"),
-        _("Products"),
-        _("Products total (Rp)"),
-        _("Shipping (Rp)"),
-        _("Discounts (Rp)"),
-        _("Total (Rp)"),
-        _("Delivery"),
-        _("Payment method"),
-        _("Courier"),
-        _("Tracking number (resi)"),
-    ]
+    return [_(header) for header, _key, _kind in ORDER_TABLE]
 
 
 def line_header() -> list[str]:
@@ -79,10 +87,10 @@ def line_header() -> list[str]:
 
 
 def _products(lines) -> str:
-    """``lines``: (quantity, name, variant) of an order's lines, in their order."""
+    """``lines``: an order's lines (``quantity``, ``name``, ``variant``), in their order."""
     return "; ".join(
-        f"{quantity}x {name}" + (f" ({variant})" if variant else "")
-        for quantity, name, variant, _total in lines
+        f"{x['quantity']}x {x['name']}" + (f" ({x['variant']})" if x["variant"] else "")
+        for x in lines
     )
 
 
@@ -116,6 +124,7 @@ ORDER_FIELDS = (
     "delivery_method",
     "payment_method",
 )
+LINE_FIELDS = ("quantity", "name", "variant", "total")
 
 
 def _labels(choices) -> dict:
@@ -133,10 +142,7 @@ def _order_rows(shop, orders, language):
     opened with the shop's key looked up once), a chunk of orders at a time with the
     chunk's lines, parcels and customers' names."""
     with translation.override(language), shop_scope(shop):
-        yes, no = _("yes"), _("no")
-        channels, statuses = _labels(Channel.choices), _labels(Status.choices)
-        deliveries, methods = _labels(DeliveryMethod.choices), _labels(PaymentMethod.choices)
-        couriers = _labels(Courier.choices)
+        cells = OrderCells()
         columns = Columns(Order, ORDER_FIELDS, shop=shop)
         names = Columns(Customer, ("pk", "name"), shop=shop)
         marked = orders.annotate(export_paid=paid_case())
@@ -145,14 +151,14 @@ def _order_rows(shop, orders, language):
             chunk = columns.opened(chunk)
             ids = [row[0] for row in chunk]
             wanted = set(ids)  # the range of ``among`` can hold orders filtered out
-            lines: dict[int, list[tuple]] = {}
+            lines: dict[int, list[dict]] = {}
             for order_id, *line in (
                 OrderLine.objects.filter(among("order_id", ids), shop=shop)
                 .order_by("order_id", "position", "pk")
-                .values_list("order_id", "quantity", "name", "variant", "total")
+                .values_list("order_id", *LINE_FIELDS)
             ):
                 if order_id in wanted:
-                    lines.setdefault(order_id, []).append(line)
+                    lines.setdefault(order_id, []).append(dict(zip(LINE_FIELDS, line, strict=True)))
             parcels = {
                 order_id: (courier, number)
                 for order_id, courier, number in Shipment.objects.filter(
@@ -164,112 +170,83 @@ def _order_rows(shop, orders, language):
             }
             named = {row[7] for row in chunk if row[7] is not None}
             customers = dict(names.rows(Customer.objects.filter(shop=shop, pk__in=named)))
-            for (
-                pk,
-                number,
-                channel,
-                status,
-                paid,
-                ordered_at,
-                paid_at,
-                customer_id,
-                recipient_name,
-                recipient_phone,
-                street,
-                village,
-                district,
-                city,
-                province,
-                postal_code,
-                shipping_fee,
-                discount,
-                total,
-                delivery_method,
-                payment_method,
-            ) in chunk:
-                mine = lines.get(pk, ())
-                parcel = parcels.get(pk)
-                yield [
-                    number,
-                    channels.get(channel, channel),
-                    statuses.get(status, status),
-                    yes if paid else no,
-                    ordered_at,
-                    paid_at,
-                    (customers.get(customer_id) or "") if customer_id is not None else "",
-                    recipient_name or "",
-                    recipient_phone or "",
-                    street or "",
-                    village,
-                    district,
-                    city,
-                    province,
-                    postal_code,
-                    _products(mine),
-                    sum((line[3] for line in mine), 0),
-                    shipping_fee,
-                    discount,
-                    total,
-                    deliveries.get(delivery_method, delivery_method) if delivery_method else "",
-                    methods.get(payment_method, payment_method) if payment_method else "",
-                    couriers.get(parcel[0], parcel[0]) if parcel is not None else "",
-                    parcel[1] if parcel is not None else "",
-                ]
+            for values in chunk:
+                order = dict(zip(ORDER_FIELDS, values, strict=True))
+                pk, customer_id = order["pk"], order["customer_id"]
+                order["paid"] = order["export_paid"]
+                order["customer"] = (
+                    (customers.get(customer_id) or "") if customer_id is not None else ""
+                )
+                order["lines"] = lines.get(pk, ())
+                order["parcel"] = parcels.get(pk)
+                yield cells.typed_row(order)
 
 
-class ExportCells:
-    """orders.csv's row of an order read for orders.jsonl (``merdeka export``): the
-    typed values ``order_rows`` gives, made from the JSON row (times in ISO 8601, money
-    as text), so the whole-shop export reads and opens each order once for both files.
-    Made in the language of the sheet."""
+class OrderCells:
+    """The rows of ``ORDER_TABLE``, in the language active when it is made.
+
+    An order is a mapping of the table's keys: the order's fields, ``paid`` (bool),
+    ``customer`` (the customer's name, "" for none), ``lines`` (each a mapping of
+    ``quantity``, ``name``, ``variant``, ``total``) and ``parcel`` ((courier, tracking
+    number) or None)."""
 
     def __init__(self):
-        self.yes, self.no = _("yes"), _("no")
-        self.channels, self.statuses = _labels(Channel.choices), _labels(Status.choices)
-        self.deliveries = _labels(DeliveryMethod.choices)
-        self.methods = _labels(PaymentMethod.choices)
-        self.couriers = _labels(Courier.choices)
+        yes, no = _("yes"), _("no")
+        couriers = _labels(Courier.choices)
 
-    def row(self, order: dict, *, paid: bool, customer: str, parcel) -> list:
-        """``order``: a row of orders.jsonl; ``customer`` the customer's name ("" for
-        none); ``parcel`` (courier, tracking number) or None."""
-        lines = order["lines"]
-        channel, status = order["channel"], order["status"]
-        delivery, method = order["delivery_method"], order["payment_method"]
-        return [
-            order["external_id"],
-            self.channels.get(channel, channel),
-            self.statuses.get(status, status),
-            self.yes if paid else self.no,
-            _time(order["ordered_at"]),
-            _time(order["paid_at"]),
-            customer,
-            order["recipient_name"] or "",
-            order["recipient_phone"] or "",
-            order["street"] or "",
-            order["village"],
-            order["district"],
-            order["city"],
-            order["province"],
-            order["postal_code"],
-            _products([(x["quantity"], x["name"], x["variant"], None) for x in lines]),
-            sum((Decimal(x["total"]) for x in lines), 0),
-            _money(order["shipping_fee"]),
-            _money(order["discount"]),
-            _money(order["total"]),
-            self.deliveries.get(delivery, delivery) if delivery else "",
-            self.methods.get(method, method) if method else "",
-            self.couriers.get(parcel[0], parcel[0]) if parcel is not None else "",
-            parcel[1] if parcel is not None else "",
-        ]
+        def labelled(choices, *, blank: bool):
+            table = _labels(choices)
+            if blank:
+                return lambda value: table.get(value, value) if value else ""
+            return lambda value: table.get(value, value)
 
+        def as_is(value):
+            return value
 
-def _time(text):
-    return datetime.fromisoformat(text) if text is not None else None
+        # kind -> the typed cell of the order's value
+        self.makers = {
+            "text": as_is,
+            "blank": lambda value: value or "",
+            "channel": labelled(Channel.choices, blank=False),
+            "status": labelled(Status.choices, blank=False),
+            "delivery": labelled(DeliveryMethod.choices, blank=True),
+            "method": labelled(PaymentMethod.choices, blank=True),
+            "yes_no": lambda paid: yes if paid else no,
+            "time": as_is,
+            "money": as_is,
+            "products": _products,
+            "lines_total": lambda lines: sum((x["total"] for x in lines), 0),
+            "courier": lambda p: couriers.get(p[0], p[0]) if p is not None else "",
+            "tracking": lambda p: p[1] if p is not None else "",
+        }
+        self._typed = [(key, self.makers[kind]) for _header, key, kind in ORDER_TABLE]
 
+    def typed_row(self, order) -> list:
+        """The row of an order read from the database (times as datetimes, money as
+        Decimals): typed values for ``merdeka.core.sheets``."""
+        return [make(order[key]) for key, make in self._typed]
 
-def _money(text):
-    return Decimal(text) if text is not None else None
+    def csv_rows(self, orders: list[dict], beside: dict[str, list], *, tz) -> list[tuple]:
+        """orders.csv's rows of orders as orders.jsonl has them (times in ISO 8601,
+        money as text), made a column at a time: the bytes ``sheets.CsvRows`` writes of
+        ``typed_row``'s cells, without a cell's type looked at per value. ``beside``:
+        the columns an orders.jsonl row does not hold (``paid``, ``customer``,
+        ``parcel``), a value per order."""
+        columns = []
+        for _header, key, kind in ORDER_TABLE:
+            values = beside[key] if key in beside else [order[key] for order in orders]
+            if kind == "time":
+                columns.append(sheets.csv_times(values, tz))
+            elif kind == "money":
+                columns.append(sheets.csv_amounts(values))
+            elif kind == "lines_total":
+                totals = [sum((Decimal(x["total"]) for x in lines), 0) for lines in values]
+                columns.append(sheets.csv_numbers(totals))
+            else:
+                make = self.makers[kind]
+                texts = values if kind == "text" else [make(value) for value in values]
+                columns.append(sheets.csv_texts(texts))
+        return list(zip(*columns, strict=True))
 
 
 def _through_order(name: str) -> str:

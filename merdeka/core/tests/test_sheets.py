@@ -57,3 +57,24 @@ def test_xlsx_cells_are_typed_text_never_a_formula(tmp_path):
     assert (amount.data_type, amount.value) == ("n", -5000)
     assert time.is_date and time.value == dt.datetime(2025, 5, 1, 9, 30)  # Jakarta's clock
     assert empty.value is None
+
+
+def test_a_column_of_cells_is_what_each_cell_would_be():
+    """``csv_texts``/``csv_times``/``csv_amounts`` (a column at a time) give the text
+    ``csv_cell`` gives each value: across zones whose clock is not whole hours off UTC
+    or changes in the year, microseconds, formulas, odd amounts."""
+    start = dt.datetime(2026, 3, 28, 22, 17, 5, tzinfo=dt.UTC)
+    moments = [start + dt.timedelta(minutes=37 * n) for n in range(200)]
+    moments += [m.replace(microsecond=123456) for m in moments[:20]]
+    times = [m.isoformat() for m in moments] + [None]
+    for zone in ("Asia/Jakarta", "Asia/Jayapura", "Asia/Kathmandu", "Europe/Berlin"):
+        assert sheets.csv_times(times, zone) == [
+            "" if t is None else sheets.csv_cell(dt.datetime.fromisoformat(t), zone) for t in times
+        ]
+    texts = ["Sari", "", None, "=1+1", "+62812", "-", "@a", "\tx", "\uff1dA", "ñ", "9x", " a"]
+    assert sheets.csv_texts(texts) == [sheets.csv_cell(t, None) for t in texts]
+    assert sheets.csv_texts(["a", 5, None]) == ["a", 5, ""]
+    amounts = ["15000.00", "-0.00", "0.50", "-12.30", "1234567890123.00", "7", None]
+    assert sheets.csv_amounts(amounts) == [
+        "" if a is None else str(sheets.csv_cell(Decimal(a), None)) for a in amounts
+    ]

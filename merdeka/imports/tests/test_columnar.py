@@ -31,7 +31,6 @@ from merdeka.core.scoping import shop_scope
 from merdeka.imports import exporting, pipeline
 from merdeka.imports.formats import columnar, columnar_xlsx, marketplaces, orders, tabular
 from merdeka.imports.records import RejectedFile
-from merdeka.orders import export as order_export
 from merdeka.orders.models import Order
 
 DATA = Path(__file__).parent / "data"
@@ -76,7 +75,7 @@ def _shop_content(shop):
             row["identities"] = sorted(json.dumps(i, sort_keys=True) for i in row["identities"])
             customers.append(json.dumps(row, sort_keys=True, default=str))
         found = []
-        for row, _cells in exporting._order_rows(shop, order_export.ExportCells()):
+        for row in exporting._order_rows(shop):
             row["customer_id"] = keys.get(row["customer_id"])
             found.append(json.dumps(row, sort_keys=True, default=str))
     return sorted(customers), sorted(found)

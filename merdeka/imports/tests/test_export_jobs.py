@@ -108,3 +108,29 @@ def test_another_shops_export_is_not_found(client, citra, citra_shop, ika_shop):
     client.force_login(citra)
     assert client.get(reverse("shop_export_job", args=[job.token])).status_code == 404
     assert client.get(reverse("shop_export_download", args=[job.token])).status_code == 404
+
+
+def test_parts_told_side_by_side_keep_their_own_counts(ika, ika_shop, monkeypatch):
+    """The customers (a second process) and the orders are written at the same time:
+    their batches come in turns, and neither count starts again at the other's."""
+    job = export_jobs.export_job_start(shop=ika_shop, actor=ika)
+    seen = []
+
+    def side_by_side(*, progress, **kwargs):
+        for what, step, total in [
+            ("orders", 2000, 6000),
+            ("customers", 2000, 3000),
+            ("orders", 2000, 6000),
+            ("customers", 1000, 3000),
+            ("orders", 2000, 6000),
+        ]:
+            progress(what, step, total)
+            seen.append(ExportJob.unscoped.values_list("part", "done", "total").get(pk=job.pk))
+        raise OSError("stop here")
+
+    monkeypatch.setattr(export_jobs, "export_shop", side_by_side)
+    export_jobs.export_job_run(job_id=job.pk)
+    assert seen[0] == ("orders", 2000, 6000)  # a part shows as it starts
+    assert seen[1] == ("customers", 2000, 3000)
+    assert seen[3] == ("customers", 3000, 3000)  # and as it ends, its own count
+    assert seen[4] == ("orders", 6000, 6000)
