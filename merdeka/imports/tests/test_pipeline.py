@@ -119,8 +119,10 @@ def test_an_imports_orders_mark_their_days_and_the_reports_sum_them(ika_shop, ca
                 "day", flat=True
             )
         )
-        # each UTC day once, set-wise per batch: not one more version per row
-        assert dict(SalesDirty.objects.values_list("day", "version")) == dict.fromkeys(days, 1)
+        # each UTC day marked once a batch (twice on PostgreSQL: its statement triggers
+        # fire for the orders and for the lines), not once a row
+        marks = dict(SalesDirty.objects.values_list("day", "version"))
+        assert set(marks) == days and max(marks.values()) <= 2
     first, last = min(days) - dt.timedelta(days=1), max(days) + dt.timedelta(days=1)
     assert sales.sales_by_day(shop=ika_shop, date_from=first, date_to=last) == (
         sales.sales_by_day_from_orders(shop=ika_shop, date_from=first, date_to=last)
