@@ -11,7 +11,7 @@ way:
 * the database marks the UTC day of every order or order line written, changed or
   deleted (``SalesDirty``; triggers made by ``orders`` migration 0008 on SQLite and
   PostgreSQL): no writer, present or future, can forget to;
-* a bulk writer (an import, a restore) writes inside ``marked_set_wise``: the per-row
+* a bulk writer (the import's writer) writes inside ``marked_set_wise``: the per-row
   insert triggers are paused for the block (SQLite; PostgreSQL's fire once per
   statement already) and the block's days are marked in one statement at its end,
   in the same transaction;
