@@ -14,8 +14,10 @@ generated year (cached under ``bench/.data/``), in one process, into a fresh dat
   phone), new customers only, no lookup of existing identities, no gifts, no review;
 * seal: **one** AES-GCM blob per order and per customer (today: five columns sealed
   apart for each), one per identity;
-* write with ``bulk.insert`` (the writer's own path) the customers, identities, orders
-  and lines, in one transaction.
+* write with ``bulk.insert`` (the writer's own path: rows made as the backend stores
+  them, ``bulk.stored_as``; the orders' sales days marked set-wise,
+  ``sales_days.marked_set_wise``) the customers, identities, orders and lines, in one
+  transaction.
 
 ``--lean`` first drops what the orders' and lines' tables carry beyond the lookups an
 import needs (the sales-day triggers and four single-column indexes), to show what the
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,7 +69,7 @@ LEAN_DROPS = (
     'DROP INDEX "orders_order_key_version_53aa34d6"',
     'DROP INDEX "orders_order_ordered_at_6ce09183"',
     'DROP INDEX "orders_order_import_file_id_f14d8077"',
-    'DROP INDEX "orders_order_city_index_5b2e74b6"',
+    'DROP INDEX IF EXISTS "orders_order_city_index_5b2e74b6"',  # gone since orders 0010
 )
 
 
@@ -97,7 +100,7 @@ def union_find(pairs, n: int) -> list[int]:
     return [find(x) for x in range(n)]
 
 
-def run(files: list[Path]) -> dict:
+def run(files: list[Path], *, lean: bool) -> dict:
     import polars as pl
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from django.db import transaction
@@ -106,7 +109,8 @@ def run(files: list[Path]) -> dict:
     from merdeka.core import bulk
     from merdeka.core.models import Shop
     from merdeka.customers.models import Customer, Identity
-    from merdeka.imports.writer import ORDER_COLUMNS
+    from merdeka.imports.writer import LINE_COLUMNS, ORDER_COLUMNS
+    from merdeka.orders import sales_days
     from merdeka.orders.models import Order, OrderLine
 
     shop_id = Shop.objects.get().pk
@@ -150,7 +154,10 @@ def run(files: list[Path]) -> dict:
     customer_of = [component.setdefault(roots[a], len(component)) for a, _ in ends]
     clock.lap("resolve")
 
-    aead, now = AESGCM(secrets.token_bytes(32)), timezone.now()
+    aead = AESGCM(secrets.token_bytes(32))
+    # rows made as the backend stores them, as the writer makes them (bulk.stored_as)
+    (stored_time,) = bulk.stored_as(Order, "ordered_at")
+    now = stored_time(timezone.now())
 
     def seal(values, uid: str) -> str:
         plain = json.dumps(values, ensure_ascii=False).encode()
@@ -158,7 +165,8 @@ def run(files: list[Path]) -> dict:
 
     recipients, streets = orders["recipient"].to_list(), orders["street"].to_list()
     cities, provinces = orders["city"].to_list(), orders["province"].to_list()
-    times, totals = orders["created"].to_list(), orders["total"].to_list()
+    times = [stored_time(t) for t in orders["created"].to_list()]
+    totals = orders["total"].to_list()
     order_ids, statuses = orders["oid"].to_list(), orders["status"].to_list()
     with transaction.atomic():
         customer_ids = bulk.reserve_ids(Customer, len(component))
@@ -212,6 +220,7 @@ def run(files: list[Path]) -> dict:
             ("id", "shop", "uid", "key_version", "name", "province", "phone_index", "created_at"),
             customers,
             shop_id=shop_id,
+            adapted=True,
         )
         clock.lap("insert customers")
         bulk.insert(
@@ -220,17 +229,15 @@ def run(files: list[Path]) -> dict:
              "value_index", "source", "first_seen_at", "last_seen_at", "created_at"),
             identities,
             shop_id=shop_id,
+            adapted=True,
         )  # fmt: skip
         clock.lap("insert identities")
-        bulk.insert(Order, ORDER_COLUMNS, rows, shop_id=shop_id)
-        clock.lap("insert orders")
-        bulk.insert(
-            OrderLine,
-            ("shop", "order", "position", "sku", "name", "variant", "quantity", "unit_price",
-             "total"),
-            lines,
-            shop_id=shop_id,
-        )  # fmt: skip
+        # as the writer does (lean: no triggers, no marks)
+        marking = nullcontext() if lean else sales_days.marked_set_wise(shop_id=shop_id)
+        with marking:
+            bulk.insert(Order, ORDER_COLUMNS, rows, shop_id=shop_id, adapted=True)
+            clock.lap("insert orders")
+            bulk.insert(OrderLine, LINE_COLUMNS, lines, shop_id=shop_id, adapted=True)
         clock.lap("insert lines")
     clock.lap("commit")
     total = sum(clock.stages.values())
@@ -269,7 +276,7 @@ def main() -> None:
         database.commit()
         database.close()
     before = os.getloadavg()
-    figures = run(sorted((folder / "tiktok").glob("*.csv")))
+    figures = run(sorted((folder / "tiktok").glob("*.csv")), lean=args.lean)
     figures.update(lean=args.lean, load_before=before, load_after=os.getloadavg())
     print(json.dumps(figures, indent=1))
 

@@ -178,6 +178,22 @@ def _adapter(field) -> Callable | None:
     return None  # text, integers, decimals (sqlite3 adapts Decimal to text) pass through
 
 
+def _as_it_is(value):
+    return value
+
+
+def stored_as(model, *names: str) -> tuple[Callable, ...]:
+    """For rows made already adapted (``insert(…, adapted=True)``): per field of
+    ``model`` named, the function that turns a Python value into what this backend
+    stores for it, by the same rules ``insert`` applies (naive UTC text for an aware
+    datetime on SQLite, ISO text for a date, 32 hex digits for a UUID, JSON text),
+    and the value as it is where the driver adapts it itself (PostgreSQL's times and
+    uuids, ``Decimal`` on both). Called as each row is made, it spares ``insert`` a
+    copy of every row to adapt it afterwards; a value given once for many rows (the
+    batch's ``now``) is adapted once."""
+    return tuple(_adapter(model._meta.get_field(name)) or _as_it_is for name in names)
+
+
 def _column(model, name: str):
     field = model._meta.get_field(name)
     return field.column, _adapter(field)
@@ -190,6 +206,26 @@ def _adapted(rows: Iterable[Sequence], adapters: list[tuple[int, Callable]], tai
         for i, adapt in adapters:
             row[i] = adapt(row[i])
         yield row
+
+
+class NotAdapted(TypeError):
+    """A row given as adapted holds a value that this backend would store wrongly
+    (a datetime, a UUID, a dict where text was due)."""
+
+
+def _checked(rows: Iterable[Sequence], due: list[int]) -> Iterable[Sequence]:
+    """The rows, once their first row's values at ``due`` (columns with an adapter)
+    are seen to be adapted: text or None, what every adapter gives."""
+    if not due:
+        return rows
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return ()
+    for i in due:
+        if first[i] is not None and not isinstance(first[i], str):
+            raise NotAdapted(f"column {i} of a row given as adapted holds {type(first[i])}")
+    return itertools.chain((first,), rows)
 
 
 def reserve_ids(model, count: int) -> list[int]:
@@ -266,8 +302,9 @@ def insert(
     """Insert ``rows`` (tuples in the order of ``columns``, field names) into ``model``,
     all of shop ``shop_id``: ``columns`` holds ``"shop"`` and every row's value there
     must be ``shop_id`` (``rawsql`` refuses the rows otherwise). ``adapted``: the rows
-    hold what both backends take as they are (integers, text, dates as ISO text: a
-    hot writer's rows, not copied once more to adapt them).
+    hold what this backend stores as they are (made with ``stored_as``, or integers,
+    text, dates as ISO text: a hot writer's rows, not copied once more to adapt
+    them); the first row is checked for a value left as Python's (``NotAdapted``).
 
     Fields left out get what the ORM would give them: their default (called per row
     when it is a callable, like a uid), the time for ``auto_now`` fields, else empty.
@@ -308,6 +345,8 @@ def insert(
     ]
     table = model._meta.db_table
     written = 0
+    if adapted:
+        rows = _checked(rows, [i for i, (_, adapt) in enumerate(meta[:given]) if adapt])
     if adapters:
         rows = _adapted(rows, adapters)
     one = f"({', '.join(['%s'] * len(meta))})"
@@ -578,6 +617,43 @@ def indexes_create(model, names: Sequence[str]) -> None:
                 f'CREATE INDEX "{index.name}" ON "{table}" ({columns})',
                 why="schema: a rebuild",
             )
+
+
+@contextmanager
+def triggers_paused(model, names: Sequence[str]) -> Iterator[None]:
+    """SQLite: these triggers of ``model``'s table dropped for the block and made
+    again from their own definitions (read from the schema, not copied here) when it
+    ends, for a bulk writer that does their work itself, set-wise, instead of once per
+    row. Inside ``transaction.atomic()`` only: SQLite's schema is transactional, so a
+    crash or a rollback puts the triggers back with the rest, and the transaction
+    holds the database's one write lock, so no other writer ever writes without them
+    (readers see the schema as last committed). Elsewhere: nothing is paused."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("triggers_paused() must run inside transaction.atomic()")
+    why = "schema: a bulk writer does these triggers' work set-wise"
+    table = model._meta.db_table
+    marks = ", ".join(["%s"] * len(names))
+    with rawsql.cursor() as cursor:
+        definitions = rawsql.execute_unscoped(
+            cursor,
+            "SELECT name, sql FROM sqlite_master "  # noqa: S608 - placeholders only
+            f"WHERE type = 'trigger' AND tbl_name = %s AND name IN ({marks}) ORDER BY name",
+            [table, *names],
+            why=why,
+        ).fetchall()
+        if len(definitions) != len(names):
+            raise RuntimeError(f"{table} has not every trigger of {list(names)}")
+        for name, _sql in definitions:
+            rawsql.execute_unscoped(cursor, f'DROP TRIGGER "{name}"', why=why)
+    try:
+        yield
+    finally:
+        with rawsql.cursor() as cursor:
+            for _name, sql in definitions:
+                rawsql.execute_unscoped(cursor, sql, why=why)
 
 
 class _Random(threading.local):

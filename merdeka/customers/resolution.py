@@ -466,6 +466,10 @@ class Resolver:
                 shop=shop, merges=[(self.find(s), a, reason) for s, a, reason in merges]
             )
         now = timezone.now()
+        # rows made as the backend stores them (``bulk.stored_as``): times as SQLite's
+        # text there, ``now`` once; uids are text already (``new_uid``)
+        (stored_time,) = bulk.stored_as(Identity, "first_seen_at")
+        stored_now = stored_time(now)
         if pending:
             sealer = crypto.Sealer(shop_id=shop.pk, label=Customer._meta.label_lower)
             indexes = _customer_indexers(shop.pk)
@@ -489,7 +493,7 @@ class Resolver:
                         indexes["phone"](phone),
                         indexes["email"](email),
                         indexes["city"](values.get("city")),
-                        now,
+                        stored_now,
                     )
                 )
             bulk.insert(
@@ -512,6 +516,7 @@ class Resolver:
                 ),
                 rows,
                 shop_id=shop_id,
+                adapted=True,
             )
         if identities:
             sealer = crypto.Sealer(shop_id=shop.pk, label=Identity._meta.label_lower)
@@ -519,6 +524,7 @@ class Resolver:
             rows = []
             for claim, index, customer_id, seen_at in identities:
                 uid = bulk.new_uid()
+                seen_at = stored_time(seen_at)
                 rows.append(
                     (
                         shop_id,
@@ -533,7 +539,7 @@ class Resolver:
                         import_file_id,
                         seen_at,
                         seen_at,
-                        now,
+                        stored_now,
                     )
                 )
             bulk.insert(
@@ -555,6 +561,7 @@ class Resolver:
                 ),
                 rows,
                 shop_id=shop_id,
+                adapted=True,
             )
             self.outcome.identities_new += len(rows)
         survivors: dict[int, dict] = {}  # two absorbed customers may share a survivor

@@ -27,7 +27,7 @@ from merdeka.customers.resolution import (
 )
 from merdeka.imports import records
 from merdeka.imports.selectors import orders_by_external_id
-from merdeka.orders import lifecycle
+from merdeka.orders import lifecycle, sales_days
 from merdeka.orders.models import Order, OrderLine
 from merdeka.privacy import crypto
 
@@ -163,6 +163,10 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
     sealer = crypto.Sealer(shop_id=shop_id, label=Order._meta.label_lower)
     city_index = Order._meta.get_field("city_index").indexer(shop_id)
     import_file_id = import_file.pk if import_file is not None else None
+    # the rows are made as the backend stores them (``bulk.stored_as``): times as
+    # SQLite's text there, the batch's ``now`` once; uids are text already (new_uid)
+    (stored_time,) = bulk.stored_as(Order, "ordered_at")
+    stored_now = stored_time(now)
     order_rows, line_rows = [], []
     for order_id, customer_id, p in zip(order_ids, customer_ids, new, strict=True):
         ahead = p.prepared
@@ -183,8 +187,8 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                 customer_id,
                 p.status,
                 p.status_raw[:120],
-                p.ordered_at,
-                p.paid_at,
+                stored_time(p.ordered_at),
+                stored_time(p.paid_at),
                 _order_total(p),
                 p.shipping_fee,
                 p.discount,
@@ -195,8 +199,8 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                 (address.province or "")[:80],
                 (address.postal_code or "")[:10],
                 import_file_id,
-                now,
-                now,
+                stored_now,
+                stored_now,
             )
         )
         for position, line in enumerate(p.lines):
@@ -213,13 +217,16 @@ def _write_order_batch(*, shop, batch, resolver: Resolver, import_file, counts: 
                     _line_total(line),
                 )
             )
-    bulk.insert(Order, ORDER_COLUMNS, order_rows, shop_id=shop_id)
-    bulk.insert(
-        OrderLine,
-        ("shop", "order", "position", "sku", "name", "variant", "quantity", "unit_price", "total"),
-        line_rows,
-        shop_id=shop_id,
-    )
+    # the days of what is written are marked once, set-wise, not by a trigger per row
+    with sales_days.marked_set_wise(shop_id=shop_id):
+        bulk.insert(Order, ORDER_COLUMNS, order_rows, shop_id=shop_id, adapted=True)
+        bulk.insert(
+            OrderLine,
+            LINE_COLUMNS,
+            line_rows,
+            shop_id=shop_id,
+            adapted=True,  # integers, text and decimals: what the drivers take
+        )
     lifecycle.orders_imported(shop=shop, order_ids=order_ids)
     counts.orders_new += len(new)
     counts.lines_new += len(line_rows)
@@ -314,6 +321,19 @@ ORDER_COLUMNS = (
     "import_file",
     "created_at",
     "updated_at",
+)
+
+
+LINE_COLUMNS = (
+    "shop",
+    "order",
+    "position",
+    "sku",
+    "name",
+    "variant",
+    "quantity",
+    "unit_price",
+    "total",
 )
 
 

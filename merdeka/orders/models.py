@@ -75,8 +75,11 @@ class Order(ShopOwnedModel, EncryptedModel):
     village = models.CharField(max_length=80, blank=True)
     district = models.CharField(max_length=80, blank=True)
     city = EncryptedTextField(_("city"), null=True, blank=True)
+    # kept so that the city can be found again, but no query looks orders up by it (a
+    # search by city reads the customers' or the stats' indexes): no index, which each
+    # imported order paid for at a random place (docs/decisions/order-indexes.md)
     city_index = BlindIndexField(
-        source="city", normalizer="merdeka.customers.models.normalize_city"
+        source="city", normalizer="merdeka.customers.models.normalize_city", db_index=False
     )
     province = models.CharField(max_length=80, blank=True)
     postal_code = models.CharField(max_length=10, blank=True)

@@ -11,6 +11,10 @@ way:
 * the database marks the UTC day of every order or order line written, changed or
   deleted (``SalesDirty``; triggers made by ``orders`` migration 0008 on SQLite and
   PostgreSQL): no writer, present or future, can forget to;
+* a bulk writer (the import's writer) writes inside ``marked_set_wise``: the per-row
+  insert triggers are paused for the block (SQLite; PostgreSQL's fire once per
+  statement already) and the block's days are marked in one statement at its end,
+  in the same transaction;
 * ``sales_days_fresh`` (called by the readers) makes the marked days again from the
   order book — each one whole, so a day is always exactly what the orders say — and
   all of them the first time or after the shop moved to another time zone
@@ -27,13 +31,15 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
-from merdeka.core import bulk
+from merdeka.core import bulk, rawsql
 from merdeka.core.scoping import shop_scope
 from merdeka.orders.models import (
     Order,
@@ -59,6 +65,59 @@ def cents(value) -> int:
     if value is None:
         return 0
     return int((Decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# the insert triggers of ``orders`` migration 0008 (their definitions stay there)
+INSERT_TRIGGERS = {Order: ["orders_sales_order_in"], OrderLine: ["orders_sales_line_in"]}
+_TOPS = 'SELECT (SELECT MAX(id) FROM "orders_order"), (SELECT MAX(id) FROM "orders_orderline")'
+# the UTC day of each order written and of each written line's order, as the triggers
+# mark them (one more version per day and block, not per row: only "moved" is read).
+# NOT INDEXED: the rows above the ids, through the primary key; the planner otherwise
+# may read every order of the shop through an index that starts with the shop (seen
+# with a one-shop database's statistics): a batch's cost would grow with the table.
+_MARK = """
+INSERT INTO orders_salesdirty (shop_id, day, version)
+SELECT shop_id, day, 1 FROM (
+  SELECT o.shop_id, date(o.ordered_at) AS day FROM orders_order o NOT INDEXED
+  WHERE o.id > %s AND o.shop_id = %s
+  UNION
+  SELECT o.shop_id, date(o.ordered_at) FROM orders_orderline l NOT INDEXED
+  JOIN orders_order o ON o.id = l.order_id
+  WHERE l.id > %s AND l.shop_id = %s
+) AS written WHERE true
+ON CONFLICT (shop_id, day) DO UPDATE SET version = orders_salesdirty.version + 1
+"""
+
+
+@contextmanager
+def marked_set_wise(*, shop_id: int) -> Iterator[None]:
+    """Orders and order lines of shop ``shop_id`` inserted in the block mark their
+    UTC days once, in one statement when it ends, instead of one trigger firing per
+    row (SQLite: ``bulk.triggers_paused``; PostgreSQL's triggers fire once per
+    statement already, over its rows, and are left as they are).
+
+    Inside ``transaction.atomic()``: the marks are written in the block's transaction,
+    so they land with its rows or not at all. The rows written must take new ids
+    (``bulk.reserve_ids`` or the table's own), above every id there was when the
+    block began: those are the rows whose days are marked. Updates and deletes in the
+    block still fire their triggers."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with rawsql.cursor() as cursor:
+        tops = rawsql.execute_unscoped(cursor, _TOPS, why="the highest ids, not rows").fetchone()
+    order_top, line_top = (top or 0 for top in tops)
+    with (
+        bulk.triggers_paused(Order, INSERT_TRIGGERS[Order]),
+        bulk.triggers_paused(OrderLine, INSERT_TRIGGERS[OrderLine]),
+    ):
+        try:
+            yield
+        finally:  # also when the block failed: its rows may still be committed
+            with rawsql.cursor() as cursor:
+                rawsql.execute(
+                    cursor, _MARK, [order_top, shop_id, line_top, shop_id], shop_id=shop_id
+                )
 
 
 def local_days(shop, utc_day: dt.date) -> set[dt.date]:

@@ -128,6 +128,8 @@ class BlindIndexField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
+        if not self.db_index:  # not this field's default (indexed), so say it
+            kwargs["db_index"] = False
         return name, path, args, kwargs
 
     def normalize(self, value: str) -> str | None:

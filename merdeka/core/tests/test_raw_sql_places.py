@@ -36,6 +36,7 @@ RAW_SQL_PLACES = {
     "merdeka/privacy/selectors.py": "reads",
     "merdeka/privacy/rights.py": "writes",  # erasure: the PRAGMAs that scrub the file
     "merdeka/orders/selectors.py": "reads",  # the placement's idempotency lookup
+    "merdeka/orders/sales_days.py": "writes",  # a bulk writer's sales-day marks, set-wise
     "merdeka/catalog/selectors.py": "reads",  # the checkout's variants on sale with stock
     "merdeka/catalog/services.py": "writes",  # the stock service's one-statement reservation
 }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -105,16 +106,40 @@ def test_a_file_with_errors_writes_nothing_and_says_where(ika_shop, capsys, tmp_
         assert Order.objects.count() == 0 and Customer.objects.count() == 0
 
 
+def test_an_imports_orders_mark_their_days_and_the_reports_sum_them(ika_shop, capsys):
+    from django.db.models.functions import TruncDate
+
+    from merdeka.orders import sales
+    from merdeka.orders.models import SalesDirty
+
+    run_import(capsys, ika_shop, SHOPEE, TIKTOK)
+    with shop_scope(ika_shop):
+        days = set(
+            Order.objects.annotate(day=TruncDate("ordered_at", tzinfo=dt.UTC)).values_list(
+                "day", flat=True
+            )
+        )
+        # each UTC day marked once a batch (twice on PostgreSQL: its statement triggers
+        # fire for the orders and for the lines), not once a row
+        marks = dict(SalesDirty.objects.values_list("day", "version"))
+        assert set(marks) == days and max(marks.values()) <= 2
+    first, last = min(days) - dt.timedelta(days=1), max(days) + dt.timedelta(days=1)
+    assert sales.sales_by_day(shop=ika_shop, date_from=first, date_to=last) == (
+        sales.sales_by_day_from_orders(shop=ika_shop, date_from=first, date_to=last)
+    )
+    assert sales.sales_by_day(shop=ika_shop, date_from=first, date_to=last)
+
+
 def test_a_crash_in_the_middle_of_a_file_leaves_the_shop_as_it_was(ika_shop, capsys, monkeypatch):
     from merdeka.imports import writer
 
     real = writer.bulk.insert
 
-    def crash_at_the_order_lines(model, columns, rows, *, shop_id):
+    def crash_at_the_order_lines(model, columns, rows, *, shop_id, **options):
         # customers, identities and orders are written by then: the last step fails
         if model is writer.OrderLine:
             raise RuntimeError("power cut")
-        return real(model, columns, rows, shop_id=shop_id)
+        return real(model, columns, rows, shop_id=shop_id, **options)
 
     monkeypatch.setattr(writer.bulk, "insert", crash_at_the_order_lines)
     with pytest.raises(RuntimeError):

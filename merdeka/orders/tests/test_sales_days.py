@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+from contextlib import nullcontext
 from decimal import Decimal
 
 import pytest
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
 from merdeka.core.services import ServiceError
-from merdeka.orders import lifecycle, sales
+from merdeka.orders import lifecycle, sales, sales_days
 from merdeka.orders.manual import ManualLine, manual_order_create
 from merdeka.orders.models import Order, OrderLine, SalesDay, SalesDirty
 from merdeka.orders.services import Buyer
@@ -42,9 +43,10 @@ def agree(shop, start=FIRST, end=LAST) -> None:
         )
 
 
-def written(shop, orders: list[tuple]) -> list[int]:
-    """Orders ``(channel, moment, status, [(name, quantity, total)])`` written as an
-    import writes them: plain inserts, no model, no hook."""
+def written(shop, orders: list[tuple], *, set_wise: bool = False) -> list[int]:
+    """Orders ``(channel, moment, status, [(name, quantity, total)])`` written with
+    plain inserts, no model, no hook; ``set_wise``: as an import writes them, their
+    days marked at the end of the write (``marked_set_wise``), not per row."""
     ids = bulk.reserve_ids(Order, len(orders))
     rows, lines = [], []
     for new, (channel, at, status, items) in zip(ids, orders, strict=True):
@@ -53,20 +55,26 @@ def written(shop, orders: list[tuple]) -> list[int]:
         for position, (name, quantity, line_total) in enumerate(items):
             lines.append((shop.pk, new, position, name, quantity, Decimal(line_total),
                           Decimal(line_total)))  # fmt: skip
-    with shop_scope(shop):
-        bulk.insert(
-            Order,
-            ("id", "shop", "channel", "external_id", "status", "ordered_at", "total", "subtotal"),
-            rows,
-            shop_id=shop.pk,
-        )
-        bulk.insert(
-            OrderLine,
-            ("shop", "order", "position", "name", "quantity", "unit_price", "total"),
-            lines,
-            shop_id=shop.pk,
-        )
+    with shop_scope(shop), transaction.atomic():
+        marking = sales_days.marked_set_wise(shop_id=shop.pk) if set_wise else nullcontext()
+        with marking:
+            _insert(shop, rows, lines)
     return ids
+
+
+def _insert(shop, rows, lines) -> None:
+    bulk.insert(
+        Order,
+        ("id", "shop", "channel", "external_id", "status", "ordered_at", "total", "subtotal"),
+        rows,
+        shop_id=shop.pk,
+    )
+    bulk.insert(
+        OrderLine,
+        ("shop", "order", "position", "name", "quantity", "unit_price", "total"),
+        lines,
+        shop_id=shop.pk,
+    )
 
 
 def gone(order_id: int) -> None:
@@ -143,7 +151,7 @@ class _Rollback(Exception):
 
 CHANGES = st.lists(
     st.tuples(
-        st.sampled_from(["write", "cancel", "total", "rename", "move", "delete", "read"]),
+        st.sampled_from(["write", "bulk", "cancel", "total", "rename", "move", "delete", "read"]),
         st.integers(min_value=0, max_value=89),  # a day of the period
         st.integers(min_value=0, max_value=23),  # an hour
         st.integers(min_value=1, max_value=4000).map(lambda n: Decimal(n) * 250 / 100),
@@ -166,11 +174,12 @@ def test_any_sequence_of_changes_keeps_the_days_equal_to_the_order_book(ika_shop
             ids: list[int] = []
             for n, (change, day, hour, amount, channel) in enumerate(changes):
                 pick = ids[n % len(ids)] if ids else None
-                if change == "write" or pick is None:
+                if change in ("write", "bulk") or pick is None:
                     items = [(GOODS[n % 4], 1 + hour % 3, str(amount))]
                     if hour % 2:
                         items.append((GOODS[(n + 1) % 4], 1, "1000.25"))
-                    ids += written(ika_shop, [(channel, at(day, hour), "paid", items)])
+                    order = (channel, at(day, hour), "paid", items)
+                    ids += written(ika_shop, [order], set_wise=change == "bulk")
                 elif change == "cancel":
                     # a marketplace's order is refused: its channel holds the status
                     with contextlib.suppress(ServiceError):
@@ -204,3 +213,104 @@ def test_a_day_is_made_whole_from_the_utc_days_marked(zone, ika_shop):
         ],
     )
     agree(ika_shop)
+
+
+def marks(shop) -> dict[dt.date, int]:
+    with shop_scope(shop):
+        return dict(SalesDirty.objects.filter(shop=shop).values_list("day", "version"))
+
+
+def insert_triggers() -> set[str]:
+    """The sales-day insert triggers the database has (SQLite's row triggers, or
+    PostgreSQL's statement triggers)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        return {name for (name,) in cursor.fetchall()} & {
+            "orders_sales_order_in",
+            "orders_sales_line_in",
+        }
+
+
+def test_a_bulk_write_marks_its_days_once_and_an_ordinary_write_still_marks_its_own(
+    ika_shop, citra_shop, ika
+):
+    orders = [
+        ("shopee", at(3, 0, 10), "completed", [("Nastar", 2, "170000.50")]),  # 3 Oct UTC
+        ("shopee", at(2, 23, 50), "completed", [("Nastar", 1, "85000"), ("Bolu", 1, "5")]),
+        ("tiktok", at(3, 12), "shipped", [("Bolu Pandan", 1, "65000")]),  # 3 Oct UTC
+    ]
+    written(citra_shop, [("shopee", at(9, 10), "paid", [("Nastar", 1, "1000")])])  # before
+    written(ika_shop, orders, set_wise=True)
+    utc = {FIRST + dt.timedelta(days=2), FIRST + dt.timedelta(days=3)}
+    # each day marked once (SQLite) or once per statement (PostgreSQL's statement
+    # triggers: the orders' and the lines'), not once per row (5 rows on 3 October)
+    assert set(marks(ika_shop)) == utc and max(marks(ika_shop).values()) <= 2
+    assert marks(citra_shop) == {FIRST + dt.timedelta(days=9): 2}  # its order and line
+    assert insert_triggers() == {"orders_sales_order_in", "orders_sales_line_in"}
+    agree(ika_shop)
+    assert not marks(ika_shop)
+    # after the bulk write, every other writer's rows mark their days again
+    written(ika_shop, [("lazada", at(40, 7), "paid", [("Kastengel", 3, "270000")])])
+    assert set(marks(ika_shop)) == {FIRST + dt.timedelta(days=40)}
+    with shop_scope(ika_shop):
+        Order.objects.create(
+            shop=ika_shop, channel="shopee", external_id="orm-1", ordered_at=at(50, 12),
+            total=Decimal(1000),
+        )  # fmt: skip
+    assert set(marks(ika_shop)) == {FIRST + dt.timedelta(days=d) for d in (40, 50)}
+    agree(ika_shop)
+
+
+def test_a_bulk_write_that_fails_midway_keeps_the_triggers_and_every_mark(ika_shop):
+    ids = bulk.reserve_ids(Order, 1)
+    row = (ids[0], ika_shop.pk, "shopee", "half", "paid", at(7, 9), Decimal(5), Decimal(5))
+    with (
+        contextlib.suppress(_Rollback),
+        shop_scope(ika_shop),
+        transaction.atomic(),
+        sales_days.marked_set_wise(shop_id=ika_shop.pk),
+    ):
+        _insert(ika_shop, [row], [])
+        raise _Rollback  # the orders are written, the lines never come
+    assert not marks(ika_shop)  # rolled back with the rows
+    assert insert_triggers() == {"orders_sales_order_in", "orders_sales_line_in"}
+    with (  # a failure the caller swallows
+        shop_scope(ika_shop),
+        transaction.atomic(),
+        contextlib.suppress(_Rollback),
+        sales_days.marked_set_wise(shop_id=ika_shop.pk),
+    ):
+        _insert(ika_shop, [row], [])
+        raise _Rollback
+    assert marks(ika_shop) == {FIRST + dt.timedelta(days=7): 1}  # what was written is marked
+    assert insert_triggers() == {"orders_sales_order_in", "orders_sales_line_in"}
+    agree(ika_shop)
+
+
+def test_a_bulk_writes_marks_read_its_rows_through_the_primary_key(ika_shop):
+    """The set-wise mark reads the rows above the ids it noted, whatever statistics the
+    planner has: never every order of the shop (a cost growing with the table)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL marks in its statement triggers")
+    # a one-shop book of some size, measured: every index that starts with the shop
+    # matches every row
+    written(ika_shop, [("shopee", at(n % 80, 10), "paid", [("Nastar", 1, "1000")])
+                       for n in range(300)])  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("EXPLAIN QUERY PLAN " + sales_days._MARK, [0, ika_shop.pk, 0, ika_shop.pk])
+        plan = [row[-1] for row in cursor.fetchall()]
+    reads = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+    assert reads == [
+        "SEARCH o USING INTEGER PRIMARY KEY (rowid>?)",
+        "SEARCH l USING INTEGER PRIMARY KEY (rowid>?)",
+        "SEARCH o USING INTEGER PRIMARY KEY (rowid=?)",
+        "SCAN written",
+    ], plan

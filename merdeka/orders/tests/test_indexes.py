@@ -1,0 +1,67 @@
+"""The orders' and order lines' tables carry the indexes that a query reads, and no
+other (docs/decisions/order-indexes.md: which index serves which query). An index
+added or dropped changes this list and that page together."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+ORDERS = {
+    "order_unique_per_channel",  # SQLite: sqlite_autoindex_orders_order_2
+    "order_unique_idempotency_key",
+    "order_customer",
+    "order_shop_status",
+    "orders_order_ordered_at_6ce09183",
+    "orders_order_customer_id_0b76f6a4",
+    "orders_order_import_file_id_f14d8077",
+    "orders_order_key_version_53aa34d6",
+    "orders_order_public_token_key",  # SQLite: sqlite_autoindex_orders_order_1
+}
+LINES = {
+    "orders_orderline_order_id_17f8f3ef",
+    "orders_orderline_shop_id_a7e576a8",
+    "orders_orderline_product_variant_id_2a95ade5",
+    "orders_orderline_stock_location_id_815ae7ff",
+}
+UNIQUE_ON_SQLITE = {
+    "sqlite_autoindex_orders_order_1": "orders_order_public_token_key",
+    "sqlite_autoindex_orders_order_2": "order_unique_per_channel",
+}
+
+
+def indexes(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [table]
+            )
+            names = {UNIQUE_ON_SQLITE.get(name, name) for (name,) in cursor.fetchall()}
+        else:
+            cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s", [table])
+            names = {name for (name,) in cursor.fetchall()} - {f"{table}_pkey"}
+    return names
+
+
+@pytest.mark.django_db
+def test_the_orders_tables_carry_the_indexes_a_query_reads_and_no_other():
+    assert indexes("orders_order") == ORDERS
+    assert indexes("orders_orderline") == LINES
+
+
+@pytest.mark.django_db
+def test_the_customers_blind_indexes_have_no_pattern_twins():
+    assert not {name for name in indexes("customers_customer") if name.endswith("_like")}
+
+
+@pytest.mark.django_db
+def test_dropping_an_index_kept_the_sales_day_triggers():
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        names = {name for (name,) in cursor.fetchall()}
+    assert {
+        f"orders_sales_{kind}_{op}" for kind in ("order", "line") for op in ("in", "up", "out")
+    } <= names
