@@ -4,7 +4,9 @@
 seconds); the tests of backup, restore, ``merdeka run`` and the migration check each
 need one set up, not the setting up itself. They get a copy of this one (keys, database
 and demo login together), made by the first xdist worker that asks, under a lock the
-other waits on. test_commands checks this first set-up's output.
+other waits on. test_commands checks this first set-up's output: it is the one fresh
+set-up of the suite. A test that needs a data directory never set up but a database
+already migrated (``setup --no-demo``) gets a copy of the test database's template.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from merdeka.core.tests import testdb
 from merdeka.core.tests.test_commands import clean_env, merdeka
 
 
@@ -43,3 +46,19 @@ def set_up_once(tmp_path_factory) -> SetUp:
             stdout = merdeka("setup", env=clean_env(data)).stdout
             printed.write_text(stdout)
     return SetUp(data=data, stdout=printed.read_text())
+
+
+@pytest.fixture
+def migrated_data_dir(django_db_setup, tmp_path) -> Path:
+    """A data directory never set up (no keys, no shop) whose database is migrated and
+    empty: a copy of the test database's template (testdb.py), as ``merdeka migrate``
+    would leave it, without migrating again. ``--create-db`` and ``--reuse-db`` make no
+    template: then ``merdeka migrate`` runs."""
+    data = tmp_path / "var"
+    data.mkdir()
+    template = testdb.sqlite_template()
+    if template.exists():
+        shutil.copyfile(template, data / "merdeka.sqlite3")
+    else:
+        merdeka("migrate", env=clean_env(data))
+    return data

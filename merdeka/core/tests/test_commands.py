@@ -101,9 +101,12 @@ def test_a_backup_restores_into_a_fresh_data_directory_with_the_same_key(set_up_
     assert again.returncode != 0 and "--force" in again.stderr
 
 
-def test_a_backup_is_useless_without_its_master_key(tmp_path):
-    env = clean_env(tmp_path / "one")
-    merdeka("setup", "--no-demo", env=env)  # the one run of --no-demo: on its own directory
+def test_a_backup_is_useless_without_its_master_key(migrated_data_dir, tmp_path):
+    env = clean_env(migrated_data_dir)
+    set_up = merdeka("setup", "--no-demo", env=env).stdout  # the one run of --no-demo
+    assert "Created a new master key" in set_up
+    assert "Demo" not in set_up
+    assert merdeka("shop", "list", env=env).stdout == ""  # no demo shop
     merdeka("shop", "create", "--name", "Toko Kunci", "--owner", "kunci", env=env)
     backup = tmp_path / "b.sqlite3"
     merdeka("backup", "--out", str(backup), env=env)

@@ -78,10 +78,17 @@ def _migrate_into(name: str) -> None:
         connection.close()
 
 
+def sqlite_template(template_dir: Path | None = None, digest: str | None = None) -> Path:
+    """Where the SQLite template of this schema is (made by the first worker's database
+    set-up; absent under ``--create-db`` and ``--reuse-db``, which make none)."""
+    template_dir = template_dir or Path(os.environ["MERDEKA_TEST_DATA_DIR"])
+    return template_dir / f"db-template-{digest or schema_digest()}.sqlite3"
+
+
 def _sqlite(template_dir: Path, digest: str) -> Path:
     connection = connections[ALIAS]
     target = Path(connection.settings_dict["TEST"]["NAME"])
-    template = template_dir / f"db-template-{digest}.sqlite3"
+    template = sqlite_template(template_dir, digest)
     if not template.exists():
         for old in template_dir.glob("db-template-*.sqlite3*"):
             old.unlink()
