@@ -11,6 +11,7 @@ import os
 
 import pytest
 from django.db import connections
+from pytest_django.plugin import validate_django_db
 
 from merdeka.core import services
 from merdeka.core.models import Role
@@ -23,11 +24,42 @@ PASSWORD = "kue-lapis-legit-2026"
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
+def _db_group(item) -> int:
+    """pytest-django's order (Django's): tests in a transaction that is rolled back (0),
+    then tests that commit and flush the database (1), then tests without one (2)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    flushes = bool({"transactional_db", "live_server", "django_db_reset_sequences"} & fixtures)
+    if marker:
+        transaction, reset_sequences, *_ = validate_django_db(marker)
+        flushes = flushes or transaction or reset_sequences
+    if flushes:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's sort, which this keeps
 def pytest_collection_modifyitems(config, items):
-    """The PostgreSQL half (``MERDEKA_TEST_DATABASE_URL``) runs the tests that reach the
+    """The tests marked ``slow`` first, then the others in their usual order.
+
+    xdist hands the tests out in this order (``-n``'s load scheduling: a first batch to
+    each worker, then more to whichever runs short), so a test of a minute handed out
+    last leaves the other worker idle for that minute; handed out first, it runs while
+    the other worker takes the short ones, and the run ends on short tests. A slow test
+    that commits (and so flushes the database after it) goes first among those that
+    commit, never before the tests that run in a rolled-back transaction: a flush
+    empties the rows the migrations put in, which those may read.
+
+    The PostgreSQL half (``MERDEKA_TEST_DATABASE_URL``) runs the tests that reach the
     database. A test that never does (parsers, the OCR, sheets, hypothesis on pure
     functions: pytest-django refuses them a database) gives the same result under
     both, so it runs once, in the SQLite half."""
+
+    def order(item):
+        group, slow = _db_group(item), item.get_closest_marker("slow") is not None
+        return (-1 if slow and group != 1 else group, not slow)
+
+    items.sort(key=order)  # stable: the usual order within each group
     if not os.environ.get("MERDEKA_TEST_DATABASE_URL"):
         return
     keep, drop = [], []

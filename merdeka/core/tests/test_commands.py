@@ -53,6 +53,7 @@ def test_shop_create_explains_a_taken_short_name(db):
         call_command("shop", "create", "--name", "B", "--owner", "b1", "--slug", "sama")
 
 
+@pytest.mark.slow
 def test_setup_creates_the_demo_shop_once_and_reuses_it(set_up_once, tmp_path):
     # the first `merdeka setup`, on an empty data directory: the one of conftest.py
     first = set_up_once.stdout

@@ -91,6 +91,7 @@ def consent_shown(page, channel):
     return page.locator("#consent dt", has_text=channel).locator("xpath=following-sibling::dd[1]")
 
 
+@pytest.mark.slow
 def test_a_seller_finds_segments_reaches_and_signs_up_customers_on_a_phone(
     live_server,
     page,

@@ -452,6 +452,7 @@ class Walk:
             page.screenshot(path=str(SCREENSHOTS / f"width--{label}.png"), full_page=True)
 
 
+@pytest.mark.slow
 def test_no_page_scrolls_sideways_on_a_phone(live_server, page, ika, ika_shop, settings, tmp_path):
     settings.DATA_DIR = tmp_path / "data"  # this test's own photos and sealed uploads
     walk = Walk(live_server.url, full_shop(ika_shop, ika))

@@ -34,6 +34,7 @@ def truth(name: str) -> dict:
     return json.loads((DATA / f"{name}.json").read_text())
 
 
+@pytest.mark.slow
 def test_five_receipts_are_confirmed_with_one_tap_each(
     live_server, page, shot, ika_shop, ika, console_errors
 ):

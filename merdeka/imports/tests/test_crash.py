@@ -90,6 +90,7 @@ def _settled() -> None:
             time.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_killing_an_import_at_random_points_leaves_all_or_nothing(
     ika, ika_shop, citra_shop, tmp_path

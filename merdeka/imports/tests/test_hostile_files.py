@@ -154,6 +154,7 @@ def _sweep(minutes: float) -> None:
     schedule.tick(now=timezone.now() + timedelta(minutes=minutes))
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_command_leaves_a_failed_run_that_says_what_to_do(client, ika, ika_shop, tmp_path):
     path = tmp_path / "Order.all.20250501_20250531.csv"

@@ -33,6 +33,7 @@ def _env() -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_killing_the_web_and_task_workers_leaves_nothing_stuck_partial_or_on_disk(tmp_path):
     bench = killing.Bench(env=_env(), workdir=tmp_path, orders=800, seed=20261206)

@@ -128,6 +128,7 @@ def test_an_imported_city_is_stored_sealed_and_the_list_finds_it_by_its_blind_in
     )  # a blind index finds the whole city only
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_migrations_seal_the_cities_and_file_names_already_stored(ika_shop, tmp_path):
     with shop_scope(ika_shop):

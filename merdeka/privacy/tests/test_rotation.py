@@ -125,6 +125,7 @@ def _database_url() -> str:
     return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_killing_the_rotation_command_at_random_points_never_loses_data(ika_shop):
     import_customers(ika_shop, 600)
