@@ -651,9 +651,12 @@ def triggers_paused(model, names: Sequence[str]) -> Iterator[None]:
     try:
         yield
     finally:
-        with rawsql.cursor() as cursor:
-            for _name, sql in definitions:
-                rawsql.execute_unscoped(cursor, sql, why=why)
+        # A transaction already bound to roll back takes no statement: the rollback
+        # brings the triggers back, and the block's own error is the one to see.
+        if not transaction.get_connection().needs_rollback:
+            with rawsql.cursor() as cursor:
+                for _name, sql in definitions:
+                    rawsql.execute_unscoped(cursor, sql, why=why)
 
 
 class _Random(threading.local):

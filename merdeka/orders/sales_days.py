@@ -114,10 +114,11 @@ def marked_set_wise(*, shop_id: int) -> Iterator[None]:
         try:
             yield
         finally:  # also when the block failed: its rows may still be committed
-            with rawsql.cursor() as cursor:
-                rawsql.execute(
-                    cursor, _MARK, [order_top, shop_id, line_top, shop_id], shop_id=shop_id
-                )
+            if not transaction.get_connection().needs_rollback:  # else nothing is
+                with rawsql.cursor() as cursor:
+                    rawsql.execute(
+                        cursor, _MARK, [order_top, shop_id, line_top, shop_id], shop_id=shop_id
+                    )
 
 
 def local_days(shop, utc_day: dt.date) -> set[dt.date]:

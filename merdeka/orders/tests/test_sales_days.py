@@ -292,6 +292,26 @@ def test_a_bulk_write_that_fails_midway_keeps_the_triggers_and_every_mark(ika_sh
     agree(ika_shop)
 
 
+def test_a_bulk_write_whose_transaction_must_roll_back_raises_its_own_error(ika_shop):
+    """A database error inside the block leaves the transaction bound to roll back:
+    nothing more is sent to it (the rollback brings the triggers back), and the
+    caller sees the block's error, not "you can't execute queries"."""
+    ids = bulk.reserve_ids(Order, 1)
+    row = (ids[0], ika_shop.pk, "shopee", "doomed", "paid", at(8, 9), Decimal(5), Decimal(5))
+    with (
+        pytest.raises(_Rollback),
+        shop_scope(ika_shop),
+        transaction.atomic(),
+        sales_days.marked_set_wise(shop_id=ika_shop.pk),
+    ):
+        _insert(ika_shop, [row], [])
+        transaction.set_rollback(True)  # as a failed inner block without a savepoint leaves it
+        raise _Rollback
+    assert not marks(ika_shop)
+    assert insert_triggers() == {"orders_sales_order_in", "orders_sales_line_in"}
+    agree(ika_shop)
+
+
 def test_a_bulk_writes_marks_read_its_rows_through_the_primary_key(ika_shop):
     """The set-wise mark reads the rows above the ids it noted, whatever statistics the
     planner has: never every order of the shop (a cost growing with the table)."""
