@@ -447,14 +447,15 @@ class Resolver:
         for customer_id, kind, key in match_keys_of(shop=self.shop, customer_ids=known):
             wanted.get(customer_id, set()).discard((kind, key))
         shop_id = self.shop.pk
+        # In the order of the lookup index (shop, kind, key): the keys are hashes, and
+        # written as they come each row lands on a random page of that index.
+        rows = sorted(
+            (kind, key, customer_id) for customer_id, keys in wanted.items() for kind, key in keys
+        )
         bulk.insert(
             MatchKey,
             ("shop", "customer", "kind", "key"),
-            (
-                (shop_id, customer_id, kind, key)
-                for customer_id, keys in wanted.items()
-                for kind, key in keys
-            ),
+            ((shop_id, customer_id, kind, key) for kind, key, customer_id in rows),
             shop_id=shop_id,
         )
 
