@@ -281,8 +281,8 @@ def _people_files(shop, out: Path, progress: Progress, clock: _Clock) -> None:
     orders = Order.objects.filter(shop=shop).select_related("customer").order_by("pk")
     header = _customer_header()
     # customers.csv and orders.csv are written already, each told as one of the
-    # ``SPREADSHEETS`` when it was done (``people_beside``, ``_orders_written``): the
-    # workbook is the last
+    # ``SPREADSHEETS`` when it was done (``people_beside``; ``export_shop`` once the
+    # second process's tail is appended): the workbook is the last
     clock.lap("csv")
     customer_table = sheets.Sheet(
         _("customers"), header, _customer_cells(_jsonl_read(out / "customers.jsonl"))
