@@ -44,15 +44,19 @@ def customers_resolving(
     phone identity; ``merged``: (survivor, absorbed) pairs; ``gaps``: existing
     customer id -> the values the block is about to give them where they lack one.
     Only customers whose name or phone changes are read back and re-tokenised.
-    ``tokens_later`` (an import): the new customers' tokens, names and numbers, after
-    the commit (``IMPORTED_INDEX``, an outbox subscriber): a dozen rows per number and
-    a few per name are most of what an import would write for a new customer. Until
-    they are there, the whole number finds her through her phone identity
-    (``search.phone_owners``), as soon as the file commits; a part of the number or
-    the name, once the import is complete.
+    ``tokens_later`` (an import): the tokens of the new customers, and those the
+    batch's existing customers gain (a name or number they lacked, a new phone
+    identity, what a merge brought the survivor), after the commit (``IMPORTED_INDEX``,
+    an outbox subscriber): a dozen rows per number and a few per name are most of what
+    an import would write for a customer. An import only ever adds to a customer's
+    name and numbers (gaps are filled, never overwritten), so the subscriber adds the
+    tokens she lacks and none goes stale meanwhile. Until they are there, the whole
+    number finds her through her phone identity (``search.phone_owners``), as soon as
+    the file commits; a part of the number or the name, once the import is complete.
     """
     candidates = [pk for pk, values in gaps.items() if values.get("name") or values.get("phone")]
-    filled = _lacking_name_or_phone(shop, candidates)
+    # later, every candidate is handed on: the subscriber adds only what is missing
+    filled = candidates if tokens_later else _lacking_name_or_phone(shop, candidates)
     yield
     phones_of: dict[int, list[str]] = {}
     for customer_id, phone in phones:
@@ -62,20 +66,20 @@ def customers_resolving(
     changed = set(filled) | {s for s, _ in merged}
     changed |= {pk for pk in phones_of if pk not in new}
     changed -= absorbed
-    known = {}
+    if absorbed:
+        search.forget_customers(shop=shop, customer_ids=absorbed)
+        stats.customer_stats_refresh(shop=shop, customer_ids=absorbed)
     if tokens_later:
-        if new:
-            data = {"customer_ids": sorted(new)}
+        later = sorted(set(new) | changed)
+        if later:
+            data = {"customer_ids": later}
             emit_events([Event(kind=CUSTOMERS_IMPORTED, shop_id=shop.pk, data=data)])
     else:
         known = {
             pk: (values.get("name"), [values.get("phone"), *phones_of.get(pk, ())])
             for pk, values in new.items()
         }
-    if absorbed:
-        search.forget_customers(shop=shop, customer_ids=absorbed)
-        stats.customer_stats_refresh(shop=shop, customer_ids=absorbed)
-    search.index_customers(shop=shop, known=known, customer_ids=sorted(changed), new=True)
+        search.index_customers(shop=shop, known=known, customer_ids=sorted(changed), new=True)
     if new:
         stats.stats_rows_create(
             shop=shop,
@@ -83,7 +87,8 @@ def customers_resolving(
         )
 
 
-# an import's new customers (ids only), for their search tokens after the commit
+# an import's new customers and those it gave a name or a number (ids only), for their
+# search tokens after the commit
 CUSTOMERS_IMPORTED = "customers.imported"
 # the subscriber's name, as the outbox rows waiting for it carry it (it once wrote the
 # names' tokens only)
@@ -92,8 +97,9 @@ IMPORTED_INDEX = "customers.search_names"
 
 def imported_index(events) -> None:
     """Outbox subscriber of ``customers.imported``: the new customers become searchable
-    by name and by any part of their numbers (``search.imported_tokens_add``: what they
-    lack, so a retry adds nothing)."""
+    by name and by any part of their numbers, and known ones by the name or numbers the
+    import gave them (``search.imported_tokens_add``: what they lack, so a retry adds
+    nothing)."""
     by_shop: dict[int, set[int]] = {}
     for event in events:
         by_shop.setdefault(event.shop_id, set()).update(event.data["customer_ids"])

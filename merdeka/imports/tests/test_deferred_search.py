@@ -4,7 +4,7 @@ deferred step wrote their search tokens (issue 20)."""
 
 from __future__ import annotations
 
-from merdeka.books.tests.test_orders import shopee
+from merdeka.books.tests.test_orders import SHOPEE_HEADER, shopee
 from merdeka.core import events
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import search
@@ -68,3 +68,46 @@ def test_a_whole_number_finds_the_customer_it_was_merged_into(ika_shop, tmp_path
         customer_merge(shop=ika_shop, survivor=other, absorbed=buyer, reason="reviewed")
     assert _found(ika_shop, "0812-7777-8888") == {other.pk}
     assert _found(ika_shop, "0857-1111-2222") == {other.pk}
+
+
+def test_a_known_buyer_is_found_by_the_number_and_name_an_import_gave_her(ika_shop, tmp_path):
+    first = tmp_path / "Order.all.20250501_20250531.csv"
+    # her first order shows a masked name: she is known by her account and number
+    first.write_text(
+        SHOPEE_HEADER + "2505010000001A;Completed;2025-05-01 10:00;Nastar Keju;1;85,000;"
+        "sarilestari;S*****i;6281277778888;Kota Bandung;Jawa Barat;0\n",
+        encoding="utf-8",
+    )
+    run = pipeline.run_create(shop=ika_shop)
+    pipeline.import_path(shop=ika_shop, run=run, path=first)
+    events.outbox_drain()
+    with shop_scope(ika_shop):
+        buyer = Customer.objects.get(shop=ika_shop)
+    assert _found(ika_shop, "8888") == {buyer.pk}
+    assert _found(ika_shop, "lestari") == set()
+    # the next month: the same account, her name, and a second number of hers
+    later = tmp_path / "Order.all.20250601_20250630.csv"
+    later.write_text(
+        SHOPEE_HEADER + "2506010000002B;Completed;2025-06-01 10:00;Nastar Keju;1;85,000;"
+        "sarilestari;Sari Dewi Lestari;6285711112222;Kota Bandung;Jawa Barat;0\n",
+        encoding="utf-8",
+    )
+    pipeline.import_path(shop=ika_shop, run=run, path=later)
+    with shop_scope(ika_shop):
+        assert Customer.objects.get(shop=ika_shop).pk == buyer.pk
+        tokens = SearchToken.objects.filter(shop=ika_shop).count()
+    # usable: the new whole number finds her at once; its parts and her name once complete
+    assert _found(ika_shop, "0857-1111-2222") == {buyer.pk}
+    assert _found(ika_shop, "0857-1111") == set()
+    assert _found(ika_shop, "lestari") == set()
+    assert deferred_waiting(shop=ika_shop) == 2  # the order's postings, her new tokens
+    events.outbox_drain()
+    assert deferred_waiting(shop=ika_shop) == 0
+    for query in ("lestari", "sari 0857", "0857-1111", "2222", "0812-7777", "8888"):
+        assert _found(ika_shop, query) == {buyer.pk}, query
+    # exactly the tokens a full re-index of her gives, and more than before the file
+    with shop_scope(ika_shop):
+        after = SearchToken.objects.filter(shop=ika_shop).count()
+        assert after > tokens
+        search.index_customers(shop=ika_shop, customer_ids=[buyer.pk])
+        assert SearchToken.objects.filter(shop=ika_shop).count() == after
