@@ -457,3 +457,26 @@ def entry_amount(entry, account_id, *, credit: bool) -> int:
         for line in entry.lines.all()
         if line.account_id == account_id
     )
+
+
+def test_orders_read_by_runs_of_ids_reads_what_lists_of_them_read(ika_shop, ika):
+    orders = [manual(ika_shop, ika, f"r{i}", 10000 * (i + 1), fee=1000) for i in range(6)]
+    for order in orders[:3]:
+        lifecycle.order_payment_record(
+            shop=ika_shop, order_id=order.pk, method="transfer", actor=ika
+        )
+    lifecycle.order_complete(shop=ika_shop, order_id=orders[0].pk, actor=ika)
+    ids = sorted(o.pk for o in orders)
+    assert ids == list(range(ids[0], ids[0] + 6))  # one run: read as a range
+    whole = orders_read(shop=ika_shop, order_ids=ids)
+    # every other id: chunks with gaps, read through lists of ids
+    halves = [orders_read(shop=ika_shop, order_ids=ids[i::2]) for i in (0, 1)]
+    for part in ("orders", "paid", "posted", "counts", "sent", "mapped"):
+        joined = {**getattr(halves[0], part), **getattr(halves[1], part)}
+        assert {k: dict(v) if isinstance(v, dict) else v for k, v in joined.items()} == {
+            k: dict(v) if isinstance(v, dict) else v for k, v in getattr(whole, part).items()
+        }, part
+    assert set(whole.orders) == set(ids)
+    assert whole.posted and whole.paid  # the comparison saw postings and payments
+    # a run with an id of another shop's order or none at all reads only the shop's own
+    assert set(orders_read(shop=ika_shop, order_ids=[*ids, ids[-1] + 1]).orders) == set(ids)
