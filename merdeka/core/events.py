@@ -212,9 +212,14 @@ def outbox_deliver_now(name: str, *, shop_id: int) -> int:
 
 def event_items(data) -> int:
     """How many things an event names: the orders or customers of a batch
-    (``order_ids``, ``customer_ids``), or one."""
-    ids = (data.get("order_ids") or data.get("customer_ids")) if isinstance(data, dict) else None
-    return len(ids) if ids else 1
+    (``order_ids``, ``customer_ids``, or their count as ``items``), or one."""
+    if not isinstance(data, dict):
+        return 1
+    ids = data.get("order_ids") or data.get("customer_ids")
+    if ids:
+        return len(ids)
+    items = data.get("items")
+    return items if isinstance(items, int) and items > 0 else 1
 
 
 def outbox_waiting(*, shop_id: int, subscribers: Iterable[str]) -> int:
