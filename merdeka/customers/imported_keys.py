@@ -97,7 +97,10 @@ def imported_keys(events) -> None:
     for shop_id, batches in by_shop.items():
         with shop_scope(shop_id):
             keys_lock(shop_id, shared=False)
-            _deliver(shop_id, [(e.data.get("mark", 0), unpack(e.data["keys"])) for e in batches])
+            # one batch at a time, each seeing what the ones before wrote: a year of
+            # orders is a hundred batches, its keys millions of rows
+            for event in batches:
+                _deliver(shop_id, [(event.data.get("mark", 0), unpack(event.data["keys"]))])
 
 
 def _deliver(shop_id: int, batches: list[tuple[int, dict[int, set]]]) -> None:

@@ -55,6 +55,7 @@ DEAD_AFTER = timedelta(minutes=2)
 # a file a process left is deleted once untouched this long (an upload arriving is written)
 STRAY_AFTER = timedelta(hours=1)
 UNFINISHED = (ImportFile.State.QUEUED, ImportFile.State.RUNNING)
+KEYS_AT_ONCE = 10  # batches of match keys delivered in one transaction by run_finish
 
 
 def worker_id() -> str:
@@ -183,7 +184,9 @@ def run_finish(run: ImportRun) -> None:
     written first, in its own transaction, so that the pass sees every key.
     """
     with shop_scope(run.shop_id), bulk.tuned_for_bulk():
-        events.outbox_deliver_now(IMPORTED_KEYS, shop_id=run.shop_id)
+        # a few batches a transaction: each row holds a batch's keys (~2 MB at 20,000 orders)
+        while events.outbox_deliver_now(IMPORTED_KEYS, shop_id=run.shop_id, limit=KEYS_AT_ONCE):
+            pass
         if events.outbox_waiting(shop_id=run.shop_id, subscribers=[IMPORTED_KEYS]):
             # its handler failed (logged): they follow on its retry, and the import's
             # page does not say complete until then; this pass goes without them
