@@ -22,8 +22,10 @@ as if they had been written at the batch's time and moved since with their custo
   the second delivery finds every key there and writes nothing.
 
 Concurrency (PostgreSQL): an import's file holds a shared advisory lock on the shop's
-keys until it commits, the delivery an exclusive one, so a delivery never runs beside
-a file whose merges would move rows it is writing. SQLite runs one writer at a time.
+keys from its first statement until it commits, the delivery an exclusive one before
+it touches a row, so a delivery never runs beside a file whose merges would move rows
+it is writing, and neither waits for the other while holding a row. SQLite runs one
+writer at a time.
 """
 
 from __future__ import annotations

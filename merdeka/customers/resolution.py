@@ -230,6 +230,10 @@ class Resolver:
         self.import_file = import_file
         # an import's match keys follow its commit (imported_keys), unless told otherwise
         self.keys_later = import_file is not None and settings.MERDEKA_IMPORT_KEYS_LATER
+        if self.keys_later:
+            # made first in the file's transaction: no delivery beside it (its merges),
+            # taken before it locks any row, so that a delivery never waits in a cycle
+            keys_lock(shop.pk, shared=True)
         self.outcome = outcome or Outcome()
         self._known: dict[str, int] = {}  # identity index -> customer id
         self._parent: dict[int, int] = {}  # union-find over customer ids merged in this run
@@ -461,7 +465,7 @@ class Resolver:
         if not wanted:
             return
         shop_id = self.shop.pk
-        keys_lock(shop_id, shared=True)  # no delivery beside this file (its merges)
+        keys_lock(shop_id, shared=True)  # held since __init__ in the file's transaction
         data = {"mark": merge_mark(shop_id), "keys": pack(wanted), "items": len(wanted)}
         emit_events([Event(kind=KEYS_IMPORTED, shop_id=shop_id, data=data)])
 

@@ -263,11 +263,26 @@ def test_a_file_that_rolls_back_leaves_no_keys_waiting(ika_shop, year):
         assert not MatchKey.objects.filter(shop=ika_shop).exists()
 
 
-def test_an_erased_customer_gets_no_keys(ika_shop, year):
+def test_an_erased_customer_leaves_no_keys_waiting_nor_written(ika_shop, year):
     run = pipeline.run_create(shop=ika_shop)
     pipeline.import_path(shop=ika_shop, run=run, path=year[0])
     gone, kept = _first_with_keys(ika_shop)
     customer_erase(shop=ika_shop, customer_id=gone)
+    # her keys were written before she went, and went with her: none waits in the outbox
+    assert _waiting(ika_shop) == []
+    pipeline.run_finish(run)
+    with shop_scope(ika_shop):
+        assert not MatchKey.objects.filter(shop=ika_shop, customer_id=gone).exists()
+        assert MatchKey.objects.filter(shop=ika_shop, customer_id=kept).exists()
+    assert _waiting(ika_shop) == []
+
+
+def test_a_customer_gone_before_the_keys_arrive_gets_none(ika_shop, year):
+    run = pipeline.run_create(shop=ika_shop)
+    pipeline.import_path(shop=ika_shop, run=run, path=year[0])
+    gone, kept = _first_with_keys(ika_shop)
+    with shop_scope(ika_shop):
+        Customer.objects.filter(shop=ika_shop, pk=gone).delete()
     pipeline.run_finish(run)
     with shop_scope(ika_shop):
         assert not MatchKey.objects.filter(shop=ika_shop, customer_id=gone).exists()
