@@ -183,12 +183,13 @@ class _Raced(Exception):
     pass
 
 
-def outbox_deliver_now(name: str, *, shop_id: int) -> int:
+def outbox_deliver_now(name: str, *, shop_id: int, limit: int | None = None) -> int:
     """Deliver at once, in the caller's transaction, what waits in the shop's outbox for
     subscriber ``name`` (retries postponed included); returns how many rows. For an
     inline change that must come after them (an imported order's postings before its
     payment's). Waits for a drainer that holds them (they are gone when it commits). A
-    failing handler leaves them waiting and the caller goes on (logged)."""
+    failing handler leaves them waiting and the caller goes on (logged). ``limit``: the
+    oldest rows only (call again while it returns some: large rows, read a few at once)."""
     subscriber = _subscribers.get(name)
     if subscriber is None:
         return 0
@@ -199,7 +200,7 @@ def outbox_deliver_now(name: str, *, shop_id: int) -> int:
         with transaction.atomic():
             if connection.features.has_select_for_update:
                 waiting = waiting.select_for_update()
-            rows = list(waiting.order_by("id"))
+            rows = list(waiting.order_by("id")[:limit])
             if not rows:
                 return 0
             subscriber.handler(_events_of(rows))
@@ -212,9 +213,14 @@ def outbox_deliver_now(name: str, *, shop_id: int) -> int:
 
 def event_items(data) -> int:
     """How many things an event names: the orders or customers of a batch
-    (``order_ids``, ``customer_ids``), or one."""
-    ids = (data.get("order_ids") or data.get("customer_ids")) if isinstance(data, dict) else None
-    return len(ids) if ids else 1
+    (``order_ids``, ``customer_ids``, or their count as ``items``), or one."""
+    if not isinstance(data, dict):
+        return 1
+    ids = data.get("order_ids") or data.get("customer_ids")
+    if ids:
+        return len(ids)
+    items = data.get("items")
+    return items if isinstance(items, int) and items > 0 else 1
 
 
 def outbox_waiting(*, shop_id: int, subscribers: Iterable[str]) -> int:

@@ -7,6 +7,11 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from merdeka.core import events  # ready(): it imports models
+        from merdeka.customers.imported_keys import (  # ready(): it imports models
+            IMPORTED_KEYS,
+            KEYS_IMPORTED,
+            imported_keys,
+        )
         from merdeka.customers.workspace import (  # ready(): it imports models
             CUSTOMERS_IMPORTED,
             FIGURES_EVENTS,
@@ -27,5 +32,12 @@ class CustomersConfig(AppConfig):
             CUSTOMERS_IMPORTED,
             name=IMPORTED_INDEX,
             handler=imported_index,
+            delivery=events.OUTBOX,
+        )
+        # an import's match keys are written after its file commits, before its review
+        events.subscribe(
+            KEYS_IMPORTED,
+            name=IMPORTED_KEYS,
+            handler=imported_keys,
             delivery=events.OUTBOX,
         )

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from rapidfuzz import fuzz
 
 from merdeka.core import bulk
+from merdeka.core.events import Event, emit_events
 from merdeka.core.phone import (
     address_key,
     name_initials,
@@ -29,6 +31,7 @@ from merdeka.core.phone import (
     normalize_phone,
     phone_mask_key,
 )
+from merdeka.customers.imported_keys import KEYS_IMPORTED, keys_lock, merge_mark, pack
 from merdeka.customers.models import (
     Customer,
     Identity,
@@ -225,6 +228,12 @@ class Resolver:
         self.shop = shop
         self.source = source
         self.import_file = import_file
+        # an import's match keys follow its commit (imported_keys), unless told otherwise
+        self.keys_later = import_file is not None and settings.MERDEKA_IMPORT_KEYS_LATER
+        if self.keys_later:
+            # made first in the file's transaction: no delivery beside it (its merges),
+            # taken before it locks any row, so that a delivery never waits in a cycle
+            keys_lock(shop.pk, shared=True)
         self.outcome = outcome or Outcome()
         self._known: dict[str, int] = {}  # identity index -> customer id
         self._parent: dict[int, int] = {}  # union-find over customer ids merged in this run
@@ -355,7 +364,10 @@ class Resolver:
             results.append(customer_id)
 
         self._write(pending, gaps, merges, identities, existing_before)
-        self._write_keys(evidence, existing_before)
+        if self.keys_later:  # an import's: after its commit
+            self._emit_keys(evidence)
+        else:
+            self._write_keys(evidence, existing_before)
         return [None if c is None else find(c) for c in results]
 
     def _shipped_elsewhere(self, account: int, indexed, name, pending, gaps) -> bool:
@@ -437,12 +449,29 @@ class Resolver:
         }
         _fill(_fields_of(customer_id, pending, gaps), values)
 
-    def _write_keys(self, evidence: dict[int, set], existing_before: set[int]) -> None:
-        """Store the new match keys of every customer seen (set-wise, no duplicates)."""
+    def _wanted_keys(self, evidence: dict[int, set]) -> dict[int, set[tuple[str, str]]]:
+        """The batch's match keys by customer, as the batch's merges left them."""
         wanted: dict[int, set[tuple[str, str]]] = {}
         for customer_id, keys in evidence.items():
             if keys:
                 wanted.setdefault(self.find(customer_id), set()).update(keys)
+        return wanted
+
+    def _emit_keys(self, evidence: dict[int, set]) -> None:
+        """An import's batch: its match keys go to the outbox (``imported_keys``), one
+        event for the batch, written after the file's commit as ``_write_keys`` would
+        have written them now. Nothing before the review pass reads them."""
+        wanted = self._wanted_keys(evidence)
+        if not wanted:
+            return
+        shop_id = self.shop.pk
+        keys_lock(shop_id, shared=True)  # held since __init__ in the file's transaction
+        data = {"mark": merge_mark(shop_id), "keys": pack(wanted), "items": len(wanted)}
+        emit_events([Event(kind=KEYS_IMPORTED, shop_id=shop_id, data=data)])
+
+    def _write_keys(self, evidence: dict[int, set], existing_before: set[int]) -> None:
+        """Store the new match keys of every customer seen (set-wise, no duplicates)."""
+        wanted = self._wanted_keys(evidence)
         known = [c for c in wanted if c in existing_before]  # only they may have keys
         for customer_id, kind, key in match_keys_of(shop=self.shop, customer_ids=known):
             wanted.get(customer_id, set()).discard((kind, key))

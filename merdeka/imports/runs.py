@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from merdeka.core import bulk
+from merdeka.core import bulk, events
 from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.customers.accounts import accounts_weigh
+from merdeka.customers.imported_keys import IMPORTED_KEYS
 from merdeka.customers.matching import suggest_matches
 from merdeka.customers.models import Identity
 from merdeka.customers.review import review_queue_arrange
@@ -54,6 +55,7 @@ DEAD_AFTER = timedelta(minutes=2)
 # a file a process left is deleted once untouched this long (an upload arriving is written)
 STRAY_AFTER = timedelta(hours=1)
 UNFINISHED = (ImportFile.State.QUEUED, ImportFile.State.RUNNING)
+KEYS_AT_ONCE = 10  # batches of match keys delivered in one transaction by run_finish
 
 
 def worker_id() -> str:
@@ -177,8 +179,18 @@ def run_finish(run: ImportRun) -> None:
     """Close the run: look for likely duplicates among its customers, once for all files.
 
     One pass at the end instead of one per file: a year of monthly exports shares its
-    buyers, and each pass reads the shop's match keys whole.
+    buyers, and each pass reads the shop's match keys whole. The files' match keys
+    follow their commits (``imported_keys``): what still waits of them in the shop is
+    written first, in its own transaction, so that the pass sees every key.
     """
+    with shop_scope(run.shop_id), bulk.tuned_for_bulk():
+        # a few batches a transaction: each row holds a batch's keys (1.7 MB at 20,000 orders)
+        while events.outbox_deliver_now(IMPORTED_KEYS, shop_id=run.shop_id, limit=KEYS_AT_ONCE):
+            pass
+        if events.outbox_waiting(shop_id=run.shop_id, subscribers=[IMPORTED_KEYS]):
+            # its handler failed (logged): they follow on its retry, and the import's
+            # page does not say complete until then; this pass goes without them
+            log.error("import run %s is reviewed before all its match keys are in", run.pk)
     with shop_scope(run.shop_id), bulk.tuned_for_bulk(), transaction.atomic():
         touched = run_touched_customers(run)
         # an account's own numbers, weighed over all its orders now that they are in:

@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from merdeka.core import rawsql
+from merdeka.core.events import outbox_deliver_now
 from merdeka.core.scoping import shop_scope
+from merdeka.customers.imported_keys import IMPORTED_KEYS
 from merdeka.customers.models import Customer, Identity
 from merdeka.customers.services import CustomerConflict, customer_edit
 from merdeka.customers.stats import stats_rows_delete
@@ -204,6 +206,10 @@ def customer_erase(
     chat) lose their name. The audit log keeps one event with counts only. Irreversible.
     """
     with shop_scope(shop):
+        # an import's match keys still waiting in the outbox (hashes of her name and
+        # numbers): written now, so that they go with her and nothing of her waits.
+        # Before her row is locked: the delivery waits for an import's file to commit.
+        outbox_deliver_now(IMPORTED_KEYS, shop_id=shop.pk)
         customer = _customer(shop, customer_id, lock=True)
         group = sorted(_merged_group(shop, [customer.pk])[customer.pk])
         tombstone = {

@@ -47,7 +47,8 @@ def test_the_file_commits_without_its_postings_and_the_drain_posts_them_on_the_o
     with shop_scope(ika_shop):
         assert Order.objects.filter(shop=ika_shop).count() == 1
     assert _entries(ika_shop) == []
-    assert deferred_waiting(shop=ika_shop) == 2  # the order's postings, the buyer's name
+    # the order's postings, the buyer's name and her match keys
+    assert deferred_waiting(shop=ika_shop) == 3
     assert events.outbox_drain() >= 1
     assert deferred_waiting(shop=ika_shop) == 0
     assert by_key(ika_shop) == POSTED
@@ -67,7 +68,7 @@ def test_a_later_file_is_exact_before_or_after_the_drain(ika_shop, tmp_path):
     shopee(later, "Cancelled")
     _import(ika_shop, first)
     _import(ika_shop, later)  # its order.synced waits behind the import's event
-    assert deferred_waiting(shop=ika_shop) == 3  # and the buyer's name
+    assert deferred_waiting(shop=ika_shop) == 4  # and the buyer's name and keys
     deferred_finish(shop=ika_shop)
     assert by_key(ika_shop) == {}
     assert _entries(ika_shop) == []  # never posted: it was cancelled when it posted
@@ -115,7 +116,7 @@ def test_a_file_that_rolls_back_leaves_nothing_waiting(ika_shop, tmp_path):
     try:
         with transaction.atomic():
             _import(ika_shop, path)
-            assert deferred_waiting(shop=ika_shop) == 2
+            assert deferred_waiting(shop=ika_shop) == 3
             raise Stop
     except Stop:
         pass

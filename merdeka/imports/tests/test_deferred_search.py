@@ -39,7 +39,8 @@ def test_the_whole_number_finds_an_imported_buyer_at_once_the_rest_once_complete
     assert _found(ika_shop, "0812-7777") == set()
     assert _found(ika_shop, "8888") == set()
     assert _found(ika_shop, "sari") == set()
-    assert deferred_waiting(shop=ika_shop) == 2  # the order's postings, the buyer's tokens
+    # the order's postings, the buyer's tokens and her match keys
+    assert deferred_waiting(shop=ika_shop) == 3
     events.outbox_drain()
     assert deferred_waiting(shop=ika_shop) == 0
     for query in ("sari", "sari 0812", "0812-7777", "8888", "0812-7777-8888"):

@@ -1,0 +1,248 @@
+"""An import's match keys, written after its file commits (issue 20).
+
+The review pass (``matching.suggest_matches``, at the end of an import run) is the only
+reader of an import's ``MatchKey`` rows that comes before the run ends; resolution
+itself joins customers through identities. So an import's resolver
+(``resolution.Resolver`` with an ``import_file``) does not write them in the file's
+transaction: each ``resolve_many`` batch emits one ``customers.keys_imported`` event
+carrying the batch's keyed hashes (kind, key, customer id: what ``MatchKey`` stores,
+never plaintext), delivered after the commit by the outbox subscriber
+``IMPORTED_KEYS`` (``imported_keys``), and at the latest by ``run_finish`` before the
+review pass (``events.outbox_deliver_now``).
+
+The delivery writes exactly the rows the inline writer wrote (``Resolver._write_keys``)
+as if they had been written at the batch's time and moved since with their customer:
+
+* a customer merged meanwhile: its keys go to its survivor, and each merge on the way
+  records them among the keys it moved (``Merge.moved_keys``), so that undoing it gives
+  them back; a customer deleted or erased meanwhile gets none;
+* a key is written unless the customer had it at the batch's time: its own rows, those
+  it handed to its survivor, but not those a merge gave it after the batch (the event
+  carries ``mark``, the shop's last merge when the batch was written). Delivered twice,
+  the second delivery finds every key there and writes nothing.
+
+Concurrency (PostgreSQL): an import's file holds a shared advisory lock on the shop's
+keys from its first statement until it commits, the delivery an exclusive one before
+it touches a row, so a delivery never runs beside a file whose merges would move rows
+it is writing, and neither waits for the other while holding a row. SQLite runs one
+writer at a time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection
+
+from merdeka.core import bulk, rawsql
+from merdeka.core.scoping import shop_scope
+from merdeka.customers.models import Customer, MatchKey, Merge
+
+# an import's batch of match keys, and the subscriber that writes them
+KEYS_IMPORTED = "customers.keys_imported"
+IMPORTED_KEYS = "customers.match_keys"
+
+_LOCK = 0x4D4B4559  # "MKEY": the advisory lock space of a shop's imported match keys
+_KEY = 18  # a packed key: its kind (2 characters) and its hash (16 hex digits)
+
+
+def pack(wanted: dict[int, set[tuple[str, str]]]) -> str:
+    """A batch's keys as one string, ``id:kkhhhhhhhhhhhhhhhh…;id:…`` (customer id, then
+    each key as its two-letter kind and 16 hex digits): ~19.4 bytes a key in the outbox
+    row, 1.7 MB for a batch of 20,000 orders (18,765 customers, 87,703 keys), 56 % of
+    the same triples as JSON lists (bench/RESULTS.md, 2026-12-07)."""
+    return ";".join(
+        f"{customer_id}:{''.join(kind + key for kind, key in sorted(keys))}"
+        for customer_id, keys in sorted(wanted.items())
+        if keys
+    )
+
+
+def unpack(packed: str) -> dict[int, set[tuple[str, str]]]:
+    wanted: dict[int, set[tuple[str, str]]] = {}
+    for part in packed.split(";") if packed else ():
+        customer, _sep, keys = part.partition(":")
+        wanted[int(customer)] = {
+            (keys[i : i + 2], keys[i + 2 : i + _KEY]) for i in range(0, len(keys), _KEY)
+        }
+    return wanted
+
+
+def merge_mark(shop_id: int) -> int:
+    """The shop's last merge so far (0 for none): what an event's keys were weighed
+    against when its batch was written."""
+    last = Merge.objects.filter(shop_id=shop_id).order_by("-pk").values_list("pk", flat=True)
+    return last.first() or 0
+
+
+def keys_lock(shop_id: int, *, shared: bool) -> None:
+    """Hold, until the transaction ends, the shop's lock on imported match keys: shared
+    by an import's file, exclusive for their delivery. PostgreSQL only (SQLite writes
+    one transaction at a time)."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with rawsql.cursor() as cursor:
+        rawsql.execute_unscoped(
+            cursor,
+            f"SELECT {function}(%s, %s)",
+            [_LOCK, shop_id],
+            why="a lock keyed by the shop's id, no rows read",
+        )
+
+
+def imported_keys(events) -> None:
+    """Outbox subscriber of ``customers.keys_imported``: write each batch's match keys
+    (see the module's docstring), per shop, events in the order they happened."""
+    by_shop: dict[int, list] = defaultdict(list)
+    for event in events:
+        by_shop[event.shop_id].append(event)
+    for shop_id, batches in by_shop.items():
+        with shop_scope(shop_id):
+            keys_lock(shop_id, shared=False)
+            # one batch at a time, each seeing what the ones before wrote: a year of
+            # orders is a hundred batches, its keys millions of rows
+            for event in batches:
+                _deliver(shop_id, [(event.data.get("mark", 0), unpack(event.data["keys"]))])
+
+
+def _deliver(shop_id: int, batches: list[tuple[int, dict[int, set]]]) -> None:
+    targets = sorted({c for _mark, wanted in batches for c in wanted})
+    if not targets:
+        return
+    first_mark = min(mark for mark, _wanted in batches)
+    # the merges since the first batch, locked: an undo waits, and one done before is seen
+    recent = list(
+        Merge.objects.select_for_update()
+        .filter(shop_id=shop_id, pk__gt=first_mark, undone_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "survivor_id", "absorbed_id", "moved_keys")
+    )
+    parent = _parents(shop_id, targets)
+    chains = {t: _chain(parent, t) for t in targets}  # t, ..., its survivor; [] if gone
+    link = {absorbed: (pk, moved) for pk, _s, absorbed, moved in recent}
+    older = sorted({c for chain in chains.values() for c in chain[:-1] if c not in link})
+    if older:  # merged before the first batch (another transaction's, as it was read)
+        rows = Merge.objects.filter(
+            shop_id=shop_id, absorbed_id__in=older, undone_at__isnull=True
+        ).order_by("pk")
+        for pk, absorbed, moved in rows.values_list("pk", "absorbed_id", "moved_keys"):
+            link[absorbed] = (pk, moved)
+    # each target's rows: its own, and those it handed on when it was merged
+    own: dict[int, dict[int, tuple[str, str]]] = defaultdict(dict)
+    for pk, customer_id, kind, key in _rows_of(shop_id, targets):
+        own[customer_id][pk] = (kind, key)
+    handed = {t: link[t][1] for t in targets if len(chains[t]) > 1 and t in link}
+    if handed:
+        by_pk = dict(_rows_by_pk(shop_id, sorted({pk for pks in handed.values() for pk in pks})))
+        for t, pks in handed.items():
+            own[t].update((pk, by_pk[pk]) for pk in pks if pk in by_pk)
+    # rows merges gave a target after a batch: not the target's at that batch's time
+    given: dict[int, list[tuple[int, list[int]]]] = defaultdict(list)
+    for pk, survivor, _a, moved in recent:
+        given[survivor].append((pk, moved))
+    handed_on: dict[int, list[int]] = defaultdict(list)  # merge -> rows written here
+
+    plain: list[tuple[str, str, int]] = []  # (kind, key, customer) of a live target
+    merged: list[tuple[str, str, int, int]] = []  # (kind, key, survivor, stand-in id)
+    made = 0
+    for mark, wanted in batches:
+        for t, keys in wanted.items():
+            chain = chains[t]
+            if not chain:
+                continue  # deleted or erased meanwhile
+            later = {
+                row
+                for pk, rows in given.get(t, ())
+                if pk > mark
+                for row in (*rows, *handed_on.get(pk, ()))
+            }
+            had = {kk for pk, kk in own[t].items() if pk not in later}
+            for kind, key in keys - had:
+                made -= 1  # a stand-in id until written: the next batch must see the key
+                # held, in effect, by the target and by each customer it went into, as if
+                # written first and moved by each merge on the way
+                for node in chain:
+                    own[node][made] = (kind, key)
+                for node in chain[:-1]:
+                    if node in link:
+                        handed_on[link[node][0]].append(made)
+                if len(chain) == 1:
+                    plain.append((kind, key, t))
+                else:
+                    merged.append((kind, key, chain[-1], made))
+    # in the order of the lookup index (shop, kind, key), as the inline writer does
+    plain.sort()
+    bulk.insert(
+        MatchKey,
+        ("shop", "customer", "kind", "key"),
+        [(shop_id, c, kind, key) for kind, key, c in plain],
+        shop_id=shop_id,
+    )
+    if not merged:
+        return
+    merged.sort()
+    ids = bulk.reserve_ids(MatchKey, len(merged))
+    bulk.insert(
+        MatchKey,
+        ("id", "shop", "customer", "kind", "key"),
+        [(pk, shop_id, s, kind, key) for pk, (kind, key, s, _) in zip(ids, merged, strict=True)],
+        shop_id=shop_id,
+    )
+    # every merge on a target's way to its survivor records these rows among those it
+    # moved, as it would have moved them written first: undoing it gives them back
+    real = {stand_in: pk for pk, (_k, _key, _s, stand_in) in zip(ids, merged, strict=True)}
+    moved_of = dict(link.values())
+    for merge_pk, stand_ins in sorted(handed_on.items()):
+        Merge.objects.filter(shop_id=shop_id, pk=merge_pk).update(
+            moved_keys=[*moved_of[merge_pk], *sorted(real[i] for i in stand_ins)]
+        )
+
+
+def _parents(shop_id: int, targets: list[int]) -> dict[int, int | None]:
+    """``merged_into`` of the targets and of the customers they were merged into, up
+    to the survivors (None); a customer that is gone is left out."""
+    parent: dict[int, int | None] = {}
+    frontier = set(targets)
+    while frontier:
+        for part in bulk.chunks(sorted(frontier)):
+            parent.update(
+                Customer.objects.filter(shop_id=shop_id, pk__in=part).values_list(
+                    "pk", "merged_into_id"
+                )
+            )
+        frontier = {p for p in parent.values() if p is not None and p not in parent}
+    return parent
+
+
+def _chain(parent: dict[int, int | None], target: int) -> list[int]:
+    """The target, each customer it was merged into, and its survivor last; empty when
+    one of them is gone (deleted, erased)."""
+    chain = [target]
+    while True:
+        node = chain[-1]
+        if node not in parent or len(chain) > len(parent):  # gone, or a loop
+            return []
+        up = parent[node]
+        if up is None:
+            return chain
+        chain.append(up)
+
+
+def _rows_of(shop_id: int, customer_ids: list[int]):
+    """(id, customer id, kind, key) of the match keys these customers hold."""
+    sql = (
+        f'SELECT "id", "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
+def _rows_by_pk(shop_id: int, ids: list[int]):
+    """(id, (kind, key)) of these match keys (wherever they are now)."""
+    sql = (
+        f'SELECT "id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "id" IN'
+    )
+    for pk, kind, key in rawsql.select_in(sql, [shop_id], ids, shop_id=shop_id):
+        yield pk, (kind, key)
