@@ -101,7 +101,7 @@ def test_a_known_buyer_is_found_by_the_number_and_name_an_import_gave_her(ika_sh
     assert _found(ika_shop, "0857-1111-2222") == {buyer.pk}
     assert _found(ika_shop, "0857-1111") == set()
     assert _found(ika_shop, "lestari") == set()
-    assert deferred_waiting(shop=ika_shop) == 2  # the order's postings, her new tokens
+    assert deferred_waiting(shop=ika_shop) == 3  # the postings, her new tokens, her match keys
     events.outbox_drain()
     assert deferred_waiting(shop=ika_shop) == 0
     for query in ("lestari", "sari 0857", "0857-1111", "2222", "0812-7777", "8888"):
