@@ -20,9 +20,10 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
     """``sources.parse_file`` in a worker process, with a refusal sent back as data and
     the parsed file as a pickled string.
 
-    With ``shop_id``, the parsed orders are also prepared for the writer (sealed, their
-    keyed hashes made: ``writer.prepare_orders``), but only when this worker opens the
-    writer's database (``database``, its name) and holds the very keys the writer
+    With ``shop_id``, the parsed orders are also prepared for the writer (``sources.prepare``:
+    the rows it writes, sealed, their keyed hashes made: ``writer.prepare_orders``), and
+    those rows are sent instead of the parsed orders, but only when this worker opens
+    the writer's database (``database``, its name) and holds the very keys the writer
     holds (``check``, ``crypto.key_check``); otherwise the writer does it all itself.
     """
     import django
@@ -41,7 +42,7 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
             from django.db import connection
 
             try:
-                _prepare(parsed, shop_id, database, check)
+                _prepare(parsed, shop_id, database, check, path=path, name=name)
             finally:
                 connection.close()  # a fresh connection for each file; none while idle
         # Sent as one pickled string, unpickled only when the writer reaches this file:
@@ -61,7 +62,7 @@ def _give_back() -> None:
     memory.heap_trim()
 
 
-def _prepare(parsed, shop_id: int, database, check: str) -> None:
+def _prepare(parsed, shop_id: int, database, check: str, *, path=None, name="") -> None:
     from django.db import connection
 
     from merdeka.imports import sources  # after django.setup(): see the module's doc
@@ -75,4 +76,4 @@ def _prepare(parsed, shop_id: int, database, check: str) -> None:
     except Exception:  # no keys here: the writer does the work itself
         return
     if same_keys:
-        sources.prepare(parsed, shop_id=shop_id)
+        sources.prepare(parsed, shop_id=shop_id, path=path, name=name)
