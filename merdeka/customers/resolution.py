@@ -99,7 +99,7 @@ class Outcome:
     identities_new: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class BuyerInput:
     """One buyer to resolve: what the input claims, and what it says about them."""
 
