@@ -141,3 +141,22 @@ def test_a_file_of_known_orders_adds_nothing_and_syncs_what_changed(ika_shop):
         a2 = Order.objects.get(external_id="A2")
         assert (a2.status, a2.paid_at) == ("cancelled", PAID)
         assert Order.objects.count() == 3 and OrderLine.objects.count() == 6
+
+
+def test_a_buyer_travels_flat_and_comes_back_equal_prepared_or_not(ika_shop):
+    from merdeka.customers.resolution import BuyerInput, Keys, phone_claim, username_claim
+
+    phone = phone_claim("0812 3456 7890")
+    buyer = BuyerInput(
+        [username_claim("SitiNur", "shopee"), phone, None, phone],  # the number twice
+        name="Siti",
+        city="Kota Bandung",
+        seen_at=WHEN,
+        phone_hint="812|7890",
+    )
+    assert pickle.loads(pickle.dumps(buyer)) == buyer  # not prepared yet
+    Keys(ika_shop.pk).prepare(buyer)
+    again = pickle.loads(pickle.dumps(buyer, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == buyer and len(again.indexed) == 2 and again.keys
+    assert again.claims[1] is again.claims[3] is again.indexed[1][0]
+    assert type(again.indexed[0][0]) is type(phone) and again.indexed[1][0].kind == "phone"
