@@ -102,7 +102,7 @@ class Outcome:
     identities_new: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class BuyerInput:
     """One buyer to resolve: what the input claims, and what it says about them."""
 
@@ -118,6 +118,48 @@ class BuyerInput:
     # worker): the distinct claims with their blind indexes, and the match keys.
     indexed: list[tuple[Claim, str]] | None = None
     keys: frozenset[tuple[str, str]] | None = None
+
+    def __reduce__(self):
+        """Pickled flat: an import's read-ahead worker sends the writer tens of thousands
+        of prepared buyers, and a ``Claim`` pickled as itself costs a Python call each
+        way (its ``__getnewargs__``, its ``__new__``): half the time of the default."""
+        fields = (self.name, self.city, self.province, self.address, self.seen_at,
+                  self.phone_hint, self.name_hint)  # fmt: skip
+        if self.indexed is None or self.keys is None:
+            return BuyerInput, (self.claims, *fields, self.indexed, self.keys)
+        at: dict[Claim, int] = {}
+        flat: list = []  # kind, value, channel, blind index of each claim indexed
+        for claim, index in self.indexed:
+            at.setdefault(claim, len(at))
+            flat += claim
+            flat.append(index)
+        if len(at) != len(self.indexed) or any(c not in at for c in self.claims if c):
+            return BuyerInput, (self.claims, *fields, self.indexed, self.keys)
+        picks = tuple(-1 if c is None else at[c] for c in self.claims)
+        keys = [part for key in self.keys for part in key]
+        return _buyer_unflattened, (tuple(flat), picks, *fields, tuple(keys))
+
+
+def _buyer_unflattened(
+    flat, picks, name, city, province, address, seen_at, phone_hint, name_hint, keys
+) -> BuyerInput:
+    """A prepared ``BuyerInput`` from ``BuyerInput.__reduce__``'s flat form."""
+    made = tuple.__new__
+    claims = [made(Claim, flat[at : at + 3]) for at in range(0, len(flat), 4)]
+    indexed = [(claim, flat[4 * i + 3]) for i, claim in enumerate(claims)]
+    parts = iter(keys)
+    return BuyerInput(
+        [None if at < 0 else claims[at] for at in picks],
+        name,
+        city,
+        province,
+        address,
+        seen_at,
+        phone_hint,
+        name_hint,
+        indexed,
+        frozenset(zip(parts, parts, strict=True)),
+    )
 
 
 _NAME, _NAME_WORD = str(MatchKey.Kind.NAME), str(MatchKey.Kind.NAME_WORD)

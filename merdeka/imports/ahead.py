@@ -20,15 +20,15 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
     """``sources.parse_file`` in a worker process, with a refusal sent back as data and
     the parsed file as a pickled string.
 
-    With ``shop_id``, the parsed orders are also prepared for the writer (sealed, their
-    keyed hashes made: ``writer.prepare_orders``), but only when this worker opens the
-    writer's database (``database``, its name) and holds the very keys the writer
+    With ``shop_id``, the parsed orders are also prepared for the writer (``sources.prepare``:
+    the rows it writes, sealed, their keyed hashes made: ``writer.prepare_orders``), and
+    those rows are sent instead of the parsed orders, but only when this worker opens
+    the writer's database (``database``, its name) and holds the very keys the writer
     holds (``check``, ``crypto.key_check``); otherwise the writer does it all itself.
     """
     import django
 
     django.setup()  # once per worker; later calls return at once
-    _settled()
 
     from merdeka.imports import sources  # after django.setup(): see the module's doc
     from merdeka.imports.records import RejectedFile  # after django.setup()
@@ -38,36 +38,28 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
     except RejectedFile as exc:
         result = "rejected", (type(exc), exc.problem)
     else:
-        if shop_id is not None and check:
-            from django.db import connection
+        from merdeka.core import bulk  # after django.setup(): see the module's doc
 
-            try:
-                _prepare(parsed, shop_id, database, check)
-            finally:
-                connection.close()  # a fresh connection for each file; none while idle
-        # Sent as one pickled string, unpickled only when the writer reaches this file:
-        # the writer may hold two files read ahead, and as bytes a parsed month of
-        # orders takes a few MiB instead of a hundred as Python objects (never on disk).
-        result = "parsed", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
-        del parsed
+        # What is made from here (the rows, the buyers, the pickle's own tuples) lives
+        # until the file is sent and holds no cycle: the collector's passes walked it
+        # and the parsed file again and again for nothing (~10 % of this worker's CPU
+        # on the bench's 100k lines, seen in the buyers' __reduce__)
+        with bulk.collector_paused():
+            if shop_id is not None and check:
+                from django.db import connection
+
+                try:
+                    _prepare(parsed, shop_id, database, check, path=path, name=name)
+                finally:
+                    connection.close()  # a fresh connection for each file; none while idle
+            # Sent as one pickled string, unpickled only when the writer reaches this
+            # file: the writer may hold two files read ahead, and as bytes a parsed month
+            # of orders takes a few MiB instead of a hundred as Python objects (never on
+            # disk).
+            result = "parsed", pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+            del parsed
     _give_back()
     return result
-
-
-_frozen = False
-
-
-def _settled() -> None:
-    """Once per worker, after Django is set up: what the process holds for its whole
-    life (modules, the app registry, settings) is moved out of the cycle collector's
-    sight (``gc.freeze``). ``_give_back`` collects after every file, and each full pass
-    walked those ~110,000 objects to find nothing: ~70 ms a file, about 1.2 CPU-s of a
-    100k-line run's 29 files (bench/RESULTS.md, 2026-12-07)."""
-    global _frozen
-    if not _frozen:
-        gc.collect()
-        gc.freeze()
-        _frozen = True
 
 
 def _give_back() -> None:
@@ -75,10 +67,16 @@ def _give_back() -> None:
     to the system: glibc keeps freed memory for the process (the spreadsheet reader's
     cells, the Python objects of a month of orders) until told to trim it."""
     gc.collect()
+    # What survives a full pass once a file is gone is the worker's own (modules,
+    # Django's apps, caches): kept out of the next passes (gc.freeze), so that the pass
+    # after each file walks what that file left, not the whole process again (it was
+    # ~18 % of this worker's CPU on the bench's 100k lines). The worker lives for one
+    # run (pipeline.import_paths).
+    gc.freeze()
     memory.heap_trim()
 
 
-def _prepare(parsed, shop_id: int, database, check: str) -> None:
+def _prepare(parsed, shop_id: int, database, check: str, *, path=None, name="") -> None:
     from django.db import connection
 
     from merdeka.imports import sources  # after django.setup(): see the module's doc
@@ -92,4 +90,4 @@ def _prepare(parsed, shop_id: int, database, check: str) -> None:
     except Exception:  # no keys here: the writer does the work itself
         return
     if same_keys:
-        sources.prepare(parsed, shop_id=shop_id)
+        sources.prepare(parsed, shop_id=shop_id, path=path, name=name)

@@ -119,8 +119,6 @@ class Order:
     discount: Decimal | None = None  # the order's own discounts (vouchers, coins), if given
     paid_at: datetime | None = None
     rows: list[int] = field(default_factory=list)  # source rows, for messages
-    # work done ahead for the writer (imports.writer.prepare_orders), or None
-    prepared: object | None = field(default=None, repr=False, compare=False)
 
 
 class MessageKind(StrEnum):

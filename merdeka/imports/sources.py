@@ -8,6 +8,7 @@ Each source's parser is its own module (``marketplaces``, ``whatsapp``, ``contac
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 import zlib
@@ -38,6 +39,8 @@ from merdeka.imports.selectors import orders_by_external_id
 from merdeka.orders.models import Order
 
 HEAD_BYTES = 64 * 1024
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,9 +92,18 @@ def _write_chat(*, shop, resolver, import_file=None, participants, file_name):
     return writer.write_participants(participants=people, resolver=resolver)
 
 
-def _write_orders(*, shop, resolver, import_file=None, orders):
-    orders_relabel(shop=shop, orders=orders)
-    return writer.write_orders(shop=shop, orders=orders, resolver=resolver, import_file=import_file)
+def _write_orders(*, shop, resolver, import_file=None, orders, path=None, name=""):
+    """``orders``: the parsed ``records.Order`` list, or the file prepared ahead
+    (``writer.prepare_orders``, in the read-ahead worker: ``prepare``), then with the
+    file's ``path`` and ``name``: when the shop's data key was rotated since, the
+    orders were sealed under the old one and are read and prepared again here."""
+    batch = writer.orders_prepared(shop_id=shop.pk, orders=orders)
+    if not batch.current(shop.pk) and path is not None:
+        log.info("the data key changed since %s was read ahead: it is read again", name)
+        again = parse_file(Path(path), name).writer.keywords["orders"]
+        batch = writer.prepare_orders(shop_id=shop.pk, orders=again)
+    orders_relabel(shop=shop, orders=batch)
+    return writer.write_orders(shop=shop, orders=batch, resolver=resolver, import_file=import_file)
 
 
 SIBLING_CHANNELS = {"tiktok": "tokopedia", "tokopedia": "tiktok"}
@@ -105,11 +117,12 @@ def orders_relabel(*, shop, orders) -> int:
     channel and number, so the next export would have added those TikTok Shop orders
     a second time: they are moved to the channel the export now gives them (unless
     that channel already holds the number), and their buyers' figures follow. Returns
-    how many orders moved. Call inside the file's transaction."""
+    how many orders moved. ``orders``: the file's ``writer.PreparedOrders``. Call
+    inside the file's transaction."""
     wanted: dict[str, list[str]] = {}
-    for order in orders:
-        if order.channel in SIBLING_CHANNELS:
-            wanted.setdefault(order.channel, []).append(order.external_id)
+    for channel, external_id in orders.order_keys():
+        if channel in SIBLING_CHANNELS:
+            wanted.setdefault(channel, []).append(external_id)
     moved, buyers = 0, set()
     for channel, ids in wanted.items():
         # Raw lookups: an export of tens of thousands of orders made the ORM build two
@@ -140,11 +153,22 @@ def orders_relabel(*, shop, orders) -> int:
     return moved
 
 
-def prepare(parsed: Parsed, *, shop_id: int) -> None:
-    """Work ahead for the writer what needs no database state (read-ahead worker)."""
+def prepare(parsed: Parsed, *, shop_id: int, path=None, name: str = "") -> None:
+    """Work ahead for the writer what needs no database state (read-ahead worker): a
+    marketplace export's orders become the rows the writer writes
+    (``writer.prepare_orders``), and what is sent to the writer holds those rows, not
+    the parsed orders (the preview's too: ``merdeka inspect`` parses for itself).
+    ``path`` and ``name`` of the file let the writer read it again if the data key is
+    rotated before the rows are written."""
     func = getattr(parsed.writer, "func", None)
-    if func is _write_orders:
-        writer.prepare_orders(shop_id=shop_id, orders=parsed.writer.keywords["orders"])
+    if func is not _write_orders:
+        return
+    keywords = parsed.writer.keywords
+    batch = writer.orders_prepared(shop_id=shop_id, orders=keywords["orders"])
+    parsed.writer = partial(
+        _write_orders, orders=batch, path=None if path is None else str(path), name=name
+    )
+    parsed.preview.pop("orders", None)
 
 
 def _write_contacts(*, shop, resolver, import_file=None, contacts):

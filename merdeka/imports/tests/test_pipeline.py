@@ -278,39 +278,62 @@ def _write(shop, parsed):
 
 
 def test_orders_prepared_ahead_are_written_as_the_writer_alone_writes_them(ika_shop, citra_shop):
-    from merdeka.imports import sources
+    import pickle
+
+    from merdeka.imports import sources, writer
 
     alone = sources.parse_file(SHOPEE, SHOPEE.name)
     _write(citra_shop, alone)
     ahead = sources.parse_file(SHOPEE, SHOPEE.name)
     sources.prepare(ahead, shop_id=ika_shop.pk)  # what the read-ahead worker does
-    assert all(o.prepared is not None for o in ahead.writer.keywords["orders"])
-    _write(ika_shop, ahead)
+    # what goes to the writer is the rows it writes, not the parsed orders
+    assert isinstance(ahead.writer.keywords["orders"], writer.PreparedOrders)
+    assert "orders" not in ahead.preview
+    _write(ika_shop, pickle.loads(pickle.dumps(ahead)))
     assert _written(ika_shop) == _written(citra_shop)
     assert _written(ika_shop)[0]  # orders were written, and they decrypt
 
 
-def test_orders_prepared_under_a_rotated_key_are_sealed_again(ika_shop, citra_shop):
+def test_orders_prepared_under_a_rotated_key_are_read_and_sealed_again(ika_shop, citra_shop):
     from merdeka.imports import sources
+    from merdeka.privacy import crypto, services
 
     _write(citra_shop, sources.parse_file(SHOPEE, SHOPEE.name))
     ahead = sources.parse_file(SHOPEE, SHOPEE.name)
-    sources.prepare(ahead, shop_id=ika_shop.pk)
-    for order in ahead.writer.keywords["orders"]:
-        order.prepared.key_version += 1  # as if the key had been rotated meanwhile
+    sources.prepare(ahead, shop_id=ika_shop.pk, path=SHOPEE, name=SHOPEE.name)
+    before = crypto.active_data_key_version(ika_shop.pk)
+    assert ahead.writer.keywords["orders"].key_version == before
+    services.keys_rotate(shop=ika_shop)  # after the worker prepared, before the write
+    after = crypto.active_data_key_version(ika_shop.pk)
+    assert after != before
     _write(ika_shop, ahead)
     assert _written(ika_shop) == _written(citra_shop)
+    with shop_scope(ika_shop):
+        assert set(Order.objects.values_list("key_version", flat=True)) == {after}
+
+
+def test_orders_prepared_under_another_key_and_no_file_to_read_again_are_refused(ika_shop):
+    from merdeka.imports import sources, writer
+
+    ahead = sources.parse_file(SHOPEE, SHOPEE.name)
+    sources.prepare(ahead, shop_id=ika_shop.pk)
+    ahead.writer.keywords["orders"].key_version += 1  # as if the key had been rotated
+    with pytest.raises(writer.PreparedUnderAnotherKey):
+        _write(ika_shop, ahead)
+    with shop_scope(ika_shop):
+        assert not Order.objects.exists()
 
 
 def test_a_worker_without_the_writers_keys_prepares_nothing(ika_shop, citra_shop):
-    from merdeka.imports import ahead, sources
+    from merdeka.imports import ahead, records, sources, writer
     from merdeka.privacy import crypto
 
     parsed = sources.parse_file(SHOPEE, SHOPEE.name)
     ahead._prepare(parsed, ika_shop.pk, None, crypto.key_check(citra_shop.pk))
-    assert all(o.prepared is None for o in parsed.writer.keywords["orders"])
+    orders = parsed.writer.keywords["orders"]
+    assert orders and all(isinstance(o, records.Order) for o in orders)  # the writer's work
     ahead._prepare(parsed, ika_shop.pk, None, crypto.key_check(ika_shop.pk))
-    assert all(o.prepared is not None for o in parsed.writer.keywords["orders"])
+    assert isinstance(parsed.writer.keywords["orders"], writer.PreparedOrders)
 
 
 def _read_ahead_workers() -> list[int]:
