@@ -76,15 +76,14 @@ class Identity(ShopOwnedModel, EncryptedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "kind", "channel", "value_index"], name="identity_unique_value"
-            )
+            # One identity per value in a shop, and how imports, the search and the
+            # cards find whom a phone, an email or a username belongs to. The blind
+            # index hashes the kind, the channel and the value together
+            # (``resolution.identity_index``), so it alone is unique: one index with a
+            # random key per identity written, not two (docs/decisions/order-indexes.md).
+            models.UniqueConstraint(fields=["shop", "value_index"], name="identity_unique_index")
         ]
-        indexes = [
-            models.Index(fields=["shop", "customer"], name="identity_customer"),
-            # how imports find who a phone, an email or a username belongs to
-            models.Index(fields=["shop", "value_index"], name="identity_lookup"),
-        ]
+        indexes = [models.Index(fields=["shop", "customer"], name="identity_customer")]
 
 
 class MatchKey(ShopOwnedModel):

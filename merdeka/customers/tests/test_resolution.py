@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from merdeka.core.scoping import shop_scope
@@ -68,6 +70,22 @@ def test_usernames_are_per_marketplace(ika_shop):
             resolver=resolver,
         )
         assert live_customers(ika_shop).count() == 2
+        # the blind index hashes the channel too: the two usernames index apart, and
+        # that index alone is what keeps an identity unique in the shop
+        shopee, tiktok = (
+            Identity.objects.get(shop=ika_shop, kind="username", channel=c)
+            for c in ("shopee", "tiktok")
+        )
+        assert shopee.value_index != tiktok.value_index
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Identity.objects.create(
+                shop=ika_shop,
+                customer=tiktok.customer,
+                kind="phone",
+                value="+6281234567890",
+                value_index=shopee.value_index,
+                source="manual",
+            )
 
 
 def test_a_shared_phone_merges_customers_from_two_channels_and_can_be_undone(ika_shop, ika):

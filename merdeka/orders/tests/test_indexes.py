@@ -24,9 +24,17 @@ LINES = {
     "orders_orderline_product_variant_id_2a95ade5",
     "orders_orderline_stock_location_id_815ae7ff",
 }
+IDENTITIES = {
+    "identity_unique_index",
+    "identity_customer",
+    "customers_identity_customer_id_b1e21f37",
+    "customers_identity_import_file_id_11548360",
+    "customers_identity_key_version_e4e3fb77",
+}
 UNIQUE_ON_SQLITE = {
     "sqlite_autoindex_orders_order_1": "orders_order_public_token_key",
     "sqlite_autoindex_orders_order_2": "order_unique_per_channel",
+    "sqlite_autoindex_customers_identity_1": "identity_unique_index",
 }
 
 
@@ -47,6 +55,11 @@ def indexes(table: str) -> set[str]:
 def test_the_orders_tables_carry_the_indexes_a_query_reads_and_no_other():
     assert indexes("orders_order") == ORDERS
     assert indexes("orders_orderline") == LINES
+
+
+@pytest.mark.django_db
+def test_identities_carry_one_random_key_index():
+    assert indexes("customers_identity") == IDENTITIES
 
 
 @pytest.mark.django_db
