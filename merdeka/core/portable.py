@@ -65,14 +65,26 @@ class Columns:
 
     def __init__(self, model, names: Sequence[str], *, shop, plain: bool = False):
         self.names = tuple(names)
-        sealed = (
-            {f.attname for f in model.encrypted_fields()}
-            if issubclass(model, EncryptedModel)
-            else set()
-        )
+        encrypted = issubclass(model, EncryptedModel)
+        sealed = {f.attname for f in model.encrypted_fields()} if encrypted else set()
         self.sealed = [(i, name) for i, name in enumerate(self.names) if name in sealed]
+        # a value sealed in a bundle (``order.street``) is read as its bundle's column,
+        # each bundle opened once per row: the bundles are read after ``names``' others
+        bundled = model.bundle_members() if encrypted else {}
+        self.bundles = list(dict.fromkeys(bundled[n] for n in self.names if n in bundled))
+        kept = [n for n in self.names if n not in bundled]
+        if self.bundles:
+            at = {name: i for i, name in enumerate(kept)}
+            # where each of ``names`` is: its place in a row read, or (bundle, member)
+            self.layout = [
+                at[n]
+                if n not in bundled
+                else (self.bundles.index(bundled[n]), bundled[n].members.index(n))
+                for n in self.names
+            ]
+            kept = [*kept, *(f.attname for f in self.bundles)]
         # the row's uid is in each sealed value's associated data: read it last
-        self.read = (*self.names, "uid") if self.sealed else self.names
+        self.read = (*kept, "uid") if self.sealed or self.bundles else self.names
         self.opener = crypto.Opener(shop_id=shop.pk, label=model._meta.label_lower)
         self.shop_id = shop.pk
         self.raw = plain
@@ -103,6 +115,8 @@ class Columns:
         return self._opened([list(values) for values in tuples], convert=True)
 
     def _opened(self, found: list[list], *, convert: bool) -> list[list]:
+        if self.bundles:
+            found = self._unbundled(found)
         if self.sealed:
             sealed = [(i, self.opener.column(name)) for i, name in self.sealed]
             for row in found:
@@ -117,6 +131,29 @@ class Columns:
                     if row[i] is not None:
                         row[i] = to_text(row[i])
         return found
+
+    def _unbundled(self, found: list[list]) -> list[list]:
+        """Rows of ``read`` as rows of ``names`` (and the uid last), each bundle opened
+        once and its members put where ``names`` has them."""
+        openers = self.__dict__.get("_openers")
+        if openers is None:
+            openers = self._openers = [f.opener(self.shop_id) for f in self.bundles]
+        start = len(self.read) - 1 - len(openers)
+        layout, keep_uid = self.layout, bool(self.sealed)  # the sealed ones' step takes it
+        rows = []
+        for row in found:
+            uid = row[-1]
+            if len(openers) == 1:
+                opened = (openers[0](row[start], uid),)
+            else:
+                opened = [open_(row[start + k], uid) for k, open_ in enumerate(openers)]
+            out = [
+                row[place] if type(place) is int else opened[place[0]][place[1]] for place in layout
+            ]
+            if keep_uid:
+                out.append(uid)
+            rows.append(out)
+        return rows
 
     def batches(self, queryset, size: int = CHUNK) -> Iterator[list[list]]:
         """``batches`` of rows: keyset pages in primary-key order; ``names`` start with
