@@ -74,13 +74,12 @@ class Columns:
         self.bundles = list(dict.fromkeys(bundled[n] for n in self.names if n in bundled))
         kept = [n for n in self.names if n not in bundled]
         if self.bundles:
-            at = {name: i for i, name in enumerate(kept)}
-            # where each of ``names`` is: its place in a row read, or (bundle, member)
-            self.layout = [
-                at[n]
-                if n not in bundled
-                else (self.bundles.index(bundled[n]), bundled[n].members.index(n))
-                for n in self.names
+            # where each member goes in a row of ``names``: (place, bundle, member), in
+            # the order of the places, to be inserted into the row read without them
+            self.inserts = [
+                (at, self.bundles.index(bundled[n]), bundled[n].members.index(n))
+                for at, n in enumerate(self.names)
+                if n in bundled
             ]
             kept = [*kept, *(f.attname for f in self.bundles)]
         # the row's uid is in each sealed value's associated data: read it last
@@ -133,27 +132,37 @@ class Columns:
         return found
 
     def _unbundled(self, found: list[list]) -> list[list]:
-        """Rows of ``read`` as rows of ``names`` (and the uid last), each bundle opened
-        once and its members put where ``names`` has them."""
+        """Rows of ``read`` as rows of ``names`` (and the uid last when the sealed
+        columns' step needs it), in place: each bundle opened once, its members put
+        where ``names`` has them."""
         openers = self.__dict__.get("_openers")
         if openers is None:
-            openers = self._openers = [f.opener(self.shop_id) for f in self.bundles]
-        start = len(self.read) - 1 - len(openers)
-        layout, keep_uid = self.layout, bool(self.sealed)  # the sealed ones' step takes it
-        rows = []
+            openers = self._openers = [
+                (
+                    crypto.Opener(shop_id=self.shop_id, label=f.model._meta.label_lower).column(
+                        f.attname
+                    ),
+                    f.decode,
+                )
+                for f in self.bundles
+            ]
+        inserts, keep_uid = self.inserts, bool(self.sealed)  # the sealed ones' step takes it
+        start = -1 - len(openers)
         for row in found:
             uid = row[-1]
-            if len(openers) == 1:
-                opened = (openers[0](row[start], uid),)
-            else:
-                opened = [open_(row[start + k], uid) for k, open_ in enumerate(openers)]
-            out = [
-                row[place] if type(place) is int else opened[place[0]][place[1]] for place in layout
+            row_id = str(uid).encode()
+            opened = [
+                decode(
+                    open_(token if type(token) is str else token.token, row_id) if token else None
+                )
+                for (open_, decode), token in zip(openers, row[start:-1], strict=True)
             ]
+            del row[start:]
+            for at, k, i in inserts:
+                row.insert(at, opened[k][i])
             if keep_uid:
-                out.append(uid)
-            rows.append(out)
-        return rows
+                row.append(uid)
+        return found
 
     def batches(self, queryset, size: int = CHUNK) -> Iterator[list[list]]:
         """``batches`` of rows: keyset pages in primary-key order; ``names`` start with
