@@ -116,6 +116,9 @@ class EncryptedTextField(models.TextField):
         return value
 
 
+_json_text = json.encoder.encode_basestring  # a JSON string, as json.dumps writes it
+
+
 class EncryptedBundleField(EncryptedTextField):
     """Several values of a row sealed together, once: a JSON array of texts (an absent
     or empty value is null, trailing nulls left out; nothing at all is no value) under
@@ -166,7 +169,22 @@ class EncryptedBundleField(EncryptedTextField):
         kept = [value or None for value in values]
         while kept and kept[-1] is None:
             kept.pop()
-        return json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else ""
+        if not kept:
+            return ""
+        # what json.dumps(kept, ensure_ascii=False, separators=(",", ":")) writes, at a
+        # third of its cost (no encoder made per call): the bulk writer seals per order
+        return (
+            "["
+            + ",".join(
+                [
+                    "null"
+                    if value is None
+                    else _json_text(value if type(value) is str else str(value))
+                    for value in kept
+                ]
+            )
+            + "]"
+        )
 
     def decode(self, text: str | None) -> tuple:
         """The values ``encode`` wrote (absent ones None)."""

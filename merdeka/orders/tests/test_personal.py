@@ -7,6 +7,7 @@ the orders written the old way, one token per column."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -280,3 +281,25 @@ def test_the_migration_seals_each_orders_five_tokens_as_one_and_back(ika_shop, c
     assert "personal" in columns and not columns & set(OLD_COLUMNS)
     for secret in ("Budi Santoso", "6285711112222", "Pembeli Citra", "Wulandari"):
         assert plaintext_in_database(secret, tables=["orders_order"]) == [], secret
+
+
+def test_the_values_are_written_as_json_writes_them_and_read_back_whole():
+    field = Order._meta.get_field("personal")
+    awkward = ['a"b\\c', "baris\nbaru\t\x1f\x00", "\u2028\u2029é 👍", "  ", "null", "[1]"]
+    for values in (
+        awkward[:5],
+        [None, "Dewi", None, None, None],
+        ["x", "", None, "", ""],
+        [None] * 5,
+        awkward[1:],
+    ):
+        text = field.encode(values)
+        kept = [v or None for v in values]
+        while kept and kept[-1] is None:
+            kept.pop()
+        assert text == (json.dumps(kept, ensure_ascii=False, separators=(",", ":")) if kept else "")
+        assert field.decode(text) == tuple(v or None for v in values)
+    with pytest.raises(ValueError):
+        field.encode(["only", "four", "of", "them"])
+    with pytest.raises(crypto.DecryptionError):
+        field.decode('["1","2","3","4","5","6"]')
