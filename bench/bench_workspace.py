@@ -11,8 +11,8 @@ workspace, ``bench_import.py`` measures imports):
   the phone's real blind index; one phone identity each, sealed too;
 * orders (on average 3 per customer, 1 to ~20, skewed) over two years on Shopee,
   TikTok, Tokopedia, Lazada and WhatsApp, 5 % cancelled or returned, with the real width
-  of an order row: the recipient's name, phone and street columns hold ciphertext of
-  real size (one sealed set per customer reused on their orders; nothing here reads it);
+  of an order row: its ``personal`` column holds the recipient's name, phone and street
+  sealed, of real size (one per customer reused on their orders; nothing here reads it);
   no order lines (the workspace never reads them);
 * then the workspace's own functions, timed: ``customer_stats_refresh`` (whole shop),
   ``search.reindex_shop`` (decrypts every name and phone, writes the tokens),
