@@ -203,8 +203,8 @@ def run(files: list[Path], *, lean: bool) -> dict:
             blob = seal([users[i], recipients[i], phones[i], streets[i], cities[i]], uid)
             rows.append(
                 (order_id, shop_id, uid, 1, "tiktok", order_ids[i], customer_ids[customer_of[i]],
-                 "paid", statuses[i], times[i], None, totals[i], 0, 0, blob, None, None, None,
-                 None, None, "", "", "", "", None, now, now)
+                 "paid", statuses[i], times[i], None, totals[i], 0, 0, blob, None, "", "", "",
+                 "", None, now, now)
             )  # fmt: skip
         clock.lap("seal orders")
         id_of = dict(zip(order_ids, ids, strict=True))

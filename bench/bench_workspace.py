@@ -11,8 +11,8 @@ workspace, ``bench_import.py`` measures imports):
   the phone's real blind index; one phone identity each, sealed too;
 * orders (on average 3 per customer, 1 to ~20, skewed) over two years on Shopee,
   TikTok, Tokopedia, Lazada and WhatsApp, 5 % cancelled or returned, with the real width
-  of an order row: the recipient's name, phone and street columns hold ciphertext of
-  real size (one sealed set per customer reused on their orders; nothing here reads it);
+  of an order row: its ``personal`` column holds the recipient's name, phone and street
+  sealed, of real size (one per customer reused on their orders; nothing here reads it);
   no order lines (the workspace never reads them);
 * then the workspace's own functions, timed: ``customer_stats_refresh`` (whole shop),
   ``search.reindex_shop`` (decrypts every name and phone, writes the tokens),
@@ -152,14 +152,16 @@ def build(shop, customers: int, orders: int, seed: int, figures: dict) -> list[t
         del irows
 
     order_sealer = crypto.Sealer(shop_id=shop.pk, label=Order._meta.label_lower)
+    personal = Order._meta.get_field("personal")
     blobs = [
-        tuple(
-            order_sealer.seal(text, column=column, row=bulk.dashed(bulk.new_uid()))
-            for text, column in (
-                ("Siti Nurhaliza Rahmawati", "recipient_name"),
-                ("+6281234567890", "recipient_phone"),
-                ("Jl. Melati Raya No. 12 RT 03/RW 05", "street"),
-            )
+        (
+            personal.sealed(
+                order_sealer,
+                row=bulk.dashed(bulk.new_uid()),
+                recipient_name="Siti Nurhaliza Rahmawati",
+                recipient_phone="+6281234567890",
+                street="Jl. Melati Raya No. 12 RT 03/RW 05",
+            ),
         )
         for _ in range(512)
     ]
@@ -201,8 +203,8 @@ def _insert_orders(rows, shop_id: int):
     bulk.insert(
         Order,
         ("id", "shop", "uid", "key_version", "channel", "external_id", "customer", "status",
-         "status_raw", "ordered_at", "total", "shipping_fee", "recipient_name",
-         "recipient_phone", "street", "created_at", "updated_at"),
+         "status_raw", "ordered_at", "total", "shipping_fee", "personal", "created_at",
+         "updated_at"),
         rows,
         shop_id=shop_id,
     )  # fmt: skip

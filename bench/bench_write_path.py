@@ -87,8 +87,8 @@ def main() -> None:
             now = stored(timezone.now())
             orders = [
                 (pk, shop_id, bulk.new_uid(), 1, "tiktok", f"E{pk}", None, "paid", "Selesai",
-                 stored(at), stored(None), Decimal(125000), Decimal(0), Decimal(0), "x", None,
-                 None, None, None, city, "", "", "Jawa Barat", "", None, now, now)
+                 stored(at), stored(None), Decimal(125000), Decimal(0), Decimal(0), "x", city,
+                 "", "", "Jawa Barat", "", None, now, now)
                 for pk, at, city in zip(ids, times, cities, strict=True)
             ]  # fmt: skip
             lines = [

@@ -65,14 +65,25 @@ class Columns:
 
     def __init__(self, model, names: Sequence[str], *, shop, plain: bool = False):
         self.names = tuple(names)
-        sealed = (
-            {f.attname for f in model.encrypted_fields()}
-            if issubclass(model, EncryptedModel)
-            else set()
-        )
+        encrypted = issubclass(model, EncryptedModel)
+        sealed = {f.attname for f in model.encrypted_fields()} if encrypted else set()
         self.sealed = [(i, name) for i, name in enumerate(self.names) if name in sealed]
+        # a value sealed in a bundle (``order.street``) is read as its bundle's column,
+        # each bundle opened once per row: the bundles are read after ``names``' others
+        bundled = model.bundle_members() if encrypted else {}
+        self.bundles = list(dict.fromkeys(bundled[n] for n in self.names if n in bundled))
+        kept = [n for n in self.names if n not in bundled]
+        if self.bundles:
+            # where each member goes in a row of ``names``: (place, bundle, member), in
+            # the order of the places, to be inserted into the row read without them
+            self.inserts = [
+                (at, self.bundles.index(bundled[n]), bundled[n].members.index(n))
+                for at, n in enumerate(self.names)
+                if n in bundled
+            ]
+            kept = [*kept, *(f.attname for f in self.bundles)]
         # the row's uid is in each sealed value's associated data: read it last
-        self.read = (*self.names, "uid") if self.sealed else self.names
+        self.read = (*kept, "uid") if self.sealed or self.bundles else self.names
         self.opener = crypto.Opener(shop_id=shop.pk, label=model._meta.label_lower)
         self.shop_id = shop.pk
         self.raw = plain
@@ -103,6 +114,8 @@ class Columns:
         return self._opened([list(values) for values in tuples], convert=True)
 
     def _opened(self, found: list[list], *, convert: bool) -> list[list]:
+        if self.bundles:
+            found = self._unbundled(found)
         if self.sealed:
             sealed = [(i, self.opener.column(name)) for i, name in self.sealed]
             for row in found:
@@ -116,6 +129,39 @@ class Columns:
                 for i, to_text in self.plain:
                     if row[i] is not None:
                         row[i] = to_text(row[i])
+        return found
+
+    def _unbundled(self, found: list[list]) -> list[list]:
+        """Rows of ``read`` as rows of ``names`` (and the uid last when the sealed
+        columns' step needs it), in place: each bundle opened once, its members put
+        where ``names`` has them."""
+        openers = self.__dict__.get("_openers")
+        if openers is None:
+            openers = self._openers = [
+                (
+                    crypto.Opener(shop_id=self.shop_id, label=f.model._meta.label_lower).column(
+                        f.attname
+                    ),
+                    f.decode,
+                )
+                for f in self.bundles
+            ]
+        inserts, keep_uid = self.inserts, bool(self.sealed)  # the sealed ones' step takes it
+        start = -1 - len(openers)
+        for row in found:
+            uid = row[-1]
+            row_id = str(uid).encode()
+            opened = [
+                decode(
+                    open_(token if type(token) is str else token.token, row_id) if token else None
+                )
+                for (open_, decode), token in zip(openers, row[start:-1], strict=True)
+            ]
+            del row[start:]
+            for at, k, i in inserts:
+                row.insert(at, opened[k][i])
+            if keep_uid:
+                row.append(uid)
         return found
 
     def batches(self, queryset, size: int = CHUNK) -> Iterator[list[list]]:

@@ -42,7 +42,7 @@ from merdeka.customers.resolution import (
     phone_claim,
 )
 from merdeka.customers.selectors import identity_owners
-from merdeka.orders.models import Order
+from merdeka.orders.models import Order, personal_opener
 from merdeka.privacy import crypto
 
 WHOLE_SHOP = 20_000  # from this many customers on, one streamed query beats many IN lists
@@ -163,35 +163,26 @@ def _holders(shop, ids: list[int]) -> dict[int, _Holder]:
 def _orders_of(shop, holders: dict[int, _Holder]) -> None:
     """Each account's orders, with the recipient's name and number opened (and the
     buyer's username, when the customer has two accounts on the order's channel)."""
-    label = Order._meta.label_lower
     by_key: dict[tuple[int, str], list[_Account]] = defaultdict(list)
     for customer_id, holder in holders.items():
         for account in holder.accounts:
             by_key[(customer_id, account.channel)].append(account)
     rows = Order.objects.filter(shop=shop).values_list(
-        "customer_id", "channel", "pk", "uid", "buyer_username", "recipient_name",
-        "recipient_phone", "ordered_at",
-    )  # fmt: skip
-    shop_id = shop.pk
-
-    def open_(sealed, column, row):
-        if sealed is None:
-            return None
-        return crypto.decrypt(sealed.token, shop_id=shop_id, label=label, column=column, row=row)
-
-    for customer_id, channel, pk, uid, username, name, phone, at in _rows(rows, sorted(holders)):
+        "customer_id", "channel", "pk", "uid", "personal", "ordered_at"
+    )
+    open_ = personal_opener(shop.pk)  # the order's values, opened at once
+    for customer_id, channel, pk, uid, personal, at in _rows(rows, sorted(holders)):
         accounts = by_key.get((customer_id, channel))
         if not accounts:
             continue
-        row = str(uid)
+        username, name, phone, _street, _city = open_(personal, uid)
         account = accounts[0]
         if len(accounts) > 1:
-            username = normalize_name(open_(username, "buyer_username", row))
+            username = normalize_name(username)
             account = next((a for a in accounts if a.username == username), None)
             if account is None:
                 continue
-        name = open_(name, "recipient_name", row)
-        account.orders.append((at, pk, name, open_(phone, "recipient_phone", row)))
+        account.orders.append((at, pk, name, phone))
     for accounts in by_key.values():
         for account in accounts:
             account.orders.sort()
@@ -259,23 +250,15 @@ def accounts_weigh(*, shop, customer_ids, figures: bool = True) -> set[int]:
 def _places(shop, order_ids: list[int]) -> dict[int, tuple[str | None, str | None, str]]:
     """Street, city and province of these orders, opened: where a customer taken out
     lives, as its orders say."""
-    label = Order._meta.label_lower
-    shop_id = shop.pk
+    open_ = personal_opener(shop.pk)
     places = {}
     for part in bulk.chunks(order_ids):
         rows = Order.objects.filter(shop=shop, pk__in=part).values_list(
-            "pk", "uid", "street", "city", "province"
+            "pk", "uid", "personal", "province"
         )
-        for pk, uid, street, city, province in rows:
-            opened = [
-                None
-                if sealed is None
-                else crypto.decrypt(
-                    sealed.token, shop_id=shop_id, label=label, column=column, row=str(uid)
-                )
-                for sealed, column in ((street, "street"), (city, "city"))
-            ]
-            places[pk] = (*opened, province)
+        for pk, uid, personal, province in rows:
+            *_who, street, city = open_(personal, uid)
+            places[pk] = (street, city, province)
     return places
 
 

@@ -211,17 +211,23 @@ def order_buyer(p: records.Order) -> BuyerInput:
 
 
 def _seal_order(sealer: crypto.Sealer, p: records.Order, uid: str) -> tuple:
-    """The order's encrypted columns (buyer_username, recipient_name, recipient_phone,
-    street, city), bound to its row uid."""
-    row = bulk.dashed(uid)
+    """The order's encrypted column: its buyer's username, recipient's name, phone,
+    street and city sealed together in ``personal``, bound to its row uid."""
     address = p.address
     return (
-        sealer.seal(p.buyer.username, column="buyer_username", row=row),
-        sealer.seal(address.recipient, column="recipient_name", row=row),
-        sealer.seal(address.phone, column="recipient_phone", row=row),
-        sealer.seal(address.street, column="street", row=row),
-        sealer.seal((address.city or "")[:80] or None, column="city", row=row),
+        _PERSONAL.sealed(
+            sealer,
+            row=bulk.dashed(uid),
+            buyer_username=p.buyer.username,
+            recipient_name=address.recipient,
+            recipient_phone=address.phone,
+            street=address.street,
+            city=(address.city or "")[:80],
+        ),
     )
+
+
+_PERSONAL = Order._meta.get_field("personal")
 
 
 class PreparedOrders:
@@ -395,11 +401,7 @@ ORDER_COLUMNS = (
     "total",
     "shipping_fee",
     "discount",
-    "buyer_username",
-    "recipient_name",
-    "recipient_phone",
-    "street",
-    "city",
+    "personal",
     "city_index",
     "village",
     "district",

@@ -5,7 +5,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core.scoping import ShopOwnedModel
-from merdeka.privacy.fields import BlindIndexField, EncryptedModel, EncryptedTextField
+from merdeka.privacy.fields import (
+    BlindIndexField,
+    EncryptedBundleField,
+    EncryptedModel,
+    EncryptedTextField,
+)
+
+# what ``Order.personal`` seals together, in its order (each a property of the order)
+PERSONAL = ("buyer_username", "recipient_name", "recipient_phone", "street", "city")
 
 
 class Channel(models.TextChoices):
@@ -46,9 +54,11 @@ class PaymentMethod(models.TextChoices):
 
 
 class Order(ShopOwnedModel, EncryptedModel):
-    """One order from any channel. The recipient's name, phone, street and city are
-    encrypted (the city narrows an address down; a blind index finds it); village,
-    district and province stay plain so that reports can group by them."""
+    """One order from any channel. The buyer's username and the recipient's name, phone,
+    street and city are sealed together in ``personal`` (one token per order; each is
+    a property: ``order.street``), the city also kept as a blind index; village,
+    district and province stay plain so that reports can group by them. A read of many
+    orders opens each one's values at once: ``personal_opener``."""
 
     # no index of its own: the unique (shop, channel, external_id) and the composite
     # (shop, customer, ordered_at) start with the shop already
@@ -68,13 +78,11 @@ class Order(ShopOwnedModel, EncryptedModel):
     shipping_fee = models.DecimalField(max_digits=14, decimal_places=2, null=True)
     # the order's own discounts (vouchers, coins) as its channel reports them, if it does
     discount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    buyer_username = EncryptedTextField(null=True, blank=True)
-    recipient_name = EncryptedTextField(null=True, blank=True)
-    recipient_phone = EncryptedTextField(null=True, blank=True)
-    street = EncryptedTextField(null=True, blank=True)
+    # buyer_username, recipient_name, recipient_phone, street, city: sealed as one
+    # (docs/decisions/order-personal-blob.md)
+    personal = EncryptedBundleField(members=PERSONAL, null=True, blank=True)
     village = models.CharField(max_length=80, blank=True)
     district = models.CharField(max_length=80, blank=True)
-    city = EncryptedTextField(_("city"), null=True, blank=True)
     # kept so that the city can be found again, but no query looks orders up by it (a
     # search by city reads the customers' or the stats' indexes): no index, which each
     # imported order paid for at a random place (docs/decisions/order-indexes.md)
@@ -117,6 +125,13 @@ class Order(ShopOwnedModel, EncryptedModel):
             # the dashboard's counts of orders waiting for the seller (few open ones)
             models.Index(fields=["shop", "status"], name="order_shop_status"),
         ]
+
+
+def personal_opener(shop_id: int):
+    """A function ``(personal, uid) -> (buyer_username, recipient_name, recipient_phone,
+    street, city)``: the values of a row read as tuples (``values_list("personal",
+    "uid")``), opened with one decryption, the shop's key looked up once."""
+    return Order._meta.get_field("personal").opener(shop_id)
 
 
 class OrderLine(ShopOwnedModel):

@@ -18,7 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from merdeka.core.scoping import shop_scope
 from merdeka.core.selectors import staff_list
 from merdeka.customers.models import Customer, Identity
-from merdeka.privacy.fields import BlindIndexField, EncryptedModel, EncryptedTextField
+from merdeka.privacy.fields import (
+    BlindIndexField,
+    EncryptedBundleField,
+    EncryptedModel,
+    EncryptedTextField,
+)
 from merdeka.privacy.models import AuditEvent, PrivacySettings, ProcessingRestriction
 from merdeka.privacy.services import keys_status
 
@@ -177,6 +182,16 @@ def _field_rows(model) -> tuple[list[dict], int]:
     rows, others = [], 0
     for f in model._meta.concrete_fields:
         if f.name in TECHNICAL or f.is_relation:
+            continue
+        if isinstance(f, EncryptedBundleField):  # each value it seals, as its own row
+            rows.extend(
+                {
+                    "field": member,
+                    "name": str(FIELD_LABELS.get(member, member)),
+                    "protection": "encrypted",
+                }
+                for member in f.members
+            )
             continue
         if isinstance(f, BlindIndexField):
             protection, name = "index", f.source

@@ -11,7 +11,7 @@ from merdeka.customers.models import Customer, Identity
 from merdeka.orders.models import Order, OrderLine
 from merdeka.privacy.audit import action_label
 from merdeka.privacy.consent import _merged_group
-from merdeka.privacy.fields import BlindIndexField
+from merdeka.privacy.fields import BlindIndexField, EncryptedBundleField
 from merdeka.privacy.models import AuditEvent, Consent, ConsentEvent, ProcessingRestriction, ShopKey
 from merdeka.privacy.rights import customer_relations
 
@@ -44,6 +44,9 @@ def _row(instance, *, skip: tuple[str, ...] = ()) -> dict:
         if isinstance(field, BlindIndexField) or field.name in ("uid", "key_version", "shop"):
             continue
         if field.name in skip:
+            continue
+        if isinstance(field, EncryptedBundleField):  # each value it seals, by its name
+            row.update({m: _plain(getattr(instance, m)) for m in field.members})
             continue
         row[field.attname] = _plain(getattr(instance, field.attname))
     return row

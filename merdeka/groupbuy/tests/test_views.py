@@ -80,7 +80,7 @@ def test_members_join_through_the_link_and_see_the_price_they_would_pay(client, 
     response = client.get(public(group))
     assert response["Cache-Control"] == "no-store, private"
     response = join_post(client, group, token_of(response))
-    member = GroupMember.unscoped.get(order__recipient_phone__isnull=False, quantity=6)
+    member = GroupMember.unscoped.get(order__personal__isnull=False, quantity=6)
     assert response.status_code == 302
     page = unescape(client.get(response["Location"]).content.decode())
     assert "Rp270.000" in page  # 6 x 45.000: the group is at 10 now
@@ -179,7 +179,7 @@ def test_the_seller_dashboard_shows_totals_and_logs_who_read_the_members(client,
     assert "Ani Suryani" in detail and "0813-0000-0002" in detail
     with shop_scope(group.shop):
         event = AuditEvent.objects.filter(action="groupbuy.viewed").get()
-        order = Order.objects.filter(recipient_name__isnull=False).first()
+        order = Order.objects.filter(personal__isnull=False).first()
     assert event.target_id == str(group.pk) and event.actor_id == ika.pk
     # the order book marks the order as a group buy
     page = client.get(reverse("order_detail", args=[order.pk])).content.decode()
