@@ -427,29 +427,54 @@ def imported_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
     hasher = Hasher(shop.pk)
     fields = customer_fields(shop=shop, customer_ids=sorted(set(customer_ids)), live=True)
     phones = _phones_of(shop, [pk for pk, _name, _phone in fields])
-    wanted: set[tuple[str, int]] = set()
+    wanted: set[int] = set()
     found: list[int] = []
     for pk, name, phone in fields:
         found.append(pk)
         terms = customer_terms(name, [phone, *phones.get(pk, ())])
-        wanted.update((hasher(term), pk) for term in terms)
-    return _tokens_missing_add(shop, wanted, found)
+        wanted.update(_packed(hasher(term), pk) for term in terms)
+    return _packed_missing_add(shop, wanted, found)
 
 
-def _tokens_missing_add(shop, wanted: set[tuple[str, int]], customer_ids: list[int]) -> int:
+def _tokens_missing_add(shop, wanted: set[tuple[int, int]], customer_ids: list[int]) -> int:
     """Write the ``(token, customer id)`` pairs of ``wanted`` that these customers do
     not carry yet; returns how many were written."""
+    return _packed_missing_add(
+        shop, {_packed(token, customer_id) for token, customer_id in wanted}, customer_ids
+    )
+
+
+def _packed(token: int, customer_id: int) -> int:
+    """A ``(token, customer id)`` pair as one int that sorts as the pair does (the order
+    of the lookup index): a delivery compares and sorts a few hundred thousand of them,
+    at a fraction of the cost of tuples."""
+    if not 0 < customer_id <= _ID_BITS:
+        raise ValueError("customer ids above 2**32 do not pack")
+    return (token + _TOKEN_OFFSET) << 32 | customer_id
+
+
+def _packed_missing_add(shop, wanted: set[int], customer_ids: list[int]) -> int:
+    """``_tokens_missing_add`` of packed pairs (``_packed``). Only the customers that
+    carry some token already are read back: an import's new customers have none before
+    their first delivery, and a probe of the customer index (a chunk a query) tells
+    which do (a retry, a customer two files named, one re-tokenised meanwhile)."""
+    from merdeka.customers.selectors import search_tokens_of, token_holders  # they import this
+
     if not wanted:
         return 0
-    for part in bulk.chunks(customer_ids):
-        rows = SearchToken.objects.filter(shop=shop, customer_id__in=part)
-        wanted.difference_update(rows.values_list("token", "customer_id"))
     shop_id = shop.pk
+    holding = sorted(token_holders(shop_id=shop_id, customer_ids=sorted(set(customer_ids))))
+    if holding:
+        wanted.difference_update(
+            _packed(token, customer_id)
+            for customer_id, token in search_tokens_of(shop_id=shop_id, customer_ids=holding)
+        )
     return bulk.insert(
         SearchToken,
         ("shop", "customer", "token"),
-        ((shop_id, customer_id, token) for token, customer_id in sorted(wanted)),
+        ((shop_id, row & _ID_BITS, (row >> 32) - _TOKEN_OFFSET) for row in sorted(wanted)),
         shop_id=shop_id,
+        adapted=True,
     )
 
 

@@ -22,6 +22,7 @@ from merdeka.customers.models import (
     Merge,
     RfmGroupCount,
     RfmGroupDelta,
+    SearchToken,
     Segment,
     Tag,
 )
@@ -369,6 +370,24 @@ def match_keys_of(*, shop, customer_ids: list[int]) -> Iterator[tuple[int, str, 
         'WHERE "shop_id" = %s AND "customer_id" IN'
     )
     return rawsql.select_in(sql, [shop.pk], customer_ids, shop_id=shop.pk)
+
+
+def token_holders(*, shop_id: int, customer_ids: list[int]) -> set[int]:
+    """Which of these customers carry any search token (an index probe per customer)."""
+    sql = (
+        f'SELECT DISTINCT "customer_id" FROM "{SearchToken._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return {row[0] for row in rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)}
+
+
+def search_tokens_of(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple[int, int]]:
+    """(customer id, token) of the search tokens these customers carry."""
+    sql = (
+        f'SELECT "customer_id", "token" FROM "{SearchToken._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
 
 
 def customer_rows(*, shop, customer_ids: list[int], fields) -> Iterator[tuple]:
