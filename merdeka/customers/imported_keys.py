@@ -36,7 +36,8 @@ from django.db import connection
 
 from merdeka.core import bulk, rawsql
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.models import Customer, MatchKey, Merge
+from merdeka.customers.models import MatchKey, Merge
+from merdeka.customers.selectors import merged_into
 
 # an import's batch of match keys, and the subscriber that writes them
 KEYS_IMPORTED = "customers.keys_imported"
@@ -205,12 +206,7 @@ def _parents(shop_id: int, targets: list[int]) -> dict[int, int | None]:
     parent: dict[int, int | None] = {}
     frontier = set(targets)
     while frontier:
-        for part in bulk.chunks(sorted(frontier)):
-            parent.update(
-                Customer.objects.filter(shop_id=shop_id, pk__in=part).values_list(
-                    "pk", "merged_into_id"
-                )
-            )
+        parent.update(merged_into(shop_id=shop_id, customer_ids=sorted(frontier)))
         frontier = {p for p in parent.values() if p is not None and p not in parent}
     return parent
 

@@ -372,6 +372,15 @@ def match_keys_of(*, shop, customer_ids: list[int]) -> Iterator[tuple[int, str, 
     return rawsql.select_in(sql, [shop.pk], customer_ids, shop_id=shop.pk)
 
 
+def merged_into(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple[int, int | None]]:
+    """(id, merged into) of these customers (those that exist)."""
+    sql = (
+        f'SELECT "id", "merged_into_id" FROM "{Customer._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
 def token_holders(*, shop_id: int, customer_ids: list[int]) -> set[int]:
     """Which of these customers carry any search token (an index probe per customer)."""
     sql = (
