@@ -17,6 +17,7 @@ from merdeka.customers.models import (
     CustomerStats,
     CustomerTag,
     Identity,
+    IdentityKind,
     MatchKey,
     MatchSuggestion,
     Merge,
@@ -379,6 +380,24 @@ def merged_into(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple[int,
         'WHERE "shop_id" = %s AND "id" IN'
     )
     return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
+def live_names_and_phones(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(id, uid, name, phone) of these customers not merged away, sealed as stored."""
+    sql = (
+        f'SELECT "id", "uid", "name", "phone" FROM "{Customer._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "merged_into_id" IS NULL AND "id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
+def phone_identities_sealed(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(customer id, uid, value) of these customers' phone identities, sealed as stored."""
+    sql = (
+        f'SELECT "customer_id", "uid", "value" FROM "{Identity._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "kind" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id, IdentityKind.PHONE.value], customer_ids, shop_id=shop_id)
 
 
 def token_holders(*, shop_id: int, customer_ids: list[int]) -> set[int]:
