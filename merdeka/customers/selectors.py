@@ -400,6 +400,24 @@ def phone_identities_sealed(*, shop_id: int, customer_ids: list[int]) -> Iterato
     return rawsql.select_in(sql, [shop_id, IdentityKind.PHONE.value], customer_ids, shop_id=shop_id)
 
 
+def match_key_rows(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(id, customer id, kind, key) of the match keys these customers hold."""
+    sql = (
+        f'SELECT "id", "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
+def match_keys_by_pk(*, shop_id: int, ids: list[int]) -> Iterator[tuple[int, str, str]]:
+    """(id, kind, key) of these match keys (wherever they are now)."""
+    sql = (
+        f'SELECT "id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], ids, shop_id=shop_id)
+
+
 def token_holders(*, shop_id: int, customer_ids: list[int]) -> set[int]:
     """Which of these customers carry any search token (an index probe per customer)."""
     sql = (
