@@ -54,6 +54,7 @@ from merdeka.books.models import (
     Source,
 )
 from merdeka.books.posting import Posting, entries_write, lines_from_changes, local_date
+from merdeka.books.profit import batch_goods
 from merdeka.catalog.selectors import order_goods_costs
 from merdeka.core import bulk
 from merdeka.core.events import outbox_deliver_now
@@ -403,7 +404,11 @@ def order_postings_sync(
         status_as=status_as,
         actors=actors,
     )
-    entries_write(shop=shop, postings=postings)
+    # the posting orders' goods for the gross-profit days, from what was just read (their
+    # stock costs and imported lines' costs): only their lines are read again
+    posted = {posting.order_id for posting in postings}
+    goods = batch_goods(shop=shop, books=books, order_ids=ids, only=posted) if posted else None
+    entries_write(shop=shop, postings=postings, goods=goods)
     return len(postings)
 
 

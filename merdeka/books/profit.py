@@ -182,29 +182,40 @@ def _lines_costed(found: dict[int, OrderGoods], lines, goods, mapped) -> None:
             )  # fmt: skip
 
 
-def batch_goods(*, shop, books, id_range: tuple[int, int], only=None) -> dict[int, OrderGoods]:
-    """``orders_goods`` of a batch of orders the caller has read already (the backfill:
-    ``books`` from ``orders.orders_read`` over ``id_range``, with their channels, the
-    stock ledger's costs and the imported lines' costs): only the lines are read, in
-    one query over the range. ``only``: the orders that posted (the others are left
-    out)."""
+def batch_goods(
+    *, shop, books, id_range: tuple[int, int] | None = None, order_ids=None, only=None
+) -> dict[int, OrderGoods]:
+    """``orders_goods`` of a batch of orders the caller has read already (``books`` from
+    ``orders.orders_read``, with their channels, the stock ledger's costs and the
+    imported lines' costs): only the lines are read, over ``id_range`` (the backfill's
+    batch: one query) or ``order_ids`` (an import's batch, ``order_postings_sync``: a
+    chunk without a gap as its range, as ``orders_read`` reads it). ``only``: the
+    orders that posted (the others are left out)."""
     found = {
         pk: OrderGoods(channel=row["channel"])
         for pk, row in books.orders.items()
         if only is None or pk in only
     }
+    if id_range is not None:
+        parts = [{"order_id__gte": id_range[0], "order_id__lte": id_range[1]}]
+    else:
+        parts = [
+            {"order_id__gte": part[0], "order_id__lte": part[-1]}
+            if part[-1] - part[0] == len(part) - 1
+            else {"order_id__in": part}
+            for part in bulk.chunks(sorted(set(order_ids)))
+        ]
     lines: dict[int, list] = defaultdict(list)
     with shop_scope(shop):
-        for row in (
-            OrderLine.objects.filter(
-                shop=shop, order_id__gte=id_range[0], order_id__lte=id_range[1]
-            )
-            .order_by("order_id", "position", "pk")
-            .annotate(rupiah=_Whole("total", BigIntegerField()))
-            .values_list(*LINE_VALUES)
-        ):
-            if row[0] in found:
-                lines[row[0]].append(row)
+        for which in parts:
+            for row in (
+                OrderLine.objects.filter(shop=shop, **which)
+                .order_by("order_id", "position", "pk")
+                .annotate(rupiah=_Whole("total", BigIntegerField()))
+                .values_list(*LINE_VALUES)
+            ):
+                if row[0] in found:
+                    lines[row[0]].append(row)
     _lines_costed(found, lines, books.sent, books.mapped)
     return found
 

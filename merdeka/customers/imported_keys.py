@@ -32,11 +32,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import connection
-
-from merdeka.core import bulk, rawsql
+from merdeka.core import bulk
 from merdeka.core.scoping import shop_scope
-from merdeka.customers.models import Customer, MatchKey, Merge
+from merdeka.customers.models import MatchKey, Merge
+from merdeka.customers.selectors import match_key_rows, match_keys_by_pk, merged_into
+from merdeka.customers.stats import advisory_lock
 
 # an import's batch of match keys, and the subscriber that writes them
 KEYS_IMPORTED = "customers.keys_imported"
@@ -79,16 +79,7 @@ def keys_lock(shop_id: int, *, shared: bool) -> None:
     """Hold, until the transaction ends, the shop's lock on imported match keys: shared
     by an import's file, exclusive for their delivery. PostgreSQL only (SQLite writes
     one transaction at a time)."""
-    if connection.vendor != "postgresql":
-        return
-    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with rawsql.cursor() as cursor:
-        rawsql.execute_unscoped(
-            cursor,
-            f"SELECT {function}(%s, %s)",
-            [_LOCK, shop_id],
-            why="a lock keyed by the shop's id, no rows read",
-        )
+    advisory_lock(_LOCK, shop_id, shared=shared)
 
 
 def imported_keys(events) -> None:
@@ -205,12 +196,7 @@ def _parents(shop_id: int, targets: list[int]) -> dict[int, int | None]:
     parent: dict[int, int | None] = {}
     frontier = set(targets)
     while frontier:
-        for part in bulk.chunks(sorted(frontier)):
-            parent.update(
-                Customer.objects.filter(shop_id=shop_id, pk__in=part).values_list(
-                    "pk", "merged_into_id"
-                )
-            )
+        parent.update(merged_into(shop_id=shop_id, customer_ids=sorted(frontier)))
         frontier = {p for p in parent.values() if p is not None and p not in parent}
     return parent
 
@@ -231,18 +217,10 @@ def _chain(parent: dict[int, int | None], target: int) -> list[int]:
 
 def _rows_of(shop_id: int, customer_ids: list[int]):
     """(id, customer id, kind, key) of the match keys these customers hold."""
-    sql = (
-        f'SELECT "id", "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
-        'WHERE "shop_id" = %s AND "customer_id" IN'
-    )
-    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+    return match_key_rows(shop_id=shop_id, customer_ids=customer_ids)
 
 
 def _rows_by_pk(shop_id: int, ids: list[int]):
     """(id, (kind, key)) of these match keys (wherever they are now)."""
-    sql = (
-        f'SELECT "id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
-        'WHERE "shop_id" = %s AND "id" IN'
-    )
-    for pk, kind, key in rawsql.select_in(sql, [shop_id], ids, shop_id=shop_id):
+    for pk, kind, key in match_keys_by_pk(shop_id=shop_id, ids=ids):
         yield pk, (kind, key)

@@ -425,31 +425,87 @@ def imported_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
     (decrypted in memory): a customer renamed or merged meanwhile is as it is now.
     Running it again writes nothing. Returns the tokens written."""
     hasher = Hasher(shop.pk)
-    fields = customer_fields(shop=shop, customer_ids=sorted(set(customer_ids)), live=True)
-    phones = _phones_of(shop, [pk for pk, _name, _phone in fields])
-    wanted: set[tuple[str, int]] = set()
+    fields, phones = _imported_fields(shop.pk, sorted(set(customer_ids)))
+    wanted: set[int] = set()
     found: list[int] = []
     for pk, name, phone in fields:
         found.append(pk)
         terms = customer_terms(name, [phone, *phones.get(pk, ())])
-        wanted.update((hasher(term), pk) for term in terms)
-    return _tokens_missing_add(shop, wanted, found)
+        wanted.update(_packed(hasher(term), pk) for term in terms)
+    return _packed_missing_add(shop, wanted, found)
 
 
-def _tokens_missing_add(shop, wanted: set[tuple[str, int]], customer_ids: list[int]) -> int:
+def _imported_fields(shop_id: int, customer_ids: list[int]):
+    """``customer_fields(live=True)`` and ``_phones_of`` of these customers, read as raw
+    rows (a delivery reads tens of thousands: no queryset per chunk, no ``Sealed`` per
+    value) and decrypted as those are."""
+    from merdeka.customers.selectors import (  # they import this module
+        live_names_and_phones,
+        phone_identities_sealed,
+    )
+
+    customer = Customer._meta.label_lower
+    identity = Identity._meta.label_lower
+
+    def open_(sealed, row: str, label: str, column: str) -> str | None:
+        if sealed is None or sealed == "":  # what the field reads as no value
+            return None
+        return crypto.decrypt(sealed, shop_id=shop_id, label=label, column=column, row=row)
+
+    fields = []
+    for pk, uid, name, phone in live_names_and_phones(shop_id=shop_id, customer_ids=customer_ids):
+        row = bulk.uid_text(uid)
+        fields.append(
+            (pk, open_(name, row, customer, "name"), open_(phone, row, customer, "phone"))
+        )
+    phones: dict[int, set[str]] = {}
+    found = sorted(pk for pk, _name, _phone in fields)
+    for customer_id, uid, value in phone_identities_sealed(shop_id=shop_id, customer_ids=found):
+        phones.setdefault(customer_id, set()).add(
+            open_(value, bulk.uid_text(uid), identity, "value")
+        )
+    return fields, phones
+
+
+def _tokens_missing_add(shop, wanted: set[tuple[int, int]], customer_ids: list[int]) -> int:
     """Write the ``(token, customer id)`` pairs of ``wanted`` that these customers do
     not carry yet; returns how many were written."""
+    return _packed_missing_add(
+        shop, {_packed(token, customer_id) for token, customer_id in wanted}, customer_ids
+    )
+
+
+def _packed(token: int, customer_id: int) -> int:
+    """A ``(token, customer id)`` pair as one int that sorts as the pair does (the order
+    of the lookup index): a delivery compares and sorts a few hundred thousand of them,
+    at a fraction of the cost of tuples."""
+    if not 0 < customer_id <= _ID_BITS:
+        raise ValueError("customer ids above 2**32 do not pack")
+    return (token + _TOKEN_OFFSET) << 32 | customer_id
+
+
+def _packed_missing_add(shop, wanted: set[int], customer_ids: list[int]) -> int:
+    """``_tokens_missing_add`` of packed pairs (``_packed``). Only the customers that
+    carry some token already are read back: an import's new customers have none before
+    their first delivery, and a probe of the customer index (a chunk a query) tells
+    which do (a retry, a customer two files named, one re-tokenised meanwhile)."""
+    from merdeka.customers.selectors import search_tokens_of, token_holders  # they import this
+
     if not wanted:
         return 0
-    for part in bulk.chunks(customer_ids):
-        rows = SearchToken.objects.filter(shop=shop, customer_id__in=part)
-        wanted.difference_update(rows.values_list("token", "customer_id"))
     shop_id = shop.pk
+    holding = sorted(token_holders(shop_id=shop_id, customer_ids=sorted(set(customer_ids))))
+    if holding:
+        wanted.difference_update(
+            _packed(token, customer_id)
+            for customer_id, token in search_tokens_of(shop_id=shop_id, customer_ids=holding)
+        )
     return bulk.insert(
         SearchToken,
         ("shop", "customer", "token"),
-        ((shop_id, customer_id, token) for token, customer_id in sorted(wanted)),
+        ((shop_id, row & _ID_BITS, (row >> 32) - _TOKEN_OFFSET) for row in sorted(wanted)),
         shop_id=shop_id,
+        adapted=True,
     )
 
 

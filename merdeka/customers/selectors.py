@@ -17,11 +17,13 @@ from merdeka.customers.models import (
     CustomerStats,
     CustomerTag,
     Identity,
+    IdentityKind,
     MatchKey,
     MatchSuggestion,
     Merge,
     RfmGroupCount,
     RfmGroupDelta,
+    SearchToken,
     Segment,
     Tag,
 )
@@ -369,6 +371,69 @@ def match_keys_of(*, shop, customer_ids: list[int]) -> Iterator[tuple[int, str, 
         'WHERE "shop_id" = %s AND "customer_id" IN'
     )
     return rawsql.select_in(sql, [shop.pk], customer_ids, shop_id=shop.pk)
+
+
+def merged_into(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple[int, int | None]]:
+    """(id, merged into) of these customers (those that exist)."""
+    sql = (
+        f'SELECT "id", "merged_into_id" FROM "{Customer._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
+def live_names_and_phones(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(id, uid, name, phone) of these customers not merged away, sealed as stored."""
+    sql = (
+        f'SELECT "id", "uid", "name", "phone" FROM "{Customer._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "merged_into_id" IS NULL AND "id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
+def phone_identities_sealed(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(customer id, uid, value) of these customers' phone identities, sealed as stored."""
+    sql = (
+        f'SELECT "customer_id", "uid", "value" FROM "{Identity._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "kind" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id, IdentityKind.PHONE.value], customer_ids, shop_id=shop_id)
+
+
+def match_key_rows(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(id, customer id, kind, key) of the match keys these customers hold."""
+    sql = (
+        f'SELECT "id", "customer_id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
+
+
+def match_keys_by_pk(*, shop_id: int, ids: list[int]) -> Iterator[tuple[int, str, str]]:
+    """(id, kind, key) of these match keys (wherever they are now)."""
+    sql = (
+        f'SELECT "id", "kind", "key" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], ids, shop_id=shop_id)
+
+
+def token_holders(*, shop_id: int, customer_ids: list[int]) -> set[int]:
+    """Which of these customers carry any search token (an index probe per customer)."""
+    sql = (
+        f'SELECT DISTINCT "customer_id" FROM "{SearchToken._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return {row[0] for row in rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)}
+
+
+def search_tokens_of(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple[int, int]]:
+    """(customer id, token) of the search tokens these customers carry."""
+    sql = (
+        f'SELECT "customer_id", "token" FROM "{SearchToken._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "customer_id" IN'
+    )
+    return rawsql.select_in(sql, [shop_id], customer_ids, shop_id=shop_id)
 
 
 def customer_rows(*, shop, customer_ids: list[int], fields) -> Iterator[tuple]:

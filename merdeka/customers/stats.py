@@ -617,3 +617,19 @@ def workspace_refresh(*, shop, customer_ids: Iterable[int] | None = None) -> dic
     groups = rfm_refresh(shop=shop)
     name_ranks_refresh(shop=shop)
     return groups
+
+
+def advisory_lock(space: int, shop_id: int, *, shared: bool = False) -> None:
+    """Hold, until the transaction ends, an advisory lock keyed by ``space`` and the
+    shop (shared or exclusive). PostgreSQL only: SQLite writes one transaction at a
+    time. (The imported match keys' lock, ``imported_keys.keys_lock``.)"""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with rawsql.cursor() as cursor:
+        rawsql.execute_unscoped(
+            cursor,
+            f"SELECT {function}(%s, %s)",
+            [space, shop_id],
+            why="a lock keyed by the shop's id, no rows read",
+        )

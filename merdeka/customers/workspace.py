@@ -105,7 +105,10 @@ def imported_index(events) -> None:
         by_shop.setdefault(event.shop_id, set()).update(event.data["customer_ids"])
     for shop_id, ids in by_shop.items():
         shop = Shop.objects.get(pk=shop_id)
-        with shop_scope(shop):
+        # a large page cache (SQLite) while a run's tokens go in: a few rows per
+        # customer land all over the shop's token index, which the default 2 MiB cache
+        # holds a sliver of (every insert re-read an index page, and dirty pages spilled)
+        with shop_scope(shop), bulk.tuned_for_bulk():
             search.imported_tokens_add(shop=shop, customer_ids=ids)
 
 

@@ -112,3 +112,33 @@ def test_a_known_buyer_is_found_by_the_number_and_name_an_import_gave_her(ika_sh
         assert after > tokens
         search.index_customers(shop=ika_shop, customer_ids=[buyer.pk])
         assert SearchToken.objects.filter(shop=ika_shop).count() == after
+
+
+def _tokens(shop) -> set[tuple[int, int]]:
+    with shop_scope(shop):
+        return set(SearchToken.objects.filter(shop=shop).values_list("customer_id", "token"))
+
+
+def test_a_delivery_adds_only_what_each_customer_lacks_and_a_retry_nothing(ika_shop):
+    """The delivery reads back only the customers holding some token: one without any
+    gets all of hers, one holding a part gets the rest, one holding all gets nothing,
+    in one call; delivered again, nothing is written."""
+    with shop_scope(ika_shop):
+        whole = customer_create(shop=ika_shop, name="Sari Lestari", phone="0812-7777-8888")
+        part = customer_create(shop=ika_shop, name="Dewi Ayu", phone="0857-1111-2222")
+        none = customer_create(shop=ika_shop, name="Rina Wati", phone="0813-3333-4444")
+    expected = _tokens(ika_shop)  # what customers written by hand carry
+    with shop_scope(ika_shop):
+        held = SearchToken.objects.filter(shop=ika_shop, customer=part).order_by("token")
+        kept = list(held.values_list("pk", flat=True)[:3])
+        held.exclude(pk__in=kept).delete()
+        SearchToken.objects.filter(shop=ika_shop, customer=none).delete()
+    missing = len(expected - _tokens(ika_shop))
+    assert missing > 0
+    ids = [whole.pk, part.pk, none.pk]
+    with shop_scope(ika_shop):
+        assert search.imported_tokens_add(shop=ika_shop, customer_ids=ids) == missing
+    assert _tokens(ika_shop) == expected
+    with shop_scope(ika_shop):
+        assert search.imported_tokens_add(shop=ika_shop, customer_ids=ids) == 0
+        assert SearchToken.objects.filter(shop=ika_shop).count() == len(expected)
