@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merdeka.catalog.models import StockLocation
 from merdeka.catalog.services import MAX_PHOTOS
-from merdeka.core.forms import CleanCharField
+from merdeka.core.forms import CleanCharField, IdField
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
@@ -57,7 +57,7 @@ class ProductForm(forms.Form):
 
 
 class VariantForm(forms.Form):
-    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    id = IdField(required=False, widget=forms.HiddenInput)
     size = CleanCharField(label=_("Size"), max_length=60, required=False)
     flavour = CleanCharField(label=_("Flavour"), max_length=60, required=False)
     price = forms.DecimalField(
@@ -97,8 +97,8 @@ VariantFormSet = forms.formset_factory(
 
 
 class StockAdjustForm(forms.Form):
-    variant = forms.IntegerField(widget=forms.HiddenInput)
-    location = forms.IntegerField(widget=forms.HiddenInput)
+    variant = IdField(widget=forms.HiddenInput)
+    location = IdField(widget=forms.HiddenInput)
     on_hand = forms.IntegerField(label=_("In stock"), min_value=0, max_value=1_000_000)
     note = CleanCharField(label=_("Why (optional)"), max_length=200, required=False)
 

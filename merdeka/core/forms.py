@@ -8,6 +8,21 @@ from django.utils.translation import gettext_lazy as _
 from merdeka.core.models import TIME_ZONES, Role
 from merdeka.core.text import clean_text
 
+# The largest id (or count) a database column holds (signed 64-bit): a form field that
+# looks a row up by a number refuses more, as it refuses a word, instead of passing
+# the database a number it cannot take.
+ID_MAX = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A row's id sent back by a page (a hidden field, a button's value): a whole
+    number from 1 to ``ID_MAX``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
 
 class CleanCharField(forms.CharField):
     """A ``CharField`` without bidirectional control characters (``clean_text``),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from merdeka.core.forms import CleanCharField
+from merdeka.core.forms import ID_MAX, CleanCharField
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.customers.models import Tag
 from merdeka.customers.stats import RFM_LABELS
@@ -81,10 +81,18 @@ class CustomerFilterForm(forms.Form):
     first_to = forms.DateField(label=_("First order until"), required=False, widget=_date_input())
     last_from = forms.DateField(label=_("Last order from"), required=False, widget=_date_input())
     last_to = forms.DateField(label=_("Last order until"), required=False, widget=_date_input())
-    orders_min = forms.IntegerField(label=_("Orders, at least"), min_value=0, required=False)
-    orders_max = forms.IntegerField(label=_("Orders, at most"), min_value=0, required=False)
-    spend_min = forms.IntegerField(label=_("Spend (Rp), at least"), min_value=0, required=False)
-    spend_max = forms.IntegerField(label=_("Spend (Rp), at most"), min_value=0, required=False)
+    orders_min = forms.IntegerField(
+        label=_("Orders, at least"), min_value=0, max_value=ID_MAX, required=False
+    )
+    orders_max = forms.IntegerField(
+        label=_("Orders, at most"), min_value=0, max_value=ID_MAX, required=False
+    )
+    spend_min = forms.IntegerField(
+        label=_("Spend (Rp), at least"), min_value=0, max_value=ID_MAX, required=False
+    )
+    spend_max = forms.IntegerField(
+        label=_("Spend (Rp), at most"), min_value=0, max_value=ID_MAX, required=False
+    )
     tag = forms.ChoiceField(label=_("Tag"), required=False)
     consent = forms.ChoiceField(label=_("Consent"), choices=CONSENT_FILTERS, required=False)
     rfm = forms.ChoiceField(label=_("Group"), required=False)

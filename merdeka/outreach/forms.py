@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from merdeka.core.forms import IdField
 from merdeka.core.phone import is_masked, normalize_phone
 from merdeka.customers.models import Segment
 from merdeka.customers.selectors import customer_list
@@ -225,7 +226,7 @@ class CampaignForm(forms.Form):
 
 
 class PreviewCustomerForm(forms.Form):
-    customer = forms.IntegerField(required=False)
+    customer = IdField(required=False)
 
 
 class WhatsAppSettingsForm(forms.Form):

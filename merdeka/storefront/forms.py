@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.core import regions
-from merdeka.core.forms import CleanCharField
+from merdeka.core.forms import CleanCharField, IdField
 from merdeka.core.phone import format_phone, is_masked, normalize_phone
 from merdeka.orders.models import DeliveryMethod, PaymentMethod
 from merdeka.orders.services import Buyer
@@ -19,14 +19,14 @@ CONSENT_TEXT_VERSION = "checkout-2026-12"
 
 
 class CartAddForm(forms.Form):
-    variant = forms.IntegerField(min_value=1)
+    variant = IdField()
     quantity = forms.IntegerField(
         min_value=1, max_value=999, initial=1, label=_("Quantity"), required=False
     )
 
 
 class CartUpdateForm(forms.Form):
-    variant = forms.IntegerField(min_value=1)
+    variant = IdField()
     quantity = forms.IntegerField(min_value=0, max_value=999)
 
 

@@ -148,3 +148,13 @@ def test_the_coordinators_page_answers_any_input(storefront, world, data):
     url = reverse("groupbuy_coordinator", args=[storefront.slug, group.coordinator_token])
     no_error(client.post(url, data.draw(fields_of(["action"], action=["close", "cancel"]))))
     no_error(client.get(url))
+
+
+def test_a_variant_number_past_what_the_database_holds_is_refused_not_an_error(storefront):
+    client = Client()
+    for url in (
+        reverse("storefront_cart_add", args=[storefront.slug]),
+        reverse("storefront_cart", args=[storefront.slug]),
+    ):
+        for variant in ("99999999999999999999", str(2**63), "-1"):
+            no_error(client.post(url, {"variant": variant, "quantity": "1"}))
