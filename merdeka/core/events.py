@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 INLINE = "inline"
 OUTBOX = "outbox"
 DRAIN_BATCH = 500
+# the most orders or customers one delivery hands a subscriber (``_bounded``)
+DELIVERY_ITEMS = 50_000
 # a failing handler is retried later, after a pause that grows with each failure
 RETRY_BASE = dt.timedelta(seconds=30)
 RETRY_MAX = dt.timedelta(hours=1)
@@ -146,6 +148,21 @@ def outbox_drain(*, limit: int = DRAIN_BATCH, now=None, shop_id: int | None = No
     return delivered
 
 
+def _bounded(rows: list) -> list:
+    """The oldest rows whose items (the orders or customers they name) add up to at
+    most ``DELIVERY_ITEMS``, at least one: a delivery's memory is bounded by what it
+    handles, not by how many rows wait. An import's events name a batch of up to
+    20,000 orders or customers each; handed all at once, a year's worth (30 batches of
+    a 1M-line import) went to one call of the books' postings and of the search tokens.
+    The rows left wait for the next delivery (a drain loops while rows are due)."""
+    total = 0
+    for taken, row in enumerate(rows):
+        total += row.items
+        if total > DELIVERY_ITEMS and taken:
+            return rows[:taken]
+    return rows
+
+
 def _events_of(rows) -> list[Event]:
     return [
         Event(
@@ -163,7 +180,7 @@ def _deliver(subscriber: Subscriber, *, limit: int, now, shop_id: int | None = N
                 claim = claim.filter(shop_id=shop_id)
             if connection.features.has_select_for_update_skip_locked:
                 claim = claim.select_for_update(skip_locked=True)
-            rows = list(claim.order_by("id")[:limit])
+            rows = _bounded(list(claim.order_by("id")[:limit]))
             if not rows:
                 return 0
             subscriber.handler(_events_of(rows))

@@ -263,3 +263,27 @@ def test_a_buyer_placed_before_a_crash_gets_her_figures_from_the_next_drain(ika,
         payment_method="transfer",
     )
     assert not EventOutbox.unscoped.exists()
+
+
+def test_a_delivery_hands_a_subscriber_a_bounded_number_of_items(ika_shop, monkeypatch):
+    batches = []
+    events.subscribe(
+        "test.sized",
+        name="test.sizes",
+        handler=lambda got: batches.append([e.data["items"] for e in got]),
+        delivery=events.OUTBOX,
+    )
+    monkeypatch.setattr(events, "DELIVERY_ITEMS", 100)
+    try:
+        with transaction.atomic():
+            for items in (60, 30, 20, 250, 5, 5):
+                events.emit("test.sized", shop_id=ika_shop.pk, items=items)
+        assert events.outbox_drain() == 2  # 60 + 30; with the 20 it would be past 100
+        assert events.outbox_drain() == 1  # the 20: the 250 would take it past
+        assert events.outbox_drain() == 1  # a row bigger than the bound goes alone
+        assert events.outbox_drain() == 2
+        assert events.outbox_drain() == 0
+    finally:
+        events._subscribers.pop("test.sizes", None)
+    assert batches == [[60, 30], [20], [250], [5, 5]]  # each event once, oldest first
+    assert not EventOutbox.unscoped.exists()
