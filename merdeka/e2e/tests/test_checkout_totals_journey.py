@@ -62,3 +62,29 @@ def test_the_fee_and_the_total_show_before_the_order_is_sent(
         order = Order.objects.get()
     assert (order.shipping_fee, order.total) == (Decimal(9000), Decimal(94000))
     assert not console_errors, console_errors
+
+
+def test_a_choice_made_before_the_page_script_arrives_still_shows_its_total(
+    live_server, page, ika_shop, console_errors
+):
+    """On a slow phone the buyer can tap "pickup" before htmx has loaded; the totals
+    must still follow her choice once it arrives (and after a back navigation, when
+    the browser restores the form)."""
+    front = open_storefront(ika_shop, courier_enabled=True, courier_flat_fee=Decimal(25000))
+    make_product(ika_shop, name="Kue Lapis Legit", stock=5, prices=(Decimal(85000),))
+    page.goto(f"{live_server.url}/s/{front.slug}/p/kue-lapis-legit/")
+    page.locator("form.add-to-cart button[type=submit]").click()
+
+    held = []
+    script = re.compile(r"htmx[^/]*\.js")
+    page.route(script, lambda route: held.append(route))  # the script waits for us
+    page.get_by_role("button", name=re.compile("Pesan sekarang")).click()
+    page.locator("input[name=delivery][value=pickup]").check()
+    expect(page.get_by_test_id("grand-total")).to_have_text("—")  # nothing ran yet
+    assert held, "the checkout page loads htmx"
+    for route in held:
+        route.continue_()
+
+    expect(page.get_by_test_id("shipping-fee")).to_have_text("Rp0")
+    expect(page.get_by_test_id("grand-total")).to_have_text("Rp85.000")
+    assert not console_errors, console_errors
