@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import string
 import tempfile
 import unicodedata
@@ -29,6 +30,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+
+import xlsxwriter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -179,35 +182,6 @@ def csv_numbers(values: list) -> list:
     return [str(_number(v)) if isinstance(v, Decimal) else str(v) for v in values]
 
 
-def xlsx_cell(sheet, value, tz):
-    """One typed XLSX cell of a write-only ``sheet``."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if value is None:
-        return WriteOnlyCell(sheet, value=None)
-    if isinstance(value, bool):
-        return WriteOnlyCell(sheet, value=value)
-    if isinstance(value, Decimal):
-        return WriteOnlyCell(sheet, value=_number(value))
-    if isinstance(value, int | float):
-        return WriteOnlyCell(sheet, value=value)
-    if isinstance(value, dt.datetime):
-        cell = WriteOnlyCell(sheet, value=local_time(value, tz))
-        cell.number_format = XLSX_DATETIME
-        return cell
-    if isinstance(value, dt.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = XLSX_DATE
-        return cell
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell = WriteOnlyCell(sheet, value=text)
-    cell.data_type = "s"  # text, even when it starts with "=": never a formula
-    if looks_like_formula(text):
-        cell.quotePrefix = True  # and it stays text when someone edits it
-    return cell
-
-
 @dataclass
 class Sheet:
     """A table for a workbook: its name, header and rows of typed values."""
@@ -263,27 +237,83 @@ def csv_write(path: Path, header: list[str], rows: Iterable[list], *, tz) -> Non
 XLSX_ROWS = 1_048_576
 
 
-def xlsx_write(target, sheets: Iterable[Sheet], *, tz, rows_per_sheet: int = XLSX_ROWS - 1) -> None:
-    """The sheets as one workbook into ``target`` (a path or a binary file), in
-    write-only mode: rows stream through, memory stays flat."""
-    from openpyxl import Workbook
+# what a worksheet cannot hold (XML 1.0 forbids these control characters): dropped
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# no guessing from a text's look: a text is text (a formula, a link, a number alike)
+_XLSX_OPTIONS = {
+    "constant_memory": True,  # each row goes to disk as it is written: memory stays flat
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
-    workbook = Workbook(write_only=True)
+
+def xlsx_write(target, sheets: Iterable[Sheet], *, tz, rows_per_sheet: int = XLSX_ROWS - 1) -> None:
+    """The sheets as one workbook into ``target`` (a path or a binary file). Rows stream
+    through (XlsxWriter's constant-memory mode): memory stays flat whatever the size."""
+    workbook = xlsxwriter.Workbook(target, _XLSX_OPTIONS)
+    write_row = _xlsx_row_writer(workbook, tz)
     for table in sheets:
         part, written = 1, 0
-        sheet = workbook.create_sheet(table.name[:31])
-        sheet.append([xlsx_cell(sheet, name, tz) for name in table.header])
+        sheet = workbook.add_worksheet(table.name[:31])
+        write_row(sheet, 0, table.header)
         for row in table.rows:
             if written == rows_per_sheet:
                 # a sheet holds 1,048,576 rows: the table goes on in the next one, with
                 # its header again and the part in its name ("orders (2)")
                 part, written = part + 1, 0
                 suffix = f" ({part})"
-                sheet = workbook.create_sheet(table.name[: 31 - len(suffix)] + suffix)
-                sheet.append([xlsx_cell(sheet, name, tz) for name in table.header])
-            sheet.append([xlsx_cell(sheet, value, tz) for value in row])
+                sheet = workbook.add_worksheet(table.name[: 31 - len(suffix)] + suffix)
+                write_row(sheet, 0, table.header)
             written += 1
-    workbook.save(target)
+            write_row(sheet, written, row)
+    workbook.close()
+
+
+def _xlsx_row_writer(workbook, tz):
+    """``write(sheet, row number, values)``: each value as its typed cell (the module's
+    rules: text never a formula, numbers as numbers, times on the shop's clock)."""
+    times = workbook.add_format({"num_format": XLSX_DATETIME})
+    days = workbook.add_format({"num_format": XLSX_DATE})
+    quoted = workbook.add_format({"quote_prefix": True})  # stays text when edited
+
+    def write(sheet, r: int, values) -> None:
+        for c, value in enumerate(values):
+            kind = type(value)
+            if kind is not str and kind is not int and kind is not Decimal:
+                if value is None:
+                    continue
+                if isinstance(value, bool):
+                    sheet.write_boolean(r, c, value)
+                    continue
+                if isinstance(value, dt.datetime):
+                    sheet.write_datetime(r, c, local_time(value, tz), times)
+                    continue
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, value, days)
+                    continue
+                if isinstance(value, int | float):  # an enum's number, a float
+                    sheet.write_number(r, c, value if kind is float else int(value))
+                    continue
+                # a Decimal subclass, a text of another kind (a choice's label): as text
+                kind, value = (
+                    (Decimal, Decimal(value)) if isinstance(value, Decimal) else (str, str(value))
+                )
+            if kind is str:
+                if not value:
+                    continue  # an empty cell, as a spreadsheet keeps it
+                if _XLSX_ILLEGAL.search(value):
+                    value = _XLSX_ILLEGAL.sub("", value)
+                if looks_like_formula(value):
+                    sheet.write_string(r, c, value, quoted)
+                else:
+                    sheet.write_string(r, c, value)
+            elif kind is int:
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_number(r, c, _number(value))
+
+    return write
 
 
 def xlsx_file(sheets: Iterable[Sheet], *, tz):
