@@ -330,7 +330,7 @@ class Resolver:
             wanted.update(index for _, index in indexed)
             prepared.append(indexed)
         self._lookup(wanted)
-        self._prefetch_names(prepared)
+        self._prefetch_names(buyers, prepared)
 
         existing_before = set(self._known.values())
         new_ids: list[int] = []
@@ -435,18 +435,26 @@ class Resolver:
             return False
         return fuzz.token_set_ratio(theirs, ours) < NAMES_DIFFER
 
-    def _prefetch_names(self, prepared) -> None:
+    def _prefetch_names(self, buyers, prepared) -> None:
         """Decrypt, in one query per chunk, the names ``_shipped_elsewhere`` may need:
-        those of the known accounts that this batch's orders with a phone come from."""
+        those of the known accounts that this batch's named orders come from with a
+        number the account does not have (most repeat orders bring the number it has)."""
         self._nameless = set()  # a name may have been given since the last batch
         known, find = self._known, self.find
         accounts = set()
-        for indexed in prepared:
-            if not any(claim.kind == IdentityKind.PHONE for claim, _ in indexed):
+        for buyer, indexed in zip(buyers, prepared, strict=True):
+            if not buyer.name:
+                continue  # a recipient without a name tells nothing (_shipped_elsewhere)
+            phones = [index for claim, index in indexed if claim.kind == IdentityKind.PHONE]
+            if not phones:
                 continue
             for claim, index in indexed:
                 if claim.kind == IdentityKind.USERNAME and index in known:
-                    accounts.add(find(known[index]))
+                    account = find(known[index])
+                    # only a number new to the account asks for its name; the batch's
+                    # merges only join, so a number its own now stays its own
+                    if any(p not in known or find(known[p]) != account for p in phones):
+                        accounts.add(account)
         self._load_names([c for c in accounts if c not in self._names])
 
     def _load_names(self, ids: list[int]) -> None:
