@@ -303,10 +303,6 @@ MERDEKA_IMPORT_ENGINE = os.environ.get("MERDEKA_IMPORT_ENGINE", "columnar")
 # found from the sheet's first rows: imports/formats/columnar_xlsx.py); "0" leaves them
 # to the row reader (bench/RESULTS.md, 2026-12-06 night, for what each costs).
 MERDEKA_IMPORT_COLUMNAR_XLSX = env_bool("MERDEKA_IMPORT_COLUMNAR_XLSX", True)
-# An import's match keys after its files commit, before its review pass
-# (customers/imported_keys.py); "0" writes them in each file's transaction, as before,
-# so that the two can be compared (issue 20).
-MERDEKA_IMPORT_KEYS_LATER = env_bool("MERDEKA_IMPORT_KEYS_LATER", True)
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
 FILE_UPLOAD_PERMISSIONS = 0o600

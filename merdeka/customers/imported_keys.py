@@ -10,8 +10,9 @@ never plaintext), delivered after the commit by the outbox subscriber
 ``IMPORTED_KEYS`` (``imported_keys``), and at the latest by ``run_finish`` before the
 review pass (``events.outbox_deliver_now``).
 
-The delivery writes exactly the rows the inline writer wrote (``Resolver._write_keys``)
-as if they had been written at the batch's time and moved since with their customer:
+The delivery writes exactly the rows the inline writer (``Resolver._write_keys``, the
+one of a resolver without an import) would have written at the batch's time, as if they
+had been written then and moved since with their customer:
 
 * a customer merged meanwhile: its keys go to its survivor, and each merge on the way
   records them among the keys it moved (``Merge.moved_keys``), so that undoing it gives

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -270,8 +269,9 @@ class Resolver:
         self.shop = shop
         self.source = source
         self.import_file = import_file
-        # an import's match keys follow its commit (imported_keys), unless told otherwise
-        self.keys_later = import_file is not None and settings.MERDEKA_IMPORT_KEYS_LATER
+        # an import's match keys follow its commit (imported_keys); the storefront's,
+        # cards' and group buys' resolvers write theirs in their transaction (_write_keys)
+        self.keys_later = import_file is not None
         if self.keys_later:
             # made first in the file's transaction: no delivery beside it (its merges),
             # taken before it locks any row, so that a delivery never waits in a cycle
@@ -509,8 +509,9 @@ class Resolver:
 
     def _emit_keys(self, evidence: dict[int, set]) -> None:
         """An import's batch: its match keys go to the outbox (``imported_keys``), one
-        event for the batch, written after the file's commit as ``_write_keys`` would
-        have written them now. Nothing before the review pass reads them."""
+        event for the batch, written after the file's commit as ``_write_keys`` (the
+        other resolvers' writer) would have written them now. Nothing before the review
+        pass reads them."""
         wanted = self._wanted_keys(evidence)
         if not wanted:
             return
@@ -520,7 +521,9 @@ class Resolver:
         emit_events([Event(kind=KEYS_IMPORTED, shop_id=shop_id, data=data)])
 
     def _write_keys(self, evidence: dict[int, set], existing_before: set[int]) -> None:
-        """Store the new match keys of every customer seen (set-wise, no duplicates)."""
+        """Store the new match keys of every customer seen (set-wise, no duplicates), in
+        the caller's transaction: a resolver without an import (storefront orders,
+        cards, group buys)."""
         wanted = self._wanted_keys(evidence)
         known = [c for c in wanted if c in existing_before]  # only they may have keys
         for customer_id, kind, key in match_keys_of(shop=self.shop, customer_ids=known):

@@ -1,10 +1,14 @@
 """An import's match keys are written after its files commit (customers/imported_keys.py,
 issue 20): the same rows, and the same review queue, as when each file's transaction
-wrote them, whenever they are delivered and whatever was merged meanwhile."""
+wrote them, whenever they are delivered and whatever was merged meanwhile.
+
+The oracle is the resolver's inline writer (``Resolver._write_keys``), which the
+storefront's, cards' and group buys' resolvers use: an import's resolver is made to use
+it here only (``_inline_keys``), for the comparison."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -16,10 +20,19 @@ from merdeka.core.models import EventOutbox
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import services
 from merdeka.customers.imported_keys import IMPORTED_KEYS, imported_keys, pack, unpack
-from merdeka.customers.models import Customer, Identity, MatchKey, MatchSuggestion, Merge
-from merdeka.customers.resolution import customer_merge
-from merdeka.imports import pipeline
+from merdeka.customers.models import (
+    Customer,
+    Identity,
+    IdentityKind,
+    MatchKey,
+    MatchSuggestion,
+    Merge,
+)
+from merdeka.customers.resolution import Keys, Resolver, customer_merge
+from merdeka.imports import pipeline, sources
 from merdeka.imports.deferred import deferred_waiting
+from merdeka.imports.writer import order_buyer
+from merdeka.orders.models import Order
 from merdeka.privacy.rights import customer_erase
 
 DATA = Path(__file__).resolve().parents[2] / "imports" / "tests" / "data"
@@ -116,37 +129,119 @@ def _run(shop, paths, *, deliver_each=False, between=None) -> tuple[dict, int]:
     return _state(shop), run.review_waiting
 
 
-def _compare(shop, paths, settings, *, between=None):
+class _InlineKeys(Resolver):
+    """An import's resolver that writes its match keys in the file's transaction
+    (``_write_keys``, as a resolver without an import does): the oracle."""
+
+    made = 0
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.keys_later = False
+        _InlineKeys.made += 1
+
+
+def _compare(shop, paths, monkeypatch, *, between=None):
     """The same run three times, rolled back after each: keys in the files'
-    transactions (as before), after them delivered by the review pass, and after each
-    file by the outbox task. Returns the first run's state."""
+    transactions (the inline writer), after them delivered by the review pass, and
+    after each file by the outbox task. Returns the first run's state."""
     results = []
-    for later, each in ((False, False), (True, False), (True, True)):
-        settings.MERDEKA_IMPORT_KEYS_LATER = later
-        with transaction.atomic():
+    _InlineKeys.made = 0
+    for inline, each in ((True, False), (False, False), (False, True)):
+        with monkeypatch.context() as patch, transaction.atomic():
+            if inline:
+                patch.setattr(pipeline, "Resolver", _InlineKeys)
             results.append(_run(shop, paths, deliver_each=each, between=between))
             transaction.set_rollback(True)
     inline, at_review, after_each = results
+    assert _InlineKeys.made > 0  # the oracle's run went through the inline writer
     assert at_review == inline
     assert after_each == inline
     return inline[0]
 
 
 @pytest.mark.slow
-def test_the_sample_files_end_with_the_keys_and_the_review_queue_of_before(ika_shop, settings):
-    state = _compare(ika_shop, _samples(), settings)
+def test_the_sample_files_end_with_the_keys_and_the_review_queue_of_the_inline_writer(
+    ika_shop, monkeypatch
+):
+    state = _compare(ika_shop, _samples(), monkeypatch)
     assert sum(state["keys"].values()) > 50
 
 
 @pytest.mark.slow
-def test_a_generated_year_ends_with_the_keys_and_the_review_queue_of_before(
-    ika_shop, settings, year
+def test_a_generated_year_ends_with_the_keys_and_the_review_queue_of_the_inline_writer(
+    ika_shop, monkeypatch, year
 ):
-    state = _compare(ika_shop, year, settings)
+    state = _compare(ika_shop, year, monkeypatch)
     # the year merges customers across files, and those merges moved keys
     assert any(moved for _r, _i, moved, _live in state["merges"])
     assert state["queue"]
     assert max(state["keys"].values()) >= 1
+
+
+def _computed_keys(shop, paths) -> tuple[dict[int, set], dict[int, set]]:
+    """The match keys each customer should hold after these order exports, computed
+    directly from the files: every order's buyer (``writer.order_buyer``) hashed by the
+    matching's own ``Keys``, at the customer the order is now at. Returns the keys of the
+    orders that are surely the customer's own, and those of all its orders: a gift's
+    (its phone not the customer's) are not the customer's evidence (``Resolver``)."""
+    keys = Keys(shop.pk)
+    with shop_scope(shop):
+        customer_of = {
+            (channel, external): customer
+            for channel, external, customer in Order.objects.filter(shop=shop).values_list(
+                "channel", "external_id", "customer_id"
+            )
+        }
+        held = defaultdict(set)
+        for customer, index in Identity.objects.filter(shop=shop).values_list(
+            "customer_id", "value_index"
+        ):
+            held[customer].add(index)
+    own, every = defaultdict(set), defaultdict(set)
+    for path in paths:
+        seen = set()
+        for order in sources.parse_file(path, path.name).preview["orders"]:
+            if (order.channel, order.external_id) in seen:
+                continue  # the first of an order the file holds twice counts
+            seen.add((order.channel, order.external_id))
+            customer = customer_of[(order.channel, order.external_id)]
+            buyer = keys.prepare(order_buyer(order))
+            every[customer] |= buyer.keys
+            phones = {i for c, i in buyer.indexed if c.kind == IdentityKind.PHONE}
+            if phones <= held[customer]:
+                own[customer] |= buyer.keys
+    return own, every
+
+
+@pytest.mark.slow
+def test_the_delivered_keys_are_the_ones_computed_from_the_files(ika_shop, year):
+    """Independently of any writer: what the delivery wrote is each order's keys as the
+    matching module computes them, at the customer the order ended at."""
+    paths = [p for p in _samples() if p.parent.name == "marketplaces"]
+    paths += [p for p in year if p.parent.name != "whatsapp"]
+    run = pipeline.run_create(shop=ika_shop)
+    for path in paths:
+        pipeline.import_path(shop=ika_shop, run=run, path=path)
+    with shop_scope(ika_shop):
+        assert not MatchKey.objects.filter(shop=ika_shop).exists()  # all of them waiting
+    events.outbox_drain(shop_id=ika_shop.pk)
+    assert _waiting(ika_shop) == []
+    with shop_scope(ika_shop):
+        written = defaultdict(set)
+        for customer, kind, key in MatchKey.objects.filter(shop=ika_shop).values_list(
+            "customer_id", "kind", "key"
+        ):
+            written[customer].add((kind, key))
+    own, every = _computed_keys(ika_shop, paths)
+    assert sum(len(k) for k in written.values()) > 1000
+    assert set(written) == {c for c, k in every.items() if k}
+    for customer, found in written.items():
+        assert own[customer] <= found <= every[customer], customer
+    assert written == own  # and exactly those of the orders that were no gifts
+    assert any(own[c] != every[c] for c in every)  # the files hold gifts (shopee_gift_first)
+    with shop_scope(ika_shop):
+        assert Merge.objects.filter(shop=ika_shop).exists()  # later files merged customers
 
 
 def _first_with_keys(shop, count=2) -> list[int]:
@@ -183,9 +278,9 @@ def _merge_and_undo(shop):
 @pytest.mark.slow
 @pytest.mark.parametrize("between", [_merge_two, _merge_and_undo])
 def test_a_merge_before_the_keys_arrive_is_as_if_they_had_come_first(
-    ika_shop, settings, year, between
+    ika_shop, monkeypatch, year, between
 ):
-    _compare(ika_shop, year[:3], settings, between=between)
+    _compare(ika_shop, year[:3], monkeypatch, between=between)
 
 
 def test_the_keys_of_a_customer_merged_meanwhile_go_to_her_survivor(ika_shop, year):
