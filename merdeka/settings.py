@@ -295,14 +295,6 @@ MERDEKA_IMPORT_MAX_BYTES = int(os.environ.get("MERDEKA_IMPORT_MAX_MB", "200")) *
 MERDEKA_IMPORT_PARSE_AHEAD = int(
     os.environ.get("MERDEKA_IMPORT_PARSE_AHEAD", "1" if (os.cpu_count() or 1) > 1 else "0")
 )
-# How marketplace CSV exports are read: "columnar" (Polars, only the used columns,
-# normalised as columns: imports/formats/columnar.py) or "rows" (the row reader, kept
-# beside it while both exist so that the two can be compared; issue 20).
-MERDEKA_IMPORT_ENGINE = os.environ.get("MERDEKA_IMPORT_ENGINE", "columnar")
-# xlsx exports through the columnar engine too (fastexcel, typed columns, the header
-# found from the sheet's first rows: imports/formats/columnar_xlsx.py); "0" leaves them
-# to the row reader (bench/RESULTS.md, 2026-12-06 night, for what each costs).
-MERDEKA_IMPORT_COLUMNAR_XLSX = env_bool("MERDEKA_IMPORT_COLUMNAR_XLSX", True)
 FILE_UPLOAD_TEMP_DIR = DATA_DIR / "tmp"
 FILE_UPLOAD_TEMP_DIR.mkdir(exist_ok=True, mode=0o700)
 FILE_UPLOAD_PERMISSIONS = 0o600

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from merdeka.books.settlements import settlements_record
@@ -253,15 +252,11 @@ class UnknownSpreadsheet(RejectedFile):
 
 
 def _columnar_xlsx(path: Path) -> Parsed | None:
-    """An xlsx marketplace export through the columnar reader's xlsx stage, when it is on
-    (``MERDEKA_IMPORT_COLUMNAR_XLSX``): its header found from the sheet's first rows, the
-    sheet parsed once. None when the row reader's way must decide (another kind of file,
-    no marketplace's columns, a report's columns, a file the stage leaves)."""
-    if not (
-        settings.MERDEKA_IMPORT_COLUMNAR_XLSX
-        and settings.MERDEKA_IMPORT_ENGINE == "columnar"
-        and columnar_xlsx.is_xlsx(path)
-    ):
+    """An xlsx marketplace export through the columnar reader's xlsx stage: its header
+    found from the sheet's first rows, the sheet parsed once. None when the row reader's
+    way must decide (another kind of file, no marketplace's columns, a report's columns,
+    a file the stage leaves)."""
+    if not columnar_xlsx.is_xlsx(path):
         return None
     try:
         found = columnar_xlsx.parse_file(path, marketplaces.SPECS)
@@ -311,9 +306,10 @@ def _orders_parsed(spec, parsed, header_row: int, sheet) -> Parsed:
 
 
 def _order_parse(path: Path, spec, table, columns, header_row, header):
-    """A marketplace export's orders: a CSV export through the columnar reader
-    (``settings.MERDEKA_IMPORT_ENGINE``), unless it leaves the file to the row reader."""
-    if table.kind == "csv" and settings.MERDEKA_IMPORT_ENGINE == "columnar":
+    """A marketplace export's orders: a CSV export through the columnar reader, unless
+    it leaves the file to the row reader (which also says what is wrong with a file it
+    refuses); any other through the row reader."""
+    if table.kind == "csv":
         try:
             parsed = columnar.parse(spec, path, columns, header_row, header)
         except columnar.Unsupported:

@@ -27,8 +27,8 @@ cells beside serial dates and times, a number that is no finite value, a year pa
 or a sheet wider than the row reader reads.
 
 The header is found from the sheet's first rows alone (``head``), so that the sheet is
-parsed once, by fastexcel; ``settings.MERDEKA_IMPORT_COLUMNAR_XLSX`` switches the stage
-(docs/decisions/columnar-import-engine.md).
+parsed once, by fastexcel. An import always tries the stage first for an xlsx workbook
+(``sources._columnar_xlsx``; docs/decisions/columnar-import-engine.md).
 """
 
 from __future__ import annotations

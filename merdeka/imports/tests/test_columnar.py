@@ -1,10 +1,12 @@
 """The columnar reader (formats/columnar.py, columnar_xlsx.py) against the row reader
 (formats/orders.py).
 
-While both exist, every sample file (CSV and xlsx) and generated files full of awkward
-values are imported once through each, into two shops, and the shops' customers and
-orders must be the same apart from their ids; the xlsx stage's text of every cell type
-is compared cell by cell with the row reader's.
+An import tries the columnar reader first and gives the row reader what it leaves.
+Every sample file (CSV and xlsx) and generated files full of awkward values are
+imported once as imports run and once through the row reader alone
+(``row_reader_only``), into two shops, and the shops' customers and orders must be the
+same apart from their ids; the xlsx stage's text of every cell type is compared cell by
+cell with the row reader's.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import random
 import re
 import struct
 import zipfile
+from contextlib import nullcontext
 from pathlib import Path
 
 import openpyxl
@@ -28,8 +31,9 @@ from hypothesis import strategies as st
 from merdeka.core import services
 from merdeka.core.phone import normalize_phone, phone_mask_key
 from merdeka.core.scoping import shop_scope
-from merdeka.imports import exporting, pipeline
+from merdeka.imports import exporting, pipeline, sources
 from merdeka.imports.formats import columnar, columnar_xlsx, marketplaces, orders, tabular
+from merdeka.imports.formats.row_reader_only import row_reader_only
 from merdeka.imports.records import RejectedFile
 from merdeka.orders.models import Order
 
@@ -50,12 +54,11 @@ def twin_shop(ika, ika_shop):
     return services.shop_create(name=ika_shop.name, owner=ika, slug="dapur-ika-kembar")
 
 
-def _import(shop, paths, engine):
-    with override_settings(
-        MERDEKA_IMPORT_ENGINE=engine,
-        MERDEKA_IMPORT_COLUMNAR_XLSX=True,
-        MERDEKA_IMPORT_PARSE_AHEAD=0,
-    ):
+def _import(shop, paths, reader):
+    """An import run; ``reader="rows"``: every file through the row reader alone."""
+    alone = row_reader_only() if reader == "rows" else nullcontext()
+    # read here, not ahead in a spawned worker, which would not be the row reader's alone
+    with override_settings(MERDEKA_IMPORT_PARSE_AHEAD=0), alone:
         run = pipeline.run_create(shop=shop)
         reports = pipeline.import_paths(shop=shop, run=run, paths=paths)
         pipeline.run_finish(run)
@@ -119,6 +122,31 @@ def test_the_sample_xlsx_exports_are_read_by_the_columnar_reader():
         assert found[0] is spec and found[1].orders == parsed.orders, path.name
         read.append(spec.source)
     assert sorted(read) == ["shopee", "tiktok"]
+
+
+def test_row_reader_only_gives_every_export_to_the_row_reader(monkeypatch):
+    """What the comparisons rest on: an import reads the sample marketplace exports
+    through the columnar reader (but Tokopedia's legacy xlsx), ``row_reader_only``
+    through the row reader, and both find the same orders."""
+    by_rows = []
+    row_parse = orders.parse
+
+    def counted(spec, table, *args, **kwargs):
+        by_rows.append(spec.source)
+        return row_parse(spec, table, *args, **kwargs)
+
+    monkeypatch.setattr(orders, "parse", counted)
+    paths = MARKETPLACE_CSV + MARKETPLACE_XLSX
+    found = [sources.parse_file(p, p.name).preview["orders"] for p in paths]
+    assert by_rows == ["tokopedia"]
+    by_rows.clear()
+    with row_reader_only():
+        alone = [sources.parse_file(p, p.name).preview["orders"] for p in paths]
+    assert len(by_rows) == len(paths)
+    assert alone == found
+    by_rows.clear()
+    sources.parse_file(paths[0], paths[0].name)  # and after it, the columnar reader's again
+    assert by_rows == []
 
 
 def test_every_sample_file_imports_the_same_through_both_readers(ika_shop, twin_shop):
