@@ -7,11 +7,14 @@
 Uses ``bench_import.py``'s generated seller's year (cached under ``bench/.data/``) with
 every Shopee month saved as CSV too (cached beside it), so that all 24 files are CSV
 exports as the issue's 1M-line set is. Each figure is taken in a fresh process per
-engine (``MERDEKA_IMPORT_ENGINE=rows`` or ``columnar``), the row reader first, in the
-same run:
+reader, the row reader first, in the same run: ``columnar`` as imports read (the
+columnar reader first, the row reader for what it leaves), ``rows`` with every file
+left to the row reader (``formats.row_reader_only``, entered by this module's top level
+when ``BENCH_COLUMNAR_READER=rows``, so also in the spawned read-ahead worker, which
+runs it again as ``__mp_main__``):
 
 * read + normalise: ``sources.parse_file`` on every file (what the read-ahead worker
-  does), lines/s, and the orders each engine found (must be equal);
+  does), lines/s, and the orders each reader found (must be equal);
 * the whole import, as ``merdeka import`` runs it (read-ahead worker, resolution,
   sealing, bulk writes, the review pass) into a fresh shop: lines/s, peak memory of
   both processes, and the customers and orders written (must be equal).
@@ -19,7 +22,7 @@ same run:
 With ``--xlsx``, one generated Shopee-like export of ``--lines`` lines and 60 columns
 (Shopee's 49 and 11 more; cached under ``bench/.data/``): all text, as Shopee writes it,
 or with ``--typed`` its numbers, dates and times as typed cells, as a sheet re-saved in a
-spreadsheet app has them. Read + normalise (``sources.parse_file``) by each engine in a
+spreadsheet app has them. Read + normalise (``sources.parse_file``) by each reader in a
 fresh process, CPU seconds and wall, the orders each found (equal, and the same
 ``records.Order`` digest), and the floor: only the used columns read by fastexcel alone
 (into a Polars frame, no text made, nothing normalised).
@@ -30,6 +33,7 @@ The load average is printed before and after: the machine may be shared.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -42,6 +46,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+# The reader of this process: set by _child for the phases, inherited by the read-ahead
+# worker an import spawns (it runs this top level again). row_reader_only imports no
+# model: Django need not be set up yet. The ExitStack keeps the context entered for the
+# process's life (a context manager's generator dropped would be closed, and leave it).
+READER = os.environ.get("BENCH_COLUMNAR_READER", "columnar")
+_ALONE = contextlib.ExitStack()
+if READER == "rows":
+    from merdeka.imports.formats.row_reader_only import row_reader_only  # after sys.path
+
+    _ALONE.enter_context(row_reader_only())
 
 
 def csv_files(lines: int, people: int) -> list[Path]:
@@ -224,7 +239,7 @@ def xlsx_file(lines: int, typed: bool) -> Path:
     return path
 
 
-def phase_xlsx(path: Path, engine: str) -> dict:
+def phase_xlsx(path: Path, reader: str) -> dict:
     _setup(tempfile.mkdtemp(prefix="merdeka-bench-"))
     import hashlib
 
@@ -244,7 +259,7 @@ def phase_xlsx(path: Path, engine: str) -> dict:
         "cpu_seconds": round(cpu_seconds, 2),
         "lines_per_cpu_second": round(parsed.rows_read / cpu_seconds),
     }
-    if engine == "columnar":  # read by the xlsx stage, not left to the row reader?
+    if reader == "columnar":  # read by the xlsx stage, not left to the row reader?
         try:
             columnar_xlsx.parse_file(path, marketplaces.SPECS)
             result["read_by"] = "columnar"
@@ -290,8 +305,8 @@ def main_xlsx(args) -> None:
     path = xlsx_file(args.lines, args.typed)
     figures = {"file": str(path.relative_to(ROOT)), "mib": round(path.stat().st_size / 2**20, 1)}
     figures["load_before"] = os.getloadavg()
-    for engine in ("rows", "columnar"):
-        figures[f"read_{engine}"] = _child("xlsx", engine, args)
+    for reader in ("rows", "columnar"):
+        figures[f"read_{reader}"] = _child("xlsx", reader, args)
     figures["floor_fastexcel"] = _child("floor", "columnar", args)
     figures["load_after"] = os.getloadavg()
     old, new = figures["read_rows"], figures["read_columnar"]
@@ -304,15 +319,15 @@ def main_xlsx(args) -> None:
         print(f"{key}: {value}")
 
 
-def _child(phase: str, engine: str, args) -> dict:
-    env = dict(os.environ, MERDEKA_IMPORT_ENGINE=engine, MERDEKA_IMPORT_COLUMNAR_XLSX="1")
+def _child(phase: str, reader: str, args) -> dict:
+    env = dict(os.environ, BENCH_COLUMNAR_READER=reader)
     command = [sys.executable, __file__, "--phase", phase, "--lines", str(args.lines),
                "--people", str(args.people)]  # fmt: skip
     if getattr(args, "typed", False):
         command.append("--typed")
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
-        raise SystemExit(f"{phase}/{engine} failed:\n{done.stderr[-4000:]}")
+        raise SystemExit(f"{phase}/{reader} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -328,8 +343,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase in ("xlsx", "floor"):
         path = xlsx_file(args.lines, args.typed)
-        engine = os.environ.get("MERDEKA_IMPORT_ENGINE", "columnar")
-        result = phase_xlsx(path, engine) if args.phase == "xlsx" else phase_floor(path)
+        result = phase_xlsx(path, READER) if args.phase == "xlsx" else phase_floor(path)
         print(json.dumps(result))
         return
     if args.xlsx:
@@ -344,8 +358,8 @@ def main() -> None:
     figures = {"files": len(files), "load_before": os.getloadavg()}
     phases = ["read"] + ([] if args.skip_import else ["import"])
     for phase in phases:
-        for engine in ("rows", "columnar"):
-            figures[f"{phase}_{engine}"] = _child(phase, engine, args)
+        for reader in ("rows", "columnar"):
+            figures[f"{phase}_{reader}"] = _child(phase, reader, args)
     figures["load_after"] = os.getloadavg()
     for phase in phases:
         old, new = figures[f"{phase}_rows"], figures[f"{phase}_columnar"]
