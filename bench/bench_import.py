@@ -94,16 +94,29 @@ def _tree_rss_kib() -> int:
 class TreePeak:
     """The highest resident memory of the whole import (the writer and its read-ahead
     worker together), sampled four times a second: each process's own peak alone hides
-    that they run at the same time."""
+    that they run at the same time. ``phase`` names what runs now (files, review,
+    deferred); ``phase_peaks_kib`` keeps the peak of each, so a figure above the
+    budget says where it happens."""
 
     def __init__(self):
         self.peak_kib = 0
+        self.phase = "files"
+        self.phase_peaks_kib: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self):
         while not self._stop.wait(0.25):
-            self.peak_kib = max(self.peak_kib, _tree_rss_kib())
+            now, phase = _tree_rss_kib(), self.phase
+            self.peak_kib = max(self.peak_kib, now)
+            self.phase_peaks_kib[phase] = max(self.phase_peaks_kib.get(phase, 0), now)
+
+    def enter(self, phase: str) -> None:
+        """Mark the start of the next phase, after one last sample of the one ending."""
+        now, ending = _tree_rss_kib(), self.phase
+        self.phase_peaks_kib[ending] = max(self.phase_peaks_kib.get(ending, 0), now)
+        self.peak_kib = max(self.peak_kib, now)
+        self.phase = phase
 
     def __enter__(self):
         self._thread.start()
@@ -116,12 +129,14 @@ class TreePeak:
 
 def run_import(shop, files: list[Path]) -> dict:
     with TreePeak() as sampler:
-        totals = _run_import(shop, files)
+        totals = _run_import(shop, files, sampler)
     totals["both_peak_rss_mib"] = round(sampler.peak_kib / 1024)
+    for phase, kib in sampler.phase_peaks_kib.items():  # files, review, deferred
+        totals[f"both_peak_{phase}_rss_mib"] = round(kib / 1024)
     return totals
 
 
-def _run_import(shop, files: list[Path]) -> dict:
+def _run_import(shop, files: list[Path], sampler: TreePeak) -> dict:
     from merdeka.imports import pipeline
 
     try:
@@ -145,7 +160,9 @@ def _run_import(shop, files: list[Path]) -> dict:
     files_cpu = time.process_time() - cpu_started
     # peak memory before the review pass, to tell the two phases apart
     totals["files_peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    sampler.enter("review")
     pipeline.run_finish(run)  # the review queue for the whole run
+    sampler.enter("deferred")
     review_done = time.perf_counter()
     review_cpu_done = time.process_time()
     totals["review_waiting"] = run.review_waiting

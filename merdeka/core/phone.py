@@ -207,3 +207,25 @@ def _address_key(value: str) -> str | None:
     words = re.sub(r"[^\w]+", " ", value.casefold()).split()
     text = " ".join(_ADDRESS_WORDS.get(word, word) for word in words)
     return text if len(text) >= 8 else None
+
+
+# The caches above spare the work of a text seen again within a file (every order of a
+# buyer repeats its number and names). Across a year of files they only fill, in the
+# writer and in the read-ahead worker each, and hold their texts until the run ends
+# (hundreds of thousands of entries at a million order lines). An import clears them
+# after each file (``text_caches_clear``): its memory is bounded by the file, not the run.
+TEXT_CACHES = (
+    _normalize_phone,
+    _normalize_name,
+    _phone_mask_key,
+    _name_key,
+    name_initials,
+    _address_key,
+)
+
+
+def text_caches_clear() -> None:
+    """Empty the caches of worked-out texts (``TEXT_CACHES``): the results do not change,
+    only the memory they held is freed."""
+    for cached in TEXT_CACHES:
+        cached.cache_clear()

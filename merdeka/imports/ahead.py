@@ -14,6 +14,7 @@ import pickle
 from pathlib import Path
 
 from merdeka.core import memory
+from merdeka.core.phone import text_caches_clear
 
 
 def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None, check=""):
@@ -63,9 +64,11 @@ def parse_ahead(path: str, name: str, shop_id: int | None = None, database=None,
 
 
 def _give_back() -> None:
-    """Free what the file left (cycles among its objects) and hand the freed heap back
-    to the system: glibc keeps freed memory for the process (the spreadsheet reader's
-    cells, the Python objects of a month of orders) until told to trim it."""
+    """Free what the file left (cycles among its objects, the texts the phone and name
+    helpers cached for it: ``text_caches_clear``) and hand the freed heap back to the
+    system: glibc keeps freed memory for the process (the spreadsheet reader's cells,
+    the Python objects of a month of orders) until told to trim it."""
+    text_caches_clear()
     gc.collect()
     # What survives a full pass once a file is gone is the worker's own (modules,
     # Django's apps, caches): kept out of the next passes (gc.freeze), so that the pass

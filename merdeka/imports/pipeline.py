@@ -24,7 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from merdeka.core import bulk
+from merdeka.core import bulk, memory
+from merdeka.core.phone import text_caches_clear
 from merdeka.core.scoping import shop_scope
 from merdeka.customers.resolution import Resolver
 from merdeka.imports import ahead, mapping, sources
@@ -177,6 +178,11 @@ def _import_paths(*, shop, run: ImportRun, paths, actor, on_start) -> list[FileR
             finally:
                 if own:
                     gc.unfreeze()  # the file _parsed_ahead loaded is written: see there
+                # the run's memory is bounded by a file, not by the run: what the file's
+                # texts cached goes (their results do not change), and the heap the file
+                # freed goes back to the system while the worker reads the next one
+                text_caches_clear()
+                memory.heap_trim()
     return reports
 
 

@@ -7,7 +7,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from merdeka.core.money import format_rupiah
-from merdeka.core.phone import format_phone, is_masked, normalize_email, normalize_phone
+from merdeka.core.phone import (
+    TEXT_CACHES,
+    address_key,
+    format_phone,
+    is_masked,
+    name_initials,
+    name_key,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+    phone_mask_key,
+    text_caches_clear,
+)
 
 
 @pytest.mark.parametrize(
@@ -174,3 +186,21 @@ def test_a_name_gives_the_letters_its_mask_would_show_with_and_without_a_title()
     assert name_initials("Siti R.") == frozenset()  # its last letter is not known
     assert name_initials("S***a") == frozenset()
     assert masked_name_initials("S***a") in name_initials("Siti Rahma")
+
+
+def test_the_text_caches_empty_and_give_the_same_results_again():
+    def work():
+        return (
+            normalize_phone("0812-3456-7801"),
+            normalize_name("  Siti   NURHALIZA "),
+            phone_mask_key("0812****7801"),
+            name_key("Bu Siti Nurhaliza"),
+            name_initials("Bu Siti Nurhaliza"),
+            address_key("Jl. Mawar No. 3"),
+        )
+
+    first = work()
+    assert all(cached.cache_info().currsize for cached in TEXT_CACHES)
+    text_caches_clear()
+    assert [cached.cache_info().currsize for cached in TEXT_CACHES] == [0] * len(TEXT_CACHES)
+    assert work() == first

@@ -370,6 +370,29 @@ def test_one_read_ahead_worker_reads_every_file_of_a_run(ika_shop, citra_shop, s
     assert _written(ika_shop) == _written(citra_shop)
 
 
+def test_a_run_frees_what_each_file_cached_in_both_processes(
+    ika_shop, citra_shop, settings, monkeypatch
+):
+    from merdeka.core import phone
+    from merdeka.imports import ahead, pipeline
+
+    files = [TIKTOK, GROUP, SHOPEE]
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 0
+    one_by_one = _import_reading_ahead(citra_shop, files, None)
+    settings.MERDEKA_IMPORT_PARSE_AHEAD = 1
+    cleared = []
+    monkeypatch.setattr(pipeline, "text_caches_clear", lambda: cleared.append(True))
+    ahead_reports = _import_reading_ahead(ika_shop, files, None)
+    assert len(cleared) == len(files)  # the writer's, after each file
+    assert ahead_reports == one_by_one
+    assert _written(ika_shop) == _written(citra_shop)
+    # the worker's, with the rest of what a file left (not freezing this test process)
+    monkeypatch.setattr(ahead.gc, "freeze", lambda: None)
+    phone.normalize_phone("0812-3456-7801")
+    ahead._give_back()
+    assert [c.cache_info().currsize for c in phone.TEXT_CACHES] == [0] * len(phone.TEXT_CACHES)
+
+
 def test_a_read_ahead_worker_killed_mid_run_leaves_its_files_to_the_writer(
     ika_shop, citra_shop, settings
 ):
