@@ -1,13 +1,35 @@
-"""Two indexes no query needs, each written for every identity or match key an import
-makes (docs/decisions/customer-indexes.md).
+"""Indexes no query needs, each written for every identity, match key or list row an
+import makes (docs/decisions/customer-indexes.md).
 
-``identity_customer`` and ``matchkey_customer`` (shop, customer): the single-column
-index on ``customer_id`` beside each (Django's, for the cascade, which asks without the
-shop) finds the same rows; customer ids are global, so a customer's identities (keys)
-in her shop are simply hers.
+* ``identity_customer`` and ``matchkey_customer`` (shop, customer): the single-column
+  index on ``customer_id`` beside each (Django's, for the cascade, which asks without
+  the shop) finds the same rows; customer ids are global, so a customer's identities
+  (keys) in her shop are simply hers.
+* PostgreSQL only: the list rows' plain ``stats_last_order`` and ``stats_rfm``, beside
+  the ``…_pg`` twins of migration 0007 (the same columns, last order descending, NULL
+  last). The twins serve the list's order, the date filter and the RFM group; the RFM
+  boundaries read the last order with NULLs first, which is the twin read backwards.
+  SQLite has no twins and keeps the plain ones (model state is unchanged).
 """
 
 from django.db import migrations
+
+PLAIN_ON_POSTGRESQL = {
+    "stats_last_order": "(shop_id, last_order_at, customer_id)",
+    "stats_rfm": "(shop_id, rfm_group, last_order_at)",
+}
+
+
+def plain_dropped(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name in PLAIN_ON_POSTGRESQL:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def plain_made(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name, columns in PLAIN_ON_POSTGRESQL.items():
+            schema_editor.execute(f'CREATE INDEX "{name}" ON "customers_customerstats" {columns}')
 
 
 class Migration(migrations.Migration):
@@ -16,4 +38,5 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RemoveIndex(model_name="identity", name="identity_customer"),
         migrations.RemoveIndex(model_name="matchkey", name="matchkey_customer"),
+        migrations.RunPython(plain_dropped, plain_made),
     ]
