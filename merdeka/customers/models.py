@@ -256,7 +256,9 @@ class CustomerStats(ShopOwnedModel):
     class Meta:
         indexes = [
             # each sort has its index, the customer id breaking ties (keyset-ready);
-            # PostgreSQL also gets (last_order_at DESC NULLS LAST), see migration 0007
+            # PostgreSQL has (last_order_at DESC NULLS LAST) twins of stats_last_order
+            # and stats_rfm instead (migrations 0007, 0018); each index names its query
+            # in docs/decisions/customer-indexes.md
             models.Index(fields=["shop", "last_order_at", "customer"], name="stats_last_order"),
             models.Index(fields=["shop", "first_order_at"], name="stats_first_order"),
             models.Index(fields=["shop", "total_spend", "customer"], name="stats_spend"),
