@@ -61,8 +61,6 @@ class Identity(ShopOwnedModel, EncryptedModel):
     shop = models.ForeignKey(
         "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    # its single-column index serves a customer's identities in her shop (customer ids
-    # are global) as well as Django's cascade, which asks without the shop
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=10, choices=IdentityKind.choices)
     channel = models.CharField(max_length=20, blank=True)  # for usernames and WhatsApp names
@@ -85,6 +83,11 @@ class Identity(ShopOwnedModel, EncryptedModel):
             # random key per identity written, not two (docs/decisions/order-indexes.md).
             models.UniqueConstraint(fields=["shop", "value_index"], name="identity_unique_index")
         ]
+        # (shop, customer) beside Django's customer_id (the cascade, no shop): without
+        # planner statistics (a fresh SQLite database's first import) SQLite reads
+        # "shop = ? AND customer IN (…)" through the shop's whole unique index unless an
+        # index holds both (docs/decisions/customer-indexes.md)
+        indexes = [models.Index(fields=["shop", "customer"], name="identity_customer")]
 
 
 class MatchKey(ShopOwnedModel):
@@ -98,7 +101,7 @@ class MatchKey(ShopOwnedModel):
     the shop's index key.
     """
 
-    # no index of its own: (shop, kind, key) starts with it
+    # no index of its own: (shop, kind, key) and (shop, customer) start with it
     shop = models.ForeignKey(
         "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -110,14 +113,16 @@ class MatchKey(ShopOwnedModel):
         ADDRESS = "ad", _("Address")
         PHONE_NAME = "pn", _("Visible phone digits with the name's first and last letter")
 
-    # its single-column index serves a customer's keys in her shop (customer ids are
-    # global) as well as Django's cascade, which asks without the shop
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=2, choices=Kind.choices)
     key = models.CharField(max_length=16)
 
     class Meta:
-        indexes = [models.Index(fields=["shop", "kind", "key"], name="matchkey_lookup")]
+        indexes = [
+            models.Index(fields=["shop", "kind", "key"], name="matchkey_lookup"),
+            # as for identities: beside customer_id, for SQLite without statistics
+            models.Index(fields=["shop", "customer"], name="matchkey_customer"),
+        ]
 
 
 class Merge(ShopOwnedModel):

@@ -27,15 +27,17 @@ LINES = {
 }
 IDENTITIES = {
     "identity_unique_index",
-    # (shop, customer) went in customers 0018: customer ids are global, so this one
-    # serves a customer's identities in her shop as well as the cascade
+    # (shop, customer) for "shop = ? AND customer IN (…)" on SQLite without statistics,
+    # customer_id for the cascade (no shop): both (docs/decisions/customer-indexes.md)
+    "identity_customer",
     "customers_identity_customer_id_b1e21f37",
     "customers_identity_import_file_id_11548360",
     "customers_identity_key_version_e4e3fb77",
 }
 MATCH_KEYS = {
     "matchkey_lookup",
-    "customers_matchkey_customer_id_588fc088",  # (shop, customer) went, as for identities
+    "matchkey_customer",  # as for identities
+    "customers_matchkey_customer_id_588fc088",
 }
 CUSTOMERS = {
     "customers_customer_phone_index_723f7685",
