@@ -57,7 +57,7 @@ class Identity(ShopOwnedModel, EncryptedModel):
     normalised value, so exact matches are found without plaintext in the database.
     """
 
-    # no index of its own: the unique (shop, kind, channel, value_index) starts with it
+    # no index of its own: the unique (shop, value_index) starts with it
     shop = models.ForeignKey(
         "core.Shop", on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -83,6 +83,10 @@ class Identity(ShopOwnedModel, EncryptedModel):
             # random key per identity written, not two (docs/decisions/order-indexes.md).
             models.UniqueConstraint(fields=["shop", "value_index"], name="identity_unique_index")
         ]
+        # (shop, customer) beside Django's customer_id (the cascade, no shop): without
+        # planner statistics (a fresh SQLite database's first import) SQLite reads
+        # "shop = ? AND customer IN (…)" through the shop's whole unique index unless an
+        # index holds both (docs/decisions/customer-indexes.md)
         indexes = [models.Index(fields=["shop", "customer"], name="identity_customer")]
 
 
@@ -116,6 +120,7 @@ class MatchKey(ShopOwnedModel):
     class Meta:
         indexes = [
             models.Index(fields=["shop", "kind", "key"], name="matchkey_lookup"),
+            # as for identities: beside customer_id, for SQLite without statistics
             models.Index(fields=["shop", "customer"], name="matchkey_customer"),
         ]
 
@@ -256,7 +261,9 @@ class CustomerStats(ShopOwnedModel):
     class Meta:
         indexes = [
             # each sort has its index, the customer id breaking ties (keyset-ready);
-            # PostgreSQL also gets (last_order_at DESC NULLS LAST), see migration 0007
+            # PostgreSQL has (last_order_at DESC NULLS LAST) twins of stats_last_order
+            # and stats_rfm instead (migrations 0007, 0018); each index names its query
+            # in docs/decisions/customer-indexes.md
             models.Index(fields=["shop", "last_order_at", "customer"], name="stats_last_order"),
             models.Index(fields=["shop", "first_order_at"], name="stats_first_order"),
             models.Index(fields=["shop", "total_spend", "customer"], name="stats_spend"),

@@ -424,14 +424,17 @@ def _boundaries(cursor, stats: str, shop_id: int, column: str, where: str, n: in
     scores more than k exactly when it is above the t-th smallest value, t = ceil(k(n-1)/5).
     Each boundary is one read at an offset of a covering index (``skip`` values that come
     first in it and are not buyers' are stepped over), not a sort of the whole shop.
+    NULLs first (the rows read have none): PostgreSQL then reads the last order's
+    ``stats_last_order_pg`` backwards, its only index on it (SQLite's order already is).
     """
+    nulls = " NULLS FIRST" if column == "last_order_at" else ""
     found = []
     for k in range(1, 5):
         t = -(-(k * (n - 1)) // 5)  # ceil
         [value] = rawsql.fetchone(
             cursor,
             f"SELECT {column} FROM {stats} WHERE shop_id = %s{where} "  # noqa: S608
-            f"ORDER BY {column} LIMIT 1 OFFSET %s",
+            f"ORDER BY {column}{nulls} LIMIT 1 OFFSET %s",
             [shop_id, skip + t - 1],
             shop_id=shop_id,
         )
