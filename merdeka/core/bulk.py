@@ -44,8 +44,11 @@ ROWS_PER_STATEMENT = 500  # SQLite's inserts and upserts (within the parameters)
 # indexes a year of orders builds (identities, match keys, blind indexes are random
 # keys), so every insert re-reads index pages from the OS and the rate falls as the
 # tables grow. A bounded cache for the import's connection only; durability and the
-# all-or-nothing transaction per file are untouched.
-BULK_CACHE_KIB = 128 * 1024
+# all-or-nothing transaction per file are untouched. 32 MiB, not the 128 it was: at a
+# million order lines it keeps both import processes together under 1 GB (884-889 MiB
+# instead of 991-1,015) for ~4 % more writer CPU until usable (a page it misses is read
+# again from the OS's file cache): bench/RESULTS.md, 2026-12-07, branch margin.
+BULK_CACHE_KIB = 32 * 1024
 BULK_CHECKPOINT_PAGES = 16384
 
 

@@ -211,6 +211,27 @@ def test_the_collector_is_paused_for_a_batch_and_put_back_as_it_was():
         gc.enable()
 
 
+@pytest.mark.django_db
+def test_a_bulk_import_gets_its_page_cache_and_gives_it_back():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite connection's page cache")
+
+    def cache_kib():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_kib()
+    with bulk.tuned_for_bulk():
+        # negative: a size in KiB. Bounded: the import's peak memory is its budget's
+        # (both processes of the 1M bench, bench/RESULTS.md)
+        assert cache_kib() == -bulk.BULK_CACHE_KIB
+        assert bulk.BULK_CACHE_KIB <= 32 * 1024
+    assert cache_kib() == before
+
+
 def test_rows_made_as_stored_read_back_as_the_orm_wrote_them(ika_shop):
     """Rows made with ``stored_as`` and inserted ``adapted=True`` hold what the ORM
     would have stored: aware times of any zone, a missing time, uids, decimals."""
