@@ -1,7 +1,8 @@
-"""The floor of a set-based import on SQLite: what the rows of a year of TikTok orders
-cost to make and write at the least, with nothing the real engine decides (issue 20).
+"""The floor of a set-based import: what the rows of a year of TikTok orders cost to
+make and write at the least, with nothing the real engine decides (issue 20).
 
     .venv/bin/python bench/bench_engine_floor.py [--lines 100000] [--people 30000] [--lean]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/bench_engine_floor.py
 
 Not an importer: it is the lower bound any engine writing today's schema pays, to weigh
 the ≥ 50,000 lines/s target against. On the TikTok CSV exports of ``bench_import.py``'s
@@ -21,8 +22,13 @@ generated year (cached under ``bench/.data/``), in one process, into a fresh dat
 
 ``--lean`` first drops what the orders' and lines' tables carry beyond the lookups an
 import needs (the sales-day triggers and four single-column indexes), to show what the
-schema costs. The CPU seconds of each stage are printed (the machine may be shared:
-the load average is printed too).
+schema costs (SQLite only). The CPU seconds of each stage are printed (the machine may
+be shared: the load average is printed too).
+
+On PostgreSQL (``DATABASE_URL``; the bench database is flushed first) the rows go in by
+``COPY`` and the server's backend does the inserting: its CPU seconds per stage are read
+from ``/proc`` (the server runs on this machine) and printed beside the client's, and
+the floor is their sum.
 """
 
 from __future__ import annotations
@@ -73,15 +79,30 @@ LEAN_DROPS = (
 )
 
 
+def _server_cpu(pid: int | None) -> float:
+    """CPU seconds of the PostgreSQL backend ``pid`` so far (0 without one)."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Clock:
-    def __init__(self):
+    """CPU seconds per stage: this process's, and the database server's backend's."""
+
+    def __init__(self, server_pid: int | None = None):
         self.stages: dict[str, float] = {}
+        self.server: dict[str, float] = {}
+        self._pid = server_pid
         self._at = time.process_time()
+        self._server_at = _server_cpu(server_pid)
 
     def lap(self, name: str) -> None:
-        now = time.process_time()
+        now, server = time.process_time(), _server_cpu(self._pid)
         self.stages[name] = self.stages.get(name, 0.0) + now - self._at
-        self._at = now
+        self.server[name] = self.server.get(name, 0.0) + server - self._server_at
+        self._at, self._server_at = now, server
 
 
 def union_find(pairs, n: int) -> list[int]:
@@ -103,7 +124,7 @@ def union_find(pairs, n: int) -> list[int]:
 def run(files: list[Path], *, lean: bool) -> dict:
     import polars as pl
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from merdeka.core import bulk
@@ -114,7 +135,12 @@ def run(files: list[Path], *, lean: bool) -> dict:
     from merdeka.orders.models import Order, OrderLine
 
     shop_id = Shop.objects.get().pk
-    clock = Clock()
+    server_pid = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            (server_pid,) = cursor.fetchone()
+    clock = Clock(server_pid)
     frame = pl.concat(
         pl.read_csv(f, columns=list(COLUMNS), infer_schema=False, skip_rows_after_header=1)
         for f in files
@@ -240,13 +266,19 @@ def run(files: list[Path], *, lean: bool) -> dict:
             bulk.insert(OrderLine, LINE_COLUMNS, lines, shop_id=shop_id, adapted=True)
         clock.lap("insert lines")
     clock.lap("commit")
-    total = sum(clock.stages.values())
+    client = sum(clock.stages.values())
+    server = sum(clock.server.values())
+    total = client + server
     return {
+        "database": connection.vendor,
         "lines": frame.height,
         "orders": len(rows),
         "customers": len(customers),
         "identities": len(identities),
         "cpu_seconds": {name: round(s, 3) for name, s in clock.stages.items()},
+        "server_cpu_seconds": {name: round(s, 3) for name, s in clock.server.items()},
+        "client_cpu_seconds_total": round(client, 3),
+        "server_cpu_seconds_total": round(server, 3),
         "cpu_seconds_total": round(total, 3),
         "cpu_us_per_line": round(total / frame.height * 1e6, 1),
         "lines_per_cpu_second": round(frame.height / total),
@@ -264,12 +296,20 @@ def main() -> None:
     folder = bench_import.dataset(args.lines, args.people)
     data_dir = tempfile.mkdtemp(prefix="merdeka-bench-")
     bench_import.setup_django(data_dir)
+    from django.core.management import call_command
+    from django.db import connection
+
     from merdeka.core import services
     from merdeka.core.models import User
+
+    if connection.vendor == "postgresql":  # a clean slate in the bench database
+        call_command("flush", interactive=False, verbosity=0)
 
     owner = User.objects.create_user("floor")
     services.shop_create(name="Floor", owner=owner, slug="floor")
     if args.lean:
+        if connection.vendor != "sqlite":
+            raise SystemExit("--lean drops SQLite's triggers and indexes: SQLite only")
         database = sqlite3.connect(Path(data_dir) / "merdeka.sqlite3")
         for statement in LEAN_DROPS:
             database.execute(statement)
