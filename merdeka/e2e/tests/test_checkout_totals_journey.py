@@ -105,6 +105,7 @@ def test_a_choice_the_browser_restored_still_shows_its_total(
     page.locator("input[name=delivery][value=courier]").check()
     choose_region(page, *BANDUNG[:2])
     expect(page.get_by_test_id("grand-total")).to_have_text("Rp110.000")
+    page.wait_for_load_state("networkidle")  # leaving mid-request would abort it (an error)
 
     page.goto(f"{live_server.url}/s/{front.slug}/")
     page.go_back()

@@ -80,6 +80,8 @@ def test_the_checkout_cities_follow_a_province_the_browser_restored(
     page.get_by_role("button", name=re.compile("Pesan sekarang")).click()
     checkout = page.url
     choose_region(page, PROVINCE, CITY)
+    expect(page.locator(f"#id_district option[value='{DISTRICT}']")).to_be_attached()
+    page.wait_for_load_state("networkidle")  # leaving mid-request would abort it (an error)
     page.goto(f"{live_server.url}/s/{front.slug}/")
     page.go_back()
     assert page.url == checkout
