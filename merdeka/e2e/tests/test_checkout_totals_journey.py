@@ -88,3 +88,31 @@ def test_a_choice_made_before_the_page_script_arrives_still_shows_its_total(
     expect(page.get_by_test_id("shipping-fee")).to_have_text("Rp0")
     expect(page.get_by_test_id("grand-total")).to_have_text("Rp85.000")
     assert not console_errors, console_errors
+
+
+def test_a_choice_the_browser_restored_still_shows_its_total(
+    live_server, page, ika_shop, console_errors
+):
+    """Back to the checkout from another page: the browser puts her delivery back
+    without a change event, and only after the page's load event (Chromium); the totals
+    must follow it, not the empty form htmx saw when it started."""
+    front = open_storefront(ika_shop, courier_enabled=True, courier_flat_fee=Decimal(25000))
+    make_product(ika_shop, name="Kue Lapis Legit", stock=5, prices=(Decimal(85000),))
+    page.goto(f"{live_server.url}/s/{front.slug}/p/kue-lapis-legit/")
+    page.locator("form.add-to-cart button[type=submit]").click()
+    page.get_by_role("button", name=re.compile("Pesan sekarang")).click()
+    checkout = page.url
+    page.locator("input[name=delivery][value=courier]").check()
+    choose_region(page, *BANDUNG[:2])
+    expect(page.get_by_test_id("grand-total")).to_have_text("Rp110.000")
+    page.wait_for_load_state("networkidle")  # leaving mid-request would abort it (an error)
+
+    page.goto(f"{live_server.url}/s/{front.slug}/")
+    page.go_back()
+    assert page.url == checkout
+    expect(page.locator("input[name=delivery][value=courier]")).to_be_checked()
+    # her province is back; the city's list came after the browser restored the form
+    expect(page.get_by_test_id("shipping-fee")).to_contain_text("Pilih kota")
+    page.select_option("#id_city", BANDUNG[1])
+    expect(page.get_by_test_id("grand-total")).to_have_text("Rp110.000")
+    assert not console_errors, console_errors

@@ -83,5 +83,5 @@ def test_the_command_exports_without_a_terminal_and_says_how_many(ika_shop, tmp_
     seed_orders(ika_shop, 3)
     call_command("export", shop=ika_shop.slug, out=tmp_path / "out")
     printed = capsys.readouterr().out
-    assert "Exported 3 customers and 3 orders" in printed
+    assert "3 pelanggan dan 3 pesanan diekspor" in printed
     assert (tmp_path / "out" / "merdeka-export.xlsx").exists()

@@ -244,7 +244,8 @@ def test_the_cli_imports_a_file_with_a_saved_mapping_and_explains_one_without(
     again.write_bytes(BUKALAPAK_JAN.read_bytes())
     call_command("import", str(again), "--shop", ika_shop.slug)  # the readable report
     assert (
-        "columns read with the saved column mapping (orders, bukalapak)" in capsys.readouterr().out
+        "kolom dibaca dengan pemetaan kolom yang tersimpan (orders, bukalapak)"
+        in capsys.readouterr().out
     )
 
 

@@ -21,15 +21,15 @@ CHAT = DATA / "whatsapp" / "Chat WhatsApp dengan Siti Nurhaliza.txt"
 def test_the_command_says_nothing_new_when_the_same_files_come_again(ika_shop, capsys, tmp_path):
     call_command("import", str(SHOPEE), str(CHAT), "--shop", ika_shop.slug)
     first = capsys.readouterr().out
-    assert "Nothing new" not in first
+    assert "Tidak ada yang baru" not in first
     # the same bytes, and the same orders under another name (read again, all known)
     renamed = tmp_path / "pesanan-april.xlsx"
     shutil.copy(SHOPEE, renamed)
     call_command("import", str(SHOPEE), str(renamed), "--shop", ika_shop.slug)
     again = capsys.readouterr().out
-    assert "Nothing new: these files were imported before" in again
-    assert "nothing new: every order and customer in it was already here" in again
-    assert "Possible duplicates waiting for review" not in again
+    assert "Tidak ada yang baru: file ini sudah pernah diimpor" in again
+    assert "Tidak ada yang baru di file ini: semua pesanan dan pelanggannya sudah ada" in again
+    assert "menunggu tinjauanmu" not in again  # no possible duplicates to review
     call_command("import", str(CHAT), "--shop", ika_shop.slug, "--json")
     assert json.loads(capsys.readouterr().out)["nothing_new"] is True
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from rich.progress import Progress
 
 from merdeka.core.models import Shop
@@ -19,14 +20,15 @@ class Command(BaseCommand):
     def handle(self, *args, shop, out, **options):
         target = Shop.objects.filter(slug=shop).first()
         if target is None:
-            raise CommandError(f"No shop with the short name {shop!r}.")
+            raise CommandError(_("No shop with the short name %(shop)s.") % {"shop": repr(shop)})
+        # the parts by the names the web's export page gives them, in the active language
         labels = {
-            "customers": "customers",
-            "orders": "orders",
-            "journal": "journal",
-            "catalog": "products, stock and photos",
-            "shop": "storefront, pre-orders, group buys, cards, campaigns",
-            "csv": "CSV and XLSX",
+            "customers": _("customers"),
+            "orders": _("orders"),
+            "journal": _("the books"),
+            "catalog": _("products, stock and photos"),
+            "shop": _("online shop, pre-orders, group buys, cards and campaigns"),
+            "csv": _("spreadsheets (CSV and XLSX)"),
         }
         # a bar per part as it is written, on a terminal; nothing in a pipe or a log
         with Progress(disable=not self.stdout.isatty()) as bar:
@@ -40,12 +42,13 @@ class Command(BaseCommand):
             report = export_shop(shop=target, out=out, progress=progress)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Exported {report.customers} customers and {report.orders} orders to {out}"
+                _("Exported %(customers)s customers and %(orders)s orders to %(out)s")
+                % {"customers": report.customers, "orders": report.orders, "out": out}
             )
         )
         if options["verbosity"] >= 2:
             for part, seconds in report.timings.items():
                 self.stdout.write(f"  {part}: {seconds:.1f} s (CPU {report.cpu[part]:.1f} s)")
         self.stdout.write(
-            "These files hold personal data in plaintext: keep them safe, delete them when done."
+            _("These files hold personal data in plaintext: keep them safe, delete them when done.")
         )

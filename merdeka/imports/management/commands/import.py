@@ -5,12 +5,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from merdeka.core.models import Shop
 from merdeka.imports import pipeline
 from merdeka.imports.deferred import deferred_finish
+from merdeka.imports.models import ImportFile
 from merdeka.imports.selectors import file_brought_something, run_brought_nothing
 
 
@@ -25,10 +28,10 @@ class Command(BaseCommand):
     def handle(self, *args, paths, shop, json=False, **options):
         target = Shop.objects.filter(slug=shop).first()
         if target is None:
-            raise CommandError(f"No shop with the short name {shop!r}.")
+            raise CommandError(_("No shop with the short name %(shop)s.") % {"shop": repr(shop)})
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
-            raise CommandError(f"Not found: {', '.join(missing)}")
+            raise CommandError(_("Not found: %(paths)s") % {"paths": ", ".join(missing)})
         run = pipeline.run_create(shop=target)
         reports = []
         console = Console(file=self.stderr._out, stderr=True)
@@ -62,7 +65,9 @@ class Command(BaseCommand):
 
             def left(count):
                 progress.update(
-                    tasks[0], description=f"completing the books and the search: {count} left"
+                    tasks[0],
+                    description=_("completing the books and the search: %(count)s left")
+                    % {"count": count},
                 )
 
             deferred_finish(shop=target, progress=left if progress.live.is_started else None)
@@ -81,18 +86,29 @@ class Command(BaseCommand):
                     }
                 )
             )
-        else:
+        else:  # for people: in the active language (Bahasa Indonesia unless told otherwise)
             for report in reports:
                 self._print(report)
             if nothing_new:
                 self.stdout.write(
                     self.style.SUCCESS(
-                        "Nothing new: these files were imported before, "
-                        "so nothing was added or changed."
+                        _(
+                            "Nothing new: these files were imported before, "
+                            "so nothing was added or changed."
+                        )
                     )
                 )
             elif run.review_waiting:
-                self.stdout.write(f"Possible duplicates waiting for review: {run.review_waiting}")
+                self.stdout.write(
+                    ngettext(
+                        "%(counter)s possible duplicate found in this import waits for "
+                        "your review.",
+                        "%(counter)s possible duplicates found in this import wait for "
+                        "your review.",
+                        run.review_waiting,
+                    )
+                    % {"counter": run.review_waiting}
+                )
         if any(r.state == "rejected" for r in reports):
             raise SystemExit(1)
 
@@ -100,30 +116,48 @@ class Command(BaseCommand):
         style = {"imported": self.style.SUCCESS, "rejected": self.style.ERROR}.get(
             report.state, self.style.WARNING
         )
-        self.stdout.write(style(f"{report.name}: {report.state} ({report.source or '?'})"))
-        self.stdout.write(
-            f"  rows read {report.rows_read}; orders new {report.orders_new}, "
-            f"updated {report.orders_updated}; customers new {report.customers_new}, "
-            f"merged {report.customers_merged}"
+        state = (
+            ImportFile.State(report.state).label
+            if report.state in ImportFile.State.values
+            else report.state
         )
+        self.stdout.write(style(f"{report.name}: {state} ({report.source or '?'})"))
+        counts = _(
+            "rows read %(rows)s; orders new %(orders_new)s, updated %(orders_updated)s; "
+            "customers new %(customers_new)s, merged %(customers_merged)s"
+        ) % {
+            "rows": report.rows_read,
+            "orders_new": report.orders_new,
+            "orders_updated": report.orders_updated,
+            "customers_new": report.customers_new,
+            "customers_merged": report.customers_merged,
+        }
+        self.stdout.write(f"  {counts}")
         if report.settlements_new or report.settlements_known:
-            self.stdout.write(
-                f"  report rows new {report.settlements_new}, "
-                f"already in the books {report.settlements_known}"
-            )
+            settlements = _("report rows new %(new)s, already in the books %(known)s") % {
+                "new": report.settlements_new,
+                "known": report.settlements_known,
+            }
+            self.stdout.write(f"  {settlements}")
         if report.state == "imported" and not file_brought_something(asdict(report)):
-            self.stdout.write("  nothing new: every order and customer in it was already here")
-        if report.mapping.get("id"):
-            self.stdout.write(
-                f"  columns read with the saved column mapping "
-                f"({report.mapping['kind']}, {report.mapping['channel']})"
+            nothing = _(
+                "Nothing new in this file: every order and customer in it was already here."
             )
+            self.stdout.write(f"  {nothing}")
+        if report.mapping.get("id"):
+            mapped = _("columns read with the saved column mapping (%(kind)s, %(channel)s)") % {
+                "kind": report.mapping["kind"],
+                "channel": report.mapping["channel"],
+            }
+            self.stdout.write(f"  {mapped}")
         for problem in report.problems:
             where = ", ".join(
                 part
                 for part in (
-                    f"baris {problem['row']}" if problem.get("row") else "",
-                    f"kolom {problem['column']}" if problem.get("column") else "",
+                    _("row %(row)s") % {"row": problem["row"]} if problem.get("row") else "",
+                    _("column %(column)s") % {"column": problem["column"]}
+                    if problem.get("column")
+                    else "",
                 )
                 if part
             )
