@@ -99,7 +99,7 @@ def imported_keys(events) -> None:
             # change while the delivery holds the lock (who was merged into whom, the
             # merges' rows) is read once for all of them (``_Known``)
             for mark, event in zip(marks, batches, strict=True):
-                _deliver(shop_id, [(mark, _keys_of(event.data["keys"]))], known)
+                _deliver(shop_id, mark, _keys_of(event.data["keys"]), known)
             known.save()
 
 
@@ -177,8 +177,9 @@ class _Known:
         )
 
 
-def _deliver(shop_id: int, batches: list[tuple[int, dict[int, set[str]]]], known: _Known) -> None:
-    targets = sorted({c for _mark, wanted in batches for c in wanted})
+def _deliver(shop_id: int, mark: int, wanted: dict[int, set[str]], known: _Known) -> None:
+    """Write one batch's keys (``mark``: the shop's last merge when it was written)."""
+    targets = sorted(wanted)
     if not targets:
         return
     recent, link = known.recent, known.link
@@ -203,41 +204,37 @@ def _deliver(shop_id: int, batches: list[tuple[int, dict[int, set[str]]]], known
     plain: list[tuple[str, int]] = []  # (kind and key, customer) of a live target
     merged: list[tuple[str, int, int]] = []  # (kind and key, survivor, stand-in id)
     made = 0
-    for mark, wanted in batches:
-        for t, keys in wanted.items():
-            chain = chains[t]
-            if not chain:
-                continue  # deleted or erased meanwhile
-            mine = own.get(t)
-            if mine:
-                later = {
-                    row
-                    for pk, rows in given.get(t, ())
-                    if pk > mark
-                    for row in (*rows, *handed_on.get(pk, ()))
-                }
-                new = keys.difference([kk for pk, kk in mine.items() if pk not in later])
-            else:
-                new = keys
-            if len(chain) == 1:  # live: the rows are its own alone
-                for kk in new:
-                    made -= 1  # a stand-in id until written: the next batch must see it
-                    own[t][made] = kk
-                    plain.append((kk, t))
-                continue
-            for kk in new:
-                made -= 1
-                # held, in effect, by the target and by each customer it went into, as if
-                # written first and moved by each merge on the way
-                for node in chain:
-                    own[node][made] = kk
-                for node in chain[:-1]:
-                    if node in link:
-                        handed_on[link[node][0]].append(made)
-                if len(chain) == 1:
-                    plain.append((kk, t))
-                else:
-                    merged.append((kk, chain[-1], made))
+    for t, keys in wanted.items():
+        chain = chains[t]
+        if not chain:
+            continue  # deleted or erased meanwhile
+        mine = own.get(t)
+        if mine:
+            later = {
+                row
+                for pk, rows in given.get(t, ())
+                if pk > mark
+                for row in (*rows, *handed_on.get(pk, ()))
+            }
+            new = keys.difference([kk for pk, kk in mine.items() if pk not in later])
+        else:
+            new = keys
+        if len(chain) == 1:
+            # live: its rows are its own alone, and no other target of the batch reads
+            # them (each target comes once, and reads only its own)
+            plain.extend((kk, t) for kk in new)
+            continue
+        for kk in new:
+            made -= 1  # a stand-in id until written
+            # held, in effect, by the target and by each customer it went into, as if
+            # written first and moved by each merge on the way (a customer it went into
+            # may be a target of this batch too, still to come)
+            for node in chain:
+                own[node][made] = kk
+            for node in chain[:-1]:
+                if node in link:
+                    handed_on[link[node][0]].append(made)
+            merged.append((kk, chain[-1], made))
     # in the order of the lookup index (shop, kind, key), as the inline writer does
     plain.sort()
     bulk.insert(
