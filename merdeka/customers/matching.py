@@ -51,6 +51,7 @@ from merdeka.customers.models import (
 )
 from merdeka.customers.resolution import customers_merge_many
 from merdeka.customers.selectors import (
+    customer_cities,
     identity_kinds,
     live_profiles_sealed,
     match_key_holders,
@@ -118,12 +119,7 @@ def _cities(shop) -> dict[int, str]:
     """Each customer's city as its blind index (equal for the same city in any case),
     one shared string per city."""
     shared: dict[str, str] = {}
-    rows = Customer.objects.filter(shop=shop).values_list("pk", "city_index")
-    return {
-        pk: shared.setdefault(city, city)
-        for pk, city in rows.iterator(chunk_size=WHOLE_SHOP)
-        if city
-    }
+    return {pk: shared.setdefault(city, city) for pk, city in customer_cities(shop_id=shop.pk)}
 
 
 _GROUPED = (str(Kind.PHONE_MASK), str(Kind.NAME))

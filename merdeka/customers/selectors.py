@@ -625,3 +625,13 @@ def orders_personal_sealed(*, shop_id: int, customer_ids: list[int]) -> Iterator
         f'FROM "{Order._meta.db_table}" WHERE "shop_id" = %s'
     )
     return _of_customers(sql, [shop_id], "customer_id", customer_ids, shop_id=shop_id)
+
+
+def customer_cities(*, shop_id: int) -> Iterator[tuple[int, str]]:
+    """(id, city index) of every customer of the shop with a city, streamed."""
+    sql = (
+        f'SELECT "id", "city_index" FROM "{Customer._meta.db_table}" '  # noqa: S608
+        """WHERE "shop_id" = %s AND "city_index" IS NOT NULL AND "city_index" <> ''"""
+    )
+    with rawsql.cursor() as cursor:
+        yield from rawsql.execute(cursor, sql, [shop_id], shop_id=shop_id)
