@@ -44,14 +44,19 @@ from merdeka.core.phone import name_key
 from merdeka.customers import search, workspace
 from merdeka.customers.models import (
     Customer,
-    Identity,
     IdentityKind,
     MatchKey,
     MatchSuggestion,
     Merge,
 )
 from merdeka.customers.resolution import customers_merge_many
-from merdeka.customers.selectors import shared_match_keys
+from merdeka.customers.selectors import (
+    customer_cities,
+    identity_kinds,
+    live_profiles_sealed,
+    match_key_holders,
+    shared_match_keys,
+)
 from merdeka.privacy import crypto
 
 COMMON_KEY_CAP = 25  # a key shared by more customers than this tells nobody apart
@@ -114,12 +119,7 @@ def _cities(shop) -> dict[int, str]:
     """Each customer's city as its blind index (equal for the same city in any case),
     one shared string per city."""
     shared: dict[str, str] = {}
-    rows = Customer.objects.filter(shop=shop).values_list("pk", "city_index")
-    return {
-        pk: shared.setdefault(city, city)
-        for pk, city in rows.iterator(chunk_size=WHOLE_SHOP)
-        if city
-    }
+    return {pk: shared.setdefault(city, city) for pk, city in customer_cities(shop_id=shop.pk)}
 
 
 _GROUPED = (str(Kind.PHONE_MASK), str(Kind.NAME))
@@ -167,19 +167,6 @@ def _pair_up(pairs, group: list[int], current, wanted, groups=None, city_of=None
 WHOLE_SHOP = 20_000  # from this many customers on, one streamed query beats many IN lists
 
 
-def _rows(queryset, field: str, ids: list[int]):
-    """``queryset`` restricted to ``field in ids``: in chunks for a few ids, or streamed
-    whole and filtered here when they are most of the shop (one round trip, not hundreds)."""
-    if len(ids) < WHOLE_SHOP:
-        for part in bulk.chunks(ids):
-            yield from queryset.filter(**{f"{field}__in": part})
-        return
-    wanted = set(ids)
-    for row in queryset.iterator(chunk_size=WHOLE_SHOP):
-        if row[0] in wanted:
-            yield row
-
-
 class Profile(NamedTuple):
     """What the review pass knows of a customer beyond its match keys."""
 
@@ -197,32 +184,30 @@ _IDENTITY_BIT = {IdentityKind.WHATSAPP_NAME: _WA_NAME, IdentityKind.PHONE: _PHON
 
 
 def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
-    """The ``Profile`` of each live customer in ``ids``."""
-    label = Customer._meta.label_lower
+    """The ``Profile`` of each live customer in ``ids``: raw rows (a run's pass reads
+    tens of thousands: no queryset, no ``Sealed`` nor ``UUID`` per row), the names
+    opened with the shop's cipher once (``crypto.Opener``)."""
+    shop_id = shop.pk
     # the kinds of identity each customer has, as bits (a set per customer was most of
     # this pass's memory in a large shop)
     kinds_of: dict[int, int] = {}
-    identities = Identity.objects.filter(shop=shop).values_list("customer_id", "kind")
-    for customer_id, kind in _rows(identities, "customer_id", ids):
+    for customer_id, kind in identity_kinds(shop_id=shop_id, customer_ids=ids):
         kinds_of[customer_id] = kinds_of.get(customer_id, 0) | _IDENTITY_BIT.get(kind, _OTHER)
-    with_initials = set()
-    keys = MatchKey.objects.filter(shop=shop, kind=Kind.PHONE_NAME).values_list("customer_id")
-    for (customer_id,) in _rows(keys, "customer_id", ids):
-        with_initials.add(customer_id)
+    with_initials = {
+        customer_id
+        for (customer_id,) in match_key_holders(
+            shop_id=shop_id, kind=Kind.PHONE_NAME.value, customer_ids=ids
+        )
+    }
+    open_name = crypto.Opener(shop_id=shop_id, label=Customer._meta.label_lower).column("name")
     profiles = {}
     names: dict[str | None, str | None] = {}
     cities: dict[str, str] = {}
-    customers = Customer.objects.filter(shop=shop, merged_into__isnull=True).values_list(
-        "pk", "uid", "name", "city_index", "address"
-    )
-    for customer_id, uid, sealed, city, address in _rows(customers, "pk", ids):
-        name = None
-        if sealed is not None:
-            name = name_key(
-                crypto.decrypt(
-                    sealed.token, shop_id=shop.pk, label=label, column="name", row=str(uid)
-                )
-            )
+    for customer_id, uid, sealed, city, address in live_profiles_sealed(
+        shop_id=shop_id, customer_ids=ids
+    ):
+        # an empty sealed value is none, as the field reads it
+        name = name_key(open_name(sealed, bulk.uid_text(uid).encode())) if sealed else None
         kinds = kinds_of.get(customer_id, 0)
         profiles[customer_id] = Profile(
             name=names.setdefault(name, name),  # one string per name: common names repeat
@@ -230,7 +215,7 @@ def _profiles(shop, ids: list[int]) -> dict[int, Profile]:
             wa_only=kinds == _WA_NAME,
             phone=bool(kinds & _PHONE),
             phone_only=kinds == _PHONE,
-            address=address is not None,  # sealed: only told present or not
+            address=bool(address),  # sealed: only told present or not
             initials=customer_id in with_initials,
         )
     return profiles

@@ -551,3 +551,87 @@ def record_origins(*, shop, customer_ids) -> dict[int, list[dict]]:
         pk: list(origins.values()) or [{"label": channel_label("manual"), "file": "", "url": ""}]
         for pk, origins in found.items()
     }
+
+
+# -- the review pass's reads (matching._profiles) ------------------------------------------
+
+WHOLE_SHOP = 20_000  # from this many customers on, one streamed query beats many IN lists
+
+
+def _of_customers(sql: str, params: list, column: str, ids: list[int], *, shop_id: int):
+    """Rows of ``sql`` (``… WHERE "shop_id" = %s …``, led by the customer's id) for the
+    customers ``ids``: IN lists for a few, the shop's rows streamed and filtered here
+    when they are most of the shop (one statement, not hundreds)."""
+    if len(ids) < WHOLE_SHOP:
+        yield from rawsql.select_in(f'{sql} AND "{column}" IN', params, ids, shop_id=shop_id)
+        return
+    wanted = set(ids)
+    with rawsql.cursor() as cursor:
+        for row in rawsql.execute(cursor, sql, params, shop_id=shop_id):
+            if row[0] in wanted:
+                yield row
+
+
+def identity_kinds(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple[int, str]]:
+    """(customer id, kind) of these customers' identities."""
+    sql = f'SELECT "customer_id", "kind" FROM "{Identity._meta.db_table}" WHERE "shop_id" = %s'  # noqa: S608
+    return _of_customers(sql, [shop_id], "customer_id", customer_ids, shop_id=shop_id)
+
+
+def match_key_holders(*, shop_id: int, kind: str, customer_ids: list[int]) -> Iterator[tuple]:
+    """(customer id,) of each match key of this kind these customers hold."""
+    sql = (
+        f'SELECT "customer_id" FROM "{MatchKey._meta.db_table}" '  # noqa: S608
+        'WHERE "shop_id" = %s AND "kind" = %s'
+    )
+    return _of_customers(sql, [shop_id, kind], "customer_id", customer_ids, shop_id=shop_id)
+
+
+def live_profiles_sealed(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(id, uid, name, city index, address) of these customers not merged away, the
+    sealed ones as stored (``""`` or None for none)."""
+    sql = (
+        f'SELECT "id", "uid", "name", "city_index", "address" '  # noqa: S608
+        f'FROM "{Customer._meta.db_table}" WHERE "shop_id" = %s AND "merged_into_id" IS NULL'
+    )
+    return _of_customers(sql, [shop_id], "id", customer_ids, shop_id=shop_id)
+
+
+def identity_sources(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(customer id, kind, channel, source) of these customers' identities."""
+    sql = (
+        f'SELECT "customer_id", "kind", "channel", "source" '  # noqa: S608
+        f'FROM "{Identity._meta.db_table}" WHERE "shop_id" = %s'
+    )
+    return _of_customers(sql, [shop_id], "customer_id", customer_ids, shop_id=shop_id)
+
+
+def accounts_and_phones_sealed(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(customer id, id, kind, channel, value index, uid, value) of these customers'
+    username and phone identities, the value sealed as stored."""
+    sql = (
+        f'SELECT "customer_id", "id", "kind", "channel", "value_index", "uid", "value" '  # noqa: S608
+        f'FROM "{Identity._meta.db_table}" WHERE "shop_id" = %s AND "kind" IN (%s, %s)'
+    )
+    kinds = [IdentityKind.USERNAME.value, IdentityKind.PHONE.value]
+    return _of_customers(sql, [shop_id, *kinds], "customer_id", customer_ids, shop_id=shop_id)
+
+
+def orders_personal_sealed(*, shop_id: int, customer_ids: list[int]) -> Iterator[tuple]:
+    """(customer id, channel, id, uid, personal, ordered at) of these customers' orders,
+    ``personal`` sealed as stored (in no particular order)."""
+    sql = (
+        f'SELECT "customer_id", "channel", "id", "uid", "personal", "ordered_at" '  # noqa: S608
+        f'FROM "{Order._meta.db_table}" WHERE "shop_id" = %s'
+    )
+    return _of_customers(sql, [shop_id], "customer_id", customer_ids, shop_id=shop_id)
+
+
+def customer_cities(*, shop_id: int) -> Iterator[tuple[int, str]]:
+    """(id, city index) of every customer of the shop with a city, streamed."""
+    sql = (
+        f'SELECT "id", "city_index" FROM "{Customer._meta.db_table}" '  # noqa: S608
+        """WHERE "shop_id" = %s AND "city_index" IS NOT NULL AND "city_index" <> ''"""
+    )
+    with rawsql.cursor() as cursor:
+        yield from rawsql.execute(cursor, sql, [shop_id], shop_id=shop_id)

@@ -37,14 +37,13 @@ from merdeka.core.scoping import scopes_disabled, shop_scope
 from merdeka.customers.accounts import accounts_weigh
 from merdeka.customers.imported_keys import IMPORTED_KEYS
 from merdeka.customers.matching import suggest_matches
-from merdeka.customers.models import Identity
 from merdeka.customers.review import review_queue_arrange
 from merdeka.customers.workspace import import_run_finished
 from merdeka.imports.mapping import upload_path
 from merdeka.imports.models import ImportFile, ImportRun
 from merdeka.imports.records import Severity
+from merdeka.imports.selectors import files_customers
 from merdeka.imports.tasks import process_import_run
-from merdeka.orders.models import Order
 from merdeka.privacy.audit import audit_record
 from merdeka.privacy.files import WORK_PREFIX
 
@@ -154,19 +153,8 @@ def run_working(run: ImportRun):
 
 def run_touched_customers(run: ImportRun) -> set[int]:
     """Every customer the run's files added to or told something about."""
-    files = run.files.filter(state=ImportFile.State.IMPORTED)
-    touched = set(
-        Identity.objects.filter(shop_id=run.shop_id, import_file__in=files).values_list(
-            "customer_id", flat=True
-        )
-    )
-    touched.update(
-        Order.objects.filter(shop_id=run.shop_id, import_file__in=files)
-        .exclude(customer_id=None)
-        .values_list("customer_id", flat=True)
-        .distinct()
-    )
-    return touched
+    files = run.files.filter(state=ImportFile.State.IMPORTED).values_list("pk", flat=True)
+    return files_customers(shop_id=run.shop_id, file_ids=sorted(files))
 
 
 def _updates_since(run: ImportRun):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from merdeka.core import rawsql
+from merdeka.customers.models import Identity
 from merdeka.imports.models import ImportFile
 from merdeka.orders.models import Order
 
@@ -57,3 +58,24 @@ def run_brought_nothing(*, states_and_reports, review_waiting: int) -> bool:
         if state != ImportFile.State.IMPORTED or file_brought_something(report):
             return False
     return True
+
+
+def files_customers(*, shop_id: int, file_ids: list[int]) -> set[int]:
+    """Every customer these files brought an identity or an order to (a run's files:
+    tens of thousands of ids, read as plain integers)."""
+    if not file_ids:
+        return set()
+    marks = ", ".join(["%s"] * len(file_ids))
+    found: set[int] = set()
+    with rawsql.cursor() as cursor:
+        for table, extra in (
+            (Identity._meta.db_table, ""),
+            (Order._meta.db_table, ' AND "customer_id" IS NOT NULL'),
+        ):
+            sql = (
+                f'SELECT DISTINCT "customer_id" FROM "{table}" '  # noqa: S608
+                f'WHERE "shop_id" = %s AND "import_file_id" IN ({marks}){extra}'
+            )
+            rows = rawsql.execute(cursor, sql, [shop_id, *file_ids], shop_id=shop_id)
+            found.update(row[0] for row in rows)
+    return found
