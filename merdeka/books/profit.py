@@ -188,9 +188,9 @@ def batch_goods(
     """``orders_goods`` of a batch of orders the caller has read already (``books`` from
     ``orders.orders_read``, with their channels, the stock ledger's costs and the
     imported lines' costs): only the lines are read, over ``id_range`` (the backfill's
-    batch: one query) or ``order_ids`` (an import's batch, ``order_postings_sync``: a
-    chunk without a gap as its range, as ``orders_read`` reads it). ``only``: the
-    orders that posted (the others are left out)."""
+    batch: one query) or ``order_ids`` (an import's batch, ``order_postings_sync``: ids
+    without a gap as their range, ``bulk.id_parts``, as ``orders_read`` reads them).
+    ``only``: the orders that posted (the others are left out)."""
     found = {
         pk: OrderGoods(channel=row["channel"])
         for pk, row in books.orders.items()
@@ -200,10 +200,10 @@ def batch_goods(
         parts = [{"order_id__gte": id_range[0], "order_id__lte": id_range[1]}]
     else:
         parts = [
-            {"order_id__gte": part[0], "order_id__lte": part[-1]}
-            if part[-1] - part[0] == len(part) - 1
-            else {"order_id__in": part}
-            for part in bulk.chunks(sorted(set(order_ids)))
+            {"order_id__in": last}
+            if first is None
+            else {"order_id__gte": first, "order_id__lte": last}
+            for first, last in bulk.id_parts(order_ids)
         ]
     lines: dict[int, list] = defaultdict(list)
     with shop_scope(shop):

@@ -113,6 +113,24 @@ def chunks(items: Sequence, size: int = LOOKUP_CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
+def id_parts(ids: Iterable[int]) -> list[tuple]:
+    """Distinct ids as the parts a reader asks for: ``(first, last)`` for ids without a
+    gap between them (both ends included), ``(None, ids)`` for a chunk of
+    ``LOOKUP_CHUNK`` ids with gaps. The sorted ids are cut into chunks; a chunk without
+    a gap is a range, and ranges that follow each other are one: an import's orders
+    have ids reserved in runs, and a batch of 30,000 of them is a few ranges, not 34
+    chunks each a query per table read (and an ``IN`` list of 900 to build)."""
+    parts: list[tuple] = []
+    for part in chunks(sorted(set(ids))):
+        if part[-1] - part[0] != len(part) - 1:
+            parts.append((None, part))
+        elif parts and parts[-1][0] is not None and parts[-1][1] + 1 == part[0]:
+            parts[-1] = (parts[-1][0], part[-1])
+        else:
+            parts.append((part[0], part[-1]))
+    return parts
+
+
 def _sqlite_datetime(value):
     """What Django's SQLite ``adapt_datetimefield_value`` stores (naive UTC text), at a
     third of its cost: it runs several times per imported order (tested equal)."""

@@ -271,3 +271,21 @@ def test_a_row_given_as_adapted_with_a_python_value_is_refused(ika_shop):
         else:  # PostgreSQL's driver adapts times itself: nothing to refuse
             bulk.insert(Order, columns, [row], shop_id=ika_shop.pk, adapted=True)
             assert Order.objects.get(pk=order_id).ordered_at == row[-1]
+
+
+def test_ids_are_read_as_ranges_where_they_have_no_gap_and_as_lists_elsewhere():
+    chunk = bulk.LOOKUP_CHUNK
+    # runs without a gap, cut into chunks, are one range again (duplicates and order aside)
+    run = list(range(10, 10 + 3 * chunk))
+    assert bulk.id_parts([*reversed(run), run[0]]) == [(10, 10 + 3 * chunk - 1)]
+    # a chunk with a gap is a list; the ranges around it stay apart
+    gappy = [*range(1, chunk), 5 * chunk]  # one chunk's worth, with a gap before its last
+    after = list(range(5 * chunk + 1, 7 * chunk + 1))
+    parts = bulk.id_parts([*gappy, *after])
+    assert parts == [(None, gappy), (5 * chunk + 1, 7 * chunk)]
+    # every id exactly once, whatever the parts
+    covered = [
+        i for first, last in parts for i in (last if first is None else range(first, last + 1))
+    ]
+    assert covered == sorted({*gappy, *after})
+    assert bulk.id_parts([]) == []
