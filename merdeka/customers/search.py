@@ -511,7 +511,8 @@ def imported_tokens_add(*, shop, customer_ids: Iterable[int]) -> int:
     for pk, name, phone in fields:
         found.append(pk)
         terms = customer_terms(name, [phone, *phones.get(pk, ())])
-        wanted.update(_packed(hasher(term), pk) for term in terms)
+        _packed(0, pk)  # the id's range checked once, its tokens packed inline
+        wanted.update((hasher(term) + _TOKEN_OFFSET) << 32 | pk for term in terms)
     return _packed_missing_add(shop, wanted, found)
 
 
