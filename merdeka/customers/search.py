@@ -9,9 +9,13 @@ under the shop's *index* key, purpose ``customers.search``, first 64 bits) of
   ``nurhaliza``), after case folding and dropping accents and punctuation;
 * for every phone number the customer is known by (the customer's own and every
   phone identity, so a merged buyer is found by either number), the national
-  significant number's prefixes of 3 digits or more and its suffixes of 4 to 8
-  digits (``+62 812-3456-7890`` -> ``812`` … ``81234567890`` and ``7890`` …
-  ``34567890``), each hashed with its kind so a prefix never matches a suffix.
+  significant number's prefixes of 3 to 7 digits and its suffixes of 4 and 6
+  digits (``+62 812-3456-7890`` -> ``812`` … ``8123456``, ``7890`` and ``567890``),
+  each hashed with its kind so a prefix never matches a suffix. A longer start (up to
+  the whole number) or an end of 5, 7 or 8 digits is looked up by the longest stored
+  piece it holds, and the few customers found are checked against their numbers,
+  decrypted in memory (``_checked_holders``): the same customers as with a token per
+  length, for half the phone tokens (issue 20).
 
 A query is cut the same way: every word must match (AND), a word matches any name
 word that starts with it; a query made of digits and phone punctuation is a phone:
@@ -34,8 +38,11 @@ key (a stolen backup, a replica, a curious DBA):
   a list of common Indonesian names an attacker could guess that the most frequent
   3-letter token is "sit" or "muh" — a guess about the shop's most common name
   beginnings, never a confirmed name of a given person, and nothing about any digit
-  of a phone number (every phone token is unique-ish and keyed: brute-forcing a
-  prefix of a number needs the index key, which never is in the database);
+  of a phone number (every phone token is keyed: brute-forcing a prefix of a number
+  needs the index key, which never is in the database). The stored pieces are a
+  subset of those kept before issue 20, so this reveals no more than it did; a
+  shared seven-digit start together with shared last six digits still tells that
+  two customers share a number, as the identities' blind index does anyway;
 * nothing across shops: each shop has its own index key, so the same name in two
   shops gives unrelated tokens.
 
