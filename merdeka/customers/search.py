@@ -63,7 +63,6 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q
 
 from merdeka.core import bulk
 from merdeka.core.phone import normalize_phone
@@ -327,11 +326,21 @@ def matching_customer_ids(*, shop, query: str):
         # of the exactly stored ones, and those of the others that their numbers confirm
         [options] = parts
         exact = [hasher(term) for term in options if stored_term(term) == term]
-        checked = _checked_holders(shop, hasher, [t for t in options if stored_term(t) != t])
+        checked = sorted(
+            _checked_holders(shop, hasher, [t for t in options if stored_term(t) != t])
+        )
+        if not exact or not checked:
+            return checked or SearchToken.objects.filter(shop=shop, token__in=exact).values(
+                "customer_id"
+            )
+        # a UNION, each side an index range: ``token IN … OR customer_id IN …`` in one
+        # subquery scanned every token of the shop on SQLite (250 ms at 35,000 customers)
         return (
-            SearchToken.objects.filter(shop=shop)
-            .filter(Q(token__in=exact) | Q(customer_id__in=sorted(checked)))
+            SearchToken.objects.filter(shop=shop, token__in=exact)
             .values("customer_id")
+            .union(
+                SearchToken.objects.filter(shop=shop, customer_id__in=checked).values("customer_id")
+            )
         )
     token_parts = [list(dict.fromkeys(hasher(term) for term in options)) for options in parts]
     rarest, *others = by_rarity(shop=shop, parts=token_parts)
