@@ -14,7 +14,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from merdeka.core.scoping import shop_scope
-from merdeka.customers import search, selectors, services, stats
+from merdeka.customers import search, selectors, services, stats, workspace
 from merdeka.customers.models import CustomerNote, CustomerStats, SearchToken, Segment
 from merdeka.customers.resolution import Resolver
 from merdeka.customers.services import customer_create
@@ -113,6 +113,56 @@ def test_last_four_digits_that_begin_with_zero_are_found_too(buyers, ika_shop):
     customer_create(shop=ika_shop, name="Rahmat Hidayat", phone="+6281322220123")
     assert found(buyers, "0123") == ["Rahmat Hidayat"]
     assert found(buyers, "0000") == ["Dewi Sartika"]
+
+
+def test_a_number_keeps_seven_digits_of_prefixes_and_two_suffixes_as_tokens():
+    assert search.phone_terms("+6281234567801") == {
+        ("p", "812"), ("p", "8123"), ("p", "81234"), ("p", "812345"), ("p", "8123456"),
+        ("s", "7801"), ("s", "567801"),
+    }  # fmt: skip
+    assert search.phone_terms("+62812345") == {
+        ("p", "812"), ("p", "8123"), ("p", "81234"), ("p", "812345"), ("s", "2345"), ("s", "812345"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("0812-3456", ["Nur Sebelah", "Siti Nurhaliza", "Tia Ekor"]),  # 7 digits: stored
+        ("0812-3456-7", ["Siti Nurhaliza", "Tia Ekor"]),  # 8: checked against the numbers
+        ("0812-3456-78", ["Siti Nurhaliza"]),
+        ("0812-3456-7801", ["Siti Nurhaliza"]),  # the whole number
+        ("0812-3456-7802", []),
+        ("67801", ["Siti Nurhaliza"]),  # a five-digit end: the four stored, then checked
+        ("567801", ["Siti Nurhaliza"]),  # six: stored
+        ("4567801", ["Siti Nurhaliza"]),  # seven, eight: the six stored, then checked
+        ("34567801", ["Siti Nurhaliza"]),
+        ("97801", ["Nur Sebelah"]),
+        ("7801", ["Nur Sebelah", "Siti Nurhaliza"]),
+        ("5697801", ["Nur Sebelah"]),
+        ("81234567", ["Siti Nurhaliza", "Tia Ekor"]),  # a start or an end of eight digits
+    ],
+)
+def test_pieces_of_a_number_longer_than_the_stored_find_exactly_the_same(
+    buyers, ika_shop, query, names
+):
+    customer_create(shop=ika_shop, name="Nur Sebelah", phone="+62812345697801")
+    customer_create(shop=ika_shop, name="Tia Ekor", phone="+6281234567123")
+    assert found(buyers, query) == names
+
+
+def test_a_long_piece_of_a_number_finds_whoever_holds_it_as_an_identity(buyers, ika_shop):
+    from merdeka.customers.resolution import customer_merge
+
+    rina = customer_create(shop=ika_shop, name="Rina Wati", phone="+6281311112233")
+    sari = customer_create(shop=ika_shop, name="Sari Dewi", phone="+6285755554321")
+    with shop_scope(ika_shop):
+        customer_merge(shop=ika_shop, survivor=rina, absorbed=sari, reason="reviewed")
+        # as an import's strong merge: the survivor gains the tokens of Sari's number
+        merges, phones = [(rina.pk, sari.pk)], {sari.pk: {"+6285755554321"}}
+        workspace.customers_absorbed(shop=ika_shop, merges=merges, phones=phones)
+    for query in ("0857-5555-432", "0857-5555-4321", "55554321", "54321", "0813-1111-22"):
+        assert found(buyers, query) == ["Rina Wati"], query
 
 
 def test_a_phone_start_too_short_finds_nobody_and_says_so(buyers, ika_client):
