@@ -40,6 +40,7 @@ def test_the_import_and_the_export_speak_indonesian_by_default(ika_shop, tmp_pat
     unknown = merdeka("import", SHOPEE, "--shop", "toko-lain")
     assert unknown.returncode == 1
     assert "Tidak ada toko dengan nama singkat 'toko-lain'." in unknown.stderr
+    assert "`merdeka shop list` menampilkan daftar toko." in unknown.stderr
 
 
 def test_the_import_speaks_english_when_english_is_active(ika_shop, capsys):

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from merdeka.books.chain import chain_check
 from merdeka.books.pack import MAX_MONTHS, pack_make, pack_write
 from merdeka.books.pack_verify import verify_path
+from merdeka.core.commandline import shop_named
 from merdeka.core.models import Shop
 
 
@@ -35,10 +36,7 @@ class Command(BaseCommand):
         check.add_argument("--shop", required=True)
 
     def _shop(self, slug: str) -> Shop:
-        shop = Shop.objects.filter(slug=slug).first()
-        if shop is None:
-            raise CommandError(f"no shop {slug!r}")
-        return shop
+        return shop_named(slug)
 
     def handle(self, *args, **options):
         getattr(self, f"_{options['action']}")(options)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from merdeka.core.commandline import no_shop
 from merdeka.core.models import Shop
 from merdeka.core.scoping import shop_scope
 from merdeka.customers import search, stats
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         if shop:
             shops = shops.filter(slug=shop)
             if not shops.exists():
-                raise CommandError(f"No shop with the short name {shop!r}.")
+                raise no_shop(shop)
         for target in shops:
             started = time.perf_counter()
             with shop_scope(target):

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from rich.progress import Progress
 
-from merdeka.core.models import Shop
+from merdeka.core.commandline import shop_named
 from merdeka.imports.exporting import export_shop
 
 
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, type=Path)
 
     def handle(self, *args, shop, out, **options):
-        target = Shop.objects.filter(slug=shop).first()
-        if target is None:
-            raise CommandError(_("No shop with the short name %(shop)s.") % {"shop": repr(shop)})
+        target = shop_named(shop)
         # the parts by the names the web's export page gives them, in the active language
         labels = {
             "customers": _("customers"),

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from merdeka.core.models import Shop
+from merdeka.core.commandline import shop_named
 from merdeka.imports import pipeline
 from merdeka.imports.deferred import deferred_finish
 from merdeka.imports.models import ImportFile
@@ -26,9 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def handle(self, *args, paths, shop, json=False, **options):
-        target = Shop.objects.filter(slug=shop).first()
-        if target is None:
-            raise CommandError(_("No shop with the short name %(shop)s.") % {"shop": repr(shop)})
+        target = shop_named(shop)
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise CommandError(_("Not found: %(paths)s") % {"paths": ", ".join(missing)})

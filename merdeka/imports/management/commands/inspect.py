@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from merdeka.core.models import Shop
+from merdeka.core.commandline import shop_named
 from merdeka.core.scoping import shop_scope
 from merdeka.imports import mapping, sources
 from merdeka.imports.records import RejectedFile
@@ -119,9 +119,7 @@ class Command(BaseCommand):
             raise CommandError(f"Not found: {path}")
         target = None
         if shop:
-            target = Shop.objects.filter(slug=shop).first()
-            if target is None:
-                raise CommandError(f"No shop with the short name {shop!r}.")
+            target = shop_named(shop)
         try:
             parsed = self._parse(path, target)
         except RejectedFile as exc:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from merdeka.core.commandline import no_shop
 from merdeka.core.models import Shop
 from merdeka.privacy import services, sitekeys
 from merdeka.privacy.tasks import rotate_shop_keys
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         if shop:
             shops = shops.filter(slug=shop)
             if not shops.exists():
-                raise CommandError(f"No shop with the short name {shop!r}.")
+                raise no_shop(shop)
         for item in shops:
             if action == "status":
                 status = services.keys_status(shop=item)

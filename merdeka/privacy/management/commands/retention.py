@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from merdeka.core.commandline import no_shop
 from merdeka.core.models import Shop
 from merdeka.core.scoping import scopes_disabled
 from merdeka.privacy.models import PrivacySettings
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         if shop:
             shops = list(Shop.objects.filter(slug=shop))
             if not shops:
-                raise CommandError(f"No shop with the short name {shop!r}.")
+                raise no_shop(shop)
         else:
             with scopes_disabled():
                 ids = PrivacySettings.objects.filter(retention_months__isnull=False).values(

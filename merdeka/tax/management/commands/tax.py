@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from merdeka.core.models import Shop
+from merdeka.core.commandline import shop_named
 from merdeka.tax import rules
 from merdeka.tax.models import FinalRateLimit, Holiday, LegalForm
 from merdeka.tax.services import tax_year
@@ -69,9 +69,7 @@ class Command(BaseCommand):
         return self._holidays(options)
 
     def _recap(self, options):
-        shop = Shop.objects.filter(slug=options["shop"]).first()
-        if shop is None:
-            raise CommandError(f"no shop {options['shop']!r}")
+        shop = shop_named(options["shop"])
         year = tax_year(shop=shop, year=options["year"])
         rows = [
             {
